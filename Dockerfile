@@ -1,0 +1,14 @@
+# Production image: gunicorn serves the portal; the same image runs the Celery worker and beat.
+FROM python:3.11-slim-bookworm
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
+    VAR_DIR=/srv/roadmap/var STATIC_ROOT=/srv/roadmap/static
+WORKDIR /srv/roadmap/app
+COPY . .
+RUN pip install --no-cache-dir --upgrade pip && pip install --no-cache-dir . && \
+    DEBUG=false SECRET_KEY=build-only-collectstatic-key-not-used-at-run-time-0123456789 \
+      python manage.py collectstatic --noinput && \
+    useradd --system --home /srv/roadmap portal && mkdir -p "$VAR_DIR" && chown -R portal "$VAR_DIR"
+USER portal
+EXPOSE 8000
+CMD ["gunicorn", "roadmap_portal.wsgi:application", "--bind", "0.0.0.0:8000", \
+     "--workers", "3", "--timeout", "120", "--access-logfile", "-"]

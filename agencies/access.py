@@ -1,0 +1,140 @@
+"""Who may see and edit what: the one place row scoping is decided (STYLE R5).
+
+Querysets call these helpers (`Model.objects.visible_to(user)`); views, the API, exports
+and tasks use the querysets. Results are cached on the user object for the request.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import TYPE_CHECKING
+
+from django.db.models import Q
+
+from .choices import AgencyKind, Role
+
+if TYPE_CHECKING:
+    from .models import User
+
+_SCOPE_ATTR = "_cached_region_scope"
+_ACTING_ATTR = "_cached_acting_agencies"
+
+
+def is_admin(user) -> bool:
+    return bool(user.is_authenticated and (user.is_superuser or user.role == Role.ADMIN))
+
+
+def region_scope(user: User) -> frozenset[int] | None:
+    """Ids of the regions the user may see; None means every region."""
+    if not user.is_authenticated or not user.is_active:
+        return frozenset()
+    cached = getattr(user, _SCOPE_ATTR, False)
+    if cached is not False:
+        return cached
+    scope: frozenset[int] | None
+    if is_admin(user) or user.all_regions:
+        scope = None
+    else:
+        ids = set(user.extra_regions.values_list("id", flat=True))
+        if user.home_region_id:
+            ids.add(user.home_region_id)
+        scope = frozenset(ids)
+    setattr(user, _SCOPE_ATTR, scope)
+    return scope
+
+
+def region_q(user: User, lookup: str, *, null_visible: bool = False) -> Q:
+    """A filter on `lookup` (a path to a region id) restricted to the user's regions."""
+    scope = region_scope(user)
+    if scope is None:
+        return Q()
+    q = Q(**{f"{lookup}__in": scope})
+    if null_visible:
+        q |= Q(**{f"{lookup}__isnull": True})
+    return q
+
+
+def can_see_region(user: User, region_id: int | None) -> bool:
+    scope = region_scope(user)
+    return scope is None or region_id in scope
+
+
+def spans_regions(user: User) -> bool:
+    scope = region_scope(user)
+    return scope is None or len(scope) > 1
+
+
+def acting_agency_ids(user: User) -> frozenset[int]:
+    """Agencies on whose behalf the user may act.
+
+    1. the user's own agency and every agency under it (parent chain);
+    2. every collective designation that stands for one of those: a collective of the same
+       region whose scope is the agency's kind, or, when it includes subordinates, the kind
+       of one of the agency's ancestors.
+    """
+    if not user.is_authenticated or not user.agency_id:
+        return frozenset()
+    cached = getattr(user, _ACTING_ATTR, None)
+    if cached is not None:
+        return cached
+    from .models import Agency
+
+    own = user.agency
+    rows = list(
+        Agency.objects.filter(Q(region_id=own.region_id) | Q(region__isnull=True)).values(
+            "id", "parent_id", "kind", "region_id", "collective_scope", "includes_subordinates"
+        )
+    )
+    by_id = {row["id"]: row for row in rows}
+    children: dict[int | None, list[int]] = defaultdict(list)
+    for row in rows:
+        children[row["parent_id"]].append(row["id"])
+
+    acting = {own.id}
+    stack = [own.id]
+    while stack:
+        for child in children.get(stack.pop(), []):
+            if child not in acting:
+                acting.add(child)
+                stack.append(child)
+
+    def kinds_with_ancestors(agency_id: int) -> tuple[str, set[str]]:
+        row = by_id[agency_id]
+        ancestors: set[str] = set()
+        parent = row["parent_id"]
+        seen = set()
+        while parent and parent in by_id and parent not in seen:
+            seen.add(parent)
+            ancestors.add(by_id[parent]["kind"])
+            parent = by_id[parent]["parent_id"]
+        return row["kind"], ancestors
+
+    collectives = [
+        row
+        for row in rows
+        if row["kind"] == AgencyKind.COLLECTIVE and row["region_id"] == own.region_id
+    ]
+    for agency_id in list(acting):
+        if agency_id not in by_id or by_id[agency_id]["kind"] == AgencyKind.COLLECTIVE:
+            continue
+        kind, ancestors = kinds_with_ancestors(agency_id)
+        for collective in collectives:
+            scope = collective["collective_scope"]
+            if kind == scope or (collective["includes_subordinates"] and scope in ancestors):
+                acting.add(collective["id"])
+    result = frozenset(acting)
+    setattr(user, _ACTING_ATTR, result)
+    return result
+
+
+def can_edit_region_measures(user: User, region_id: int | None) -> bool:
+    """Administrators, and coordinators flagged as editors of their region."""
+    if is_admin(user):
+        return True
+    return (
+        user.is_authenticated
+        and user.role == Role.COORDINATOR
+        and user.can_edit_region
+        and region_id is not None
+        and can_see_region(user, region_id)
+    )

@@ -1,0 +1,77 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.translation import gettext_lazy as _
+from import_export.admin import ImportExportModelAdmin
+
+from roadmap_portal.import_formats import EXPORT_FORMATS, IMPORT_FORMATS
+
+from .models import Agency, Municipality, Organisation, Region, User
+from .resources import AgencyResource, OrganisationResource
+
+
+@admin.register(Region)
+class RegionAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "timezone"]
+    search_fields = ["code", "name"]
+    list_filter = ["timezone"]
+
+
+@admin.register(Municipality)
+class MunicipalityAdmin(admin.ModelAdmin):
+    list_display = ["name", "region"]
+    search_fields = ["name"]
+    list_filter = ["region"]
+    list_select_related = ["region"]
+
+
+@admin.register(Agency)
+class AgencyAdmin(ImportExportModelAdmin):
+    resource_classes = [AgencyResource]
+    import_formats = IMPORT_FORMATS
+    export_formats = EXPORT_FORMATS
+    list_display = ["name", "short_name", "kind", "region", "parent"]
+    list_filter = ["kind", "region"]
+    search_fields = ["name", "short_name", "code"]
+    list_select_related = ["region", "parent"]
+    autocomplete_fields = ["parent"]
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(ImportExportModelAdmin):
+    resource_classes = [OrganisationResource]
+    import_formats = IMPORT_FORMATS
+    export_formats = EXPORT_FORMATS
+    list_display = ["code", "name", "org_type", "municipality", "region"]
+    list_filter = ["org_type", "region"]
+    search_fields = ["code", "name"]
+    list_select_related = ["region", "municipality"]
+    raw_id_fields = ["municipality"]
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    list_display = ["username", "get_full_name", "role", "agency", "region", "is_active"]
+    list_filter = ["role", "region", "is_active", "all_regions"]
+    search_fields = ["username", "first_name", "last_name", "email"]
+    list_select_related = ["agency", "region"]
+    autocomplete_fields = ["agency"]
+    raw_id_fields = ["organisation", "municipality"]
+    filter_horizontal = ["extra_regions", "groups", "user_permissions"]
+    fieldsets = (
+        *BaseUserAdmin.fieldsets,
+        (
+            _("Роль и охват"),
+            {
+                "fields": (
+                    "role",
+                    "agency",
+                    "region",
+                    "municipality",
+                    "organisation",
+                    "all_regions",
+                    "extra_regions",
+                    "can_edit_region",
+                )
+            },
+        ),
+    )

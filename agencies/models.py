@@ -1,0 +1,244 @@
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .choices import AgencyKind, CollectiveScope, OrgType, Role
+from .querysets import AgencyQuerySet, OrganisationQuerySet, RegionScopedQuerySet
+
+
+class Region(models.Model):
+    """A subject of the Russian Federation (субъект РФ) with its time zone."""
+
+    code = models.CharField(_("код"), max_length=2, unique=True)
+    name = models.CharField(_("наименование"), max_length=200)
+    timezone = models.CharField(_("часовой пояс"), max_length=64)
+
+    objects = RegionScopedQuerySet.as_manager()
+    region_field = "id"
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("субъект РФ")
+        verbose_name_plural = _("субъекты РФ")
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+    def natural_key(self) -> tuple[str]:
+        return (self.code,)
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def local_today(self, now: dt.datetime | None = None) -> dt.date:
+        """Today's date in the region: deadlines are judged by it."""
+        return timezone.localtime(now or timezone.now(), self.tz).date()
+
+
+class Municipality(models.Model):
+    """A municipal formation (муниципальное образование) of a region."""
+
+    region = models.ForeignKey(
+        Region,
+        verbose_name=_("субъект РФ"),
+        on_delete=models.PROTECT,
+        related_name="municipalities",
+    )
+    name = models.CharField(_("наименование"), max_length=300)
+
+    objects = RegionScopedQuerySet.as_manager()
+    region_field = "region_id"
+
+    class Meta:
+        ordering = ["region__code", "name"]
+        verbose_name = _("муниципальное образование")
+        verbose_name_plural = _("муниципальные образования")
+        constraints = [
+            models.UniqueConstraint(fields=["region", "name"], name="municipality_unique_name")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Agency(models.Model):
+    """A body that can be responsible for a measure (ответственный орган).
+
+    A *collective* agency is one printed designation that stands for many bodies, e.g.
+    «Исполнительные органы … и их подведомственные организации»: it stands for every agency
+    of its region whose kind is `collective_scope` (and their subordinates when
+    `includes_subordinates`).
+    """
+
+    code = models.SlugField(_("код"), max_length=64, unique=True, null=True, blank=True)
+    name = models.CharField(_("наименование"), max_length=500)
+    short_name = models.CharField(_("краткое наименование"), max_length=100, blank=True)
+    kind = models.CharField(_("вид"), max_length=20, choices=AgencyKind.choices)
+    region = models.ForeignKey(
+        Region,
+        verbose_name=_("субъект РФ"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="agencies",
+        help_text=_("Пусто у партнёров и федеральных органов, работающих со многими регионами."),
+    )
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("вышестоящий орган"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+    )
+    collective_scope = models.CharField(
+        _("кого обозначает"), max_length=10, choices=CollectiveScope.choices, blank=True
+    )
+    includes_subordinates = models.BooleanField(
+        _("включая подведомственные организации"), default=False
+    )
+    email = models.EmailField(_("адрес для оповещений"), blank=True)
+
+    objects = AgencyQuerySet.as_manager()
+    region_field = "region_id"
+    region_null_visible = True  # partners and federal bodies serve every region
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("ответственный орган")
+        verbose_name_plural = _("ответственные органы")
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(kind=AgencyKind.COLLECTIVE) | ~models.Q(collective_scope=""),
+                name="agency_collective_has_scope",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_collective(self) -> bool:
+        return self.kind == AgencyKind.COLLECTIVE
+
+    @property
+    def display_name(self) -> str:
+        return self.short_name or self.name
+
+
+class Organisation(models.Model):
+    """An organisation of the Sferum monitoring (school, college, authority …), by its code."""
+
+    code = models.CharField(_("код организации"), max_length=64, unique=True)
+    name = models.CharField(_("наименование"), max_length=1000)
+    org_type = models.CharField(_("тип"), max_length=20, choices=OrgType.choices)
+    region = models.ForeignKey(
+        Region, verbose_name=_("субъект РФ"), on_delete=models.PROTECT, related_name="organisations"
+    )
+    municipality = models.ForeignKey(
+        Municipality,
+        verbose_name=_("муниципальное образование"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="organisations",
+    )
+
+    objects = OrganisationQuerySet.as_manager()
+    region_field = "region_id"
+
+    class Meta:
+        ordering = ["region__code", "name"]
+        verbose_name = _("организация")
+        verbose_name_plural = _("организации")
+        indexes = [
+            # used by cascades and dashboards: the organisations of a municipality by type
+            models.Index(fields=["municipality", "org_type"], name="org_muni_type_idx"),
+            models.Index(fields=["region", "org_type"], name="org_region_type_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class User(AbstractUser):
+    """A portal user: belongs to an agency (staff) or a region (coordinators) with a role."""
+
+    role = models.CharField(_("роль"), max_length=20, choices=Role.choices, default=Role.STAFF)
+    agency = models.ForeignKey(
+        Agency,
+        verbose_name=_("орган власти"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="users",
+    )
+    region = models.ForeignKey(
+        Region,
+        verbose_name=_("субъект РФ"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="users",
+        help_text=_("Для сотрудников берётся из органа власти, если не указан."),
+    )
+    municipality = models.ForeignKey(
+        Municipality,
+        verbose_name=_("муниципальное образование"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="users",
+        help_text=_("Сотрудник муниципалитета отмечает ход каскада по своим организациям."),
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("организация"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="users",
+        help_text=_("Сотрудник организации отмечает ход каскада по своей организации."),
+    )
+    all_regions = models.BooleanField(
+        _("все субъекты"),
+        default=False,
+        help_text=_("Роль охватывает все субъекты (федеральный уровень)."),
+    )
+    extra_regions = models.ManyToManyField(
+        Region,
+        verbose_name=_("дополнительные субъекты"),
+        blank=True,
+        related_name="+",
+        help_text=_("Субъекты, доступные аналитику или координатору сверх своего."),
+    )
+    can_edit_region = models.BooleanField(
+        _("может редактировать все мероприятия субъекта"), default=False
+    )
+
+    class Meta(AbstractUser.Meta):
+        verbose_name = _("пользователь")
+        verbose_name_plural = _("пользователи")
+        swappable = "AUTH_USER_MODEL"
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.username
+
+    @property
+    def is_admin_role(self) -> bool:
+        return self.is_superuser or self.role == Role.ADMIN
+
+    @property
+    def home_region_id(self) -> int | None:
+        if self.region_id:
+            return self.region_id
+        if self.agency_id and self.agency.region_id:
+            return self.agency.region_id
+        return None

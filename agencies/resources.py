@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+from import_export import fields, resources, widgets
+
+from .choices import OrgType
+from .models import Agency, Municipality, Organisation, Region
+
+ORG_TYPE_BY_LABEL = {str(label).lower(): value for value, label in OrgType.choices}
+
+
+class OrgTypeWidget(widgets.Widget):
+    """Accepts the Russian abbreviations (ОО, СПО, …) and the English keys."""
+
+    def clean(self, value, row=None, **kwargs):
+        text = str(value or "").strip()
+        if text in OrgType.values:
+            return text
+        if text.lower() in ORG_TYPE_BY_LABEL:
+            return ORG_TYPE_BY_LABEL[text.lower()]
+        raise ValueError(f"Неизвестный тип организации «{text}»")
+
+    def render(self, value, obj=None, **kwargs):
+        return OrgType(value).label if value in OrgType.values else value
+
+
+class AgencyResource(resources.ModelResource):
+    region = fields.Field(
+        attribute="region", column_name="region", widget=widgets.ForeignKeyWidget(Region, "code")
+    )
+    parent = fields.Field(
+        attribute="parent", column_name="parent", widget=widgets.ForeignKeyWidget(Agency, "code")
+    )
+
+    class Meta:
+        model = Agency
+        import_id_fields = ["code"]
+        fields = [
+            "code",
+            "name",
+            "short_name",
+            "kind",
+            "region",
+            "parent",
+            "collective_scope",
+            "includes_subordinates",
+            "email",
+        ]
+        skip_unchanged = True
+        report_skipped = True
+
+
+class OrganisationResource(resources.ModelResource):
+    region = fields.Field(
+        attribute="region", column_name="region", widget=widgets.ForeignKeyWidget(Region, "code")
+    )
+    municipality = fields.Field(attribute="municipality__name", column_name="municipality")
+    org_type = fields.Field(attribute="org_type", column_name="org_type", widget=OrgTypeWidget())
+
+    class Meta:
+        model = Organisation
+        import_id_fields = ["code"]
+        fields = ["code", "name", "org_type", "region", "municipality"]
+        skip_unchanged = True
+        report_skipped = True
+
+    def import_field(self, field, instance, row, is_m2m=False, **kwargs):
+        if field.column_name == "municipality":
+            return  # set in before_save_instance, after the region is known
+        super().import_field(field, instance, row, is_m2m=is_m2m, **kwargs)
+
+    def before_save_instance(self, instance, row, **kwargs):
+        name = str(row.get("municipality") or "").strip()
+        if name and instance.region_id:
+            instance.municipality, _ = Municipality.objects.get_or_create(
+                region_id=instance.region_id, name=name
+            )

@@ -1,0 +1,3 @@
+from .indicators import Indicator, IndicatorStage, RegionBaseline, RegionTarget
+
+__all__ = ["Indicator", "IndicatorStage", "RegionBaseline", "RegionTarget"]

@@ -1,0 +1,1 @@
+# Alerts and generated exports arrive with their issues (alerts, Excel reports).

@@ -1,0 +1,129 @@
+from django.contrib import admin
+from import_export.admin import ImportExportModelAdmin
+
+from roadmap_portal.import_formats import EXPORT_FORMATS, IMPORT_FORMATS
+
+from .models import (
+    Cascade,
+    CascadeProgress,
+    CascadeTarget,
+    Measure,
+    MeasureChange,
+    MeasureReport,
+    MeasureResponsibility,
+    MeasureStep,
+    MeasureTarget,
+    Roadmap,
+    Section,
+)
+from .resources import MeasureResource
+
+
+class SectionInline(admin.TabularInline):
+    model = Section
+    extra = 0
+
+
+@admin.register(Roadmap)
+class RoadmapAdmin(admin.ModelAdmin):
+    list_display = ["code", "region", "approved_on", "document_number"]
+    list_filter = ["region"]
+    search_fields = ["code", "title"]
+    inlines = [SectionInline]
+
+
+@admin.register(Section)
+class SectionAdmin(admin.ModelAdmin):
+    list_display = ["roadmap", "number", "title", "position"]
+    list_filter = ["roadmap"]
+    search_fields = ["title"]
+
+
+class ResponsibilityInline(admin.TabularInline):
+    model = MeasureResponsibility
+    extra = 0
+    autocomplete_fields = ["agency"]
+
+
+class StepInline(admin.TabularInline):
+    model = MeasureStep
+    extra = 0
+    fields = ["position", "title", "done_on"]
+
+
+class TargetInline(admin.TabularInline):
+    model = MeasureTarget
+    extra = 0
+
+
+@admin.register(Measure)
+class MeasureAdmin(ImportExportModelAdmin):
+    resource_classes = [MeasureResource]
+    import_formats = IMPORT_FORMATS
+    export_formats = EXPORT_FORMATS
+    list_display = ["number", "short_title", "roadmap", "deadline_text", "due_date", "status"]
+    list_filter = ["status", "roadmap__region", "roadmap", "recurrence"]
+    search_fields = ["number", "title", "responsible_text"]
+    list_select_related = ["roadmap__region"]
+    inlines = [ResponsibilityInline, StepInline, TargetInline]
+    filter_horizontal = ["indicators"]
+    readonly_fields = ["version", "status_changed_at", "updated_at"]
+
+    @admin.display(description="Мероприятие")
+    def short_title(self, obj):
+        return obj.title[:90]
+
+
+@admin.register(MeasureChange)
+class MeasureChangeAdmin(admin.ModelAdmin):
+    list_display = ["measure", "kind", "actor", "created_at", "old_status", "new_status"]
+    list_filter = ["kind", "new_status", "measure__roadmap__region"]
+    search_fields = ["comment", "measure__title"]
+    list_select_related = ["measure", "actor"]
+    raw_id_fields = ["measure", "actor"]
+
+
+@admin.register(MeasureReport)
+class MeasureReportAdmin(admin.ModelAdmin):
+    list_display = ["measure", "period", "due_date", "status", "reported_by"]
+    list_filter = ["status"]
+    raw_id_fields = ["measure", "reported_by"]
+
+
+@admin.register(MeasureResponsibility)
+class MeasureResponsibilityAdmin(admin.ModelAdmin):
+    list_display = ["measure", "agency", "position"]
+    search_fields = ["agency__name", "measure__title"]
+    raw_id_fields = ["measure", "agency"]
+
+
+@admin.register(MeasureStep)
+class MeasureStepAdmin(admin.ModelAdmin):
+    list_display = ["measure", "position", "title", "done_on"]
+    raw_id_fields = ["measure", "done_by"]
+
+
+@admin.register(MeasureTarget)
+class MeasureTargetAdmin(admin.ModelAdmin):
+    list_display = ["measure", "description", "quantity", "unit", "achieved"]
+    raw_id_fields = ["measure"]
+
+
+@admin.register(Cascade)
+class CascadeAdmin(admin.ModelAdmin):
+    list_display = ["measure", "subject", "document_number", "document_date", "scope"]
+    list_filter = ["scope"]
+    search_fields = ["subject", "document_number"]
+    raw_id_fields = ["measure", "issued_by", "municipality", "created_by"]
+
+
+@admin.register(CascadeTarget)
+class CascadeTargetAdmin(admin.ModelAdmin):
+    list_display = ["cascade", "organisation"]
+    raw_id_fields = ["cascade", "organisation"]
+
+
+@admin.register(CascadeProgress)
+class CascadeProgressAdmin(admin.ModelAdmin):
+    list_display = ["cascade", "organisation", "step", "done_on"]
+    raw_id_fields = ["cascade", "organisation", "step", "recorded_by"]

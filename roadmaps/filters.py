@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+import django_filters
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from agencies.models import Agency, Region
+
+from .choices import MeasureStatus
+from .models import Measure, Roadmap, Section
+from .querysets import overdue_q
+
+
+class MeasureFilterSet(django_filters.FilterSet):
+    """One FilterSet for the measure list page and the API (STYLE R7).
+
+    Choice querysets are narrowed to the user's scope in __init__, so a filter never lists
+    what the user may not see.
+    """
+
+    q = django_filters.CharFilter(method="filter_text", label=_("Поиск"))
+    region = django_filters.ModelChoiceFilter(
+        field_name="roadmap__region", queryset=Region.objects.none(), label=_("Субъект")
+    )
+    roadmap = django_filters.ModelChoiceFilter(queryset=Roadmap.objects.none(), label=_("Карта"))
+    section = django_filters.ModelChoiceFilter(queryset=Section.objects.none(), label=_("Раздел"))
+    agency = django_filters.ModelChoiceFilter(
+        field_name="responsibilities__agency",
+        queryset=Agency.objects.none(),
+        label=_("Ответственный"),
+        distinct=True,
+    )
+    status = django_filters.ChoiceFilter(choices=MeasureStatus.choices, label=_("Статус"))
+    overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("Просрочено"))
+    ordering = django_filters.OrderingFilter(
+        fields=(("due_date", "due_date"), ("position", "position")),
+        field_labels={"due_date": _("Срок"), "position": _("Номер")},
+        label=_("Сортировка"),
+    )
+
+    class Meta:
+        model = Measure
+        fields = ["q", "region", "roadmap", "section", "agency", "status", "overdue"]
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if user is not None:
+            self.filters["region"].queryset = Region.objects.visible_to(user)
+            self.filters["roadmap"].queryset = Roadmap.objects.visible_to(user)
+            self.filters["section"].queryset = Section.objects.filter(
+                roadmap__in=Roadmap.objects.visible_to(user)
+            ).select_related("roadmap")
+            self.filters["agency"].queryset = Agency.objects.visible_to(user)
+
+    def filter_text(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(
+            Q(title__icontains=value)
+            | Q(number__iexact=value)
+            | Q(responsible_text__icontains=value)
+            | Q(expected_result__icontains=value)
+        )
+
+    def filter_overdue(self, queryset, name, value):
+        if value is None:
+            return queryset
+        return queryset.filter(overdue_q()) if value else queryset.exclude(overdue_q())

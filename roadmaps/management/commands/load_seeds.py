@@ -1,0 +1,13 @@
+from django.core.management.base import BaseCommand
+
+from roadmaps.services.seeds import seeds_load
+
+
+class Command(BaseCommand):
+    help = "Загружает справочники и дорожные карты из fixtures/ (повторный запуск безопасен)."
+
+    def handle(self, *args, **options):
+        summary = seeds_load()
+        for line in summary.lines():
+            self.stdout.write(line)
+        self.stdout.write(self.style.SUCCESS("Справочники загружены."))

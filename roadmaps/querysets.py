@@ -1,0 +1,93 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import models
+from django.db.models import Q
+
+from agencies import access
+from agencies.querysets import RegionScopedQuerySet
+
+from .choices import CLOSED_STATUSES
+
+
+class RoadmapQuerySet(RegionScopedQuerySet):
+    pass
+
+
+class MeasureQuerySet(RegionScopedQuerySet):
+    def editable_by(self, user):
+        """Measures the user may change (STYLE R5; rules in agencies.access)."""
+        qs = self.visible_to(user)
+        if access.is_admin(user):
+            return qs
+        if user.is_authenticated and user.role == "coordinator" and user.can_edit_region:
+            return qs
+        acting = access.acting_agency_ids(user)
+        if not acting:
+            return qs.none()
+        return qs.filter(
+            pk__in=models.Subquery(
+                self.model.responsibilities.rel.related_model.objects.filter(
+                    agency_id__in=acting
+                ).values("measure_id")
+            )
+        )
+
+    def open(self):
+        return self.exclude(status__in=CLOSED_STATUSES)
+
+    def overdue_on(self, on_date: dt.date):
+        """Open measures whose due date is before `on_date` (the caller's local date)."""
+        return self.open().filter(due_date__lt=on_date)
+
+    def overdue(self, now: dt.datetime | None = None):
+        """Open measures past due in their own region's local date."""
+        return self.filter(overdue_q(now))
+
+    def with_list_related(self):
+        """What the measure list and exports show, in a constant number of queries."""
+        return self.select_related("roadmap__region", "section").prefetch_related(
+            models.Prefetch(
+                "responsibilities",
+                queryset=self.model.responsibilities.rel.related_model.objects.select_related(
+                    "agency"
+                ).order_by("position"),
+            )
+        )
+
+
+def region_scope_q(user, lookup: str) -> Q:
+    return access.region_q(user, lookup, null_visible=True)
+
+
+def local_dates_by_timezone(now: dt.datetime | None = None) -> dict[str, dt.date]:
+    """Today's date in every time zone used by a region (about a dozen in Russia)."""
+    from zoneinfo import ZoneInfo
+
+    from django.utils import timezone
+
+    from agencies.models import Region
+
+    now = now or timezone.now()
+    zones = set(Region.objects.values_list("timezone", flat=True).distinct())
+    return {tz: timezone.localtime(now, ZoneInfo(tz)).date() for tz in zones}
+
+
+def overdue_q(now: dt.datetime | None = None, prefix: str = "") -> Q:
+    """Open and past due in the region's local date; one OR branch per time zone.
+
+    Federal measures (no region) are judged by Moscow time.
+    """
+    from zoneinfo import ZoneInfo
+
+    from django.conf import settings
+    from django.utils import timezone
+
+    dates = local_dates_by_timezone(now)
+    q = Q()
+    for tz, today in dates.items():
+        q |= Q(**{f"{prefix}roadmap__region__timezone": tz, f"{prefix}due_date__lt": today})
+    moscow_today = timezone.localtime(now or timezone.now(), ZoneInfo(settings.TIME_ZONE)).date()
+    q |= Q(**{f"{prefix}roadmap__region__isnull": True, f"{prefix}due_date__lt": moscow_today})
+    return q & ~Q(**{f"{prefix}status__in": CLOSED_STATUSES})

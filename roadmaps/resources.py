@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+from import_export import fields, resources, widgets
+
+from .deadlines import DeadlineParseError, parse_deadline
+from .models import Measure, Roadmap, Section
+
+
+class MeasureResource(resources.ModelResource):
+    """Admin import/export of measures; the printed deadline is parsed on import."""
+
+    roadmap = fields.Field(
+        attribute="roadmap", column_name="roadmap", widget=widgets.ForeignKeyWidget(Roadmap, "code")
+    )
+    section = fields.Field(attribute="section__number", column_name="section", readonly=False)
+    responsible = fields.Field(column_name="responsible_agencies", readonly=True)
+
+    class Meta:
+        model = Measure
+        import_id_fields = ["roadmap", "number"]
+        fields = [
+            "roadmap",
+            "section",
+            "number",
+            "title",
+            "deadline_text",
+            "start_date",
+            "due_date",
+            "responsible_text",
+            "responsible",
+            "expected_result",
+            "status",
+            "completed_on",
+        ]
+        export_order = fields
+        skip_unchanged = True
+        report_skipped = True
+
+    def dehydrate_responsible(self, measure):
+        return "; ".join(r.agency.name for r in measure.ordered_responsibilities)
+
+    def import_field(self, field, instance, row, is_m2m=False, **kwargs):
+        if field.column_name in {"section", "start_date", "due_date"}:
+            return  # derived below from the section number and the printed deadline
+        super().import_field(field, instance, row, is_m2m=is_m2m, **kwargs)
+
+    def before_save_instance(self, instance, row, **kwargs):
+        try:
+            parsed = parse_deadline(instance.deadline_text or "")
+        except DeadlineParseError as exc:
+            raise ValueError(str(exc)) from exc
+        instance.deadline_kind = parsed.kind
+        instance.start_date = parsed.start_date
+        instance.due_date = parsed.due_date
+        instance.recurrence = parsed.recurrence
+        number = str(row.get("section") or "").strip()
+        if number:
+            instance.section, _ = Section.objects.get_or_create(
+                roadmap=instance.roadmap,
+                number=number,
+                defaults={"position": instance.roadmap.sections.count()},
+            )

@@ -1,0 +1,74 @@
+import pytest
+
+from agencies import access
+from agencies.choices import AgencyKind, Role
+from agencies.models import Agency, Region
+from roadmaps.models import Measure, Roadmap
+from tests.factories import make_agency, make_user
+
+pytestmark = pytest.mark.django_db
+
+
+def test_region_scope(personas):
+    sverdlovsk = Region.objects.get(code="66")
+    assert access.region_scope(personas.coordinator) == frozenset({sverdlovsk.id})
+    assert access.region_scope(personas.ministry_user) == frozenset({sverdlovsk.id})
+    assert access.region_scope(personas.analyst) is None
+    assert access.region_scope(personas.admin) is None
+
+
+def test_extra_regions(personas):
+    analyst = make_user(Role.ANALYST)
+    analyst.extra_regions.set(Region.objects.filter(code__in=["66", "50"]))
+    assert len(access.region_scope(analyst)) == 2
+    assert access.spans_regions(analyst)
+
+
+def test_collective_stands_for_regional_bodies(personas):
+    """1.1 is led by «Исполнительные органы … и их подведомственные организации»."""
+    measure = Measure.objects.get(roadmap__code="sverdlovsk-2025", number="1.1")
+    editable = Measure.objects.editable_by(personas.ministry_user)
+    assert measure in editable
+    # 1.2 stands for local self-government bodies, not for a ministry
+    assert not editable.filter(roadmap__code="sverdlovsk-2025", number="1.2").exists()
+
+
+def test_subordinate_counts_only_with_subordinates(personas):
+    ministry = Agency.objects.get(code="so-minobr")
+    school_dept = make_agency(ministry.region, kind=AgencyKind.SUBORDINATE, parent=ministry)
+    user = make_user(Role.STAFF, agency=school_dept)
+    editable = Measure.objects.editable_by(user).filter(roadmap__code="sverdlovsk-2025")
+    numbers = set(editable.values_list("number", flat=True))
+    assert "1.1" in numbers  # «… и их подведомственные организации»
+    assert "1.5" not in numbers  # «Исполнительные органы …» without subordinates
+    assert "3.1" not in numbers  # the ministry's own measure: a subordinate does not edit it
+
+
+def test_agency_edits_measures_of_agencies_under_it(personas):
+    ministry = Agency.objects.get(code="so-minobr")
+    child = make_agency(ministry.region, kind=AgencyKind.SUBORDINATE, parent=ministry)
+    from tests.factories import make_measure
+
+    roadmap = Roadmap.objects.get(code="sverdlovsk-2025")
+    measure = make_measure(roadmap, agencies=[child])
+    assert measure in Measure.objects.editable_by(personas.ministry_user)
+
+
+def test_other_agency_and_coordinator_cannot_edit(personas):
+    measure = Measure.objects.get(roadmap__code="sverdlovsk-2025", number="3.1")
+    assert measure not in Measure.objects.editable_by(personas.other_agency_user)
+    assert measure not in Measure.objects.editable_by(personas.coordinator)
+    assert measure not in Measure.objects.editable_by(personas.analyst)
+    assert measure in Measure.objects.editable_by(personas.admin)
+    personas.coordinator.can_edit_region = True
+    personas.coordinator.save()
+    coordinator = type(personas.coordinator).objects.get(pk=personas.coordinator.pk)
+    assert measure in Measure.objects.editable_by(coordinator)
+
+
+def test_visibility_by_region(personas):
+    visible = Measure.objects.visible_to(personas.coordinator)
+    assert visible.filter(roadmap__code="sverdlovsk-2025").count() == 44
+    assert not visible.filter(roadmap__code="moscow-oblast-2025").exists()
+    assert visible.filter(roadmap__region__isnull=True).exists()  # the federal plan
+    assert Measure.objects.visible_to(personas.analyst).count() == Measure.objects.count()

@@ -1,0 +1,87 @@
+"""Shared fixtures: the seed reference data and one persona per role (healthchecks style)."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+
+import pytest
+from django.conf import settings
+
+from agencies.choices import Role
+from agencies.models import Agency, Region, User
+from tests.factories import make_user
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_media_cleanup():
+    yield
+    shutil.rmtree(settings.MEDIA_ROOT, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Loads the seed fixtures once into the test database (each test rolls back over it)."""
+    from roadmaps.services.seeds import seeds_load
+
+    with django_db_blocker.unblock():
+        seeds_load()
+
+
+@pytest.fixture
+def seeded(db):
+    """The reference fixtures of `load_seeds` (loaded again after a flushing test)."""
+    if not Region.objects.filter(code="66").exists() or not Agency.objects.exists():
+        from roadmaps.services.seeds import seeds_load
+
+        seeds_load()
+
+
+@dataclass
+class Personas:
+    ministry_user: User  # staff of the Sverdlovsk Ministry of Education
+    other_agency_user: User  # staff of another Sverdlovsk agency
+    coordinator: User  # coordinator of Sverdlovsk oblast
+    analyst: User  # analyst, all regions
+    admin: User
+    outsider: User  # coordinator of Moscow oblast
+
+
+@pytest.fixture
+def personas(seeded) -> Personas:
+    sverdlovsk = Region.objects.get(code="66")
+    return Personas(
+        ministry_user=make_user(Role.STAFF, agency=Agency.objects.get(code="so-minobr")),
+        other_agency_user=make_user(Role.STAFF, agency=Agency.objects.get(code="so-dip")),
+        coordinator=make_user(Role.COORDINATOR, region=sverdlovsk),
+        analyst=make_user(Role.ANALYST, all_regions=True),
+        admin=make_user(Role.ADMIN),
+        outsider=make_user(Role.COORDINATOR, region=Region.objects.get(code="50")),
+    )
+
+
+@pytest.fixture
+def persona_client(client, personas):
+    """`persona_client("coordinator")` logs the client in as that persona."""
+
+    def login(name: str):
+        if name == "anonymous":
+            return client
+        client.force_login(getattr(personas, name))
+        return client
+
+    return login
+
+
+def pytest_collection_modifyitems(config, items):
+    """Integration tests need the real worker that .ci/run starts (RUN_CELERY_WORKER=1)."""
+    import os
+
+    if os.environ.get("RUN_CELERY_WORKER"):
+        return
+    skip = pytest.mark.skip(
+        reason="нужен настоящий Celery worker на Redis и PostgreSQL (RUN_CELERY_WORKER=1, .ci/run)"
+    )
+    for item in items:
+        if "integration" in item.keywords:
+            item.add_marker(skip)
