@@ -10,3 +10,12 @@ class Stage(models.IntegerChoices):
 class TargetKind(models.TextChoices):
     BASELINE = "baseline", _("Не ниже базового значения региона")
     FIXED = "fixed", _("Фиксированное значение")
+
+
+class UploadStatus(models.TextChoices):
+    PENDING = "pending", _("Ожидает")
+    RUNNING = "running", _("Выполняется")
+    DONE = "done", _("Загружен")
+    REFUSED = "refused", _("Отклонён")
+    FAILED = "failed", _("Ошибка")
+    REPEAT = "repeat", _("Повтор (файл уже загружен)")

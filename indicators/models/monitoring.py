@@ -1,0 +1,211 @@
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from agencies.models import Municipality, Organisation, Region
+from agencies.querysets import RegionScopedQuerySet
+
+from ..choices import UploadStatus
+
+
+class MonitoringUpload(models.Model):
+    """An uploaded Sferum monitoring export and what became of it (a job record)."""
+
+    region = models.ForeignKey(
+        Region,
+        verbose_name=_("субъект РФ"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="monitoring_uploads",
+        help_text=_("Субъект, для которого загружен файл (пусто: несколько или все)."),
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("кто загрузил"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="monitoring_uploads",
+    )
+    uploaded_at = models.DateTimeField(_("когда загружен"), auto_now_add=True)
+    file = models.FileField(_("файл"), upload_to="monitoring/%Y/%m/", max_length=500)
+    original_name = models.CharField(_("имя файла"), max_length=500)
+    size = models.PositiveBigIntegerField(_("размер, байт"), default=0)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, db_index=True)
+    status = models.CharField(
+        _("статус"), max_length=20, choices=UploadStatus.choices, default=UploadStatus.PENDING
+    )
+    dry_run = models.BooleanField(_("пробная проверка"), default=False)
+    rows_read = models.PositiveIntegerField(_("строк прочитано"), default=0)
+    rows_created = models.PositiveIntegerField(_("создано"), default=0)
+    rows_updated = models.PositiveIntegerField(_("обновлено"), default=0)
+    rows_unchanged = models.PositiveIntegerField(_("без изменений"), default=0)
+    rows_skipped = models.PositiveIntegerField(_("пропущено"), default=0)
+    progress = models.PositiveIntegerField(_("обработано строк"), default=0)
+    errors = models.JSONField(_("ошибки"), default=list, blank=True)
+    preview = models.JSONField(_("предпросмотр"), default=dict, blank=True)
+    weeks = models.JSONField(_("недели"), default=list, blank=True)
+    started_at = models.DateTimeField(_("начало обработки"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("конец обработки"), null=True, blank=True)
+
+    objects = RegionScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-uploaded_at", "-id"]
+        verbose_name = _("загрузка мониторинга")
+        verbose_name_plural = _("загрузки мониторинга")
+
+    def __str__(self) -> str:
+        return f"{self.original_name} ({self.get_status_display()})"
+
+
+class MonitoringRow(models.Model):
+    """One organisation's figures for one week, as the Sferum monitoring exports them.
+
+    Region, municipality and type are copied from the organisation at import time, so the
+    rollups and the indicator queries never join the organisation table (85k rows).
+    """
+
+    week_start = models.DateField(_("начало недели"))
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("организация"), on_delete=models.PROTECT, related_name="+"
+    )
+    region = models.ForeignKey(
+        Region, verbose_name=_("субъект РФ"), on_delete=models.PROTECT, related_name="+"
+    )
+    municipality = models.ForeignKey(
+        Municipality,
+        verbose_name=_("муниципальное образование"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    org_type = models.CharField(_("тип организации"), max_length=20)
+    staff_total = models.PositiveIntegerField(_("работников всего"), default=0)
+    staff_writers = models.PositiveIntegerField(_("работников, писавших за неделю"), default=0)
+    students_total = models.PositiveIntegerField(_("обучающихся всего"), default=0)
+    learners_active = models.PositiveIntegerField(
+        _("обучающихся и родителей, активных за неделю"), default=0
+    )
+    sferum_users = models.PositiveIntegerField(_("пользователей Сферума всего"), default=0)
+    max_only_users = models.PositiveIntegerField(_("пользователей только в MAX"), default=0)
+    vkm_users = models.PositiveIntegerField(_("с профилем в VK Мессенджере"), default=0)
+    vkm_and_max_users = models.PositiveIntegerField(_("из них с профилем в MAX"), default=0)
+    upload = models.ForeignKey(
+        MonitoringUpload,
+        verbose_name=_("загрузка"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    objects = RegionScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("строка мониторинга")
+        verbose_name_plural = _("строки мониторинга")
+        constraints = [
+            # the upsert key of the import: a corrected file replaces, never adds
+            models.UniqueConstraint(fields=["organisation", "week_start"], name="monrow_org_week"),
+        ]
+        indexes = [
+            # used by rollup rebuilds: one region's weeks
+            models.Index(fields=["region", "week_start"], name="monrow_region_week_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation_id} {self.week_start}"
+
+
+def _share(numerator: int, denominator: int) -> Decimal | None:
+    """A share in percent; a zero denominator is "no data", never 0 %."""
+    if not denominator:
+        return None
+    return (Decimal(numerator) * 100 / Decimal(denominator)).quantize(Decimal("0.01"))
+
+
+class MonitoringRollup(models.Model):
+    """Sums of one week for a region (municipality empty) or a municipality.
+
+    Kept up to date by the import job, so dashboards never sum raw rows. The groups follow
+    DOMAIN.md: `edu` = ОО, СПО, ДО; `np` = every type but ДОО; `gov` = РОИВ, ОМСУ, ПО; the
+    Sferum migration share M counts every organisation.
+    """
+
+    region = models.ForeignKey(
+        Region, verbose_name=_("субъект РФ"), on_delete=models.CASCADE, related_name="+"
+    )
+    municipality = models.ForeignKey(
+        Municipality,
+        verbose_name=_("муниципальное образование"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    week_start = models.DateField(_("начало недели"))
+    organisations = models.PositiveIntegerField(_("организаций"), default=0)
+    edu_staff_total = models.PositiveBigIntegerField(default=0)
+    edu_staff_writers = models.PositiveBigIntegerField(default=0)
+    edu_students_total = models.PositiveBigIntegerField(default=0)
+    edu_learners_active = models.PositiveBigIntegerField(default=0)
+    np_sferum_users = models.PositiveBigIntegerField(default=0)
+    np_max_only_users = models.PositiveBigIntegerField(default=0)
+    gov_staff_total = models.PositiveBigIntegerField(default=0)
+    gov_staff_writers = models.PositiveBigIntegerField(default=0)
+    vkm_users = models.PositiveBigIntegerField(default=0)
+    vkm_and_max_users = models.PositiveBigIntegerField(default=0)
+    updated_at = models.DateTimeField(_("пересчитано"), auto_now=True)
+
+    objects = RegionScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("недельный итог мониторинга")
+        verbose_name_plural = _("недельные итоги мониторинга")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["region", "week_start"],
+                condition=models.Q(municipality__isnull=True),
+                name="rollup_region_week",
+            ),
+            models.UniqueConstraint(
+                fields=["municipality", "week_start"],
+                condition=models.Q(municipality__isnull=False),
+                name="rollup_municipality_week",
+            ),
+        ]
+        indexes = [
+            # used by dashboards: a region's series and the latest week of its municipalities
+            models.Index(fields=["region", "municipality", "week_start"], name="rollup_lookup_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.region_id}/{self.municipality_id or '-'} {self.week_start}"
+
+    @property
+    def i1(self) -> Decimal | None:
+        return _share(self.edu_staff_writers, self.edu_staff_total)
+
+    @property
+    def i2(self) -> Decimal | None:
+        return _share(self.edu_learners_active, 2 * self.edu_students_total)
+
+    @property
+    def i3(self) -> Decimal | None:
+        return _share(self.np_max_only_users, self.np_sferum_users)
+
+    @property
+    def i4(self) -> Decimal | None:
+        return _share(self.gov_staff_writers, self.gov_staff_total)
+
+    @property
+    def m(self) -> Decimal | None:
+        """Sferum migration share for the index (percent)."""
+        return _share(self.vkm_and_max_users, self.vkm_users)
