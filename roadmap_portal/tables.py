@@ -1,0 +1,280 @@
+"""Reading tabular uploads (CSV or XLSX) as a stream of numbered rows.
+
+Shared by every import (monitoring exports, index inputs, cascade progress):
+
+1. the format is told by the content (an XLSX is a zip), not by the file name;
+2. CSV: the encoding (UTF-8, UTF-8 with BOM, Windows-1251) is detected on a sample, the
+   header is the first of the top rows that names the required columns, and the separator
+   is the one that parses that header into known names;
+3. XLSX: refused before reading when it would unpack past the limit or holds an XML
+   entity declaration; read with openpyxl in read-only mode (streaming, defusedxml), the
+   header found among the top rows (title rows above it are skipped);
+4. rows are yielded one at a time with their row number as a spreadsheet shows it; empty
+   rows are skipped, so empty trailing rows cost nothing.
+
+Errors are `TableError` with a Russian message.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import re
+import zipfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+HEADER_SEARCH_ROWS = 10
+SAMPLE_BYTES = 256 * 1024
+MAX_ZIP_RATIO = 1000  # XLSX XML compresses ~10-100x; a thousandfold member is a bomb
+csv.field_size_limit(1024 * 1024)
+
+
+class TableError(Exception):
+    """The file cannot be read as a table; the message is for the user (Russian)."""
+
+
+def normalize_header(value: Any) -> str:
+    """Header cells compare case-, space- and «ё»-insensitively."""
+    text = str(value or "").replace("\ufeff", "").replace("\xa0", " ").strip().lower()
+    text = text.replace("ё", "е")
+    text = re.sub(r"\s+", " ", text)
+    return text.strip(" :;.")
+
+
+@dataclass
+class Table:
+    """An opened table: `columns` maps a key to its column index; `rows()` streams."""
+
+    format: str
+    columns: dict[str, int]
+    header_row: int
+    headers: list[str]
+    encoding: str = ""
+    delimiter: str = ""
+    _rows: Iterator[tuple[int, list[Any]]] | None = field(default=None, repr=False)
+
+    def rows(self) -> Iterator[tuple[int, list[Any]]]:
+        """(row number, cells) for every non-empty row below the header."""
+        assert self._rows is not None
+        for number, cells in self._rows:
+            if any(cell not in (None, "") and str(cell).strip() for cell in cells):
+                yield number, cells
+
+    def column_letter(self, key: str) -> str:
+        """The column as a user names it: a spreadsheet letter, or the header for CSV."""
+        index = self.columns[key]
+        if self.format == "xlsx":
+            return _column_letter(index)
+        return self.headers[index]
+
+
+def _column_letter(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def open_table(
+    stream: IO[bytes],
+    *,
+    aliases: dict[str, str],
+    required: Iterable[str],
+    titles: dict[str, str] | None = None,
+) -> Table:
+    """Opens `stream` (binary, seekable) as a table.
+
+    `aliases` maps normalised header texts (Russian headers and English keys) to keys;
+    `required` are the keys a file must have, or it is refused before any row is read;
+    `titles` names each key in messages (the Russian header).
+    """
+    required = list(required)
+    names = titles or _names(aliases)
+    head = stream.read(4)
+    stream.seek(0)
+    if head.startswith(b"PK\x03\x04"):
+        return _open_xlsx(stream, aliases=aliases, required=required, names=names)
+    return _open_csv(stream, aliases=aliases, required=required, names=names)
+
+
+def _match(cells: list[Any], aliases: dict[str, str]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for index, cell in enumerate(cells):
+        key = aliases.get(normalize_header(cell))
+        if key and key not in found:
+            found[key] = index
+    return found
+
+
+def _missing_message(required: list[str], found: dict[str, int], names: dict[str, str]) -> str:
+    missing = [names.get(key, key) for key in required if key not in found]
+    return _("В файле нет обязательных столбцов: %(columns)s.") % {
+        "columns": ", ".join(f"«{name}»" for name in missing)
+    }
+
+
+def _detect_encoding(sample: bytes) -> str:
+    if sample.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    try:
+        # a multi-byte character may be cut at the end of the sample
+        codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
+        return "utf-8"
+    except UnicodeDecodeError:
+        return "cp1251"
+
+
+def _decoded_lines(stream: IO[bytes], encoding: str, counter: list[int]) -> Iterator[str]:
+    """Text lines decoded one by one, so an encoding error names its own line."""
+    codec = "utf-8" if encoding == "utf-8-sig" else encoding
+    for raw in stream:
+        counter[0] += 1
+        if counter[0] == 1 and raw.startswith(codecs.BOM_UTF8):
+            raw = raw[len(codecs.BOM_UTF8) :]
+        try:
+            yield raw.decode(codec)
+        except UnicodeDecodeError as exc:
+            raise TableError(
+                _("Строка %(row)s: символы не в кодировке %(enc)s.")
+                % {"row": counter[0], "enc": "Windows-1251" if codec == "cp1251" else "UTF-8"}
+            ) from exc
+
+
+def _open_csv(stream: IO[bytes], *, aliases, required, names) -> Table:
+    sample = stream.read(SAMPLE_BYTES)
+    stream.seek(0)
+    encoding = _detect_encoding(sample)
+    top_lines = []
+    for line in _decoded_lines(stream, encoding, [0]):
+        top_lines.append(line)
+        if len(top_lines) >= HEADER_SEARCH_ROWS:
+            break
+
+    best: tuple[int, int, str, dict[str, int], list[str]] | None = None
+    for line_no, line in enumerate(top_lines):
+        for delimiter in (";", ",", "\t"):
+            cells = next(csv.reader([line], delimiter=delimiter), [])
+            found = _match(cells, aliases)
+            score = (len(found), -line_no)
+            if best is None or score > (best[0], -best[1]):
+                best = (len(found), line_no, delimiter, found, cells)
+    if best is None or best[0] == 0:
+        raise TableError(
+            _("Не найдена строка заголовков: %(msg)s")
+            % {"msg": _missing_message(required, {}, names)}
+        )
+    _count, header_index, delimiter, found, header_cells = best
+    if any(key not in found for key in required):
+        raise TableError(_missing_message(required, found, names))
+
+    stream.seek(0)
+    counter = [0]
+    reader = csv.reader(_decoded_lines(stream, encoding, counter), delimiter=delimiter)
+
+    def rows() -> Iterator[tuple[int, list[Any]]]:
+        try:
+            for index, cells in enumerate(reader):
+                if index > header_index:
+                    yield counter[0], cells
+        except csv.Error as exc:
+            raise TableError(
+                _("Строка %(row)s: ошибка разбора CSV (%(err)s).") % {"row": counter[0], "err": exc}
+            ) from exc
+
+    return Table(
+        format="csv",
+        columns=found,
+        header_row=header_index + 1,
+        headers=[str(c).strip() for c in header_cells],
+        encoding=encoding,
+        delimiter=delimiter,
+        _rows=rows(),
+    )
+
+
+def check_xlsx_safe(stream: IO[bytes]) -> None:
+    """Refuses zip bombs and XML entity declarations before any XML is parsed."""
+    limit = settings.XLSX_MAX_UNCOMPRESSED_BYTES
+    try:
+        archive = zipfile.ZipFile(stream)
+    except zipfile.BadZipFile as exc:
+        raise TableError(_("Файл XLSX повреждён или не является книгой Excel.")) from exc
+    total = 0
+    for info in archive.infolist():
+        total += info.file_size
+        ratio = info.file_size / max(info.compress_size, 1)
+        if total > limit or (info.file_size > 10 * 1024 * 1024 and ratio > MAX_ZIP_RATIO):
+            raise TableError(
+                _("Файл XLSX слишком велик после распаковки (более %(mb)s МБ): отклонён.")
+                % {"mb": limit // (1024 * 1024)}
+            )
+        if info.filename.endswith((".xml", ".rels")):
+            with archive.open(info) as member:
+                prologue = member.read(2048)
+            if b"<!DOCTYPE" in prologue or b"<!ENTITY" in prologue:
+                raise TableError(
+                    _("Файл XLSX содержит объявления XML-сущностей и отклонён как небезопасный.")
+                )
+    stream.seek(0)
+
+
+def _open_xlsx(stream: IO[bytes], *, aliases, required, names) -> Table:
+    import openpyxl  # read-only mode streams rows; with defusedxml installed it parses safely
+
+    check_xlsx_safe(stream)
+    try:
+        workbook = openpyxl.load_workbook(stream, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a broken book
+        raise TableError(_("Не удалось прочитать файл XLSX: %(err)s") % {"err": exc}) from exc
+    sheet = workbook.worksheets[0]
+    row_iter = sheet.iter_rows(values_only=True)
+    top: list[list[Any]] = []
+    for _i in range(HEADER_SEARCH_ROWS):
+        try:
+            top.append(list(next(row_iter)))
+        except StopIteration:
+            break
+    best_index, best_found = -1, {}
+    for index, cells in enumerate(top):
+        found = _match(cells, aliases)
+        if len(found) > len(best_found):
+            best_index, best_found = index, found
+    if best_index < 0:
+        raise TableError(
+            _("Не найдена строка заголовков: %(msg)s")
+            % {"msg": _missing_message(required, {}, names)}
+        )
+    if any(key not in best_found for key in required):
+        raise TableError(_missing_message(required, best_found, names))
+
+    def rows() -> Iterator[tuple[int, list[Any]]]:
+        for offset, cells in enumerate(top[best_index + 1 :]):
+            yield best_index + 2 + offset, cells
+        number = len(top)
+        for cells in row_iter:
+            number += 1
+            yield number, list(cells)
+        workbook.close()
+
+    return Table(
+        format="xlsx",
+        columns=best_found,
+        header_row=best_index + 1,
+        headers=[str(c or "").strip() for c in top[best_index]],
+        _rows=rows(),
+    )
+
+
+def _names(aliases: dict[str, str]) -> dict[str, str]:
+    """The first alias given for each key: the Russian header shown in messages."""
+    names: dict[str, str] = {}
+    for alias, key in aliases.items():
+        names.setdefault(key, alias)
+    return names
