@@ -1,0 +1,103 @@
+"""Settings read the environment; production mode refuses to start without a secret."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from roadmap_portal.env import database_from_env
+
+BASE = Path(__file__).resolve().parents[2]
+
+
+def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DB", "DATABASE", "REDIS"))}
+    clean.pop("SECRET_KEY", None)
+    clean.update(env)
+    clean["DJANGO_SETTINGS_MODULE"] = "roadmap_portal.settings"
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=BASE,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_debug_off_without_secret_key_is_a_startup_error():
+    result = run_manage("check", DEBUG="false")
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_check_deploy_is_clean_in_production_mode():
+    result = run_manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        DEBUG="false",
+        SECRET_KEY="x" * 20 + "a-long-random-production-secret-for-the-test-0123456789",
+        ALLOWED_HOSTS="portal.example",
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_embedded_default_is_sqlite(monkeypatch, tmp_path):
+    for name in ("DATABASE_URL", "DB"):
+        monkeypatch.delenv(name, raising=False)
+    config = database_from_env(tmp_path)
+    assert config["ENGINE"] == "django.db.backends.sqlite3"
+    assert config["NAME"] == tmp_path / "db.sqlite3"
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        (
+            "postgres://user:p%40ss@db.local:5433/roadmap",
+            {
+                "NAME": "roadmap",
+                "USER": "user",
+                "PASSWORD": "p@ss",
+                "HOST": "db.local",
+                "PORT": "5433",
+            },
+        ),
+        ("postgresql://postgres@127.0.0.1/roadmap_ci", {"NAME": "roadmap_ci", "PORT": ""}),
+    ],
+)
+def test_database_url(monkeypatch, tmp_path, url, expected):
+    monkeypatch.setenv("DATABASE_URL", url)
+    config = database_from_env(tmp_path)
+    assert config["ENGINE"] == "django.db.backends.postgresql"
+    for key, value in expected.items():
+        assert config[key] == value
+
+
+def test_db_parts(monkeypatch, tmp_path):
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.setenv("DB", "postgres")
+    monkeypatch.setenv("DB_HOST", "pg")
+    monkeypatch.setenv("DB_NAME", "portal")
+    config = database_from_env(tmp_path)
+    assert (config["HOST"], config["NAME"]) == ("pg", "portal")
+
+
+def test_env_example_lists_every_variable():
+    """Every variable the settings read appears in .env.example."""
+    import re
+
+    read = set()
+    for path in (BASE / "roadmap_portal" / "settings.py", BASE / "roadmap_portal" / "env.py"):
+        read |= set(re.findall(r'env_\w+\(\s*"([A-Z_]+)"', path.read_text(encoding="utf-8")))
+        read |= set(
+            re.findall(r'os\.environ\.get\(\s*"([A-Z_]+)"', path.read_text(encoding="utf-8"))
+        )
+    read -= {"RUN_CELERY_WORKER"}  # test-only switch, see .ci/run
+    example = (BASE / ".env.example").read_text(encoding="utf-8")
+    missing = sorted(name for name in read if not re.search(rf"^#?\s*{name}=", example, re.M))
+    assert not missing, f"not in .env.example: {missing}"
