@@ -1,0 +1,511 @@
+"""The national-scale benchmark: `make bench` (PostgreSQL from DATABASE_URL, else SQLite).
+
+    python bench/run.py [--scale 1] [--weeks 40] [--import-rows 1000000] [--ci] [--reuse]
+
+Every figure is measured against a baseline taken in the same run, on the same database:
+the import against a raw COPY of the same file into an unindexed table, pages on the full
+data set against the same pages on 1 % of it, the 200,000-row export against a 20,000-row
+one. Heavy steps run as the real management commands in child processes, so each one's
+peak memory is its own (`wait4` rusage). Prints a table and writes bench/results/latest.json.
+See bench/README.md for what each figure means and the latest results.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import json
+import os
+import platform
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlparse
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench import loadgen  # noqa: E402
+
+PYTHON = sys.executable
+WORK = ROOT / "var" / "bench"
+RESULTS = ROOT / "bench" / "results"
+FIRST_WEEK = dt.date(2025, 9, 1)
+SECRET = "bench-only-secret-key-not-for-production-0123456789-abcdefghijklmnop"
+USERS = {"analyst": ("analyst", "demo-analyst"), "coordinator": ("coord66", "demo-coord66")}
+
+
+# --------------------------------------------------------------------------- processes
+def base_env(database_url: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in {"DB", "RUN_CELERY_WORKER"}}
+    env.update(
+        DATABASE_URL=database_url,
+        DJANGO_SETTINGS_MODULE="roadmap_portal.settings",
+        DEBUG="false",
+        SECRET_KEY=SECRET,
+        ALLOWED_HOSTS="127.0.0.1,localhost",
+        SECURE_SSL_REDIRECT="false",
+        SESSION_COOKIE_SECURE="false",
+        CSRF_COOKIE_SECURE="false",
+        SECURE_HSTS_SECONDS="0",
+        STATIC_ROOT=str(WORK / "static"),
+        VAR_DIR=str(WORK / "var"),
+        LOG_LEVEL="WARNING",
+        CELERY_BROKER_URL="",
+        CELERY_TASK_ALWAYS_EAGER="true",
+        PYTHONPATH=str(ROOT),
+    )
+    return env
+
+
+def run(args: list[str], env: dict[str, str], *, check: bool = True) -> dict:
+    """Runs a child process; returns seconds, peak RSS (MB) and its output."""
+    log = WORK / "last-step.log"
+    started = time.perf_counter()
+    with log.open("w") as out:
+        proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+        _pid, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - started
+    output = log.read_text(errors="replace")
+    code = os.waitstatus_to_exitcode(status)
+    if check and code != 0:
+        raise RuntimeError(f"{' '.join(args[:4])} … exited {code}:\n{output[-4000:]}")
+    return {"seconds": seconds, "peak_mb": usage.ru_maxrss / 1024, "output": output, "code": code}
+
+
+def manage(env: dict[str, str], *args: str, check: bool = True) -> dict:
+    return run([PYTHON, "manage.py", *args], env, check=check)
+
+
+# --------------------------------------------------------------------------- databases
+def database_urls(base_url: str) -> tuple[str, str]:
+    """The full data set's database and the 1 % one beside it."""
+    if base_url.startswith("postgres"):
+        parsed = urlparse(base_url)
+        small = parsed._replace(path=parsed.path + "_small").geturl()
+        return base_url, small
+    WORK.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{WORK / 'bench.sqlite3'}", f"sqlite:///{WORK / 'bench_small.sqlite3'}"
+
+
+def database_reset(url: str) -> None:
+    if url.startswith("postgres"):
+        import psycopg
+
+        parsed = urlparse(url)
+        name = parsed.path.lstrip("/")
+        admin = parsed._replace(path="/postgres").geturl()
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
+                (name,),
+            )
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            conn.execute(f'CREATE DATABASE "{name}"')
+    else:
+        path = Path(urlparse(url).path)
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(path) + suffix).unlink(missing_ok=True)
+
+
+# --------------------------------------------------------------------------- data
+def prepare(url: str, *, scale: float, weeks: int, out: Path, today: dt.date) -> dict:
+    env = base_env(url)
+    database_reset(url)
+    manage(env, "migrate", "--noinput")
+    manage(env, "load_seeds")
+    manage(env, "create_demo_users")
+    shutil.rmtree(out, ignore_errors=True)
+    generated = run(
+        [
+            PYTHON,
+            "bench/generate.py",
+            "--scale",
+            str(scale),
+            "--weeks",
+            str(weeks),
+            "--out",
+            str(out),
+            "--db",
+            "--corrected",
+            "--today",
+            today.isoformat(),
+        ],
+        env,
+    )
+    summary = json.loads((out / "generate.json").read_text())
+    summary["seconds"] = round(generated["seconds"], 1)
+    return summary
+
+
+def week_files(out: Path) -> list[Path]:
+    return sorted(
+        p for p in out.glob("*.csv") if "corrected" not in p.name and "index" not in p.name
+    )
+
+
+def concat(files: list[Path], target: Path, *, rows_wanted: int) -> tuple[int, list[Path]]:
+    """Joins whole week files (one header) until `rows_wanted` rows; returns rows and files."""
+    rows, used = 0, []
+    with target.open("wb") as out:
+        for index, path in enumerate(files):
+            with path.open("rb") as fh:
+                header = fh.readline()
+                if index == 0:
+                    out.write(header)
+                for line in fh:
+                    out.write(line)
+                    rows += 1
+            used.append(path)
+            if rows >= rows_wanted:
+                break
+    return rows, used
+
+
+# --------------------------------------------------------------------------- baselines
+def parse_baseline(path: Path) -> float:
+    """Plain csv.reader with int/date conversion: rows per second."""
+    started = time.perf_counter()
+    rows = 0
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        reader = csv.reader(fh, delimiter=";")
+        next(reader)
+        for row in reader:
+            dt.date.fromisoformat(row[0]) if "-" in row[0] else None
+            [int(float(v.replace(",", "."))) for v in row[6:]]
+            rows += 1
+    return rows / (time.perf_counter() - started)
+
+
+def copy_baseline(url: str, path: Path, rows: int) -> float:
+    """Raw load of the same file into an unindexed table: the machine's limit (rows/s)."""
+    columns = (
+        "week_start text, region_code text, municipality text, org_code text, org_name text, "
+        "org_type text, staff_total int, staff_writers int, students_total int, "
+        "learners_active int, sferum_users int, max_only_users int, vkm_users int, "
+        "vkm_and_max_users int"
+    )
+    if url.startswith("postgres"):
+        import psycopg
+
+        with psycopg.connect(url) as conn:
+            conn.execute("DROP TABLE IF EXISTS bench_raw_copy")
+            conn.execute(f"CREATE UNLOGGED TABLE bench_raw_copy ({columns})")
+            conn.commit()
+            started = time.perf_counter()
+            sql = "COPY bench_raw_copy FROM STDIN WITH (FORMAT csv, DELIMITER ';', HEADER true)"
+            with conn.cursor() as cur, path.open("rb") as fh, cur.copy(sql) as copy:
+                while chunk := fh.read(1 << 20):
+                    copy.write(chunk)
+            conn.commit()
+            seconds = time.perf_counter() - started
+            conn.execute("DROP TABLE bench_raw_copy")
+            conn.commit()
+        return rows / seconds
+    import sqlite3
+
+    db = sqlite3.connect(urlparse(url).path)
+    db.execute("DROP TABLE IF EXISTS bench_raw_copy")
+    db.execute(f"CREATE TABLE bench_raw_copy ({columns})")
+    started = time.perf_counter()
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        reader = csv.reader(fh, delimiter=";")
+        next(reader)
+        db.executemany(f"INSERT INTO bench_raw_copy VALUES ({','.join('?' * 14)})", reader)
+    db.commit()
+    seconds = time.perf_counter() - started
+    db.execute("DROP TABLE bench_raw_copy")
+    db.commit()
+    db.close()
+    return rows / seconds
+
+
+# --------------------------------------------------------------------------- pages
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Gunicorn:
+    """gunicorn on loopback for the page and load figures; stopped on exit."""
+
+    def __init__(self, env: dict[str, str], workers: int = 3):
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}/"
+        self.proc = subprocess.Popen(
+            [
+                str(Path(PYTHON).parent / "gunicorn"),
+                "roadmap_portal.wsgi:application",
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--workers",
+                str(workers),
+                "--timeout",
+                "120",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=(WORK / "gunicorn.log").open("w"),
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
+                    return
+            except OSError:
+                time.sleep(0.3)
+        self.stop()
+        raise RuntimeError("gunicorn did not start: see var/bench/gunicorn.log")
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+def page_paths(env: dict[str, str]) -> dict[str, tuple[str, str]]:
+    """The pages measured: name -> (path, persona). Region ids come from the database."""
+    result = run([PYTHON, "bench/steps.py", "page-paths"], env)
+    return json.loads(result["output"].strip().splitlines()[-1])
+
+
+def measure_pages(env: dict[str, str], *, samples: int) -> dict:
+    paths = page_paths(env)
+    queries = json.loads(
+        run([PYTHON, "bench/steps.py", "query-counts", json.dumps(paths)], env)["output"]
+        .strip()
+        .splitlines()[-1]
+    )
+    figures = {}
+    with Gunicorn(env) as server:
+        openers = {name: loadgen.login(server.base, *creds) for name, creds in USERS.items()}
+        for name, (path, persona) in paths.items():
+            figures[name] = loadgen.sample(
+                openers[persona], server.base + path.lstrip("/"), count=samples
+            )
+            figures[name]["queries"] = queries.get(name)
+    return figures
+
+
+# --------------------------------------------------------------------------- main
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="National-scale benchmark of the portal")
+    parser.add_argument("--scale", type=float, default=1.0, help="1 = 85,000 organisations")
+    parser.add_argument("--weeks", type=int, default=40)
+    parser.add_argument("--import-rows", type=int, default=1_000_000)
+    parser.add_argument("--samples", type=int, default=40, help="requests per page for p50/p95")
+    parser.add_argument("--load-users", type=int, default=50)
+    parser.add_argument("--load-seconds", type=float, default=60)
+    parser.add_argument("--ci", action="store_true", help="small and quick; fail only on errors")
+    parser.add_argument("--out", type=Path, default=RESULTS / "latest.json")
+    args = parser.parse_args(argv)
+    if args.ci:
+        args.samples, args.load_users, args.load_seconds = 5, 5, 5
+        args.out = WORK / "ci.json"
+    WORK.mkdir(parents=True, exist_ok=True)
+    full_url, small_url = database_urls(os.environ.get("DATABASE_URL", ""))
+    today = FIRST_WEEK + dt.timedelta(weeks=args.weeks)
+    import_rows = min(args.import_rows, int(85_000 * args.scale) * args.weeks)
+    report: dict = {
+        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+            "database": "postgresql" if full_url.startswith("postgres") else "sqlite",
+        },
+        "scale": args.scale,
+        "weeks": args.weeks,
+        "figures": {},
+    }
+    figures = report["figures"]
+    steps = Steps(figures)
+
+    data = WORK / "data"
+    small_data = WORK / "data_small"
+    env = base_env(full_url)
+    small_env = base_env(small_url)
+    with steps("generate (full)"):
+        figures["generate"] = prepare(
+            full_url, scale=args.scale, weeks=args.weeks, out=data, today=today
+        )
+    with steps("generate (1 %)"):
+        figures["generate_small"] = prepare(
+            small_url, scale=args.scale / 100, weeks=args.weeks, out=small_data, today=today
+        )
+    manage(env, "collectstatic", "--noinput", "-v", "0")
+
+    files = week_files(data)
+    big = WORK / "import.csv"
+    rows, used = concat(files, big, rows_wanted=import_rows)
+    with steps("baselines"):
+        figures["baseline"] = {
+            "rows": rows,
+            "parse_rows_per_s": round(parse_baseline(big)),
+            "copy_rows_per_s": round(copy_baseline(full_url, big, rows)),
+        }
+    with steps("import"):
+        first = manage(env, "import_monitoring", str(big))
+        again = manage(env, "import_monitoring", str(big))
+        corrected = sorted(data.glob("*_corrected.csv"))
+        fixed = manage(env, "import_monitoring", str(corrected[0])) if corrected else None
+        copy_rate = figures["baseline"]["copy_rows_per_s"]
+        rate = rows / first["seconds"]
+        figures["import"] = {
+            "rows": rows,
+            "seconds": round(first["seconds"], 1),
+            "rows_per_s": round(rate),
+            "time_vs_copy": round(copy_rate / rate, 2),
+            "peak_mb": round(first["peak_mb"]),
+            "reimport_seconds": round(again["seconds"], 2),
+            "corrected_seconds": round(fixed["seconds"], 2) if fixed else None,
+        }
+    with steps("import the rest of the season"):
+        rest = [p for p in files if p not in used]
+        started = time.perf_counter()
+        for path in rest:
+            manage(env, "import_monitoring", str(path))
+        for path in week_files(small_data):
+            manage(small_env, "import_monitoring", str(path))
+        figures["import_rest"] = {
+            "files": len(rest),
+            "seconds": round(time.perf_counter() - started, 1),
+        }
+    with steps("index inputs"):
+        manage(env, "import_index_inputs", str(data / "index_facts.csv"))
+        manage(small_env, "import_index_inputs", str(small_data / "index_facts.csv"))
+    with steps("recompute"):
+        index = manage(env, "recompute_index", "--date", today.isoformat())
+        alerts = manage(env, "check_alerts", "--today", today.isoformat())
+        manage(small_env, "recompute_index", "--date", today.isoformat())
+        manage(small_env, "check_alerts", "--today", today.isoformat())
+        figures["recompute"] = {
+            "index_all_regions_s": round(index["seconds"], 2),
+            "alerts_all_regions_s": round(alerts["seconds"], 2),
+        }
+    with steps("pages"):
+        full = measure_pages(env, samples=args.samples)
+        small = measure_pages(small_env, samples=args.samples)
+        figures["pages"] = {
+            name: {
+                **full[name],
+                "small_p95_ms": small[name]["p95_ms"],
+                "ratio_p95": round(full[name]["p95_ms"] / max(small[name]["p95_ms"], 0.1), 2),
+            }
+            for name in full
+        }
+    with steps("exports"):
+        figures["exports"] = json.loads(
+            run([PYTHON, "bench/steps.py", "exports", str(WORK)], env)["output"]
+            .strip()
+            .splitlines()[-1]
+        )
+    with steps("load"):
+        paths = [path for path, _persona in page_paths(env).values()]
+        with Gunicorn(env, workers=4) as server:
+            load = loadgen.run_load(
+                server.base,
+                paths,
+                users=args.load_users,
+                seconds=args.load_seconds,
+                credentials=list(USERS.values()),
+            )
+        figures["load"] = {"users": args.load_users, **load.summary()}
+
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(report, ensure_ascii=False, indent=2))
+    print_table(report)
+    print(f"\nwritten: {args.out}")
+    if steps.errors:
+        print("\nERRORS:\n" + "\n".join(steps.errors))
+        return 1
+    errors = figures.get("load", {}).get("errors", 0) + sum(
+        page.get("errors", 0) for page in figures.get("pages", {}).values()
+    )
+    return 1 if errors else 0
+
+
+class Steps:
+    """Times each step, keeps going after a failure, and reports all failures at the end."""
+
+    def __init__(self, figures: dict):
+        self.figures = figures
+        self.errors: list[str] = []
+        self.name = ""
+
+    def __call__(self, name: str):
+        self.name = name
+        return self
+
+    def __enter__(self):
+        print(f"== {self.name} …", flush=True)
+        self.started = time.perf_counter()
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        took = time.perf_counter() - self.started
+        if exc is not None:
+            self.errors.append(f"{self.name}: {exc}")
+            print(f"   FAILED after {took:.1f} s: {exc}", flush=True)
+            return True
+        print(f"   done in {took:.1f} s", flush=True)
+        return False
+
+
+def print_table(report: dict) -> None:
+    f = report["figures"]
+    lines = [
+        f"benchmark {report['date']} on {report['machine']['database']}, scale {report['scale']}"
+    ]
+
+    def row(label: str, value, target: str = "") -> None:
+        lines.append(f"  {label:<44} {value!s:>14}   {target}")
+
+    if "baseline" in f and "import" in f:
+        b, i = f["baseline"], f["import"]
+        row("rows in the import file", b["rows"])
+        row("raw COPY (unindexed table), rows/s", b["copy_rows_per_s"])
+        row("plain CSV parse + convert, rows/s", b["parse_rows_per_s"])
+        row("import end to end, rows/s", i["rows_per_s"])
+        row("import time / raw COPY time", i["time_vs_copy"], "target ≤ 3")
+        row("import peak memory, MB", i["peak_mb"], "target < 300")
+        row("re-import of the same file, s", i["reimport_seconds"], "near-instant")
+        row("corrected week file, s", i["corrected_seconds"])
+    if "recompute" in f:
+        row("index recompute, all regions, s", f["recompute"]["index_all_regions_s"], "target < 5")
+        row("alert check, all regions, s", f["recompute"]["alerts_all_regions_s"], "target < 10")
+    for name, page in f.get("pages", {}).items():
+        row(
+            f"{name}: p50 / p95 ms",
+            f"{page['p50_ms']} / {page['p95_ms']}",
+            f"full/1% p95 ratio {page['ratio_p95']} (≤ 1.5), {page.get('queries')} queries",
+        )
+    if "exports" in f:
+        for key, value in f["exports"].items():
+            row(f"export {key}", value)
+    if "load" in f:
+        load = f["load"]
+        row(
+            f"load {load['users']} users: rps / p95 ms / errors",
+            f"{load['throughput_rps']} / {load['p95_ms']} / {load['errors']}",
+            "target p95 < 500, 0 errors",
+        )
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
