@@ -5,7 +5,7 @@ from import_export.admin import ImportExportModelAdmin
 
 from roadmap_portal.import_formats import EXPORT_FORMATS, IMPORT_FORMATS
 
-from .models import Agency, Municipality, Organisation, Region, User
+from .models import Agency, ApiToken, Municipality, Organisation, Region, User
 from .resources import AgencyResource, OrganisationResource
 
 
@@ -75,3 +75,15 @@ class UserAdmin(BaseUserAdmin):
             },
         ),
     )
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    list_display = ["prefix", "name", "user", "created_at", "last_used_at", "revoked_at"]
+    list_filter = ["revoked_at"]
+    search_fields = ["name", "prefix", "user__username"]
+    readonly_fields = ["prefix", "key_hash", "created_at", "last_used_at"]
+    raw_id_fields = ["user"]
+
+    def has_add_permission(self, request):
+        return False  # tokens are created by their user in the profile page (key shown once)

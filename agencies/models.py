@@ -242,3 +242,40 @@ class User(AbstractUser):
         if self.agency_id and self.agency.region_id:
             return self.agency.region_id
         return None
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(revoked_at__isnull=True, user__is_active=True)
+
+
+class ApiToken(models.Model):
+    """A machine token of a user for the REST API; only its SHA-256 is stored.
+
+    The key is shown once, when created. `prefix` (the first characters) lets a user tell
+    tokens apart in the profile without the key.
+    """
+
+    user = models.ForeignKey(
+        User, verbose_name=_("пользователь"), on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(_("назначение"), max_length=200)
+    prefix = models.CharField(_("начало ключа"), max_length=12)
+    key_hash = models.CharField(_("SHA-256 ключа"), max_length=64, unique=True)
+    created_at = models.DateTimeField(_("создан"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("последнее использование"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("отозван"), null=True, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("токен API")
+        verbose_name_plural = _("токены API")
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… {self.name}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

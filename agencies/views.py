@@ -3,12 +3,14 @@ from __future__ import annotations
 import hashlib
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.core.cache import cache
-from django.shortcuts import redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 
 def _throttle_key(request, username: str) -> str:
@@ -64,3 +66,38 @@ def healthz(request):
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return HttpResponse("ok", content_type="text/plain")
+
+
+def token_list_view(request):
+    """The user's API tokens: create one (its key shown once) or revoke."""
+    from .models import ApiToken
+    from .services import api_token_create
+
+    new_key = None
+    error = ""
+    if request.method == "POST":
+        name = request.POST.get("name", "").strip()
+        if not name:
+            error = _("Укажите, для чего нужен токен (например, «Электронный журнал»).")
+        elif len(name) > 200:
+            error = _("Назначение не длиннее 200 символов.")
+        else:
+            _token, new_key = api_token_create(user=request.user, name=name)
+    tokens = ApiToken.objects.filter(user=request.user)
+    return render(
+        request,
+        "agencies/profile_tokens.html",
+        {"tokens": tokens, "new_key": new_key, "error": error},
+        status=400 if error else 200,
+    )
+
+
+@require_POST
+def token_revoke_view(request, pk: int):
+    from .models import ApiToken
+    from .services import api_token_revoke
+
+    token = get_object_or_404(ApiToken, pk=pk, user=request.user)
+    api_token_revoke(token=token)
+    messages.success(request, _("Токен «%(name)s» отозван.") % {"name": token.name})
+    return redirect("profile-tokens")

@@ -14,5 +14,12 @@ urlpatterns = [
     path("login/", agency_views.ThrottledLoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("measures/", include("roadmaps.urls")),
+    path("profile/tokens/", agency_views.token_list_view, name="profile-tokens"),
+    path(
+        "profile/tokens/<int:pk>/revoke/",
+        agency_views.token_revoke_view,
+        name="profile-token-revoke",
+    ),
+    path("api/v1/", include("roadmap_portal.api.urls")),
     path("admin/", admin.site.urls),
 ]

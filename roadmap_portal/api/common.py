@@ -1,0 +1,66 @@
+"""API conventions: Russian error bodies with a machine code, per-token rate limits."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from agencies.models import ApiToken
+
+ERROR_MESSAGES = {
+    "not_found": "Объект не найден.",
+    "permission_denied": "Недостаточно прав для этого действия.",
+    "not_authenticated": "Требуется вход или токен API.",
+    "authentication_failed": "Не удалось войти: проверьте токен.",
+    "throttled": "Слишком много запросов. Повторите позже.",
+    "method_not_allowed": "Метод не поддерживается.",
+    "invalid": "Данные не прошли проверку.",
+    "parse_error": "Не удалось разобрать тело запроса.",
+    "unsupported_media_type": "Неподдерживаемый тип содержимого.",
+}
+
+
+def exception_handler(exc, context):
+    """Every error is `{"code": …, "detail": "…по-русски", "fields": {…}}`."""
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    code = getattr(exc, "default_code", "error")
+    if isinstance(exc, exceptions.ValidationError):
+        body = {"code": "invalid", "detail": ERROR_MESSAGES["invalid"], "fields": response.data}
+    else:
+        detail = str(getattr(exc, "detail", "") or "")
+        # a detail of our own stays; DRF's generic one gives way to ours
+        if code in ERROR_MESSAGES and detail == str(getattr(exc, "default_detail", "")):
+            detail = ERROR_MESSAGES[code]
+        body = {"code": code, "detail": detail or ERROR_MESSAGES.get(code, "Ошибка.")}
+        if isinstance(exc, exceptions.Throttled) and exc.wait:
+            body["detail"] = f"{ERROR_MESSAGES['throttled']} Через {int(exc.wait) + 1} с."
+    return Response(body, status=response.status_code, headers=response.headers)
+
+
+class TokenRateThrottle(SimpleRateThrottle):
+    """Requests per token (machine clients); browser sessions are limited per user."""
+
+    scope = "token"
+
+    def get_cache_key(self, request, view):
+        if isinstance(request.auth, ApiToken):
+            ident = f"token-{request.auth.pk}"
+        elif request.user and request.user.is_authenticated:
+            ident = f"user-{request.user.pk}"
+        else:
+            ident = self.get_ident(request)
+        return self.cache_format % {"scope": self.scope, "ident": ident}
+
+
+def error(code: str, detail: str, http_status: int = status.HTTP_400_BAD_REQUEST) -> Response:
+    return Response({"code": code, "detail": detail}, status=http_status)
