@@ -1,0 +1,239 @@
+"""Read side of the region dashboard: the roadmap blocks (STYLE R4).
+
+Every function costs a fixed number of queries whatever the size of the region, and takes
+`today` (the region's local date) so tests pass dates instead of freezing clocks.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Max, Prefetch, Q
+
+from agencies.models import Agency, Region
+from roadmaps.choices import CLOSED_STATUSES, MeasureStatus
+from roadmaps.models import (
+    Cascade,
+    CascadeProgress,
+    CascadeTarget,
+    Measure,
+    MeasureChange,
+    MeasureResponsibility,
+    MeasureStep,
+)
+
+SILENCE_DAYS = 14
+UPCOMING_DAYS = 14
+
+
+@dataclass(frozen=True)
+class SectionCompletion:
+    label: str
+    done: int
+    in_progress: int
+    not_started: int
+    overdue: int
+    cancelled: int
+
+    @property
+    def total(self) -> int:
+        return self.done + self.in_progress + self.not_started + self.overdue + self.cancelled
+
+
+@dataclass(frozen=True)
+class MeasureLine:
+    measure: Measure
+    days: int  # days overdue, or days left for upcoming deadlines
+    lead: Agency | None
+
+
+@dataclass(frozen=True)
+class CascadeLine:
+    cascade: Cascade
+    targets: int
+    done: int
+
+    @property
+    def share(self) -> float | None:
+        return self.done / self.targets if self.targets else None
+
+
+@dataclass
+class SilentAgency:
+    agency: Agency
+    last_update: dt.datetime | None
+    open_measures: list[Measure] = field(default_factory=list)
+
+
+def region_measures(region: Region):
+    return Measure.objects.filter(roadmap__region=region)
+
+
+def completion_by_section(*, region: Region, today: dt.date) -> list[SectionCompletion]:
+    """Done / in progress / not started / overdue per section: one grouped query.
+
+    Overdue takes precedence: an open measure past due counts as overdue, not in progress.
+    """
+    overdue = ~Q(status__in=CLOSED_STATUSES) & Q(due_date__lt=today)
+    rows = (
+        region_measures(region)
+        .values("roadmap__code", "section__position", "section__number", "section__title")
+        .annotate(
+            done=Count("id", filter=Q(status=MeasureStatus.DONE)),
+            cancelled=Count("id", filter=Q(status=MeasureStatus.CANCELLED)),
+            overdue=Count("id", filter=overdue),
+            in_progress=Count("id", filter=Q(status=MeasureStatus.IN_PROGRESS) & ~overdue),
+            not_started=Count("id", filter=Q(status=MeasureStatus.NOT_STARTED) & ~overdue),
+        )
+        .order_by("roadmap__code", "section__position")
+    )
+    result = []
+    for row in rows:
+        number, title = row["section__number"], row["section__title"] or ""
+        result.append(
+            SectionCompletion(
+                label=f"{number}. {title}" if number else title,
+                done=row["done"],
+                in_progress=row["in_progress"],
+                not_started=row["not_started"],
+                overdue=row["overdue"],
+                cancelled=row["cancelled"],
+            )
+        )
+    return result
+
+
+def _with_lead(queryset):
+    return queryset.select_related("roadmap", "section").prefetch_related(
+        Prefetch(
+            "responsibilities",
+            queryset=MeasureResponsibility.objects.select_related("agency").order_by("position"),
+        )
+    )
+
+
+def _lead(measure: Measure) -> Agency | None:
+    items = list(measure.responsibilities.all())
+    return items[0].agency if items else None
+
+
+def overdue_measures(
+    *, region: Region, today: dt.date, limit: int = 20
+) -> tuple[int, list[MeasureLine]]:
+    """The overdue count and the most overdue measures with their lead agency."""
+    queryset = region_measures(region).overdue_on(today)
+    total = queryset.count()
+    lines = [
+        MeasureLine(measure=m, days=(today - m.due_date).days, lead=_lead(m))
+        for m in _with_lead(queryset.order_by("due_date", "position"))[:limit]
+    ]
+    return total, lines
+
+
+def upcoming_deadlines(
+    *, region: Region, today: dt.date, days: int = UPCOMING_DAYS
+) -> list[MeasureLine]:
+    queryset = (
+        region_measures(region)
+        .open()
+        .filter(due_date__gte=today, due_date__lte=today + dt.timedelta(days=days))
+        .order_by("due_date", "position")
+    )
+    return [
+        MeasureLine(measure=m, days=(m.due_date - today).days, lead=_lead(m))
+        for m in _with_lead(queryset)
+    ]
+
+
+def cascades(*, region: Region) -> list[CascadeLine]:
+    """Each cascade with its share of organisations that finished every sub-step.
+
+    Three queries: the cascades, target counts, and completed (organisation, step) counts.
+    """
+    items = list(
+        Cascade.objects.filter(measure__roadmap__region=region).select_related(
+            "measure", "municipality"
+        )
+    )
+    if not items:
+        return []
+    ids = [c.pk for c in items]
+    targets = dict(
+        CascadeTarget.objects.filter(cascade_id__in=ids)
+        .values_list("cascade_id")
+        .annotate(n=Count("id"))
+    )
+    steps = dict(
+        MeasureStep.objects.filter(measure_id__in=[c.measure_id for c in items])
+        .values_list("measure_id")
+        .annotate(n=Count("id"))
+    )
+    per_org = (
+        CascadeProgress.objects.filter(cascade_id__in=ids)
+        .values("cascade_id", "organisation_id")
+        .annotate(n=Count("id"))
+    )
+    done: dict[int, int] = {}
+    needed = {c.pk: max(steps.get(c.measure_id, 0), 1) for c in items}
+    for row in per_org:
+        if row["n"] >= needed[row["cascade_id"]]:
+            done[row["cascade_id"]] = done.get(row["cascade_id"], 0) + 1
+    return [
+        CascadeLine(cascade=c, targets=targets.get(c.pk, 0), done=done.get(c.pk, 0)) for c in items
+    ]
+
+
+def silent_agencies(
+    *, region: Region, now: dt.datetime, days: int = SILENCE_DAYS
+) -> list[SilentAgency]:
+    """Responsible agencies whose open measures have had no update for `days` days.
+
+    The reporting-cycle view: who to call. Two queries: the open measures of the region with
+    their responsible agencies and last change; the rest is grouping in Python.
+    """
+    since = now - dt.timedelta(days=days)
+    measures = (
+        region_measures(region)
+        .open()
+        .annotate(last_change=Max("changes__created_at"))
+        .prefetch_related(
+            Prefetch(
+                "responsibilities",
+                queryset=MeasureResponsibility.objects.select_related("agency").order_by(
+                    "position"
+                ),
+            )
+        )
+        .order_by("position")
+    )
+    by_agency: dict[int, SilentAgency] = {}
+    active: set[int] = set()
+    for measure in measures:
+        recent = measure.last_change is not None and measure.last_change >= since
+        for responsibility in measure.responsibilities.all():
+            agency = responsibility.agency
+            if recent:
+                active.add(agency.pk)
+                continue
+            entry = by_agency.setdefault(agency.pk, SilentAgency(agency=agency, last_update=None))
+            entry.open_measures.append(measure)
+            if measure.last_change and (
+                entry.last_update is None or measure.last_change > entry.last_update
+            ):
+                entry.last_update = measure.last_change
+    silent = [entry for pk, entry in by_agency.items() if pk not in active]
+    return sorted(silent, key=lambda e: (-len(e.open_measures), e.agency.name))
+
+
+def status_changes_since(
+    *, region: Region, since: dt.datetime, limit: int = 30
+) -> list[MeasureChange]:
+    """Measures that changed status since `since` (what changed since last week)."""
+    return list(
+        MeasureChange.objects.filter(
+            measure__roadmap__region=region, created_at__gte=since, kind="status"
+        )
+        .select_related("measure", "actor")
+        .order_by("-created_at")[:limit]
+    )
