@@ -8,7 +8,7 @@ from agencies.models import Agency, Region
 
 from .choices import MeasureStatus
 from .models import Measure, Roadmap, Section
-from .querysets import overdue_q
+from .querysets import due_within_q, overdue_q
 
 
 class MeasureFilterSet(django_filters.FilterSet):
@@ -32,6 +32,9 @@ class MeasureFilterSet(django_filters.FilterSet):
     )
     status = django_filters.ChoiceFilter(choices=MeasureStatus.choices, label=_("Статус"))
     overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("Просрочено"))
+    due_within = django_filters.NumberFilter(
+        method="filter_due_within", label=_("Срок в ближайшие, дней"), min_value=0, max_value=366
+    )
     ordering = django_filters.OrderingFilter(
         fields=(("due_date", "due_date"), ("position", "position")),
         field_labels={"due_date": _("Срок"), "position": _("Номер")},
@@ -40,7 +43,7 @@ class MeasureFilterSet(django_filters.FilterSet):
 
     class Meta:
         model = Measure
-        fields = ["q", "region", "roadmap", "section", "agency", "status", "overdue"]
+        fields = ["q", "region", "roadmap", "section", "agency", "status", "overdue", "due_within"]
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -67,3 +70,8 @@ class MeasureFilterSet(django_filters.FilterSet):
         if value is None:
             return queryset
         return queryset.filter(overdue_q()) if value else queryset.exclude(overdue_q())
+
+    def filter_due_within(self, queryset, name, value):
+        if value is None:
+            return queryset
+        return queryset.filter(due_within_q(int(value)))
