@@ -56,15 +56,22 @@ class MeasureFilterSet(django_filters.FilterSet):
             self.filters["agency"].queryset = Agency.objects.visible_to(user)
 
     def filter_text(self, queryset, name, value):
+        """Words in the title, responsible bodies or result; a number matches exactly.
+
+        SQLite's LIKE folds case for ASCII only, so Cyrillic is searched as typed, in lower
+        case and capitalised (PostgreSQL folds all of them anyway).
+        """
         value = value.strip()
         if not value:
             return queryset
-        return queryset.filter(
-            Q(title__icontains=value)
-            | Q(number__iexact=value)
-            | Q(responsible_text__icontains=value)
-            | Q(expected_result__icontains=value)
-        )
+        q = Q(number__iexact=value)
+        for variant in {value, value.lower(), value.capitalize(), value.upper()}:
+            q |= (
+                Q(title__icontains=variant)
+                | Q(responsible_text__icontains=variant)
+                | Q(expected_result__icontains=variant)
+            )
+        return queryset.filter(q)
 
     def filter_overdue(self, queryset, name, value):
         if value is None:

@@ -100,8 +100,9 @@ def history_entries(changes) -> list[HistoryEntry]:
             label = str(FIELD_LABELS.get(key, key))
             if key == "step" and isinstance(value, list):
                 fields.append(FieldChange(label, "", f"{value[0]}. {value[1]}"))
-            elif isinstance(value, list) and len(value) == 2 and key != "step":
-                fields.append(FieldChange(label, _display(key, value[0]), _display(key, value[1])))
+            elif isinstance(value, list) and len(value) == 2:
+                old = _display(key, value[0]) if value[0] not in (None, "") else ""
+                fields.append(FieldChange(label, old, _display(key, value[1])))
             else:
                 fields.append(FieldChange(label, "", _display(key, value)))
         entries.append(HistoryEntry(change=change, fields=fields))

@@ -63,7 +63,13 @@ def measure_list_view(request):
     return render(
         request,
         "roadmaps/measure_list.html",
-        {"filter": filterset, "rows": rows, "counts": status_counts(qs), "total": len(rows)},
+        {
+            "filter": filterset,
+            "rows": rows,
+            "counts": status_counts(qs),
+            "total": len(rows),
+            "overdue_total": sum(1 for row in rows if row.days_overdue),
+        },
     )
 
 
