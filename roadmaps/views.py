@@ -106,6 +106,7 @@ def _detail(request, measure: Measure, *, status_form=None, conflict=None, repor
         status_form = MeasureStatusForm(initial=initial)
     today = measure.local_today()
     steps = list(measure.steps.all())
+    months = measure_report_months(measure, today)
     context = {
         "measure": measure,
         "today": today,
@@ -115,7 +116,9 @@ def _detail(request, measure: Measure, *, status_form=None, conflict=None, repor
         "steps": steps,
         "open_steps": sum(1 for step in steps if not step.is_done),
         "history": history_entries(measure.changes.all()),
-        "report_months": measure_report_months(measure, today),
+        "report_months": months,
+        "reported_months": sum(1 for month in months if month.is_reported),
+        "missing_months": sum(1 for month in months if month.is_missing),
         "report_statuses": MeasureStatus.choices,
         "report_errors": report_errors,
         "indicator_values": measure_indicator_values(measure),

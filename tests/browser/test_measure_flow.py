@@ -84,3 +84,49 @@ def test_staff_closes_overdue_measure_other_agency_cannot(
     assert status == 403
     measure.refresh_from_db()
     assert measure.status == "done"
+
+
+def test_cascade_and_monthly_pages(page, live_server, seeded, artifacts):
+    import datetime as dt
+
+    from agencies.models import Region
+    from roadmaps.services.cascades import cascade_create, cascade_progress_set
+    from tests.factories import make_municipality, make_organisation
+
+    admin = make_user(Role.ADMIN, username="boss")
+    region = Region.objects.get(code="66")
+    measure = Measure.objects.get(roadmap__code="sverdlovsk-2025", number="3.9")
+    for m, name in enumerate(["Североуральский ГО", "Сысертский ГО"]):
+        municipality = make_municipality(region, name)
+        for n in range(3):
+            make_organisation(region, municipality, code=f"66{m}{n:04d}")
+    cascade = cascade_create(
+        measure=measure, scope="region", actor=admin, subject="Переход Сферума в MAX"
+    )
+    first = cascade.organisations.order_by("code").first()
+    for step in measure.steps.all():
+        cascade_progress_set(
+            cascade=cascade,
+            organisation=first,
+            step=step,
+            done_on=dt.date(2025, 10, 1),
+            actor=admin,
+        )
+
+    _login(page, live_server, "boss")
+    page.goto(f"{live_server.url}/measures/{measure.pk}/")
+    assert "Выполнили: 1 из 6" in page.content()
+    page.click("a:has-text('Переход Сферума в MAX')")
+    page.wait_for_url(f"**/measures/cascades/{cascade.pk}/")
+    assert "Не выполнили (5)" in page.content()
+    page.screenshot(path=str(artifacts / "cascade_detail.png"), full_page=True)
+
+    monthly = Measure.objects.get(roadmap__code="sverdlovsk-2025", number="4.6")
+    page.goto(f"{live_server.url}/measures/{monthly.pk}/")
+    form = page.locator(".report-form").first
+    form.locator("select[name=status]").select_option("done")
+    form.locator("input[name=comment]").fill("Отчёт за август направлен")
+    form.locator("button[type=submit]").click()
+    page.wait_for_load_state()
+    assert "Отчёт за 08.2025 сохранён" in page.inner_text(".messages")
+    page.screenshot(path=str(artifacts / "measure_monthly.png"), full_page=True)

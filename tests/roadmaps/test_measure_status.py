@@ -316,3 +316,20 @@ def test_step_through_page(persona_client, stepped):
     assert response.status_code == 302
     step.refresh_from_db()
     assert step.done_on == dt.date(2025, 9, 1)
+
+
+def test_detail_page_queries_do_not_grow_with_history(
+    persona_client, stepped, personas, django_assert_max_num_queries
+):
+    client = persona_client("ministry_user")
+    client.get(stepped.get_absolute_url())
+    with django_assert_max_num_queries(30) as before:
+        client.get(stepped.get_absolute_url())
+    version = stepped.version
+    for step in stepped.steps.all():
+        step.measure = stepped
+        measure_step_set(step=step, done=True, actor=personas.admin, expected_version=version)
+        version += 1
+    with django_assert_max_num_queries(len(before.captured_queries)):
+        response = client.get(stepped.get_absolute_url())
+    assert len(response.context["history"]) == 4
