@@ -97,6 +97,8 @@ def history_entries(changes) -> list[HistoryEntry]:
     for change in changes:
         fields = []
         for key, value in (change.changes or {}).items():
+            if key == "cascade":  # an internal id; the comment names the cascade
+                continue
             label = str(FIELD_LABELS.get(key, key))
             if key == "step" and isinstance(value, list):
                 fields.append(FieldChange(label, "", f"{value[0]}. {value[1]}"))

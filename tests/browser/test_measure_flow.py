@@ -116,6 +116,7 @@ def test_cascade_and_monthly_pages(page, live_server, seeded, artifacts):
     _login(page, live_server, "boss")
     page.goto(f"{live_server.url}/measures/{measure.pk}/")
     assert "Выполнили: 1 из 6" in page.content()
+    page.screenshot(path=str(artifacts / "measure_steps.png"), full_page=True)
     page.click("a:has-text('Переход Сферума в MAX')")
     page.wait_for_url(f"**/measures/cascades/{cascade.pk}/")
     assert "Не выполнили (5)" in page.content()
