@@ -22,7 +22,8 @@ class MeasureQuerySet(RegionScopedQuerySet):
         if access.is_admin(user):
             return qs
         if user.is_authenticated and user.role == "coordinator" and user.can_edit_region:
-            return qs
+            # an editor of the region, not of the federal plan every region sees
+            return qs.filter(roadmap__region__isnull=False)
         if not user.is_authenticated or user.role != "staff":
             return qs.none()
         acting = access.acting_agency_ids(user)

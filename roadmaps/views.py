@@ -155,8 +155,14 @@ def measure_status_update(request, pk: int):
             confirm_open_steps=data["confirm_open_steps"],
         )
     except MeasureConflict as conflict:
+        # the user's input stays in the form, now against the current version: saving again
+        # is a deliberate decision made after seeing what changed (a file must be re-attached)
         fresh = _measure_for(request, pk)
-        return _detail(request, fresh, status_form=form, conflict=conflict)
+        data = request.POST.copy()
+        data["version"] = str(fresh.version)
+        retry = MeasureStatusForm(data)
+        retry.is_valid()
+        return _detail(request, fresh, status_form=retry, conflict=conflict)
     except ValidationError as error:
         for field, errors in error.message_dict.items():
             for message in errors:

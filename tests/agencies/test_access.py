@@ -79,6 +79,9 @@ def test_visibility_by_region(personas):
 )
 def test_can_edit_measure_agrees_with_editable_by(personas, persona):
     user = getattr(personas, persona)
+    if persona == "coordinator":
+        user.can_edit_region = True
+        user.save()
     editable = set(Measure.objects.editable_by(user).values_list("pk", flat=True))
     for measure in Measure.objects.prefetch_related("responsibilities").select_related("roadmap"):
         assert access.can_edit_measure(user, measure) == (measure.pk in editable), measure

@@ -293,6 +293,15 @@ def test_concurrent_edit_through_page(persona_client, measure, personas):
     assert "Изменения не сохранены" in html
     assert "Начали" in html
     assert Measure.objects.get(pk=measure.pk).status == "in_progress"
+    # the form now carries the current version: saving again after seeing the diff works
+    assert response.context["status_form"]["version"].value() == "2"
+    assert response.context["status_form"]["comment"].value() == "Отменяем"
+    again = client.post(
+        reverse("roadmaps:measure-status", args=[measure.pk]),
+        {"status": "cancelled", "comment": "Отменяем", "version": 2},
+    )
+    assert again.status_code == 302
+    assert Measure.objects.get(pk=measure.pk).status == "cancelled"
 
 
 def test_open_steps_confirmation_through_page(persona_client, stepped):
@@ -333,3 +342,23 @@ def test_detail_page_queries_do_not_grow_with_history(
     with django_assert_max_num_queries(len(before.captured_queries)):
         response = client.get(stepped.get_absolute_url())
     assert len(response.context["history"]) == 4
+
+
+def test_linked_indicators_show_latest_region_value(persona_client, seeded):
+    from agencies.models import Region
+    from indicators.models import MonitoringRollup
+
+    measure = Measure.objects.get(roadmap__code="moscow-oblast-2025", number="5")  # indicator 4
+    client = persona_client("outsider")  # coordinator of Moscow oblast
+    html = client.get(measure.get_absolute_url()).content.decode()
+    assert "нет данных мониторинга" in html
+    region = Region.objects.get(code="50")
+    MonitoringRollup.objects.create(
+        region=region, week_start=dt.date(2025, 9, 1), gov_staff_total=10, gov_staff_writers=1
+    )
+    MonitoringRollup.objects.create(
+        region=region, week_start=dt.date(2025, 9, 8), gov_staff_total=1000, gov_staff_writers=753
+    )
+    html = client.get(measure.get_absolute_url()).content.decode()
+    assert "75,3 %" in html
+    assert "08.09.2025" in html
