@@ -32,6 +32,7 @@ class MeasureFilterSet(django_filters.FilterSet):
     )
     status = django_filters.ChoiceFilter(choices=MeasureStatus.choices, label=_("Статус"))
     overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("Просрочено"))
+    mine = django_filters.BooleanFilter(method="filter_mine", label=_("Могу изменять"))
     due_within = django_filters.NumberFilter(
         method="filter_due_within", label=_("Срок в ближайшие, дней"), min_value=0, max_value=366
     )
@@ -43,10 +44,21 @@ class MeasureFilterSet(django_filters.FilterSet):
 
     class Meta:
         model = Measure
-        fields = ["q", "region", "roadmap", "section", "agency", "status", "overdue", "due_within"]
+        fields = [
+            "q",
+            "region",
+            "roadmap",
+            "section",
+            "agency",
+            "status",
+            "overdue",
+            "due_within",
+            "mine",
+        ]
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.user = user
         if user is not None:
             self.filters["region"].queryset = Region.objects.visible_to(user)
             self.filters["roadmap"].queryset = Roadmap.objects.visible_to(user)
@@ -82,3 +94,10 @@ class MeasureFilterSet(django_filters.FilterSet):
         if value is None:
             return queryset
         return queryset.filter(due_within_q(int(value)))
+
+    def filter_mine(self, queryset, name, value):
+        """Measures the user may change (or, with «Нет», only those they may not)."""
+        if value is None or self.user is None:
+            return queryset
+        editable = Measure.objects.editable_by(self.user).values("pk")
+        return queryset.filter(pk__in=editable) if value else queryset.exclude(pk__in=editable)

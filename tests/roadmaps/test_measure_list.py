@@ -121,3 +121,12 @@ def test_text_search_and_region_filter(persona_client):
     assert len(rows) == 17
     rows = client.get(reverse("roadmaps:measure-list"), {"q": "сферум"}).context["rows"]
     assert rows and all("ферум" in (r.measure.title + r.measure.expected_result) for r in rows)
+
+
+def test_mine_filter_lists_editable_measures(persona_client, personas):
+    client = persona_client("ministry_user")
+    rows = client.get(reverse("roadmaps:measure-list"), {"mine": "true"}).context["rows"]
+    editable = set(Measure.objects.editable_by(personas.ministry_user).values_list("pk", flat=True))
+    assert {row.measure.pk for row in rows} == editable
+    assert any(row.measure.number == "1.1" for row in rows)  # the collective responsible
+    assert not any(row.measure.number == "4.4" for row in rows)
