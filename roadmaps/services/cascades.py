@@ -124,7 +124,7 @@ def _save_progress(cascade, organisation, step, done_on, actor) -> bool:
     if done_on is None:
         deleted, _info = CascadeProgress.objects.filter(**lookup).delete()
         return bool(deleted)
-    _obj, created = CascadeProgress.objects.update_or_create(
+    CascadeProgress.objects.update_or_create(
         **lookup, defaults={"done_on": done_on, "recorded_by": actor}
     )
     return True
