@@ -17,7 +17,6 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import models, transaction
 from django.utils import timezone
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from agencies import access
@@ -137,17 +136,18 @@ def index_inputs_load(*, region_ids: Iterable[int], on_date: dt.date) -> dict[in
 # ---------------------------------------------------------------------------- rendering
 
 
-def _fmt(value: str | None) -> str:
+def _fmt(value: str | Decimal | None) -> str:
+    """A number as Russian text shows it: "7,5", "10", "34"."""
     if value is None:
         return "—"
-    return number_format(Decimal(value), decimal_pos=None)
+    return format(Decimal(value).normalize(), "f").replace(".", ",")
 
 
 def rule_text(result: CriterionResult) -> str:
     """The rule applied, in Russian ("7 из 10: охват 34 % ≥ 25 %")."""
     rule = result.rule
     code = rule["code"]
-    points, max_points = _fmt(str(result.points.normalize())), _fmt(str(result.max_points))
+    points, max_points = _fmt(result.points), _fmt(result.max_points)
     if code == "not_launched":
         launch = dt.date.fromisoformat(rule["counts_from"]).strftime("%d.%m.%Y")
         return _("0 из %(max)s: учитывается с запуска функционала %(date)s") % {
