@@ -85,7 +85,7 @@ def _input_rows(criterion, result: CriterionResult) -> list[InputRow]:
         ]
     rows = []
     for name, record in result.inputs.items():
-        spec = criterion.input_spec(name) or {}
+        spec = criterion.input_spec("" if name == "value" else name) or {}
         as_of = record.get("as_of")
         rows.append(
             InputRow(

@@ -167,8 +167,12 @@ def score_criterion(
             "week_start": share_week.isoformat() if share_week else None,
         }
     else:
-        names = [n for n in (spec.value_input, spec.denominator_input, spec.gate_input)]
-        inputs = {name: _input_record(values.get(name)) for name in dict.fromkeys(names)}
+        names = [spec.value_input, spec.denominator_input, spec.gate_input]
+        # a criterion's single unnamed input is shown as "value"
+        inputs = {
+            (name or "value"): _input_record(values.get(name))
+            for name in dict.fromkeys(n for n in names if n or n == spec.value_input)
+        }
 
     def result(points: Decimal, rule: dict) -> CriterionResult:
         points = max(min(points, spec.max_points), ZERO)
