@@ -13,7 +13,7 @@ from roadmaps.choices import CLOSED_STATUSES
 
 from .models import IndexFact, IndexScore, MeasureCriterion, MethodologyVersion
 from .scoring import CriterionResult, ScoreResult
-from .services.index import criteria_of, index_evaluate, rule_text
+from .services.index import criteria_of, fmt_number, index_evaluate, rule_text
 
 
 @dataclass
@@ -78,19 +78,22 @@ def _input_rows(criterion, result: CriterionResult) -> list[InputRow]:
         return [
             InputRow(
                 _("Доля M, %"),
-                result.inputs.get("share_percent"),
+                fmt_number(result.inputs.get("share_percent")),
                 dt.date.fromisoformat(week) if week else None,
                 True,
             )
         ]
     rows = []
-    for name, record in result.inputs.items():
+    order = {code: position for position, code in enumerate(criterion.input_codes)}
+    for name, record in sorted(
+        result.inputs.items(), key=lambda item: order.get("" if item[0] == "value" else item[0], 99)
+    ):
         spec = criterion.input_spec("" if name == "value" else name) or {}
         as_of = record.get("as_of")
         rows.append(
             InputRow(
                 spec.get("label") or name,
-                record.get("value"),
+                fmt_number(record["value"]) if record.get("value") is not None else None,
                 dt.date.fromisoformat(as_of) if as_of else None,
                 bool(record.get("verified")),
             )

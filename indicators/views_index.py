@@ -10,6 +10,7 @@ import datetime as dt
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -82,6 +83,7 @@ def index_region_view(request, code: str):
             "can_enter": can_enter_facts(request.user, region.pk),
             "can_verify": is_verifier(request.user),
             "can_rank": can_see_ranking(request.user),
+            "can_import": can_import(request.user),
         },
     )
 
@@ -163,6 +165,15 @@ def index_fact_verify_view(request, pk: int):
     index_fact_verify(fact=fact, actor=request.user)
     messages.success(request, _("Сведения подтверждены."))
     return redirect(reverse("index:region", args=[fact.region.code]) + "#facts")
+
+
+def index_fact_evidence_view(request, pk: int):
+    """The evidence file of a fact, for users who see the fact's region."""
+    fact = get_object_or_404(IndexFact.objects.visible_to(request.user), pk=pk)
+    if not fact.evidence_file:
+        raise Http404
+    name = fact.evidence_file.name.rsplit("/", 1)[-1]
+    return FileResponse(fact.evidence_file.open("rb"), as_attachment=True, filename=name)
 
 
 def _uploads_of(user):

@@ -136,7 +136,7 @@ def index_inputs_load(*, region_ids: Iterable[int], on_date: dt.date) -> dict[in
 # ---------------------------------------------------------------------------- rendering
 
 
-def _fmt(value: str | Decimal | None) -> str:
+def fmt_number(value: str | Decimal | None) -> str:
     """A number as Russian text shows it: "7,5", "10", "34"."""
     if value is None:
         return "—"
@@ -147,7 +147,7 @@ def rule_text(result: CriterionResult) -> str:
     """The rule applied, in Russian ("7 из 10: охват 34 % ≥ 25 %")."""
     rule = result.rule
     code = rule["code"]
-    points, max_points = _fmt(result.points), _fmt(result.max_points)
+    points, max_points = fmt_number(result.points), fmt_number(result.max_points)
     if code == "not_launched":
         launch = dt.date.fromisoformat(rule["counts_from"]).strftime("%d.%m.%Y")
         return _("0 из %(max)s: учитывается с запуска функционала %(date)s") % {
@@ -159,8 +159,8 @@ def rule_text(result: CriterionResult) -> str:
     if code == "gate":
         return _("0 из %(max)s: %(value)s при минимуме %(min)s") % {
             "max": max_points,
-            "value": _fmt(rule["gate"]),
-            "min": _fmt(rule["gate_min"]),
+            "value": fmt_number(rule["gate"]),
+            "min": fmt_number(rule["gate_min"]),
         }
     if code == "yes":
         return _("%(points)s из %(max)s: выполнено") % {"points": points, "max": max_points}
@@ -170,8 +170,8 @@ def rule_text(result: CriterionResult) -> str:
         text = _("%(points)s из %(max)s: %(units)s × %(unit)s") % {
             "points": points,
             "max": max_points,
-            "units": _fmt(rule["units"]),
-            "unit": _fmt(rule["unit_points"]),
+            "units": fmt_number(rule["units"]),
+            "unit": fmt_number(rule["unit_points"]),
         }
         if rule["capped"]:
             text += " " + _("(не более максимума)")
@@ -182,21 +182,21 @@ def rule_text(result: CriterionResult) -> str:
         ) % {
             "points": points,
             "max": max_points,
-            "pct": _fmt(rule["percent"]),
-            "step": _fmt(rule["step"]),
-            "steps": _fmt(rule["steps"]),
+            "pct": fmt_number(rule["percent"]),
+            "step": fmt_number(rule["step"]),
+            "steps": fmt_number(rule["steps"]),
         }
     if code == "band":
         return _("%(points)s из %(max)s: %(pct)s %% ≥ %(min)s %%") % {
             "points": points,
             "max": max_points,
-            "pct": _fmt(rule["percent"]),
-            "min": _fmt(rule["band_min"]),
+            "pct": fmt_number(rule["percent"]),
+            "min": fmt_number(rule["band_min"]),
         }
     if code == "below_bands":
         return _("0 из %(max)s: %(pct)s %% ниже всех диапазонов") % {
             "max": max_points,
-            "pct": _fmt(rule["percent"]),
+            "pct": fmt_number(rule["percent"]),
         }
     if code == "assessor":
         return _("%(points)s из %(max)s: оценка эксперта") % {"points": points, "max": max_points}

@@ -188,3 +188,25 @@ def test_upload_dry_run_then_confirm(persona_client):
     assert confirm.status_code == 302
     assert IndexFact.objects.count() == 2
     assert all(f.is_verified for f in IndexFact.objects.all())
+
+
+@pytest.mark.parametrize(
+    ("persona", "code"),
+    [("coordinator", 200), ("ministry_user", 200), ("analyst", 200), ("outsider", 404)],
+)
+def test_evidence_file_access(persona_client, persona, code):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from indicators.services.index import index_fact_create
+
+    item = index_fact_create(
+        region=Region.objects.get(code="66"),
+        criterion_code="mfc_notify",
+        value=1,
+        as_of=dt.date(2025, 9, 1),
+        evidence_file=SimpleUploadedFile("act.pdf", b"%PDF-1.4 test"),
+    )
+    response = persona_client(persona).get(reverse("index:fact-evidence", args=[item.pk]))
+    assert response.status_code == code
+    if code == 200:
+        assert b"".join(response.streaming_content) == b"%PDF-1.4 test"
