@@ -153,12 +153,14 @@ def test_fact_form_errors_in_russian(persona_client):
     assert not IndexFact.objects.exists()
 
 
-def test_ranking_highlights_coordinator_region_and_change(persona_client):
+def test_ranking_highlights_coordinator_region_and_change(
+    persona_client, django_assert_max_num_queries
+):
     sverdlovsk = Region.objects.get(code="66")
     fact(sverdlovsk, "digital_id_age", 1, dt.date(2025, 9, 15))
-    response = persona_client("coordinator").get(
-        reverse("index:ranking") + "?date=2025-10-01&since=2025-09-01"
-    )
+    client = persona_client("coordinator")
+    with django_assert_max_num_queries(20):
+        response = client.get(reverse("index:ranking") + "?date=2025-10-01&since=2025-09-01")
     html = response.content.decode()
     rows = response.context["rows"]
     assert rows[0].region == sverdlovsk and rows[0].highlighted and rows[0].change == 10
@@ -210,3 +212,37 @@ def test_evidence_file_access(persona_client, persona, code):
     assert response.status_code == code
     if code == 200:
         assert b"".join(response.streaming_content) == b"%PDF-1.4 test"
+
+
+def test_upload_confirm_is_post_only_and_scoped(persona_client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client = persona_client("coordinator")
+    content = "region_code;criterion;input;value;as_of;evidence\n50;mfc_bot;;1;01.10.2025;x\n"
+    response = client.post(
+        reverse("index:import"), {"file": SimpleUploadedFile("in.csv", content.encode())}
+    )
+    page = client.get(response["Location"])
+    html = page.content.decode()
+    assert "Строка 2, столбец «region_code»: нет доступа к субъекту 50." in html
+    assert "Загрузить</button>" not in html  # refused: nothing to confirm
+    upload = page.context["upload"]
+    confirm_url = reverse("index:upload-confirm", args=[upload.pk])
+    assert client.get(confirm_url).status_code == 405
+    assert client.post(confirm_url).status_code == 302
+    assert not IndexFact.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("persona", "target"),
+    [
+        ("coordinator", "/index/66/"),
+        ("outsider", "/index/50/"),
+        ("ministry_user", "/index/66/"),
+        ("analyst", "/index/ranking/"),
+        ("admin", "/index/ranking/"),
+    ],
+)
+def test_index_home_redirects(persona_client, persona, target):
+    response = persona_client(persona).get(reverse("index:home"))
+    assert response.status_code == 302 and response["Location"] == target
