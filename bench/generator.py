@@ -382,7 +382,8 @@ def _municipalities_build(rng: random.Random, region: RegionInfo, count: int):
         stem = name.split(" ")[0][:-2]
         kind = " ".join(name.split(" ")[1:])
         genitive = next((g for k, g, _w in _MUNICIPALITY_KINDS if k == kind), kind)
-        result.append(_municipality(rng, region, name, stem, genitive, plateau, midpoint, 1.0))
+        # weight 3: a district town, so a small demo still has several schools there
+        result.append(_municipality(rng, region, name, stem, genitive, plateau, midpoint, 3.0))
         result[-1].steepness = steepness
     stem_index = 0
     while len(result) < count:
@@ -423,11 +424,16 @@ def _municipality(rng, region, name, stem, genitive, plateau, midpoint, weight):
 
 
 def _region_build(
-    region: RegionInfo, *, seed: int, scale: float, national_weight: float
+    region: RegionInfo,
+    *,
+    seed: int,
+    scale: float,
+    national_weight: float,
+    min_municipalities: int = 2,
 ) -> RegionWorld:
     rng = _rng(seed, "world", region.code)
     share = region_weight(region.code) / national_weight
-    n_muni = max(2, round(NATIONAL_MUNICIPALITIES * scale * share))
+    n_muni = max(min_municipalities, round(NATIONAL_MUNICIPALITIES * scale * share))
     n_orgs = round(NATIONAL_ORGANISATIONS * scale * share)
     world = RegionWorld(region=region)
     world.municipalities = _municipalities_build(rng, region, n_muni)
@@ -457,7 +463,8 @@ def _region_build(
         if rng.random() < 0.2:
             add(f"МКУ «Информационно-методический центр» {muni.genitive}", "subordinate", index)
     # 2. educational organisations: a school in every municipality, the rest by weight
-    n_edu = max(len(world.municipalities), n_orgs - len(world.organisations))
+    #    (at least one more per municipality, so a tiny scale still has every type)
+    n_edu = max(2 * len(world.municipalities), n_orgs - len(world.organisations))
     weights = [m.weight for m in world.municipalities]
     numbers: dict[tuple[int, str], int] = {}
     for index in range(n_edu):
@@ -533,11 +540,22 @@ def _org(rng: random.Random, code, name, org_type, muni, world: RegionWorld) -> 
     )
 
 
-def world_build(regions: Iterable[RegionInfo], *, seed: int, scale: float) -> World:
-    """Municipalities and organisations of the given regions (same per region for any subset)."""
+def world_build(
+    regions: Iterable[RegionInfo], *, seed: int, scale: float, min_municipalities: int = 2
+) -> World:
+    """Municipalities and organisations of the given regions (same per region for any subset).
+
+    `min_municipalities` lets a small demo keep enough municipalities to compare.
+    """
     national = _national_weight()
     built = [
-        _region_build(region, seed=seed, scale=scale, national_weight=national)
+        _region_build(
+            region,
+            seed=seed,
+            scale=scale,
+            national_weight=national,
+            min_municipalities=min_municipalities,
+        )
         for region in sorted(regions, key=lambda r: r.code)
     ]
     return World(seed=seed, scale=scale, regions=built)
