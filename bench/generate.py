@@ -45,6 +45,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--today", type=dt.date.fromisoformat, default=None, help="YYYY-MM-DD (default: today)"
     )
     parser.add_argument(
+        "--single-file",
+        action="store_true",
+        help="all weeks in one file monitoring_all.csv (instead of one file per week)",
+    )
+    parser.add_argument(
         "--corrected", action="store_true", help="write a corrected copy of the first week file"
     )
     return parser.parse_args(argv)
@@ -95,7 +100,12 @@ def generate(args: argparse.Namespace) -> dict:
             "regions_with_roadmap_already": len(roadmaps.skipped),
             "seconds": round(time.perf_counter() - started, 3),
         }
-    written = g.monitoring_write(world, args.out, weeks=args.weeks, per_region=args.per_region)
+    if args.single_file:
+        written = g.monitoring_write_single(
+            world, args.out / "monitoring_all.csv", weeks=args.weeks
+        )
+    else:
+        written = g.monitoring_write(world, args.out, weeks=args.weeks, per_region=args.per_region)
     summary["monitoring"] = {
         "files": len(written.files),
         "rows": written.rows,

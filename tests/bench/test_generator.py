@@ -157,6 +157,9 @@ def test_per_region_files_hold_the_same_rows(world, tmp_path):
     rows = sorted(r for path in per_region.files for r in read_csv(path)[1])
     assert rows == sorted(r for path in national.files for r in read_csv(path)[1])
     assert (tmp_path / "r" / "monitoring_66_2025-09-08.csv").exists()
+    single = g.monitoring_write_single(world, tmp_path / "s" / "all.csv", weeks=2)
+    assert single.rows == national.rows
+    assert read_csv(single.files[0])[1] == [r for p in national.files for r in read_csv(p)[1]]
 
 
 def test_every_monitoring_row_passes_the_import_rules(world, tmp_path):
@@ -333,6 +336,9 @@ def test_cli_writes_files_and_summary(seeded, tmp_path):
     assert (out / "index_facts.csv").exists()
     assert (out / "monitoring_2025-09-01_corrected.csv").exists()
     assert "db" not in summary
+    assert generate_main([*argv, "--single-file", "--out", str(tmp_path / "one")]) == 0
+    header, rows = read_csv(tmp_path / "one" / "monitoring_all.csv")
+    assert header == DOMAIN_HEADER and len(rows) == summary["monitoring"]["rows"]
 
 
 @pytest.mark.django_db
