@@ -880,6 +880,10 @@ def world_save(world: World) -> SaveResult:
             )
         }
         before = Organisation.objects.filter(region_id__in=ids).count()
+        # a second run sends nothing: only codes not there yet (ignore_conflicts covers races)
+        existing = set(
+            Organisation.objects.filter(region_id__in=ids).values_list("code", flat=True)
+        )
         for region in world.regions:
             region_id = region_ids[region.region.code]
             Organisation.objects.bulk_create(
@@ -894,6 +898,7 @@ def world_save(world: World) -> SaveResult:
                         ],
                     )
                     for org in region.organisations
+                    if org.code not in existing
                 ],
                 batch_size=BULK_BATCH,
                 ignore_conflicts=True,
