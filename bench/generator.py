@@ -93,112 +93,29 @@ _SMALL_REGIONS = {"87": 0.05, "83": 0.05, "49": 0.08, "79": 0.12, "41": 0.15, "0
 REQUIRED_MUNICIPALITIES = {"27": ["Николаевский муниципальный район"]}
 
 _PLACE_STEMS = [
-    "Александровск",
-    "Алексеевск",
-    "Андреевск",
-    "Белозёрск",
-    "Берёзовск",
-    "Богдановичск",
-    "Борисовск",
-    "Бутурлинск",
-    "Васильевск",
-    "Верхнеуральск",
-    "Вознесенск",
-    "Волжск",
-    "Вороновск",
-    "Гагаринск",
-    "Глазовск",
-    "Горнозаводск",
-    "Гремячинск",
-    "Дмитриевск",
-    "Добрянск",
-    "Дубровск",
-    "Еланск",
-    "Ершовск",
-    "Жуковск",
-    "Заречн",
-    "Звениговск",
-    "Знаменск",
-    "Ивановск",
-    "Ильинск",
-    "Каменск",
-    "Карабашск",
-    "Кировск",
-    "Климовск",
-    "Краснинск",
-    "Красноуфимск",
-    "Кузнецк",
-    "Лебяжьевск",
-    "Лесогорск",
-    "Луговск",
-    "Любимск",
-    "Макаровск",
-    "Мариинск",
-    "Михайловск",
-    "Нагорск",
-    "Новосёловск",
-    "Никольск",
-    "Озёрск",
-    "Октябрьск",
-    "Ольховск",
-    "Орловск",
-    "Первомайск",
-    "Петровск",
-    "Покровск",
-    "Полевск",
-    "Приозёрск",
-    "Пригородн",
-    "Пушкинск",
-    "Рощинск",
-    "Рябиновск",
-    "Светлинск",
-    "Северск",
-    "Сергиевск",
-    "Славянск",
-    "Сосновск",
-    "Спасск",
-    "Среднеуральск",
-    "Старицк",
-    "Сухоложск",
-    "Сысертск",
-    "Тавдинск",
-    "Троицк",
-    "Туринск",
-    "Угличск",
-    "Успенск",
-    "Ферзиковск",
-    "Холмск",
-    "Чернушинск",
-    "Шадринск",
-    "Шарканск",
-    "Юрьевск",
+    "Александровск", "Алексеевск", "Андреевск", "Белозёрск", "Берёзовск", "Богдановичск",
+    "Борисовск", "Бутурлинск", "Васильевск", "Верхнеуральск", "Вознесенск", "Волжск", "Вороновск",
+    "Гагаринск", "Глазовск", "Горнозаводск", "Гремячинск", "Дмитриевск", "Добрянск", "Дубровск",
+    "Еланск", "Ершовск", "Жуковск", "Заречн", "Звениговск", "Знаменск", "Ивановск", "Ильинск",
+    "Каменск", "Карабашск", "Кировск", "Климовск", "Краснинск", "Красноуфимск", "Кузнецк",
+    "Лебяжьевск", "Лесогорск", "Луговск", "Любимск", "Макаровск", "Мариинск", "Михайловск",
+    "Нагорск", "Новосёловск", "Никольск", "Озёрск", "Октябрьск", "Ольховск", "Орловск",
+    "Первомайск", "Петровск", "Покровск", "Полевск", "Приозёрск", "Пригородн", "Пушкинск",
+    "Рощинск", "Рябиновск", "Светлинск", "Северск", "Сергиевск", "Славянск", "Сосновск", "Спасск",
+    "Среднеуральск", "Старицк", "Сухоложск", "Сысертск", "Тавдинск", "Троицк", "Туринск",
+    "Угличск", "Успенск", "Ферзиковск", "Холмск", "Чернушинск", "Шадринск", "Шарканск", "Юрьевск",
     "Ярцевск",
-]
+]  # fmt: skip
 _MUNICIPALITY_KINDS = [
     ("муниципальный район", "муниципального района", 0.5),
     ("муниципальный округ", "муниципального округа", 0.3),
     ("городской округ", "городского округа", 0.2),
 ]
 _KINDERGARTEN_NAMES = [
-    "Солнышко",
-    "Ромашка",
-    "Колокольчик",
-    "Берёзка",
-    "Теремок",
-    "Сказка",
-    "Радуга",
-    "Звёздочка",
-    "Улыбка",
-    "Алёнушка",
-    "Ласточка",
-    "Рябинка",
-    "Светлячок",
-    "Родничок",
-    "Журавушка",
-    "Золотой ключик",
-    "Незабудка",
-    "Снежинка",
-]
+    "Солнышко", "Ромашка", "Колокольчик", "Берёзка", "Теремок", "Сказка", "Радуга", "Звёздочка",
+    "Улыбка", "Алёнушка", "Ласточка", "Рябинка", "Светлячок", "Родничок", "Журавушка",
+    "Золотой ключик", "Незабудка", "Снежинка",
+]  # fmt: skip
 _COLLEGE_NAMES = [
     "{adj} политехнический колледж",
     "{adj} педагогический колледж",
@@ -648,19 +565,24 @@ class _Counter:
 
 
 def monitoring_write(
-    world: World, out: Path, *, weeks: int, per_region: bool = False
+    world: World,
+    out: Path,
+    *,
+    weeks: int,
+    per_region: bool = False,
+    prefix: str = "monitoring",
 ) -> WriteResult:
     """Writes `monitoring_YYYY-MM-DD.csv` (all regions) or `monitoring_RR_YYYY-MM-DD.csv`."""
     groups = []
     for week, start in enumerate(week_starts(weeks)):
         if per_region:
             groups += [
-                (out / f"monitoring_{r.region.code}_{start:%Y-%m-%d}.csv", [(r, week)])
+                (out / f"{prefix}_{r.region.code}_{start:%Y-%m-%d}.csv", [(r, week)])
                 for r in world.regions
             ]
         else:
             groups.append(
-                (out / f"monitoring_{start:%Y-%m-%d}.csv", [(r, week) for r in world.regions])
+                (out / f"{prefix}_{start:%Y-%m-%d}.csv", [(r, week) for r in world.regions])
             )
     return _write(world, groups)
 
@@ -757,9 +679,21 @@ def _between(rng: random.Random, start: dt.date, end: dt.date) -> dt.date:
 
 
 def index_fact_rows(
+    regions: Iterable[RegionInfo], *, seed: int, today: dt.date, mark: str = ""
+) -> Iterator[list[str]]:
+    """Facts «Сведения для индекса внедрения» per region, all dated on or before `today`.
+
+    `mark` prefixes every evidence text (the demo marks its facts «[демо]»).
+    """
+    for row in _index_fact_rows(regions, seed=seed, today=today):
+        if mark:
+            row[5] = f"{mark} {row[5]}"
+        yield row
+
+
+def _index_fact_rows(
     regions: Iterable[RegionInfo], *, seed: int, today: dt.date
 ) -> Iterator[list[str]]:
-    """Facts «Сведения для индекса внедрения» per region, all dated on or before `today`."""
     last = min(today, dt.date(2026, 5, 31))
     for region in sorted(regions, key=lambda r: r.code):
         rng = _rng(seed, "index", region.code)
@@ -816,14 +750,14 @@ def index_fact_rows(
 
 
 def index_facts_write(
-    regions: Iterable[RegionInfo], path: Path, *, seed: int, today: dt.date
+    regions: Iterable[RegionInfo], path: Path, *, seed: int, today: dt.date, mark: str = ""
 ) -> int:
     path.parent.mkdir(parents=True, exist_ok=True)
     counter = _Counter()
     with path.open("w", encoding=CSV_ENCODING, newline="") as fh:
         writer = _csv_writer(fh)
         writer.writerow(INDEX_FACT_HEADER)
-        writer.writerows(counter.wrap(index_fact_rows(regions, seed=seed, today=today)))
+        writer.writerows(counter.wrap(index_fact_rows(regions, seed=seed, today=today, mark=mark)))
     return counter.rows
 
 

@@ -363,9 +363,11 @@ def test_load_demo_data_twice_adds_nothing(seeded, tmp_path):
     demo = MeasureChange.objects.filter(comment__startswith="[демо]")
     assert demo.exists()
     assert {c.measure.roadmap.region.code for c in demo} <= {"27", "33", "50", "63", "66"}
-    files = sorted(tmp_path.glob("monitoring_*.csv"))
+    files = sorted(tmp_path.glob("demo_monitoring_*.csv"))
     assert len(files) == 20  # capped season: 01.09.2025 .. 12.01.2026
-    assert (tmp_path / "index_facts.csv").exists()
+    _header, facts = read_csv(tmp_path / "demo_index_facts.csv")
+    assert {f[0] for f in facts} == {"27", "33", "50", "63", "66"}
+    assert all(f[5].startswith("[демо] ") for f in facts)
     assert "import_monitoring" in text
     before = [p.read_bytes() for p in files]
 

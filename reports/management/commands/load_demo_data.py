@@ -80,13 +80,16 @@ class Command(BaseCommand):
 
         # 2. a season of weekly monitoring and the index facts, as files
         weeks = demo_weeks(today)
-        written = generator.monitoring_write(world, out, weeks=weeks)
+        # file names and evidence texts say «demo»: uploads and facts show where they came from
+        written = generator.monitoring_write(world, out, weeks=weeks, prefix="demo_monitoring")
         self._line(
             f"Мониторинг: {weeks} недель, {written.rows} строк, файлы в {out} "
             f"({written.rows_per_second:.0f} строк/с)"
         )
-        facts = out / "index_facts.csv"
-        fact_rows = generator.index_facts_write(regions, facts, seed=DEMO_SEED, today=today)
+        facts = out / "demo_index_facts.csv"
+        fact_rows = generator.index_facts_write(
+            regions, facts, seed=DEMO_SEED, today=today, mark=DEMO_MARK
+        )
         self._line(f"Сведения для индекса: {fact_rows} строк в {facts}")
 
         # 3. the imports, when they are installed
