@@ -112,7 +112,8 @@ class Command(BaseCommand):
             )
 
         # 4. status changes with history on the seed roadmaps
-        changed = demo_status_changes(today=today)
+        # without --today each region judges by its own local date (Khabarovsk is UTC+10)
+        changed = demo_status_changes(today=options["today"])
         if changed:
             self._line(f"Статусы мероприятий: изменено {changed} (комментарий «{DEMO_MARK} …»)")
         else:
