@@ -47,7 +47,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--out",
             type=Path,
-            default=Path(settings.BASE_DIR) / "var" / "demo",
+            default=Path(settings.VAR_DIR) / "demo",
             help="папка для файлов мониторинга (по умолчанию var/demo)",
         )
         parser.add_argument(
