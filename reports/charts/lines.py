@@ -260,9 +260,9 @@ def line_chart(
         default=0,
     )
     left = max(text_width(tick_fmt(max(values + [y_max])), font - 1) + 10, 34)
-    top, bottom = (32.0 if markers else 12.0), 40.0
+    bottom = 40.0
     right_edge = width - max(gutter, 12)
-    plot_w, plot_h = right_edge - left, height - top - bottom
+    plot_w = right_edge - left
 
     # 2. Scales: x by calendar days (weeks stay evenly spaced, gaps stay honest), y from 0.
     d0, d1 = dates[0], dates[-1]
@@ -272,6 +272,22 @@ def line_chart(
 
     def x(d: dt.date) -> float:
         return left + (d - d0).days / span * plot_w
+
+    # Stage labels sit above the plot, each in the first row where it fits (top grows).
+    stage_rows: list[float] = []  # right end of the last label in each row
+    stages = []
+    for d, text in sorted(markers, key=lambda m: m[0]):
+        caption = f"{text} · {ru_date(d)}"
+        w = text_width(caption, font - 1)
+        cx = min(max(x(d), w / 2 + 2), width - w / 2 - 2)
+        row = next((r for r, end in enumerate(stage_rows) if cx - w / 2 > end + 8), None)
+        if row is None:
+            row = len(stage_rows)
+            stage_rows.append(0.0)
+        stage_rows[row] = cx + w / 2
+        stages.append((d, text, caption, cx, row))
+    top = 20.0 + 14 * len(stage_rows) if stage_rows else 12.0
+    plot_h = height - top - bottom
 
     low = min(0.0, min(values))
     ticks = nice_ticks(low, max(y_max, max(values)), 4)
@@ -311,21 +327,19 @@ def line_chart(
             year = d.year
     parts.append("</g>")
 
-    # 5. Stage-date markers: dashed verticals, labels on top (staggered if they collide).
-    row_end = [-1e9, -1e9]
-    for d, text in sorted(markers, key=lambda m: m[0]):
-        xx = x(d)
-        caption = f"{text} · {ru_date(d)}"
-        w = text_width(caption, font - 1)
-        cx = min(max(xx, left + w / 2), width - w / 2 - 2)
-        row = 0 if cx - w / 2 > row_end[0] + 6 else 1
-        row_end[row] = cx + w / 2
+    # 5. Stage-date markers: dashed verticals from their label row down to the axis; all
+    # lines first, then the labels (with a white halo) so no line crosses a label.
+    for d, _text, _caption, _cx, row in stages:
+        xx = n(x(d))
         parts.append(
-            f'<g class="stage"><line x1="{n(xx)}" y1="{n(top - 4 + row * 0)}" x2="{n(xx)}" '
-            f'y2="{n(base_y)}" stroke="{INK}" stroke-width="1" stroke-dasharray="4 3" '
-            f'stroke-opacity="0.55"/><text x="{n(cx)}" y="{n(12 + row * 13)}" '
-            f'font-size="{n(font - 1)}" text-anchor="middle" fill="{INK}">{esc(caption)}'
-            f"<title>{esc(text)}: {ru_date(d)}</title></text></g>"
+            f'<line class="stage" x1="{xx}" y1="{n(16 + row * 14)}" x2="{xx}" y2="{n(base_y)}" '
+            f'stroke="{INK}" stroke-width="1" stroke-dasharray="4 3" stroke-opacity="0.55"/>'
+        )
+    for d, text, caption, cx, row in stages:
+        parts.append(
+            f'<text x="{n(cx)}" y="{n(12 + row * 14)}" font-size="{n(font - 1)}" '
+            f'text-anchor="middle" fill="{INK}" stroke="#fff" stroke-width="3" '
+            f'paint-order="stroke">{esc(caption)}<title>{esc(text)}: {ru_date(d)}</title></text>'
         )
 
     # 6. Target lines: dashed, across the plot; their labels go to the right gutter.

@@ -40,16 +40,16 @@ def _char_width(ch: str) -> float:
     if ch.isdigit():
         return 0.64
     if ch in _NARROW:
-        return 0.32
+        return 0.33
     if ch in _WIDE:
-        return 0.9
-    return 0.7 if ch.isupper() else 0.6
+        return 0.92
+    return 0.72 if ch.isupper() else 0.625
 
 
 def text_width(text: str, font_size: float, *, bold: bool = False) -> float:
     """Rendered width of a string, erring wide: calibrated on DejaVu Sans (the widest common
     system sans, what Debian's Chromium falls back to), so layouts never collide elsewhere."""
-    return font_size * sum(_char_width(ch) for ch in text) * (1.1 if bold else 1.0)
+    return font_size * sum(_char_width(ch) for ch in text) * (1.11 if bold else 1.0)
 
 
 def wrap(text: str, font_size: float, width: float, max_lines: int = 2) -> list[str]:

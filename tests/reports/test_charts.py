@@ -512,6 +512,16 @@ def demo_context() -> dict:
         "single_value": [42],
         "empty_parts": [],
         "hostile_items": [(HOSTILE, 1, 2)],
+        "crowded_series": [
+            Series(name, [(d, 50 + 0.2 * k + 0.1 * j) for j, d in enumerate(days)])
+            for k, name in enumerate(["I1", "I2", "I3", "Очень длинное имя ряда"])
+        ],
+        "crowded_targets": [("Цель этапа 1", 49), ("Цель этапа 2", 51.5)],
+        "crowded_markers": [
+            (dt.date(2025, 9, 29), "Этап 1"),
+            (dt.date(2025, 10, 6), "Этап 1а"),
+            (dt.date(2025, 10, 13), "Этап 2"),
+        ],
     }
 
 
@@ -540,6 +550,34 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+
+
+# Measured with the real font: every label inside its chart's viewBox, no two labels of a
+# chart overlapping (the layout estimates text widths; this proves the estimate holds).
+LABEL_CHECK_JS = """
+() => {
+  const problems = [];
+  document.querySelectorAll('svg.chart').forEach((svg, k) => {
+    const vb = svg.viewBox.baseVal;
+    const boxes = [...svg.querySelectorAll('text')].map(t => [t.textContent, t.getBBox()]);
+    for (const [text, b] of boxes) {
+      if (b.x < vb.x - 1 || b.y < vb.y - 1 || b.x + b.width > vb.x + vb.width + 1
+          || b.y + b.height > vb.y + vb.height + 1) {
+        problems.push(`chart ${k}: "${text}" outside the viewBox`);
+      }
+    }
+    for (let i = 0; i < boxes.length; i++) {
+      for (let j = i + 1; j < boxes.length; j++) {
+        const [ta, a] = boxes[i], [tb, b] = boxes[j];
+        const w = Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x);
+        const h = Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y);
+        if (w > 1 && h > 3) problems.push(`chart ${k}: "${ta}" overlaps "${tb}"`);
+      }
+    }
+  });
+  return problems;
+}
+"""
 
 
 @pytest.mark.browser
@@ -585,6 +623,7 @@ def test_demo_page_in_chromium():
                 "els => els.map(e => { const r = e.getBoundingClientRect();"
                 " return [e.getAttribute('class'), r.width, r.height]; })",
             )
+            label_problems = page.evaluate(LABEL_CHECK_JS)
             css_applied = page.eval_on_selector(
                 ".chart-multiples", "e => getComputedStyle(e).display"
             )
@@ -597,6 +636,7 @@ def test_demo_page_in_chromium():
     assert errors == []
     assert [u for u in outside if not u.endswith("/favicon.ico")] == []
     assert css_applied == "grid"
+    assert label_problems == []
     assert len(boxes) > 89 + 20
     flat = [b for b in boxes if not (b[1] > 0 and b[2] > 0)]
     assert flat == []
