@@ -18,7 +18,7 @@ from .formats import (
     ru_points,
 )
 from .lines import Series, line_chart, small_multiples, sparkline
-from .palette import RAG_COLORS, RAG_LABELS, heat_class, rag
+from .palette import RAG_COLORS, RAG_LABELS, heat_class, heat_legend, rag
 
 __all__ = [
     "NO_DATA",
@@ -27,6 +27,7 @@ __all__ = [
     "Series",
     "bar_gauge",
     "heat_class",
+    "heat_legend",
     "line_chart",
     "progress_bars",
     "rag",

@@ -85,3 +85,22 @@ def heat_class(value: object, target: object = None) -> str:
         if reached >= floor:
             return css
     return "heat-0"
+
+
+HEAT_LEGEND = (
+    ("heat-5", "цель достигнута"),
+    ("heat-4", "90–99 % цели"),
+    ("heat-3", "75–89 %"),
+    ("heat-2", "50–74 %"),
+    ("heat-1", "25–49 %"),
+    ("heat-0", "меньше 25 %"),
+    ("heat-none", "нет данных"),
+)
+
+
+def heat_legend() -> str:
+    """The key to heat_class colours, as a small HTML list (styled in charts.css)."""
+    items = "".join(
+        f'<li><span class="heat-swatch {css}"></span>{text}</li>' for css, text in HEAT_LEGEND
+    )
+    return f'<ul class="heat-legend" aria-label="Цвет ячеек: доля цели">{items}</ul>'

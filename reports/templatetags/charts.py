@@ -73,8 +73,17 @@ def stacked_bar(parts, label="", width=560):
 
 
 @register.simple_tag
-def small_multiples(items, unit="points", y_max=None, target=None):
-    return mark_safe(charts.small_multiples(items or [], unit=unit, y_max=y_max, target=target))
+def small_multiples(items, unit="points", y_max=None, target=None, point_titles=True):
+    return mark_safe(
+        charts.small_multiples(
+            items or [], unit=unit, y_max=y_max, target=target, point_titles=point_titles
+        )
+    )
+
+
+@register.simple_tag
+def heat_legend():
+    return mark_safe(charts.heat_legend())
 
 
 @register.filter
