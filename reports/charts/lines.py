@@ -201,7 +201,7 @@ def line_chart(
     *,
     targets: Sequence[tuple[str, object]] = (),
     markers: Sequence[tuple[dt.date, str]] = (),
-    y_max: float = 100,
+    y_max: float | None = 100,
     projection: Sequence[Point] | None = None,
     unit: str = "percent",
     label: str = "",
@@ -214,6 +214,7 @@ def line_chart(
     values above (e.g. above 100 %)."""
     fmt = value_formatter(unit)
     tick_fmt = _tick_formatter(unit)
+    y_max = to_float(y_max) or 0.0  # None from a template: scale to the data alone
     series = list(series)
     projection = [(d, to_float(v)) for d, v in (projection or [])]
     goals = [(str(name), to_float(v)) for name, v in targets]

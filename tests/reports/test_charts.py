@@ -198,6 +198,11 @@ def every_chart() -> dict[str, str]:
         "line_points": charts.line_chart(
             [Series("Индекс", [(d, 30 + k) for k, d in enumerate(days)])], unit="points"
         ),
+        "line_auto_scale": charts.line_chart(
+            [Series("M", [(d, Decimal("3.25") * k) for k, d in enumerate(days)])],
+            y_max=None,
+            unit="number",
+        ),
         "gauge": charts.bar_gauge(62.4, 75),
         "gauge_none": charts.bar_gauge(None, 75),
         "gauge_over": charts.bar_gauge(112.5, 100),
