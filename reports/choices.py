@@ -24,6 +24,10 @@ MEASURE_KINDS = (
 )
 
 
+# Alerts whose `details.due_date` gives a count of days late (overdue, report, stale data).
+DATED_KINDS = (AlertKind.MEASURE_OVERDUE, AlertKind.REPORT_MISSING, AlertKind.DATA_STALE)
+
+
 class Severity(models.IntegerChoices):
     """Grows with days overdue: 1 day, 7 days, 30 days (STYLE R2: labels in Russian)."""
 

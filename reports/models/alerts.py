@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
@@ -7,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Municipality, Region
 
-from ..choices import AlertKind, Severity
+from ..choices import DATED_KINDS, AlertKind, Severity
 from ..querysets import AlertQuerySet
 
 
@@ -111,3 +113,20 @@ class Alert(models.Model):
     @property
     def is_acknowledged(self) -> bool:
         return self.acknowledged_at is not None
+
+    def days_overdue(self, today: dt.date | None = None) -> int | None:
+        """Days past `details.due_date` in the region's local date (at closing, if closed).
+
+        Counted on display rather than stored, so a new day does not rewrite every alert.
+        """
+        if self.kind not in DATED_KINDS or not self.details.get("due_date"):
+            return None
+        due = dt.date.fromisoformat(self.details["due_date"])
+        if today is None:
+            today = self.region.local_today(self.resolved_at)
+        return max((today - due).days, 0)
+
+    @property
+    def days_late(self) -> int | None:
+        """`days_overdue()` for templates."""
+        return self.days_overdue()

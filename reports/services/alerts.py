@@ -2,7 +2,7 @@
 
 Every cause of an alert is computed from a constant number of queries per region (never
 one per measure), then compared with the region's open alerts: new causes are
-bulk-created, gone causes are closed with one UPDATE, changed ones (days overdue, values)
+bulk-created, gone causes are closed with one UPDATE, changed ones (severity, values)
 are bulk-updated. A partial unique constraint on (kind, cause_key) among open alerts keeps
 one open alert per cause even when two workers run at once (STYLE R10b).
 """
@@ -139,22 +139,23 @@ def _measure_causes(region: Region, on_date: dt.date) -> list[Cause]:
                     kind=AlertKind.MEASURE_OVERDUE,
                     key=f"measure:{m['id']}",
                     severity=overdue_severity(days),
-                    message=_("Мероприятие %(label)s просрочено на %(days)s дн. (срок %(due)s)")
-                    % {"label": label, "days": days, "due": _d(due)},
-                    details={"days_overdue": days, "due_date": due.isoformat()},
+                    # no day count in the text: it would rewrite every alert every day;
+                    # Alert.days_overdue() counts on display
+                    message=_("Мероприятие %(label)s просрочено (срок %(due)s)")
+                    % {"label": label, "due": _d(due)},
+                    details={"due_date": due.isoformat()},
                     measure_id=m["id"],
                 )
             )
         elif due <= soon_limit:
-            days = (due - on_date).days
             causes.append(
                 Cause(
                     kind=AlertKind.MEASURE_DUE_SOON,
                     key=f"measure:{m['id']}",
                     severity=Severity.LOW,
-                    message=_("Срок мероприятия %(label)s наступает %(due)s (через %(days)s дн.)")
-                    % {"label": label, "due": _d(due), "days": days},
-                    details={"days_left": days, "due_date": due.isoformat()},
+                    message=_("Срок мероприятия %(label)s наступает %(due)s")
+                    % {"label": label, "due": _d(due)},
+                    details={"due_date": due.isoformat()},
                     measure_id=m["id"],
                 )
             )
@@ -427,9 +428,9 @@ def _monitoring_causes(region: Region, on_date: dt.date, series: list) -> list[C
                 kind=AlertKind.DATA_STALE,
                 key=f"stale:{region.pk}",
                 severity=Severity.MEDIUM if days < 2 * stale_days else Severity.HIGH,
-                message=_("Нет новых данных мониторинга %(days)s дн.: последняя неделя с %(week)s")
-                % {"days": days, "week": _d(last_data)},
-                details={"last_week": last_data.isoformat(), "days": days},
+                message=_("Нет новых данных мониторинга: последняя неделя с %(week)s")
+                % {"week": _d(last_data)},
+                details={"last_week": last_data.isoformat(), "due_date": last_data.isoformat()},
             )
         )
 
@@ -643,13 +644,39 @@ def alerts_sync(
     return result
 
 
+def regions_with_alert_sources() -> list[Region]:
+    """Regions where an alert can open or close: open measures, monitoring, open alerts.
+
+    Four indexed DISTINCT queries, so an hourly run over 89 regions syncs only the few
+    that have data and skips the rest without a query each.
+    """
+    ids = set(
+        Measure.objects.filter(roadmap__region__isnull=False)
+        .exclude(status=MeasureStatus.CANCELLED)
+        .values_list("roadmap__region_id", flat=True)
+        .distinct()
+    )
+    ids |= set(
+        MonitoringRollup.objects.filter(municipality__isnull=True)
+        .values_list("region_id", flat=True)
+        .distinct()
+    )
+    ids |= set(
+        MonitoringUpload.objects.filter(region__isnull=False)
+        .values_list("region_id", flat=True)
+        .distinct()
+    )
+    ids |= set(Alert.objects.open().values_list("region_id", flat=True).distinct())
+    return list(Region.objects.filter(pk__in=ids))
+
+
 def alerts_sync_all(*, on_date: dt.date | None = None) -> list[SyncResult]:
-    """Every region, each on its own local date unless one date is given."""
+    """Every region with something to watch, each on its own local date unless given."""
     stages = list(IndicatorStage.objects.select_related("indicator"))
-    results = []
-    for region in Region.objects.all():
-        results.append(alerts_sync(region=region, on_date=on_date, stages=stages))
-    return results
+    return [
+        alerts_sync(region=region, on_date=on_date, stages=stages)
+        for region in regions_with_alert_sources()
+    ]
 
 
 # --- User actions --------------------------------------------------------------------------

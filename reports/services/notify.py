@@ -336,8 +336,10 @@ def _markdown(heading: str, rows: list[dict]) -> str:
     for row in rows:
         alert = row["alert"]
         mark = "🆕 " if row["is_new"] else ""
+        days = alert.days_late
+        late = _(" (просрочено на %(days)s дн.)") % {"days": days} if days else ""
         lines.append(
-            f"- {mark}{alert.get_kind_display()}: {alert.message} ([открыть]({row['link']}))"
+            f"- {mark}{alert.get_kind_display()}: {alert.message}{late} ([открыть]({row['link']}))"
         )
     return "\n".join(lines)
 
@@ -412,7 +414,7 @@ def digest_send(*, region: Region, now: dt.datetime | None = None) -> int:
     alerts = list(
         Alert.objects.filter(region=region)
         .open()
-        .select_related("measure", "indicator", "municipality")
+        .select_related("region", "measure", "indicator", "municipality")
     )
     if not alerts:
         return 0
@@ -473,7 +475,7 @@ def overdue_notify(*, region: Region, now: dt.datetime | None = None) -> int:
     alerts = list(
         Alert.objects.filter(region=region, kind=AlertKind.MEASURE_OVERDUE, notified_at=now)
         .open()
-        .select_related("measure")
+        .select_related("region", "measure")
     )
     sent = 0
     heading = _("Просрочены мероприятия: %(region)s") % {"region": region.name}
@@ -509,7 +511,7 @@ def alerts_escalate(*, region: Region, now: dt.datetime | None = None) -> int:
     alerts = list(
         Alert.objects.filter(region=region, escalated_at=now)
         .open()
-        .select_related("measure", "indicator", "municipality")
+        .select_related("region", "measure", "indicator", "municipality")
     )
     heading = _("Оповещения открыты более %(days)s дн.: %(region)s") % {
         "days": days,

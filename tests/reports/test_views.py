@@ -132,7 +132,8 @@ def test_detail_shows_form_only_to_those_who_may_acknowledge(persona_client, ale
     assert "Принять к сведению" not in html
     html = persona_client("ministry_user").get(alerts["own"].get_absolute_url()).content.decode()
     assert "Принять к сведению с комментарием" in html
-    assert "просрочено на" in html
+    days = alerts["own"].days_overdue()  # 3.1 was due 30.09.2025: counted on display
+    assert f"{days} дн." in html and "Просрочка" in html
 
 
 def test_my_alerts_and_my_region(persona_client, personas, alerts):

@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from agencies.models import Region
 from indicators.models import IndicatorStage
-from reports.services.alerts import alerts_sync
+from reports.services.alerts import alerts_sync, regions_with_alert_sources
 from reports.services.notify import overdue_notify
 
 
@@ -26,11 +26,13 @@ class Command(BaseCommand):
                 on_date = dt.date.fromisoformat(today)
             except ValueError:
                 raise CommandError(f"Неверная дата «{today}»: нужен формат ГГГГ-ММ-ДД") from None
-        regions = Region.objects.all()
         if region:
-            regions = regions.filter(code=region)
-            if not regions.exists():
+            regions = list(Region.objects.filter(code=region))
+            if not regions:
                 raise CommandError(f"Субъект с кодом «{region}» не найден")
+        else:
+            # regions without measures, monitoring or open alerts cannot change: skipped
+            regions = regions_with_alert_sources()
         stages = list(IndicatorStage.objects.select_related("indicator"))
         started = time.monotonic()
         opened = closed = total = count = 0
@@ -46,7 +48,7 @@ class Command(BaseCommand):
                 self.stdout.write(str(result))
         self.stdout.write(
             self.style.SUCCESS(
-                f"Субъектов: {count}; открыто {opened}, закрыто {closed}, всего открытых {total} "
-                f"({time.monotonic() - started:.1f} с)"
+                f"Проверено субъектов: {count}; открыто {opened}, закрыто {closed}, "
+                f"всего открытых {total} ({time.monotonic() - started:.1f} с)"
             )
         )
