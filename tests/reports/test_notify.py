@@ -330,3 +330,16 @@ def test_digest_and_overdue_through_max(sverdlovsk, personas, fake_max, settings
     assert fake_max.received[-1].body["format"] == "markdown"
     log = Delivery.objects.filter(channel=DeliveryChannel.MAX)
     assert log.count() == 3 and set(log.values_list("status", flat=True)) == {"sent"}
+
+
+def test_digest_task_and_command_cover_every_region(sverdlovsk, capsys):
+    from reports.tasks import digest_send_all
+
+    alerts_sync(region=Region.objects.get(code="33"), on_date=TODAY)  # no contacts there
+    assert digest_send_all.delay().get() == 2
+    call_command("send_digests")
+    assert "Отправлено писем: 0" in capsys.readouterr().out  # nothing new since
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="не найден"):
+        call_command("send_digests", "--region", "XX")
