@@ -21,6 +21,7 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.formats import number_format
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
 from agencies.models import Region
@@ -130,7 +131,7 @@ def _measure_causes(region: Region, on_date: dt.date) -> list[Cause]:
     )
     causes = []
     for m in measures:
-        label = f"{m['number']}. {m['title'][:150]}"
+        label = f"{m['number']}. {Truncator(m['title']).chars(150)}"
         due = m["due_date"]
         if due < on_date:
             days = (on_date - due).days
