@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from django.db import models
 
-from agencies import access
 from agencies.querysets import RegionScopedQuerySet
 
 
@@ -24,15 +23,3 @@ class AlertQuerySet(RegionScopedQuerySet):
                 )
             )
         )
-
-    def acknowledgeable_by(self, user):
-        """Alerts the user may acknowledge (rules in reports.permissions)."""
-        qs = self.visible_to(user)
-        if access.is_admin(user):
-            return qs
-        if user.role == "coordinator":
-            return qs
-        acting = access.acting_agency_ids(user)
-        if not acting:
-            return qs.none()
-        return qs.for_agencies(acting)

@@ -452,3 +452,34 @@ def test_task_is_thin_and_quiet_on_missing_region():
     assert Alert.objects.open().filter(region=region, kind=AlertKind.MEASURE_OVERDUE).count() == 10
     all_task.delay("2025-11-01").get()
     assert _open_overdue() == _expected_overdue(TODAY)
+
+
+def test_at_risk_needs_four_weeks():
+    region = make_region("85")
+    weeks = [dt.date(2025, 10, 13) + dt.timedelta(weeks=n) for n in range(3)]
+    for week, value in zip(weeks, [10, 11, 12], strict=True):
+        _rollup(region, week, i1=value)
+    alerts_sync(region=region, on_date=TODAY)
+    assert not Alert.objects.filter(kind=AlertKind.INDICATOR_AT_RISK).exists()
+    _rollup(region, dt.date(2025, 10, 6), i1=9)
+    alerts_sync(region=region, on_date=TODAY)
+    alert = Alert.objects.open().get(kind=AlertKind.INDICATOR_AT_RISK)
+    assert "4 нед." in alert.message
+
+
+def test_stale_from_uploads_when_no_week_yet():
+    region = make_region("84")
+    upload = MonitoringUpload.objects.create(
+        region=region, original_name="w.csv", sha256="c", status=UploadStatus.DONE
+    )
+    MonitoringUpload.objects.filter(pk=upload.pk).update(
+        uploaded_at=dt.datetime(2025, 10, 1, 9, 0, tzinfo=dt.UTC)
+    )
+    alerts_sync(region=region, on_date=TODAY)
+    assert Alert.objects.open().filter(kind=AlertKind.DATA_STALE).exists()
+
+
+def test_regions_without_data_get_no_alerts_and_federal_plan_none():
+    call_command("check_alerts", "--today", TODAY.isoformat(), "--no-notify", verbosity=0)
+    assert not Alert.objects.filter(measure__roadmap__region__isnull=True).exists()
+    assert set(Alert.objects.values_list("region__code", flat=True)) == {"66", "50", "33", "63"}
