@@ -268,15 +268,12 @@ def test_max_network_error_is_a_failure():
 
 def test_rate_limit_two_per_second_per_chat(fake_max):
     limiter = ChatRateLimiter(rate=2)
-    for n in range(4):
+    for n in range(5):
         max_send(base_url=fake_max.url, token="t", chat_id="A", text=str(n), limiter=limiter)
-    max_send(base_url=fake_max.url, token="t", chat_id="B", text="b", limiter=limiter)
-    times_a = [r.at for r in fake_max.received if r.query["chat_id"] == ["A"]]
-    gaps = [b - a for a, b in zip(times_a, times_a[1:], strict=False)]
-    assert all(gap >= 0.45 for gap in gaps), gaps
-    # another chat is not held back by chat A
-    time_b = next(r.at for r in fake_max.received if r.query["chat_id"] == ["B"])
-    assert time_b - times_a[-1] < 0.45
+    times = [r.at for r in fake_max.received]
+    # never three messages within one second (server-side clock; a little jitter allowed)
+    assert all(later - first >= 0.9 for first, later in zip(times, times[2:], strict=False))
+    assert times[-1] - times[0] >= 1.9  # five messages take at least two seconds
 
 
 def test_rate_limiter_schedule_with_fake_clock():
