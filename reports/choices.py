@@ -15,15 +15,6 @@ class AlertKind(models.TextChoices):
     UPLOAD_FAILED = "upload_failed", _("Загрузка мониторинга отклонена")
 
 
-# Alerts about one measure: "my alerts" and the agency digests are built from these.
-MEASURE_KINDS = (
-    AlertKind.MEASURE_OVERDUE,
-    AlertKind.MEASURE_DUE_SOON,
-    AlertKind.REPORT_MISSING,
-    AlertKind.CASCADE_LAGGING,
-)
-
-
 # Alerts whose `details.due_date` gives a count of days late (overdue, report, stale data).
 DATED_KINDS = (AlertKind.MEASURE_OVERDUE, AlertKind.REPORT_MISSING, AlertKind.DATA_STALE)
 
