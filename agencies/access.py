@@ -138,3 +138,12 @@ def can_edit_region_measures(user: User, region_id: int | None) -> bool:
         and region_id is not None
         and can_see_region(user, region_id)
     )
+
+
+def can_export(user: User) -> bool:
+    """Excel/CSV reports: analysts, coordinators and administrators (within their scope)."""
+    return bool(
+        user.is_authenticated
+        and user.is_active
+        and (is_admin(user) or user.role in (Role.ANALYST, Role.COORDINATOR))
+    )

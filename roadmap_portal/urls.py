@@ -14,5 +14,6 @@ urlpatterns = [
     path("login/", agency_views.ThrottledLoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("measures/", include("roadmaps.urls")),
+    path("reports/", include("reports.urls_exports")),
     path("admin/", admin.site.urls),
 ]

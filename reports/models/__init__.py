@@ -1,0 +1,3 @@
+from .exports import GeneratedExport
+
+__all__ = ["GeneratedExport"]
