@@ -87,7 +87,7 @@ def main_columns(targets: list[selectors.IndicatorTargets]) -> list[Column]:
     return columns
 
 
-def period_text(params, today: dt.date) -> str:
+def period_text(params, *, now: dt.datetime, region) -> str:
     if params.date_from and params.date_to:
         return f"недели с {params.date_from:%d.%m.%Y} по {params.date_to:%d.%m.%Y}"
     if params.date_from:

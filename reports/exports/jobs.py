@@ -87,7 +87,7 @@ def export_write(
     title = TitleBlock(
         report=spec.label,
         region=region.name if region else ALL_REGIONS,
-        period=spec.module.period_text(params, now.date()),
+        period=spec.module.period_text(params, now=now, region=region),
         generated_at=now,
         generated_by=_author(user),
     )

@@ -1,7 +1,7 @@
 """The reports the portal can export, and the parameters they take.
 
-A report is one module in `reports/exports/` with `KIND`, `LABEL`, `period_text(params,
-today)` and `build(book, *, user, region, params, now, progress) -> int` (rows written),
+A report is one module in `reports/exports/` with `KIND`, `LABEL`, `period_text(params, *,
+now, region)` and `build(book, *, user, region, params, now, progress) -> int` (rows written),
 fed by a selector in `reports/selectors.py`, plus one `ReportSpec` line below. The job
 model stores the kind as a plain code validated against this registry, so adding a report
 needs no migration.

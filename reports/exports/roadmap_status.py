@@ -63,7 +63,9 @@ AGENCY_COLUMNS = [
 FEDERAL = "Федеральный план"
 
 
-def period_text(params, today: dt.date) -> str:
+def period_text(params, *, now: dt.datetime, region) -> str:
+    """As of the region's local date (Moscow's when the report spans regions)."""
+    today = region.local_today(now) if region else now.date()
     return f"по состоянию на {today:%d.%m.%Y}"
 
 
