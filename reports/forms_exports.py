@@ -15,7 +15,7 @@ class ExportForm(forms.Form):
     kind = forms.ChoiceField(label=_("Отчёт"), choices=report_choices)
     region = forms.ChoiceField(label=_("Субъект РФ"), required=False)
     date_from = forms.DateField(
-        label=_("Недели с"),
+        label=_("Период с"),
         required=False,
         input_formats=DATE_INPUTS,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),

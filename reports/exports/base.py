@@ -164,6 +164,7 @@ class XlsxTable(Table):
         self.rag = list(rag)
         self.rows_written = 0
         self._row = 0
+        self._formats: dict[Fill | None, list] = {}
         last_col = len(self.columns) - 1
         if title is not None:
             bold = book.fmt(bold=True, size=13)
@@ -191,12 +192,22 @@ class XlsxTable(Table):
         sheet.set_footer("&CСтр. &P из &N")
         self._last_col = last_col
 
+    def _row_formats(self, fill: Fill | None) -> list:
+        formats = self._formats.get(fill)
+        if formats is None:
+            formats = self._formats[fill] = [
+                self.book.fmt(kind=c.kind, fill=fill, wrap=c.wrap, border=True)
+                for c in self.columns
+            ]
+        return formats
+
     def row(self, values: Sequence[Any], *, fill: Fill | None = None) -> None:
         sheet = self.sheet
         r = self._row
+        formats = self._row_formats(fill)
         for col, column in enumerate(self.columns):
             value = values[col] if col < len(values) else None
-            fmt = self.book.fmt(kind=column.kind, fill=fill, wrap=column.wrap, border=True)
+            fmt = formats[col]
             if value is None or value == "":
                 sheet.write_blank(r, col, None, fmt)
             elif column.kind is Kind.TEXT or isinstance(value, str):

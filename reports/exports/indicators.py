@@ -32,6 +32,11 @@ from .base import Book, Column, Kind, Rag
 
 KIND = "indicators"
 LABEL = _("Показатели Сферума (I1–I4)")
+DESCRIPTION = _(
+    "Показатели 1–4 по субъекту и муниципалитетам по неделям выбранного периода: числители, "
+    "знаменатели, цели и отклонения; по листу на показатель; по желанию — лист по "
+    "организациям (формируется в фоне)."
+)
 
 AMBER_BELOW = 0.05  # five percentage points below the target is still amber
 PROGRESS_EVERY = 5000

@@ -1,8 +1,10 @@
 """The reports the portal can export, and the parameters they take.
 
-A report is one module in `reports/exports/` with `KIND`, `LABEL`, `period_text(params, *,
-now, region)` and `build(book, *, user, region, params, now, progress) -> int` (rows written),
-fed by a selector in `reports/selectors.py`, plus one `ReportSpec` line below. The job
+A report is one module in `reports/exports/` with `KIND`, `LABEL`, `DESCRIPTION`,
+`period_text(params, *, now, region)`, optionally `estimate(*, user, region, params)` (rows,
+for a job's progress bar) and `build(book, *, user, region, params, now, progress) -> int`
+(rows written), fed by a selector in `reports/selectors.py`, plus one `ReportSpec` line
+below. The job
 model stores the kind as a plain code validated against this registry, so adding a report
 needs no migration.
 """
@@ -61,6 +63,10 @@ class ReportSpec:
     @property
     def label(self) -> str:
         return str(self.module.LABEL)
+
+    @property
+    def description(self) -> str:
+        return str(self.module.DESCRIPTION)
 
     @property
     def build(self) -> Callable[..., int]:
