@@ -174,3 +174,11 @@ def test_csv(tmp_path, personas, sverdlovsk_measures):
     assert row["Срок исполнения"] == "2025-08-31"
     assert row["Дней просрочки"] == "10"
     assert row["Последний комментарий"] == "'" + HOSTILE[1]
+
+
+def test_query_count_does_not_grow_with_measures(tmp_path, personas, django_assert_max_num_queries):
+    with django_assert_max_num_queries(6) as one_region:
+        write(tmp_path, personas.analyst, region="66")
+    with django_assert_max_num_queries(len(one_region.captured_queries)):
+        path, written = write(tmp_path, personas.analyst, region="")
+    assert written.rows == Measure.objects.count() > 44

@@ -239,3 +239,21 @@ def test_job_runs_once(job):
 
     job.refresh_from_db()
     assert export_generate(export=job) is False  # a redelivered task finds it done
+
+
+def test_job_fails_cleanly_when_the_region_left_the_authors_scope(personas, monitoring):
+    from reports.tasks_exports import export_generate
+
+    export = GeneratedExport.objects.create(
+        kind="indicators",
+        params={"region": "66", "orgs": True},
+        region=monitoring.region,
+        created_by=personas.outsider,
+        expires_at=timezone.now() + dt.timedelta(hours=1),
+    )
+    export_generate(export.pk)
+    export.refresh_from_db()
+    assert export.status == ExportStatus.FAILED
+    assert export.error == "Субъект РФ больше недоступен автору отчёта."
+    assert not export.file
+    export_generate(export.pk + 1000)  # a job that is gone: nothing happens
