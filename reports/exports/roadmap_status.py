@@ -27,20 +27,21 @@ DESCRIPTION = _(
 )
 
 MEASURE_COLUMNS = [
-    Column("Субъект РФ", width=22, wrap=True),
-    Column("Раздел", width=28, wrap=True),
-    Column("№", width=7),
-    Column("Мероприятие", width=60, wrap=True),
-    Column("Срок (как в документе)", width=18, wrap=True),
-    Column("Начало срока", Kind.DATE, width=12),
-    Column("Срок исполнения", Kind.DATE, width=12),
-    Column("Ответственные", width=40, wrap=True),
-    Column("Статус", width=13),
-    Column("Дата выполнения", Kind.DATE, width=12),
-    Column("Дней просрочки", Kind.INT, width=10),
-    Column("Выполнено с опозданием", width=12),
-    Column("Последний комментарий", width=50, wrap=True),
-    Column("Дата комментария", Kind.DATETIME, width=16),
+    # widths sum to ~215 characters: one A4 landscape page wide at ~70 % scale
+    Column("Субъект РФ", width=13, wrap=True),
+    Column("Раздел", width=16, wrap=True),
+    Column("№", width=5),
+    Column("Мероприятие", width=40, wrap=True),
+    Column("Срок (как в документе)", width=12, wrap=True),
+    Column("Начало срока", Kind.DATE, width=10.5),
+    Column("Срок исполнения", Kind.DATE, width=10.5),
+    Column("Ответственные", width=26, wrap=True),
+    Column("Статус", width=11, wrap=True),
+    Column("Дата выполнения", Kind.DATE, width=10.5),
+    Column("Дней просрочки", Kind.INT, width=8),
+    Column("Выполнено с опозданием", width=9),
+    Column("Последний комментарий", width=28, wrap=True),
+    Column("Дата комментария", Kind.DATETIME, width=14, wrap=True),
 ]
 
 COUNT_COLUMNS = [

@@ -68,6 +68,7 @@ def test_csv_as_a_user(tmp_path, personas, monitoring):
     [
         (["indicators", "--output", "x.xlsx"], "нужен --region"),
         (["indicators", "--region", "66", "--output", "x.pdf"], ".xlsx или .csv"),
+        (["roadmap_status", "--region", "66", "--output", "missing/x.xlsx"], "Нет папки"),
         (["indicators", "--region", "ZZ", "--output", "x.xlsx"], "не найден"),
         (
             ["indicators", "--region", "66", "--from", "06.10.2025", "--output", "x.xlsx"],

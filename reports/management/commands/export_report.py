@@ -42,6 +42,9 @@ class Command(BaseCommand):
         fmt = os.path.splitext(output)[1].lower().lstrip(".")
         if fmt not in ("xlsx", "csv"):
             raise CommandError("Укажите файл с расширением .xlsx или .csv.")
+        folder = os.path.dirname(os.path.abspath(output))
+        if not os.path.isdir(folder):
+            raise CommandError(f"Нет папки {folder!r}.")
         user = None
         if options["user"]:
             user = User.objects.filter(username=options["user"]).first()
@@ -67,10 +70,15 @@ class Command(BaseCommand):
         try:
             written = jobs.export_write(kind=spec.kind, params=params, user=user, fmt=fmt, path=tmp)
             shutil.move(tmp, output)  # nothing half-written at the output path
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(output, 0o666 & ~umask)  # the temporary file was private (0600)
         except Region.DoesNotExist:
             raise CommandError(f"Субъект {options['region']!r} не найден или недоступен.") from None
         except jobs.ExportRefused as exc:
             raise CommandError(str(exc)) from None
+        except OSError as exc:
+            raise CommandError(f"Не удалось записать {output!r}: {exc.strerror}") from None
         finally:
             if os.path.exists(tmp):
                 os.unlink(tmp)
