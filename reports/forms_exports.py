@@ -17,6 +17,7 @@ class ExportForm(forms.Form):
     date_from = forms.DateField(
         label=_("Период с"),
         required=False,
+        help_text=_("Для показателей: недели, начинающиеся в этом периоде; пусто — все."),
         input_formats=DATE_INPUTS,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
@@ -30,7 +31,10 @@ class ExportForm(forms.Form):
         label=_("Лист по организациям (большой отчёт, формируется в фоне)"), required=False
     )
     fmt = forms.ChoiceField(
-        label=_("Формат"), choices=ExportFormat.choices, initial=ExportFormat.XLSX
+        label=_("Формат"),
+        choices=ExportFormat.choices,
+        initial=ExportFormat.XLSX,
+        help_text=_("CSV содержит основную таблицу отчёта (с листом по организациям — её)."),
     )
 
     def __init__(self, *args, regions, **kwargs):
