@@ -15,4 +15,6 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("measures/", include("roadmaps.urls")),
     path("admin/", admin.site.urls),
+    path("indicators/", include("indicators.urls")),
+    path("api/v1/monitoring/", include("indicators.api.urls")),
 ]

@@ -305,7 +305,7 @@ class MonitoringRowReader:
                     values.append(parse_count(cells[index]))
                 except CountError as exc:
                     ok = False
-                    values.append(0)
+                    values.append(-1)  # unknown: the cross-checks below skip it
                     self._error(number, key, str(exc.args[0]))
             (
                 staff_total,
@@ -317,7 +317,7 @@ class MonitoringRowReader:
                 vkm_users,
                 vkm_and_max_users,
             ) = values
-            if staff_writers > staff_total:
+            if staff_total >= 0 and staff_writers > staff_total:
                 ok = False
                 self._error(
                     number,
@@ -325,7 +325,7 @@ class MonitoringRowReader:
                     _("писавших (%(a)s) больше, чем работников всего (%(b)s)")
                     % {"a": staff_writers, "b": staff_total},
                 )
-            if learners_active > 2 * students_total:
+            if students_total >= 0 and learners_active > 2 * students_total:
                 ok = False
                 self._error(
                     number,
@@ -333,7 +333,7 @@ class MonitoringRowReader:
                     _("активных (%(a)s) больше, чем удвоенное число обучающихся (%(b)s)")
                     % {"a": learners_active, "b": 2 * students_total},
                 )
-            if max_only_users > sferum_users:
+            if sferum_users >= 0 and max_only_users > sferum_users:
                 ok = False
                 self._error(
                     number,
@@ -344,7 +344,7 @@ class MonitoringRowReader:
                     )
                     % {"a": max_only_users, "b": sferum_users},
                 )
-            if vkm_and_max_users > vkm_users:
+            if vkm_users >= 0 and vkm_and_max_users > vkm_users:
                 ok = False
                 self._error(
                     number,
