@@ -69,6 +69,10 @@ class MonitoringUploadAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
+    def has_delete_permission(self, request, obj=None):
+        # rows keep their upload as provenance (no index on it: deleting would scan them all)
+        return False
+
 
 @admin.register(MonitoringRow)
 class MonitoringRowAdmin(admin.ModelAdmin):

@@ -223,7 +223,7 @@ class MonitoringRowReader:
                 cells = list(cells) + [None] * (width - len(cells))
             raw_code = cells[i_code]
             raw_week = cells[i_week]
-            code = _text(raw_code)
+            code = raw_code.strip() if type(raw_code) is str else _text(raw_code)
             if not code and (raw_week is None or _text(raw_week) == ""):
                 # a totals or note line («Итого») has neither organisation nor week
                 self.rows_skipped += 1
@@ -232,7 +232,7 @@ class MonitoringRowReader:
             ok = True
 
             # week start
-            week = date_cache.get(raw_week) if not isinstance(raw_week, list) else None
+            week = date_cache.get(raw_week)
             if week is None:
                 try:
                     week = parse_date(raw_week)
@@ -301,8 +301,13 @@ class MonitoringRowReader:
             # counts
             values: list[int] = []
             for key, index in count_indexes:
+                cell = cells[index]
+                # fast path for the common case: a plain non-negative whole number
+                if type(cell) is str and cell.isdigit():
+                    values.append(int(cell))
+                    continue
                 try:
-                    values.append(parse_count(cells[index]))
+                    values.append(parse_count(cell))
                 except CountError as exc:
                     ok = False
                     values.append(-1)  # unknown: the cross-checks below skip it
@@ -357,6 +362,7 @@ class MonitoringRowReader:
                 continue
             municipality = _text(cells[i_muni])[:300] if i_muni is not None else ""
             name = _text(cells[i_name])[:1000] if i_name is not None else ""
+
             seen = organisations.get(code)
             if seen is None:
                 seen = SeenOrganisation(

@@ -73,10 +73,25 @@ class MonitoringRow(models.Model):
 
     week_start = models.DateField(_("начало недели"))
     organisation = models.ForeignKey(
-        Organisation, verbose_name=_("организация"), on_delete=models.PROTECT, related_name="+"
+        Organisation,
+        verbose_name=_("организация"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,  # the unique (organisation, week_start) serves it
     )
+    # Bulk import cost (PERFORMANCE.md): region and municipality are copies of the
+    # organisation's (which holds the real foreign keys) and the upload is provenance, so they
+    # carry no database constraint: an imported row pays one foreign-key check (organisation),
+    # not four; Django still applies on_delete. No single-column indexes either: the unique
+    # (organisation, week) and the (region, week) index serve every lookup, and each extra
+    # index is one more b-tree insert per row.
     region = models.ForeignKey(
-        Region, verbose_name=_("субъект РФ"), on_delete=models.PROTECT, related_name="+"
+        Region,
+        verbose_name=_("субъект РФ"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
     municipality = models.ForeignKey(
         Municipality,
@@ -85,6 +100,8 @@ class MonitoringRow(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
     org_type = models.CharField(_("тип организации"), max_length=20)
     staff_total = models.PositiveIntegerField(_("работников всего"), default=0)
@@ -104,6 +121,8 @@ class MonitoringRow(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
 
     objects = RegionScopedQuerySet.as_manager()

@@ -181,3 +181,15 @@ def test_upload_size_limit(seeded, settings, size_over):
             monitoring_upload_create(file=SimpleUploadedFile("a.csv", data), user=None)
     else:
         assert monitoring_upload_create(file=SimpleUploadedFile("a.csv", data), user=None).pk
+
+
+def test_codes_with_copy_special_characters_round_trip(import_file):
+    """COPY text format escapes: a backslash in a code must arrive unchanged."""
+    upload = import_file(csv_bytes([row("ORG\\1"), row("ORG 2")]))
+    assert upload.status == "done", upload.errors
+    assert set(
+        Organisation.objects.filter(code__startswith="ORG").values_list("code", flat=True)
+    ) == {
+        "ORG\\1",
+        "ORG 2",
+    }
