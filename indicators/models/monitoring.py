@@ -78,13 +78,17 @@ class MonitoringRow(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
         db_index=False,  # the unique (organisation, week_start) serves it
+        # rows are written only by the import, joined to the organisation in the same
+        # transaction; a deferred check per row would double a national import's time
+        db_constraint=False,
     )
-    # Bulk import cost (PERFORMANCE.md): region and municipality are copies of the
-    # organisation's (which holds the real foreign keys) and the upload is provenance, so they
-    # carry no database constraint: an imported row pays one foreign-key check (organisation),
-    # not four; Django still applies on_delete. No single-column indexes either: the unique
-    # (organisation, week) and the (region, week) index serve every lookup, and each extra
-    # index is one more b-tree insert per row.
+    # Bulk import cost (PERFORMANCE.md): rows are written only by the set-based import, which
+    # joins each to its organisation in the same transaction; region and municipality are
+    # copies of the organisation's and the upload is provenance. So no database foreign-key
+    # constraints here (each is a deferred check per row at commit: ~40 % of a national
+    # import); Django still applies on_delete (PROTECT, SET_NULL). No single-column indexes
+    # either: the unique (organisation, week) and the (region, week) index serve every
+    # lookup, and each extra index is one more b-tree insert per row.
     region = models.ForeignKey(
         Region,
         verbose_name=_("субъект РФ"),

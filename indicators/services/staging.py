@@ -4,11 +4,13 @@ The rows go into a TEMP staging table as they are validated; organisations (one 
 each) into a second one. Everything after that is plain SQL shared by both databases
 (SQLite ≥ 3.35 has upsert, `UPDATE … FROM` and `IS DISTINCT FROM`):
 
-1. classify: created / updated / unchanged by comparing staging with the stored rows;
-2. new municipalities and organisations inserted from the staging table, renamed ones
-   updated;
-3. one `INSERT … SELECT … ON CONFLICT (organisation_id, week_start) DO UPDATE … WHERE the
-   figures differ`, so unchanged rows are not rewritten.
+1. new municipalities and organisations inserted from the staging table, renamed ones
+   updated (`write_reference`);
+2. one pass keys every staged row by organisation id and the stored row and decides its
+   action: created, updated (figures differ) or unchanged (`key_rows`);
+3. one `UPDATE … FROM` of the changed rows and one plain `INSERT … SELECT` of the new
+   ones: unchanged rows are not rewritten, and no per-row conflict handling is paid for
+   (the caller serialises imports with a lock, see `lock_imports`).
 
 All of it runs inside the caller's transaction; a rollback leaves no trace.
 """
@@ -31,6 +33,8 @@ from ..models import MonitoringRow
 
 STAGE_ROWS = "monitoring_stage_row"
 STAGE_ORGS = "monitoring_stage_org"
+STAGE_KEYED = "monitoring_stage_keyed"
+ACTIONS = {0: "created", 1: "updated", 2: "unchanged"}
 SQLITE_BATCH = 5000
 
 ROW_COLUMNS = ("row_no", "week_start", "org_code", *COUNT_KEYS)
@@ -80,8 +84,8 @@ class Staging:
             with connection.cursor() as cur:
                 self.drop(cur)
             return
-        cursor.execute(f"DROP TABLE IF EXISTS {STAGE_ROWS}")
-        cursor.execute(f"DROP TABLE IF EXISTS {STAGE_ORGS}")
+        for table in (STAGE_ROWS, STAGE_ORGS, STAGE_KEYED):
+            cursor.execute(f"DROP TABLE IF EXISTS {table}")
 
     @contextmanager
     def row_writer(self) -> Iterator[Callable[[tuple], None]]:
@@ -181,26 +185,8 @@ class Staging:
     def _differs(self, stored: str, new: str) -> str:
         return " OR ".join(f"{stored}.{key} <> {new}.{key}" for key in COUNT_KEYS)
 
-    def classify(self) -> dict[str, int]:
-        """How many staged rows would be created, updated (figures differ), unchanged."""
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT COUNT(*), SUM(CASE WHEN r.id IS NULL THEN 1 ELSE 0 END), "
-                f"SUM(CASE WHEN r.id IS NOT NULL AND ({self._differs('r', 's')}) "
-                f"THEN 1 ELSE 0 END) "
-                f"FROM {STAGE_ROWS} s LEFT JOIN {_q(T_ORG)} o ON o.code = s.org_code "
-                f"LEFT JOIN {_q(T_ROW)} r ON r.organisation_id = o.id "
-                f"AND r.week_start = s.week_start"
-            )
-            total, created, updated = cursor.fetchone()
-        total, created, updated = int(total or 0), int(created or 0), int(updated or 0)
-        return {
-            "created": created,
-            "updated": updated,
-            "unchanged": total - created - updated,
-        }
-
     def organisation_changes(self) -> dict[str, int]:
+        """What the file adds to the reference data (run before `write_reference`)."""
         with connection.cursor() as cursor:
             cursor.execute(
                 f"SELECT SUM(CASE WHEN o.id IS NULL THEN 1 ELSE 0 END), "
@@ -221,32 +207,12 @@ class Staging:
             "municipalities_created": int(municipalities or 0),
         }
 
-    def preview(self, limit: int) -> list[dict[str, Any]]:
-        """The first `limit` rows of the file with what would happen to each."""
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT s.row_no, s.org_code, s.week_start, "
-                f"CASE WHEN r.id IS NULL THEN 'created' "
-                f"WHEN {self._differs('r', 's')} THEN 'updated' ELSE 'unchanged' END "
-                f"FROM (SELECT * FROM {STAGE_ROWS} ORDER BY row_no LIMIT %s) s "
-                f"LEFT JOIN {_q(T_ORG)} o ON o.code = s.org_code "
-                f"LEFT JOIN {_q(T_ROW)} r ON r.organisation_id = o.id "
-                f"AND r.week_start = s.week_start ORDER BY s.row_no",
-                [limit],
-            )
-            rows = cursor.fetchall()
-        result = []
-        for row_no, code, week, action in rows:
-            if isinstance(week, str):
-                week = dt.date.fromisoformat(week)
-            result.append(
-                {"row": row_no, "org_code": code, "week": week.isoformat(), "action": action}
-            )
-        return result
+    def write_reference(self) -> None:
+        """New municipalities and organisations from the file; renamed ones updated.
 
-    def apply(self, *, upload_id: int) -> None:
-        """Writes municipalities, organisations and rows from the staging tables."""
-        org, muni, row = _q(T_ORG), _q(T_MUNI), _q(T_ROW)
+        Runs in dry runs too (the caller rolls back), so the rows can be keyed by id.
+        """
+        org, muni = _q(T_ORG), _q(T_MUNI)
         with connection.cursor() as cursor:
             cursor.execute(
                 f"INSERT INTO {muni} (region_id, name) SELECT DISTINCT region_id, municipality "
@@ -274,20 +240,87 @@ class Staging:
                 f"OR (t.municipality_id IS NOT NULL "
                 f"AND {org}.municipality_id IS DISTINCT FROM t.municipality_id))"
             )
-            counts = ", ".join(COUNT_KEYS)
-            s_counts = ", ".join(f"s.{key}" for key in COUNT_KEYS)
-            sets = ", ".join(f"{key} = excluded.{key}" for key in COUNT_KEYS)
+
+    def key_rows(self) -> dict[str, int]:
+        """Keys every staged row by organisation id and the stored row, with its action
+        (0 created, 1 updated, 2 unchanged), in one pass; returns the counts."""
+        counts = ", ".join(f"s.{key}" for key in COUNT_KEYS)
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS {STAGE_KEYED}")
+            cursor.execute(
+                f"CREATE TEMP TABLE {STAGE_KEYED} AS SELECT s.row_no, s.org_code, "
+                f"s.week_start, o.id AS organisation_id, o.region_id, o.municipality_id, "
+                f"o.org_type, {counts}, r.id AS row_id, "
+                f"CASE WHEN r.id IS NULL THEN 0 WHEN {self._differs('r', 's')} "
+                f"OR r.org_type <> o.org_type "
+                f"OR r.municipality_id IS DISTINCT FROM o.municipality_id THEN 1 ELSE 2 END "
+                f"AS action "
+                f"FROM {STAGE_ROWS} s JOIN {_q(T_ORG)} o ON o.code = s.org_code "
+                f"LEFT JOIN {_q(T_ROW)} r ON r.organisation_id = o.id "
+                f"AND r.week_start = s.week_start"
+            )
+            if self.postgres:
+                cursor.execute(f"ANALYZE {STAGE_KEYED}")
+            cursor.execute(f"SELECT action, COUNT(*) FROM {STAGE_KEYED} GROUP BY action")
+            by_action = dict(cursor.fetchall())
+        return {
+            "created": int(by_action.get(0, 0)),
+            "updated": int(by_action.get(1, 0)),
+            "unchanged": int(by_action.get(2, 0)),
+        }
+
+    def preview(self, limit: int) -> list[dict[str, Any]]:
+        """The first `limit` rows of the file with what happens to each."""
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT row_no, org_code, week_start, action FROM {STAGE_KEYED} "
+                f"ORDER BY row_no LIMIT %s",
+                [limit],
+            )
+            rows = cursor.fetchall()
+        result = []
+        for row_no, code, week, action in rows:
+            if isinstance(week, str):
+                week = dt.date.fromisoformat(week)
+            result.append(
+                {
+                    "row": row_no,
+                    "org_code": code,
+                    "week": week.isoformat(),
+                    "action": ACTIONS[action],
+                }
+            )
+        return result
+
+    def apply(self, *, upload_id: int) -> None:
+        """Writes the rows: one UPDATE of the changed ones, one INSERT of the new ones.
+
+        The caller holds the import lock, so no other import adds the same keys meanwhile.
+        """
+        row = _q(T_ROW)
+        counts = ", ".join(COUNT_KEYS)
+        k_counts = ", ".join(f"k.{key}" for key in COUNT_KEYS)
+        sets = ", ".join(f"{key} = k.{key}" for key in COUNT_KEYS)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {row} SET {sets}, region_id = k.region_id, "
+                f"municipality_id = k.municipality_id, org_type = k.org_type, upload_id = %s "
+                f"FROM {STAGE_KEYED} k WHERE k.action = 1 AND {row}.id = k.row_id",
+                [upload_id],
+            )
             cursor.execute(
                 f"INSERT INTO {row} (week_start, organisation_id, region_id, municipality_id, "
                 f"org_type, {counts}, upload_id) "
-                f"SELECT s.week_start, o.id, o.region_id, o.municipality_id, o.org_type, "
-                f"{s_counts}, %s FROM {STAGE_ROWS} s JOIN {org} o ON o.code = s.org_code "
-                f"WHERE true "
-                f"ON CONFLICT (organisation_id, week_start) DO UPDATE SET {sets}, "
-                f"region_id = excluded.region_id, municipality_id = excluded.municipality_id, "
-                f"org_type = excluded.org_type, upload_id = excluded.upload_id "
-                f"WHERE {self._differs(row, 'excluded')} "
-                f"OR {row}.org_type <> excluded.org_type "
-                f"OR {row}.municipality_id IS DISTINCT FROM excluded.municipality_id",
+                f"SELECT k.week_start, k.organisation_id, k.region_id, k.municipality_id, "
+                f"k.org_type, {k_counts}, %s FROM {STAGE_KEYED} k WHERE k.action = 0 "
+                f"ORDER BY k.organisation_id, k.week_start",
                 [upload_id],
             )
+
+
+def lock_imports() -> None:
+    """Serialises monitoring imports for the rest of the transaction (PostgreSQL advisory
+    lock; SQLite writers are serialised by the database itself)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext('indicators.monitoring_import'))")

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 from typing import IO, Any
 
 from django.conf import settings
@@ -43,7 +44,7 @@ from ..imports.columns import ALIASES, REQUIRED, TITLES
 from ..imports.monitoring import MAX_STORED_ERRORS, ErrorCollector, MonitoringRowReader
 from ..models import MonitoringUpload
 from .rollups import rollups_rebuild
-from .staging import Staging
+from .staging import Staging, lock_imports
 
 logger = logging.getLogger(__name__)
 
@@ -203,8 +204,11 @@ def _run(upload: MonitoringUpload, *, progress_every: int) -> MonitoringUpload:
     staging = Staging()
     reader: MonitoringRowReader | None = None
     key = _progress_key(upload.pk)
+    started = time.monotonic()
+    phases: dict[str, float] = {}
     try:
         with transaction.atomic(), upload.file.open("rb") as stream:
+            lock_imports()
             staging.create()
             try:
                 table = open_table(stream, aliases=ALIASES, required=REQUIRED, titles=TITLES)
@@ -226,6 +230,7 @@ def _run(upload: MonitoringUpload, *, progress_every: int) -> MonitoringUpload:
                 errors.add(None, "", _("В файле нет строк с данными."))
                 raise _Refused
             cache.set(key, reader.rows_read, 24 * 3600)
+            phases = {"read_and_stage": time.monotonic() - started}
             staging.write_organisations(reader.organisations)
             for first_row, code, file_region, stored_region in staging.region_conflicts(
                 MAX_STORED_ERRORS
@@ -248,18 +253,30 @@ def _run(upload: MonitoringUpload, *, progress_every: int) -> MonitoringUpload:
                 )
             if errors:
                 raise _Refused
-            result = staging.classify()
-            result.update(staging.organisation_changes())
+            phases["stage_organisations"] = time.monotonic() - started
+            result = staging.organisation_changes()
+            staging.write_reference()
+            result.update(staging.key_rows())
             result["rows"] = staging.preview(PREVIEW_ROWS)
+            phases["classify"] = time.monotonic() - started
             if not upload.dry_run:
                 staging.apply(upload_id=upload.pk)
+                phases["write"] = time.monotonic() - started
                 region_ids = sorted({seen.region_id for seen in reader.organisations.values()})
                 weeks = sorted(week.isoformat() for week in reader.weeks)
                 rollups_rebuild(region_ids=region_ids, weeks=weeks)
                 hooks.monitoring_imported(region_ids=region_ids, weeks=weeks)
+            phases["rollups"] = time.monotonic() - started
             staging.drop()
             if upload.dry_run:
                 transaction.set_rollback(True)
+        phases["commit"] = time.monotonic() - started
+        logger.info(
+            "monitoring import %s: %s rows, elapsed by phase end %s",
+            upload.pk,
+            reader.rows_read,
+            {name: round(value, 2) for name, value in phases.items()},
+        )
     except _Refused:
         return _finish(
             upload,
