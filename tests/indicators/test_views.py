@@ -191,3 +191,19 @@ def test_upload_list_query_count(persona_client, upload66, django_assert_max_num
     client.get(reverse("indicators:upload-list", args=["66"]))
     with django_assert_max_num_queries(8):
         client.get(reverse("indicators:upload-list", args=["66"]))
+
+
+def test_region_page_query_count(persona_client, import_file, django_assert_max_num_queries):
+    rows = [row(f"Q{i}", municipality=f"М{i % 3}") for i in range(9)]
+    assert import_file(csv_bytes(rows)).status == "done"
+    client = persona_client("coordinator")
+    client.get(reverse("indicators:region", args=["66"]))
+    with django_assert_max_num_queries(12):
+        page = client.get(reverse("indicators:region", args=["66"]))
+    assert page.content.decode().count("<td>М") == 3
+
+
+@pytest.mark.parametrize(("persona", "count"), [("coordinator", 1), ("outsider", 0), ("admin", 1)])
+def test_api_list_is_scoped(persona_client, upload66, persona, count):
+    body = persona_client(persona).get("/api/v1/monitoring/uploads/").json()
+    assert body["count"] == count
