@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -148,13 +150,17 @@ def _may_act(request, upload: MonitoringUpload) -> bool:
 def upload_detail(request, pk: int):
     upload = _upload(request, pk)
     preview = upload.preview or {}
+    preview_rows = [
+        {**item, "week": dt.date.fromisoformat(item["week"])} for item in preview.get("rows", [])
+    ]
     return render(
         request,
         "indicators/upload_detail.html",
         {
             "upload": upload,
             "progress": upload_progress(upload),
-            "preview_rows": preview.get("rows", []),
+            "preview_rows": preview_rows,
+            "weeks": [dt.date.fromisoformat(week) for week in upload.weeks],
             "preview": preview,
             "errors_total": preview.get("errors_total", len(upload.errors)),
             "active": upload.status in (UploadStatus.PENDING, UploadStatus.RUNNING),

@@ -115,6 +115,7 @@ def test_page_upload_dry_run_then_confirm(persona_client, django_capture_on_comm
     page = client.get(response["Location"]).content.decode()
     assert "Подтвердить загрузку" in page
     assert "создание" in page
+    assert "06.10.2025" in page and "2025-10-06" not in page
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("indicators:upload-confirm", args=[upload.pk]))
     upload.refresh_from_db()
