@@ -77,7 +77,7 @@ class MonitoringUploadAdmin(admin.ModelAdmin):
 @admin.register(MonitoringRow)
 class MonitoringRowAdmin(admin.ModelAdmin):
     list_display = ["organisation", "week_start", "region", "org_type", "staff_total"]
-    list_filter = ["week_start", "org_type"]
+    list_filter = ["week_start", "region"]  # no DISTINCT over millions of rows
     search_fields = ["organisation__code", "organisation__name"]
     raw_id_fields = ["organisation", "municipality", "upload"]
     list_select_related = ["organisation", "region"]
