@@ -30,7 +30,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -55,6 +55,37 @@ SETTLED = (UploadStatus.DONE, UploadStatus.REFUSED, UploadStatus.REPEAT)
 
 def _progress_key(upload_id: int) -> str:
     return f"monitoring-upload-progress:{upload_id}"
+
+
+class _Progress:
+    """Saves the rows processed so far while the import transaction is open.
+
+    The cache is always written (shared with the web process when Redis is configured). On
+    PostgreSQL the record is updated too, through a second short-lived connection in
+    autocommit: the import's own connection is inside its transaction (and busy with COPY).
+    SQLite allows one writer, so there the cache alone carries the progress.
+    """
+
+    def __init__(self, upload_id: int) -> None:
+        self.upload_id = upload_id
+        self.key = _progress_key(upload_id)
+        self.side = None
+        if connections[DEFAULT_DB_ALIAS].vendor == "postgresql":
+            self.side = connections.create_connection(DEFAULT_DB_ALIAS)
+
+    def save(self, rows: int) -> None:
+        cache.set(self.key, rows, 24 * 3600)
+        if self.side is not None:
+            table = self.side.ops.quote_name(MonitoringUpload._meta.db_table)
+            with self.side.cursor() as cursor:
+                cursor.execute(
+                    f"UPDATE {table} SET progress = %s WHERE id = %s", [rows, self.upload_id]
+                )
+
+    def close(self) -> None:
+        if self.side is not None:
+            self.side.close()
+            self.side = None
 
 
 def upload_progress(upload: MonitoringUpload) -> int:
@@ -148,7 +179,7 @@ class _Refused(Exception):
 
 
 def monitoring_import(
-    *, upload: MonitoringUpload, dry_run: bool | None = None, progress_every: int = PROGRESS_EVERY
+    *, upload: MonitoringUpload, dry_run: bool | None = None, progress_every: int | None = None
 ) -> MonitoringUpload:
     """Validates and (unless a dry run) imports one uploaded file; see the module docstring."""
     upload.refresh_from_db()
@@ -179,7 +210,7 @@ def monitoring_import(
     upload.progress = 0
     upload.save(update_fields=["status", "started_at", "progress"])
     try:
-        return _run(upload, progress_every=progress_every)
+        return _run(upload, progress_every=progress_every or PROGRESS_EVERY)
     except Exception as exc:  # the record tells the user; the log keeps the traceback
         logger.exception("monitoring import %s failed", upload.pk)
         return _finish(
@@ -203,7 +234,7 @@ def _run(upload: MonitoringUpload, *, progress_every: int) -> MonitoringUpload:
     result: dict[str, Any] = {}
     staging = Staging()
     reader: MonitoringRowReader | None = None
-    key = _progress_key(upload.pk)
+    progress = _Progress(upload.pk)
     started = time.monotonic()
     phases: dict[str, float] = {}
     try:
@@ -220,7 +251,7 @@ def _run(upload: MonitoringUpload, *, progress_every: int) -> MonitoringUpload:
                     for seen, row in enumerate(reader.rows(), start=1):
                         write(row)
                         if seen % progress_every == 0:
-                            cache.set(key, reader.rows_read, 24 * 3600)
+                            progress.save(reader.rows_read)
             except TableError as exc:
                 errors.add(None, "", str(exc))
             if errors:
@@ -229,7 +260,7 @@ def _run(upload: MonitoringUpload, *, progress_every: int) -> MonitoringUpload:
             if not reader.rows_read:
                 errors.add(None, "", _("В файле нет строк с данными."))
                 raise _Refused
-            cache.set(key, reader.rows_read, 24 * 3600)
+            progress.save(reader.rows_read)
             phases = {"read_and_stage": time.monotonic() - started}
             staging.write_organisations(reader.organisations)
             for first_row, code, file_region, stored_region in staging.region_conflicts(
@@ -278,6 +309,7 @@ def _run(upload: MonitoringUpload, *, progress_every: int) -> MonitoringUpload:
             {name: round(value, 2) for name, value in phases.items()},
         )
     except _Refused:
+        progress.close()  # before the record is saved: the side connection must be gone
         return _finish(
             upload,
             status=UploadStatus.REFUSED,
@@ -291,6 +323,8 @@ def _run(upload: MonitoringUpload, *, progress_every: int) -> MonitoringUpload:
             rows_unchanged=0,
             weeks=sorted(w.isoformat() for w in reader.weeks) if reader else [],
         )
+    finally:
+        progress.close()
     assert reader is not None
     rows_preview = result.pop("rows")
     return _finish(

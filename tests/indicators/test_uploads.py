@@ -193,3 +193,21 @@ def test_codes_with_copy_special_characters_round_trip(import_file):
         "ORG\\1",
         "ORG 2",
     }
+
+
+def test_progress_is_saved_every_n_rows(import_file, monkeypatch):
+    from indicators.services import uploads
+
+    saved = []
+    original = uploads._Progress.save
+
+    def spy(self, rows):
+        saved.append(rows)
+        original(self, rows)
+
+    monkeypatch.setattr(uploads._Progress, "save", spy)
+    monkeypatch.setattr(uploads, "PROGRESS_EVERY", 2)
+    upload = import_file(csv_bytes([row(f"P{i}") for i in range(5)]))
+    assert upload.status == "done"
+    assert saved == [2, 4, 5]
+    assert upload.progress == 5
