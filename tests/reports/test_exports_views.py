@@ -120,7 +120,7 @@ def test_get_on_create_is_405(persona_client):
             },
             "Конец периода раньше начала",
         ),
-        ({"kind": "index", "region": "66", "fmt": "xlsx"}, "Выберите корректный вариант"),
+        ({"kind": "no_such_report", "region": "66", "fmt": "xlsx"}, "Выберите корректный вариант"),
         ({"kind": "indicators", "region": "66", "fmt": "pdf"}, "Выберите корректный вариант"),
         (
             {"kind": "indicators", "region": "66", "fmt": "xlsx", "date_from": "31/12/2025"},
