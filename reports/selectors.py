@@ -23,6 +23,7 @@ from indicators.models import (
     IndexFact,
     Indicator,
     IndicatorStage,
+    MethodologyVersion,
     MonitoringRollup,
     MonitoringRow,
     RegionBaseline,
@@ -354,7 +355,7 @@ class IndexCriterionRow:
 class IndexExport:
     on_date: dt.date
     since: dt.date | None
-    version: object | None  # MethodologyVersion, None when none is in force on the date
+    version: MethodologyVersion | None  # None when no methodology is in force on the date
     components: tuple[IndexComponentHead, ...]
     ranking: list[IndexRankRow]
     criteria: list[IndexCriterionRow]
