@@ -38,7 +38,6 @@ DESCRIPTION = _(
 
 GREEN_SHARE = 0.7  # of the maximum: a total from 70 % is green, from 40 % amber
 AMBER_SHARE = 0.4
-MAX_INPUTS = 3  # value, denominator and gate: a criterion has at most three inputs
 
 RANK_LEAD = [
     Column("Место", Kind.INT, width=7),
@@ -53,38 +52,41 @@ RANK_TAIL = [
 ]
 CRITERIA_LEAD = [
     Column("Код субъекта", width=8),
-    Column("Субъект РФ", width=22, wrap=True),
-    Column("Компонент", width=16, wrap=True),
-    Column("Код критерия", width=16),
-    Column("Критерий", width=30, wrap=True),
+    Column("Субъект РФ", width=18, wrap=True),
+    Column("Компонент", width=13, wrap=True),
+    Column("Код критерия", width=14, wrap=True),
+    Column("Критерий", width=28, wrap=True),
     Column("Баллы (подтверждено)", Kind.NUMBER, width=11),
     Column("Баллы (заявлено)", Kind.NUMBER, width=11),
     Column("Максимум", Kind.NUMBER, width=9),
 ]
 CRITERIA_TAIL = [
-    Column("Правило методики", width=30, wrap=True),
-    Column("Применённое правило", width=26, wrap=True),
-    Column("Правило по заявленным сведениям", width=26, wrap=True),
-    Column("Подтверждение", width=16, wrap=True),
-    Column("Версия методики", width=16, wrap=True),
+    Column("Правило методики", width=28, wrap=True),
+    Column("Применённое правило", width=22, wrap=True),
+    Column("Правило по заявленным сведениям", width=22, wrap=True),
+    Column("Подтверждение", width=13, wrap=True),
+    Column("Версия методики", width=14, wrap=True),
 ]
 
 
 def input_columns(n: int) -> list[Column]:
     return [
-        Column(f"Вход {n}", width=16, wrap=True),
-        Column(f"Значение {n}", Kind.NUMBER, width=10),
+        Column(f"Вход {n}", width=14, wrap=True),
+        Column(f"Значение {n}", Kind.NUMBER, width=9),
         Column(f"Дата {n}", Kind.DATE, width=10.5),
         Column(f"Подтверждено {n}", width=9),
-        Column(f"Основание {n}", width=22, wrap=True),
+        Column(f"Основание {n}", width=20, wrap=True),
     ]
 
 
-CRITERIA_COLUMNS = [
-    *CRITERIA_LEAD,
-    *(c for n in range(1, MAX_INPUTS + 1) for c in input_columns(n)),
-    *CRITERIA_TAIL,
-]
+def criteria_columns(slots: int) -> list[Column]:
+    """One group of input columns per input of the criterion with the most inputs (stage 1:
+    two — share numerator and denominator, publications and reach)."""
+    return [
+        *CRITERIA_LEAD,
+        *(c for n in range(1, slots + 1) for c in input_columns(n)),
+        *CRITERIA_TAIL,
+    ]
 
 
 def rank_columns(components: tuple[selectors.IndexComponentHead, ...]) -> list[Column]:
@@ -168,9 +170,10 @@ def build(
                 row.change,
             ]
         )
+    slots = max((len(row.inputs) for row in data.criteria), default=1)
     criteria = book.table(
         "Критерии",
-        CRITERIA_COLUMNS,
+        criteria_columns(slots),
         note="Баллы «подтверждено» засчитываются в индекс; входы — последние сведения на дату.",
     )
     version_text = str(version) if version else ""
@@ -185,7 +188,7 @@ def build(
             row.claimed,
             row.max_points,
         ]
-        for n in range(MAX_INPUTS):
+        for n in range(slots):
             item = row.inputs[n] if n < len(row.inputs) else None
             if item is None:
                 values += [None] * 5

@@ -146,6 +146,8 @@ def test_criteria_sheet_inputs_rules_and_evidence(tmp_path, personas, facts):
         "Максимум",
     ]
     assert headers[8:13] == ["Вход 1", "Значение 1", "Дата 1", "Подтверждено 1", "Основание 1"]
+    # one group per input of the criterion with the most inputs: two in stage 1
+    assert "Основание 2" in headers and "Вход 3" not in headers and len(headers) == 23
     assert headers[-5:] == [
         "Правило методики",
         "Применённое правило",
