@@ -4,13 +4,42 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from agencies.api.views import AgencyViewSet, RegionViewSet
+from agencies.api.views import (
+    AgencyViewSet,
+    MunicipalityViewSet,
+    OrganisationViewSet,
+    RegionViewSet,
+)
+from indicators.api.views import (
+    IndicatorValueViewSet,
+    IndicatorViewSet,
+    RegionBaselineViewSet,
+    RegionTargetViewSet,
+)
+from roadmaps.api.views import (
+    CascadeProgressViewSet,
+    CascadeViewSet,
+    MeasureViewSet,
+    RoadmapViewSet,
+    SectionViewSet,
+)
 
 app_name = "api"
 
 router = DefaultRouter()
 router.register("regions", RegionViewSet, basename="region")
 router.register("agencies", AgencyViewSet, basename="agency")
+router.register("municipalities", MunicipalityViewSet, basename="municipality")
+router.register("organisations", OrganisationViewSet, basename="organisation")
+router.register("roadmaps", RoadmapViewSet, basename="roadmap")
+router.register("sections", SectionViewSet, basename="section")
+router.register("measures", MeasureViewSet, basename="measure")
+router.register("cascades", CascadeViewSet, basename="cascade")
+router.register("cascade-progress", CascadeProgressViewSet, basename="cascade-progress")
+router.register("indicators", IndicatorViewSet, basename="indicator")
+router.register("indicator-targets", RegionTargetViewSet, basename="indicator-target")
+router.register("indicator-baselines", RegionBaselineViewSet, basename="indicator-baseline")
+router.register("indicator-values", IndicatorValueViewSet, basename="indicator-value")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

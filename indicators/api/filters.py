@@ -1,0 +1,58 @@
+"""FilterSets of the indicator API lists."""
+
+from __future__ import annotations
+
+import django_filters
+from django.utils.translation import gettext_lazy as _
+
+from ..choices import Stage
+from ..models import MonitoringRollup, RegionBaseline, RegionTarget
+
+
+class RegionTargetFilterSet(django_filters.FilterSet):
+    region = django_filters.CharFilter(field_name="region__code", label=_("Код субъекта"))
+    indicator = django_filters.CharFilter(field_name="indicator__code", label=_("Показатель"))
+    stage = django_filters.ChoiceFilter(choices=Stage.choices, label=_("Этап"))
+
+    class Meta:
+        model = RegionTarget
+        fields = ["region", "indicator", "stage"]
+
+
+class RegionBaselineFilterSet(django_filters.FilterSet):
+    region = django_filters.CharFilter(field_name="region__code", label=_("Код субъекта"))
+    indicator = django_filters.CharFilter(field_name="indicator__code", label=_("Показатель"))
+
+    class Meta:
+        model = RegionBaseline
+        fields = ["region", "indicator"]
+
+
+class IndicatorValueFilterSet(django_filters.FilterSet):
+    """Weeks of a region (`level=region`) or of its municipalities (`level=municipality`)."""
+
+    region = django_filters.CharFilter(field_name="region__code", label=_("Код субъекта"))
+    level = django_filters.ChoiceFilter(
+        choices=[("region", _("Субъект")), ("municipality", _("Муниципальные образования"))],
+        method="filter_level",
+        label=_("Уровень"),
+    )
+    municipality = django_filters.NumberFilter(label=_("Муниципальное образование (id)"))
+    week = django_filters.DateFilter(field_name="week_start", label=_("Неделя (понедельник)"))
+    week_from = django_filters.DateFilter(
+        field_name="week_start", lookup_expr="gte", label=_("Недели с")
+    )
+    week_to = django_filters.DateFilter(
+        field_name="week_start", lookup_expr="lte", label=_("Недели по")
+    )
+
+    class Meta:
+        model = MonitoringRollup
+        fields = ["region", "level", "municipality", "week", "week_from", "week_to"]
+
+    def filter_level(self, queryset, name, value):
+        if value == "region":
+            return queryset.filter(municipality__isnull=True)
+        if value == "municipality":
+            return queryset.filter(municipality__isnull=False)
+        return queryset
