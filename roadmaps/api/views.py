@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from django.db.models import Count
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import action
+from rest_framework.generics import get_object_or_404
 
 from roadmap_portal.api.viewsets import ScopedFilterBackend, ScopedReadOnlyViewSet
 

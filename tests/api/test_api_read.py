@@ -147,3 +147,10 @@ def test_measure_list_query_count(api_as, sverdlovsk, django_assert_max_num_quer
     with django_assert_max_num_queries(12):
         response = client.get("/api/v1/measures/")
     assert response.status_code == 200 and len(response.json()["results"]) > 40
+
+
+@pytest.mark.parametrize("pk", ["null,null", "abc", "1.5"])
+def test_malformed_id_is_a_404_not_a_500(api_as, sverdlovsk, pk):
+    response = api_as("analyst").get(f"/api/v1/measures/{pk}/history/")
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
