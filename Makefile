@@ -19,6 +19,7 @@ setup: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_seeds
 	$(BIN)/python manage.py create_demo_users
+	$(BIN)/python manage.py load_demo_data
 
 run: setup
 	@echo "Портал: http://$(HOST):$(PORT)/  (остановить: Ctrl+C)"

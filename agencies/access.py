@@ -138,3 +138,50 @@ def can_edit_region_measures(user: User, region_id: int | None) -> bool:
         and region_id is not None
         and can_see_region(user, region_id)
     )
+
+
+def can_edit_measure(user: User, measure) -> bool:
+    """May the user change this measure's status, sub-steps, reports and cascades?
+
+    Administrators always; coordinators flagged `can_edit_region` within their region; staff
+    when their agency (or one under it, or a collective standing for it) is responsible.
+    Mirrors `MeasureQuerySet.editable_by` for one row, using prefetched responsibilities.
+    """
+    if not user.is_authenticated or not user.is_active:
+        return False
+    region_id = measure.roadmap.region_id
+    if not (region_id is None or can_see_region(user, region_id)):
+        return False
+    if is_admin(user) or can_edit_region_measures(user, region_id):
+        return True
+    if user.role != Role.STAFF:
+        return False
+    acting = acting_agency_ids(user)
+    return any(r.agency_id in acting for r in measure.responsibilities.all())
+
+
+def can_record_cascade(user: User, cascade, organisation) -> bool:
+    """May the user record this organisation's progress on a cascade?
+
+    Editors of the measure record for every organisation of the cascade; staff of a
+    municipality (user.municipality) for the organisations of that municipality; staff of an
+    organisation (user.organisation) for that organisation only.
+    """
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if not can_see_region(user, organisation.region_id):
+        return False
+    if can_edit_measure(user, cascade.measure):
+        return True
+    if user.organisation_id and user.organisation_id == organisation.id:
+        return True
+    return bool(user.municipality_id and user.municipality_id == organisation.municipality_id)
+
+
+def can_record_any_cascade(user: User, cascade) -> bool:
+    """Whether the cascade page should offer progress forms to the user at all."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return bool(
+        can_edit_measure(user, cascade.measure) or user.organisation_id or user.municipality_id
+    )

@@ -34,3 +34,6 @@ class RegionTargetAdmin(admin.ModelAdmin):
     list_display = ["region", "indicator", "stage", "target_value", "conditional", "in_force"]
     list_filter = ["conditional", "in_force", "indicator"]
     search_fields = ["region__name", "condition"]
+
+
+from . import admin_index  # noqa: E402,F401  the implementation index (issue 5)

@@ -19,3 +19,25 @@ class UploadStatus(models.TextChoices):
     REFUSED = "refused", _("Отклонён")
     FAILED = "failed", _("Ошибка")
     REPEAT = "repeat", _("Повтор (файл уже загружен)")
+
+
+class CriterionKind(models.TextChoices):
+    """How a criterion of the implementation index turns its inputs into points."""
+
+    YES_NO = "yes_no", _("Да/нет: баллы за выполнение")
+    PER_UNIT = "per_unit", _("Баллы за каждую единицу, не более максимума")
+    BANDS = "bands", _("Процентные диапазоны (нижние границы)")
+    STEPWISE_SHARE = "stepwise_share", _("Баллы за каждый полный шаг доли")
+    ASSESSOR = "assessor", _("Оценка эксперта в пределах диапазона")
+
+
+class CriterionSource(models.TextChoices):
+    FACT = "fact", _("Сведения, внесённые с подтверждением")
+    MONITORING = "monitoring", _("Мониторинг Сферума (доля M)")
+
+
+class FactSource(models.TextChoices):
+    FORM = "form", _("Форма на портале")
+    IMPORT = "import", _("Загрузка файла")
+    COMMAND = "command", _("Командная строка")
+    API = "api", _("API")

@@ -76,8 +76,11 @@ def _sqlite(path: Path) -> dict:
 def _database_from_url(url: str, base_dir: Path) -> dict:
     parsed = urlparse(url)
     if parsed.scheme in {"sqlite", "sqlite3"}:
-        path = unquote(parsed.path.lstrip("/")) if parsed.netloc == "" else parsed.netloc
-        return _sqlite(Path(path) if path.startswith("/") else base_dir / path)
+        # sqlite:///relative/path.db and sqlite:////absolute/path.db (dj-database-url style)
+        path = unquote(parsed.netloc + parsed.path)
+        if path.startswith("//"):
+            return _sqlite(Path(path[1:]))
+        return _sqlite(base_dir / path.lstrip("/"))
     if parsed.scheme not in {"postgres", "postgresql", "pgsql"}:
         raise ValueError(f"Unsupported DATABASE_URL scheme: {parsed.scheme}")
     options = {key: values[-1] for key, values in parse_qs(parsed.query).items()}

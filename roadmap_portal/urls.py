@@ -21,5 +21,6 @@ urlpatterns = [
         name="profile-token-revoke",
     ),
     path("api/v1/", include("roadmap_portal.api.urls")),
+    path("index/", include("indicators.urls_index")),
     path("admin/", admin.site.urls),
 ]

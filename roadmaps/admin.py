@@ -67,7 +67,9 @@ class MeasureAdmin(ImportExportModelAdmin):
     list_select_related = ["roadmap__region"]
     inlines = [ResponsibilityInline, StepInline, TargetInline]
     filter_horizontal = ["indicators"]
-    readonly_fields = ["version", "status_changed_at", "updated_at"]
+    # status changes go through the measure page (roadmaps.services.measures), which keeps
+    # the history and the version; the admin shows them read-only
+    readonly_fields = ["status", "completed_on", "version", "status_changed_at", "updated_at"]
 
     @admin.display(description="Мероприятие")
     def short_title(self, obj):
@@ -76,11 +78,21 @@ class MeasureAdmin(ImportExportModelAdmin):
 
 @admin.register(MeasureChange)
 class MeasureChangeAdmin(admin.ModelAdmin):
-    list_display = ["measure", "kind", "actor", "created_at", "old_status", "new_status"]
+    list_display = ["measure", "kind", "actor", "created_at", "old_status", "new_status", "version"]
     list_filter = ["kind", "new_status", "measure__roadmap__region"]
     search_fields = ["comment", "measure__title"]
     list_select_related = ["measure", "actor"]
     raw_id_fields = ["measure", "actor"]
+
+    # the history is a record: nobody edits or deletes it by hand
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(MeasureReport)

@@ -8,7 +8,7 @@ from agencies.models import Agency, Region
 
 from .choices import MeasureStatus
 from .models import Measure, Roadmap, Section
-from .querysets import overdue_q
+from .querysets import due_within_q, overdue_q
 
 
 class MeasureFilterSet(django_filters.FilterSet):
@@ -32,6 +32,10 @@ class MeasureFilterSet(django_filters.FilterSet):
     )
     status = django_filters.ChoiceFilter(choices=MeasureStatus.choices, label=_("Статус"))
     overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("Просрочено"))
+    mine = django_filters.BooleanFilter(method="filter_mine", label=_("Могу изменять"))
+    due_within = django_filters.NumberFilter(
+        method="filter_due_within", label=_("Срок в ближайшие, дней"), min_value=0, max_value=366
+    )
     ordering = django_filters.OrderingFilter(
         fields=(("due_date", "due_date"), ("position", "position")),
         field_labels={"due_date": _("Срок"), "position": _("Номер")},
@@ -40,10 +44,21 @@ class MeasureFilterSet(django_filters.FilterSet):
 
     class Meta:
         model = Measure
-        fields = ["q", "region", "roadmap", "section", "agency", "status", "overdue"]
+        fields = [
+            "q",
+            "region",
+            "roadmap",
+            "section",
+            "agency",
+            "status",
+            "overdue",
+            "due_within",
+            "mine",
+        ]
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.user = user
         if user is not None:
             self.filters["region"].queryset = Region.objects.visible_to(user)
             self.filters["roadmap"].queryset = Roadmap.objects.visible_to(user)
@@ -53,17 +68,36 @@ class MeasureFilterSet(django_filters.FilterSet):
             self.filters["agency"].queryset = Agency.objects.visible_to(user)
 
     def filter_text(self, queryset, name, value):
+        """Words in the title, responsible bodies or result; a number matches exactly.
+
+        SQLite's LIKE folds case for ASCII only, so Cyrillic is searched as typed, in lower
+        case and capitalised (PostgreSQL folds all of them anyway).
+        """
         value = value.strip()
         if not value:
             return queryset
-        return queryset.filter(
-            Q(title__icontains=value)
-            | Q(number__iexact=value)
-            | Q(responsible_text__icontains=value)
-            | Q(expected_result__icontains=value)
-        )
+        q = Q(number__iexact=value)
+        for variant in {value, value.lower(), value.capitalize(), value.upper()}:
+            q |= (
+                Q(title__icontains=variant)
+                | Q(responsible_text__icontains=variant)
+                | Q(expected_result__icontains=variant)
+            )
+        return queryset.filter(q)
 
     def filter_overdue(self, queryset, name, value):
         if value is None:
             return queryset
         return queryset.filter(overdue_q()) if value else queryset.exclude(overdue_q())
+
+    def filter_due_within(self, queryset, name, value):
+        if value is None:
+            return queryset
+        return queryset.filter(due_within_q(int(value)))
+
+    def filter_mine(self, queryset, name, value):
+        """Measures the user may change (or, with «Нет», only those they may not)."""
+        if value is None or self.user is None:
+            return queryset
+        editable = Measure.objects.editable_by(self.user).values("pk")
+        return queryset.filter(pk__in=editable) if value else queryset.exclude(pk__in=editable)

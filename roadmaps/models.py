@@ -314,6 +314,9 @@ class MeasureChange(models.Model):
         validators=[FileExtensionValidator(EVIDENCE_EXTENSIONS)],
     )
     evidence_link = models.URLField(_("ссылка на подтверждение"), max_length=1000, blank=True)
+    # The measure's version after this change: a refused stale save lists the changes above
+    # the version its form carried (roadmaps.services.measures.MeasureConflict).
+    version = models.PositiveIntegerField(_("версия после изменения"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

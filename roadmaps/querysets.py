@@ -22,7 +22,10 @@ class MeasureQuerySet(RegionScopedQuerySet):
         if access.is_admin(user):
             return qs
         if user.is_authenticated and user.role == "coordinator" and user.can_edit_region:
-            return qs
+            # an editor of the region, not of the federal plan every region sees
+            return qs.filter(roadmap__region__isnull=False)
+        if not user.is_authenticated or user.role != "staff":
+            return qs.none()
         acting = access.acting_agency_ids(user)
         if not acting:
             return qs.none()
@@ -90,4 +93,33 @@ def overdue_q(now: dt.datetime | None = None, prefix: str = "") -> Q:
         q |= Q(**{f"{prefix}roadmap__region__timezone": tz, f"{prefix}due_date__lt": today})
     moscow_today = timezone.localtime(now or timezone.now(), ZoneInfo(settings.TIME_ZONE)).date()
     q |= Q(**{f"{prefix}roadmap__region__isnull": True, f"{prefix}due_date__lt": moscow_today})
+    return q & ~Q(**{f"{prefix}status__in": CLOSED_STATUSES})
+
+
+def due_within_q(days: int, now: dt.datetime | None = None, prefix: str = "") -> Q:
+    """Open and due from today to today + `days` in the region's local date (not yet overdue)."""
+    from zoneinfo import ZoneInfo
+
+    from django.conf import settings
+    from django.utils import timezone
+
+    dates = local_dates_by_timezone(now)
+    q = Q()
+    span = dt.timedelta(days=days)
+    for tz, today in dates.items():
+        q |= Q(
+            **{
+                f"{prefix}roadmap__region__timezone": tz,
+                f"{prefix}due_date__gte": today,
+                f"{prefix}due_date__lte": today + span,
+            }
+        )
+    moscow_today = timezone.localtime(now or timezone.now(), ZoneInfo(settings.TIME_ZONE)).date()
+    q |= Q(
+        **{
+            f"{prefix}roadmap__region__isnull": True,
+            f"{prefix}due_date__gte": moscow_today,
+            f"{prefix}due_date__lte": moscow_today + span,
+        }
+    )
     return q & ~Q(**{f"{prefix}status__in": CLOSED_STATUSES})

@@ -2,12 +2,26 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db.models import Count
+from django.utils.translation import gettext_lazy as _
 
-from .choices import MeasureStatus
-from .models import Measure
+from agencies.models import Organisation
+
+from .choices import CascadeScope, MeasureStatus, Recurrence
+from .deadlines import monthly_due_dates
+from .models import (
+    Cascade,
+    CascadeProgress,
+    CascadeTarget,
+    Measure,
+    MeasureChange,
+    MeasureReport,
+    MeasureStep,
+)
 from .querysets import local_dates_by_timezone
 
 
@@ -32,3 +46,207 @@ def status_counts(queryset) -> list[tuple[str, str, int]]:
     """(code, label, count) for every status, in the order of MeasureStatus."""
     counts = dict(queryset.order_by().values_list("status").annotate(n=Count("id")))
     return [(status.value, status.label, counts.get(status.value, 0)) for status in MeasureStatus]
+
+
+# --- Measure page ---------------------------------------------------------------------
+
+FIELD_LABELS = {
+    "status": _("Статус"),
+    "completed_on": _("Дата выполнения"),
+    "done_on": _("Подэтап выполнен"),
+    "step": _("Подэтап"),
+    "period": _("Месяц"),
+    "scope": _("Охват"),
+    "organisations": _("Организаций"),
+    "imported": _("Загружено строк"),
+    "file": _("Файл"),
+    "cascade": _("Каскад"),
+}
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    label: str
+    old: str
+    new: str
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    change: MeasureChange
+    fields: list[FieldChange]
+
+
+def _display(key: str, value) -> str:
+    if value is None or value == "":
+        return "—"
+    if key == "status":
+        return str(MeasureStatus(value).label) if value in MeasureStatus.values else str(value)
+    if key in ("completed_on", "done_on"):
+        return dt.date.fromisoformat(value).strftime("%d.%m.%Y")
+    if key == "period":
+        return dt.date.fromisoformat(value).strftime("%m.%Y")
+    if key == "scope":
+        return str(CascadeScope(value).label) if value in CascadeScope.values else str(value)
+    return str(value)
+
+
+def history_entries(changes) -> list[HistoryEntry]:
+    """History rows with old -> new shown in Russian (the JSON keeps codes and ISO dates)."""
+    entries = []
+    for change in changes:
+        fields = []
+        for key, value in (change.changes or {}).items():
+            if key == "cascade":  # an internal id; the comment names the cascade
+                continue
+            label = str(FIELD_LABELS.get(key, key))
+            if key == "step" and isinstance(value, list):
+                fields.append(FieldChange(label, "", f"{value[0]}. {value[1]}"))
+            elif isinstance(value, list) and len(value) == 2:
+                old = _display(key, value[0]) if value[0] not in (None, "") else ""
+                fields.append(FieldChange(label, old, _display(key, value[1])))
+            else:
+                fields.append(FieldChange(label, "", _display(key, value)))
+        entries.append(HistoryEntry(change=change, fields=fields))
+    return entries
+
+
+@dataclass(frozen=True)
+class ReportMonth:
+    period: dt.date
+    due_date: dt.date
+    report: MeasureReport | None
+    is_missing: bool  # due and not reported as done
+
+    @property
+    def is_reported(self) -> bool:
+        return self.report is not None and self.report.status == MeasureStatus.DONE
+
+
+def measure_report_months(measure: Measure, today: dt.date | None = None) -> list[ReportMonth]:
+    """Every reporting month of a recurring measure with its report (if any).
+
+    The duty starts at the measure's start date, else the roadmap's approval date, else the
+    first day of the last month (a single report).
+    """
+    if measure.recurrence != Recurrence.MONTHLY or not measure.due_date:
+        return []
+    start = measure.start_date or measure.roadmap.approved_on or measure.due_date.replace(day=1)
+    start = min(start, measure.due_date)
+    today = today or measure.local_today()
+    reports = {report.period: report for report in measure.reports.all()}
+    months = []
+    for due in monthly_due_dates(until=measure.due_date, start=start):
+        period = due.replace(day=1)
+        report = reports.get(period)
+        done = report is not None and report.status == MeasureStatus.DONE
+        months.append(ReportMonth(period, due, report, is_missing=not done and due < today))
+    return months
+
+
+@dataclass(frozen=True)
+class IndicatorValue:
+    indicator: object
+    value: Decimal | None
+    week_start: dt.date | None
+
+
+def measure_indicator_values(measure: Measure) -> list[IndicatorValue]:
+    """Linked indicators with the region's latest weekly value (none until monitoring arrives)."""
+    from indicators.models import MonitoringRollup
+
+    indicators = list(measure.indicators.all())
+    if not indicators:
+        return []
+    rollup = None
+    if measure.roadmap.region_id:
+        rollup = (
+            MonitoringRollup.objects.filter(
+                region_id=measure.roadmap.region_id, municipality__isnull=True
+            )
+            .order_by("-week_start")
+            .first()
+        )
+    values = []
+    for indicator in indicators:
+        value = getattr(rollup, f"i{indicator.number}", None) if rollup else None
+        values.append(
+            IndicatorValue(indicator, value, rollup.week_start if rollup is not None else None)
+        )
+    return values
+
+
+# --- Cascades -------------------------------------------------------------------------
+
+
+@dataclass
+class MunicipalityShare:
+    name: str
+    total: int = 0
+    done: int = 0
+
+    @property
+    def percent(self) -> float | None:
+        return self.done * 100 / self.total if self.total else None
+
+
+@dataclass
+class OrgProgress:
+    organisation: Organisation
+    steps_done: dict[int | None, dt.date]
+    is_done: bool
+
+
+@dataclass
+class CascadeSummary:
+    cascade: Cascade
+    steps: list[MeasureStep]
+    orgs: list[OrgProgress]
+    by_municipality: list[MunicipalityShare]
+
+    @property
+    def total(self) -> int:
+        return len(self.orgs)
+
+    @property
+    def done(self) -> int:
+        return sum(1 for org in self.orgs if org.is_done)
+
+    @property
+    def percent(self) -> float | None:
+        return self.done * 100 / self.total if self.total else None
+
+    @property
+    def not_done(self) -> list[OrgProgress]:
+        return [org for org in self.orgs if not org.is_done]
+
+
+def cascade_summary(cascade: Cascade) -> CascadeSummary:
+    """Share of organisations done (every sub-step, or the whole measure), by municipality.
+
+    Three queries whatever the number of organisations: steps, targets, progress.
+    """
+    steps = list(cascade.measure.steps.all())
+    targets = list(
+        CascadeTarget.objects.filter(cascade=cascade)
+        .select_related("organisation__municipality")
+        .order_by("organisation__municipality__name", "organisation__name")
+    )
+    progress: dict[int, dict[int | None, dt.date]] = {}
+    for organisation_id, step_id, done_on in CascadeProgress.objects.filter(
+        cascade=cascade
+    ).values_list("organisation_id", "step_id", "done_on"):
+        progress.setdefault(organisation_id, {})[step_id] = done_on
+    needed = {step.pk for step in steps} or {None}
+    orgs = []
+    shares: dict[str, MunicipalityShare] = {}
+    for target in targets:
+        org = target.organisation
+        done_steps = progress.get(org.pk, {})
+        is_done = needed <= set(done_steps)
+        orgs.append(OrgProgress(org, done_steps, is_done))
+        name = org.municipality.name if org.municipality else str(_("Без муниципалитета"))
+        share = shares.setdefault(name, MunicipalityShare(name))
+        share.total += 1
+        share.done += int(is_done)
+    return CascadeSummary(cascade, steps, orgs, sorted(shares.values(), key=lambda s: s.name))

@@ -7,4 +7,16 @@ app_name = "roadmaps"
 urlpatterns = [
     path("", views.measure_list_view, name="measure-list"),
     path("<int:pk>/", views.measure_detail_view, name="measure-detail"),
+    path("<int:pk>/status/", views.measure_status_update, name="measure-status"),
+    path("<int:pk>/steps/<int:step_pk>/", views.measure_step_update, name="measure-step"),
+    path("<int:pk>/reports/", views.measure_report_update, name="measure-report"),
+    path(
+        "<int:pk>/evidence/<str:kind>/<int:item_pk>/",
+        views.evidence_download,
+        name="evidence-download",
+    ),
+    path("<int:pk>/cascades/new/", views.cascade_create_view, name="cascade-create"),
+    path("cascades/<int:pk>/", views.cascade_detail_view, name="cascade-detail"),
+    path("cascades/<int:pk>/progress/", views.cascade_progress_update, name="cascade-progress"),
+    path("cascades/<int:pk>/import/", views.cascade_import_view, name="cascade-import"),
 ]

@@ -1,29 +1,383 @@
+"""Measure pages: fetch-with-access -> form -> service -> redirect (STYLE R6).
+
+Out of the user's scope -> 404 (visible_to), visible but not editable -> 403, GET on a
+POST-only view -> 405.
+"""
+
 from __future__ import annotations
 
-from django.shortcuts import get_object_or_404, render
+import mimetypes
+from pathlib import PurePosixPath
 
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Prefetch
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from agencies import access
+from agencies.models import Organisation
+
+from .choices import MeasureStatus
 from .filters import MeasureFilterSet
-from .models import Measure
-from .selectors import measure_list, status_counts
+from .forms import (
+    CascadeForm,
+    CascadeImportForm,
+    CascadeProgressForm,
+    MeasureReportForm,
+    MeasureStatusForm,
+    MeasureStepForm,
+)
+from .models import Cascade, Measure, MeasureChange, MeasureReport, MeasureStep
+from .selectors import (
+    cascade_summary,
+    history_entries,
+    measure_indicator_values,
+    measure_list,
+    measure_report_months,
+    status_counts,
+)
+from .services.cascades import (
+    CascadeImportError,
+    cascade_create,
+    cascade_progress_import,
+    cascade_progress_set,
+    cascade_targets_q,
+)
+from .services.measures import (
+    MeasureConflict,
+    measure_report_submit,
+    measure_set_status,
+    measure_step_set,
+)
 
 
+@require_GET
 def measure_list_view(request):
     base = Measure.objects.visible_to(request.user)
     filterset = MeasureFilterSet(request.GET or None, queryset=base, user=request.user)
-    qs = filterset.qs if filterset.is_bound else base
+    qs = filterset.qs if filterset.is_bound else base.order_by("roadmap", "position")
     rows = measure_list(user=request.user, filterset_qs=qs)
     return render(
         request,
         "roadmaps/measure_list.html",
-        {"filter": filterset, "rows": rows, "counts": status_counts(qs), "total": len(rows)},
+        {
+            "filter": filterset,
+            "rows": rows,
+            "counts": status_counts(qs),
+            "total": len(rows),
+            "overdue_total": sum(1 for row in rows if row.days_overdue),
+        },
     )
 
 
-def measure_detail_view(request, pk: int):
-    measure = get_object_or_404(
+def _measure_for(request, pk: int) -> Measure:
+    """The measure with everything its page shows, or 404 when out of the user's scope."""
+    return get_object_or_404(
         Measure.objects.visible_to(request.user)
         .with_list_related()
-        .prefetch_related("steps", "targets", "indicators", "changes__actor"),
+        .prefetch_related(
+            "steps",
+            "targets",
+            "indicators",
+            "reports",
+            Prefetch("changes", queryset=MeasureChange.objects.select_related("actor")),
+            Prefetch("cascades", queryset=Cascade.objects.select_related("municipality")),
+        ),
         pk=pk,
     )
-    return render(request, "roadmaps/measure_detail.html", {"measure": measure})
+
+
+def _editable_measure(request, pk: int) -> Measure:
+    measure = _measure_for(request, pk)
+    if not access.can_edit_measure(request.user, measure):
+        raise PermissionDenied(_("Вы не можете изменять это мероприятие."))
+    return measure
+
+
+def _detail(request, measure: Measure, *, status_form=None, conflict=None, report_errors=None):
+    can_edit = access.can_edit_measure(request.user, measure)
+    if status_form is None:
+        initial = {"status": measure.status, "version": measure.version}
+        if measure.completed_on:
+            initial["completed_on"] = measure.completed_on
+        status_form = MeasureStatusForm(initial=initial)
+    today = measure.local_today()
+    steps = list(measure.steps.all())
+    months = measure_report_months(measure, today)
+    context = {
+        "measure": measure,
+        "today": today,
+        "days_overdue": measure.days_overdue(today),
+        "can_edit": can_edit,
+        "status_form": status_form,
+        "steps": steps,
+        "open_steps": sum(1 for step in steps if not step.is_done),
+        "history": history_entries(measure.changes.all()),
+        "report_months": months,
+        "reported_months": sum(1 for month in months if month.is_reported),
+        "missing_months": sum(1 for month in months if month.is_missing),
+        "report_statuses": MeasureStatus.choices,
+        "report_errors": report_errors,
+        "indicator_values": measure_indicator_values(measure),
+        "cascades": [cascade_summary(c) for c in measure.cascades.all()],
+        "conflict": conflict,
+        "conflict_history": history_entries(conflict.changes) if conflict else [],
+    }
+    status = 409 if conflict else 200
+    return render(request, "roadmaps/measure_detail.html", context, status=status)
+
+
+@require_GET
+def measure_detail_view(request, pk: int):
+    return _detail(request, _measure_for(request, pk))
+
+
+@require_POST
+def measure_status_update(request, pk: int):
+    measure = _editable_measure(request, pk)
+    form = MeasureStatusForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _detail(request, measure, status_form=form)
+    data = form.cleaned_data
+    try:
+        measure_set_status(
+            measure=measure,
+            status=data["status"],
+            actor=request.user,
+            comment=data["comment"],
+            evidence=data["evidence"] or None,
+            evidence_link=data["evidence_link"],
+            completed_on=data["completed_on"],
+            expected_version=data["version"],
+            confirm_open_steps=data["confirm_open_steps"],
+        )
+    except MeasureConflict as conflict:
+        # the user's input stays in the form, now against the current version: saving again
+        # is a deliberate decision made after seeing what changed (a file must be re-attached)
+        fresh = _measure_for(request, pk)
+        data = request.POST.copy()
+        data["version"] = str(fresh.version)
+        retry = MeasureStatusForm(data)
+        retry.is_valid()
+        return _detail(request, fresh, status_form=retry, conflict=conflict)
+    except ValidationError as error:
+        for field, errors in error.message_dict.items():
+            for message in errors:
+                form.add_error(field if field in form.fields else None, message)
+        return _detail(request, measure, status_form=form)
+    messages.success(request, _("Статус мероприятия сохранён."))
+    return redirect(measure)
+
+
+@require_POST
+def measure_step_update(request, pk: int, step_pk: int):
+    measure = _editable_measure(request, pk)
+    step = get_object_or_404(MeasureStep, pk=step_pk, measure=measure)
+    form = MeasureStepForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Не удалось отметить подэтап: неверные данные формы."))
+        return redirect(measure)
+    step.measure = measure
+    try:
+        measure_step_set(
+            step=step,
+            done=form.cleaned_data["done"],
+            done_on=form.cleaned_data["done_on"],
+            actor=request.user,
+            expected_version=form.cleaned_data["version"],
+        )
+    except MeasureConflict as conflict:
+        fresh = _measure_for(request, pk)
+        return _detail(request, fresh, conflict=conflict)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect(measure)
+    messages.success(request, _("Подэтап отмечен."))
+    return redirect(measure)
+
+
+@require_POST
+def measure_report_update(request, pk: int):
+    measure = _editable_measure(request, pk)
+    form = MeasureReportForm(request.POST, request.FILES)
+    months = {month.period: month.due_date for month in measure_report_months(measure)}
+    if not months:
+        raise Http404
+    if not form.is_valid():
+        return _detail(request, measure, report_errors=form.errors)
+    data = form.cleaned_data
+    try:
+        measure_report_submit(
+            measure=measure,
+            period=data["period"],
+            status=data["status"],
+            actor=request.user,
+            comment=data["comment"],
+            evidence=data["evidence"] or None,
+            evidence_link=data["evidence_link"],
+            allowed_periods=months,
+        )
+    except ValidationError as error:
+        return _detail(request, measure, report_errors=error.message_dict)
+    messages.success(
+        request, _("Отчёт за %(month)s сохранён.") % {"month": data["period"].strftime("%m.%Y")}
+    )
+    return redirect(measure)
+
+
+@require_GET
+def evidence_download(request, pk: int, kind: str, item_pk: int):
+    """Serves an evidence file to users who may see the measure (404 otherwise)."""
+    measure = get_object_or_404(Measure.objects.visible_to(request.user), pk=pk)
+    model = {"change": MeasureChange, "report": MeasureReport}.get(kind)
+    if model is None:
+        raise Http404
+    item = get_object_or_404(model, pk=item_pk, measure=measure)
+    if not item.evidence:
+        raise Http404
+    try:
+        handle = item.evidence.open("rb")
+    except FileNotFoundError as error:
+        raise Http404 from error
+    filename = PurePosixPath(item.evidence.name).name
+    content_type = mimetypes.guess_type(filename)[0] or "application/octet-stream"
+    response = FileResponse(
+        handle, as_attachment=True, filename=filename, content_type=content_type
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+# --- Cascades -------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def cascade_create_view(request, pk: int):
+    measure = _editable_measure(request, pk)
+    if measure.roadmap.region_id is None:
+        raise Http404
+    form = CascadeForm(request.POST or None, region=measure.roadmap.region)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            cascade = cascade_create(
+                measure=measure,
+                scope=data["scope"],
+                actor=request.user,
+                municipality=data["municipality"],
+                org_types=data["org_types"],
+                organisations=data["organisations"],
+                due_date=data["due_date"],
+                subject=data["subject"],
+                document_number=data["document_number"],
+                document_date=data["document_date"],
+            )
+        except ValidationError as error:
+            for field, errors in error.message_dict.items():
+                for message in errors:
+                    form.add_error(field if field in form.fields else None, message)
+        else:
+            messages.success(
+                request,
+                _("Каскад создан: организаций — %(n)s.") % {"n": cascade.targets.count()},
+            )
+            return redirect("roadmaps:cascade-detail", pk=cascade.pk)
+    return render(request, "roadmaps/cascade_form.html", {"measure": measure, "form": form})
+
+
+def _cascade_for(request, pk: int) -> Cascade:
+    cascade = get_object_or_404(
+        Cascade.objects.select_related("measure__roadmap__region", "municipality"), pk=pk
+    )
+    # visibility follows the measure (404 outside the user's regions)
+    get_object_or_404(Measure.objects.visible_to(request.user), pk=cascade.measure_id)
+    return cascade
+
+
+@require_GET
+def cascade_detail_view(request, pk: int):
+    return _cascade_page(request, _cascade_for(request, pk))
+
+
+def _cascade_page(request, cascade: Cascade, *, import_errors=None, status=200):
+    summary = cascade_summary(cascade)
+    user = request.user
+    editable_ids = {
+        org.organisation.pk
+        for org in summary.orgs
+        if access.can_record_cascade(user, cascade, org.organisation)
+    }
+    return render(
+        request,
+        "roadmaps/cascade_detail.html",
+        {
+            "cascade": cascade,
+            "measure": cascade.measure,
+            "summary": summary,
+            "editable_ids": editable_ids,
+            "can_import": bool(editable_ids),
+            "import_form": CascadeImportForm(),
+            "import_errors": import_errors,
+            "today": cascade.measure.local_today(),
+        },
+        status=status,
+    )
+
+
+@require_POST
+def cascade_progress_update(request, pk: int):
+    cascade = _cascade_for(request, pk)
+    if not access.can_record_any_cascade(request.user, cascade):
+        raise PermissionDenied
+    form = CascadeProgressForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Неверные данные формы."))
+        return redirect("roadmaps:cascade-detail", pk=cascade.pk)
+    organisation = get_object_or_404(
+        Organisation.objects.filter(cascade_targets_q(cascade)),
+        pk=form.cleaned_data["organisation"],
+    )
+    if not access.can_record_cascade(request.user, cascade, organisation):
+        raise PermissionDenied
+    step = None
+    if form.cleaned_data["step"]:
+        step = get_object_or_404(
+            MeasureStep, pk=form.cleaned_data["step"], measure_id=cascade.measure_id
+        )
+    try:
+        cascade_progress_set(
+            cascade=cascade,
+            organisation=organisation,
+            step=step,
+            done_on=form.cleaned_data["done_on"],
+            actor=request.user,
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Отметка сохранена: %(org)s.") % {"org": organisation.name})
+    return redirect("roadmaps:cascade-detail", pk=cascade.pk)
+
+
+@require_POST
+def cascade_import_view(request, pk: int):
+    cascade = _cascade_for(request, pk)
+    if not access.can_record_any_cascade(request.user, cascade):
+        raise PermissionDenied
+    form = CascadeImportForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _cascade_page(
+            request, cascade, import_errors=[_("Выберите файл CSV или XLSX.")], status=400
+        )
+    upload = form.cleaned_data["file"]
+    try:
+        count = cascade_progress_import(
+            cascade=cascade, name=upload.name, data=upload.read(), actor=request.user
+        )
+    except CascadeImportError as error:
+        return _cascade_page(request, cascade, import_errors=error.messages, status=400)
+    messages.success(request, _("Загружено отметок: %(n)s.") % {"n": count})
+    return redirect("roadmaps:cascade-detail", pk=cascade.pk)

@@ -1,7 +1,16 @@
+from .index import IndexFact, IndexScore, IndexUpload, MeasureCriterion
 from .indicators import Indicator, IndicatorStage, RegionBaseline, RegionTarget
+from .methodology import Component, Criterion, MethodologyVersion
 from .monitoring import MonitoringRollup, MonitoringRow, MonitoringUpload
 
 __all__ = [
+    "Component",
+    "Criterion",
+    "IndexFact",
+    "IndexScore",
+    "IndexUpload",
+    "MeasureCriterion",
+    "MethodologyVersion",
     "Indicator",
     "IndicatorStage",
     "MonitoringRollup",

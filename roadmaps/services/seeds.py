@@ -318,4 +318,9 @@ def seeds_load() -> SeedSummary:
     agencies = agencies_load(summary, regions)
     indicators = indicators_load(summary, regions)
     roadmaps_load(summary, regions, agencies, indicators)
+    # the stage 1 index methodology and the measure -> criterion links (indicators)
+    from indicators.services.methodology import methodology_load
+
+    for model, created in methodology_load().items():
+        summary.created[model] = summary.created.get(model, 0) + created
     return summary

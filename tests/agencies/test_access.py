@@ -72,3 +72,39 @@ def test_visibility_by_region(personas):
     assert not visible.filter(roadmap__code="moscow-oblast-2025").exists()
     assert visible.filter(roadmap__region__isnull=True).exists()  # the federal plan
     assert Measure.objects.visible_to(personas.analyst).count() == Measure.objects.count()
+
+
+@pytest.mark.parametrize(
+    "persona", ["ministry_user", "other_agency_user", "coordinator", "analyst", "admin", "outsider"]
+)
+def test_can_edit_measure_agrees_with_editable_by(personas, persona):
+    user = getattr(personas, persona)
+    if persona == "coordinator":
+        user.can_edit_region = True
+        user.save()
+    editable = set(Measure.objects.editable_by(user).values_list("pk", flat=True))
+    for measure in Measure.objects.prefetch_related("responsibilities").select_related("roadmap"):
+        assert access.can_edit_measure(user, measure) == (measure.pk in editable), measure
+
+
+def test_can_record_cascade(personas):
+    from roadmaps.models import Cascade
+    from tests.factories import make_municipality, make_organisation
+
+    sverdlovsk = Region.objects.get(code="66")
+    muni = make_municipality(sverdlovsk)
+    other_muni = make_municipality(sverdlovsk)
+    school = make_organisation(sverdlovsk, muni)
+    other_school = make_organisation(sverdlovsk, other_muni)
+    measure = Measure.objects.get(roadmap__code="sverdlovsk-2025", number="3.9")
+    cascade = Cascade.objects.create(measure=measure, scope="region")
+    muni_user = make_user(Role.STAFF, region=sverdlovsk, municipality=muni)
+    org_user = make_user(Role.STAFF, region=sverdlovsk, organisation=school)
+    assert access.can_record_cascade(personas.ministry_user, cascade, other_school)
+    assert not access.can_record_cascade(personas.other_agency_user, cascade, school)
+    assert not access.can_record_cascade(personas.coordinator, cascade, school)
+    assert access.can_record_cascade(muni_user, cascade, school)
+    assert not access.can_record_cascade(muni_user, cascade, other_school)
+    assert access.can_record_cascade(org_user, cascade, school)
+    assert not access.can_record_cascade(org_user, cascade, other_school)
+    assert not access.can_record_cascade(personas.outsider, cascade, school)

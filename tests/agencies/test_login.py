@@ -35,3 +35,8 @@ def test_login_attempts_are_throttled(client, personas, settings):
 
 def test_healthz_is_public(client, db):
     assert client.get("/healthz").content == b"ok"
+
+
+def test_login_page_is_the_only_open_page(client, seeded):
+    assert client.get(reverse("login")).status_code == 200
+    assert client.get(reverse("roadmaps:measure-list")).status_code == 302

@@ -78,6 +78,20 @@ def test_database_url(monkeypatch, tmp_path, url, expected):
         assert config[key] == value
 
 
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("sqlite:////tmp/demo.sqlite3", "/tmp/demo.sqlite3"),
+        ("sqlite:///var/bench.sqlite3", "BASE/var/bench.sqlite3"),
+    ],
+)
+def test_sqlite_url(monkeypatch, tmp_path, url, expected):
+    monkeypatch.setenv("DATABASE_URL", url)
+    config = database_from_env(tmp_path)
+    assert config["ENGINE"] == "django.db.backends.sqlite3"
+    assert str(config["NAME"]) == expected.replace("BASE", str(tmp_path))
+
+
 def test_db_parts(monkeypatch, tmp_path):
     monkeypatch.delenv("DATABASE_URL", raising=False)
     monkeypatch.setenv("DB", "postgres")

@@ -71,3 +71,62 @@ def test_days_overdue_uses_region_date():
     assert measure.days_overdue(dt.date(2025, 8, 31)) == 0
     measure.status = "done"
     assert measure.days_overdue(dt.date(2025, 12, 1)) == 0
+
+
+def test_due_within_filter(persona_client):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    client = persona_client("coordinator")
+    roadmap = Measure.objects.filter(roadmap__code="sverdlovsk-2025").first().roadmap
+    soon = Measure.objects.get(roadmap=roadmap, number="3.1")
+    today = roadmap.region.local_today(timezone.now())
+    Measure.objects.filter(pk=soon.pk).update(due_date=today + dt.timedelta(days=3))
+    rows = client.get(
+        reverse("roadmaps:measure-list"), {"roadmap": roadmap.pk, "due_within": 7}
+    ).context["rows"]
+    assert [row.measure.number for row in rows] == ["3.1"]
+    assert rows[0].days_overdue == 0
+
+
+def test_filters_status_section_agency_and_sort(persona_client):
+    from agencies.models import Agency
+
+    client = persona_client("coordinator")
+    roadmap = Measure.objects.filter(roadmap__code="sverdlovsk-2025").first().roadmap
+    section = roadmap.sections.get(number="3")
+    minobr = Agency.objects.get(code="so-minobr")
+    response = client.get(
+        reverse("roadmaps:measure-list"),
+        {"section": section.pk, "agency": minobr.pk, "ordering": "-due_date"},
+    )
+    rows = response.context["rows"]
+    assert rows and all(r.measure.section_id == section.pk for r in rows)
+    dates = [r.measure.due_date for r in rows]
+    assert dates == sorted(dates, reverse=True)
+    counts = dict((code, n) for code, _label, n in response.context["counts"])
+    assert counts["not_started"] == len(rows)
+    Measure.objects.filter(pk=rows[0].measure.pk).update(status="done")
+    response = client.get(reverse("roadmaps:measure-list"), {"status": "done"})
+    assert [r.measure.pk for r in response.context["rows"]] == [rows[0].measure.pk]
+
+
+def test_text_search_and_region_filter(persona_client):
+    client = persona_client("analyst")
+    from agencies.models import Region
+
+    moscow = Region.objects.get(code="50")
+    rows = client.get(reverse("roadmaps:measure-list"), {"region": moscow.pk}).context["rows"]
+    assert len(rows) == 17
+    rows = client.get(reverse("roadmaps:measure-list"), {"q": "сферум"}).context["rows"]
+    assert rows and all("ферум" in (r.measure.title + r.measure.expected_result) for r in rows)
+
+
+def test_mine_filter_lists_editable_measures(persona_client, personas):
+    client = persona_client("ministry_user")
+    rows = client.get(reverse("roadmaps:measure-list"), {"mine": "true"}).context["rows"]
+    editable = set(Measure.objects.editable_by(personas.ministry_user).values_list("pk", flat=True))
+    assert {row.measure.pk for row in rows} == editable
+    assert any(row.measure.number == "1.1" for row in rows)  # the collective responsible
+    assert not any(row.measure.number == "4.4" for row in rows)

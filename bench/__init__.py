@@ -1,0 +1,1 @@
+"""National-scale benchmark of the portal: data generator (`generator.py`) and runners."""

@@ -1,0 +1,158 @@
+"""Admin of the implementation index: methodology versions (locked once used), facts, scores."""
+
+from django.contrib import admin
+from django.db import transaction
+
+from .models import (
+    Component,
+    Criterion,
+    IndexFact,
+    IndexScore,
+    IndexUpload,
+    MeasureCriterion,
+    MethodologyVersion,
+)
+
+
+def _recompute_all_after_commit() -> None:
+    from .tasks import index_recompute_all
+
+    transaction.on_commit(lambda: index_recompute_all.delay())
+
+
+class LockedVersionMixin:
+    """A version in use is read-only (only superseded); `valid_to`/`counts_from` stay open."""
+
+    open_fields: tuple[str, ...] = ()
+
+    def _version(self, obj):
+        raise NotImplementedError
+
+    def get_readonly_fields(self, request, obj=None):
+        version = self._version(obj) if obj is not None else None
+        if version is not None and version.is_locked:
+            return [
+                f.name
+                for f in self.model._meta.fields
+                if f.editable and f.name not in self.open_fields and f.name != "id"
+            ]
+        return super().get_readonly_fields(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        version = self._version(obj) if obj is not None else None
+        if version is not None and version.is_locked:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        _recompute_all_after_commit()
+
+
+class ComponentInline(admin.TabularInline):
+    model = Component
+    extra = 0
+    show_change_link = True
+
+    def has_change_permission(self, request, obj=None):
+        return not (obj and obj.is_locked) and super().has_change_permission(request, obj)
+
+    def has_add_permission(self, request, obj=None):
+        return not (obj and obj.is_locked) and super().has_add_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return not (obj and obj.is_locked) and super().has_delete_permission(request, obj)
+
+
+@admin.register(MethodologyVersion)
+class MethodologyVersionAdmin(LockedVersionMixin, admin.ModelAdmin):
+    list_display = ["code", "name", "valid_from", "valid_to", "locked_at"]
+    readonly_fields = ["locked_at"]
+    open_fields = ("valid_to",)
+    inlines = [ComponentInline]
+
+    def _version(self, obj):
+        return obj
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        return [*fields, "locked_at"] if "locked_at" not in fields else fields
+
+
+class CriterionInline(admin.StackedInline):
+    model = Criterion
+    extra = 0
+    show_change_link = True
+
+    def _locked(self, obj):
+        return bool(obj and obj.version.is_locked)
+
+    def has_change_permission(self, request, obj=None):
+        return not self._locked(obj) and super().has_change_permission(request, obj)
+
+    def has_add_permission(self, request, obj=None):
+        return not self._locked(obj) and super().has_add_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return not self._locked(obj) and super().has_delete_permission(request, obj)
+
+
+@admin.register(Component)
+class ComponentAdmin(LockedVersionMixin, admin.ModelAdmin):
+    list_display = ["code", "name", "version", "max_points", "position"]
+    list_filter = ["version"]
+    inlines = [CriterionInline]
+
+    def _version(self, obj):
+        return obj.version
+
+
+@admin.register(Criterion)
+class CriterionAdmin(LockedVersionMixin, admin.ModelAdmin):
+    list_display = [
+        "code",
+        "component",
+        "kind",
+        "max_points",
+        "requires_verification",
+        "counts_from",
+    ]
+    list_filter = ["component__version", "kind", "requires_verification"]
+    search_fields = ["code", "name"]
+    open_fields = ("counts_from",)
+
+    def _version(self, obj):
+        return obj.component.version
+
+
+@admin.register(IndexFact)
+class IndexFactAdmin(admin.ModelAdmin):
+    list_display = ["region", "criterion_code", "input", "value", "as_of", "source", "verified_at"]
+    list_filter = ["criterion_code", "source", "region"]
+    search_fields = ["criterion_code", "evidence_text", "evidence_url"]
+    raw_id_fields = ["entered_by", "verified_by", "upload"]
+    date_hierarchy = "as_of"
+
+
+@admin.register(IndexScore)
+class IndexScoreAdmin(admin.ModelAdmin):
+    list_display = ["region", "on_date", "version", "total", "claimed_total", "computed_at"]
+    list_filter = ["version", "on_date"]
+    readonly_fields = [f.name for f in IndexScore._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(IndexUpload)
+class IndexUploadAdmin(admin.ModelAdmin):
+    list_display = ["original_name", "uploaded_at", "uploaded_by", "status", "rows_created"]
+    list_filter = ["status", "source"]
+    readonly_fields = [f.name for f in IndexUpload._meta.fields]
+
+
+@admin.register(MeasureCriterion)
+class MeasureCriterionAdmin(admin.ModelAdmin):
+    list_display = ["criterion_code", "measure"]
+    list_filter = ["criterion_code"]
+    raw_id_fields = ["measure"]

@@ -1,0 +1,54 @@
+import json
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+
+from agencies.models import Region
+from indicators.management.commands.recompute_index import parse_date
+from indicators.services.index import index_evaluate
+
+
+class Command(BaseCommand):
+    help = "Печатает индекс внедрения по субъектам на дату (по критериям, с входными данными)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--region", help="код субъекта, например 66")
+        parser.add_argument("--date", help="дата ГГГГ-ММ-ДД (по умолчанию — сегодня)")
+        parser.add_argument("--format", choices=["json"], default="json")
+
+    def handle(self, *args, **options):
+        regions = Region.objects.order_by("code")
+        if options["region"]:
+            regions = regions.filter(code=options["region"])
+            if not regions.exists():
+                raise CommandError(f"Нет субъекта с кодом {options['region']}.")
+        on_date = parse_date(options["date"]) if options["date"] else timezone.localdate()
+        codes = dict(regions.values_list("id", "code"))
+        version, results = index_evaluate(region_ids=list(codes), on_date=on_date)
+        if version is None:
+            raise CommandError(f"На {on_date:%d.%m.%Y} нет действующей методики индекса.")
+        out = []
+        for region_id, code in sorted(codes.items(), key=lambda item: item[1]):
+            result = results[region_id]
+            out.append(
+                {
+                    "region_code": code,
+                    "date": on_date.isoformat(),
+                    "methodology": version.code,
+                    "total": float(result.total),
+                    "claimed_total": float(result.claimed_total),
+                    "components": {
+                        c.code: {"points": float(c.points), "max": float(c.max_points)}
+                        for c in result.components
+                    },
+                    "criteria": {
+                        c.code: {
+                            "points": float(c.points),
+                            "max": float(c.max_points),
+                            "inputs": c.inputs,
+                        }
+                        for c in result.criteria
+                    },
+                }
+            )
+        self.stdout.write(json.dumps(out, ensure_ascii=False, indent=2))

@@ -1,0 +1,36 @@
+"""The implementation index rules: pure Python, no Django (a test checks).
+
+`score_region(spec, inputs)` takes the methodology version (dataclasses built from the
+database by `indicators.services.index`) and the inputs valid on a date, and returns the
+per-criterion breakdown; the service stores it.
+"""
+
+from .engine import (
+    BandSpec,
+    ComponentResult,
+    ComponentSpec,
+    CriterionResult,
+    CriterionSpec,
+    InputValue,
+    Kind,
+    RegionInputs,
+    ScoreResult,
+    VersionSpec,
+    score_criterion,
+    score_region,
+)
+
+__all__ = [
+    "BandSpec",
+    "ComponentResult",
+    "ComponentSpec",
+    "CriterionResult",
+    "CriterionSpec",
+    "InputValue",
+    "Kind",
+    "RegionInputs",
+    "ScoreResult",
+    "VersionSpec",
+    "score_criterion",
+    "score_region",
+]

@@ -1,0 +1,147 @@
+"""Importing «Сведения для индекса внедрения»: check (dry run), then apply all or nothing.
+
+1. the file is stored with its SHA-256; a file already imported is a no-op (status
+   "repeat");
+2. every row is read and validated (indicators.imports.index_inputs); any error refuses
+   the whole file and nothing is written;
+3. rows are upserted by their natural key (region, criterion, input, as_of): a row equal
+   to the fact already there is "unchanged", a new or corrected value is a new fact
+   (history is kept; the later entry wins on the same date);
+4. the regions touched are recomputed after commit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from decimal import Decimal
+
+from django.core.files.base import File
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ..choices import FactSource, UploadStatus
+from ..imports.index_inputs import ReadResult, index_inputs_read
+from ..models import IndexFact, IndexUpload
+from .index import is_verifier, schedule_recompute
+
+PREVIEW_ROWS = 50
+
+
+def _sha256(file: File) -> str:
+    digest = hashlib.sha256()
+    file.seek(0)
+    for chunk in file.chunks():
+        digest.update(chunk)
+    file.seek(0)
+    return digest.hexdigest()
+
+
+def index_upload_create(*, file: File, user=None, source: str = FactSource.IMPORT) -> IndexUpload:
+    """Stores the file and checks it (dry run): errors and a preview, nothing imported."""
+    sha = _sha256(file)
+    upload = IndexUpload(
+        uploaded_by=user,
+        original_name=getattr(file, "name", "") or "upload",
+        sha256=sha,
+        source=source,
+    )
+    upload.file.save(upload.original_name.rsplit("/", 1)[-1], file, save=False)
+    _check(upload, user)
+    if IndexUpload.objects.filter(sha256=sha, status=UploadStatus.DONE).exists():
+        upload.status = UploadStatus.REPEAT
+    upload.save()
+    return upload
+
+
+def _check(upload: IndexUpload, user) -> ReadResult:
+    with upload.file.open("rb") as stream:
+        result = index_inputs_read(stream, user=user if source_scoped(upload) else None)
+    upload.rows_read = result.rows_read
+    upload.errors = result.errors
+    upload.preview = [
+        {
+            "row": r.row,
+            "region_code": r.region_code,
+            "criterion": r.criterion_code,
+            "input": r.input,
+            "value": str(r.value),
+            "as_of": r.as_of.isoformat(),
+            "evidence": r.evidence_url or r.evidence_text,
+        }
+        for r in result.rows[:PREVIEW_ROWS]
+    ]
+    upload.regions = sorted({r.region_code for r in result.rows})
+    upload.status = UploadStatus.REFUSED if result.errors else UploadStatus.PENDING
+    return result
+
+
+def source_scoped(upload: IndexUpload) -> bool:
+    """Uploads through the page are limited to the user's regions; the command line is not."""
+    return upload.source != FactSource.COMMAND
+
+
+@transaction.atomic
+def index_upload_apply(*, upload: IndexUpload, user=None) -> IndexUpload:
+    """Imports a checked upload, all or nothing (see the module docstring)."""
+    upload = IndexUpload.objects.select_for_update().get(pk=upload.pk)
+    if upload.status in (UploadStatus.DONE, UploadStatus.REPEAT):
+        return upload  # applying twice is a no-op
+    if IndexUpload.objects.filter(sha256=upload.sha256, status=UploadStatus.DONE).exists():
+        upload.status = UploadStatus.REPEAT
+        upload.save(update_fields=["status"])
+        return upload
+    result = _check(upload, user)
+    if result.errors:
+        upload.save()
+        return upload
+    region_ids = {r.region_id for r in result.rows}
+    existing: dict[tuple, Decimal] = {}
+    for region_id, code, name, as_of, value in (
+        IndexFact.objects.filter(region_id__in=region_ids)
+        .order_by("id")
+        .values_list("region_id", "criterion_code", "input", "as_of", "value")
+    ):
+        existing[(region_id, code, name, as_of)] = value  # the latest entry wins
+    verified = upload.source == FactSource.COMMAND or is_verifier(user)
+
+    now = timezone.now()
+    new = []
+    unchanged = 0
+    for row in result.rows:
+        key = (row.region_id, row.criterion_code, row.input, row.as_of)
+        if key in existing and existing[key] == row.value:
+            unchanged += 1
+            continue
+        new.append(
+            IndexFact(
+                region_id=row.region_id,
+                criterion_code=row.criterion_code,
+                input=row.input,
+                value=row.value,
+                as_of=row.as_of,
+                evidence_url=row.evidence_url,
+                evidence_text=row.evidence_text,
+                source=upload.source,
+                upload=upload,
+                entered_by=user,
+                verified_by=user if verified and user else None,
+                verified_at=now if verified else None,
+            )
+        )
+    IndexFact.objects.bulk_create(new, batch_size=1000)
+    upload.rows_created = len(new)
+    upload.rows_unchanged = unchanged
+    upload.status = UploadStatus.DONE
+    upload.save()
+    if new:
+        schedule_recompute(sorted({f.region_id for f in new}))
+    return upload
+
+
+def upload_summary(upload: IndexUpload) -> str:
+    return _("Прочитано строк: %(read)s; новых сведений: %(new)s; без изменений: %(same)s.") % {
+        "read": upload.rows_read,
+        "new": upload.rows_created,
+        "same": upload.rows_unchanged,
+    }

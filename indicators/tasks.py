@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from celery import shared_task
+
+from agencies.models import Region
+
+from .services.index import index_recompute
+
+
+@shared_task(autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=3)
+def index_recompute_region(region_id: int, on_date_iso: str | None = None) -> int:
+    """Recomputes one region's index (its local today by default); twin of
+    `manage.py recompute_index --region CODE`. Quietly does nothing if the region is gone."""
+    if not Region.objects.filter(pk=region_id).exists():
+        return 0
+    on_date = dt.date.fromisoformat(on_date_iso) if on_date_iso else None
+    return len(index_recompute(region_ids=[region_id], on_date=on_date))
+
+
+@shared_task(autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=3)
+def index_recompute_all() -> int:
+    """Nightly: every region's index on its local today (beat "index-recompute-nightly")."""
+    return len(index_recompute())

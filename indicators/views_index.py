@@ -1,0 +1,221 @@
+"""Pages of the implementation index: a region's index, the ranking, facts, imports.
+
+Scope (agencies.access): a region out of the user's scope is 404; a page the role may not
+use is 403; POST-only actions answer 405 to GET.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from agencies import access
+from agencies.choices import Role
+from agencies.models import Region
+
+from .choices import CriterionSource, FactSource, UploadStatus
+from .forms_index import IndexFactForm, IndexUploadForm
+from .models import IndexFact, IndexUpload
+from .selectors_index import index_ranking, region_index_page
+from .services.index import (
+    can_enter_facts,
+    criteria_of,
+    index_fact_create,
+    index_fact_verify,
+    is_verifier,
+    version_on,
+)
+from .services.index_upload import index_upload_apply, index_upload_create, upload_summary
+
+
+def _date_param(request, name: str, default: dt.date | None) -> dt.date | None:
+    raw = (request.GET.get(name) or "").strip()
+    if not raw:
+        return default
+    for fmt in ("%Y-%m-%d", "%d.%m.%Y"):
+        try:
+            return dt.datetime.strptime(raw, fmt).date()
+        except ValueError:
+            continue
+    messages.error(
+        request,
+        _("Дата «%(value)s» не распознана: показано на %(date)s.")
+        % {"value": raw, "date": default.strftime("%d.%m.%Y") if default else "—"},
+    )
+    return default
+
+
+def can_see_ranking(user) -> bool:
+    return access.is_admin(user) or user.role in (Role.ANALYST, Role.COORDINATOR)
+
+
+def can_import(user) -> bool:
+    return access.is_admin(user) or user.role in (Role.ANALYST, Role.COORDINATOR)
+
+
+def index_home_view(request):
+    user = request.user
+    if access.region_scope(user) is not None and user.home_region_id:
+        region = Region.objects.get(pk=user.home_region_id)
+        return redirect("index:region", code=region.code)
+    if can_see_ranking(user):
+        return redirect("index:ranking")
+    raise PermissionDenied
+
+
+def index_region_view(request, code: str):
+    region = get_object_or_404(Region.objects.visible_to(request.user), code=code)
+    on_date = _date_param(request, "date", region.local_today())
+    page = region_index_page(region=region, on_date=on_date)
+    return render(
+        request,
+        "indicators/index_region.html",
+        {
+            "page": page,
+            "can_enter": can_enter_facts(request.user, region.pk),
+            "can_verify": is_verifier(request.user),
+            "can_rank": can_see_ranking(request.user),
+            "can_import": can_import(request.user),
+        },
+    )
+
+
+def index_ranking_view(request):
+    user = request.user
+    if not can_see_ranking(user):
+        raise PermissionDenied
+    today = timezone.localdate()
+    on_date = _date_param(request, "date", today)
+    since = _date_param(request, "since", None)
+    scope = access.region_scope(user)
+    highlight = frozenset(scope) if scope is not None else frozenset()
+    version, rows = index_ranking(on_date=on_date, since=since, highlight=highlight)
+    return render(
+        request,
+        "indicators/index_ranking.html",
+        {"version": version, "rows": rows, "on_date": on_date, "since": since},
+    )
+
+
+def index_fact_create_view(request, code: str):
+    region = get_object_or_404(Region.objects.visible_to(request.user), code=code)
+    if not can_enter_facts(request.user, region.pk):
+        raise PermissionDenied
+    today = region.local_today()
+    version = version_on(today)
+    criteria = [
+        c
+        for c in (criteria_of(version).values() if version else [])
+        if c.source == CriterionSource.FACT
+    ]
+    criterion = next((c for c in criteria if c.code == request.GET.get("criterion")), None)
+    if criterion is None:
+        return render(
+            request,
+            "indicators/index_fact_pick.html",
+            {"region": region, "criteria": criteria, "version": version},
+        )
+    if request.method == "POST":
+        form = IndexFactForm(request.POST, request.FILES, criterion=criterion)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                index_fact_create(
+                    region=region,
+                    criterion_code=criterion.code,
+                    input=data["input"],
+                    value=data["value"],
+                    as_of=data["as_of"],
+                    evidence_url=data["evidence_url"],
+                    evidence_file=data["evidence_file"],
+                    evidence_text=data["evidence_text"],
+                    entered_by=request.user,
+                    source=FactSource.FORM,
+                )
+            except ValidationError as exc:
+                for message in exc.messages:
+                    form.add_error(None, message)
+            else:
+                messages.success(request, _("Сведения сохранены."))
+                return redirect(reverse("index:region", args=[region.code]) + "#facts")
+    else:
+        form = IndexFactForm(criterion=criterion, initial={"as_of": today.strftime("%d.%m.%Y")})
+    return render(
+        request,
+        "indicators/index_fact_form.html",
+        {"region": region, "criterion": criterion, "form": form, "version": version},
+    )
+
+
+@require_POST
+def index_fact_verify_view(request, pk: int):
+    fact = get_object_or_404(
+        IndexFact.objects.visible_to(request.user).select_related("region"), pk=pk
+    )
+    if not is_verifier(request.user):
+        raise PermissionDenied
+    index_fact_verify(fact=fact, actor=request.user)
+    messages.success(request, _("Сведения подтверждены."))
+    return redirect(reverse("index:region", args=[fact.region.code]) + "#facts")
+
+
+def index_fact_evidence_view(request, pk: int):
+    """The evidence file of a fact, for users who see the fact's region."""
+    fact = get_object_or_404(IndexFact.objects.visible_to(request.user), pk=pk)
+    if not fact.evidence_file:
+        raise Http404
+    name = fact.evidence_file.name.rsplit("/", 1)[-1]
+    return FileResponse(fact.evidence_file.open("rb"), as_attachment=True, filename=name)
+
+
+def _uploads_of(user):
+    qs = IndexUpload.objects.all()
+    return qs if access.is_admin(user) else qs.filter(uploaded_by=user)
+
+
+def index_import_view(request):
+    if not can_import(request.user):
+        raise PermissionDenied
+    if request.method == "POST":
+        form = IndexUploadForm(request.POST, request.FILES)
+        if form.is_valid():
+            upload = index_upload_create(file=form.cleaned_data["file"], user=request.user)
+            return redirect("index:upload", pk=upload.pk)
+    else:
+        form = IndexUploadForm()
+    recent = list(_uploads_of(request.user)[:10])
+    return render(request, "indicators/index_import.html", {"form": form, "recent": recent})
+
+
+def index_upload_view(request, pk: int):
+    if not can_import(request.user):
+        raise PermissionDenied
+    upload = get_object_or_404(_uploads_of(request.user), pk=pk)
+    return render(
+        request,
+        "indicators/index_upload.html",
+        {"upload": upload, "can_confirm": upload.status == UploadStatus.PENDING},
+    )
+
+
+@require_POST
+def index_upload_confirm_view(request, pk: int):
+    if not can_import(request.user):
+        raise PermissionDenied
+    upload = get_object_or_404(_uploads_of(request.user), pk=pk)
+    upload = index_upload_apply(upload=upload, user=request.user)
+    if upload.status == UploadStatus.DONE:
+        messages.success(request, upload_summary(upload))
+    elif upload.status == UploadStatus.REPEAT:
+        messages.warning(request, _("Этот файл уже загружен: повторная загрузка ничего не меняет."))
+    else:
+        messages.error(request, _("Файл отклонён: ничего не загружено."))
+    return redirect("index:upload", pk=upload.pk)

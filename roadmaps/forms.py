@@ -1,0 +1,136 @@
+"""Forms of the measure pages; every write goes through a service (STYLE R6)."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from agencies.choices import OrgType
+from agencies.models import Municipality, Organisation
+
+from .choices import CascadeScope, MeasureStatus
+from .services.evidence import ALLOWED_LABEL
+
+EVIDENCE_ACCEPT = ".pdf,.docx,.xlsx,.jpg,.jpeg,.png"
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class MeasureStatusForm(forms.Form):
+    """Status update of a measure; `version` is the one the page was rendered with."""
+
+    status = forms.ChoiceField(label=_("Новый статус"), choices=MeasureStatus.choices)
+    comment = forms.CharField(
+        label=_("Комментарий"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Обязателен при выполнении, отмене и возврате статуса."),
+    )
+    completed_on = forms.DateField(
+        label=_("Дата выполнения"),
+        required=False,
+        widget=DateInput(),
+        help_text=_("Для статуса «Выполнено»; по умолчанию сегодня."),
+    )
+    evidence = forms.FileField(
+        label=_("Подтверждающий файл"),
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": EVIDENCE_ACCEPT}),
+        help_text=ALLOWED_LABEL,
+    )
+    evidence_link = forms.URLField(
+        label=_("или ссылка на подтверждение"),
+        required=False,
+        max_length=1000,
+        assume_scheme="https",
+    )
+    confirm_open_steps = forms.BooleanField(
+        label=_("Подтверждаю выполнение, хотя не все подэтапы отмечены"), required=False
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+class MeasureStepForm(forms.Form):
+    done = forms.BooleanField(label=_("Выполнен"), required=False)
+    done_on = forms.DateField(label=_("Дата"), required=False, widget=DateInput())
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+class MeasureReportForm(forms.Form):
+    period = forms.DateField(widget=forms.HiddenInput)
+    status = forms.ChoiceField(label=_("Статус отчёта"), choices=MeasureStatus.choices)
+    comment = forms.CharField(
+        label=_("Комментарий"), required=False, max_length=5000, widget=forms.TextInput()
+    )
+    evidence = forms.FileField(
+        label=_("Файл"),
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": EVIDENCE_ACCEPT}),
+    )
+    evidence_link = forms.URLField(
+        label=_("Ссылка"), required=False, max_length=1000, assume_scheme="https"
+    )
+
+
+class CascadeForm(forms.Form):
+    scope = forms.ChoiceField(
+        label=_("Кому"), choices=CascadeScope.choices, widget=forms.RadioSelect
+    )
+    municipality = forms.ModelChoiceField(
+        label=_("Муниципальное образование"), queryset=Municipality.objects.none(), required=False
+    )
+    org_types = forms.MultipleChoiceField(
+        label=_("Типы организаций"),
+        choices=OrgType.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Пусто — все типы."),
+    )
+    organisations = forms.ModelMultipleChoiceField(
+        label=_("Выбранные организации"),
+        queryset=Organisation.objects.none(),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 8}),
+    )
+    subject = forms.CharField(label=_("Тема"), required=False, max_length=500)
+    document_number = forms.CharField(label=_("Номер письма"), required=False, max_length=100)
+    document_date = forms.DateField(label=_("Дата письма"), required=False, widget=DateInput())
+    due_date = forms.DateField(
+        label=_("Срок"),
+        required=False,
+        widget=DateInput(),
+        help_text=_("Пусто — срок мероприятия."),
+    )
+
+    def __init__(self, *args, region=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if region is not None:
+            self.fields["municipality"].queryset = Municipality.objects.filter(region=region)
+            self.fields["organisations"].queryset = Organisation.objects.filter(
+                region=region
+            ).select_related("municipality")
+
+
+class CascadeProgressForm(forms.Form):
+    organisation = forms.IntegerField(widget=forms.HiddenInput)
+    step = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    done_on = forms.DateField(
+        label=_("Дата выполнения"),
+        required=False,
+        widget=DateInput(),
+        help_text=_("Пусто — снять отметку."),
+    )
+
+
+class CascadeImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("Файл CSV или XLSX"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx"}),
+        help_text=_("Столбцы: «Код организации», «Подэтап» (номер), «Дата выполнения»."),
+    )

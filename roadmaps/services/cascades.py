@@ -1,0 +1,349 @@
+"""Write side of cascades: hand a measure down to organisations, record their progress."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import partial
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from agencies import access
+from agencies.models import Municipality, Organisation, User
+from roadmap_portal.textfiles import decode_bytes, detect_delimiter
+
+from .. import hooks
+from ..choices import CascadeScope, ChangeKind
+from ..models import Cascade, CascadeProgress, CascadeTarget, Measure, MeasureChange, MeasureStep
+from .seeds import cascade_targets_sync
+
+IMPORT_MAX_BYTES = 10 * 1024 * 1024
+
+# Russian header (lower case) -> key; the first matching column wins.
+IMPORT_COLUMNS = {
+    "org_code": ("код организации", "код оо", "org_code", "код"),
+    "step": ("подэтап", "номер подэтапа", "№ подэтапа", "step"),
+    "done_on": ("дата выполнения", "выполнено", "дата", "done_on"),
+}
+IMPORT_LABELS = {
+    "org_code": "Код организации",
+    "step": "Подэтап",
+    "done_on": "Дата выполнения",
+}
+
+
+@transaction.atomic
+def cascade_create(
+    *,
+    measure: Measure,
+    scope: str,
+    actor: User,
+    municipality: Municipality | None = None,
+    org_types: Iterable[str] = (),
+    organisations: Iterable[Organisation] = (),
+    due_date: dt.date | None = None,
+    subject: str = "",
+    document_number: str = "",
+    document_date: dt.date | None = None,
+) -> Cascade:
+    """Hands a measure down: all organisations of a municipality, of the region, or chosen ones.
+
+    Rule-based cascades (municipality, region) take their organisations from the reference
+    data through `cascade_targets_sync`, so organisations added later join on the next sync.
+    """
+    region_id = measure.roadmap.region_id
+    errors: dict[str, list[str]] = {}
+    if region_id is None:
+        raise ValidationError(_("Мероприятие федерального плана не каскадируется на организации."))
+    organisations = list(organisations)
+    if scope == CascadeScope.MUNICIPALITY:
+        if municipality is None or municipality.region_id != region_id:
+            errors["municipality"] = [_("Выберите муниципальное образование субъекта.")]
+    elif scope == CascadeScope.CHOSEN:
+        if not organisations:
+            errors["organisations"] = [_("Выберите хотя бы одну организацию.")]
+        elif any(org.region_id != region_id for org in organisations):
+            errors["organisations"] = [_("Все организации должны быть из субъекта мероприятия.")]
+    elif scope != CascadeScope.REGION:
+        errors["scope"] = [_("Неизвестный охват каскада.")]
+    if errors:
+        raise ValidationError(errors)
+    cascade = Cascade(
+        measure=measure,
+        scope=scope,
+        municipality=municipality if scope == CascadeScope.MUNICIPALITY else None,
+        org_types=sorted(set(org_types)),
+        due_date=due_date or measure.due_date,
+        subject=subject.strip(),
+        document_number=document_number.strip(),
+        document_date=document_date,
+        issued_by=actor.agency if actor.agency_id else None,
+        created_by=actor,
+    )
+    cascade.full_clean()
+    cascade.save()
+    if scope == CascadeScope.CHOSEN:
+        CascadeTarget.objects.bulk_create(
+            [CascadeTarget(cascade=cascade, organisation=org) for org in organisations]
+        )
+        count = len(organisations)
+    else:
+        count = cascade_targets_sync(cascade)
+    MeasureChange.objects.create(
+        measure=measure,
+        kind=ChangeKind.CASCADE,
+        actor=actor,
+        changes={"cascade": cascade.pk, "scope": scope, "organisations": count},
+        comment=cascade.subject,
+        version=measure.version,
+    )
+    transaction.on_commit(partial(hooks.measure_changed, measure.pk))
+    return cascade
+
+
+def _check_progress(
+    cascade: Cascade, organisation: Organisation, step: MeasureStep | None, done_on, today
+) -> list[str]:
+    errors = []
+    if step is not None and step.measure_id != cascade.measure_id:
+        errors.append(_("Подэтап не относится к этому мероприятию."))
+    if step is None and cascade.measure.steps.exists():
+        errors.append(_("Укажите подэтап."))
+    if done_on is not None and done_on > today:
+        errors.append(_("Дата выполнения не может быть в будущем."))
+    return errors
+
+
+def _save_progress(cascade, organisation, step, done_on, actor) -> bool:
+    lookup = {"cascade": cascade, "organisation": organisation, "step": step}
+    if done_on is None:
+        deleted, _info = CascadeProgress.objects.filter(**lookup).delete()
+        return bool(deleted)
+    CascadeProgress.objects.update_or_create(
+        **lookup, defaults={"done_on": done_on, "recorded_by": actor}
+    )
+    return True
+
+
+@transaction.atomic
+def cascade_progress_set(
+    *,
+    cascade: Cascade,
+    organisation: Organisation,
+    step: MeasureStep | None,
+    done_on: dt.date | None,
+    actor: User,
+    today: dt.date | None = None,
+) -> None:
+    """Records (or, with no date, clears) one organisation's progress on one sub-step."""
+    if not CascadeTarget.objects.filter(cascade=cascade, organisation=organisation).exists():
+        raise ValidationError(_("Организация не входит в каскад."))
+    if not access.can_record_cascade(actor, cascade, organisation):
+        raise PermissionError(organisation.code)
+    today = today or cascade.measure.local_today()
+    errors = _check_progress(cascade, organisation, step, done_on, today)
+    if errors:
+        raise ValidationError(errors)
+    _save_progress(cascade, organisation, step, done_on, actor)
+    transaction.on_commit(partial(hooks.measure_changed, cascade.measure_id))
+
+
+# --- Import ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ImportRow:
+    line: int
+    org_code: str
+    step: str
+    done_on: object
+
+
+class CascadeImportError(ValidationError):
+    """All problems of an import file; nothing of the file was saved."""
+
+
+def _read_rows(name: str, data: bytes) -> list[list[object]]:
+    lower = name.lower()
+    if lower.endswith(".xlsx"):
+        from python_calamine import CalamineWorkbook
+
+        try:
+            workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
+            return workbook.get_sheet_by_index(0).to_python(skip_empty_area=False)
+        except Exception as error:  # calamine raises its own error types for broken files
+            raise CascadeImportError(
+                [_("Не удалось прочитать файл XLSX: %(error)s") % {"error": error}]
+            ) from error
+    if lower.endswith(".csv"):
+        try:
+            text, _encoding = decode_bytes(data)
+        except UnicodeDecodeError as error:
+            raise CascadeImportError(
+                [_("Файл CSV не в кодировке UTF-8 или Windows-1251.")]
+            ) from error
+        lines = text.splitlines()
+        known = {name for names in IMPORT_COLUMNS.values() for name in names}
+        delimiter = detect_delimiter(lines[0] if lines else "", known)
+        return list(csv.reader(io.StringIO(text), delimiter=delimiter))
+    raise CascadeImportError([_("Загрузите файл CSV или XLSX.")])
+
+
+def _header(rows: list[list[object]]) -> tuple[int, dict[str, int]]:
+    """Index of the header row (title rows above are skipped) and column positions."""
+    for index, row in enumerate(rows[:10]):
+        names = [str(cell or "").strip().lower() for cell in row]
+        positions: dict[str, int] = {}
+        for key, aliases in IMPORT_COLUMNS.items():
+            for alias in aliases:
+                if alias in names:
+                    positions[key] = names.index(alias)
+                    break
+        if "org_code" in positions:
+            missing = [IMPORT_LABELS[key] for key in IMPORT_COLUMNS if key not in positions]
+            if missing:
+                raise CascadeImportError(
+                    [
+                        _("Строка %(line)s: нет столбца «%(column)s».")
+                        % {"line": index + 1, "column": column}
+                        for column in missing
+                    ]
+                )
+            return index, positions
+    raise CascadeImportError([_("Не найдена строка заголовка со столбцом «Код организации».")])
+
+
+def _parse_date(value: object) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    text = str(value or "").strip()
+    for fmt in ("%d.%m.%Y", "%Y-%m-%d", "%d.%m.%y"):
+        try:
+            return dt.datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
+def _cell(row: list[object], position: int) -> object:
+    return row[position] if position < len(row) else ""
+
+
+@transaction.atomic
+def cascade_progress_import(
+    *, cascade: Cascade, name: str, data: bytes, actor: User, today: dt.date | None = None
+) -> int:
+    """Imports progress rows (org code, sub-step number, done date); all or nothing.
+
+    1. Read CSV (UTF-8/BOM/cp1251, `;` or `,`) or XLSX (first sheet, title rows allowed).
+    2. Check every row: known organisation of the cascade the user may record for, a
+       sub-step number of the measure (empty when it has none), a date not in the future.
+    3. Any error -> CascadeImportError with every «Строка N, столбец «…»: …»; else save all.
+    Returns the number of rows saved.
+    """
+    if len(data) > IMPORT_MAX_BYTES:
+        raise CascadeImportError([_("Файл больше 10 МБ.")])
+    rows = _read_rows(name, data)
+    header_index, positions = _header(rows)
+    measure = cascade.measure
+    today = today or measure.local_today()
+    steps = {step.position + 1: step for step in measure.steps.all()}
+    targets = {
+        org.code: org
+        for org in Organisation.objects.filter(cascade_targets_q(cascade)).select_related(
+            "municipality"
+        )
+    }
+    errors: list[str] = []
+    parsed: list[tuple[Organisation, MeasureStep | None, dt.date]] = []
+    seen: dict[tuple[str, int | None], int] = {}
+
+    def error(line: int, key: str, message: str) -> None:
+        errors.append(
+            _("Строка %(line)s, столбец «%(column)s»: %(message)s")
+            % {"line": line, "column": IMPORT_LABELS[key], "message": message}
+        )
+
+    for offset, row in enumerate(rows[header_index + 1 :], start=header_index + 2):
+        cells = [_cell(row, positions[key]) for key in IMPORT_COLUMNS]
+        if all(str(cell or "").strip() == "" for cell in cells):
+            continue  # empty trailing rows
+        raw_code, raw_step, raw_date = cells
+        code = str(raw_code).strip()
+        if isinstance(raw_code, float) and raw_code.is_integer():
+            code = str(int(raw_code))
+        org = targets.get(code)
+        if not code:
+            error(offset, "org_code", _("не указан код организации."))
+        elif org is None:
+            error(
+                offset, "org_code", _("организация «%(code)s» не входит в каскад.") % {"code": code}
+            )
+        elif not access.can_record_cascade(actor, cascade, org):
+            error(
+                offset, "org_code", _("нет прав отмечать организацию «%(code)s».") % {"code": code}
+            )
+        step = None
+        step_text = str(raw_step or "").strip()
+        if isinstance(raw_step, float) and raw_step.is_integer():
+            step_text = str(int(raw_step))
+        if steps:
+            if not step_text.isdigit() or int(step_text) not in steps:
+                error(
+                    offset,
+                    "step",
+                    _("нужен номер подэтапа от 1 до %(n)s, указано «%(value)s».")
+                    % {"n": len(steps), "value": step_text},
+                )
+            else:
+                step = steps[int(step_text)]
+        elif step_text:
+            error(offset, "step", _("у мероприятия нет подэтапов, оставьте пустым."))
+        done_on = _parse_date(raw_date)
+        if done_on is None:
+            error(
+                offset,
+                "done_on",
+                _("дата «%(value)s» не распознана (ожидается ДД.ММ.ГГГГ).")
+                % {"value": str(raw_date or "").strip()},
+            )
+        elif done_on > today:
+            error(offset, "done_on", _("дата выполнения не может быть в будущем."))
+        key = (code, step.pk if step else None)
+        if code and key in seen:
+            error(
+                offset,
+                "org_code",
+                _("повтор строки %(line)s (та же организация и подэтап).") % {"line": seen[key]},
+            )
+        seen[key] = offset
+        if org is not None and done_on is not None:
+            parsed.append((org, step, done_on))
+    if not errors and not parsed:
+        errors.append(_("В файле нет строк с данными."))
+    if errors:
+        raise CascadeImportError(errors)
+    for org, step, done_on in parsed:
+        _save_progress(cascade, org, step, done_on, actor)
+    MeasureChange.objects.create(
+        measure=measure,
+        kind=ChangeKind.CASCADE,
+        actor=actor,
+        changes={"cascade": cascade.pk, "imported": len(parsed), "file": name[:200]},
+        version=measure.version,
+    )
+    transaction.on_commit(partial(hooks.measure_changed, measure.pk))
+    return len(parsed)
+
+
+def cascade_targets_q(cascade: Cascade):
+    from django.db.models import Q
+
+    return Q(pk__in=CascadeTarget.objects.filter(cascade=cascade).values("organisation_id"))
