@@ -1,6 +1,7 @@
 """/api/v1/: one router for every app's viewsets, the OpenAPI schema and its docs (offline)."""
 
-from django.urls import include, path
+from django.http import JsonResponse
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
@@ -16,6 +17,7 @@ from indicators.api.views import (
     RegionBaselineViewSet,
     RegionTargetViewSet,
 )
+from roadmap_portal.api.common import ERROR_MESSAGES
 from roadmaps.api.views import (
     CascadeProgressViewSet,
     CascadeViewSet,
@@ -25,6 +27,16 @@ from roadmaps.api.views import (
 )
 
 app_name = "api"
+
+
+def not_found(request, path=""):
+    """Any other address under /api/v1/: the API's JSON 404, not the site's HTML page."""
+    return JsonResponse(
+        {"code": "not_found", "detail": ERROR_MESSAGES["not_found"]},
+        status=404,
+        json_dumps_params={"ensure_ascii": False},
+    )
+
 
 router = DefaultRouter()
 router.register("regions", RegionViewSet, basename="region")
@@ -46,4 +58,5 @@ urlpatterns = [
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
     path("", include(router.urls)),
+    re_path(r"^(?P<path>.*)$", not_found),
 ]
