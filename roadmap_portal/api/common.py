@@ -48,6 +48,25 @@ class PreconditionFailed(exceptions.APIException):
     )
 
 
+def if_match_versions(request) -> set[int]:
+    """The versions named by the request's If-Match (`"3"`, `W/"3"`, several with commas).
+
+    Missing (or `*`, which would match any version and defeat the check) -> 428; a header
+    that names no version at all matches nothing -> 412.
+    """
+    raw = request.headers.get("If-Match", "").strip()
+    if not raw or raw == "*":
+        raise PreconditionRequired()
+    versions = set()
+    for tag in raw.split(","):
+        tag = tag.strip().removeprefix("W/").strip('"')
+        if tag.isdigit():
+            versions.add(int(tag))
+    if not versions:
+        raise PreconditionFailed()
+    return versions
+
+
 def exception_handler(exc, context):
     """Every error is `{"code": …, "detail": "…по-русски", "fields": {…}}`."""
     if isinstance(exc, Http404):

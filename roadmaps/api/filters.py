@@ -19,13 +19,21 @@ class RoadmapFilterSet(django_filters.FilterSet):
         fields = ["region", "federal", "code"]
 
 
+# Foreign keys are filtered by id as plain numbers: a choice filter would tell an id that
+# exists out of the caller's scope (empty list) from one that does not (400).
+
+
 class SectionFilterSet(django_filters.FilterSet):
+    roadmap = django_filters.NumberFilter(label=_("Дорожная карта (id)"))
+
     class Meta:
         model = Section
         fields = ["roadmap"]
 
 
 class CascadeFilterSet(django_filters.FilterSet):
+    measure = django_filters.NumberFilter(label=_("Мероприятие (id)"))
+    municipality = django_filters.NumberFilter(label=_("Муниципальное образование (id)"))
     region = django_filters.CharFilter(
         field_name="measure__roadmap__region__code", label=_("Код субъекта")
     )
@@ -36,6 +44,8 @@ class CascadeFilterSet(django_filters.FilterSet):
 
 
 class CascadeProgressFilterSet(django_filters.FilterSet):
+    cascade = django_filters.NumberFilter(label=_("Каскад (id)"))
+    step = django_filters.NumberFilter(label=_("Подэтап (id)"))
     organisation_code = django_filters.CharFilter(
         field_name="organisation__code", label=_("Код организации")
     )

@@ -1,13 +1,16 @@
 from __future__ import annotations
 
+from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from ..choices import MeasureStatus
 from ..models import (
     Cascade,
     CascadeProgress,
     Measure,
     MeasureChange,
+    MeasureReport,
     MeasureResponsibility,
     MeasureStep,
     MeasureTarget,
@@ -122,7 +125,7 @@ class MeasureChangeSerializer(serializers.ModelSerializer):
 
     kind_display = serializers.CharField(source="get_kind_display", read_only=True)
     actor = serializers.SerializerMethodField()
-    has_evidence_file = serializers.SerializerMethodField()
+    evidence_url = serializers.SerializerMethodField()
 
     class Meta:
         model = MeasureChange
@@ -136,16 +139,23 @@ class MeasureChangeSerializer(serializers.ModelSerializer):
             "new_status",
             "changes",
             "comment",
-            "has_evidence_file",
+            "evidence_url",
             "evidence_link",
+            "version",
         ]
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_actor(self, obj: MeasureChange) -> str | None:
         return str(obj.actor) if obj.actor_id else None
 
-    def get_has_evidence_file(self, obj: MeasureChange) -> bool:
-        return bool(obj.evidence)
+    @extend_schema_field(serializers.URLField(allow_null=True))
+    def get_evidence_url(self, obj: MeasureChange) -> str | None:
+        """Where the API serves the evidence file (null when the entry has none)."""
+        if not obj.evidence:
+            return None
+        url = reverse("api:measure-evidence", kwargs={"pk": obj.measure_id, "change_id": obj.pk})
+        request = self.context.get("request")
+        return request.build_absolute_uri(url) if request else url
 
 
 class CascadeSerializer(serializers.ModelSerializer):
@@ -195,3 +205,56 @@ class CascadeProgressSerializer(serializers.ModelSerializer):
             "done_on",
             "recorded_at",
         ]
+
+
+class MeasureStatusInputSerializer(serializers.Serializer):
+    """POST /measures/{id}/status/ (JSON or multipart): fields of the measure page's form.
+
+    The measure's version travels in the `If-Match` header, not in the body.
+    """
+
+    status = serializers.ChoiceField(choices=MeasureStatus.choices)
+    comment = serializers.CharField(
+        required=False, allow_blank=True, max_length=5000, default="", trim_whitespace=True
+    )
+    completed_on = serializers.DateField(required=False, allow_null=True, default=None)
+    evidence = serializers.FileField(required=False, allow_null=True, default=None)
+    evidence_link = serializers.URLField(
+        required=False, allow_blank=True, max_length=1000, default=""
+    )
+    confirm_open_steps = serializers.BooleanField(required=False, default=False)
+
+
+class MeasureStepInputSerializer(serializers.Serializer):
+    """POST /measures/{id}/steps/{step_id}/: tick (or untick) a sub-step; If-Match as above."""
+
+    done = serializers.BooleanField()
+    done_on = serializers.DateField(required=False, allow_null=True, default=None)
+
+
+class MeasureReportInputSerializer(serializers.Serializer):
+    """POST /measures/{id}/reports/: one month's report of a recurring measure."""
+
+    period = serializers.DateField(help_text="Первый день отчётного месяца (ГГГГ-ММ-01).")
+    status = serializers.ChoiceField(choices=MeasureStatus.choices)
+    comment = serializers.CharField(required=False, allow_blank=True, max_length=5000, default="")
+    evidence = serializers.FileField(required=False, allow_null=True, default=None)
+    evidence_link = serializers.URLField(
+        required=False, allow_blank=True, max_length=1000, default=""
+    )
+
+
+class MeasureReportSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = MeasureReport
+        fields = ["id", "period", "due_date", "status", "comment", "evidence_link", "reported_at"]
+
+
+class CascadeProgressInputSerializer(serializers.Serializer):
+    """POST /cascades/{id}/progress/: an organisation's sub-step done on a date (null clears)."""
+
+    organisation = serializers.CharField(max_length=64, help_text="Код организации.")
+    step = serializers.IntegerField(
+        required=False, allow_null=True, default=None, help_text="id подэтапа мероприятия."
+    )
+    done_on = serializers.DateField(allow_null=True)
