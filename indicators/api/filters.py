@@ -6,7 +6,7 @@ import django_filters
 from django.utils.translation import gettext_lazy as _
 
 from ..choices import Stage
-from ..models import MonitoringRollup, RegionBaseline, RegionTarget
+from ..models import IndexFact, IndexScore, MonitoringRollup, RegionBaseline, RegionTarget
 
 
 class RegionTargetFilterSet(django_filters.FilterSet):
@@ -56,3 +56,34 @@ class IndicatorValueFilterSet(django_filters.FilterSet):
         if value == "municipality":
             return queryset.filter(municipality__isnull=False)
         return queryset
+
+
+class IndexScoreFilterSet(django_filters.FilterSet):
+    """The index history: a region's stored scores over dates."""
+
+    region = django_filters.CharFilter(field_name="region__code", label=_("Код субъекта"))
+    on_date = django_filters.DateFilter(label=_("На дату"))
+    date_from = django_filters.DateFilter(
+        field_name="on_date", lookup_expr="gte", label=_("С даты")
+    )
+    date_to = django_filters.DateFilter(field_name="on_date", lookup_expr="lte", label=_("По дату"))
+    version = django_filters.CharFilter(field_name="version__code", label=_("Версия методики"))
+
+    class Meta:
+        model = IndexScore
+        fields = ["region", "on_date", "date_from", "date_to", "version"]
+
+
+class IndexFactFilterSet(django_filters.FilterSet):
+    region = django_filters.CharFilter(field_name="region__code", label=_("Код субъекта"))
+    criterion = django_filters.CharFilter(field_name="criterion_code", label=_("Критерий"))
+    input = django_filters.CharFilter(label=_("Вход"))
+    as_of_from = django_filters.DateFilter(field_name="as_of", lookup_expr="gte", label=_("С"))
+    as_of_to = django_filters.DateFilter(field_name="as_of", lookup_expr="lte", label=_("По"))
+    verified = django_filters.BooleanFilter(
+        field_name="verified_at", lookup_expr="isnull", exclude=True, label=_("Подтверждено")
+    )
+
+    class Meta:
+        model = IndexFact
+        fields = ["region", "criterion", "input", "as_of_from", "as_of_to", "verified"]

@@ -5,7 +5,16 @@ from decimal import Decimal
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from ..models import Indicator, IndicatorStage, MonitoringRollup, RegionBaseline, RegionTarget
+from ..models import (
+    IndexFact,
+    IndexScore,
+    IndexUpload,
+    Indicator,
+    IndicatorStage,
+    MonitoringRollup,
+    RegionBaseline,
+    RegionTarget,
+)
 
 
 class IndicatorStageSerializer(serializers.ModelSerializer):
@@ -117,3 +126,197 @@ class IndicatorValueSerializer(serializers.ModelSerializer):
     @extend_schema_field(ShareSerializer)
     def get_m(self, obj: MonitoringRollup) -> dict:
         return _share(obj.m, obj.vkm_and_max_users, obj.vkm_users)
+
+
+# --- the implementation index ----------------------------------------------------------
+
+
+class IndexScoreSerializer(serializers.ModelSerializer):
+    """A stored index of a region on a date (history), with its breakdown as computed."""
+
+    region_code = serializers.CharField(source="region.code", read_only=True)
+    version = serializers.CharField(source="version.code", read_only=True)
+    components = serializers.JSONField(read_only=True)
+    criteria = serializers.JSONField(read_only=True)
+
+    class Meta:
+        model = IndexScore
+        fields = [
+            "id",
+            "region_code",
+            "on_date",
+            "version",
+            "total",
+            "claimed_total",
+            "max_points",
+            "components",
+            "criteria",
+            "computed_at",
+        ]
+
+
+class IndexHistorySerializer(IndexScoreSerializer):
+    class Meta(IndexScoreSerializer.Meta):
+        fields = [
+            "id",
+            "region_code",
+            "on_date",
+            "version",
+            "total",
+            "claimed_total",
+            "max_points",
+            "computed_at",
+        ]
+
+
+class IndexInputRowSerializer(serializers.Serializer):
+    label = serializers.CharField()
+    value = serializers.CharField(allow_null=True)
+    as_of = serializers.DateField(allow_null=True)
+    verified = serializers.BooleanField()
+
+
+class IndexCriterionSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    rule = serializers.CharField(help_text="Правило методики.")
+    applied = serializers.CharField(help_text="Правило с цифрами региона (подтверждённое).")
+    claimed_applied = serializers.CharField()
+    points = serializers.DecimalField(max_digits=6, decimal_places=2)
+    claimed = serializers.DecimalField(max_digits=6, decimal_places=2)
+    max_points = serializers.DecimalField(max_digits=6, decimal_places=2)
+    requires_verification = serializers.BooleanField()
+    counts_from = serializers.DateField(allow_null=True)
+    is_monitoring = serializers.BooleanField()
+    inputs = IndexInputRowSerializer(many=True)
+    measures = serializers.SerializerMethodField(help_text="Открытые мероприятия критерия (id).")
+
+    def get_measures(self, obj) -> list[int]:
+        return [measure.pk for measure in obj.measures]
+
+
+class IndexComponentSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    points = serializers.DecimalField(max_digits=6, decimal_places=2)
+    claimed = serializers.DecimalField(max_digits=6, decimal_places=2)
+    max_points = serializers.DecimalField(max_digits=6, decimal_places=2)
+    criteria = IndexCriterionSerializer(many=True)
+
+
+class RegionIndexSerializer(serializers.Serializer):
+    """The index of one region on a date with its breakdown, as the region's index page."""
+
+    region_code = serializers.CharField(source="region.code")
+    on_date = serializers.DateField()
+    version = serializers.CharField(source="version.code", allow_null=True, default=None)
+    total = serializers.DecimalField(
+        source="result.total", max_digits=6, decimal_places=2, allow_null=True, default=None
+    )
+    claimed_total = serializers.DecimalField(
+        source="result.claimed_total",
+        max_digits=6,
+        decimal_places=2,
+        allow_null=True,
+        default=None,
+    )
+    max_points = serializers.DecimalField(
+        source="result.max_points", max_digits=6, decimal_places=2, allow_null=True, default=None
+    )
+    potential = serializers.DecimalField(
+        max_digits=6, decimal_places=2, help_text="Баллы, которые дадут открытые мероприятия."
+    )
+    components = IndexComponentSerializer(many=True)
+
+
+class RankingRowSerializer(serializers.Serializer):
+    place = serializers.IntegerField()
+    region_code = serializers.CharField(source="region.code")
+    region_name = serializers.CharField(source="region.name")
+    total = serializers.DecimalField(max_digits=6, decimal_places=2)
+    claimed_total = serializers.DecimalField(max_digits=6, decimal_places=2)
+    earlier = serializers.DecimalField(max_digits=6, decimal_places=2, allow_null=True)
+    change = serializers.DecimalField(max_digits=6, decimal_places=2, allow_null=True)
+    highlighted = serializers.BooleanField(help_text="Субъект из области видимости вызывающего.")
+
+
+class RankingSerializer(serializers.Serializer):
+    on_date = serializers.DateField()
+    since = serializers.DateField(allow_null=True)
+    version = serializers.CharField(allow_null=True)
+    rows = RankingRowSerializer(many=True)
+
+
+class IndexFactSerializer(serializers.ModelSerializer):
+    region_code = serializers.CharField(source="region.code", read_only=True)
+    is_verified = serializers.BooleanField(read_only=True)
+    has_evidence_file = serializers.SerializerMethodField()
+
+    class Meta:
+        model = IndexFact
+        fields = [
+            "id",
+            "region_code",
+            "criterion_code",
+            "input",
+            "value",
+            "as_of",
+            "evidence_url",
+            "evidence_text",
+            "has_evidence_file",
+            "source",
+            "upload",
+            "entered_at",
+            "is_verified",
+            "verified_at",
+        ]
+
+    def get_has_evidence_file(self, obj) -> bool:
+        return bool(obj.evidence_file)
+
+
+class IndexFactInputSerializer(serializers.Serializer):
+    """POST /index-inputs/: one input of a region, as the fact form of the index page."""
+
+    region = serializers.CharField(max_length=2, help_text="Код субъекта, например 66.")
+    criterion = serializers.CharField(max_length=40, help_text="Код критерия: mfc_bot, …")
+    input = serializers.CharField(
+        max_length=40, required=False, allow_blank=True, default="", help_text="Имя входа."
+    )
+    value = serializers.CharField(max_length=40, help_text="Число; допускается запятая.")
+    as_of = serializers.DateField()
+    evidence_url = serializers.URLField(
+        max_length=1000, required=False, allow_blank=True, default=""
+    )
+    evidence_text = serializers.CharField(
+        max_length=5000, required=False, allow_blank=True, default=""
+    )
+    evidence_file = serializers.FileField(required=False, allow_null=True, default=None)
+
+
+class IndexImportInputSerializer(serializers.Serializer):
+    """POST /index-imports/ (multipart): the «Сведения для индекса внедрения» table."""
+
+    file = serializers.FileField()
+    dry_run = serializers.BooleanField(
+        required=False, default=False, help_text="Только проверить: ничего не загружать."
+    )
+
+
+class IndexUploadSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = IndexUpload
+        fields = [
+            "id",
+            "original_name",
+            "uploaded_at",
+            "sha256",
+            "source",
+            "status",
+            "rows_read",
+            "rows_created",
+            "rows_unchanged",
+            "errors",
+            "preview",
+            "regions",
+        ]

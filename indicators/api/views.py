@@ -3,15 +3,53 @@
 from __future__ import annotations
 
 from django.db.models import Prefetch
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import exceptions, status
+from rest_framework.decorators import action
+from rest_framework.generics import get_object_or_404
+from rest_framework.response import Response
 
+from agencies import access
+from agencies.models import Region
+from roadmap_portal.api.common import parse_iso_date
 from roadmap_portal.api.viewsets import ScopedReadOnlyViewSet
 
-from ..models import Indicator, IndicatorStage, MonitoringRollup, RegionBaseline, RegionTarget
-from .filters import IndicatorValueFilterSet, RegionBaselineFilterSet, RegionTargetFilterSet
+from ..choices import FactSource, UploadStatus
+from ..models import (
+    IndexFact,
+    IndexScore,
+    IndexUpload,
+    Indicator,
+    IndicatorStage,
+    MonitoringRollup,
+    RegionBaseline,
+    RegionTarget,
+)
+from ..selectors_index import index_ranking, region_index_page
+from ..services.index import can_enter_facts, index_fact_create, index_fact_verify, is_verifier
+from ..services.index_upload import index_upload_apply, index_upload_create
+from ..views_index import can_import, can_see_ranking
+from .filters import (
+    IndexFactFilterSet,
+    IndexScoreFilterSet,
+    IndicatorValueFilterSet,
+    RegionBaselineFilterSet,
+    RegionTargetFilterSet,
+)
 from .serializers import (
+    IndexFactInputSerializer,
+    IndexFactSerializer,
+    IndexHistorySerializer,
+    IndexImportInputSerializer,
+    IndexScoreSerializer,
+    IndexUploadSerializer,
     IndicatorSerializer,
     IndicatorValueSerializer,
+    RankingSerializer,
     RegionBaselineSerializer,
+    RegionIndexSerializer,
     RegionTargetSerializer,
 )
 
@@ -75,3 +113,208 @@ class IndicatorValueViewSet(ScopedReadOnlyViewSet):
             .select_related("region", "municipality")
             .order_by("region__code", "municipality__name", "-week_start")
         )
+
+
+# --- the implementation index (issue 5's services and selectors) -------------------------
+
+ERROR = OpenApiResponse(OpenApiTypes.OBJECT, description="Ошибка: {code, detail, fields}.")
+DATE = OpenApiParameter(
+    "date", OpenApiTypes.DATE, description="На дату (ГГГГ-ММ-ДД); по умолчанию сегодня."
+)
+
+
+class IndexScoreViewSet(ScopedReadOnlyViewSet):
+    """The index: stored scores per region and date (history), the live breakdown of a
+    region on any date, and the ranking of all regions."""
+
+    serializer_class = IndexScoreSerializer
+    filterset_class = IndexScoreFilterSet
+    ordering_fields = ["on_date", "total"]
+
+    def get_queryset(self):
+        qs = (
+            IndexScore.objects.visible_to(self.request.user)
+            .select_related("region", "version")
+            .order_by("region__code", "-on_date")
+        )
+        if self.action == "list":
+            qs = qs.defer("components", "criteria")
+        return qs
+
+    def get_serializer_class(self):
+        return IndexHistorySerializer if self.action == "list" else IndexScoreSerializer
+
+    @extend_schema(
+        summary="Индекс субъекта на дату с разбивкой",
+        parameters=[DATE],
+        responses={200: RegionIndexSerializer, 400: ERROR, 404: ERROR},
+        filters=False,
+    )
+    @action(
+        detail=False,
+        methods=["get"],
+        url_path=r"regions/(?P<code>[0-9]{2})",
+        url_name="region",
+        filter_backends=[],
+        pagination_class=None,
+    )
+    def region(self, request, code=None):
+        """Computed from the inputs valid on the date (as the region's index page)."""
+        region = get_object_or_404(Region.objects.visible_to(request.user), code=code)
+        on_date = parse_iso_date(request.query_params.get("date"), "date") or region.local_today()
+        page = region_index_page(region=region, on_date=on_date)
+        return Response(RegionIndexSerializer(page).data)
+
+    @extend_schema(
+        summary="Рейтинг субъектов",
+        parameters=[
+            DATE,
+            OpenApiParameter(
+                "since", OpenApiTypes.DATE, description="Изменение с этой даты (ГГГГ-ММ-ДД)."
+            ),
+        ],
+        responses={200: RankingSerializer, 400: ERROR, 403: ERROR},
+        filters=False,
+    )
+    @action(detail=False, methods=["get"], filter_backends=[], pagination_class=None)
+    def ranking(self, request):
+        """Every region by total (ties share a place); analysts, coordinators, admins."""
+        user = request.user
+        if not can_see_ranking(user):
+            raise exceptions.PermissionDenied()
+        on_date = parse_iso_date(request.query_params.get("date"), "date") or (timezone.localdate())
+        since = parse_iso_date(request.query_params.get("since"), "since")
+        scope = access.region_scope(user)
+        highlight = frozenset(scope) if scope is not None else frozenset()
+        version, rows = index_ranking(on_date=on_date, since=since, highlight=highlight)
+        data = {
+            "on_date": on_date,
+            "since": since,
+            "version": version.code if version else None,
+            "rows": rows,
+        }
+        return Response(RankingSerializer(data).data)
+
+
+class IndexFactViewSet(ScopedReadOnlyViewSet):
+    """Index inputs («сведения») of the caller's regions; create one, verify one."""
+
+    serializer_class = IndexFactSerializer
+    filterset_class = IndexFactFilterSet
+    ordering_fields = ["as_of", "entered_at"]
+
+    def get_queryset(self):
+        return (
+            IndexFact.objects.visible_to(self.request.user)
+            .select_related("region")
+            .order_by("region__code", "criterion_code", "input", "-as_of", "-id")
+        )
+
+    @extend_schema(
+        summary="Внести сведения для индекса",
+        request={
+            "application/json": IndexFactInputSerializer,
+            "multipart/form-data": IndexFactInputSerializer,
+        },
+        responses={201: IndexFactSerializer, 400: ERROR, 403: ERROR},
+    )
+    def create(self, request):
+        """One input of a region, with its evidence; the region's index is recomputed.
+
+        A region outside the caller's scope is refused (400 on `region`); coordinators,
+        analysts and administrators enter facts (others: 403).
+        """
+        form = IndexFactInputSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = form.validated_data
+        region = Region.objects.visible_to(request.user).filter(code=data["region"]).first()
+        if region is None:
+            raise exceptions.ValidationError({"region": ["Субъект не найден или недоступен."]})
+        if not can_enter_facts(request.user, region.pk):
+            raise exceptions.PermissionDenied()
+        fact = index_fact_create(
+            region=region,
+            criterion_code=data["criterion"],
+            input=data["input"],
+            value=data["value"],
+            as_of=data["as_of"],
+            evidence_url=data["evidence_url"],
+            evidence_text=data["evidence_text"],
+            evidence_file=data["evidence_file"],
+            entered_by=request.user,
+            source=FactSource.API,
+        )
+        fact = self.get_queryset().get(pk=fact.pk)
+        return Response(IndexFactSerializer(fact).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Подтвердить сведения",
+        request=None,
+        responses={200: IndexFactSerializer, 403: ERROR, 404: ERROR},
+        filters=False,
+    )
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def verify(self, request, pk=None):
+        """Analysts and administrators confirm a fact (safe to repeat)."""
+        fact = self.get_object()
+        if not is_verifier(request.user):
+            raise exceptions.PermissionDenied()
+        index_fact_verify(fact=fact, actor=request.user)
+        return Response(IndexFactSerializer(self.get_queryset().get(pk=fact.pk)).data)
+
+
+class IndexUploadViewSet(ScopedReadOnlyViewSet):
+    """Bulk import of index inputs: check a file (dry run), apply it all or nothing.
+
+    The caller sees their own imports (administrators every one); rows for regions out of
+    the caller's scope refuse the whole file.
+    """
+
+    serializer_class = IndexUploadSerializer
+    filterset_fields = ["status"]
+    ordering_fields = ["uploaded_at"]
+
+    def get_queryset(self):
+        user = self.request.user
+        if not user.is_authenticated or not can_import(user):
+            return IndexUpload.objects.none()
+        qs = IndexUpload.objects.order_by("-uploaded_at", "-id")
+        return qs if access.is_admin(user) else qs.filter(uploaded_by=user)
+
+    def _require_import(self):
+        if not can_import(self.request.user):
+            raise exceptions.PermissionDenied()
+
+    @extend_schema(
+        summary="Загрузить сведения для индекса (файл)",
+        request={"multipart/form-data": IndexImportInputSerializer},
+        responses={201: IndexUploadSerializer, 400: ERROR, 403: ERROR},
+    )
+    def create(self, request):
+        """Stores and checks the file; unless `dry_run`, applies it when it has no errors.
+
+        The answer's `status`: `done` (imported), `refused` (errors, nothing imported),
+        `repeat` (the same file was imported before), `pending` (checked, dry run).
+        """
+        self._require_import()
+        form = IndexImportInputSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        upload = index_upload_create(
+            file=form.validated_data["file"], user=request.user, source=FactSource.API
+        )
+        if not form.validated_data["dry_run"] and upload.status == UploadStatus.PENDING:
+            upload = index_upload_apply(upload=upload, user=request.user)
+        return Response(IndexUploadSerializer(upload).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Применить проверенную загрузку",
+        request=None,
+        responses={200: IndexUploadSerializer, 403: ERROR, 404: ERROR},
+        filters=False,
+    )
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def apply(self, request, pk=None):
+        """Imports a checked (dry run) upload; applying twice is a no-op."""
+        self._require_import()
+        upload = index_upload_apply(upload=self.get_object(), user=request.user)
+        return Response(IndexUploadSerializer(upload).data)

@@ -12,6 +12,9 @@ from agencies.api.views import (
     RegionViewSet,
 )
 from indicators.api.views import (
+    IndexFactViewSet,
+    IndexScoreViewSet,
+    IndexUploadViewSet,
     IndicatorValueViewSet,
     IndicatorViewSet,
     RegionBaselineViewSet,
@@ -52,6 +55,9 @@ router.register("indicators", IndicatorViewSet, basename="indicator")
 router.register("indicator-targets", RegionTargetViewSet, basename="indicator-target")
 router.register("indicator-baselines", RegionBaselineViewSet, basename="indicator-baseline")
 router.register("indicator-values", IndicatorValueViewSet, basename="indicator-value")
+router.register("index", IndexScoreViewSet, basename="index")
+router.register("index-inputs", IndexFactViewSet, basename="index-input")
+router.register("index-imports", IndexUploadViewSet, basename="index-import")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
