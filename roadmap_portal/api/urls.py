@@ -20,6 +20,7 @@ from indicators.api.views import (
     RegionBaselineViewSet,
     RegionTargetViewSet,
 )
+from reports.api.views import AlertViewSet
 from roadmap_portal.api.common import ERROR_MESSAGES
 from roadmaps.api.views import (
     CascadeProgressViewSet,
@@ -58,6 +59,7 @@ router.register("indicator-values", IndicatorValueViewSet, basename="indicator-v
 router.register("index", IndexScoreViewSet, basename="index")
 router.register("index-inputs", IndexFactViewSet, basename="index-input")
 router.register("index-imports", IndexUploadViewSet, basename="index-import")
+router.register("alerts", AlertViewSet, basename="alert")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
