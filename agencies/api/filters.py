@@ -5,6 +5,8 @@ from __future__ import annotations
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
+from roadmap_portal.api.filters import IdFilter
+
 from ..choices import OrgType
 from ..models import Municipality, Organisation
 
@@ -20,7 +22,7 @@ class MunicipalityFilterSet(django_filters.FilterSet):
 
 class OrganisationFilterSet(django_filters.FilterSet):
     region = django_filters.CharFilter(field_name="region__code", label=_("Код субъекта"))
-    municipality = django_filters.NumberFilter(label=_("Муниципальное образование (id)"))
+    municipality = IdFilter(label=_("Муниципальное образование (id)"))
     org_type = django_filters.ChoiceFilter(choices=OrgType.choices, label=_("Тип"))
     code = django_filters.CharFilter(label=_("Код организации"))
     q = django_filters.CharFilter(field_name="name", lookup_expr="icontains", label=_("Поиск"))

@@ -5,6 +5,8 @@ from __future__ import annotations
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
+from roadmap_portal.api.filters import IdFilter
+
 from ..choices import Stage
 from ..models import IndexFact, IndexScore, MonitoringRollup, RegionBaseline, RegionTarget
 
@@ -37,7 +39,7 @@ class IndicatorValueFilterSet(django_filters.FilterSet):
         method="filter_level",
         label=_("Уровень"),
     )
-    municipality = django_filters.NumberFilter(label=_("Муниципальное образование (id)"))
+    municipality = IdFilter(label=_("Муниципальное образование (id)"))
     week = django_filters.DateFilter(field_name="week_start", label=_("Неделя (понедельник)"))
     week_from = django_filters.DateFilter(
         field_name="week_start", lookup_expr="gte", label=_("Недели с")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
+from roadmap_portal.api.filters import IdFilter
+
 from ..models import Cascade, CascadeProgress, Roadmap, Section
 
 
@@ -19,12 +21,8 @@ class RoadmapFilterSet(django_filters.FilterSet):
         fields = ["region", "federal", "code"]
 
 
-# Foreign keys are filtered by id as plain numbers: a choice filter would tell an id that
-# exists out of the caller's scope (empty list) from one that does not (400).
-
-
 class SectionFilterSet(django_filters.FilterSet):
-    roadmap = django_filters.NumberFilter(label=_("Дорожная карта (id)"))
+    roadmap = IdFilter(label=_("Дорожная карта (id)"))
 
     class Meta:
         model = Section
@@ -32,8 +30,8 @@ class SectionFilterSet(django_filters.FilterSet):
 
 
 class CascadeFilterSet(django_filters.FilterSet):
-    measure = django_filters.NumberFilter(label=_("Мероприятие (id)"))
-    municipality = django_filters.NumberFilter(label=_("Муниципальное образование (id)"))
+    measure = IdFilter(label=_("Мероприятие (id)"))
+    municipality = IdFilter(label=_("Муниципальное образование (id)"))
     region = django_filters.CharFilter(
         field_name="measure__roadmap__region__code", label=_("Код субъекта")
     )
@@ -44,8 +42,8 @@ class CascadeFilterSet(django_filters.FilterSet):
 
 
 class CascadeProgressFilterSet(django_filters.FilterSet):
-    cascade = django_filters.NumberFilter(label=_("Каскад (id)"))
-    step = django_filters.NumberFilter(label=_("Подэтап (id)"))
+    cascade = IdFilter(label=_("Каскад (id)"))
+    step = IdFilter(label=_("Подэтап (id)"))
     organisation_code = django_filters.CharFilter(
         field_name="organisation__code", label=_("Код организации")
     )

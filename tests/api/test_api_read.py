@@ -154,3 +154,19 @@ def test_malformed_id_is_a_404_not_a_500(api_as, sverdlovsk, pk):
     response = api_as("analyst").get(f"/api/v1/measures/{pk}/history/")
     assert response.status_code == 404
     assert response.json()["code"] == "not_found"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/indicator-values/?municipality=-3785990862931947962761216",
+        "/api/v1/organisations/?municipality=99999999999999999999999",
+        "/api/v1/cascade-progress/?cascade=1.5",
+        "/api/v1/measures/?region=-3785990862931947962761216",
+        "/api/v1/alerts/?region=99999999999999999999999",
+    ],
+)
+def test_out_of_range_ids_are_a_400_not_a_500(api_as, seeded, url):
+    response = api_as("analyst").get(url)
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid"
