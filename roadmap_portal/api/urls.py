@@ -20,7 +20,7 @@ from indicators.api.views import (
     RegionBaselineViewSet,
     RegionTargetViewSet,
 )
-from reports.api.views import AlertViewSet
+from reports.api.views import AlertViewSet, ExportViewSet
 from roadmap_portal.api.common import ERROR_MESSAGES
 from roadmaps.api.views import (
     CascadeProgressViewSet,
@@ -60,6 +60,7 @@ router.register("index", IndexScoreViewSet, basename="index")
 router.register("index-inputs", IndexFactViewSet, basename="index-input")
 router.register("index-imports", IndexUploadViewSet, basename="index-import")
 router.register("alerts", AlertViewSet, basename="alert")
+router.register("exports", ExportViewSet, basename="export")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
