@@ -9,7 +9,8 @@ import pytest
 from rest_framework.test import APIClient
 
 from agencies.models import Municipality, Organisation, Region
-from indicators.models import Indicator, MonitoringRollup, RegionBaseline
+from indicators.models import IndexFact, IndexScore, Indicator, MonitoringRollup, RegionBaseline
+from indicators.services.index import index_compute
 from roadmaps.choices import CascadeScope, ChangeKind
 from roadmaps.models import (
     Cascade,
@@ -49,6 +50,8 @@ class RegionData:
     progress: CascadeProgress
     change: MeasureChange
     baseline: RegionBaseline
+    fact: IndexFact
+    score: IndexScore
 
 
 def _region_data(code: str, personas) -> RegionData:
@@ -83,6 +86,10 @@ def _region_data(code: str, personas) -> RegionData:
     baseline = RegionBaseline.objects.create(
         region=region, indicator=Indicator.objects.get(code="i1"), value=40, source="тест"
     )
+    fact = IndexFact.objects.create(
+        region=region, criterion_code="mfc_bot", value=1, as_of=WEEK, evidence_text="акт"
+    )
+    score = index_compute(region=region, on_date=WEEK)
     return RegionData(
         region,
         roadmap,
@@ -94,6 +101,8 @@ def _region_data(code: str, personas) -> RegionData:
         progress,
         change,
         baseline,
+        fact,
+        score,
     )
 
 

@@ -18,6 +18,8 @@ RESOURCES = {
     "cascade-progress": lambda d: d.progress.pk,
     "indicator-values": lambda d: d.rollup.pk,
     "indicator-baselines": lambda d: d.baseline.pk,
+    "index": lambda d: d.score.pk,
+    "index-inputs": lambda d: d.fact.pk,
 }
 
 # persona -> (sees Sverdlovsk 66, sees Moscow oblast 50)
@@ -170,3 +172,13 @@ def test_out_of_range_ids_are_a_400_not_a_500(api_as, seeded, url):
     response = api_as("analyst").get(url)
     assert response.status_code == 400
     assert response.json()["code"] == "invalid"
+
+
+@pytest.mark.parametrize("resource", sorted(RESOURCES))
+def test_list_query_count_is_bounded(
+    api_as, sverdlovsk, moscow_oblast, django_assert_max_num_queries, resource
+):
+    client = api_as("analyst")
+    with django_assert_max_num_queries(12):
+        response = client.get(f"/api/v1/{resource}/")
+    assert response.status_code == 200 and response.json()["count"] >= 2
