@@ -233,6 +233,8 @@ SPECTACULAR_SETTINGS = {
     # one name per choice set used by several fields (status, old_status, new_status …)
     "ENUM_NAME_OVERRIDES": {
         "MeasureStatusEnum": "roadmaps.choices.MeasureStatus",
+        "UploadStatusEnum": "indicators.choices.UploadStatus",
+        "ExportStatusEnum": "reports.choices_exports.ExportStatus",
     },
 }
 

@@ -24,4 +24,5 @@ urlpatterns = [
     path("index/", include("indicators.urls_index")),
     path("", include("reports.urls")),
     path("admin/", admin.site.urls),
+    path("indicators/", include("indicators.urls")),
 ]

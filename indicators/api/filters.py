@@ -7,8 +7,15 @@ from django.utils.translation import gettext_lazy as _
 
 from roadmap_portal.api.filters import IdFilter
 
-from ..choices import Stage
-from ..models import IndexFact, IndexScore, MonitoringRollup, RegionBaseline, RegionTarget
+from ..choices import Stage, UploadStatus
+from ..models import (
+    IndexFact,
+    IndexScore,
+    MonitoringRollup,
+    MonitoringUpload,
+    RegionBaseline,
+    RegionTarget,
+)
 
 
 class RegionTargetFilterSet(django_filters.FilterSet):
@@ -89,3 +96,15 @@ class IndexFactFilterSet(django_filters.FilterSet):
     class Meta:
         model = IndexFact
         fields = ["region", "criterion", "input", "as_of_from", "as_of_to", "verified"]
+
+
+class MonitoringUploadFilterSet(django_filters.FilterSet):
+    region = django_filters.CharFilter(field_name="region__code", label=_("Код субъекта"))
+    status = django_filters.ChoiceFilter(choices=UploadStatus.choices, label=_("Статус"))
+    uploaded_from = django_filters.DateFilter(
+        field_name="uploaded_at", lookup_expr="date__gte", label=_("Загружены с")
+    )
+
+    class Meta:
+        model = MonitoringUpload
+        fields = ["region", "status", "dry_run", "uploaded_from"]

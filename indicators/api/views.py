@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.db import transaction
 from django.db.models import Prefetch
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -24,17 +25,22 @@ from ..models import (
     Indicator,
     IndicatorStage,
     MonitoringRollup,
+    MonitoringUpload,
     RegionBaseline,
     RegionTarget,
 )
+from ..selectors import can_upload
 from ..selectors_index import index_ranking, region_index_page
 from ..services.index import can_enter_facts, index_fact_create, index_fact_verify, is_verifier
 from ..services.index_upload import index_upload_apply, index_upload_create
+from ..services.uploads import monitoring_upload_create, upload_progress
+from ..tasks import monitoring_import_task
 from ..views_index import can_import, can_see_ranking
 from .filters import (
     IndexFactFilterSet,
     IndexScoreFilterSet,
     IndicatorValueFilterSet,
+    MonitoringUploadFilterSet,
     RegionBaselineFilterSet,
     RegionTargetFilterSet,
 )
@@ -47,6 +53,8 @@ from .serializers import (
     IndexUploadSerializer,
     IndicatorSerializer,
     IndicatorValueSerializer,
+    MonitoringUploadInputSerializer,
+    MonitoringUploadSerializer,
     RankingSerializer,
     RegionBaselineSerializer,
     RegionIndexSerializer,
@@ -318,3 +326,65 @@ class IndexUploadViewSet(ScopedReadOnlyViewSet):
         self._require_import()
         upload = index_upload_apply(upload=self.get_object(), user=request.user)
         return Response(IndexUploadSerializer(upload).data)
+
+
+# --- monitoring uploads (issue 4's services) ----------------------------------------
+
+
+class MonitoringUploadViewSet(ScopedReadOnlyViewSet):
+    """Monitoring uploads the caller sees; POST a file to start an import (202, a task)."""
+
+    serializer_class = MonitoringUploadSerializer
+    filterset_class = MonitoringUploadFilterSet
+    ordering_fields = ["uploaded_at"]
+
+    def get_queryset(self):
+        return (
+            MonitoringUpload.objects.visible_to(self.request.user)
+            .select_related("region", "uploaded_by")
+            .order_by("-uploaded_at", "-id")
+        )
+
+    @extend_schema(summary="Загрузка мониторинга и ход её обработки")
+    def retrieve(self, request, *args, **kwargs):
+        """Poll it while `status` is `pending` or `running`; `progress` counts rows done."""
+        upload = self.get_object()
+        data = self.get_serializer(upload).data
+        data["progress"] = upload_progress(upload)
+        return Response(data)
+
+    @extend_schema(
+        summary="Загрузить выгрузку мониторинга",
+        request={"multipart/form-data": MonitoringUploadInputSerializer},
+        responses={202: MonitoringUploadSerializer, 400: ERROR, 403: ERROR, 404: ERROR},
+    )
+    def create(self, request, *args, **kwargs):
+        """A CSV/XLSX export of the Sferum monitoring; imported in the background.
+
+        `region`: the region the file is for (a region outside the caller's scope is 404;
+        users of one region may omit it). Rows of other regions are refused by the import.
+        """
+        form = MonitoringUploadInputSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        code = (form.validated_data.get("region") or "").strip()
+        user = request.user
+        if code:
+            region = Region.objects.visible_to(user).filter(code=code.zfill(2)).first()
+            if region is None:
+                raise exceptions.NotFound()
+        elif not access.spans_regions(user):
+            region = Region.objects.visible_to(user).first()
+        else:
+            region = None  # a multi-region file: the user's own scope applies row by row
+        if region is not None and not can_upload(user, region):
+            raise exceptions.PermissionDenied()
+        if region is None and not access.is_admin(user) and not access.spans_regions(user):
+            raise exceptions.PermissionDenied()
+        upload = monitoring_upload_create(
+            file=form.validated_data["file"],
+            user=user,
+            region=region,
+            dry_run=form.validated_data["dry_run"],
+        )
+        transaction.on_commit(lambda: monitoring_import_task.delay(upload.pk))
+        return Response(self.get_serializer(upload).data, status=status.HTTP_202_ACCEPTED)

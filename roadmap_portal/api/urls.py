@@ -17,6 +17,7 @@ from indicators.api.views import (
     IndexUploadViewSet,
     IndicatorValueViewSet,
     IndicatorViewSet,
+    MonitoringUploadViewSet,
     RegionBaselineViewSet,
     RegionTargetViewSet,
 )
@@ -56,6 +57,7 @@ router.register("indicators", IndicatorViewSet, basename="indicator")
 router.register("indicator-targets", RegionTargetViewSet, basename="indicator-target")
 router.register("indicator-baselines", RegionBaselineViewSet, basename="indicator-baseline")
 router.register("indicator-values", IndicatorValueViewSet, basename="indicator-value")
+router.register("monitoring/uploads", MonitoringUploadViewSet, basename="monitoring-upload")
 router.register("index", IndexScoreViewSet, basename="index")
 router.register("index-inputs", IndexFactViewSet, basename="index-input")
 router.register("index-imports", IndexUploadViewSet, basename="index-import")
