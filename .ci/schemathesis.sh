@@ -7,7 +7,7 @@
 # CPython 3.11 ("AST constructor recursion depth mismatch" with several workers).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-BIN=${BIN:-.venv/bin}
+BIN=${BIN:-$PWD/.venv/bin}
 EXAMPLES=${SCHEMATHESIS_EXAMPLES:-15}
 
 work=$(mktemp -d)
@@ -41,7 +41,8 @@ for _ in $(seq 1 60); do
 done
 
 run_schemathesis() {
-  "$BIN/schemathesis" run "http://127.0.0.1:$port/api/v1/schema/" \
+  # from the scratch folder: schemathesis keeps a crash cache in .schemathesis/ of its cwd
+  cd "$work" && "$BIN/schemathesis" run "http://127.0.0.1:$port/api/v1/schema/" \
     --header "Authorization: Token $token" \
     --checks not_a_server_error \
     --max-examples "$EXAMPLES" \
