@@ -218,3 +218,24 @@ def test_imports_are_the_callers_own(api_as, seeded):
     assert api_as("coordinator").get("/api/v1/index-imports/").json()["count"] == 1
     assert api_as("analyst").get("/api/v1/index-imports/").json()["count"] == 0
     assert api_as("admin").get("/api/v1/index-imports/").json()["count"] == 1
+
+
+@pytest.mark.parametrize(
+    ("persona", "code"),
+    [
+        ("ministry_user", 403),
+        ("coordinator", 200),  # the author
+        ("analyst", 404),  # another user's import
+        ("admin", 200),
+        ("outsider", 404),
+        ("anonymous", 401),
+    ],
+)
+def test_bulk_import_apply_matrix(api_as, seeded, persona, code):
+    checked = api_as("coordinator").post(
+        "/api/v1/index-imports/",
+        {"file": _table("66;mfc_bot;;1;01.10.2025;акт"), "dry_run": True},
+    )
+    response = api_as(persona).post(f"/api/v1/index-imports/{checked.json()['id']}/apply/")
+    assert response.status_code == code
+    assert IndexFact.objects.exists() is (code == 200)

@@ -194,3 +194,43 @@ def test_get_on_a_write_action_is_405(api_as):
     response = api_as("ministry_user").get(f"/api/v1/measures/{measure.pk}/status/")
     assert response.status_code == 405
     assert response.json()["code"] == "method_not_allowed"
+
+
+@pytest.mark.parametrize(("persona", "target"), CASES)
+def test_step_matrix(api_as, persona, target):
+    from roadmaps.models import MeasureStep
+
+    measure = _measure(target)
+    step = MeasureStep.objects.create(measure=measure, position=90, title="Подэтап для API")
+    response = api_as(persona).post(
+        f"/api/v1/measures/{measure.pk}/steps/{step.pk}/",
+        {"done": True, "done_on": "2025-09-01"},
+        format="json",
+        HTTP_IF_MATCH=f'"{measure.version}"',
+    )
+    assert response.status_code == API_WRITE[persona][target], response.content
+    step.refresh_from_db()
+    assert (step.done_on is not None) is (response.status_code == 200)
+
+
+@pytest.mark.parametrize(("persona", "target"), CASES)
+def test_monthly_report_matrix(api_as, persona, target):
+    import datetime as dt
+
+    from roadmaps.choices import Recurrence
+    from roadmaps.models import MeasureReport
+
+    measure = _measure(target)
+    Measure.objects.filter(pk=measure.pk).update(
+        recurrence=Recurrence.MONTHLY,
+        start_date=dt.date(2025, 9, 1),
+        due_date=dt.date(2025, 12, 26),
+    )
+    response = api_as(persona).post(
+        f"/api/v1/measures/{measure.pk}/reports/",
+        {"period": "2025-09-01", "status": "done", "comment": "Отчёт за сентябрь"},
+        format="json",
+    )
+    assert response.status_code == API_WRITE[persona][target], response.content
+    saved = MeasureReport.objects.filter(measure=measure).exists()
+    assert saved is (response.status_code == 200)
