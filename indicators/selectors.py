@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db.models import QuerySet
 
@@ -10,7 +13,14 @@ from agencies import access
 from agencies.choices import Role
 from agencies.models import Region, User
 
-from .models import MonitoringRollup, MonitoringUpload
+from .choices import TargetKind
+from .models import (
+    IndicatorStage,
+    MonitoringRollup,
+    MonitoringUpload,
+    RegionBaseline,
+    RegionTarget,
+)
 
 
 def upload_list(*, user: User, region: Region) -> QuerySet[MonitoringUpload]:
@@ -62,3 +72,79 @@ def municipality_rollups(*, region: Region, week_start: dt.date) -> QuerySet[Mon
         .select_related("municipality")
         .order_by("municipality__name")
     )
+
+
+# --- stage targets as they apply to a region -------------------------------------------
+
+
+@dataclass(frozen=True)
+class RegionStageTarget:
+    """The target of one indicator stage for one region: the one rule every reader uses
+    (the indicators page, the alerts and the Excel report).
+
+    1. a fixed stage takes its federal value; a baseline stage takes the region's baseline
+       (None until a coordinator enters it);
+    2. the region's own target (RegionTarget) overrides the value when it names one;
+    3. a conditional target counts only once in force (from `in_force_since` when set):
+       before that it is shown, but nothing is judged against it.
+    """
+
+    indicator_id: int
+    stage: int
+    stage_label: str
+    target_date: dt.date
+    value: Decimal | None
+    kind: str  # fixed | baseline | region
+    conditional: bool
+    condition: str
+    in_force: bool
+    in_force_since: dt.date | None
+    source: str
+
+    def in_force_on(self, day: dt.date) -> bool:
+        if not self.conditional:
+            return True
+        return self.in_force and (self.in_force_since is None or self.in_force_since <= day)
+
+    def value_on(self, day: dt.date) -> Decimal | None:
+        """The target that counts on `day`: none while a condition is not in force."""
+        return self.value if self.in_force_on(day) else None
+
+
+def region_stage_targets(
+    *, region: Region, stages: Iterable[IndicatorStage] | None = None
+) -> dict[int, list[RegionStageTarget]]:
+    """indicator id → its stages by date, as they apply to the region (three queries; two
+    when the caller passes the stages it already has)."""
+    if stages is None:
+        stages = IndicatorStage.objects.all()
+    baselines = {b.indicator_id: b for b in RegionBaseline.objects.filter(region=region)}
+    overrides = {(t.indicator_id, t.stage): t for t in RegionTarget.objects.filter(region=region)}
+    result: dict[int, list[RegionStageTarget]] = {}
+    for stage in sorted(stages, key=lambda s: (s.indicator_id, s.target_date, s.stage)):
+        source = ""
+        if stage.target_kind == TargetKind.FIXED:
+            value, kind = stage.target_value, "fixed"
+        else:
+            baseline = baselines.get(stage.indicator_id)
+            value, kind = (baseline.value, "baseline") if baseline else (None, "baseline")
+            source = baseline.source if baseline else ""
+        override = overrides.get((stage.indicator_id, stage.stage))
+        if override is not None and override.target_value is not None:
+            value, kind = override.target_value, "region"
+        result.setdefault(stage.indicator_id, []).append(
+            RegionStageTarget(
+                indicator_id=stage.indicator_id,
+                stage=stage.stage,
+                stage_label=str(stage.get_stage_display()),
+                target_date=stage.target_date,
+                value=value,
+                kind=kind,
+                conditional=bool(override and override.conditional),
+                condition=override.condition if override else "",
+                in_force=override.in_force if override else True,
+                in_force_since=override.in_force_since if override else None,
+                source=(override.source if override and override.source else source),
+            )
+        )
+    return result

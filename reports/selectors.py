@@ -22,13 +22,11 @@ from agencies.models import Region
 from indicators.models import (
     IndexFact,
     Indicator,
-    IndicatorStage,
     MethodologyVersion,
     MonitoringRollup,
     MonitoringRow,
-    RegionBaseline,
-    RegionTarget,
 )
+from indicators.selectors import RegionStageTarget, region_stage_targets
 from indicators.selectors_index import index_ranking
 from indicators.services.index import criteria_of, index_evaluate, rule_text
 from roadmaps.models import Measure, MeasureChange
@@ -137,29 +135,13 @@ def roadmap_status_rows(
 
 
 @dataclass(frozen=True)
-class StageTarget:
-    """The target of one indicator stage as it applies to one region."""
-
-    stage: int
-    target_date: dt.date
-    value: Decimal | None  # percent; None when the baseline is not entered yet
-    conditional: bool
-    condition: str
-    in_force: bool
-    in_force_since: dt.date | None
-
-    def in_force_on(self, day: dt.date) -> bool:
-        return self.in_force and (self.in_force_since is None or self.in_force_since <= day)
-
-
-@dataclass(frozen=True)
 class IndicatorTargets:
     code: str
     number: int
     name: str
-    stages: list[StageTarget]  # by target date
+    stages: list[RegionStageTarget]  # by target date
 
-    def for_week(self, week_start: dt.date) -> StageTarget | None:
+    def for_week(self, week_start: dt.date) -> RegionStageTarget | None:
         """The stage a week works towards: the next stage date on or after the week,
         the last stage once every date has passed."""
         for stage in self.stages:
@@ -169,41 +151,17 @@ class IndicatorTargets:
 
 
 def indicator_targets(*, region: Region) -> list[IndicatorTargets]:
-    """I1–I4 with their stage targets for the region (region values override the federal
-    ones; a baseline stage takes the region's baseline). Four small queries."""
-    baselines = {b.indicator_id: b.value for b in RegionBaseline.objects.filter(region=region)}
-    overrides = {(t.indicator_id, t.stage): t for t in RegionTarget.objects.filter(region=region)}
-    stages_by_indicator: dict[int, list[IndicatorStage]] = {}
-    for stage in IndicatorStage.objects.order_by("target_date", "stage"):
-        stages_by_indicator.setdefault(stage.indicator_id, []).append(stage)
-    result = []
-    for indicator in Indicator.objects.order_by("number"):
-        stages = []
-        for stage in stages_by_indicator.get(indicator.pk, []):
-            override = overrides.get((indicator.pk, stage.stage))
-            if override is not None and override.target_value is not None:
-                value = override.target_value
-            elif stage.target_kind == "baseline":
-                value = baselines.get(indicator.pk)
-            else:
-                value = stage.target_value
-            stages.append(
-                StageTarget(
-                    stage=stage.stage,
-                    target_date=stage.target_date,
-                    value=value,
-                    conditional=bool(override and override.conditional),
-                    condition=override.condition if override else "",
-                    in_force=override.in_force if override else True,
-                    in_force_since=override.in_force_since if override else None,
-                )
-            )
-        result.append(
-            IndicatorTargets(
-                code=indicator.code, number=indicator.number, name=indicator.name, stages=stages
-            )
+    """I1–I4 with their stage targets for the region (indicators.selectors rules)."""
+    targets = region_stage_targets(region=region)
+    return [
+        IndicatorTargets(
+            code=indicator.code,
+            number=indicator.number,
+            name=indicator.name,
+            stages=sorted(targets.get(indicator.pk, []), key=lambda t: (t.target_date, t.stage)),
         )
-    return result
+        for indicator in Indicator.objects.order_by("number")
+    ]
 
 
 @dataclass(frozen=True)
@@ -577,7 +535,6 @@ __all__ = [
     "IndicatorTargets",
     "MeasureStatusRow",
     "RollupRow",
-    "StageTarget",
     "export_now",
     "export_region_get",
     "export_regions",

@@ -10,8 +10,8 @@ from django.db import transaction
 
 from agencies.models import Region, User
 
-from ..choices import TargetKind
-from ..models import Indicator, IndicatorStage, MonitoringRollup, RegionBaseline, RegionTarget
+from ..models import Indicator, MonitoringRollup, RegionBaseline
+from ..selectors import region_stage_targets
 
 
 @dataclass(frozen=True)
@@ -68,50 +68,32 @@ def latest_region_rollup(*, region: Region, on_date: dt.date | None = None):
 
 
 def indicator_status(*, region: Region, on_date: dt.date) -> list[IndicatorStatus]:
-    """Every indicator for the region as of `on_date` (4 queries whatever the data)."""
+    """Every indicator for the region as of `on_date` (5 queries whatever the data)."""
     rollup = latest_region_rollup(region=region, on_date=on_date)
     fractions = indicator_fractions(rollup)
-    baselines = {b.indicator_id: b for b in RegionBaseline.objects.filter(region=region)}
-    overrides = {(t.indicator_id, t.stage): t for t in RegionTarget.objects.filter(region=region)}
-    stages_by_indicator: dict[int, list[IndicatorStage]] = {}
-    for stage in IndicatorStage.objects.order_by("indicator_id", "stage"):
-        stages_by_indicator.setdefault(stage.indicator_id, []).append(stage)
+    targets = region_stage_targets(region=region)
     result = []
     for indicator in Indicator.objects.order_by("number"):
         numerator, denominator = fractions.get(indicator.code, (None, None))
         value = getattr(rollup, indicator.code, None) if rollup is not None else None
         stages = []
-        for stage in stages_by_indicator.get(indicator.pk, []):
-            override = overrides.get((indicator.pk, stage.stage))
-            conditional, condition, source = False, "", ""
-            if stage.target_kind == TargetKind.FIXED:
-                target, kind = stage.target_value, "fixed"
-            else:
-                baseline = baselines.get(indicator.pk)
-                target = baseline.value if baseline else None
-                source = baseline.source if baseline else ""
-                kind = "baseline"
-            if override is not None:
-                if override.target_value is not None:
-                    target, kind = override.target_value, "region"
-                conditional = override.conditional and not override.in_force
-                condition = override.condition
-                source = override.source or source
+        for target in targets.get(indicator.pk, []):
+            counted = target.value_on(on_date)
             gap = met = None
-            if value is not None and target is not None:
-                gap = value - target
-                met = value >= target
+            if value is not None and counted is not None:
+                gap = value - counted
+                met = value >= counted
             stages.append(
                 StageTarget(
-                    stage=stage.stage,
-                    stage_label=str(stage.get_stage_display()),
-                    target_date=stage.target_date,
-                    value=target,
-                    kind=kind,
-                    conditional=conditional,
-                    condition=condition,
-                    source=source,
-                    passed=on_date > stage.target_date,
+                    stage=target.stage,
+                    stage_label=target.stage_label,
+                    target_date=target.target_date,
+                    value=target.value,
+                    kind=target.kind,
+                    conditional=not target.in_force_on(on_date),
+                    condition=target.condition,
+                    source=target.source,
+                    passed=on_date > target.target_date,
                     met=met,
                     gap=gap,
                 )

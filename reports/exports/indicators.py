@@ -26,6 +26,7 @@ from decimal import Decimal
 from django.utils.translation import gettext_lazy as _
 
 from agencies.choices import OrgType
+from indicators.selectors import RegionStageTarget
 from reports import selectors
 
 from .base import Book, Column, Kind, Rag
@@ -113,7 +114,7 @@ def _pct(value: Decimal | None) -> float | None:
 
 def assess(
     targets: selectors.IndicatorTargets, week: dt.date, numerator: int, denominator: int
-) -> tuple[float | None, float | None, float | None, selectors.StageTarget | None, str]:
+) -> tuple[float | None, float | None, float | None, RegionStageTarget | None, str]:
     """(value, target, gap, stage, note) of one indicator in one week."""
     value = share(numerator, denominator)
     stage = targets.for_week(week)

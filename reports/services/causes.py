@@ -20,15 +20,14 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
 from agencies.models import Region
-from indicators.choices import TargetKind, UploadStatus
+from indicators.choices import UploadStatus
 from indicators.models import (
     IndicatorStage,
     MonitoringRollup,
     MonitoringRow,
     MonitoringUpload,
-    RegionBaseline,
-    RegionTarget,
 )
+from indicators.selectors import region_stage_targets
 from roadmaps.choices import CLOSED_STATUSES, MeasureStatus, Recurrence
 from roadmaps.deadlines import monthly_due_dates
 from roadmaps.models import Cascade, CascadeProgress, Measure, MeasureReport
@@ -255,25 +254,14 @@ def _cascade_causes(region: Region, on_date: dt.date) -> list[Cause]:
 # --- Indicators ----------------------------------------------------------------------------
 
 
-def _target(stage: IndicatorStage, override: RegionTarget | None, baseline) -> Decimal | None:
-    """The region's target for a stage: its own reading first; a condition not in force = none."""
-    if override is not None:
-        if override.conditional and not override.in_force:
-            return None
-        if override.target_value is not None:
-            return override.target_value
-    if stage.target_kind == TargetKind.FIXED:
-        return stage.target_value
-    return baseline
-
-
 def _indicator_causes(
     region: Region, on_date: dt.date, stages: list[IndicatorStage], series: list
 ) -> list[Cause]:
-    baselines = dict(
-        RegionBaseline.objects.filter(region=region).values_list("indicator_id", "value")
-    )
-    overrides = {(t.indicator_id, t.stage): t for t in RegionTarget.objects.filter(region=region)}
+    targets = {
+        (t.indicator_id, t.stage): t
+        for items in region_stage_targets(region=region, stages=stages).values()
+        for t in items
+    }
     by_indicator: dict[int, list[IndicatorStage]] = defaultdict(list)
     for stage in stages:
         by_indicator[stage.indicator_id].append(stage)
@@ -292,9 +280,7 @@ def _indicator_causes(
         upcoming = [s for s in indicator_stages if s.target_date >= on_date]
         if passed and points:
             stage = max(passed, key=lambda s: s.target_date)
-            target = _target(
-                stage, overrides.get((indicator.pk, stage.stage)), baselines.get(indicator.pk)
-            )
+            target = targets[(indicator.pk, stage.stage)].value_on(on_date)
             week, value = points[-1]
             if target is not None and value < float(target):
                 causes.append(
@@ -325,9 +311,7 @@ def _indicator_causes(
                 )
         if upcoming:
             stage = min(upcoming, key=lambda s: s.target_date)
-            target = _target(
-                stage, overrides.get((indicator.pk, stage.stage)), baselines.get(indicator.pk)
-            )
+            target = targets[(indicator.pk, stage.stage)].value_on(on_date)
             if target is None:
                 continue
             projection = project(points, target=float(target), stage_date=stage.target_date)
