@@ -137,9 +137,9 @@ def sort_rows(rows: list[RegionRow], sort: str, component_codes: set[str]) -> li
     if key not in SORT_KEYS and key not in component_codes:
         key, reverse = "place", False
     if key == "place":
-        # by place: the best first; descending turns it round
-        func = _sort_key("total")
-        return sorted(rows, key=lambda r: func(r, not reverse), reverse=not reverse)
+        # by place, the best first (ties by code); descending turns it round
+        ordered = sorted(rows, key=lambda r: (r.place is None, r.place or 0, r.region.code))
+        return ordered[::-1] if reverse else ordered
     func = _sort_key(key)
     return sorted(rows, key=lambda r: func(r, reverse), reverse=reverse)
 
@@ -307,10 +307,11 @@ def country_overview(
         row.place = place
     totals = sorted(r.total for r in ranked)
     median = totals[len(totals) // 2] if totals else None
-    quarter = totals[len(totals) // 4] if totals else None
+    # the lower quarter of the ranking by place (ties share the better place)
+    cutoff = len(ranked) - len(ranked) // 4
     for row in rows:
         row.lagging = any(v.rag == trend.RED for v in row.indicators) or (
-            row.total is not None and quarter is not None and row.total <= quarter
+            row.place is not None and row.place > cutoff
         )
 
     visible_total = len(rows)

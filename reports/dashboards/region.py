@@ -15,6 +15,7 @@ from . import sferum
 from .index import IndexBlock, index_block
 
 MOVES_SHOWN = 12
+OVERDUE_SHOWN = 8
 
 
 @dataclass(frozen=True)
@@ -90,7 +91,7 @@ def region_dashboard(
     municipalities = sferum.municipality_rows(
         region=region, series=series, cards=cards, sort=municipality_sort
     )
-    overdue_total, overdue = rm.overdue_measures(region=region, today=today)
+    overdue_total, overdue = rm.overdue_measures(region=region, today=today, limit=OVERDUE_SHOWN)
     return RegionDashboard(
         region=region,
         today=today,

@@ -101,19 +101,24 @@ def line_chart(
             f'y2="{y(tick):.1f}"/><text class="tick" x="{left - 4}" y="{y(tick) + 3:.1f}" '
             f'text-anchor="end">{tick}</text>'
         )
+    label_edge = left + 30  # the start date's label occupies the left corner
     for stage in stages:
         sx = x(stage.date)
         parts.append(
             f'<line class="stage" x1="{sx:.1f}" x2="{sx:.1f}" y1="{top}" y2="{top + plot_h}"/>'
-            f'<text class="tick" x="{sx - 2:.1f}" y="{height - 6}" text-anchor="end">'
-            f"этап {stage.stage} · {stage.date:%d.%m}</text>"
         )
+        if sx - 62 >= label_edge:
+            parts.append(
+                f'<text class="tick" x="{sx - 2:.1f}" y="{height - 6}" text-anchor="end">'
+                f"этап {stage.stage} · {stage.date:%d.%m}</text>"
+            )
+            label_edge = sx + 2
         if stage.value is not None:
             ty = y(stage.value)
             parts.append(
                 f'<line class="target" x1="{left}" x2="{sx:.1f}" y1="{ty:.1f}" y2="{ty:.1f}">'
                 f"<title>Цель этапа {stage.stage}: {fmt_pct(stage.value)}</title></line>"
-                f'<text class="target-label" x="{sx - 3:.1f}" y="{ty - 3:.1f}" '
+                f'<text class="target-label" x="{sx - 3:.1f}" y="{max(ty - 3, top + 8):.1f}" '
                 f'text-anchor="end">{fmt_pct(stage.value)}</text>'
             )
     known = [(d, v) for d, v in series if v is not None]
