@@ -2,7 +2,7 @@ from django.urls import path
 
 from . import views_dashboard as views
 
-# included by reports/urls.py (app namespace "reports"), mounted at /dashboard/
+# included by reports/urls.py under "dashboard/" (app namespace "reports")
 urlpatterns = [
     path("", views.country_overview_view, name="country-overview"),
     path("<str:code>/", views.region_dashboard_view, name="region-dashboard"),

@@ -73,6 +73,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "agencies.context_processors.navigation",
+                "reports.context_processors.alerts",
             ],
         },
     },
@@ -188,6 +189,16 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # MAX bot delivery (reports.notify): off unless a base URL is set.
 MAX_BOT_API_URL = env_str("MAX_BOT_API_URL")
 MAX_BOT_ENABLED = env_bool("MAX_BOT_ENABLED", False)
+MAX_BOT_RATE_PER_CHAT = 2  # messages per second per chat (MAX bot API limit)
+MAX_BOT_RETRIES = env_int("MAX_BOT_RETRIES", 4)
+
+# Alerts (reports.services.alerts / notify)
+ALERT_DUE_SOON_DAYS = env_int("ALERT_DUE_SOON_DAYS", 7)
+ALERT_STALE_DAYS = env_int("ALERT_STALE_DAYS", 14)
+ALERT_ESCALATION_DAYS = env_int("ALERT_ESCALATION_DAYS", 14)
+ALERT_DROP_POINTS = env_int("ALERT_DROP_POINTS", 10)  # week-over-week fall, points
+ALERT_TREND_WEEKS = env_int("ALERT_TREND_WEEKS", 8)  # weeks fitted for "at risk"
+ALERT_CASCADE_TOLERANCE = env_int("ALERT_CASCADE_TOLERANCE", 5)  # points below schedule
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -22,6 +22,6 @@ urlpatterns = [
     ),
     path("api/v1/", include("roadmap_portal.api.urls")),
     path("index/", include("indicators.urls_index")),
-    path("dashboard/", include("reports.urls")),
+    path("", include("reports.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -213,20 +213,26 @@ def test_hook_runs_on_commit(measure, personas, django_capture_on_commit_callbac
     assert calls == [measure.pk]
 
 
-def test_hook_enqueues_alerts_task_only_when_present(measure, monkeypatch):
-    import sys
-    import types
+def test_done_closes_the_overdue_alert_through_the_hook(
+    measure, personas, django_capture_on_commit_callbacks
+):
+    """Status change → on_commit hook → alerts sync of the region (eager Celery)."""
+    from reports.models import Alert
+    from reports.services.alerts import alerts_sync
 
-    from roadmaps import hooks
-
-    hooks.measure_changed(measure.pk)  # no reports.tasks in this branch: a no-op, no error
-    calls = []
-    fake = types.ModuleType("reports.tasks")
-    fake.alerts_sync_region = types.SimpleNamespace(delay=lambda **kw: calls.append(kw))
-    monkeypatch.setitem(sys.modules, "reports.tasks", fake)
-    monkeypatch.setattr(hooks.importlib.util, "find_spec", lambda name: object())
-    hooks.measure_changed(measure.pk)
-    assert calls == [{"region_id": measure.roadmap.region_id}]
+    region = measure.roadmap.region
+    alerts_sync(region=region)
+    alert = Alert.objects.get(measure=measure, kind="measure_overdue", resolved_at__isnull=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        measure_set_status(
+            measure=measure,
+            status="done",
+            comment="Сделано",
+            actor=personas.ministry_user,
+            expected_version=1,
+        )
+    alert.refresh_from_db()
+    assert alert.resolved_at is not None
 
 
 # --- through the pages ----------------------------------------------------------------

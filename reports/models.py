@@ -1,1 +1,0 @@
-# Alerts and generated exports arrive with their issues (alerts, Excel reports).

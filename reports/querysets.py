@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+from django.db import models
+
+from agencies.querysets import RegionScopedQuerySet
+
+
+class AlertQuerySet(RegionScopedQuerySet):
+    def open(self):
+        return self.filter(resolved_at__isnull=True)
+
+    def closed(self):
+        return self.filter(resolved_at__isnull=False)
+
+    def for_agencies(self, agency_ids):
+        """Alerts about measures one of these agencies is responsible for ("my alerts")."""
+        from roadmaps.models import MeasureResponsibility
+
+        return self.filter(
+            models.Exists(
+                MeasureResponsibility.objects.filter(
+                    measure_id=models.OuterRef("measure_id"), agency_id__in=list(agency_ids)
+                )
+            )
+        )
