@@ -78,7 +78,18 @@ def country_overview_view(request):
         query=request.GET.get("q", "")[:100],
         lagging=request.GET.get("lagging") == "1",
     )
-    return render(request, "reports/dashboard_country.html", {"o": overview})
+    multiples = [
+        (
+            row.region.name,
+            row.history,
+            reverse("reports:region-dashboard", kwargs={"code": row.region.code}),
+        )
+        for row in overview.rows
+        if row.history
+    ]
+    return render(
+        request, "reports/dashboard_country.html", {"o": overview, "multiples": multiples}
+    )
 
 
 def municipality_view(request, code: str, pk: int):

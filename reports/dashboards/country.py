@@ -33,7 +33,6 @@ from . import trend
 from .sferum import INDICATOR_CODES, STALE_DAYS
 
 HISTORY_WEEKS = 26
-TREND_WINDOW = dt.timedelta(weeks=trend.TREND_WEEKS + 1)
 
 
 @dataclass
@@ -93,8 +92,9 @@ class CountryOverview:
     median_total: Decimal | None
 
     @property
-    def history_max(self) -> Decimal:
-        return sum((c.max_points for c in self.components), Decimal("0"))
+    def history_max(self) -> float:
+        """The index scale (the methodology's maximum) for the small multiples."""
+        return float(sum((c.max_points for c in self.components), Decimal("0"))) or 100.0
 
 
 SORT_KEYS = {
@@ -223,7 +223,7 @@ def country_overview(
             region_id__in=ids,
             municipality__isnull=True,
             week_start__lte=on_date,
-            week_start__gte=latest_week - TREND_WINDOW,
+            week_start__gte=latest_week - dt.timedelta(weeks=trend.trend_weeks() + 1),
         ).order_by("region_id", "week_start"):
             series[rollup.region_id].append(rollup)
 
@@ -249,12 +249,10 @@ def country_overview(
             last_date, value = known[-1] if known else (None, None)
             target = targets.get((region.pk, indicator.pk))
             target_value, target_date = target if target else (None, None)
+            line = trend.current_trend(points)
             projected = (
                 trend.projected_date(
-                    last_date=last_date,
-                    last_value=value,
-                    target=target_value,
-                    slope=trend.slope_per_day(points),
+                    last_date=last_date, last_value=value, target=target_value, trend=line
                 )
                 if last_date
                 else None
@@ -269,6 +267,7 @@ def country_overview(
                         target=target_value,
                         target_date=target_date,
                         projected=projected,
+                        trend=line,
                         today=on_date,
                     ),
                 )

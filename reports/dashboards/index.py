@@ -69,6 +69,15 @@ class IndexBlock:
         ]
 
     @property
+    def progress_items(self) -> list[tuple[str, Decimal, Decimal, int]]:
+        """Earned / max per component (level 0) and criterion (level 1): progress_bars."""
+        items = []
+        for comp in self.components:
+            items.append((comp.name, comp.points, comp.max_points, 0))
+            items += [(c.name, c.points, c.max_points, 1) for c in comp.criteria]
+        return items
+
+    @property
     def share(self) -> float:
         if self.score is None or not self.score.max_points:
             return 0.0

@@ -59,6 +59,17 @@ class RegionDashboard:
         return self.measures_done / total * 100 if total else None
 
     @property
+    def roadmap_parts(self) -> list[tuple[str, int, str]]:
+        """The whole roadmap by status, for the stacked bar."""
+        return [
+            ("выполнено", self.measures_done, "done"),
+            ("в работе", sum(s.in_progress for s in self.sections), "in_progress"),
+            ("не начато", sum(s.not_started for s in self.sections), "not_started"),
+            ("просрочено", sum(s.overdue for s in self.sections), "overdue"),
+            ("отменено", sum(s.cancelled for s in self.sections), "cancelled"),
+        ]
+
+    @property
     def has_monitoring(self) -> bool:
         return any(card.latest is not None for card in self.indicators)
 

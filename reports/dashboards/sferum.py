@@ -20,6 +20,8 @@ from indicators.models import (
     RegionBaseline,
     RegionTarget,
 )
+from reports import charts
+from reports.trends import Trend
 
 from . import trend
 
@@ -54,7 +56,7 @@ class IndicatorCard:
     latest: Decimal | None
     latest_week: dt.date | None
     previous: Decimal | None
-    slope: float | None  # percentage points a day
+    trend: Trend | None  # the current weekly trend (least squares)
     rag: str
 
     @property
@@ -75,7 +77,34 @@ class IndicatorCard:
 
     @property
     def weekly_trend(self) -> float | None:
-        return None if self.slope is None else self.slope * 7
+        return None if self.trend is None else self.trend.slope * 7
+
+    # the chart library's inputs (reports.charts.line_chart)
+    @property
+    def chart_series(self) -> list[charts.Series]:
+        return [charts.Series(f"П{self.indicator.number}", self.series)]
+
+    @property
+    def chart_targets(self) -> list[tuple[str, Decimal]]:
+        return [(f"Цель этапа {s.stage}", s.value) for s in self.stages if s.value is not None]
+
+    @property
+    def chart_markers(self) -> list[tuple[dt.date, str]]:
+        return [(s.date, f"Этап {s.stage}") for s in self.stages]
+
+    @property
+    def chart_projection(self) -> list[tuple[dt.date, float]] | None:
+        """The trend from the latest week to the current stage's date (or the date the
+        target is reached, when earlier), clamped to 0–100 %."""
+        if self.trend is None or self.latest_week is None or self.current is None:
+            return None
+        end = self.current.date
+        if self.current.projected and self.latest_week < self.current.projected < end:
+            end = self.current.projected
+        if end <= self.latest_week:
+            return None
+        value = max(0.0, min(100.0, self.trend.value_at(end)))
+        return [(self.latest_week, float(self.latest)), (end, value)]
 
 
 @dataclass
@@ -179,12 +208,12 @@ def indicator_cards(
         known = [(d, v) for d, v in points if v is not None]
         latest_week, latest = known[-1] if known else (None, None)
         previous = known[-2][1] if len(known) > 1 else None
-        slope = trend.slope_per_day(points)
+        line = trend.current_trend(points)
         stages = []
         for stage in targets.get(indicator.pk, []):
             projected = (
                 trend.projected_date(
-                    last_date=latest_week, last_value=latest, target=stage.value, slope=slope
+                    last_date=latest_week, last_value=latest, target=stage.value, trend=line
                 )
                 if latest_week
                 else None
@@ -207,6 +236,7 @@ def indicator_cards(
             target=current.value if current else None,
             target_date=current.date if current else None,
             projected=current.projected if current else None,
+            trend=line,
             today=today,
         )
         cards.append(
@@ -219,7 +249,7 @@ def indicator_cards(
                 latest=latest,
                 latest_week=latest_week,
                 previous=previous,
-                slope=slope,
+                trend=line,
                 rag=colour,
             )
         )
@@ -268,7 +298,7 @@ def municipality_rows(
                     code=code,
                     value=value,
                     previous=getattr(prior, code) if prior else None,
-                    heat=trend.heat_class(value, target),
+                    heat=charts.heat_class(value, target),
                 )
             )
             if value is not None and target:

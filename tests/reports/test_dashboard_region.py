@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from agencies.models import Region
 from indicators.models import IndexScore, MonitoringRollup
+from reports import charts
 from reports.dashboards import trend
 from reports.dashboards.region import region_dashboard
 from roadmaps.models import Measure
@@ -39,6 +40,8 @@ def test_dashboard_blocks_match_the_rollups_and_scores(sverdlovsk, personas):
     assert [s.value for s in i1.stages] == [Decimal("45"), Decimal("75")]
     assert i1.current.stage == 2 and i1.gap == latest.i1 - Decimal("75")
     assert i1.rag in {trend.GREEN, trend.AMBER, trend.RED}
+    assert i1.trend is not None and i1.trend.slope > 0
+    assert i1.chart_projection[0] == (i1.latest_week, float(i1.latest))
     # municipalities: laggards first, each with four cells
     assert len(d.municipalities) == 4
     assert d.municipalities[0].municipality.name == "Тестовый округ 04"
@@ -117,7 +120,7 @@ def test_region_page_shows_russian_figures(persona_client, sverdlovsk):
     latest = MonitoringRollup.objects.get(
         region=sverdlovsk, municipality=None, week_start=FIRST_WEEK + dt.timedelta(weeks=WEEKS - 1)
     )
-    shown = f"{float(latest.i1):.1f}".replace(".", ",") + "\u00a0%"
+    shown = charts.ru_percent(latest.i1)
     assert shown in html
     assert f"{latest.week_start:%d.%m.%Y}" in html
     assert 'data-testid="municipality-row"' in html
