@@ -12,6 +12,7 @@ from roadmaps.models import MeasureChange
 
 from . import roadmap as rm
 from . import sferum
+from .alerts import AlertsBlock, open_alerts
 from .index import IndexBlock, index_block
 
 MOVES_SHOWN = 12
@@ -41,6 +42,7 @@ class RegionDashboard:
     upcoming: list[rm.MeasureLine]
     cascades: list[rm.CascadeLine]
     freshness: sferum.Freshness
+    alerts: AlertsBlock
     silent: list[rm.SilentAgency]
     status_changes: list[MeasureChange]
     indicator_moves: list[IndicatorMove] = field(default_factory=list)
@@ -117,6 +119,7 @@ def region_dashboard(
         upcoming=rm.upcoming_deadlines(region=region, today=today),
         cascades=rm.cascades(region=region),
         freshness=sferum.freshness(region=region, series=series, today=today),
+        alerts=open_alerts(region=region),
         silent=rm.silent_agencies(region=region, now=now),
         status_changes=rm.status_changes_since(region=region, since=since_moment),
         indicator_moves=indicator_moves(municipalities),

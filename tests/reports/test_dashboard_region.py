@@ -141,3 +141,33 @@ def test_municipality_drilldown_scope(persona_client, sverdlovsk):
     assert persona_client("outsider").get(url).status_code == 404
     wrong_region = reverse("reports:municipality-dashboard", args=["50", muni.pk])
     assert persona_client("analyst").get(wrong_region).status_code == 404
+
+
+def test_open_alerts_block(sverdlovsk, personas):
+    from django.utils import timezone
+
+    from reports.models import Alert
+
+    now = timezone.now()
+    for n, kind in enumerate(["data_stale", "measure_overdue", "measure_overdue"]):
+        Alert.objects.create(
+            kind=kind,
+            cause_key=f"test:{n}",
+            region=sverdlovsk,
+            severity=1 + n,
+            message=f"Оповещение {n}",
+            opened_at=now,
+        )
+    Alert.objects.create(
+        kind="data_stale",
+        cause_key="closed",
+        region=sverdlovsk,
+        severity=3,
+        message="Закрыто",
+        opened_at=now,
+        resolved_at=now,
+    )
+    d = region_dashboard(user=personas.coordinator, region=sverdlovsk, today=TODAY)
+    assert d.alerts.total == 3
+    assert d.alerts.by_kind[0][0] == "measure_overdue" and d.alerts.by_kind[0][2] == 2
+    assert [a.message for a in d.alerts.top] == ["Оповещение 2", "Оповещение 1", "Оповещение 0"]
