@@ -185,3 +185,12 @@ def can_record_any_cascade(user: User, cascade) -> bool:
     return bool(
         can_edit_measure(user, cascade.measure) or user.organisation_id or user.municipality_id
     )
+
+
+def can_export(user: User) -> bool:
+    """Excel/CSV reports: analysts, coordinators and administrators (within their scope)."""
+    return bool(
+        user.is_authenticated
+        and user.is_active
+        and (is_admin(user) or user.role in (Role.ANALYST, Role.COORDINATOR))
+    )

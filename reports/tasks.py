@@ -47,3 +47,15 @@ def alerts_sync_all(on_date_iso: str | None = None) -> int:
 def digest_send_all() -> int:
     """Daily (beat "digest-daily"): escalations and digests (twin: send_digests)."""
     return digest_send_all_service()
+
+
+# Export jobs live in their own module; imported here so autodiscovery registers them.
+from .tasks_exports import export_generate, exports_cleanup  # noqa: E402
+
+__all__ = [
+    "alerts_sync_all",
+    "alerts_sync_region",
+    "digest_send_all",
+    "export_generate",
+    "exports_cleanup",
+]

@@ -143,6 +143,8 @@ XLSX_MAX_UNCOMPRESSED_BYTES = env_int("XLSX_MAX_UNCOMPRESSED_BYTES", 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000
+# Reports generated in the background are kept this long, then `exports_cleanup` deletes them.
+EXPORT_KEEP_HOURS = env_int("EXPORT_KEEP_HOURS", 24)
 
 # Celery: no broker configured means eager execution in-process (the embedded default).
 _BROKER = env_str("CELERY_BROKER_URL") or REDIS_URL

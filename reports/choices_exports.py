@@ -1,0 +1,17 @@
+"""Choices of the export jobs (kept apart from the alerts' choices until the merge)."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ExportStatus(models.TextChoices):
+    PENDING = "pending", _("В очереди")
+    RUNNING = "running", _("Формируется")
+    DONE = "done", _("Готов")
+    FAILED = "failed", _("Ошибка")
+    EXPIRED = "expired", _("Удалён по сроку хранения")
+
+
+class ExportFormat(models.TextChoices):
+    XLSX = "xlsx", _("Excel (XLSX)")
+    CSV = "csv", _("CSV (UTF-8, «;»)")

@@ -1,0 +1,428 @@
+"""Streaming workbook writers shared by every report (XLSX for people, CSV for machines).
+
+A report writes *tables* into a *book*: `book.table(name, columns)` gives a `Table` whose
+`row(values)` appends one row. Rows go straight to disk:
+
+* `XlsxBook` uses XlsxWriter in `constant_memory` mode: each worksheet keeps only its
+  current row in memory and flushes it when the next row starts, so rows of one sheet must
+  be written in order (several sheets may be filled in turn, each in its own order).
+  Everything that needs the final row count (autofilter, conditional fills) is applied when
+  the table is closed.
+* `CsvBook` writes only the table marked `primary=True` (the report's main rows), UTF-8
+  with BOM, `;`-separated, the same values as the workbook: dates in ISO 8601
+  (`2025-10-06`), numbers with a decimal point, percentages as the same fractions the
+  workbook holds (0.753 for 75.3 %). Other tables are ignored.
+
+Formula neutralisation (CSV/DDE injection): every piece of *text* (titles, comments,
+organisation names, user names — anything typed by a person or read from an import) that
+starts with `=`, `+`, `-`, `@`, a tab or a carriage return is prefixed with a single quote
+`'` (the OWASP recommendation). In the workbook the text is also written with
+`write_string` and the workbook is opened with `strings_to_formulas=False`,
+`strings_to_numbers=False` and `strings_to_urls=False`, so XlsxWriter never turns a string
+into a formula, number or link; the quote keeps the text inert when the cell is copied,
+re-typed or the CSV is opened in a spreadsheet. The quote is visible: the reader sees that
+the text was not meant as a formula. Numbers are written as numbers (`write_number`), so a
+negative gap stays a negative number.
+
+The title block (report, region, period, generated at, by whom) fills the first rows of
+each sheet; the header row comes after a blank line, the frozen pane and the autofilter
+sit below the title block, and the header row repeats on every printed page.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import enum
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import IO, Any
+
+import xlsxwriter
+
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+SHEET_NAME_FORBIDDEN = set("[]:*?/\\")
+MAX_TEXT = 32_000  # Excel's cell limit is 32,767 characters
+
+
+def neutralise(text: Any) -> str:
+    """Text that no spreadsheet will read as a formula (see the module docstring)."""
+    value = "" if text is None else str(text)
+    if value.startswith(FORMULA_TRIGGERS):
+        value = "'" + value
+    return value[:MAX_TEXT]
+
+
+class Kind(enum.Enum):
+    """How a column's values are written and formatted."""
+
+    TEXT = "text"
+    INT = "int"
+    NUMBER = "number"  # decimals, two places shown
+    PERCENT = "percent"  # a fraction (0.753), shown as 75,3 %
+    DATE = "date"
+    DATETIME = "datetime"
+
+
+NUM_FORMATS = {
+    Kind.TEXT: None,
+    Kind.INT: "0",
+    Kind.NUMBER: "0.00",
+    Kind.PERCENT: "0.0%",
+    Kind.DATE: "dd.mm.yyyy",
+    Kind.DATETIME: "dd.mm.yyyy hh:mm",
+}
+
+
+class Fill(enum.Enum):
+    """Fills of the traffic-light (RAG) scheme; colours match static/css/portal.css."""
+
+    RED = "#F8D7DA"
+    AMBER = "#FFF0C2"
+    GREEN = "#D4EDDA"
+    GREY = "#E9ECEF"
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    kind: Kind = Kind.TEXT
+    width: float = 14
+    wrap: bool = False
+
+
+@dataclass(frozen=True)
+class Rag:
+    """Conditional fill of a numeric column: green at or above `green_from`, amber at or
+    above `amber_from`, red below; empty cells stay unfilled."""
+
+    column: int
+    green_from: float
+    amber_from: float
+
+
+@dataclass(frozen=True)
+class TitleBlock:
+    report: str
+    region: str
+    period: str
+    generated_at: dt.datetime
+    generated_by: str
+
+    def lines(self) -> list[str]:
+        offset = self.generated_at.utcoffset() or dt.timedelta(0)
+        hours = int(offset.total_seconds() // 3600)
+        stamp = f"{self.generated_at:%d.%m.%Y %H:%M} (UTC{hours:+d})"
+        return [
+            self.report,
+            f"Субъект РФ: {self.region}",
+            f"Период: {self.period}",
+            f"Сформирован: {stamp}",
+            f"Сформировал: {self.generated_by}",
+        ]
+
+
+def _as_float(value: Any) -> float:
+    return float(value) if isinstance(value, Decimal) else value
+
+
+class Table:
+    """The interface a report writes to; see XlsxTable and CsvTable."""
+
+    rows_written = 0
+
+    def row(self, values: Sequence[Any], *, fill: Fill | None = None) -> None:
+        raise NotImplementedError
+
+    def rows(self, rows: Iterable[Sequence[Any]]) -> None:
+        for values in rows:
+            self.row(values)
+
+    def close(self) -> None:
+        pass
+
+
+class _NullTable(Table):
+    def row(self, values: Sequence[Any], *, fill: Fill | None = None) -> None:
+        self.rows_written += 1
+
+
+class XlsxTable(Table):
+    def __init__(
+        self,
+        book: XlsxBook,
+        sheet,
+        columns: Sequence[Column],
+        title: TitleBlock | None,
+        rag: Sequence[Rag],
+        note: str = "",
+    ):
+        self.book = book
+        self.sheet = sheet
+        self.columns = list(columns)
+        self.rag = list(rag)
+        self.rows_written = 0
+        self._row = 0
+        self._formats: dict[Fill | None, list] = {}
+        last_col = len(self.columns) - 1
+        if title is not None:
+            bold = book.fmt(bold=True, size=13)
+            for i, line in enumerate(title.lines()):
+                sheet.write_string(self._row, 0, neutralise(line), bold if i == 0 else None)
+                self._row += 1
+            if note:
+                sheet.write_string(self._row, 0, neutralise(note), book.fmt(italic=True))
+                self._row += 1
+            self._row += 1  # a blank line before the header
+        self.header_row = self._row
+        header = book.fmt(bold=True, wrap=True, fill=Fill.GREY, border=True)
+        for col, column in enumerate(self.columns):
+            sheet.write_string(self.header_row, col, neutralise(column.header), header)
+            sheet.set_column(col, col, column.width)
+        sheet.set_row(self.header_row, 45)
+        self._row += 1
+        self.first_data_row = self._row
+        sheet.freeze_panes(self.first_data_row, 0)
+        sheet.set_landscape()
+        sheet.set_paper(9)  # A4
+        sheet.fit_to_pages(1, 0)  # one page wide, as many as needed tall
+        sheet.repeat_rows(self.header_row)
+        sheet.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.5)
+        sheet.set_footer("&CСтр. &P из &N")
+        self._last_col = last_col
+
+    def _row_formats(self, fill: Fill | None) -> list:
+        formats = self._formats.get(fill)
+        if formats is None:
+            formats = self._formats[fill] = [
+                self.book.fmt(kind=c.kind, fill=fill, wrap=c.wrap, border=True)
+                for c in self.columns
+            ]
+        return formats
+
+    def row(self, values: Sequence[Any], *, fill: Fill | None = None) -> None:
+        sheet = self.sheet
+        r = self._row
+        formats = self._row_formats(fill)
+        for col, column in enumerate(self.columns):
+            value = values[col] if col < len(values) else None
+            fmt = formats[col]
+            if value is None or value == "":
+                sheet.write_blank(r, col, None, fmt)
+            elif column.kind is Kind.TEXT or isinstance(value, str):
+                sheet.write_string(r, col, neutralise(value), fmt)
+            elif column.kind in (Kind.DATE, Kind.DATETIME):
+                sheet.write_datetime(r, col, value, fmt)
+            else:
+                sheet.write_number(r, col, _as_float(value), fmt)
+        self._row += 1
+        self.rows_written += 1
+
+    def close(self) -> None:
+        last_row = max(self._row - 1, self.header_row)
+        self.sheet.autofilter(self.header_row, 0, last_row, self._last_col)
+        if self._row == self.first_data_row:
+            return
+        for rule in self.rag:
+            cell = xlsxwriter.utility.xl_rowcol_to_cell(self.first_data_row, rule.column)
+            rng = (self.first_data_row, rule.column, last_row, rule.column)
+            for criteria, fill in (
+                (f"=AND(ISNUMBER({cell}),{cell}>={rule.green_from})", Fill.GREEN),
+                (
+                    f"=AND(ISNUMBER({cell}),{cell}<{rule.green_from},{cell}>={rule.amber_from})",
+                    Fill.AMBER,
+                ),
+                (f"=AND(ISNUMBER({cell}),{cell}<{rule.amber_from})", Fill.RED),
+            ):
+                self.sheet.conditional_format(
+                    *rng,
+                    {"type": "formula", "criteria": criteria, "format": self.book.dxf(fill)},
+                )
+
+
+class Book:
+    """A workbook (or CSV file) being written; use as a context manager."""
+
+    extension = ""
+    content_type = ""
+
+    def table(
+        self,
+        name: str,
+        columns: Sequence[Column],
+        *,
+        primary: bool = False,
+        rag: Sequence[Rag] = (),
+        note: str = "",
+    ) -> Table:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def sheet_name(name: str, taken: set[str]) -> str:
+    """A valid, unique worksheet name (31 characters, no []:*?/\\)."""
+    clean = "".join("_" if ch in SHEET_NAME_FORBIDDEN else ch for ch in name).strip("'")[:31]
+    clean = clean or "Лист"
+    candidate, n = clean, 2
+    while candidate.lower() in taken:
+        suffix = f" ({n})"
+        candidate = clean[: 31 - len(suffix)] + suffix
+        n += 1
+    taken.add(candidate.lower())
+    return candidate
+
+
+@dataclass
+class XlsxBook(Book):
+    path: str
+    title: TitleBlock
+    extension: str = "xlsx"
+    content_type: str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    _formats: dict = field(default_factory=dict)
+    _tables: list = field(default_factory=list)
+    _names: set = field(default_factory=set)
+
+    def __post_init__(self):
+        self.workbook = xlsxwriter.Workbook(
+            self.path,
+            {
+                "constant_memory": True,
+                "strings_to_formulas": False,
+                "strings_to_numbers": False,
+                "strings_to_urls": False,
+                "default_date_format": "dd.mm.yyyy",
+            },
+        )
+        self.workbook.set_properties(
+            {
+                "title": self.title.report,
+                "author": self.title.generated_by,
+                "company": "Портал дорожных карт MAX",
+            }
+        )
+
+    def fmt(
+        self,
+        *,
+        kind: Kind = Kind.TEXT,
+        fill: Fill | None = None,
+        bold: bool = False,
+        italic: bool = False,
+        wrap: bool = False,
+        border: bool = False,
+        size: int | None = None,
+    ):
+        key = (kind, fill, bold, italic, wrap, border, size)
+        if key not in self._formats:
+            props: dict[str, Any] = {"valign": "top"}
+            if NUM_FORMATS[kind]:
+                props["num_format"] = NUM_FORMATS[kind]
+            if fill:
+                props["bg_color"] = fill.value
+            if bold:
+                props["bold"] = True
+            if italic:
+                props["italic"] = True
+            if wrap:
+                props["text_wrap"] = True
+            if border:
+                props["border"] = 1
+                props["border_color"] = "#C8CDD6"
+            if size:
+                props["font_size"] = size
+            self._formats[key] = self.workbook.add_format(props)
+        return self._formats[key]
+
+    def dxf(self, fill: Fill):
+        key = ("dxf", fill)
+        if key not in self._formats:
+            self._formats[key] = self.workbook.add_format({"bg_color": fill.value})
+        return self._formats[key]
+
+    def table(self, name, columns, *, primary=False, rag=(), note=""):
+        sheet = self.workbook.add_worksheet(sheet_name(name, self._names))
+        table = XlsxTable(self, sheet, columns, self.title, rag, note)
+        self._tables.append(table)
+        return table
+
+    def close(self) -> None:
+        for table in self._tables:
+            table.close()
+        self._tables = []
+        self.workbook.close()
+
+
+class CsvTable(Table):
+    def __init__(self, writer, columns: Sequence[Column]):
+        self.writer = writer
+        self.columns = list(columns)
+        self.rows_written = 0
+        writer.writerow([neutralise(c.header) for c in self.columns])
+
+    def row(self, values: Sequence[Any], *, fill: Fill | None = None) -> None:
+        out = []
+        for col, column in enumerate(self.columns):
+            value = values[col] if col < len(values) else None
+            out.append(csv_value(value, column.kind))
+        self.writer.writerow(out)
+        self.rows_written += 1
+
+
+def csv_value(value: Any, kind: Kind) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str) or kind is Kind.TEXT:
+        return neutralise(value)
+    if isinstance(value, dt.datetime):
+        return value.isoformat(timespec="minutes")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if kind is Kind.INT:
+        return str(int(value))
+    if isinstance(value, float):
+        return repr(round(value, 6))
+    return str(value)
+
+
+@dataclass
+class CsvBook(Book):
+    path: str
+    title: TitleBlock
+    extension: str = "csv"
+    content_type: str = "text/csv; charset=utf-8"
+    _primary: CsvTable | None = None
+
+    def __post_init__(self):
+        self._fh: IO[str] = open(self.path, "w", encoding="utf-8-sig", newline="")  # noqa: SIM115
+        self._writer = csv.writer(self._fh, delimiter=";", quoting=csv.QUOTE_MINIMAL)
+
+    def table(self, name, columns, *, primary=False, rag=(), note=""):
+        if not primary:
+            return _NullTable()
+        if self._primary is not None:
+            raise ValueError("A CSV file holds one table.")
+        self._primary = CsvTable(self._writer, columns)
+        return self._primary
+
+    def close(self) -> None:
+        if not self._fh.closed:
+            self._fh.close()
+
+
+FORMATS = {"xlsx": XlsxBook, "csv": CsvBook}
+
+
+def open_book(fmt: str, path: str, title: TitleBlock) -> Book:
+    try:
+        return FORMATS[fmt](path=path, title=title)
+    except KeyError:
+        raise ValueError(f"Unknown export format: {fmt}") from None

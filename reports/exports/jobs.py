@@ -1,0 +1,225 @@
+"""Write side of exports (STYLE R3): write a report to a file, run and clean up jobs.
+
+`export_write` is the one entry point the view (direct download), the Celery job and the
+`export_report` command share. Jobs (`GeneratedExport`) follow NetBox's `Job`: created
+pending, claimed by one conditional UPDATE (a redelivered task does nothing), progress
+saved every few thousand rows and at most once a second, the file saved to private storage
+and kept for EXPORT_KEEP_HOURS.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.files import File
+from django.db import transaction
+from django.utils import timezone
+
+from agencies.models import Region
+from reports import selectors
+from reports.choices_exports import ExportStatus
+from reports.models import GeneratedExport
+
+from .base import TitleBlock, open_book
+from .registry import ExportParams, ReportSpec, get_report
+
+logger = logging.getLogger(__name__)
+
+SYSTEM_AUTHOR = "командная строка (все субъекты)"
+ALL_REGIONS = "все доступные субъекты"
+
+
+class ExportRefused(Exception):
+    """The request cannot be served (no region where the report needs one …)."""
+
+
+@dataclass(frozen=True)
+class WrittenExport:
+    path: str
+    filename: str
+    content_type: str
+    rows: int
+
+
+def _author(user) -> str:
+    if user is None:
+        return SYSTEM_AUTHOR
+    name = user.get_full_name() or user.username
+    return f"{name} ({user.get_role_display()})"
+
+
+def export_region(*, user, spec: ReportSpec, params: ExportParams) -> Region | None:
+    """The region the report is about, within the user's scope (Region.DoesNotExist when
+    the code is unknown or out of scope)."""
+    if not params.region:
+        if spec.needs_region:
+            raise ExportRefused("Для этого отчёта выберите субъект РФ.")
+        return None
+    return selectors.export_region_get(user=user, code=params.region)
+
+
+def export_filename(spec: ReportSpec, region: Region | None, fmt: str, now: dt.datetime) -> str:
+    where = region.code if region else "all"
+    return f"{spec.kind}_{where}_{now:%Y-%m-%d_%H%M}.{fmt}"
+
+
+def export_write(
+    *,
+    kind: str,
+    params: ExportParams,
+    user,
+    fmt: str,
+    path: str,
+    now: dt.datetime | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> WrittenExport:
+    """Writes the report to `path` (XLSX or CSV) and says what was written."""
+    spec = get_report(kind)
+    now = timezone.localtime(now or timezone.now(), timezone.get_default_timezone())
+    region = export_region(user=user, spec=spec, params=params)
+    title = TitleBlock(
+        report=spec.label,
+        region=region.name if region else ALL_REGIONS,
+        period=spec.module.period_text(params, now=now, region=region),
+        generated_at=now,
+        generated_by=_author(user),
+    )
+    book = open_book(fmt, path, title)
+    try:
+        rows = spec.build(book, user=user, region=region, params=params, now=now, progress=progress)
+    finally:
+        book.close()
+    return WrittenExport(
+        path=path,
+        filename=export_filename(spec, region, fmt, now),
+        content_type=book.content_type,
+        rows=rows,
+    )
+
+
+def export_temp_path(fmt: str) -> str:
+    handle, path = tempfile.mkstemp(prefix="export-", suffix=f".{fmt}")
+    os.close(handle)
+    return path
+
+
+@transaction.atomic
+def export_create(*, user, kind: str, params: ExportParams, fmt: str) -> GeneratedExport:
+    """A pending background job; the task is queued once the transaction commits."""
+    from reports.tasks_exports import export_generate as export_generate_task
+
+    spec = get_report(kind)
+    region = export_region(user=user, spec=spec, params=params)
+    export = GeneratedExport(
+        kind=kind,
+        fmt=fmt,
+        params=params.as_json(),
+        region=region,
+        created_by=user,
+        expires_at=timezone.now() + dt.timedelta(hours=settings.EXPORT_KEEP_HOURS),
+    )
+    export.full_clean()
+    export.save()
+    transaction.on_commit(lambda: export_generate_task.delay(export.pk))
+    return export
+
+
+def export_generate(*, export: GeneratedExport) -> bool:
+    """Runs a pending job; returns False when another worker has it or it is finished.
+
+    1. claim: UPDATE … SET status=running WHERE status=pending (one winner);
+    2. estimate the row count for the progress bar, when the report can;
+    3. write to a temporary file, reporting progress;
+    4. save the file to private storage and mark the job done (or failed, with the error).
+    """
+    now = timezone.now()
+    claimed = GeneratedExport.objects.filter(pk=export.pk, status=ExportStatus.PENDING).update(
+        status=ExportStatus.RUNNING, started_at=now, progress=0
+    )
+    if not claimed:
+        return False
+    export.refresh_from_db()
+    spec = get_report(export.kind)
+    params = ExportParams.from_json(export.params)
+    user = export.created_by
+    path = export_temp_path(export.fmt)
+    try:
+        estimate = getattr(spec.module, "estimate", None)
+        if estimate is not None:
+            region = export_region(user=user, spec=spec, params=params)
+            total = estimate(user=user, region=region, params=params)
+            GeneratedExport.objects.filter(pk=export.pk).update(total=total)
+
+        last = [0.0]
+
+        def progress(rows: int) -> None:
+            if time.monotonic() - last[0] >= 1.0:
+                last[0] = time.monotonic()
+                GeneratedExport.objects.filter(pk=export.pk).update(progress=rows)
+
+        written = export_write(
+            kind=export.kind,
+            params=params,
+            user=user,
+            fmt=export.fmt,
+            path=path,
+            progress=progress,
+        )
+        with open(path, "rb") as fh:
+            export.file.save(written.filename, File(fh), save=False)
+        export.filename = written.filename
+        export.size = os.path.getsize(path)
+        export.progress = written.rows
+        export.total = max(export.total, written.rows) if estimate else written.rows
+        export.status = ExportStatus.DONE
+        export.finished_at = timezone.now()
+        export.save(
+            update_fields=[
+                "file",
+                "filename",
+                "size",
+                "progress",
+                "total",
+                "status",
+                "finished_at",
+            ]
+        )
+    except Region.DoesNotExist:
+        _fail(export, "Субъект РФ больше недоступен автору отчёта.")
+    except ExportRefused as exc:
+        _fail(export, str(exc))
+    except Exception as exc:
+        logger.exception("export %s failed", export.pk)
+        _fail(export, f"Не удалось сформировать отчёт: {type(exc).__name__}")
+        raise
+    finally:
+        if os.path.exists(path):
+            os.unlink(path)
+    return True
+
+
+def _fail(export: GeneratedExport, message: str) -> None:
+    GeneratedExport.objects.filter(pk=export.pk).update(
+        status=ExportStatus.FAILED, error=message, finished_at=timezone.now()
+    )
+
+
+def exports_cleanup(*, now: dt.datetime | None = None) -> int:
+    """Deletes the files of jobs past their keep time and marks them expired; idempotent."""
+    now = now or timezone.now()
+    count = 0
+    for export in GeneratedExport.objects.expired(now).iterator(chunk_size=200):
+        if export.file:
+            export.file.delete(save=False)
+        updated = GeneratedExport.objects.filter(pk=export.pk).update(
+            status=ExportStatus.EXPIRED, file=""
+        )
+        count += updated
+    return count

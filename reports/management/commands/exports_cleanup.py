@@ -1,0 +1,11 @@
+from django.core.management.base import BaseCommand
+
+from reports.exports.jobs import exports_cleanup
+
+
+class Command(BaseCommand):
+    help = "Удаляет файлы фоновых отчётов с истёкшим сроком хранения (как задача exports-cleanup)."
+
+    def handle(self, *args, **options):
+        count = exports_cleanup()
+        self.stdout.write(f"Удалено отчётов: {count}")

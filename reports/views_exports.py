@@ -1,0 +1,115 @@
+"""The export page, direct downloads, background jobs and their downloads.
+
+Access: analysts, coordinators and administrators (`access.can_export`, else 403); a
+region outside the user's scope is 404; a job is visible to its author only (404 for
+anybody else); GET on the create view is 405.
+"""
+
+from __future__ import annotations
+
+import os
+
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from agencies import access
+from reports import selectors
+from reports.choices_exports import ExportStatus
+from reports.exports import jobs
+from reports.exports.registry import REPORTS, get_report
+from reports.forms_exports import ExportForm
+from reports.models import GeneratedExport
+
+RECENT_JOBS = 20
+
+
+def _require_export(request) -> None:
+    if not access.can_export(request.user):
+        raise PermissionDenied
+
+
+def _page(request, form: ExportForm, status: int = 200) -> HttpResponse:
+    recent = list(
+        GeneratedExport.objects.visible_to(request.user)
+        .filter(created_by=request.user)
+        .select_related("region")[:RECENT_JOBS]
+    )
+    return render(
+        request,
+        "reports/export_page.html",
+        {"form": form, "jobs": recent, "reports": list(REPORTS.values())},
+        status=status,
+    )
+
+
+@require_GET
+def export_page(request):
+    _require_export(request)
+    regions = list(selectors.export_regions(user=request.user))
+    initial = {}
+    code = request.GET.get("region")
+    if code:
+        if not any(r.code == code for r in regions):
+            raise Http404
+        initial["region"] = code
+    return _page(request, ExportForm(regions=regions, initial=initial))
+
+
+@require_POST
+def export_create(request):
+    _require_export(request)
+    regions = list(selectors.export_regions(user=request.user))
+    code = request.POST.get("region", "")
+    if code and not any(r.code == code for r in regions):
+        raise Http404  # out of scope: the same answer as a region that does not exist
+    form = ExportForm(request.POST, regions=regions)
+    if not form.is_valid():
+        return _page(request, form, status=400)
+    kind, fmt, params = form.cleaned_data["kind"], form.cleaned_data["fmt"], form.params()
+    spec = get_report(kind)
+    if spec.runs_in_background(params):
+        export = jobs.export_create(user=request.user, kind=kind, params=params, fmt=fmt)
+        return redirect("reports:export-detail", pk=export.pk)
+    path = jobs.export_temp_path(fmt)
+    try:
+        written = jobs.export_write(kind=kind, params=params, user=request.user, fmt=fmt, path=path)
+        handle = open(path, "rb")  # noqa: SIM115 - FileResponse closes it
+    finally:
+        os.unlink(path)  # the open handle keeps the data until the response is sent
+    return FileResponse(
+        handle, as_attachment=True, filename=written.filename, content_type=written.content_type
+    )
+
+
+@require_GET
+def export_detail(request, pk: int):
+    _require_export(request)
+    export = get_object_or_404(
+        GeneratedExport.objects.visible_to(request.user).select_related("region", "created_by"),
+        pk=pk,
+    )
+    return render(request, "reports/export_detail.html", {"export": export})
+
+
+@require_GET
+def export_download(request, pk: int):
+    _require_export(request)
+    export = get_object_or_404(GeneratedExport.objects.visible_to(request.user), pk=pk)
+    if export.status == ExportStatus.EXPIRED or (
+        export.status == ExportStatus.DONE and export.is_expired
+    ):
+        return render(request, "reports/export_gone.html", {"export": export}, status=410)
+    if not export.is_downloadable:
+        raise Http404  # not ready yet (or failed): the detail page says so
+    fmt_types = {
+        "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "csv": "text/csv; charset=utf-8",
+    }
+    return FileResponse(
+        export.file.open("rb"),
+        as_attachment=True,
+        filename=export.filename,
+        content_type=fmt_types.get(export.fmt, "application/octet-stream"),
+    )

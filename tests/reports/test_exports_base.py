@@ -1,0 +1,158 @@
+"""The streaming writer: formats, layout, formula neutralisation, CSV variant."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from reports.exports.base import (
+    Column,
+    CsvBook,
+    Fill,
+    Kind,
+    Rag,
+    TitleBlock,
+    XlsxBook,
+    neutralise,
+    sheet_name,
+)
+from tests.reports.conftest import HOSTILE, assert_no_formulas, open_xlsx, table
+
+TITLE = TitleBlock(
+    report="Проверочный отчёт",
+    region="Свердловская область",
+    period="по состоянию на 21.11.2026",
+    generated_at=dt.datetime(2026, 11, 21, 10, 5, tzinfo=ZoneInfo("Europe/Moscow")),
+    generated_by="=cmd|' /C calc'!A0",
+)
+COLUMNS = [
+    Column("Наименование", width=40),
+    Column("Дата", Kind.DATE, width=12),
+    Column("Доля", Kind.PERCENT),
+    Column("Отклонение", Kind.PERCENT),
+    Column("Количество", Kind.INT),
+    Column("Сумма", Kind.NUMBER),
+    Column("Когда", Kind.DATETIME),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("=1+1", "'=1+1"),
+        ("+1+1", "'+1+1"),
+        ("-2+3", "'-2+3"),
+        ("@SUM(1)", "'@SUM(1)"),
+        ("\t=1", "'\t=1"),
+        ("\r=1", "'\r=1"),
+        ("Школа № 1", "Школа № 1"),
+        (" =1", " =1"),  # a leading space is text for every spreadsheet
+        ("", ""),
+        (None, ""),
+        ("a=1", "a=1"),
+    ],
+)
+def test_neutralise(text, expected):
+    assert neutralise(text) == expected
+
+
+def write_sample(path):
+    with XlsxBook(path=str(path), title=TITLE) as book:
+        main = book.table("Данные", COLUMNS, primary=True, rag=[Rag(3, 0, -0.05)], note="пояснение")
+        for i, text in enumerate(HOSTILE):
+            main.row(
+                [
+                    text,
+                    dt.date(2025, 10, 1 + i),
+                    Decimal("75.3") / 100,
+                    -0.12 + i * 0.05,
+                    -5,
+                    Decimal("-1.25"),
+                    dt.datetime(2025, 10, 1, 12, 30),
+                ],
+                fill=Fill.RED if i == 0 else None,
+            )
+        main.row([None, None, None, None, None, None, None])  # "no data" stays empty
+        other = book.table("Данные", [Column("Второй лист")])
+        other.row(["+значение"])
+
+
+def test_workbook_layout_types_and_formats(tmp_path):
+    path = tmp_path / "sample.xlsx"
+    write_sample(path)
+    wb = open_xlsx(str(path))
+    assert wb.sheetnames == ["Данные", "Данные (2)"]
+    ws = wb["Данные"]
+    # title block: report, region, period, generated at, by whom (neutralised), note
+    assert ws["A1"].value == "Проверочный отчёт"
+    assert ws["A2"].value == "Субъект РФ: Свердловская область"
+    assert ws["A3"].value == "Период: по состоянию на 21.11.2026"
+    assert ws["A4"].value == "Сформирован: 21.11.2026 10:05 (UTC+3)"
+    assert ws["A5"].value == "Сформировал: =cmd|' /C calc'!A0"
+    assert ws["A6"].value == "пояснение"
+    # the header sits below the title block; the pane and the filter start there
+    assert [c.value for c in ws[8]] == [c.header for c in COLUMNS]
+    assert ws.freeze_panes == "A9"
+    assert ws.auto_filter.ref == "A8:G15"
+    assert ws.print_title_rows == "$8:$8"
+    assert ws.page_setup.orientation == "landscape"
+    assert ws.sheet_properties.pageSetUpPr.fitToPage
+    # one page wide (1 is the default, omitted in the file), any number of pages tall
+    assert ws.page_setup.fitToWidth in (None, 1) and ws.page_setup.fitToHeight == 0
+    assert ws.column_dimensions["A"].width == pytest.approx(40, abs=1)
+
+    headers, rows = table(ws)
+    first = rows[0]
+    assert first[0].value == "'" + HOSTILE[0] and first[0].data_type == "s"
+    assert first[1].is_date and first[1].value == dt.datetime(2025, 10, 1)
+    assert first[1].number_format == "dd.mm.yyyy"
+    assert first[2].value == pytest.approx(0.753) and first[2].number_format == "0.0%"
+    assert first[3].value == pytest.approx(-0.12) and first[3].data_type == "n"
+    assert first[4].value == -5 and first[4].data_type == "n"
+    assert first[5].value == pytest.approx(-1.25) and first[5].number_format == "0.00"
+    assert first[6].value == dt.datetime(2025, 10, 1, 12, 30)
+    assert first[0].fill.fgColor.rgb.endswith("F8D7DA")  # the row fill
+    # a carriage return is stored as the OOXML escape _x000D_ (Excel shows it as \r)
+    texts = [r[0].value.replace("_x000D_", "\r") for r in rows[:6]]
+    assert texts == ["'" + h for h in HOSTILE]
+    assert len(rows) == 6 and ws.max_row == 15
+    assert all(c.value is None for c in ws[15])  # "no data" is an empty cell, not 0
+    # the RAG rules of the gap column: green, amber, red, skipping empty cells
+    rules = [r for cf in ws.conditional_formatting for r in cf.rules]
+    ranges = [str(cf.sqref) for cf in ws.conditional_formatting]
+    assert ranges == ["D9:D15"]
+    formulas = [r.formula[0] for r in rules]
+    assert formulas == [
+        "AND(ISNUMBER(D9),D9>=0)",
+        "AND(ISNUMBER(D9),D9<0,D9>=-0.05)",
+        "AND(ISNUMBER(D9),D9<-0.05)",
+    ]
+    assert_no_formulas(wb)
+
+
+def test_csv_variant(tmp_path):
+    path = tmp_path / "sample.csv"
+    with CsvBook(path=str(path), title=TITLE) as book:
+        main = book.table("Данные", COLUMNS, primary=True)
+        book.table("Второй", [Column("x")]).row(["не попадёт в CSV"])
+        for text in HOSTILE:
+            main.row([text, dt.date(2025, 10, 6), 0.753, -0.12, -5, Decimal("-1.25"), None])
+    raw = path.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.reader(fh, delimiter=";"))
+    assert rows[0] == [c.header for c in COLUMNS]
+    assert [r[0] for r in rows[1:]] == ["'" + h for h in HOSTILE]
+    assert rows[1][1:] == ["2025-10-06", "0.753", "-0.12", "-5", "-1.25", ""]
+    assert "не попадёт" not in raw.decode("utf-8-sig")
+
+
+def test_sheet_names_are_valid_and_unique():
+    taken: set[str] = set()
+    assert sheet_name("Показатель 1: I1/I2?", taken) == "Показатель 1_ I1_I2_"
+    assert sheet_name("x" * 40, taken) == "x" * 31
+    assert sheet_name("x" * 40, taken) == "x" * 27 + " (2)"
