@@ -11,7 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Max
+from django.db.models import Count, Max, OuterRef, Subquery
 from django.utils import timezone
 
 from agencies.models import Region
@@ -188,17 +188,37 @@ def country_overview(
     ids = [r.pk for r in regions]
 
     # index: history (values only) and the latest score of each region with its components
-    since = on_date - dt.timedelta(weeks=HISTORY_WEEKS)
+    # one score a week (the latest of the week) over the last weeks with scores, and the
+    # latest score of each region whenever it was computed
+    all_dates = (
+        IndexScore.objects.filter(region_id__in=ids, on_date__lte=on_date)
+        .order_by()
+        .values_list("on_date", flat=True)
+        .distinct()
+    )
+    dates = trend.weekly_dates(all_dates, HISTORY_WEEKS)
+    latest_day = (
+        IndexScore.objects.filter(region_id__in=ids, on_date__lte=on_date, region_id=OuterRef("pk"))
+        .order_by("-on_date")
+        .values("on_date")[:1]
+    )
     history: dict[int, dict[dt.date, tuple[int, Decimal]]] = defaultdict(dict)
     latest_id: dict[int, tuple[dt.date, int]] = {}
+    latest_of = dict(
+        Region.objects.filter(pk__in=ids)
+        .annotate(day=Subquery(latest_day))
+        .values_list("pk", "day")
+    )
+    wanted_days = set(dates) | {d for d in latest_of.values() if d}
     for pk, region_id, day, total in (
-        IndexScore.objects.filter(region_id__in=ids, on_date__lte=on_date)
-        .filter(on_date__gte=since)
+        IndexScore.objects.filter(region_id__in=ids, on_date__in=wanted_days)
         .order_by("region_id", "on_date", "version__valid_from")
         .values_list("id", "region_id", "on_date", "total")
     ):
-        history[region_id][day] = (pk, total)  # the newest version on a date wins
-        latest_id[region_id] = (day, pk)
+        if day == latest_of.get(region_id):
+            latest_id[region_id] = (day, pk)  # the newest version on a date wins
+        if day in dates or day == latest_of.get(region_id):
+            history[region_id][day] = (pk, total)
     scores = {
         s.region_id: s
         for s in IndexScore.objects.filter(pk__in=[pk for _d, pk in latest_id.values()])

@@ -10,7 +10,10 @@ from django.db.models import Count, Q
 
 from agencies.models import Region
 from indicators.models import Component, IndexScore, MeasureCriterion
+from reports import charts
 from roadmaps.choices import CLOSED_STATUSES
+
+from .trend import weekly_dates
 
 HISTORY_POINTS = 26
 WEEK = dt.timedelta(days=7)
@@ -69,6 +72,10 @@ class IndexBlock:
         ]
 
     @property
+    def history_series(self) -> list[charts.Series]:
+        return [charts.Series("Индекс", self.history)]
+
+    @property
     def progress_items(self) -> list[tuple[str, Decimal, Decimal, int]]:
         """Earned / max per component (level 0) and criterion (level 1): progress_bars."""
         items = []
@@ -90,21 +97,21 @@ def _dec(value) -> Decimal:
 
 def index_block(*, region: Region, today: dt.date) -> IndexBlock:
     """Total, components and criteria, trend, rank and potential: 6 queries at most."""
-    history_rows = list(
-        IndexScore.objects.filter(region=region, on_date__lte=today)
-        .order_by("-on_date", "-version__valid_from")
-        .values_list("id", "on_date", "total")[: HISTORY_POINTS * 2]
+    history_rows = IndexScore.objects.filter(region=region, on_date__lte=today).order_by(
+        "-on_date", "-version__valid_from"
     )
     by_date: dict[dt.date, tuple[int, Decimal]] = {}
-    for pk, on_date, total in history_rows:
+    for pk, on_date, total in history_rows.values_list("id", "on_date", "total"):
         by_date.setdefault(on_date, (pk, total))  # the newest version on a date
-    dates = sorted(by_date)[-HISTORY_POINTS:]
-    history = [(d, by_date[d][1]) for d in dates]
-    if not dates:
+    if not by_date:
         return IndexBlock(None, [], [], None, 0, Decimal("0"), 0, None)
-    latest_date = dates[-1]
-    earlier = [d for d in dates if d <= latest_date - WEEK]
-    wanted = [by_date[latest_date][0]] + ([by_date[earlier[-1]][0]] if earlier else [])
+    latest_date = max(by_date)
+    dates = weekly_dates(by_date, HISTORY_POINTS - 1)
+    if dates[-1] != latest_date:
+        dates.append(latest_date)
+    history = [(d, by_date[d][1]) for d in dates]
+    earlier = [d for d in by_date if d <= latest_date - WEEK]
+    wanted = [by_date[latest_date][0]] + ([by_date[max(earlier)][0]] if earlier else [])
     scores = {s.pk: s for s in IndexScore.objects.filter(pk__in=wanted).select_related("version")}
     score = scores[wanted[0]]
     previous = scores.get(wanted[1]) if len(wanted) > 1 else None

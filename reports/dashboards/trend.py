@@ -74,3 +74,16 @@ def rag(
     if projected is not None and (target_date is None or projected <= target_date):
         return GREEN
     return AMBER
+
+
+def weekly_dates(dates, limit: int) -> list[dt.date]:
+    """The latest date of each ISO week among `dates`, the last `limit` weeks, oldest first.
+
+    Scores are recomputed nightly; a trend over weeks reads one score a week.
+    """
+    by_week: dict[tuple[int, int], dt.date] = {}
+    for day in dates:
+        key = tuple(day.isocalendar())[:2]
+        if key not in by_week or day > by_week[key]:
+            by_week[key] = day
+    return sorted(by_week.values())[-limit:]
