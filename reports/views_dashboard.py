@@ -64,6 +64,10 @@ def region_dashboard_view(request, code: str):
             "measures_url": reverse("roadmaps:measure-list"),
             "uploads_url": _optional_url("indicators:upload-list"),
             "alerts_url": _optional_url("reports:alert-list"),
+            # the municipality links of the table: one reverse, not one per row
+            "muni_base": reverse(
+                "reports:municipality-dashboard", kwargs={"code": region.code, "pk": 0}
+            )[:-2],
         },
     )
 

@@ -65,6 +65,15 @@ class RegionRow:
     def total(self) -> Decimal | None:
         return self.score.total if self.score else None
 
+    @property
+    def change(self) -> Decimal | None:
+        """Points gained or lost over the last four weeks of scores."""
+        if len(self.history) < 2:
+            return None
+        last_day, last = self.history[-1]
+        earlier = [t for d, t in self.history if d <= last_day - dt.timedelta(weeks=4)]
+        return last - (earlier[-1] if earlier else self.history[0][1])
+
     def component(self, code: str) -> Decimal | None:
         for item_code, points, _max in self.components:
             if item_code == code:
