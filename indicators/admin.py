@@ -1,6 +1,14 @@
 from django.contrib import admin
 
-from .models import Indicator, IndicatorStage, RegionBaseline, RegionTarget
+from .models import (
+    Indicator,
+    IndicatorStage,
+    MonitoringRollup,
+    MonitoringRow,
+    MonitoringUpload,
+    RegionBaseline,
+    RegionTarget,
+)
 
 
 class StageInline(admin.TabularInline):
@@ -34,6 +42,54 @@ class RegionTargetAdmin(admin.ModelAdmin):
     list_display = ["region", "indicator", "stage", "target_value", "conditional", "in_force"]
     list_filter = ["conditional", "in_force", "indicator"]
     search_fields = ["region__name", "condition"]
+
+
+@admin.register(MonitoringUpload)
+class MonitoringUploadAdmin(admin.ModelAdmin):
+    """Upload records are written by the import pipeline; the admin only reads them."""
+
+    list_display = [
+        "id",
+        "original_name",
+        "region",
+        "uploaded_by",
+        "uploaded_at",
+        "status",
+        "dry_run",
+        "rows_read",
+        "rows_created",
+        "rows_updated",
+        "rows_unchanged",
+    ]
+    list_filter = ["status", "dry_run", "region"]
+    search_fields = ["original_name", "sha256"]
+    raw_id_fields = ["uploaded_by"]
+    readonly_fields = [f.name for f in MonitoringUpload._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        # rows keep their upload as provenance (no index on it: deleting would scan them all)
+        return False
+
+
+@admin.register(MonitoringRow)
+class MonitoringRowAdmin(admin.ModelAdmin):
+    list_display = ["organisation", "week_start", "region", "org_type", "staff_total"]
+    list_filter = ["week_start", "region"]  # no DISTINCT over millions of rows
+    search_fields = ["organisation__code", "organisation__name"]
+    raw_id_fields = ["organisation", "municipality", "upload"]
+    list_select_related = ["organisation", "region"]
+    show_full_result_count = False  # millions of rows
+
+
+@admin.register(MonitoringRollup)
+class MonitoringRollupAdmin(admin.ModelAdmin):
+    list_display = ["region", "municipality", "week_start", "organisations", "updated_at"]
+    list_filter = ["week_start", "region"]
+    raw_id_fields = ["municipality"]
+    list_select_related = ["region", "municipality"]
 
 
 from . import admin_index  # noqa: E402,F401  the implementation index (issue 5)

@@ -1,15 +1,35 @@
+"""Celery tasks of the indicators app: thin, idempotent, twins of management commands."""
+
 from __future__ import annotations
 
 import datetime as dt
 
 from celery import shared_task
+from django.db import OperationalError
 
 from agencies.models import Region
 
+from .models import MonitoringUpload
 from .services.index import index_recompute
+from .services.uploads import monitoring_import
+
+TRANSIENT = (ConnectionError, OperationalError)
 
 
-@shared_task(autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=3)
+@shared_task(autoretry_for=TRANSIENT, retry_backoff=True, max_retries=3)
+def monitoring_import_task(upload_id: int) -> str | None:
+    """Imports one uploaded monitoring file; twin of `manage.py import_monitoring`.
+
+    Safe to redeliver: a settled upload (done, refused, repeat) is left alone, and a file
+    is written in one transaction, so a job cut short is simply run again.
+    """
+    upload = MonitoringUpload.objects.filter(pk=upload_id).first()
+    if upload is None:
+        return None
+    return monitoring_import(upload=upload).status
+
+
+@shared_task(autoretry_for=TRANSIENT, retry_backoff=True, max_retries=3)
 def index_recompute_region(region_id: int, on_date_iso: str | None = None) -> int:
     """Recomputes one region's index (its local today by default); twin of
     `manage.py recompute_index --region CODE`. Quietly does nothing if the region is gone."""
@@ -19,7 +39,7 @@ def index_recompute_region(region_id: int, on_date_iso: str | None = None) -> in
     return len(index_recompute(region_ids=[region_id], on_date=on_date))
 
 
-@shared_task(autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=3)
+@shared_task(autoretry_for=TRANSIENT, retry_backoff=True, max_retries=3)
 def index_recompute_all() -> int:
     """Nightly: every region's index on its local today (beat "index-recompute-nightly")."""
     return len(index_recompute())

@@ -6,11 +6,11 @@ from .settings import *  # noqa: F403
 from .settings import VAR_DIR
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-# Integration runs (RUN_CELERY_WORKER=1, see .ci/run) keep the real broker; others run eager.
-if not os.environ.get("RUN_CELERY_WORKER"):
-    CELERY_TASK_ALWAYS_EAGER = True
-    CELERY_BROKER_URL = "memory://"
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Tasks run eagerly in tests; tests marked `integration` switch to the real broker and worker
+# that .ci/run starts (tests/conftest.py), so the broker comes from the environment if set.
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or "memory://"
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 STORAGES = {
     **STORAGES,  # noqa: F405

@@ -24,4 +24,6 @@ urlpatterns = [
     path("index/", include("indicators.urls_index")),
     path("", include("reports.urls")),
     path("admin/", admin.site.urls),
+    path("indicators/", include("indicators.urls")),
+    path("api/v1/monitoring/", include("indicators.api.urls")),
 ]

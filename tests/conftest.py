@@ -28,6 +28,21 @@ def django_db_setup(django_db_setup, django_db_blocker):
         seeds_load()
 
 
+@pytest.fixture(autouse=True)
+def _celery_mode(request):
+    """Eager tasks, except in integration tests: those go through the real worker."""
+    if "integration" not in request.keywords:
+        yield
+        return
+    from roadmap_portal.celery import app
+
+    app.conf.task_always_eager = False
+    try:
+        yield
+    finally:
+        app.conf.task_always_eager = True
+
+
 @pytest.fixture
 def seeded(db):
     """The reference fixtures of `load_seeds` (loaded again after a flushing test)."""

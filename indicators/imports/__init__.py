@@ -1,0 +1,1 @@
+"""Reading monitoring exports: header aliases (`columns`) and row validation (`monitoring`)."""

@@ -1,0 +1,1 @@
+"""Write side of the indicators app (STYLE R3)."""

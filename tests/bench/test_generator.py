@@ -368,7 +368,12 @@ def test_load_demo_data_twice_adds_nothing(seeded, tmp_path):
     _header, facts = read_csv(tmp_path / "demo_index_facts.csv")
     assert {f[0] for f in facts} == {"27", "33", "50", "63", "66"}
     assert all(f[5].startswith("[демо] ") for f in facts)
-    assert "import_monitoring" in text
+    from indicators.models import IndexFact, MonitoringRollup
+
+    region_weeks = MonitoringRollup.objects.filter(region__code="66", municipality__isnull=True)
+    assert region_weeks.count() == 20  # every demo week went through the real import
+    assert IndexFact.objects.filter(region__code="66").exists()
+    assert "Прочитано строк" in text
     before = [p.read_bytes() for p in files]
 
     out = io.StringIO()

@@ -13,7 +13,7 @@ import random
 from pathlib import Path
 
 from django.conf import settings
-from django.core.management import call_command, get_commands
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.db.models import Exists, OuterRef
@@ -92,24 +92,11 @@ class Command(BaseCommand):
         )
         self._line(f"Сведения для индекса: {fact_rows} строк в {facts}")
 
-        # 3. the imports, when they are installed
-        commands = get_commands()
+        # 3. through the real imports (rollups, index and alerts recompute on commit)
         failures = []
-        if "import_monitoring" in commands:
-            for path in written.files:
-                failures += self._import("import_monitoring", path)
-        else:
-            self._line(
-                "Загрузка мониторинга пропущена: команда import_monitoring не установлена "
-                "(файлы сохранены)."
-            )
-        if "import_index_inputs" in commands:
-            failures += self._import("import_index_inputs", facts)
-        else:
-            self._line(
-                "Загрузка сведений для индекса пропущена: команда import_index_inputs "
-                "не установлена (файл сохранён)."
-            )
+        for path in written.files:
+            failures += self._import("import_monitoring", path)
+        failures += self._import("import_index_inputs", facts)
 
         # 3b. the index history: one score a week over the season, for the dashboards' trend
         history = demo_index_history(today=today, weeks=weeks)

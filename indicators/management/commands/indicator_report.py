@@ -1,0 +1,58 @@
+"""`manage.py indicator_report --region CODE [--week YYYY-MM-DD] --format json`.
+
+Prints I1–I4 and M of the region's latest week up to the date (default: today in the
+region), with numerators and denominators; a zero denominator gives `null` ("no data").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from django.core.management.base import BaseCommand, CommandError
+
+from agencies.models import Region
+from indicators.services.indicators import indicator_fractions, latest_region_rollup
+
+
+class Command(BaseCommand):
+    help = "Показатели Сферума (I1–I4) и доля перехода M по субъекту за последнюю неделю."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--region", required=True)
+        parser.add_argument("--week", help="не позже этой даты (ГГГГ-ММ-ДД)")
+        parser.add_argument("--format", choices=["json"], default="json")
+
+    def handle(self, *args, region, week=None, **options):
+        region_obj = Region.objects.filter(code=region.zfill(2)).first()
+        if region_obj is None:
+            raise CommandError(f"Неизвестный код субъекта: {region}")
+        if week:
+            try:
+                on_date = dt.date.fromisoformat(week)
+            except ValueError:
+                raise CommandError(f"Неверная дата: {week} (ожидается ГГГГ-ММ-ДД)") from None
+        else:
+            on_date = region_obj.local_today()
+        rollup = latest_region_rollup(region=region_obj, on_date=on_date)
+        report: dict = {
+            "region": region_obj.code,
+            "region_name": region_obj.name,
+            "on_date": on_date.isoformat(),
+            "week_start": rollup.week_start.isoformat() if rollup else None,
+            "organisations": rollup.organisations if rollup else 0,
+            "indicators": {},
+        }
+        for code, (numerator, denominator) in indicator_fractions(rollup).items():
+            value = getattr(rollup, code)
+            report["indicators"][code] = {
+                "value": float(value) if value is not None else None,
+                "numerator": numerator,
+                "denominator": denominator,
+            }
+        if rollup is None:
+            report["indicators"] = {
+                code: {"value": None, "numerator": None, "denominator": None}
+                for code in ("i1", "i2", "i3", "i4", "m")
+            }
+        self.stdout.write(json.dumps(report, ensure_ascii=False, indent=2))

@@ -1,0 +1,93 @@
+"""Weekly rollups per region and per municipality, rebuilt set-based from MonitoringRow.
+
+The groups follow DOMAIN.md (see MonitoringRollup): `edu` = ОО, СПО, ДО (I1, I2);
+`np` = every type but ДОО (I3); `gov` = РОИВ, ОМСУ, ПО (I4); M counts every organisation.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from agencies.choices import OrgType
+
+from ..models import MonitoringRollup, MonitoringRow
+
+EDU_TYPES = (OrgType.SCHOOL, OrgType.COLLEGE, OrgType.ADDITIONAL)
+GOV_TYPES = (OrgType.ROIV, OrgType.OMSU, OrgType.SUBORDINATE)
+NON_PRESCHOOL_TYPES = tuple(t for t in OrgType if t != OrgType.PRESCHOOL)
+
+
+def _in(types: Iterable[str]) -> str:
+    return "(" + ", ".join(f"'{t.value if hasattr(t, 'value') else t}'" for t in types) + ")"
+
+
+def _sum_if(column: str, types: Iterable[str]) -> str:
+    return f"SUM(CASE WHEN org_type IN {_in(types)} THEN {column} ELSE 0 END)"
+
+
+_SUMS = ", ".join(
+    [
+        "COUNT(*)",
+        _sum_if("staff_total", EDU_TYPES),
+        _sum_if("staff_writers", EDU_TYPES),
+        _sum_if("students_total", EDU_TYPES),
+        _sum_if("learners_active", EDU_TYPES),
+        _sum_if("sferum_users", NON_PRESCHOOL_TYPES),
+        _sum_if("max_only_users", NON_PRESCHOOL_TYPES),
+        _sum_if("staff_total", GOV_TYPES),
+        _sum_if("staff_writers", GOV_TYPES),
+        "SUM(vkm_users)",
+        "SUM(vkm_and_max_users)",
+    ]
+)
+_ROLLUP_COLUMNS = (
+    "organisations, edu_staff_total, edu_staff_writers, edu_students_total, "
+    "edu_learners_active, np_sferum_users, np_max_only_users, gov_staff_total, "
+    "gov_staff_writers, vkm_users, vkm_and_max_users"
+)
+
+
+@transaction.atomic
+def rollups_rebuild(*, region_ids: Iterable[int], weeks: Iterable[dt.date | str]) -> int:
+    """Replaces the rollups of the given regions × weeks; returns how many were written.
+
+    1. delete the region and municipality rollups of those pairs;
+    2. one INSERT … SELECT … GROUP BY region, week (municipality empty);
+    3. one INSERT … SELECT … GROUP BY municipality, week.
+    """
+    region_ids = sorted({int(r) for r in region_ids})
+    week_list = sorted(
+        {w if isinstance(w, dt.date) else dt.date.fromisoformat(str(w)) for w in weeks}
+    )
+    if not region_ids or not week_list:
+        return 0
+    rollup = connection.ops.quote_name(MonitoringRollup._meta.db_table)
+    rows = connection.ops.quote_name(MonitoringRow._meta.db_table)
+    r_marks = ", ".join(["%s"] * len(region_ids))
+    w_marks = ", ".join(["%s"] * len(week_list))
+    where = f"region_id IN ({r_marks}) AND week_start IN ({w_marks})"
+    params: list = [*region_ids, *(connection.ops.adapt_datefield_value(w) for w in week_list)]
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    written = 0
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {rollup} WHERE {where}", params)
+        cursor.execute(
+            f"INSERT INTO {rollup} (region_id, municipality_id, week_start, {_ROLLUP_COLUMNS}, "
+            f"updated_at) SELECT region_id, NULL, week_start, {_SUMS}, %s FROM {rows} "
+            f"WHERE {where} GROUP BY region_id, week_start",
+            [now, *params],
+        )
+        written += max(cursor.rowcount, 0)
+        cursor.execute(
+            f"INSERT INTO {rollup} (region_id, municipality_id, week_start, {_ROLLUP_COLUMNS}, "
+            f"updated_at) SELECT region_id, municipality_id, week_start, {_SUMS}, %s "
+            f"FROM {rows} WHERE {where} AND municipality_id IS NOT NULL "
+            f"GROUP BY region_id, municipality_id, week_start",
+            [now, *params],
+        )
+        written += max(cursor.rowcount, 0)
+    return written

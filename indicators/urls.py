@@ -1,0 +1,17 @@
+from django.urls import path
+
+from . import views
+
+app_name = "indicators"
+
+urlpatterns = [
+    path("", views.indicators_home, name="home"),
+    path("regions/<str:code>/", views.region_indicators, name="region"),
+    path("regions/<str:code>/baselines/", views.baselines_edit, name="baselines"),
+    path("regions/<str:code>/uploads/", views.upload_list, name="upload-list"),
+    path("regions/<str:code>/uploads/new/", views.upload_create, name="upload-create"),
+    path("uploads/<int:pk>/", views.upload_detail, name="upload-detail"),
+    path("uploads/<int:pk>/status/", views.upload_status, name="upload-status"),
+    path("uploads/<int:pk>/confirm/", views.upload_confirm, name="upload-confirm"),
+    path("uploads/<int:pk>/rerun/", views.upload_rerun, name="upload-rerun"),
+]

@@ -1,0 +1,217 @@
+"""Pages of the indicators app: Sferum indicators per region, baselines, monitoring uploads."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from agencies import access
+from agencies.models import Region
+
+from .choices import UploadStatus
+from .forms import MonitoringUploadForm, RegionBaselineForm
+from .models import MonitoringUpload, RegionBaseline
+from .selectors import (
+    can_edit_baselines,
+    can_upload,
+    municipality_rollups,
+    regions_for_upload,
+)
+from .selectors import (
+    upload_list as select_uploads,
+)
+from .services.indicators import indicator_status, region_baseline_set
+from .services.uploads import (
+    monitoring_upload_confirm,
+    monitoring_upload_create,
+    monitoring_upload_rerun,
+    upload_progress,
+)
+from .tasks import monitoring_import_task
+
+
+def _region(request, code: str) -> Region:
+    return get_object_or_404(Region.objects.visible_to(request.user), code=code)
+
+
+def _enqueue(upload: MonitoringUpload) -> None:
+    transaction.on_commit(lambda: monitoring_import_task.delay(upload.pk))
+
+
+@require_GET
+def indicators_home(request):
+    """The user's own region, or the list of regions for those who see several."""
+    regions = regions_for_upload(user=request.user)
+    if not access.spans_regions(request.user):
+        region = regions.first()
+        if region is not None:
+            return redirect("indicators:region", code=region.code)
+    return render(request, "indicators/region_choose.html", {"regions": regions})
+
+
+@require_GET
+def region_indicators(request, code: str):
+    region = _region(request, code)
+    on_date = region.local_today()
+    statuses = indicator_status(region=region, on_date=on_date)
+    week = next((s.week_start for s in statuses if s.week_start), None)
+    municipalities = list(municipality_rollups(region=region, week_start=week)) if week else []
+    return render(
+        request,
+        "indicators/region_indicators.html",
+        {
+            "region": region,
+            "on_date": on_date,
+            "statuses": statuses,
+            "week": week,
+            "municipalities": municipalities,
+            "may_upload": can_upload(request.user, region),
+            "may_edit_baselines": can_edit_baselines(request.user, region),
+        },
+    )
+
+
+def baselines_edit(request, code: str):
+    region = _region(request, code)
+    if not can_edit_baselines(request.user, region):
+        raise PermissionDenied
+    form = RegionBaselineForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        region_baseline_set(region=region, actor=request.user, **form.cleaned_data)
+        messages.success(request, _("Базовое значение сохранено."))
+        return redirect("indicators:baselines", code=region.code)
+    baselines = (
+        RegionBaseline.objects.filter(region=region)
+        .select_related("indicator", "entered_by")
+        .order_by("indicator__number")
+    )
+    return render(
+        request,
+        "indicators/baseline_form.html",
+        {"region": region, "form": form, "baselines": baselines},
+    )
+
+
+@require_GET
+def upload_list(request, code: str):
+    region = _region(request, code)
+    uploads = select_uploads(user=request.user, region=region)[:200]
+    return render(
+        request,
+        "indicators/upload_list.html",
+        {"region": region, "uploads": uploads, "may_upload": can_upload(request.user, region)},
+    )
+
+
+def upload_create(request, code: str):
+    region = _region(request, code)
+    if not can_upload(request.user, region):
+        raise PermissionDenied
+    form = MonitoringUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = monitoring_upload_create(
+            file=form.cleaned_data["file"],
+            user=request.user,
+            region=region,
+            dry_run=form.cleaned_data["dry_run"],
+        )
+        _enqueue(upload)
+        return redirect("indicators:upload-detail", pk=upload.pk)
+    return render(
+        request,
+        "indicators/upload_form.html",
+        {"region": region, "form": form},
+        status=400 if form.is_bound else 200,
+    )
+
+
+def _upload(request, pk: int) -> MonitoringUpload:
+    return get_object_or_404(
+        MonitoringUpload.objects.visible_to(request.user).select_related("region", "uploaded_by"),
+        pk=pk,
+    )
+
+
+def _may_act(request, upload: MonitoringUpload) -> bool:
+    if upload.region is None:
+        return access.is_admin(request.user)
+    return can_upload(request.user, upload.region)
+
+
+@require_GET
+def upload_detail(request, pk: int):
+    upload = _upload(request, pk)
+    preview = upload.preview or {}
+    preview_rows = [
+        {**item, "week": dt.date.fromisoformat(item["week"])} for item in preview.get("rows", [])
+    ]
+    return render(
+        request,
+        "indicators/upload_detail.html",
+        {
+            "upload": upload,
+            "progress": upload_progress(upload),
+            "preview_rows": preview_rows,
+            "weeks": [dt.date.fromisoformat(week) for week in upload.weeks],
+            "preview": preview,
+            "errors_total": preview.get("errors_total", len(upload.errors)),
+            "active": upload.status in (UploadStatus.PENDING, UploadStatus.RUNNING),
+            "may_act": _may_act(request, upload),
+            "awaiting_confirm": upload.dry_run and upload.status == UploadStatus.DONE,
+        },
+    )
+
+
+@require_GET
+def upload_status(request, pk: int):
+    upload = _upload(request, pk)
+    return JsonResponse(
+        {
+            "id": upload.pk,
+            "status": upload.status,
+            "status_display": upload.get_status_display(),
+            "dry_run": upload.dry_run,
+            "progress": upload_progress(upload),
+            "rows_read": upload.rows_read,
+            "rows_created": upload.rows_created,
+            "rows_updated": upload.rows_updated,
+            "rows_unchanged": upload.rows_unchanged,
+            "rows_skipped": upload.rows_skipped,
+            "finished": upload.status not in (UploadStatus.PENDING, UploadStatus.RUNNING),
+            "url": reverse("indicators:upload-detail", args=[upload.pk]),
+        }
+    )
+
+
+@require_POST
+def upload_confirm(request, pk: int):
+    upload = _upload(request, pk)
+    if not _may_act(request, upload):
+        raise PermissionDenied
+    if monitoring_upload_confirm(upload=upload):
+        _enqueue(upload)
+        messages.success(request, _("Загрузка подтверждена и поставлена в очередь."))
+    else:
+        messages.error(request, _("Эту загрузку нельзя подтвердить."))
+    return redirect("indicators:upload-detail", pk=upload.pk)
+
+
+@require_POST
+def upload_rerun(request, pk: int):
+    upload = _upload(request, pk)
+    if not _may_act(request, upload):
+        raise PermissionDenied
+    if monitoring_upload_rerun(upload=upload):
+        _enqueue(upload)
+        messages.success(request, _("Загрузка запущена повторно."))
+    else:
+        messages.error(request, _("Повторно запустить можно только загрузку с ошибкой."))
+    return redirect("indicators:upload-detail", pk=upload.pk)

@@ -1,0 +1,206 @@
+"""Monitoring import semantics: all or nothing, repeats, corrections, dry runs, reference data."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from agencies.models import Municipality, Organisation
+from indicators.models import MonitoringRollup, MonitoringRow, MonitoringUpload
+from indicators.services.uploads import monitoring_import, monitoring_upload_confirm
+from indicators.tasks import monitoring_import_task
+from tests.indicators.conftest import csv_bytes, row
+
+W1 = dt.date(2025, 10, 6)
+
+
+def test_reimport_of_the_same_file_is_a_repeat(import_file):
+    data = csv_bytes([row("ORG1"), row("ORG2")])
+    first = import_file(data)
+    assert first.status == "done"
+    before = list(MonitoringRow.objects.values_list("id", "upload_id"))
+    again = import_file(data)
+    assert again.status == "repeat"
+    assert (again.rows_created, again.rows_updated) == (0, 0)
+    assert list(MonitoringRow.objects.values_list("id", "upload_id")) == before
+
+
+def test_same_content_in_another_file_counts_unchanged(import_file):
+    import_file(csv_bytes([row("ORG1"), row("ORG2")]))
+    second = import_file(csv_bytes([row("ORG1"), row("ORG2")], delimiter=","))
+    assert second.status == "done"
+    assert (second.rows_created, second.rows_updated, second.rows_unchanged) == (0, 0, 2)
+    assert MonitoringRow.objects.count() == 2
+
+
+def test_corrected_file_replaces_figures_never_adds(import_file):
+    import_file(csv_bytes([row("ORG1"), row("ORG2")]))
+    corrected = csv_bytes(
+        [row("ORG1", counts=(10, 5, 40, 30, 50, 20, 45, 30)), row("ORG2"), row("ORG3")]
+    )
+    upload = import_file(corrected)
+    assert upload.status == "done"
+    assert (upload.rows_created, upload.rows_updated, upload.rows_unchanged) == (1, 1, 1)
+    assert MonitoringRow.objects.count() == 3
+    r = MonitoringRow.objects.get(organisation__code="ORG1", week_start=W1)
+    assert (r.staff_total, r.staff_writers, r.upload_id) == (10, 5, upload.pk)
+    rollup = MonitoringRollup.objects.get(municipality__isnull=True, week_start=W1)
+    assert rollup.edu_staff_total == 10 + 100 + 100
+    assert rollup.organisations == 3
+
+
+def test_new_organisations_and_municipalities_created_then_renamed(import_file):
+    import_file(csv_bytes([row("ORG1", name="Школа 1", municipality="Нижний Тагил")]))
+    org = Organisation.objects.get(code="ORG1")
+    assert (org.name, org.org_type, org.region.code) == ("Школа 1", "school", "66")
+    assert org.municipality.name == "Нижний Тагил"
+    upload = import_file(
+        csv_bytes([row("ORG1", name="Гимназия 1", municipality="Нижний Тагил", week="13.10.2025")])
+    )
+    assert upload.preview["organisations_renamed"] == 1
+    org.refresh_from_db()
+    assert org.name == "Гимназия 1"
+    assert Municipality.objects.filter(name="Нижний Тагил").count() == 1
+
+
+def test_dry_run_previews_writes_nothing_then_confirm_imports(import_file):
+    import_file(csv_bytes([row("ORG1")]))
+    data = csv_bytes([row("ORG1", counts=(1, 1, 1, 1, 1, 1, 1, 1)), row("ORG2"), row("ORG3")])
+    upload = import_file(data, dry_run=True)
+    assert upload.status == "done" and upload.dry_run
+    assert (upload.rows_created, upload.rows_updated, upload.rows_unchanged) == (2, 1, 0)
+    assert [r["action"] for r in upload.preview["rows"]] == ["updated", "created", "created"]
+    assert upload.preview["organisations_created"] == 2
+    assert MonitoringRow.objects.count() == 1
+    assert not Organisation.objects.filter(code="ORG2").exists()
+    assert monitoring_upload_confirm(upload=upload)
+    upload = monitoring_import(upload=upload)
+    assert upload.status == "done" and not upload.dry_run
+    assert MonitoringRow.objects.count() == 3
+    assert MonitoringRow.objects.get(organisation__code="ORG1").staff_total == 1
+
+
+def test_dry_run_refusal_lists_errors(import_file):
+    upload = import_file(csv_bytes([row("ORG1", region="99")]), dry_run=True)
+    assert upload.status == "refused"
+    assert "неизвестный код региона" in upload.errors[0]["message"]
+
+
+def test_task_is_safe_to_redeliver(import_file, seeded):
+    upload = import_file(csv_bytes([row("ORG1")]))
+    assert monitoring_import_task.delay(upload.pk).get() == "done"
+    assert MonitoringRow.objects.count() == 1
+    assert MonitoringUpload.objects.get(pk=upload.pk).rows_created == 1
+    assert monitoring_import_task.delay(999999).get() is None
+
+
+def test_interrupted_running_job_runs_again(import_file):
+    upload = import_file(csv_bytes([row("ORG1")]), dry_run=True)
+    MonitoringUpload.objects.filter(pk=upload.pk).update(status="running", dry_run=False)
+    assert monitoring_import_task.delay(upload.pk).get() == "done"
+    assert MonitoringRow.objects.count() == 1
+
+
+def test_failed_job_is_recorded_and_can_rerun(import_file, monkeypatch):
+    from indicators.services import staging
+    from indicators.services.uploads import monitoring_upload_rerun
+
+    def boom(self, **kwargs):
+        raise RuntimeError("диск полон")
+
+    monkeypatch.setattr(staging.Staging, "apply", boom)
+    upload = import_file(csv_bytes([row("ORG1")]))
+    assert upload.status == "failed"
+    assert "диск полон" in upload.errors[0]["message"]
+    assert not MonitoringRow.objects.exists()
+    assert not Organisation.objects.filter(code="ORG1").exists()
+    monkeypatch.undo()
+    assert monitoring_upload_rerun(upload=upload)
+    assert monitoring_import(upload=upload).status == "done"
+    assert MonitoringRow.objects.count() == 1
+
+
+def test_hook_enqueues_index_and_alerts_on_commit(
+    import_file, monkeypatch, django_capture_on_commit_callbacks
+):
+    from indicators.tasks import index_recompute_region
+    from reports.tasks import alerts_sync_region
+
+    calls = []
+    for task in (index_recompute_region, alerts_sync_region):
+        monkeypatch.setattr(
+            task, "delay", lambda region_id, n=task.name: calls.append((n, region_id))
+        )
+    with django_capture_on_commit_callbacks(execute=True):
+        upload = import_file(csv_bytes([row("ORG1"), row("M1", region="50")]), region=None)
+        assert not calls  # nothing before the import's transaction commits
+    assert upload.status == "done"
+    from agencies.models import Region
+
+    ids = sorted(Region.objects.filter(code__in=["50", "66"]).values_list("id", flat=True))
+    assert sorted(calls) == sorted(
+        [("indicators.tasks.index_recompute_region", i) for i in ids]
+        + [("reports.tasks.alerts_sync_region", i) for i in ids]
+    )
+
+
+def test_rollups_rebuilt_per_region_and_municipality(import_file):
+    rows = [
+        row("A", municipality="М1", counts=(10, 5, 100, 50, 20, 10, 10, 5)),
+        row("B", municipality="М2", counts=(30, 15, 0, 0, 40, 40, 30, 0)),
+        row("C", municipality="М2", week="13.10.2025"),
+    ]
+    import_file(csv_bytes(rows))
+    region = MonitoringRollup.objects.get(municipality__isnull=True, week_start=W1)
+    assert (region.edu_staff_total, region.edu_staff_writers, region.organisations) == (40, 20, 2)
+    m2 = MonitoringRollup.objects.get(municipality__name="М2", week_start=W1)
+    assert (m2.np_sferum_users, m2.np_max_only_users, m2.vkm_users) == (40, 40, 30)
+    assert m2.i3 == 100 and m2.m == 0
+    assert MonitoringRollup.objects.filter(week_start=dt.date(2025, 10, 13)).count() == 2
+
+
+@pytest.mark.parametrize("size_over", [True, False])
+def test_upload_size_limit(seeded, settings, size_over):
+    from django.core.exceptions import ValidationError
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from indicators.services.uploads import monitoring_upload_create
+
+    data = csv_bytes([row("ORG1")])
+    settings.MONITORING_UPLOAD_MAX_BYTES = len(data) - 1 if size_over else len(data)
+    if size_over:
+        with pytest.raises(ValidationError):
+            monitoring_upload_create(file=SimpleUploadedFile("a.csv", data), user=None)
+    else:
+        assert monitoring_upload_create(file=SimpleUploadedFile("a.csv", data), user=None).pk
+
+
+def test_codes_with_copy_special_characters_round_trip(import_file):
+    """COPY text format escapes: a backslash in a code must arrive unchanged."""
+    upload = import_file(csv_bytes([row("ORG\\1"), row("ORG 2")]))
+    assert upload.status == "done", upload.errors
+    assert set(
+        Organisation.objects.filter(code__startswith="ORG").values_list("code", flat=True)
+    ) == {
+        "ORG\\1",
+        "ORG 2",
+    }
+
+
+def test_progress_is_saved_every_n_rows(import_file, monkeypatch):
+    from indicators.services import uploads
+
+    saved = []
+    original = uploads._Progress.save
+
+    def spy(self, rows):
+        saved.append(rows)
+        original(self, rows)
+
+    monkeypatch.setattr(uploads._Progress, "save", spy)
+    monkeypatch.setattr(uploads, "PROGRESS_EVERY", 2)
+    upload = import_file(csv_bytes([row(f"P{i}") for i in range(5)]))
+    assert upload.status == "done"
+    assert saved == [2, 4, 5]
+    assert upload.progress == 5
