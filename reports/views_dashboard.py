@@ -62,7 +62,8 @@ def region_dashboard_view(request, code: str):
             "d": dashboard,
             "can_see_country": can_see_country(request.user),
             "measures_url": reverse("roadmaps:measure-list"),
-            "uploads_url": _optional_url("indicators:upload-list"),
+            "uploads_url": _optional_url("indicators:upload-list", code=region.code),
+            "indicators_url": _optional_url("indicators:region", code=region.code),
             "alerts_url": _optional_url("reports:alert-list"),
             # the municipality links of the table: one reverse, not one per row
             "muni_base": reverse(

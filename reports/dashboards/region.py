@@ -99,7 +99,7 @@ def region_dashboard(
     now = timezone.make_aware(dt.datetime.combine(today, dt.time.max), region.tz)
     now = min(now, timezone.now()) if today == region.local_today() else now
 
-    series = sferum.region_series(region=region)
+    series = sferum.region_series(region=region, today=today)
     cards = sferum.indicator_cards(region=region, today=today, series=series)
     municipalities = sferum.municipality_rows(
         region=region, series=series, cards=cards, sort=municipality_sort

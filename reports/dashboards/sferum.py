@@ -11,15 +11,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from agencies.models import Municipality, Region
-from indicators.choices import TargetKind, UploadStatus
+from indicators.choices import UploadStatus
 from indicators.models import (
     Indicator,
-    IndicatorStage,
     MonitoringRollup,
     MonitoringUpload,
-    RegionBaseline,
-    RegionTarget,
 )
+from indicators.services.indicators import indicator_status
 from reports import charts
 from reports.trends import Trend
 
@@ -143,37 +141,6 @@ class Freshness:
     stale: bool
 
 
-def _stage_targets(*, region: Region, indicators: list[Indicator]) -> dict[int, list[StageTarget]]:
-    """Indicator id -> its stages with the region's target value (3 queries)."""
-    stages = list(IndicatorStage.objects.filter(indicator__in=indicators).order_by("stage"))
-    baselines = {b.indicator_id: b.value for b in RegionBaseline.objects.filter(region=region)}
-    overrides = {(t.indicator_id, t.stage): t for t in RegionTarget.objects.filter(region=region)}
-    result: dict[int, list[StageTarget]] = {i.pk: [] for i in indicators}
-    for stage in stages:
-        if stage.target_kind == TargetKind.FIXED:
-            value = stage.target_value
-        else:
-            value = baselines.get(stage.indicator_id)
-        own = overrides.get((stage.indicator_id, stage.stage))
-        conditional, in_force, condition = False, True, ""
-        if own is not None:
-            if own.target_value is not None:
-                value = own.target_value
-            conditional, in_force, condition = own.conditional, own.in_force, own.condition
-        result.setdefault(stage.indicator_id, []).append(
-            StageTarget(
-                stage=stage.stage,
-                date=stage.target_date,
-                value=value,
-                kind=stage.target_kind,
-                conditional=conditional,
-                in_force=in_force,
-                condition=condition,
-            )
-        )
-    return result
-
-
 def current_stage(stages: list[StageTarget], today: dt.date) -> StageTarget | None:
     """The stage whose date is next (the last one once every date has passed)."""
     with_value = [s for s in stages if s.value is not None]
@@ -185,12 +152,14 @@ def current_stage(stages: list[StageTarget], today: dt.date) -> StageTarget | No
     return with_value[-1]
 
 
-def region_series(*, region: Region, weeks: int = SERIES_WEEKS) -> list[MonitoringRollup]:
-    """The region's weekly rollups, oldest first (1 query)."""
+def region_series(
+    *, region: Region, today: dt.date, weeks: int = SERIES_WEEKS
+) -> list[MonitoringRollup]:
+    """The region's weekly rollups up to `today`, oldest first (1 query)."""
     rows = list(
-        MonitoringRollup.objects.filter(region=region, municipality__isnull=True).order_by(
-            "-week_start"
-        )[:weeks]
+        MonitoringRollup.objects.filter(
+            region=region, municipality__isnull=True, week_start__lte=today
+        ).order_by("-week_start")[:weeks]
     )
     rows.reverse()
     return rows
@@ -199,37 +168,34 @@ def region_series(*, region: Region, weeks: int = SERIES_WEEKS) -> list[Monitori
 def indicator_cards(
     *, region: Region, today: dt.date, series: list[MonitoringRollup]
 ) -> list[IndicatorCard]:
-    """The four indicators: latest value vs the current stage target, series, projection, RAG."""
-    indicators = list(Indicator.objects.order_by("number")[:4])
-    targets = _stage_targets(region=region, indicators=indicators)
+    """The four indicators: latest value vs the current stage target (issue 4's
+    `indicator_status`, 4 queries), the weekly series, the projection and the RAG colour."""
     cards = []
-    for indicator, code in zip(indicators, INDICATOR_CODES, strict=False):
+    for status in indicator_status(region=region, on_date=today):
+        code = status.indicator.code
+        if code not in INDICATOR_CODES:
+            continue
         points = [(row.week_start, getattr(row, code)) for row in series]
-        known = [(d, v) for d, v in points if v is not None]
-        latest_week, latest = known[-1] if known else (None, None)
-        previous = known[-2][1] if len(known) > 1 else None
+        latest, latest_week = status.value, status.week_start
+        earlier = [v for d, v in points if v is not None and latest_week and d < latest_week]
         line = trend.current_trend(points)
-        stages = []
-        for stage in targets.get(indicator.pk, []):
-            projected = (
-                trend.projected_date(
+        stages = [
+            StageTarget(
+                stage=stage.stage,
+                date=stage.target_date,
+                value=stage.value,
+                kind=stage.kind,
+                conditional=stage.conditional,
+                in_force=not stage.conditional,
+                condition=stage.condition,
+                projected=trend.projected_date(
                     last_date=latest_week, last_value=latest, target=stage.value, trend=line
                 )
                 if latest_week
-                else None
+                else None,
             )
-            stages.append(
-                StageTarget(
-                    stage=stage.stage,
-                    date=stage.date,
-                    value=stage.value,
-                    kind=stage.kind,
-                    conditional=stage.conditional,
-                    in_force=stage.in_force,
-                    condition=stage.condition,
-                    projected=projected,
-                )
-            )
+            for stage in status.stages
+        ]
         current = current_stage(stages, today)
         colour = trend.rag(
             value=latest,
@@ -241,14 +207,14 @@ def indicator_cards(
         )
         cards.append(
             IndicatorCard(
-                indicator=indicator,
+                indicator=status.indicator,
                 code=code,
                 series=points,
                 stages=stages,
                 current=current,
                 latest=latest,
                 latest_week=latest_week,
-                previous=previous,
+                previous=earlier[-1] if earlier else None,
                 trend=line,
                 rag=colour,
             )
