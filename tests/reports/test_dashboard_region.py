@@ -171,3 +171,29 @@ def test_open_alerts_block(sverdlovsk, personas):
     assert d.alerts.total == 3
     assert d.alerts.by_kind[0][0] == "measure_overdue" and d.alerts.by_kind[0][2] == 2
     assert [a.message for a in d.alerts.top] == ["Оповещение 2", "Оповещение 1", "Оповещение 0"]
+
+
+def test_page_query_count_does_not_grow(persona_client, sverdlovsk):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = persona_client("coordinator")
+    url = reverse("reports:region-dashboard", args=["66"]) + f"?date={TODAY:%Y-%m-%d}"
+    client.get(url)
+    with CaptureQueriesContext(connection) as first:
+        assert client.get(url).status_code == 200
+    assert len(first) <= 32  # session, user and the dashboard's ~25
+    build_monitoring(sverdlovsk, municipalities=20, weeks=WEEKS + 3, start=4)
+    build_index_history([sverdlovsk.pk], weeks=WEEKS + 3)
+    roadmap = make_roadmap(sverdlovsk)
+    for i in range(20):
+        make_measure(roadmap, due_date=TODAY + dt.timedelta(days=i - 10))
+    later = (
+        reverse("reports:region-dashboard", args=["66"])
+        + "?date="
+        + (TODAY + dt.timedelta(weeks=3)).strftime("%Y-%m-%d")
+    )
+    with CaptureQueriesContext(connection) as second:
+        response = client.get(later)
+    assert response.content.decode().count('data-testid="municipality-row"') == 24
+    assert len(second) <= len(first)
