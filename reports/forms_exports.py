@@ -17,7 +17,11 @@ class ExportForm(forms.Form):
     date_from = forms.DateField(
         label=_("Период с"),
         required=False,
-        help_text=_("Для показателей: недели, начинающиеся в этом периоде; пусто — все."),
+        help_text=_(
+            "Показатели: недели, начинающиеся в периоде. Индекс: «по» — дата рейтинга "
+            "(пусто — сегодня), «с» — дата сравнения. Оповещения: действовавшие в периоде. "
+            "Пусто — без ограничения."
+        ),
         input_formats=DATE_INPUTS,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )

@@ -20,13 +20,17 @@ from django.utils import timezone
 from agencies import access
 from agencies.models import Region
 from indicators.models import (
+    IndexFact,
     Indicator,
     IndicatorStage,
+    MethodologyVersion,
     MonitoringRollup,
     MonitoringRow,
     RegionBaseline,
     RegionTarget,
 )
+from indicators.selectors_index import index_ranking
+from indicators.services.index import criteria_of, index_evaluate, rule_text
 from roadmaps.models import Measure, MeasureChange
 from roadmaps.querysets import local_dates_by_timezone
 
@@ -298,12 +302,278 @@ def monitoring_org_rows(
     return qs.order_by("week_start", "id").values_list(*ORG_ROW_FIELDS).iterator(chunk_size)
 
 
+# --- index --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IndexComponentHead:
+    code: str
+    name: str
+    max_points: Decimal
+
+
+@dataclass(frozen=True)
+class IndexRankRow:
+    place: int  # among every region (ties share a place), as on the ranking page
+    code: str
+    name: str
+    total: Decimal
+    claimed_total: Decimal
+    components: tuple[Decimal, ...]  # verified points, in the order of `IndexExport.components`
+    earlier: Decimal | None
+    change: Decimal | None
+
+
+@dataclass(frozen=True)
+class IndexInputRow:
+    label: str
+    value: Decimal | None
+    as_of: dt.date | None  # the fact's date (the monitoring week for the Sferum share)
+    verified: bool
+    evidence: str
+
+
+@dataclass(frozen=True)
+class IndexCriterionRow:
+    region_code: str
+    region_name: str
+    component: str
+    code: str
+    name: str
+    points: Decimal  # as verified: what counts
+    claimed: Decimal  # every fact as claimed
+    max_points: Decimal
+    rule: str  # the methodology's wording
+    applied: str  # the rule applied, with figures (verified reading)
+    claimed_applied: str
+    requires_verification: bool
+    is_monitoring: bool
+    inputs: tuple[IndexInputRow, ...]
+
+
+@dataclass(frozen=True)
+class IndexExport:
+    on_date: dt.date
+    since: dt.date | None
+    version: MethodologyVersion | None  # None when no methodology is in force on the date
+    components: tuple[IndexComponentHead, ...]
+    ranking: list[IndexRankRow]
+    criteria: list[IndexCriterionRow]
+
+
+def _evidence(url: str, file: str, text: str) -> str:
+    parts = [url, file.rsplit("/", 1)[-1] if file else "", text]
+    return "; ".join(p.strip() for p in parts if p and p.strip())
+
+
+def _index_inputs(criterion, result, evidence: dict[int, str]) -> tuple[IndexInputRow, ...]:
+    if criterion.source == "monitoring":
+        share, week = result.inputs.get("share_percent"), result.inputs.get("week_start")
+        return (
+            IndexInputRow(
+                "Доля M, %",
+                Decimal(share) if share is not None else None,
+                dt.date.fromisoformat(week) if week else None,
+                True,
+                "мониторинг Сферума",
+            ),
+        )
+    order = {code: position for position, code in enumerate(criterion.input_codes)}
+    rows = []
+    for name, record in sorted(
+        result.inputs.items(), key=lambda item: order.get("" if item[0] == "value" else item[0], 99)
+    ):
+        spec = criterion.input_spec("" if name == "value" else name) or {}
+        value, as_of = record.get("value"), record.get("as_of")
+        rows.append(
+            IndexInputRow(
+                spec.get("label") or name,
+                Decimal(value) if value is not None else None,
+                dt.date.fromisoformat(as_of) if as_of else None,
+                bool(record.get("verified")),
+                evidence.get(record.get("fact_id"), ""),
+            )
+        )
+    return tuple(rows)
+
+
+def index_export(
+    *, user, region: Region | None, on_date: dt.date, since: dt.date | None = None
+) -> IndexExport:
+    """The ranking on `on_date` with the change since `since` (indicators' own ranking,
+    places among every region) cut to the regions in scope, and the per-criterion breakdown
+    of those regions with the inputs, their evidence and the rule applied.
+
+    Queries do not grow with the number of regions: the ranking's two evaluations, one more
+    evaluation of the regions in scope for the breakdown (the version already loaded), the
+    regions in scope and the evidence of the facts used.
+    """
+    version, ranking = index_ranking(on_date=on_date, since=since)
+    scope = _visible(Region.objects.all(), user)
+    if region is not None:
+        scope = scope.filter(pk=region.pk)
+    visible = set(scope.values_list("id", flat=True))
+    ranking = [row for row in ranking if row.region.pk in visible]
+    if version is None:
+        return IndexExport(on_date, since, None, (), [], [])
+    components = tuple(
+        IndexComponentHead(c.code, c.name, c.max_points) for c in version.components.all()
+    )
+    _v, results = index_evaluate(
+        region_ids=[row.region.pk for row in ranking], on_date=on_date, version=version
+    )
+    fact_ids = {
+        record.get("fact_id")
+        for result in results.values()
+        for criterion in result.claimed
+        for record in criterion.inputs.values()
+        if isinstance(record, dict) and record.get("fact_id")
+    }
+    evidence = {
+        pk: _evidence(url, file, text)
+        for pk, url, file, text in IndexFact.objects.filter(pk__in=fact_ids).values_list(
+            "id", "evidence_url", "evidence_file", "evidence_text"
+        )
+    }
+    criteria_by_code = criteria_of(version)
+    component_names = {
+        criterion.code: component.name
+        for component in version.components.all()
+        for criterion in component.criteria.all()
+    }
+    rank_rows, criterion_rows = [], []
+    for row in ranking:
+        result = results[row.region.pk]
+        rank_rows.append(
+            IndexRankRow(
+                place=row.place,
+                code=row.region.code,
+                name=row.region.name,
+                total=row.total,
+                claimed_total=row.claimed_total,
+                components=tuple(c.points for c in result.components),
+                earlier=row.earlier,
+                change=row.change,
+            )
+        )
+    for row in sorted(ranking, key=lambda r: r.region.code):
+        result = results[row.region.pk]
+        for official, claimed in zip(result.criteria, result.claimed, strict=True):
+            criterion = criteria_by_code[official.code]
+            criterion_rows.append(
+                IndexCriterionRow(
+                    region_code=row.region.code,
+                    region_name=row.region.name,
+                    component=component_names[official.code],
+                    code=official.code,
+                    name=criterion.name,
+                    points=official.points,
+                    claimed=claimed.points,
+                    max_points=official.max_points,
+                    rule=criterion.rule_text,
+                    applied=rule_text(official),
+                    claimed_applied=rule_text(claimed),
+                    requires_verification=criterion.requires_verification,
+                    is_monitoring=criterion.source == "monitoring",
+                    inputs=_index_inputs(criterion, claimed, evidence),
+                )
+            )
+    return IndexExport(on_date, since, version, components, rank_rows, criterion_rows)
+
+
+# --- alerts -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AlertExportRow:
+    region_code: str
+    region_name: str
+    kind_label: str
+    severity: int
+    severity_label: str
+    message: str
+    subject: str
+    opened_at: dt.datetime
+    resolved_at: dt.datetime | None
+    acknowledged_at: dt.datetime | None
+    acknowledged_by: str
+    ack_comment: str
+
+
+def _day_start(day: dt.date) -> dt.datetime:
+    """Midnight of `day` in the portal's time zone (Moscow), as periods are read."""
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+def _alert_subject(alert: Alert) -> str:
+    if alert.measure_id:
+        return f"Мероприятие {alert.measure.number}. {alert.measure.title}"
+    if alert.indicator_id:
+        text = f"Показатель {alert.indicator.number}. {alert.indicator.name}"
+        if alert.municipality_id:
+            text += f" — {alert.municipality.name}"
+        return text
+    if alert.municipality_id:
+        return f"Муниципальное образование: {alert.municipality.name}"
+    if alert.upload_id:
+        return f"Загрузка мониторинга № {alert.upload_id}"
+    return "Субъект РФ в целом"
+
+
+def alert_export_rows(
+    *,
+    user,
+    region: Region | None = None,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+) -> Iterator[AlertExportRow]:
+    """Alerts open at some moment of the period, streamed in one query.
+
+    An alert belongs to the period when it was opened on or before `date_to` and not
+    resolved before `date_from` (days in Moscow time); an open bound is unlimited.
+    """
+    qs = _visible(Alert.objects.all(), user)
+    if region is not None:
+        qs = qs.filter(region=region)
+    if date_to is not None:
+        qs = qs.filter(opened_at__lt=_day_start(date_to + dt.timedelta(days=1)))
+    if date_from is not None:
+        qs = qs.filter(Q(resolved_at__isnull=True) | Q(resolved_at__gte=_day_start(date_from)))
+    qs = qs.select_related(
+        "region", "measure", "indicator", "municipality", "acknowledged_by"
+    ).order_by("region__code", "opened_at", "id")
+    for alert in qs.iterator(chunk_size=CHUNK_SIZE):
+        by = alert.acknowledged_by
+        yield AlertExportRow(
+            region_code=alert.region.code,
+            region_name=alert.region.name,
+            kind_label=str(alert.get_kind_display()),
+            severity=alert.severity,
+            severity_label=str(alert.get_severity_display()),
+            message=alert.message,
+            subject=_alert_subject(alert),
+            opened_at=alert.opened_at,
+            resolved_at=alert.resolved_at,
+            acknowledged_at=alert.acknowledged_at,
+            acknowledged_by=(by.get_full_name() or by.username) if by else "",
+            ack_comment=alert.ack_comment,
+        )
+
+
 def export_now() -> dt.datetime:
     return timezone.localtime(timezone.now(), timezone.get_default_timezone())
 
 
 __all__ = [
     "CHUNK_SIZE",
+    "AlertExportRow",
+    "IndexComponentHead",
+    "IndexCriterionRow",
+    "IndexExport",
+    "IndexInputRow",
+    "IndexRankRow",
+    "alert_export_rows",
+    "index_export",
     "IndicatorTargets",
     "MeasureStatusRow",
     "RollupRow",

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from types import ModuleType
 
-from . import indicators, roadmap_status
+from . import alerts, index, indicators, roadmap_status
 
 
 @dataclass(frozen=True)
@@ -82,6 +82,9 @@ REPORTS: dict[str, ReportSpec] = {
     for spec in (
         ReportSpec(roadmap_status, needs_region=False, uses_period=False, supports_orgs=False),
         ReportSpec(indicators, needs_region=True, uses_period=True, supports_orgs=True),
+        # the period: date_to = the ranking's date, date_from = the earlier date compared with
+        ReportSpec(index, needs_region=False, uses_period=True, supports_orgs=False),
+        ReportSpec(alerts, needs_region=False, uses_period=True, supports_orgs=False),
     )
 }
 

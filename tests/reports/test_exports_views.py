@@ -9,6 +9,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from agencies.models import Region
 from reports.choices_exports import ExportStatus
 from reports.exports.jobs import exports_cleanup
 from reports.models import GeneratedExport
@@ -120,7 +121,7 @@ def test_get_on_create_is_405(persona_client):
             },
             "Конец периода раньше начала",
         ),
-        ({"kind": "index", "region": "66", "fmt": "xlsx"}, "Выберите корректный вариант"),
+        ({"kind": "no_such_report", "region": "66", "fmt": "xlsx"}, "Выберите корректный вариант"),
         ({"kind": "indicators", "region": "66", "fmt": "pdf"}, "Выберите корректный вариант"),
         (
             {"kind": "indicators", "region": "66", "fmt": "xlsx", "date_from": "31/12/2025"},
@@ -257,3 +258,102 @@ def test_job_fails_cleanly_when_the_region_left_the_authors_scope(personas, moni
     assert export.error == "Субъект РФ больше недоступен автору отчёта."
     assert not export.file
     export_generate(export.pk + 1000)  # a job that is gone: nothing happens
+
+
+# --- index and alerts: the same page, the same permission matrix ----------------------------
+
+
+@pytest.fixture
+def index_and_alerts(personas):
+    from indicators.models import IndexFact
+    from reports.choices import AlertKind
+    from reports.models import Alert
+
+    opened = timezone.make_aware(dt.datetime(2025, 9, 10, 12, 0))
+    for code in ("66", "50"):
+        region = Region.objects.get(code=code)
+        IndexFact.objects.create(
+            region=region,
+            criterion_code="offline_qr",
+            value=3,
+            as_of=dt.date(2025, 9, 1),
+            evidence_text='=HYPERLINK("http://evil.example")',
+            verified_at=opened,
+        )
+        Alert.objects.create(
+            region=region,
+            kind=AlertKind.DATA_STALE,
+            cause_key=f"stale-{code}",
+            message=f"Нет данных {code}",
+            opened_at=opened,
+            ack_comment="@SUM(1)",
+        )
+
+
+@pytest.mark.parametrize(
+    ("persona", "region", "code", "codes"),
+    [
+        ("analyst", "", 200, None),
+        ("admin", "", 200, None),
+        ("coordinator", "", 200, {"66"}),
+        ("coordinator", "66", 200, {"66"}),
+        ("outsider", "", 200, {"50"}),
+        ("outsider", "66", 404, None),
+        ("ministry_user", "", 403, None),
+        ("other_agency_user", "", 403, None),
+        ("anonymous", "", 302, None),
+    ],
+)
+@pytest.mark.parametrize(("kind", "sheet"), [("index", "Рейтинг"), ("alerts", "Оповещения")])
+def test_index_and_alerts_download_access(
+    persona_client, index_and_alerts, persona, region, code, codes, kind, sheet
+):
+    response = persona_client(persona).post(
+        CREATE,
+        {
+            "kind": kind,
+            "region": region,
+            "fmt": "xlsx",
+            "date_from": "2025-09-01",
+            "date_to": "2025-10-01",
+        },
+    )
+    assert response.status_code == code
+    if code != 200:
+        return
+    assert response["Content-Type"] == XLSX
+    assert f'filename="{kind}_{region or "all"}_' in response["Content-Disposition"]
+    wb = open_xlsx(content(response))
+    headers, rows = table(wb[sheet])
+    column = headers.index("Код субъекта")
+    seen = {r[column].value for r in rows}
+    if codes is None:
+        assert {"66", "50"} <= seen
+    else:
+        assert seen == codes
+    assert_no_formulas(wb)
+
+
+def test_page_offers_index_and_alerts(persona_client):
+    html = persona_client("analyst").get(PAGE).content.decode()
+    assert 'value="index"' in html and 'value="alerts"' in html
+    assert "Индекс внедрения: рейтинг и критерии" in html and "Оповещения за период" in html
+
+
+def test_index_and_alerts_csv(persona_client, index_and_alerts):
+    client = persona_client("coordinator")
+    for kind, first in (("index", "Место;Код субъекта;"), ("alerts", "Код субъекта;Субъект РФ;")):
+        response = client.post(CREATE, {"kind": kind, "fmt": "csv", "date_to": "2025-10-01"})
+        assert response.status_code == 200
+        lines = content(response).decode("utf-8-sig").splitlines()
+        assert lines[0].startswith(first) and len(lines) == 2
+        assert lines[1].split(";")[0 if kind == "alerts" else 1] == "66"
+    assert not GeneratedExport.objects.exists()
+
+
+def test_index_period_in_the_wrong_order_is_explained(persona_client):
+    response = persona_client("analyst").post(
+        CREATE, {"kind": "index", "fmt": "xlsx", "date_from": "2025-10-02", "date_to": "2025-10-01"}
+    )
+    assert response.status_code == 400
+    assert "Конец периода раньше начала" in response.content.decode()

@@ -1,5 +1,7 @@
-"""`python manage.py export_report KIND --region CODE [--from D --to D] [--orgs] --output F`.
+"""`python manage.py export_report KIND [--region CODE] [--from D --to D] [--orgs] --output F`.
 
+The period: weeks for `indicators`; for `index` `--to` is the ranking's date and `--from`
+the earlier date compared with; for `alerts` the alerts open at some moment of it.
 The format follows the output's extension (.xlsx or .csv). Without `--user` the command
 runs as the system and sees every region; with `--user NAME` it is scoped like the web.
 """
@@ -31,8 +33,15 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("kind", choices=sorted(REPORTS))
         parser.add_argument("--region", default="", help="код субъекта РФ (66)")
-        parser.add_argument("--from", dest="date_from", type=_date, help="ГГГГ-ММ-ДД")
-        parser.add_argument("--to", dest="date_to", type=_date, help="ГГГГ-ММ-ДД")
+        parser.add_argument(
+            "--from",
+            dest="date_from",
+            type=_date,
+            help="ГГГГ-ММ-ДД (для индекса — дата сравнения)",
+        )
+        parser.add_argument(
+            "--to", dest="date_to", type=_date, help="ГГГГ-ММ-ДД (для индекса — дата рейтинга)"
+        )
         parser.add_argument("--orgs", action="store_true", help="лист по организациям")
         parser.add_argument("--user", default="", help="сформировать от имени пользователя")
         parser.add_argument("--output", required=True, help="FILE.xlsx или FILE.csv")
