@@ -320,7 +320,7 @@ def country_overview(
                 indicators=values,
                 overdue=overdue.get(region.pk, 0),
                 latest_week=week,
-                uploaded_at=uploads.get(region.pk),
+                uploaded_at=uploads.get(region.pk) or (own[-1].updated_at if own else None),
                 stale=week is None or (on_date - week).days - 6 > STALE_DAYS,
                 history=[(d, t) for d, (_pk, t) in sorted(history.get(region.pk, {}).items())],
             )
