@@ -335,12 +335,23 @@ def country_overview(
         row.place = place
     totals = sorted(r.total for r in ranked)
     median = totals[len(totals) // 2] if totals else None
-    # the lower quarter of the ranking by place (ties share the better place)
+    # lagging = behind the peers: the lower quarter of the index ranking (by place, ties
+    # share the better place), or the lower quarter of an indicator among the regions with
+    # data while that indicator is not on track
     cutoff = len(ranked) - len(ranked) // 4
+    quartiles = {}
+    for code in INDICATOR_CODES:
+        values = sorted(v for r in rows if (v := r.indicator(code)) is not None)
+        quartiles[code] = values[(len(values) - 1) // 4] if len(values) >= 4 else None
     for row in rows:
-        row.lagging = any(v.rag == trend.RED for v in row.indicators) or (
-            row.place is not None and row.place > cutoff
+        behind = any(
+            item.value is not None
+            and quartiles[item.code] is not None
+            and item.value <= quartiles[item.code]
+            and item.rag != trend.GREEN
+            for item in row.indicators
         )
+        row.lagging = behind or (row.place is not None and row.place > cutoff)
 
     visible_total = len(rows)
     text = query.strip().lower()
