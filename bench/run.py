@@ -47,7 +47,7 @@ def base_env(database_url: str) -> dict[str, str]:
         DJANGO_SETTINGS_MODULE="roadmap_portal.settings",
         DEBUG="false",
         SECRET_KEY=SECRET,
-        ALLOWED_HOSTS="127.0.0.1,localhost",
+        ALLOWED_HOSTS="127.0.0.1,localhost,testserver",
         SECURE_SSL_REDIRECT="false",
         SESSION_COOKIE_SECURE="false",
         CSRF_COOKIE_SECURE="false",

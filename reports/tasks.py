@@ -33,6 +33,20 @@ def alerts_sync_region(region_id: int, on_date_iso: str | None = None) -> str | 
     return str(result)
 
 
+@shared_task(autoretry_for=TRANSIENT, retry_backoff=True, max_retries=5)
+def alerts_sync_regions(region_ids: list[int], on_date_iso: str | None = None) -> int:
+    """Several regions in one task (a monitoring file covering many regions); notices go
+    only to regions with unannounced overdue measures. Returns the alerts opened."""
+    on_date = dt.date.fromisoformat(on_date_iso) if on_date_iso else None
+    opened = 0
+    for region in Region.objects.filter(pk__in=region_ids).order_by("code"):
+        opened += len(alerts_sync(region=region, on_date=on_date).opened)
+    for region in regions_with_unannounced_overdue():
+        if region.pk in region_ids:
+            overdue_notify(region=region)
+    return opened
+
+
 @shared_task(autoretry_for=TRANSIENT, retry_backoff=True, max_retries=3)
 def alerts_sync_all(on_date_iso: str | None = None) -> int:
     """Hourly (beat "alerts-sync"): every region on its own local date."""
@@ -55,6 +69,7 @@ from .tasks_exports import export_generate, exports_cleanup  # noqa: E402
 __all__ = [
     "alerts_sync_all",
     "alerts_sync_region",
+    "alerts_sync_regions",
     "digest_send_all",
     "export_generate",
     "exports_cleanup",

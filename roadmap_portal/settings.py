@@ -230,6 +230,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # one name per choice set used by several fields (status, old_status, new_status …)
+    "ENUM_NAME_OVERRIDES": {
+        "MeasureStatusEnum": "roadmaps.choices.MeasureStatus",
+        "UploadStatusEnum": "indicators.choices.UploadStatus",
+        "ExportStatusEnum": "reports.choices_exports.ExportStatus",
+    },
 }
 
 IMPORT_EXPORT_USE_TRANSACTIONS = True

@@ -25,5 +25,4 @@ urlpatterns = [
     path("", include("reports.urls")),
     path("admin/", admin.site.urls),
     path("indicators/", include("indicators.urls")),
-    path("api/v1/monitoring/", include("indicators.api.urls")),
 ]

@@ -77,17 +77,20 @@ def local_dates_by_timezone(now: dt.datetime | None = None) -> dict[str, dt.date
     return {tz: timezone.localtime(now, ZoneInfo(tz)).date() for tz in zones}
 
 
-def overdue_q(now: dt.datetime | None = None, prefix: str = "") -> Q:
+def overdue_q(
+    now: dt.datetime | None = None, prefix: str = "", dates: dict[str, dt.date] | None = None
+) -> Q:
     """Open and past due in the region's local date; one OR branch per time zone.
 
-    Federal measures (no region) are judged by Moscow time.
+    Federal measures (no region) are judged by Moscow time. `dates` (from
+    `local_dates_by_timezone`) saves its query when the caller already has them.
     """
     from zoneinfo import ZoneInfo
 
     from django.conf import settings
     from django.utils import timezone
 
-    dates = local_dates_by_timezone(now)
+    dates = dates if dates is not None else local_dates_by_timezone(now)
     q = Q()
     for tz, today in dates.items():
         q |= Q(**{f"{prefix}roadmap__region__timezone": tz, f"{prefix}due_date__lt": today})

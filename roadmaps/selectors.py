@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Organisation
@@ -22,7 +22,6 @@ from .models import (
     MeasureReport,
     MeasureStep,
 )
-from .querysets import local_dates_by_timezone
 
 
 @dataclass(frozen=True)
@@ -31,21 +30,45 @@ class MeasureRow:
     days_overdue: int
 
 
-def measure_list(*, user, filterset_qs) -> list[MeasureRow]:
-    """Rows of the measure list with days overdue, in a constant number of queries."""
-    today_by_tz = local_dates_by_timezone()
+MEASURES_PER_PAGE = 100
+
+
+def measure_list(*, measures, today_by_tz: dict[str, dt.date]) -> list[MeasureRow]:
+    """Rows of one page of the measure list with days overdue.
+
+    `measures` is a page of `MeasureQuerySet.with_list_related()`: a constant number of
+    queries whatever the page holds.
+    """
     rows = []
-    for measure in filterset_qs.with_list_related():
+    for measure in measures:
         region = measure.roadmap.region
         today = today_by_tz.get(region.timezone) if region else None
         rows.append(MeasureRow(measure=measure, days_overdue=measure.days_overdue(today)))
     return rows
 
 
-def status_counts(queryset) -> list[tuple[str, str, int]]:
-    """(code, label, count) for every status, in the order of MeasureStatus."""
-    counts = dict(queryset.order_by().values_list("status").annotate(n=Count("id")))
-    return [(status.value, status.label, counts.get(status.value, 0)) for status in MeasureStatus]
+@dataclass(frozen=True)
+class MeasureCounts:
+    total: int
+    overdue: int
+    by_status: list[tuple[str, str, int]]  # (code, label, count) in the order of MeasureStatus
+
+
+def measure_counts(queryset, *, today_by_tz: dict[str, dt.date]) -> MeasureCounts:
+    """Total, overdue and per-status counts of a filtered list: one aggregate query."""
+    from .querysets import overdue_q
+
+    aggregates = {
+        f"s_{status.value}": Count("id", filter=Q(status=status.value)) for status in MeasureStatus
+    }
+    row = queryset.order_by().aggregate(
+        total=Count("id"), overdue=Count("id", filter=overdue_q(dates=today_by_tz)), **aggregates
+    )
+    return MeasureCounts(
+        total=row["total"],
+        overdue=row["overdue"],
+        by_status=[(s.value, s.label, row[f"s_{s.value}"]) for s in MeasureStatus],
+    )
 
 
 # --- Measure page ---------------------------------------------------------------------

@@ -11,6 +11,7 @@ from pathlib import PurePosixPath
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -31,13 +32,15 @@ from .forms import (
     MeasureStepForm,
 )
 from .models import Cascade, Measure, MeasureChange, MeasureReport, MeasureStep
+from .querysets import local_dates_by_timezone
 from .selectors import (
+    MEASURES_PER_PAGE,
     cascade_summary,
     history_entries,
+    measure_counts,
     measure_indicator_values,
     measure_list,
     measure_report_months,
-    status_counts,
 )
 from .services.cascades import (
     CascadeImportError,
@@ -59,16 +62,21 @@ def measure_list_view(request):
     base = Measure.objects.visible_to(request.user)
     filterset = MeasureFilterSet(request.GET or None, queryset=base, user=request.user)
     qs = filterset.qs if filterset.is_bound else base.order_by("roadmap", "position")
-    rows = measure_list(user=request.user, filterset_qs=qs)
+    today_by_tz = local_dates_by_timezone()
+    counts = measure_counts(qs, today_by_tz=today_by_tz)
+    paginator = Paginator(qs.with_list_related(), MEASURES_PER_PAGE)
+    paginator.count = counts.total  # counted above with the rest: no second COUNT query
+    page = paginator.get_page(request.GET.get("page"))
     return render(
         request,
         "roadmaps/measure_list.html",
         {
             "filter": filterset,
-            "rows": rows,
-            "counts": status_counts(qs),
-            "total": len(rows),
-            "overdue_total": sum(1 for row in rows if row.days_overdue),
+            "page": page,
+            "rows": measure_list(measures=page.object_list, today_by_tz=today_by_tz),
+            "counts": counts.by_status,
+            "total": counts.total,
+            "overdue_total": counts.overdue,
         },
     )
 

@@ -1,10 +1,331 @@
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from ..models import MonitoringUpload
+from ..models import (
+    IndexFact,
+    IndexScore,
+    IndexUpload,
+    Indicator,
+    IndicatorStage,
+    MonitoringRollup,
+    MonitoringUpload,
+    RegionBaseline,
+    RegionTarget,
+)
+
+
+class IndicatorStageSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = IndicatorStage
+        fields = ["stage", "target_date", "target_kind", "target_value"]
+
+
+class IndicatorSerializer(serializers.ModelSerializer):
+    stages = IndicatorStageSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Indicator
+        fields = ["id", "code", "number", "name", "description", "org_types", "stages"]
+
+
+class RegionTargetSerializer(serializers.ModelSerializer):
+    region_code = serializers.CharField(source="region.code", read_only=True)
+    indicator_code = serializers.CharField(source="indicator.code", read_only=True)
+
+    class Meta:
+        model = RegionTarget
+        fields = [
+            "id",
+            "region_code",
+            "indicator_code",
+            "stage",
+            "target_value",
+            "conditional",
+            "condition",
+            "in_force",
+            "in_force_since",
+            "source",
+        ]
+
+
+class RegionBaselineSerializer(serializers.ModelSerializer):
+    region_code = serializers.CharField(source="region.code", read_only=True)
+    indicator_code = serializers.CharField(source="indicator.code", read_only=True)
+
+    class Meta:
+        model = RegionBaseline
+        fields = ["id", "region_code", "indicator_code", "value", "source", "entered_at"]
+
+
+class ShareSerializer(serializers.Serializer):
+    """A share with what it is made of; `value` is null when the denominator is 0 (no data)."""
+
+    value = serializers.DecimalField(max_digits=7, decimal_places=2, allow_null=True)
+    numerator = serializers.IntegerField()
+    denominator = serializers.IntegerField()
+
+
+def _share(value: Decimal | None, numerator: int, denominator: int) -> dict:
+    # decimals as strings, like every DecimalField of the API
+    text = None if value is None else f"{value:.2f}"
+    return {"value": text, "numerator": numerator, "denominator": denominator}
+
+
+class IndicatorValueSerializer(serializers.ModelSerializer):
+    """One week of a region (municipality null) or a municipality: I1–I4 and M, in percent.
+
+    I2's denominator is 2 × students (one parent per student, DOMAIN.md).
+    """
+
+    region_code = serializers.CharField(source="region.code", read_only=True)
+    municipality_name = serializers.CharField(
+        source="municipality.name", default=None, read_only=True
+    )
+    i1 = serializers.SerializerMethodField()
+    i2 = serializers.SerializerMethodField()
+    i3 = serializers.SerializerMethodField()
+    i4 = serializers.SerializerMethodField()
+    m = serializers.SerializerMethodField()
+
+    class Meta:
+        model = MonitoringRollup
+        fields = [
+            "id",
+            "region_code",
+            "municipality",
+            "municipality_name",
+            "week_start",
+            "organisations",
+            "i1",
+            "i2",
+            "i3",
+            "i4",
+            "m",
+            "updated_at",
+        ]
+
+    @extend_schema_field(ShareSerializer)
+    def get_i1(self, obj: MonitoringRollup) -> dict:
+        return _share(obj.i1, obj.edu_staff_writers, obj.edu_staff_total)
+
+    @extend_schema_field(ShareSerializer)
+    def get_i2(self, obj: MonitoringRollup) -> dict:
+        return _share(obj.i2, obj.edu_learners_active, 2 * obj.edu_students_total)
+
+    @extend_schema_field(ShareSerializer)
+    def get_i3(self, obj: MonitoringRollup) -> dict:
+        return _share(obj.i3, obj.np_max_only_users, obj.np_sferum_users)
+
+    @extend_schema_field(ShareSerializer)
+    def get_i4(self, obj: MonitoringRollup) -> dict:
+        return _share(obj.i4, obj.gov_staff_writers, obj.gov_staff_total)
+
+    @extend_schema_field(ShareSerializer)
+    def get_m(self, obj: MonitoringRollup) -> dict:
+        return _share(obj.m, obj.vkm_and_max_users, obj.vkm_users)
+
+
+# --- the implementation index ----------------------------------------------------------
+
+
+class IndexScoreSerializer(serializers.ModelSerializer):
+    """A stored index of a region on a date (history), with its breakdown as computed."""
+
+    region_code = serializers.CharField(source="region.code", read_only=True)
+    version = serializers.CharField(source="version.code", read_only=True)
+    components = serializers.JSONField(read_only=True)
+    criteria = serializers.JSONField(read_only=True)
+
+    class Meta:
+        model = IndexScore
+        fields = [
+            "id",
+            "region_code",
+            "on_date",
+            "version",
+            "total",
+            "claimed_total",
+            "max_points",
+            "components",
+            "criteria",
+            "computed_at",
+        ]
+
+
+class IndexHistorySerializer(IndexScoreSerializer):
+    class Meta(IndexScoreSerializer.Meta):
+        fields = [
+            "id",
+            "region_code",
+            "on_date",
+            "version",
+            "total",
+            "claimed_total",
+            "max_points",
+            "computed_at",
+        ]
+
+
+class IndexInputRowSerializer(serializers.Serializer):
+    label = serializers.CharField()
+    value = serializers.CharField(allow_null=True)
+    as_of = serializers.DateField(allow_null=True)
+    verified = serializers.BooleanField()
+
+
+class IndexCriterionSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    rule = serializers.CharField(help_text="Правило методики.")
+    applied = serializers.CharField(help_text="Правило с цифрами региона (подтверждённое).")
+    claimed_applied = serializers.CharField()
+    points = serializers.DecimalField(max_digits=6, decimal_places=2)
+    claimed = serializers.DecimalField(max_digits=6, decimal_places=2)
+    max_points = serializers.DecimalField(max_digits=6, decimal_places=2)
+    requires_verification = serializers.BooleanField()
+    counts_from = serializers.DateField(allow_null=True)
+    is_monitoring = serializers.BooleanField()
+    inputs = IndexInputRowSerializer(many=True)
+    measures = serializers.SerializerMethodField(help_text="Открытые мероприятия критерия (id).")
+
+    def get_measures(self, obj) -> list[int]:
+        return [measure.pk for measure in obj.measures]
+
+
+class IndexComponentSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    points = serializers.DecimalField(max_digits=6, decimal_places=2)
+    claimed = serializers.DecimalField(max_digits=6, decimal_places=2)
+    max_points = serializers.DecimalField(max_digits=6, decimal_places=2)
+    criteria = IndexCriterionSerializer(many=True)
+
+
+class RegionIndexSerializer(serializers.Serializer):
+    """The index of one region on a date with its breakdown, as the region's index page."""
+
+    region_code = serializers.CharField(source="region.code")
+    on_date = serializers.DateField()
+    version = serializers.CharField(source="version.code", allow_null=True, default=None)
+    total = serializers.DecimalField(
+        source="result.total", max_digits=6, decimal_places=2, allow_null=True, default=None
+    )
+    claimed_total = serializers.DecimalField(
+        source="result.claimed_total",
+        max_digits=6,
+        decimal_places=2,
+        allow_null=True,
+        default=None,
+    )
+    max_points = serializers.DecimalField(
+        source="result.max_points", max_digits=6, decimal_places=2, allow_null=True, default=None
+    )
+    potential = serializers.DecimalField(
+        max_digits=6, decimal_places=2, help_text="Баллы, которые дадут открытые мероприятия."
+    )
+    components = IndexComponentSerializer(many=True)
+
+
+class RankingRowSerializer(serializers.Serializer):
+    place = serializers.IntegerField()
+    region_code = serializers.CharField(source="region.code")
+    region_name = serializers.CharField(source="region.name")
+    total = serializers.DecimalField(max_digits=6, decimal_places=2)
+    claimed_total = serializers.DecimalField(max_digits=6, decimal_places=2)
+    earlier = serializers.DecimalField(max_digits=6, decimal_places=2, allow_null=True)
+    change = serializers.DecimalField(max_digits=6, decimal_places=2, allow_null=True)
+    highlighted = serializers.BooleanField(help_text="Субъект из области видимости вызывающего.")
+
+
+class RankingSerializer(serializers.Serializer):
+    on_date = serializers.DateField()
+    since = serializers.DateField(allow_null=True)
+    version = serializers.CharField(allow_null=True)
+    rows = RankingRowSerializer(many=True)
+
+
+class IndexFactSerializer(serializers.ModelSerializer):
+    region_code = serializers.CharField(source="region.code", read_only=True)
+    is_verified = serializers.BooleanField(read_only=True)
+    has_evidence_file = serializers.SerializerMethodField()
+
+    class Meta:
+        model = IndexFact
+        fields = [
+            "id",
+            "region_code",
+            "criterion_code",
+            "input",
+            "value",
+            "as_of",
+            "evidence_url",
+            "evidence_text",
+            "has_evidence_file",
+            "source",
+            "upload",
+            "entered_at",
+            "is_verified",
+            "verified_at",
+        ]
+
+    def get_has_evidence_file(self, obj) -> bool:
+        return bool(obj.evidence_file)
+
+
+class IndexFactInputSerializer(serializers.Serializer):
+    """POST /index-inputs/: one input of a region, as the fact form of the index page."""
+
+    region = serializers.CharField(max_length=2, help_text="Код субъекта, например 66.")
+    criterion = serializers.CharField(max_length=40, help_text="Код критерия: mfc_bot, …")
+    input = serializers.CharField(
+        max_length=40, required=False, allow_blank=True, default="", help_text="Имя входа."
+    )
+    value = serializers.CharField(max_length=40, help_text="Число; допускается запятая.")
+    as_of = serializers.DateField()
+    evidence_url = serializers.URLField(
+        max_length=1000, required=False, allow_blank=True, default=""
+    )
+    evidence_text = serializers.CharField(
+        max_length=5000, required=False, allow_blank=True, default=""
+    )
+    evidence_file = serializers.FileField(required=False, allow_null=True, default=None)
+
+
+class IndexImportInputSerializer(serializers.Serializer):
+    """POST /index-imports/ (multipart): the «Сведения для индекса внедрения» table."""
+
+    file = serializers.FileField()
+    dry_run = serializers.BooleanField(
+        required=False, default=False, help_text="Только проверить: ничего не загружать."
+    )
+
+
+class IndexUploadSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = IndexUpload
+        fields = [
+            "id",
+            "original_name",
+            "uploaded_at",
+            "sha256",
+            "source",
+            "status",
+            "rows_read",
+            "rows_created",
+            "rows_unchanged",
+            "errors",
+            "preview",
+            "regions",
+        ]
+
+
+# --- monitoring uploads (issue 4) ----------------------------------------------------
 
 
 class MonitoringUploadInputSerializer(serializers.Serializer):

@@ -1,28 +1,342 @@
+"""Indicators: definitions with stages, regional targets and baselines, weekly values."""
+
 from __future__ import annotations
 
 from django.db import transaction
-from django.http import Http404
-from rest_framework import status, viewsets
-from rest_framework.exceptions import PermissionDenied
-from rest_framework.parsers import FormParser, MultiPartParser
+from django.db.models import Prefetch
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import exceptions, status
+from rest_framework.decorators import action
+from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
 from agencies import access
 from agencies.models import Region
+from roadmap_portal.api.common import parse_iso_date
+from roadmap_portal.api.viewsets import ScopedReadOnlyViewSet
 
-from ..models import MonitoringUpload
+from ..choices import FactSource, UploadStatus
+from ..models import (
+    IndexFact,
+    IndexScore,
+    IndexUpload,
+    Indicator,
+    IndicatorStage,
+    MonitoringRollup,
+    MonitoringUpload,
+    RegionBaseline,
+    RegionTarget,
+)
 from ..selectors import can_upload
+from ..selectors_index import index_ranking, region_index_page
+from ..services.index import can_enter_facts, index_fact_create, index_fact_verify, is_verifier
+from ..services.index_upload import index_upload_apply, index_upload_create
 from ..services.uploads import monitoring_upload_create, upload_progress
 from ..tasks import monitoring_import_task
-from .serializers import MonitoringUploadInputSerializer, MonitoringUploadSerializer
+from ..views_index import can_import, can_see_ranking
+from .filters import (
+    IndexFactFilterSet,
+    IndexScoreFilterSet,
+    IndicatorValueFilterSet,
+    MonitoringUploadFilterSet,
+    RegionBaselineFilterSet,
+    RegionTargetFilterSet,
+)
+from .serializers import (
+    IndexFactInputSerializer,
+    IndexFactSerializer,
+    IndexHistorySerializer,
+    IndexImportInputSerializer,
+    IndexScoreSerializer,
+    IndexUploadSerializer,
+    IndicatorSerializer,
+    IndicatorValueSerializer,
+    MonitoringUploadInputSerializer,
+    MonitoringUploadSerializer,
+    RankingSerializer,
+    RegionBaselineSerializer,
+    RegionIndexSerializer,
+    RegionTargetSerializer,
+)
 
 
-class MonitoringUploadViewSet(viewsets.ReadOnlyModelViewSet):
-    """Monitoring uploads the user sees; POST a file to start an import (202, runs in a task)."""
+class IndicatorViewSet(ScopedReadOnlyViewSet):
+    """The four Sferum indicators with their stages (reference data, the same for everyone)."""
+
+    serializer_class = IndicatorSerializer
+    filterset_fields = ["code"]
+    ordering_fields = ["number"]
+
+    def get_queryset(self):
+        return Indicator.objects.prefetch_related(
+            Prefetch("stages", queryset=IndicatorStage.objects.order_by("stage"))
+        ).order_by("number")
+
+
+class RegionTargetViewSet(ScopedReadOnlyViewSet):
+    """Regional readings of the stage targets (another value, or a condition)."""
+
+    serializer_class = RegionTargetSerializer
+    filterset_class = RegionTargetFilterSet
+    ordering_fields = ["stage"]
+
+    def get_queryset(self):
+        return (
+            RegionTarget.objects.visible_to(self.request.user)
+            .select_related("region", "indicator")
+            .order_by("region__code", "indicator__number", "stage")
+        )
+
+
+class RegionBaselineViewSet(ScopedReadOnlyViewSet):
+    """Stage 1 baselines of the regions (best value in VK Messenger 2024/25)."""
+
+    serializer_class = RegionBaselineSerializer
+    filterset_class = RegionBaselineFilterSet
+    ordering_fields = ["value"]
+
+    def get_queryset(self):
+        return (
+            RegionBaseline.objects.visible_to(self.request.user)
+            .select_related("region", "indicator")
+            .order_by("region__code", "indicator__number")
+        )
+
+
+class IndicatorValueViewSet(ScopedReadOnlyViewSet):
+    """Weekly values of I1–I4 and M per region or municipality, with numerators/denominators.
+
+    Read from the weekly rollups the monitoring import keeps up to date.
+    """
+
+    serializer_class = IndicatorValueSerializer
+    filterset_class = IndicatorValueFilterSet
+    ordering_fields = ["week_start"]
+
+    def get_queryset(self):
+        return (
+            MonitoringRollup.objects.visible_to(self.request.user)
+            .select_related("region", "municipality")
+            .order_by("region__code", "municipality__name", "-week_start")
+        )
+
+
+# --- the implementation index (issue 5's services and selectors) -------------------------
+
+ERROR = OpenApiResponse(OpenApiTypes.OBJECT, description="Ошибка: {code, detail, fields}.")
+DATE = OpenApiParameter(
+    "date", OpenApiTypes.DATE, description="На дату (ГГГГ-ММ-ДД); по умолчанию сегодня."
+)
+
+
+class IndexScoreViewSet(ScopedReadOnlyViewSet):
+    """The index: stored scores per region and date (history), the live breakdown of a
+    region on any date, and the ranking of all regions."""
+
+    serializer_class = IndexScoreSerializer
+    filterset_class = IndexScoreFilterSet
+    ordering_fields = ["on_date", "total"]
+
+    def get_queryset(self):
+        qs = (
+            IndexScore.objects.visible_to(self.request.user)
+            .select_related("region", "version")
+            .order_by("region__code", "-on_date")
+        )
+        if self.action == "list":
+            qs = qs.defer("components", "criteria")
+        return qs
+
+    def get_serializer_class(self):
+        return IndexHistorySerializer if self.action == "list" else IndexScoreSerializer
+
+    @extend_schema(
+        summary="Индекс субъекта на дату с разбивкой",
+        parameters=[DATE],
+        responses={200: RegionIndexSerializer, 400: ERROR, 404: ERROR},
+        filters=False,
+    )
+    @action(
+        detail=False,
+        methods=["get"],
+        url_path=r"regions/(?P<code>[0-9]{2})",
+        url_name="region",
+        filter_backends=[],
+        pagination_class=None,
+    )
+    def region(self, request, code=None):
+        """Computed from the inputs valid on the date (as the region's index page)."""
+        region = get_object_or_404(Region.objects.visible_to(request.user), code=code)
+        on_date = parse_iso_date(request.query_params.get("date"), "date") or region.local_today()
+        page = region_index_page(region=region, on_date=on_date)
+        return Response(RegionIndexSerializer(page).data)
+
+    @extend_schema(
+        summary="Рейтинг субъектов",
+        parameters=[
+            DATE,
+            OpenApiParameter(
+                "since", OpenApiTypes.DATE, description="Изменение с этой даты (ГГГГ-ММ-ДД)."
+            ),
+        ],
+        responses={200: RankingSerializer, 400: ERROR, 403: ERROR},
+        filters=False,
+    )
+    @action(detail=False, methods=["get"], filter_backends=[], pagination_class=None)
+    def ranking(self, request):
+        """Every region by total (ties share a place); analysts, coordinators, admins."""
+        user = request.user
+        if not can_see_ranking(user):
+            raise exceptions.PermissionDenied()
+        on_date = parse_iso_date(request.query_params.get("date"), "date") or (timezone.localdate())
+        since = parse_iso_date(request.query_params.get("since"), "since")
+        scope = access.region_scope(user)
+        highlight = frozenset(scope) if scope is not None else frozenset()
+        version, rows = index_ranking(on_date=on_date, since=since, highlight=highlight)
+        data = {
+            "on_date": on_date,
+            "since": since,
+            "version": version.code if version else None,
+            "rows": rows,
+        }
+        return Response(RankingSerializer(data).data)
+
+
+class IndexFactViewSet(ScopedReadOnlyViewSet):
+    """Index inputs («сведения») of the caller's regions; create one, verify one."""
+
+    serializer_class = IndexFactSerializer
+    filterset_class = IndexFactFilterSet
+    ordering_fields = ["as_of", "entered_at"]
+
+    def get_queryset(self):
+        return (
+            IndexFact.objects.visible_to(self.request.user)
+            .select_related("region")
+            .order_by("region__code", "criterion_code", "input", "-as_of", "-id")
+        )
+
+    @extend_schema(
+        summary="Внести сведения для индекса",
+        request={
+            "application/json": IndexFactInputSerializer,
+            "multipart/form-data": IndexFactInputSerializer,
+        },
+        responses={201: IndexFactSerializer, 400: ERROR, 403: ERROR},
+    )
+    def create(self, request):
+        """One input of a region, with its evidence; the region's index is recomputed.
+
+        A region outside the caller's scope is refused (400 on `region`); coordinators,
+        analysts and administrators enter facts (others: 403).
+        """
+        form = IndexFactInputSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = form.validated_data
+        region = Region.objects.visible_to(request.user).filter(code=data["region"]).first()
+        if region is None:
+            raise exceptions.ValidationError({"region": ["Субъект не найден или недоступен."]})
+        if not can_enter_facts(request.user, region.pk):
+            raise exceptions.PermissionDenied()
+        fact = index_fact_create(
+            region=region,
+            criterion_code=data["criterion"],
+            input=data["input"],
+            value=data["value"],
+            as_of=data["as_of"],
+            evidence_url=data["evidence_url"],
+            evidence_text=data["evidence_text"],
+            evidence_file=data["evidence_file"],
+            entered_by=request.user,
+            source=FactSource.API,
+        )
+        fact = self.get_queryset().get(pk=fact.pk)
+        return Response(IndexFactSerializer(fact).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Подтвердить сведения",
+        request=None,
+        responses={200: IndexFactSerializer, 403: ERROR, 404: ERROR},
+        filters=False,
+    )
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def verify(self, request, pk=None):
+        """Analysts and administrators confirm a fact (safe to repeat)."""
+        fact = self.get_object()
+        if not is_verifier(request.user):
+            raise exceptions.PermissionDenied()
+        index_fact_verify(fact=fact, actor=request.user)
+        return Response(IndexFactSerializer(self.get_queryset().get(pk=fact.pk)).data)
+
+
+class IndexUploadViewSet(ScopedReadOnlyViewSet):
+    """Bulk import of index inputs: check a file (dry run), apply it all or nothing.
+
+    The caller sees their own imports (administrators every one); rows for regions out of
+    the caller's scope refuse the whole file.
+    """
+
+    serializer_class = IndexUploadSerializer
+    filterset_fields = ["status"]
+    ordering_fields = ["uploaded_at"]
+
+    def get_queryset(self):
+        user = self.request.user
+        if not user.is_authenticated or not can_import(user):
+            return IndexUpload.objects.none()
+        qs = IndexUpload.objects.order_by("-uploaded_at", "-id")
+        return qs if access.is_admin(user) else qs.filter(uploaded_by=user)
+
+    def _require_import(self):
+        if not can_import(self.request.user):
+            raise exceptions.PermissionDenied()
+
+    @extend_schema(
+        summary="Загрузить сведения для индекса (файл)",
+        request={"multipart/form-data": IndexImportInputSerializer},
+        responses={201: IndexUploadSerializer, 400: ERROR, 403: ERROR},
+    )
+    def create(self, request):
+        """Stores and checks the file; unless `dry_run`, applies it when it has no errors.
+
+        The answer's `status`: `done` (imported), `refused` (errors, nothing imported),
+        `repeat` (the same file was imported before), `pending` (checked, dry run).
+        """
+        self._require_import()
+        form = IndexImportInputSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        upload = index_upload_create(
+            file=form.validated_data["file"], user=request.user, source=FactSource.API
+        )
+        if not form.validated_data["dry_run"] and upload.status == UploadStatus.PENDING:
+            upload = index_upload_apply(upload=upload, user=request.user)
+        return Response(IndexUploadSerializer(upload).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Применить проверенную загрузку",
+        request=None,
+        responses={200: IndexUploadSerializer, 403: ERROR, 404: ERROR},
+        filters=False,
+    )
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def apply(self, request, pk=None):
+        """Imports a checked (dry run) upload; applying twice is a no-op."""
+        self._require_import()
+        upload = index_upload_apply(upload=self.get_object(), user=request.user)
+        return Response(IndexUploadSerializer(upload).data)
+
+
+# --- monitoring uploads (issue 4's services) ----------------------------------------
+
+
+class MonitoringUploadViewSet(ScopedReadOnlyViewSet):
+    """Monitoring uploads the caller sees; POST a file to start an import (202, a task)."""
 
     serializer_class = MonitoringUploadSerializer
-    parser_classes = [MultiPartParser, FormParser]
-    filterset_fields = ["status", "dry_run"]
+    filterset_class = MonitoringUploadFilterSet
+    ordering_fields = ["uploaded_at"]
 
     def get_queryset(self):
         return (
@@ -31,13 +345,25 @@ class MonitoringUploadViewSet(viewsets.ReadOnlyModelViewSet):
             .order_by("-uploaded_at", "-id")
         )
 
+    @extend_schema(summary="Загрузка мониторинга и ход её обработки")
     def retrieve(self, request, *args, **kwargs):
+        """Poll it while `status` is `pending` or `running`; `progress` counts rows done."""
         upload = self.get_object()
         data = self.get_serializer(upload).data
         data["progress"] = upload_progress(upload)
         return Response(data)
 
+    @extend_schema(
+        summary="Загрузить выгрузку мониторинга",
+        request={"multipart/form-data": MonitoringUploadInputSerializer},
+        responses={202: MonitoringUploadSerializer, 400: ERROR, 403: ERROR, 404: ERROR},
+    )
     def create(self, request, *args, **kwargs):
+        """A CSV/XLSX export of the Sferum monitoring; imported in the background.
+
+        `region`: the region the file is for (a region outside the caller's scope is 404;
+        users of one region may omit it). Rows of other regions are refused by the import.
+        """
         form = MonitoringUploadInputSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         code = (form.validated_data.get("region") or "").strip()
@@ -45,15 +371,15 @@ class MonitoringUploadViewSet(viewsets.ReadOnlyModelViewSet):
         if code:
             region = Region.objects.visible_to(user).filter(code=code.zfill(2)).first()
             if region is None:
-                raise Http404
+                raise exceptions.NotFound()
         elif not access.spans_regions(user):
             region = Region.objects.visible_to(user).first()
         else:
             region = None  # a multi-region file: the user's own scope applies row by row
         if region is not None and not can_upload(user, region):
-            raise PermissionDenied
+            raise exceptions.PermissionDenied()
         if region is None and not access.is_admin(user) and not access.spans_regions(user):
-            raise PermissionDenied
+            raise exceptions.PermissionDenied()
         upload = monitoring_upload_create(
             file=form.validated_data["file"],
             user=user,

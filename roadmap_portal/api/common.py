@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -24,12 +27,57 @@ ERROR_MESSAGES = {
 }
 
 
+class PreconditionRequired(exceptions.APIException):
+    """428: a conditional write (If-Match) was sent without its condition."""
+
+    status_code = status.HTTP_428_PRECONDITION_REQUIRED
+    default_code = "precondition_required"
+    default_detail = (
+        "Укажите заголовок If-Match со значением ETag объекта (получите его запросом GET)."
+    )
+
+
+class PreconditionFailed(exceptions.APIException):
+    """412: the object changed since the client read it (its ETag is stale)."""
+
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+    default_code = "precondition_failed"
+    default_detail = (
+        "Объект изменён другим пользователем после того, как вы его получили: "
+        "запросите его заново и повторите изменение."
+    )
+
+
+def if_match_versions(request) -> set[int]:
+    """The versions named by the request's If-Match (`"3"`, `W/"3"`, several with commas).
+
+    Missing (or `*`, which would match any version and defeat the check) -> 428; a header
+    that names no version at all matches nothing -> 412.
+    """
+    raw = request.headers.get("If-Match", "").strip()
+    if not raw or raw == "*":
+        raise PreconditionRequired()
+    versions = set()
+    for tag in raw.split(","):
+        tag = tag.strip().removeprefix("W/").strip('"')
+        if tag.isdigit():
+            versions.add(int(tag))
+    if not versions:
+        raise PreconditionFailed()
+    return versions
+
+
 def exception_handler(exc, context):
     """Every error is `{"code": …, "detail": "…по-русски", "fields": {…}}`."""
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
+    elif isinstance(exc, DjangoValidationError):
+        # a service refused the input (STYLE R3): same body as a serializer error
+        exc = exceptions.ValidationError(
+            exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        )
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
@@ -64,3 +112,15 @@ class TokenRateThrottle(SimpleRateThrottle):
 
 def error(code: str, detail: str, http_status: int = status.HTTP_400_BAD_REQUEST) -> Response:
     return Response({"code": code, "detail": detail}, status=http_status)
+
+
+def parse_iso_date(value: str | None, field: str):
+    """An ISO date from a query parameter; a clear Russian 400 when it is not one."""
+    if value in (None, ""):
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise exceptions.ValidationError(
+            {field: [f"Дата «{value}» не в формате ГГГГ-ММ-ДД."]}
+        ) from None

@@ -124,14 +124,12 @@ def test_failed_job_is_recorded_and_can_rerun(import_file, monkeypatch):
 def test_hook_enqueues_index_and_alerts_on_commit(
     import_file, monkeypatch, django_capture_on_commit_callbacks
 ):
-    from indicators.tasks import index_recompute_region
-    from reports.tasks import alerts_sync_region
+    from indicators.tasks import index_recompute_regions
+    from reports.tasks import alerts_sync_regions
 
     calls = []
-    for task in (index_recompute_region, alerts_sync_region):
-        monkeypatch.setattr(
-            task, "delay", lambda region_id, n=task.name: calls.append((n, region_id))
-        )
+    for task in (index_recompute_regions, alerts_sync_regions):
+        monkeypatch.setattr(task, "delay", lambda ids, n=task.name: calls.append((n, ids)))
     with django_capture_on_commit_callbacks(execute=True):
         upload = import_file(csv_bytes([row("ORG1"), row("M1", region="50")]), region=None)
         assert not calls  # nothing before the import's transaction commits
@@ -139,10 +137,10 @@ def test_hook_enqueues_index_and_alerts_on_commit(
     from agencies.models import Region
 
     ids = sorted(Region.objects.filter(code__in=["50", "66"]).values_list("id", flat=True))
-    assert sorted(calls) == sorted(
-        [("indicators.tasks.index_recompute_region", i) for i in ids]
-        + [("reports.tasks.alerts_sync_region", i) for i in ids]
-    )
+    assert sorted(calls) == [
+        ("indicators.tasks.index_recompute_regions", ids),
+        ("reports.tasks.alerts_sync_regions", ids),
+    ]
 
 
 def test_rollups_rebuilt_per_region_and_municipality(import_file):

@@ -131,3 +131,25 @@ def test_mine_filter_lists_editable_measures(persona_client, personas):
     assert {row.measure.pk for row in rows} == editable
     assert any(row.measure.number == "1.1" for row in rows)  # the collective responsible
     assert not any(row.measure.number == "4.4" for row in rows)
+
+
+def test_long_lists_are_paginated_in_constant_queries(
+    persona_client, personas, django_assert_max_num_queries
+):
+    """A national list (thousands of measures) is paged; counts cover every page."""
+    from tests.factories import make_measure
+
+    roadmap = Measure.objects.filter(roadmap__code="sverdlovsk-2025").first().roadmap
+    for n in range(160):
+        make_measure(roadmap, number=f"99.{n}", due_date=dt.date(2025, 1, 1))
+    client = persona_client("coordinator")
+    url = reverse("roadmaps:measure-list")
+    with django_assert_max_num_queries(16) as first:
+        response = client.get(url, {"roadmap": roadmap.pk})
+    assert response.context["total"] == 204
+    assert len(response.context["rows"]) == 100
+    assert response.context["overdue_total"] >= 160
+    assert "страница 1 из 3" in response.content.decode()
+    with django_assert_max_num_queries(len(first.captured_queries)):
+        response = client.get(url, {"roadmap": roadmap.pk, "page": 3})
+    assert len(response.context["rows"]) == 4

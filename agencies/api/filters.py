@@ -1,0 +1,32 @@
+"""FilterSets of the API lists that have no page of their own (pages keep theirs in filters.py)."""
+
+from __future__ import annotations
+
+import django_filters
+from django.utils.translation import gettext_lazy as _
+
+from roadmap_portal.api.filters import IdFilter
+
+from ..choices import OrgType
+from ..models import Municipality, Organisation
+
+
+class MunicipalityFilterSet(django_filters.FilterSet):
+    region = django_filters.CharFilter(field_name="region__code", label=_("Код субъекта"))
+    name = django_filters.CharFilter(lookup_expr="icontains", label=_("Наименование"))
+
+    class Meta:
+        model = Municipality
+        fields = ["region", "name"]
+
+
+class OrganisationFilterSet(django_filters.FilterSet):
+    region = django_filters.CharFilter(field_name="region__code", label=_("Код субъекта"))
+    municipality = IdFilter(label=_("Муниципальное образование (id)"))
+    org_type = django_filters.ChoiceFilter(choices=OrgType.choices, label=_("Тип"))
+    code = django_filters.CharFilter(label=_("Код организации"))
+    q = django_filters.CharFilter(field_name="name", lookup_expr="icontains", label=_("Поиск"))
+
+    class Meta:
+        model = Organisation
+        fields = ["region", "municipality", "org_type", "code", "q"]

@@ -1,0 +1,110 @@
+"""FilterSets of the indicator API lists."""
+
+from __future__ import annotations
+
+import django_filters
+from django.utils.translation import gettext_lazy as _
+
+from roadmap_portal.api.filters import IdFilter
+
+from ..choices import Stage, UploadStatus
+from ..models import (
+    IndexFact,
+    IndexScore,
+    MonitoringRollup,
+    MonitoringUpload,
+    RegionBaseline,
+    RegionTarget,
+)
+
+
+class RegionTargetFilterSet(django_filters.FilterSet):
+    region = django_filters.CharFilter(field_name="region__code", label=_("Код субъекта"))
+    indicator = django_filters.CharFilter(field_name="indicator__code", label=_("Показатель"))
+    stage = django_filters.ChoiceFilter(choices=Stage.choices, label=_("Этап"))
+
+    class Meta:
+        model = RegionTarget
+        fields = ["region", "indicator", "stage"]
+
+
+class RegionBaselineFilterSet(django_filters.FilterSet):
+    region = django_filters.CharFilter(field_name="region__code", label=_("Код субъекта"))
+    indicator = django_filters.CharFilter(field_name="indicator__code", label=_("Показатель"))
+
+    class Meta:
+        model = RegionBaseline
+        fields = ["region", "indicator"]
+
+
+class IndicatorValueFilterSet(django_filters.FilterSet):
+    """Weeks of a region (`level=region`) or of its municipalities (`level=municipality`)."""
+
+    region = django_filters.CharFilter(field_name="region__code", label=_("Код субъекта"))
+    level = django_filters.ChoiceFilter(
+        choices=[("region", _("Субъект")), ("municipality", _("Муниципальные образования"))],
+        method="filter_level",
+        label=_("Уровень"),
+    )
+    municipality = IdFilter(label=_("Муниципальное образование (id)"))
+    week = django_filters.DateFilter(field_name="week_start", label=_("Неделя (понедельник)"))
+    week_from = django_filters.DateFilter(
+        field_name="week_start", lookup_expr="gte", label=_("Недели с")
+    )
+    week_to = django_filters.DateFilter(
+        field_name="week_start", lookup_expr="lte", label=_("Недели по")
+    )
+
+    class Meta:
+        model = MonitoringRollup
+        fields = ["region", "level", "municipality", "week", "week_from", "week_to"]
+
+    def filter_level(self, queryset, name, value):
+        if value == "region":
+            return queryset.filter(municipality__isnull=True)
+        if value == "municipality":
+            return queryset.filter(municipality__isnull=False)
+        return queryset
+
+
+class IndexScoreFilterSet(django_filters.FilterSet):
+    """The index history: a region's stored scores over dates."""
+
+    region = django_filters.CharFilter(field_name="region__code", label=_("Код субъекта"))
+    on_date = django_filters.DateFilter(label=_("На дату"))
+    date_from = django_filters.DateFilter(
+        field_name="on_date", lookup_expr="gte", label=_("С даты")
+    )
+    date_to = django_filters.DateFilter(field_name="on_date", lookup_expr="lte", label=_("По дату"))
+    version = django_filters.CharFilter(field_name="version__code", label=_("Версия методики"))
+
+    class Meta:
+        model = IndexScore
+        fields = ["region", "on_date", "date_from", "date_to", "version"]
+
+
+class IndexFactFilterSet(django_filters.FilterSet):
+    region = django_filters.CharFilter(field_name="region__code", label=_("Код субъекта"))
+    criterion = django_filters.CharFilter(field_name="criterion_code", label=_("Критерий"))
+    input = django_filters.CharFilter(label=_("Вход"))
+    as_of_from = django_filters.DateFilter(field_name="as_of", lookup_expr="gte", label=_("С"))
+    as_of_to = django_filters.DateFilter(field_name="as_of", lookup_expr="lte", label=_("По"))
+    verified = django_filters.BooleanFilter(
+        field_name="verified_at", lookup_expr="isnull", exclude=True, label=_("Подтверждено")
+    )
+
+    class Meta:
+        model = IndexFact
+        fields = ["region", "criterion", "input", "as_of_from", "as_of_to", "verified"]
+
+
+class MonitoringUploadFilterSet(django_filters.FilterSet):
+    region = django_filters.CharFilter(field_name="region__code", label=_("Код субъекта"))
+    status = django_filters.ChoiceFilter(choices=UploadStatus.choices, label=_("Статус"))
+    uploaded_from = django_filters.DateFilter(
+        field_name="uploaded_at", lookup_expr="date__gte", label=_("Загружены с")
+    )
+
+    class Meta:
+        model = MonitoringUpload
+        fields = ["region", "status", "dry_run", "uploaded_from"]

@@ -1,0 +1,59 @@
+"""FilterSets of API lists without a page of their own; measures use roadmaps.filters."""
+
+from __future__ import annotations
+
+import django_filters
+from django.utils.translation import gettext_lazy as _
+
+from roadmap_portal.api.filters import IdFilter
+
+from ..models import Cascade, CascadeProgress, Roadmap, Section
+
+
+class RoadmapFilterSet(django_filters.FilterSet):
+    region = django_filters.CharFilter(field_name="region__code", label=_("Код субъекта"))
+    federal = django_filters.BooleanFilter(
+        field_name="region", lookup_expr="isnull", label=_("Федеральный план")
+    )
+
+    class Meta:
+        model = Roadmap
+        fields = ["region", "federal", "code"]
+
+
+class SectionFilterSet(django_filters.FilterSet):
+    roadmap = IdFilter(label=_("Дорожная карта (id)"))
+
+    class Meta:
+        model = Section
+        fields = ["roadmap"]
+
+
+class CascadeFilterSet(django_filters.FilterSet):
+    measure = IdFilter(label=_("Мероприятие (id)"))
+    municipality = IdFilter(label=_("Муниципальное образование (id)"))
+    region = django_filters.CharFilter(
+        field_name="measure__roadmap__region__code", label=_("Код субъекта")
+    )
+
+    class Meta:
+        model = Cascade
+        fields = ["measure", "region", "scope", "municipality"]
+
+
+class CascadeProgressFilterSet(django_filters.FilterSet):
+    cascade = IdFilter(label=_("Каскад (id)"))
+    step = IdFilter(label=_("Подэтап (id)"))
+    organisation_code = django_filters.CharFilter(
+        field_name="organisation__code", label=_("Код организации")
+    )
+    done_from = django_filters.DateFilter(
+        field_name="done_on", lookup_expr="gte", label=_("Выполнено с")
+    )
+    done_to = django_filters.DateFilter(
+        field_name="done_on", lookup_expr="lte", label=_("Выполнено по")
+    )
+
+    class Meta:
+        model = CascadeProgress
+        fields = ["cascade", "organisation_code", "step", "done_from", "done_to"]
