@@ -54,7 +54,24 @@ class ThrottledLoginView(auth_views.LoginView):
 
 
 def home(request):
-    """Each role lands on its working page."""
+    """Each role lands on its working page: coordinators on their region's dashboard,
+    analysts, administrators and coordinators of several regions on the country overview,
+    staff on their agency's measures."""
+    from django.urls import reverse
+
+    from . import access
+    from .choices import Role
+    from .models import Region
+
+    user = request.user
+    scope = access.region_scope(user)
+    if user.role == Role.COORDINATOR and scope is not None and len(scope) == 1:
+        region = Region.objects.only("code").get(pk=next(iter(scope)))
+        return redirect("reports:region-dashboard", code=region.code)
+    if access.is_admin(user) or user.role in (Role.ANALYST, Role.COORDINATOR):
+        return redirect("reports:country-overview")
+    if user.agency_id:
+        return redirect(reverse("roadmaps:measure-list") + f"?agency={user.agency_id}")
     return redirect("roadmaps:measure-list")
 
 

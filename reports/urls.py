@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views, views_exports
 
@@ -19,4 +19,5 @@ urlpatterns = [
         views_exports.export_download,
         name="export-download",
     ),
+    path("dashboard/", include("reports.urls_dashboard")),
 ]

@@ -98,6 +98,10 @@ class Command(BaseCommand):
             failures += self._import("import_monitoring", path)
         failures += self._import("import_index_inputs", facts)
 
+        # 3b. the index history: one score a week over the season, for the dashboards' trend
+        history = demo_index_history(today=today, weeks=weeks)
+        self._line(f"История индекса: {history} расчётов (по неделям сезона)")
+
         # 4. status changes with history on the seed roadmaps
         # without --today each region judges by its own local date (Khabarovsk is UTC+10)
         changed = demo_status_changes(today=options["today"])
@@ -118,6 +122,19 @@ class Command(BaseCommand):
             self.stderr.write(f"{path.name}: {exc}")
             return [f"{path.name}: {exc}"]
         return []
+
+
+def demo_index_history(*, today: dt.date, weeks: int) -> int:
+    """The index of every region at the end of each demo week (idempotent: recompute
+    updates the stored score of a date), so trends and rankings have a history."""
+    from indicators.services.index import index_recompute
+
+    stored = 0
+    for week in range(weeks):
+        day = generator.FIRST_WEEK + dt.timedelta(weeks=week, days=6)
+        if day < today:
+            stored += len(index_recompute(on_date=day))
+    return stored
 
 
 def demo_status_changes(*, today: dt.date | None = None) -> int:

@@ -1,0 +1,374 @@
+"""The country overview: every visible region in one table, in a fixed number of queries.
+
+Reads stored IndexScore rows and region-level MonitoringRollup rows only; sorting and
+filtering happen in Python over at most 89 rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Count, Max, OuterRef, Subquery
+from django.utils import timezone
+
+from agencies.models import Region
+from indicators.choices import TargetKind, UploadStatus
+from indicators.models import (
+    Component,
+    IndexScore,
+    Indicator,
+    IndicatorStage,
+    MonitoringRollup,
+    MonitoringUpload,
+    RegionBaseline,
+    RegionTarget,
+)
+from roadmaps.models import Measure
+from roadmaps.querysets import overdue_q
+
+from . import trend
+from .sferum import INDICATOR_CODES, STALE_DAYS
+
+HISTORY_WEEKS = 26
+
+
+@dataclass
+class IndicatorValue:
+    code: str
+    value: Decimal | None
+    target: Decimal | None
+    rag: str
+
+    @property
+    def rag_label(self) -> str:
+        return trend.RAG_LABELS[self.rag]
+
+
+@dataclass
+class RegionRow:
+    region: Region
+    score: IndexScore | None
+    place: int | None
+    components: list[tuple[str, Decimal | None, Decimal | None]]  # code, points, max
+    indicators: list[IndicatorValue]
+    overdue: int
+    latest_week: dt.date | None
+    uploaded_at: dt.datetime | None
+    stale: bool
+    history: list[tuple[dt.date, Decimal]] = field(default_factory=list)
+    lagging: bool = False
+
+    @property
+    def total(self) -> Decimal | None:
+        return self.score.total if self.score else None
+
+    @property
+    def change(self) -> Decimal | None:
+        """Points gained or lost over the last four weeks of scores."""
+        if len(self.history) < 2:
+            return None
+        last_day, last = self.history[-1]
+        earlier = [t for d, t in self.history if d <= last_day - dt.timedelta(weeks=4)]
+        return last - (earlier[-1] if earlier else self.history[0][1])
+
+    def component(self, code: str) -> Decimal | None:
+        for item_code, points, _max in self.components:
+            if item_code == code:
+                return points
+        return None
+
+    def indicator(self, code: str) -> Decimal | None:
+        for item in self.indicators:
+            if item.code == code:
+                return item.value
+        return None
+
+
+@dataclass
+class CountryOverview:
+    on_date: dt.date
+    rows: list[RegionRow]
+    regions_total: int  # visible before filtering
+    components: list[Component]
+    indicators: list[Indicator]
+    sort: str
+    query: str
+    lagging_only: bool
+    history_dates: list[dt.date]
+    median_total: Decimal | None
+
+    @property
+    def history_max(self) -> float:
+        """The index scale (the methodology's maximum) for the small multiples."""
+        return float(sum((c.max_points for c in self.components), Decimal("0"))) or 100.0
+
+
+SORT_KEYS = {
+    "place",
+    "name",
+    "code",
+    "total",
+    "overdue",
+    "week",
+    *INDICATOR_CODES,
+}
+
+
+def _sort_key(key: str):
+    def missing_last(value, reverse):
+        # regions without a value go last whichever the direction
+        return ((value is None) != reverse, value if value is not None else 0)
+
+    if key == "name":
+        return lambda row, rev: (row.region.name,)
+    if key == "code":
+        return lambda row, rev: (row.region.code,)
+    if key == "overdue":
+        return lambda row, rev: (row.overdue, row.region.code)
+    if key == "week":
+        return lambda row, rev: (
+            *missing_last(row.latest_week.toordinal() if row.latest_week else None, rev),
+            row.region.code,
+        )
+    if key in INDICATOR_CODES:
+        return lambda row, rev: (*missing_last(row.indicator(key), rev), row.region.code)
+    if key in ("total", "place"):
+        return lambda row, rev: (*missing_last(row.total, not rev), row.region.code)
+    return lambda row, rev: (*missing_last(row.component(key), rev), row.region.code)
+
+
+def sort_rows(rows: list[RegionRow], sort: str, component_codes: set[str]) -> list[RegionRow]:
+    key = sort.lstrip("-")
+    reverse = sort.startswith("-")
+    if key not in SORT_KEYS and key not in component_codes:
+        key, reverse = "place", False
+    if key == "place":
+        # by place, the best first (ties by code); descending turns it round
+        ordered = sorted(rows, key=lambda r: (r.place is None, r.place or 0, r.region.code))
+        return ordered[::-1] if reverse else ordered
+    func = _sort_key(key)
+    return sorted(rows, key=lambda r: func(r, reverse), reverse=reverse)
+
+
+def _targets_all(region_ids: list[int], indicators: list[Indicator], on_date: dt.date):
+    """(region id, indicator id) -> (value, date) of the current stage: 3 queries."""
+    stages = defaultdict(list)
+    for stage in IndicatorStage.objects.filter(indicator__in=indicators).order_by("stage"):
+        stages[stage.indicator_id].append(stage)
+    baselines = {
+        (b.region_id, b.indicator_id): b.value
+        for b in RegionBaseline.objects.filter(region_id__in=region_ids)
+    }
+    overrides = {
+        (t.region_id, t.indicator_id, t.stage): t.target_value
+        for t in RegionTarget.objects.filter(region_id__in=region_ids, target_value__isnull=False)
+    }
+    result = {}
+    for region_id in region_ids:
+        for indicator in indicators:
+            chosen = None
+            for stage in stages.get(indicator.pk, []):
+                if stage.target_kind == TargetKind.FIXED:
+                    value = stage.target_value
+                else:
+                    value = baselines.get((region_id, indicator.pk))
+                value = overrides.get((region_id, indicator.pk, stage.stage), value)
+                if value is None:
+                    continue
+                chosen = (value, stage.target_date)
+                if stage.target_date >= on_date:
+                    break
+            result[(region_id, indicator.pk)] = chosen
+    return result
+
+
+def country_overview(
+    *, user, on_date: dt.date | None = None, sort: str = "", query: str = "", lagging: bool = False
+) -> CountryOverview:
+    """Every region the user may see: index with components, indicators, overdue, freshness.
+
+    About 12 queries whatever the number of regions, weeks or measures.
+    """
+    on_date = on_date or timezone.localdate()
+    regions = list(Region.objects.visible_to(user).order_by("code"))
+    ids = [r.pk for r in regions]
+
+    # index: history (values only) and the latest score of each region with its components
+    # one score a week (the latest of the week) over the last weeks with scores, and the
+    # latest score of each region whenever it was computed
+    all_dates = (
+        IndexScore.objects.filter(region_id__in=ids, on_date__lte=on_date)
+        .order_by()
+        .values_list("on_date", flat=True)
+        .distinct()
+    )
+    dates = trend.weekly_dates(all_dates, HISTORY_WEEKS)
+    latest_day = (
+        IndexScore.objects.filter(region_id__in=ids, on_date__lte=on_date, region_id=OuterRef("pk"))
+        .order_by("-on_date")
+        .values("on_date")[:1]
+    )
+    history: dict[int, dict[dt.date, tuple[int, Decimal]]] = defaultdict(dict)
+    latest_id: dict[int, tuple[dt.date, int]] = {}
+    latest_of = dict(
+        Region.objects.filter(pk__in=ids)
+        .annotate(day=Subquery(latest_day))
+        .values_list("pk", "day")
+    )
+    wanted_days = set(dates) | {d for d in latest_of.values() if d}
+    for pk, region_id, day, total in (
+        IndexScore.objects.filter(region_id__in=ids, on_date__in=wanted_days)
+        .order_by("region_id", "on_date", "version__valid_from")
+        .values_list("id", "region_id", "on_date", "total")
+    ):
+        if day == latest_of.get(region_id):
+            latest_id[region_id] = (day, pk)  # the newest version on a date wins
+        if day in dates or day == latest_of.get(region_id):
+            history[region_id][day] = (pk, total)
+    scores = {
+        s.region_id: s
+        for s in IndexScore.objects.filter(pk__in=[pk for _d, pk in latest_id.values()])
+        .select_related("version")
+        .defer("criteria")
+    }
+    version = next(iter(scores.values())).version if scores else None
+    components = (
+        list(Component.objects.filter(version=version).order_by("position")) if version else []
+    )
+    history_dates = sorted({day for per in history.values() for day in per})
+
+    # indicators: the region rollups of the last weeks (trend and latest value)
+    indicators = list(Indicator.objects.order_by("number")[:4])
+    targets = _targets_all(ids, indicators, on_date)
+    series: dict[int, list[MonitoringRollup]] = defaultdict(list)
+    latest_week = MonitoringRollup.objects.filter(
+        region_id__in=ids, municipality__isnull=True, week_start__lte=on_date
+    ).aggregate(latest=Max("week_start"))["latest"]
+    if latest_week:
+        for rollup in MonitoringRollup.objects.filter(
+            region_id__in=ids,
+            municipality__isnull=True,
+            week_start__lte=on_date,
+            week_start__gte=latest_week - dt.timedelta(weeks=trend.trend_weeks() + 1),
+        ).order_by("region_id", "week_start"):
+            series[rollup.region_id].append(rollup)
+
+    overdue = dict(
+        Measure.objects.filter(overdue_q(), roadmap__region_id__in=ids)
+        .values_list("roadmap__region_id")
+        .annotate(n=Count("id"))
+    )
+    uploads = dict(
+        MonitoringUpload.objects.filter(region_id__in=ids, status=UploadStatus.DONE, dry_run=False)
+        .values_list("region_id")
+        .annotate(at=Max("uploaded_at"))
+    )
+
+    rows = []
+    for region in regions:
+        score = scores.get(region.pk)
+        own = series.get(region.pk, [])
+        values = []
+        for indicator, code in zip(indicators, INDICATOR_CODES, strict=False):
+            points = [(r.week_start, getattr(r, code)) for r in own]
+            known = [(d, v) for d, v in points if v is not None]
+            last_date, value = known[-1] if known else (None, None)
+            target = targets.get((region.pk, indicator.pk))
+            target_value, target_date = target if target else (None, None)
+            line = trend.current_trend(points)
+            projected = (
+                trend.projected_date(
+                    last_date=last_date, last_value=value, target=target_value, trend=line
+                )
+                if last_date
+                else None
+            )
+            values.append(
+                IndicatorValue(
+                    code,
+                    value,
+                    target_value,
+                    trend.rag(
+                        value=value,
+                        target=target_value,
+                        target_date=target_date,
+                        projected=projected,
+                        trend=line,
+                        today=on_date,
+                    ),
+                )
+            )
+        week = own[-1].week_start if own else None
+        rows.append(
+            RegionRow(
+                region=region,
+                score=score,
+                place=None,
+                components=[
+                    (
+                        c.code,
+                        Decimal(score.components[c.code]["points"])
+                        if score and c.code in score.components
+                        else None,
+                        c.max_points,
+                    )
+                    for c in components
+                ],
+                indicators=values,
+                overdue=overdue.get(region.pk, 0),
+                latest_week=week,
+                uploaded_at=uploads.get(region.pk) or (own[-1].updated_at if own else None),
+                stale=week is None or (on_date - week).days - 6 > STALE_DAYS,
+                history=[(d, t) for d, (_pk, t) in sorted(history.get(region.pk, {}).items())],
+            )
+        )
+
+    # places over every visible region (ties share a place), then the lagging flag
+    ranked = sorted((r for r in rows if r.total is not None), key=lambda r: -r.total)
+    place, previous = 0, None
+    for position, row in enumerate(ranked, start=1):
+        if row.total != previous:
+            place, previous = position, row.total
+        row.place = place
+    totals = sorted(r.total for r in ranked)
+    median = totals[len(totals) // 2] if totals else None
+    # lagging = behind the peers: the lower quarter of the index ranking (by place, ties
+    # share the better place), or the lower quarter of an indicator among the regions with
+    # data while that indicator is not on track
+    cutoff = len(ranked) - len(ranked) // 4
+    quartiles = {}
+    for code in INDICATOR_CODES:
+        values = sorted(v for r in rows if (v := r.indicator(code)) is not None)
+        quartiles[code] = values[(len(values) - 1) // 4] if len(values) >= 4 else None
+    for row in rows:
+        behind = any(
+            item.value is not None
+            and quartiles[item.code] is not None
+            and item.value <= quartiles[item.code]
+            and item.rag != trend.GREEN
+            for item in row.indicators
+        )
+        row.lagging = behind or (row.place is not None and row.place > cutoff)
+
+    visible_total = len(rows)
+    text = query.strip().lower()
+    if text:
+        rows = [r for r in rows if text in r.region.name.lower() or text == r.region.code]
+    if lagging:
+        rows = [r for r in rows if r.lagging]
+    rows = sort_rows(rows, sort, {c.code for c in components})
+    return CountryOverview(
+        on_date=on_date,
+        rows=rows,
+        regions_total=visible_total,
+        components=components,
+        indicators=indicators,
+        sort=sort,
+        query=query,
+        lagging_only=lagging,
+        history_dates=history_dates,
+        median_total=median,
+    )

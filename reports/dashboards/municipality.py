@@ -1,0 +1,89 @@
+"""A municipality's organisations with their latest weekly figures (the drill-down).
+
+The one dashboard read of raw monitoring rows: one municipality, one week (2 queries).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Max
+
+from agencies.models import Municipality
+from indicators.models import MonitoringRollup, MonitoringRow
+from indicators.models.monitoring import _share
+
+SORTS = {"name", "type", "staff", "learners", "max_only"}
+
+
+@dataclass
+class OrganisationLine:
+    row: MonitoringRow
+
+    @property
+    def organisation(self):
+        return self.row.organisation
+
+    @property
+    def staff_share(self) -> Decimal | None:
+        return _share(self.row.staff_writers, self.row.staff_total)
+
+    @property
+    def learners_share(self) -> Decimal | None:
+        return _share(self.row.learners_active, 2 * self.row.students_total)
+
+    @property
+    def max_only_share(self) -> Decimal | None:
+        return _share(self.row.max_only_users, self.row.sferum_users)
+
+
+@dataclass
+class MunicipalityPage:
+    municipality: Municipality
+    week: dt.date | None
+    rollup: MonitoringRollup | None
+    lines: list[OrganisationLine]
+    sort: str
+
+
+def municipality_organisations(*, municipality: Municipality, sort: str = "") -> MunicipalityPage:
+    week = MonitoringRollup.objects.filter(municipality=municipality).aggregate(
+        w=Max("week_start")
+    )["w"]
+    rollup = None
+    lines: list[OrganisationLine] = []
+    if week:
+        rollup = MonitoringRollup.objects.filter(municipality=municipality, week_start=week).first()
+        lines = [
+            OrganisationLine(row)
+            for row in MonitoringRow.objects.filter(
+                municipality=municipality, week_start=week
+            ).select_related("organisation")
+        ]
+    key = sort.lstrip("-")
+    reverse = sort.startswith("-")
+    if key == "name":
+        lines.sort(key=lambda line: line.organisation.name, reverse=reverse)
+    elif key == "type":
+        lines.sort(key=lambda line: (line.row.org_type, line.organisation.name), reverse=reverse)
+    elif key in ("staff", "learners", "max_only"):
+        attr = f"{key}_share"
+        lines.sort(
+            key=lambda line: (
+                (getattr(line, attr) is None) != reverse,
+                getattr(line, attr) or 0,
+                line.organisation.name,
+            ),
+            reverse=reverse,
+        )
+    else:  # laggards first: the lowest share of staff writing weekly
+        lines.sort(
+            key=lambda line: (
+                line.staff_share is None,
+                line.staff_share or 0,
+                line.organisation.name,
+            )
+        )
+    return MunicipalityPage(municipality, week, rollup, lines, sort)

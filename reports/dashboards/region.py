@@ -1,0 +1,126 @@
+"""The region dashboard: every block in one dataclass, in a fixed number of queries."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.utils import timezone
+
+from agencies.models import Region
+from roadmaps.models import MeasureChange
+
+from . import roadmap as rm
+from . import sferum
+from .alerts import AlertsBlock, open_alerts
+from .index import IndexBlock, index_block
+
+MOVES_SHOWN = 12
+OVERDUE_SHOWN = 8
+
+
+@dataclass(frozen=True)
+class IndicatorMove:
+    municipality: object
+    code: str
+    value: object
+    change: object
+
+
+@dataclass
+class RegionDashboard:
+    region: Region
+    today: dt.date
+    since: dt.date  # "last week": today − 7 days
+    index: IndexBlock
+    indicators: list[sferum.IndicatorCard]
+    municipalities: list[sferum.MunicipalityRow]
+    municipality_sort: str
+    sections: list[rm.SectionCompletion]
+    overdue_total: int
+    overdue: list[rm.MeasureLine]
+    upcoming: list[rm.MeasureLine]
+    cascades: list[rm.CascadeLine]
+    freshness: sferum.Freshness
+    alerts: AlertsBlock
+    silent: list[rm.SilentAgency]
+    status_changes: list[MeasureChange]
+    indicator_moves: list[IndicatorMove] = field(default_factory=list)
+
+    @property
+    def measures_total(self) -> int:
+        return sum(s.total for s in self.sections)
+
+    @property
+    def measures_done(self) -> int:
+        return sum(s.done for s in self.sections)
+
+    @property
+    def done_share(self) -> float | None:
+        total = self.measures_total - sum(s.cancelled for s in self.sections)
+        return self.measures_done / total * 100 if total else None
+
+    @property
+    def roadmap_parts(self) -> list[tuple[str, int, str]]:
+        """The whole roadmap by status, for the stacked bar."""
+        return [
+            ("выполнено", self.measures_done, "done"),
+            ("в работе", sum(s.in_progress for s in self.sections), "in_progress"),
+            ("не начато", sum(s.not_started for s in self.sections), "not_started"),
+            ("просрочено", sum(s.overdue for s in self.sections), "overdue"),
+            ("отменено", sum(s.cancelled for s in self.sections), "cancelled"),
+        ]
+
+    @property
+    def has_monitoring(self) -> bool:
+        return any(card.latest is not None for card in self.indicators)
+
+
+def indicator_moves(rows: list[sferum.MunicipalityRow], limit: int = MOVES_SHOWN):
+    """The largest weekly moves of I1–I4 per municipality, biggest first."""
+    moves = [
+        IndicatorMove(row.municipality, cell.code, cell.value, cell.change)
+        for row in rows
+        for cell in row.cells
+        if cell.change
+    ]
+    moves.sort(key=lambda m: (-abs(m.change), m.municipality.name, m.code))
+    return moves[:limit]
+
+
+def region_dashboard(
+    *, user, region: Region, today: dt.date | None = None, municipality_sort: str = ""
+) -> RegionDashboard:
+    """Everything the region's dashboard shows. The caller has checked the user's scope
+    (`Region.objects.visible_to(user)`); `today` is the region's local date."""
+    today = today or region.local_today()
+    since = today - dt.timedelta(days=7)
+    since_moment = timezone.make_aware(dt.datetime.combine(since, dt.time.min), region.tz)
+    now = timezone.make_aware(dt.datetime.combine(today, dt.time.max), region.tz)
+    now = min(now, timezone.now()) if today == region.local_today() else now
+
+    series = sferum.region_series(region=region, today=today)
+    cards = sferum.indicator_cards(region=region, today=today, series=series)
+    municipalities = sferum.municipality_rows(
+        region=region, series=series, cards=cards, sort=municipality_sort
+    )
+    overdue_total, overdue = rm.overdue_measures(region=region, today=today, limit=OVERDUE_SHOWN)
+    return RegionDashboard(
+        region=region,
+        today=today,
+        since=since,
+        index=index_block(region=region, today=today),
+        indicators=cards,
+        municipalities=municipalities,
+        municipality_sort=municipality_sort,
+        sections=rm.completion_by_section(region=region, today=today),
+        overdue_total=overdue_total,
+        overdue=overdue,
+        upcoming=rm.upcoming_deadlines(region=region, today=today),
+        cascades=rm.cascades(region=region),
+        freshness=sferum.freshness(region=region, series=series, today=today),
+        alerts=open_alerts(region=region),
+        silent=rm.silent_agencies(region=region, now=now),
+        status_changes=rm.status_changes_since(region=region, since=since_moment),
+        indicator_moves=indicator_moves(municipalities),
+    )

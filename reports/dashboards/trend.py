@@ -1,0 +1,89 @@
+"""Pure helpers of the dashboards: the current trend, projections and RAG (no ORM).
+
+The trend is the one the alerts use (reports.trends: least squares over the last weeks),
+so a dashboard never calls «в графике» what an alert calls «под угрозой».
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from decimal import Decimal
+
+from django.conf import settings
+
+from reports import charts
+from reports.trends import MIN_POINTS, Trend, fit_trend
+
+GREEN, AMBER, RED, NONE = "green", "amber", "red", "none"
+RAG_LABELS = charts.RAG_LABELS
+
+
+def trend_weeks() -> int:
+    return int(getattr(settings, "ALERT_TREND_WEEKS", 8))
+
+
+def current_trend(points: Sequence[tuple[dt.date, Decimal | None]]) -> Trend | None:
+    """The least-squares line through the last weeks with data (None with too few)."""
+    known = [(d, float(v)) for d, v in points if v is not None][-trend_weeks() :]
+    if len(known) < MIN_POINTS:
+        return None
+    return fit_trend(known)
+
+
+def projected_date(
+    *, last_date: dt.date, last_value: Decimal | None, target: Decimal | None, trend: Trend | None
+) -> dt.date | None:
+    """When the target is reached at the current trend: `last_date` if it already is, None
+    when the trend never reaches it (or there is no trend)."""
+    if last_value is None or target is None:
+        return None
+    if last_value >= target:
+        return last_date
+    if trend is None:
+        return None
+    reached = trend.date_reaching(float(target), after=last_date)
+    if reached is None or (reached - last_date).days > 3650:
+        return None
+    return reached
+
+
+def rag(
+    *,
+    value: Decimal | None,
+    target: Decimal | None,
+    target_date: dt.date | None,
+    projected: dt.date | None,
+    trend: Trend | None,
+    today: dt.date,
+) -> str:
+    """On track (green) / at risk (amber) / behind (red); «none» without data or target.
+
+    Green: the target is reached, or the trend reaches it by the stage date. Red: the stage
+    date has passed without it. Amber: the trend reaches it only after the stage date, or
+    never. Without enough weeks for a trend, the value is judged against the target alone.
+    """
+    if value is None or target is None:
+        return NONE
+    if value >= target:
+        return GREEN
+    if target_date is not None and target_date < today:
+        return RED
+    if trend is None:
+        return charts.rag(value, target)
+    if projected is not None and (target_date is None or projected <= target_date):
+        return GREEN
+    return AMBER
+
+
+def weekly_dates(dates, limit: int) -> list[dt.date]:
+    """The latest date of each ISO week among `dates`, the last `limit` weeks, oldest first.
+
+    Scores are recomputed nightly; a trend over weeks reads one score a week.
+    """
+    by_week: dict[tuple[int, int], dt.date] = {}
+    for day in dates:
+        key = tuple(day.isocalendar())[:2]
+        if key not in by_week or day > by_week[key]:
+            by_week[key] = day
+    return sorted(by_week.values())[-limit:]

@@ -1,0 +1,104 @@
+"""Dashboard pages: a region at a glance, the country at a glance, a municipality's figures.
+
+Scope (agencies.access): a region out of the user's scope is 404; the country overview is
+for analysts, administrators and coordinators of several regions (others get 403).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+
+from agencies import access
+from agencies.choices import Role
+from agencies.models import Municipality, Region
+
+from .dashboards.country import country_overview
+from .dashboards.municipality import municipality_organisations
+from .dashboards.region import region_dashboard
+
+
+def _optional_url(name: str, **kwargs) -> str:
+    """Links to pages other issues add (uploads, alerts): shown once they exist."""
+    try:
+        return reverse(name, kwargs=kwargs or None)
+    except NoReverseMatch:
+        return ""
+
+
+def _date_param(request, default: dt.date) -> dt.date:
+    raw = (request.GET.get("date") or "").strip()
+    for fmt in ("%Y-%m-%d", "%d.%m.%Y"):
+        try:
+            return dt.datetime.strptime(raw, fmt).date()
+        except ValueError:
+            continue
+    return default
+
+
+def can_see_country(user) -> bool:
+    if access.is_admin(user) or user.role == Role.ANALYST:
+        return True
+    return user.role == Role.COORDINATOR and access.spans_regions(user)
+
+
+def region_dashboard_view(request, code: str):
+    region = get_object_or_404(Region.objects.visible_to(request.user), code=code)
+    today = _date_param(request, region.local_today())
+    dashboard = region_dashboard(
+        user=request.user,
+        region=region,
+        today=today,
+        municipality_sort=request.GET.get("msort", ""),
+    )
+    return render(
+        request,
+        "reports/dashboard_region.html",
+        {
+            "d": dashboard,
+            "can_see_country": can_see_country(request.user),
+            "measures_url": reverse("roadmaps:measure-list"),
+            "uploads_url": _optional_url("indicators:upload-list", code=region.code),
+            "indicators_url": _optional_url("indicators:region", code=region.code),
+            "alerts_url": _optional_url("reports:alert-list"),
+            # the municipality links of the table: one reverse, not one per row
+            "muni_base": reverse(
+                "reports:municipality-dashboard", kwargs={"code": region.code, "pk": 0}
+            )[:-2],
+        },
+    )
+
+
+def country_overview_view(request):
+    if not can_see_country(request.user):
+        raise PermissionDenied
+    overview = country_overview(
+        user=request.user,
+        on_date=_date_param(request, timezone.localdate()),
+        sort=request.GET.get("sort", ""),
+        query=request.GET.get("q", "")[:100],
+        lagging=request.GET.get("lagging") == "1",
+    )
+    multiples = [
+        (
+            row.region.name,
+            row.history,
+            reverse("reports:region-dashboard", kwargs={"code": row.region.code}),
+        )
+        for row in overview.rows
+        if row.history
+    ]
+    return render(
+        request, "reports/dashboard_country.html", {"o": overview, "multiples": multiples}
+    )
+
+
+def municipality_view(request, code: str, pk: int):
+    region = get_object_or_404(Region.objects.visible_to(request.user), code=code)
+    municipality = get_object_or_404(Municipality, region=region, pk=pk)
+    page = municipality_organisations(municipality=municipality, sort=request.GET.get("sort", ""))
+    return render(request, "reports/dashboard_municipality.html", {"p": page, "region": region})

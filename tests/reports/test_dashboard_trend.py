@@ -1,0 +1,96 @@
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from reports.dashboards import trend
+from reports.trends import fit_trend
+
+D = dt.date(2025, 9, 1)
+
+
+def weeks(*values):
+    return [
+        (D + dt.timedelta(weeks=i), None if v is None else Decimal(v)) for i, v in enumerate(values)
+    ]
+
+
+def test_current_trend_needs_four_weeks_and_uses_the_last_ones():
+    assert trend.current_trend(weeks(10, 20, 30)) is None
+    line = trend.current_trend(weeks(90, 90, 90, 10, 17, 24, 31, 38, 45, 52, 59))
+    assert line is not None and line.slope == pytest.approx(1.0)  # 7 points a week
+
+
+@pytest.mark.parametrize(
+    "last,target,expected",
+    [
+        (Decimal("80"), Decimal("75"), D),  # already reached: the last week
+        (Decimal("50"), None, None),  # no target
+        (None, Decimal("75"), None),  # no data
+    ],
+)
+def test_projected_date_edges(last, target, expected):
+    line = fit_trend([(D, 10.0), (D + dt.timedelta(days=7), 17.0)])
+    assert trend.projected_date(last_date=D, last_value=last, target=target, trend=line) == expected
+
+
+def test_projected_date_follows_the_line():
+    line = fit_trend([(D, 10.0), (D + dt.timedelta(days=10), 20.0)])  # 1 point a day
+    last = D + dt.timedelta(days=10)
+    got = trend.projected_date(
+        last_date=last, last_value=Decimal("20"), target=Decimal("30"), trend=line
+    )
+    assert got == D + dt.timedelta(days=20)
+    flat = fit_trend([(D, 20.0), (D + dt.timedelta(days=10), 20.0)])
+    assert (
+        trend.projected_date(
+            last_date=last, last_value=Decimal("20"), target=Decimal("30"), trend=flat
+        )
+        is None
+    )
+
+
+@pytest.mark.parametrize(
+    "value,target,stage_date,projected,has_trend,expected",
+    [
+        (None, Decimal("75"), D, None, True, "none"),
+        (Decimal("50"), None, D, None, True, "none"),
+        (Decimal("80"), Decimal("75"), D, None, True, "green"),
+        (Decimal("50"), Decimal("75"), D - dt.timedelta(days=1), None, True, "red"),  # passed
+        (
+            Decimal("50"),
+            Decimal("75"),
+            D + dt.timedelta(days=30),
+            D + dt.timedelta(days=20),
+            True,
+            "green",
+        ),
+        (
+            Decimal("50"),
+            Decimal("75"),
+            D + dt.timedelta(days=30),
+            D + dt.timedelta(days=40),
+            True,
+            "amber",
+        ),
+        (Decimal("50"), Decimal("75"), D + dt.timedelta(days=30), None, True, "amber"),  # never
+        (Decimal("72"), Decimal("75"), D + dt.timedelta(days=30), None, False, "amber"),  # no trend
+        (Decimal("50"), Decimal("75"), D + dt.timedelta(days=30), None, False, "red"),
+    ],
+)
+def test_rag(value, target, stage_date, projected, has_trend, expected):
+    line = fit_trend([(D, 1.0), (D + dt.timedelta(days=7), 2.0)]) if has_trend else None
+    got = trend.rag(
+        value=value, target=target, target_date=stage_date, projected=projected, trend=line, today=D
+    )
+    assert got == expected
+
+
+def test_weekly_dates_keeps_the_latest_day_of_each_week():
+    days = [D + dt.timedelta(days=i) for i in range(0, 21)]  # three ISO weeks, daily scores
+    assert trend.weekly_dates(days, 10) == [
+        D + dt.timedelta(days=6),
+        D + dt.timedelta(days=13),
+        D + dt.timedelta(days=20),
+    ]
+    assert trend.weekly_dates(days, 2) == [D + dt.timedelta(days=13), D + dt.timedelta(days=20)]
