@@ -111,40 +111,60 @@ class RegionStageTarget:
         return self.value if self.in_force_on(day) else None
 
 
+def stage_targets_by_region(
+    *, region_ids: Iterable[int], stages: Iterable[IndicatorStage] | None = None
+) -> dict[int, dict[int, list[RegionStageTarget]]]:
+    """region id → indicator id → its stages by date, as they apply to that region.
+
+    Three queries for any number of regions (two when the caller passes the stages).
+    """
+    region_ids = list(region_ids)
+    stages = sorted(
+        IndicatorStage.objects.all() if stages is None else stages,
+        key=lambda s: (s.indicator_id, s.target_date, s.stage),
+    )
+    baselines = {
+        (b.region_id, b.indicator_id): b
+        for b in RegionBaseline.objects.filter(region_id__in=region_ids)
+    }
+    overrides = {
+        (t.region_id, t.indicator_id, t.stage): t
+        for t in RegionTarget.objects.filter(region_id__in=region_ids)
+    }
+    result: dict[int, dict[int, list[RegionStageTarget]]] = {}
+    for region_id in region_ids:
+        per_indicator = result.setdefault(region_id, {})
+        for stage in stages:
+            source = ""
+            if stage.target_kind == TargetKind.FIXED:
+                value, kind = stage.target_value, "fixed"
+            else:
+                baseline = baselines.get((region_id, stage.indicator_id))
+                value, kind = (baseline.value, "baseline") if baseline else (None, "baseline")
+                source = baseline.source if baseline else ""
+            override = overrides.get((region_id, stage.indicator_id, stage.stage))
+            if override is not None and override.target_value is not None:
+                value, kind = override.target_value, "region"
+            per_indicator.setdefault(stage.indicator_id, []).append(
+                RegionStageTarget(
+                    indicator_id=stage.indicator_id,
+                    stage=stage.stage,
+                    stage_label=str(stage.get_stage_display()),
+                    target_date=stage.target_date,
+                    value=value,
+                    kind=kind,
+                    conditional=bool(override and override.conditional),
+                    condition=override.condition if override else "",
+                    in_force=override.in_force if override else True,
+                    in_force_since=override.in_force_since if override else None,
+                    source=(override.source if override and override.source else source),
+                )
+            )
+    return result
+
+
 def region_stage_targets(
     *, region: Region, stages: Iterable[IndicatorStage] | None = None
 ) -> dict[int, list[RegionStageTarget]]:
-    """indicator id → its stages by date, as they apply to the region (three queries; two
-    when the caller passes the stages it already has)."""
-    if stages is None:
-        stages = IndicatorStage.objects.all()
-    baselines = {b.indicator_id: b for b in RegionBaseline.objects.filter(region=region)}
-    overrides = {(t.indicator_id, t.stage): t for t in RegionTarget.objects.filter(region=region)}
-    result: dict[int, list[RegionStageTarget]] = {}
-    for stage in sorted(stages, key=lambda s: (s.indicator_id, s.target_date, s.stage)):
-        source = ""
-        if stage.target_kind == TargetKind.FIXED:
-            value, kind = stage.target_value, "fixed"
-        else:
-            baseline = baselines.get(stage.indicator_id)
-            value, kind = (baseline.value, "baseline") if baseline else (None, "baseline")
-            source = baseline.source if baseline else ""
-        override = overrides.get((stage.indicator_id, stage.stage))
-        if override is not None and override.target_value is not None:
-            value, kind = override.target_value, "region"
-        result.setdefault(stage.indicator_id, []).append(
-            RegionStageTarget(
-                indicator_id=stage.indicator_id,
-                stage=stage.stage,
-                stage_label=str(stage.get_stage_display()),
-                target_date=stage.target_date,
-                value=value,
-                kind=kind,
-                conditional=bool(override and override.conditional),
-                condition=override.condition if override else "",
-                in_force=override.in_force if override else True,
-                in_force_since=override.in_force_since if override else None,
-                source=(override.source if override and override.source else source),
-            )
-        )
-    return result
+    """indicator id → its stages by date, as they apply to the region (three queries)."""
+    return stage_targets_by_region(region_ids=[region.pk], stages=stages)[region.pk]

@@ -15,7 +15,7 @@ from django.db.models import Count, Max, OuterRef, Subquery
 from django.utils import timezone
 
 from agencies.models import Region
-from indicators.choices import TargetKind, UploadStatus
+from indicators.choices import UploadStatus
 from indicators.models import (
     Component,
     IndexScore,
@@ -23,9 +23,8 @@ from indicators.models import (
     IndicatorStage,
     MonitoringRollup,
     MonitoringUpload,
-    RegionBaseline,
-    RegionTarget,
 )
+from indicators.selectors import stage_targets_by_region
 from roadmaps.models import Measure
 from roadmaps.querysets import overdue_q
 
@@ -154,32 +153,24 @@ def sort_rows(rows: list[RegionRow], sort: str, component_codes: set[str]) -> li
 
 
 def _targets_all(region_ids: list[int], indicators: list[Indicator], on_date: dt.date):
-    """(region id, indicator id) -> (value, date) of the current stage: 3 queries."""
-    stages = defaultdict(list)
-    for stage in IndicatorStage.objects.filter(indicator__in=indicators).order_by("stage"):
-        stages[stage.indicator_id].append(stage)
-    baselines = {
-        (b.region_id, b.indicator_id): b.value
-        for b in RegionBaseline.objects.filter(region_id__in=region_ids)
-    }
-    overrides = {
-        (t.region_id, t.indicator_id, t.stage): t.target_value
-        for t in RegionTarget.objects.filter(region_id__in=region_ids, target_value__isnull=False)
-    }
+    """(region id, indicator id) -> (value, date) of the current stage: 3 queries.
+
+    The current stage is the first whose date is on or after `on_date` (else the last);
+    stages without a target that counts on the date (no baseline yet, a condition not in
+    force) are passed over. The targets follow indicators.selectors.stage_targets_by_region.
+    """
+    stages = IndicatorStage.objects.filter(indicator__in=indicators)
+    targets = stage_targets_by_region(region_ids=region_ids, stages=stages)
     result = {}
     for region_id in region_ids:
         for indicator in indicators:
             chosen = None
-            for stage in stages.get(indicator.pk, []):
-                if stage.target_kind == TargetKind.FIXED:
-                    value = stage.target_value
-                else:
-                    value = baselines.get((region_id, indicator.pk))
-                value = overrides.get((region_id, indicator.pk, stage.stage), value)
+            for target in targets[region_id].get(indicator.pk, []):
+                value = target.value_on(on_date)
                 if value is None:
                     continue
-                chosen = (value, stage.target_date)
-                if stage.target_date >= on_date:
+                chosen = (value, target.target_date)
+                if target.target_date >= on_date:
                     break
             result[(region_id, indicator.pk)] = chosen
     return result
