@@ -101,30 +101,45 @@ class LoadResult:
 
 def run_load(
     base: str,
-    paths: list[str],
+    paths: dict[str, list[str]],
     *,
     users: int,
     seconds: float,
-    credentials: list[tuple[str, str]],
+    credentials: dict[str, tuple[str, str]],
+    think_s: tuple[float, float] = (0.0, 0.0),
     max_requests_per_user: int = 100_000,
+    seed: int = 1,
 ) -> LoadResult:
-    """`users` concurrent sessions for `seconds`, round-robin over `paths`; bounded and stops."""
+    """`users` concurrent sessions for `seconds`; bounded, and stops by itself.
+
+    User i takes persona i mod the personas, and requests only its persona's pages, in turn,
+    pausing a random `think_s` (seconds, min and max) between pages as a person reading them
+    would; (0, 0) is a closed-loop stress run that measures the saturation throughput.
+    """
+    import random
+
     if not LOOPBACK.match(base):
         raise ValueError(f"only loopback targets are allowed: {base}")
-    openers = [login(base, *credentials[i % len(credentials)]) for i in range(users)]
+    personas = sorted(paths)
+    plan = [personas[i % len(personas)] for i in range(users)]
+    openers = [login(base, *credentials[persona]) for persona in plan]
     result = LoadResult()
     lock = threading.Lock()
     stop_at = time.monotonic() + seconds
 
     def user(index: int) -> None:
-        opener = openers[index]
+        rng = random.Random(seed * 1000 + index)
+        opener, own = openers[index], paths[plan[index]]
         local, errors = [], 0
         for n in range(max_requests_per_user):
             if time.monotonic() >= stop_at:
                 break
-            ms, status = timed_get(opener, base + paths[(index + n) % len(paths)].lstrip("/"))
+            ms, status = timed_get(opener, base + own[(index + n) % len(own)].lstrip("/"))
             local.append(ms)
             errors += status != 200
+            pause = rng.uniform(*think_s)
+            if pause and time.monotonic() + pause < stop_at:
+                time.sleep(pause)
         with lock:
             result.requests += len(local)
             result.errors += errors

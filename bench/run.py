@@ -310,11 +310,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--samples", type=int, default=40, help="requests per page for p50/p95")
     parser.add_argument("--load-users", type=int, default=50)
     parser.add_argument("--load-seconds", type=float, default=60)
+    parser.add_argument("--think-min", type=float, default=2.0, help="seconds between pages")
+    parser.add_argument("--think-max", type=float, default=8.0)
     parser.add_argument("--ci", action="store_true", help="small and quick; fail only on errors")
     parser.add_argument("--out", type=Path, default=RESULTS / "latest.json")
     args = parser.parse_args(argv)
     if args.ci:
         args.samples, args.load_users, args.load_seconds = 5, 5, 5
+        args.think_min, args.think_max = 0.2, 0.5
         args.out = WORK / "ci.json"
     WORK.mkdir(parents=True, exist_ok=True)
     full_url, small_url = database_urls(os.environ.get("DATABASE_URL", ""))
@@ -375,14 +378,19 @@ def main(argv: list[str] | None = None) -> int:
             "corrected_seconds": round(fixed["seconds"], 2) if fixed else None,
         }
     with steps("import the rest of the season"):
+        # whole weeks in one file each: one import per data set, as a region would send
+        # a season at once (a child process per week would mostly time Django's start-up)
         rest = [p for p in files if p not in used]
         started = time.perf_counter()
-        for path in rest:
-            manage(env, "import_monitoring", str(path))
-        for path in week_files(small_data):
-            manage(small_env, "import_monitoring", str(path))
+        rest_rows = 0
+        if rest:
+            rest_rows, _used = concat(rest, WORK / "rest.csv", rows_wanted=10**12)
+            manage(env, "import_monitoring", str(WORK / "rest.csv"))
+        small_rows, _used = concat(week_files(small_data), WORK / "small.csv", rows_wanted=10**12)
+        manage(small_env, "import_monitoring", str(WORK / "small.csv"))
         figures["import_rest"] = {
-            "files": len(rest),
+            "rows": rest_rows,
+            "small_rows": small_rows,
             "seconds": round(time.perf_counter() - started, 1),
         }
     with steps("index inputs"):
@@ -415,16 +423,31 @@ def main(argv: list[str] | None = None) -> int:
             .splitlines()[-1]
         )
     with steps("load"):
-        paths = [path for path, _persona in page_paths(env).values()]
+        by_persona: dict[str, list[str]] = {}
+        for path, persona in page_paths(env).values():
+            by_persona.setdefault(persona, []).append(path)
         with Gunicorn(env, workers=4) as server:
-            load = loadgen.run_load(
+            people = loadgen.run_load(
                 server.base,
-                paths,
+                by_persona,
                 users=args.load_users,
                 seconds=args.load_seconds,
-                credentials=list(USERS.values()),
+                credentials=USERS,
+                think_s=(args.think_min, args.think_max),
             )
-        figures["load"] = {"users": args.load_users, **load.summary()}
+            stress = loadgen.run_load(
+                server.base,
+                by_persona,
+                users=args.load_users,
+                seconds=max(args.load_seconds / 3, 5),
+                credentials=USERS,
+            )
+        figures["load"] = {
+            "users": args.load_users,
+            "think_s": [args.think_min, args.think_max],
+            **people.summary(),
+        }
+        figures["load_no_think"] = {"users": args.load_users, **stress.summary()}
 
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, ensure_ascii=False, indent=2))
@@ -433,9 +456,10 @@ def main(argv: list[str] | None = None) -> int:
     if steps.errors:
         print("\nERRORS:\n" + "\n".join(steps.errors))
         return 1
-    errors = figures.get("load", {}).get("errors", 0) + sum(
-        page.get("errors", 0) for page in figures.get("pages", {}).values()
+    errors = figures.get("load", {}).get("errors", 0) + figures.get("load_no_think", {}).get(
+        "errors", 0
     )
+    errors += sum(page.get("errors", 0) for page in figures.get("pages", {}).values())
     return 1 if errors else 0
 
 
@@ -500,9 +524,17 @@ def print_table(report: dict) -> None:
     if "load" in f:
         load = f["load"]
         row(
-            f"load {load['users']} users: rps / p95 ms / errors",
+            f"load {load['users']} users, {load['think_s'][0]:g}-{load['think_s'][1]:g} s "
+            "between pages: rps / p95 ms / errors",
             f"{load['throughput_rps']} / {load['p95_ms']} / {load['errors']}",
             "target p95 < 500, 0 errors",
+        )
+    if "load_no_think" in f:
+        load = f["load_no_think"]
+        row(
+            f"stress {load['users']} users, no pause: rps / p95 ms / errors",
+            f"{load['throughput_rps']} / {load['p95_ms']} / {load['errors']}",
+            "saturation throughput",
         )
     print("\n".join(lines))
 
