@@ -72,33 +72,62 @@ class RegionIndexPage:
     facts: list[IndexFact]
 
 
-def _input_rows(criterion, result: CriterionResult) -> list[InputRow]:
+@dataclass(frozen=True)
+class CriterionInput:
+    """One input a criterion was scored on, as data (the page formats it, exports keep it)."""
+
+    label: str
+    value: Decimal | None
+    as_of: dt.date | None
+    verified: bool
+    fact_id: int | None  # None for the monitoring share
+    from_monitoring: bool
+
+
+def criterion_inputs(criterion, result: CriterionResult) -> list[CriterionInput]:
+    """The inputs of a scored criterion in the methodology's order of its input codes."""
     if criterion.source == "monitoring":
-        week = result.inputs.get("week_start")
+        share, week = result.inputs.get("share_percent"), result.inputs.get("week_start")
         return [
-            InputRow(
+            CriterionInput(
                 _("Доля M, %"),
-                fmt_number(result.inputs.get("share_percent")),
+                Decimal(str(share)) if share is not None else None,
                 dt.date.fromisoformat(week) if week else None,
+                True,
+                None,
                 True,
             )
         ]
-    rows = []
     order = {code: position for position, code in enumerate(criterion.input_codes)}
+    rows = []
     for name, record in sorted(
         result.inputs.items(), key=lambda item: order.get("" if item[0] == "value" else item[0], 99)
     ):
         spec = criterion.input_spec("" if name == "value" else name) or {}
-        as_of = record.get("as_of")
+        value, as_of = record.get("value"), record.get("as_of")
         rows.append(
-            InputRow(
+            CriterionInput(
                 spec.get("label") or name,
-                fmt_number(record["value"]) if record.get("value") is not None else None,
+                Decimal(str(value)) if value is not None else None,
                 dt.date.fromisoformat(as_of) if as_of else None,
                 bool(record.get("verified")),
+                record.get("fact_id"),
+                False,
             )
         )
     return rows
+
+
+def _input_rows(criterion, result: CriterionResult) -> list[InputRow]:
+    return [
+        InputRow(
+            item.label,
+            fmt_number(item.value) if item.value is not None else None,
+            item.as_of,
+            item.verified,
+        )
+        for item in criterion_inputs(criterion, result)
+    ]
 
 
 def region_index_page(*, region: Region, on_date: dt.date) -> RegionIndexPage:

@@ -27,7 +27,7 @@ from indicators.models import (
     MonitoringRow,
 )
 from indicators.selectors import RegionStageTarget, region_stage_targets
-from indicators.selectors_index import index_ranking
+from indicators.selectors_index import criterion_inputs, index_ranking
 from indicators.services.index import criteria_of, index_evaluate, rule_text
 from roadmaps.models import Measure, MeasureChange
 from roadmaps.querysets import local_dates_by_timezone
@@ -325,34 +325,16 @@ def _evidence(url: str, file: str, text: str) -> str:
 
 
 def _index_inputs(criterion, result, evidence: dict[int, str]) -> tuple[IndexInputRow, ...]:
-    if criterion.source == "monitoring":
-        share, week = result.inputs.get("share_percent"), result.inputs.get("week_start")
-        return (
-            IndexInputRow(
-                "Доля M, %",
-                Decimal(share) if share is not None else None,
-                dt.date.fromisoformat(week) if week else None,
-                True,
-                "мониторинг Сферума",
-            ),
+    return tuple(
+        IndexInputRow(
+            item.label,
+            item.value,
+            item.as_of,
+            item.verified,
+            "мониторинг Сферума" if item.from_monitoring else evidence.get(item.fact_id, ""),
         )
-    order = {code: position for position, code in enumerate(criterion.input_codes)}
-    rows = []
-    for name, record in sorted(
-        result.inputs.items(), key=lambda item: order.get("" if item[0] == "value" else item[0], 99)
-    ):
-        spec = criterion.input_spec("" if name == "value" else name) or {}
-        value, as_of = record.get("value"), record.get("as_of")
-        rows.append(
-            IndexInputRow(
-                spec.get("label") or name,
-                Decimal(value) if value is not None else None,
-                dt.date.fromisoformat(as_of) if as_of else None,
-                bool(record.get("verified")),
-                evidence.get(record.get("fact_id"), ""),
-            )
-        )
-    return tuple(rows)
+        for item in criterion_inputs(criterion, result)
+    )
 
 
 def index_export(
