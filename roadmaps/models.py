@@ -18,7 +18,7 @@ from .choices import (
     MeasureStatus,
     Recurrence,
 )
-from .querysets import MeasureQuerySet, RegionScopedQuerySet, RoadmapQuerySet
+from .querysets import MeasureQuerySet, RoadmapQuerySet
 
 EVIDENCE_EXTENSIONS = ["pdf", "docx", "xlsx", "jpg", "jpeg", "png"]
 
@@ -505,7 +505,6 @@ __all__ = [
     "MeasureResponsibility",
     "MeasureStep",
     "MeasureTarget",
-    "RegionScopedQuerySet",
     "Roadmap",
     "Section",
 ]

@@ -60,10 +60,6 @@ class MeasureQuerySet(RegionScopedQuerySet):
         )
 
 
-def region_scope_q(user, lookup: str) -> Q:
-    return access.region_q(user, lookup, null_visible=True)
-
-
 def local_dates_by_timezone(now: dt.datetime | None = None) -> dict[str, dt.date]:
     """Today's date in every time zone used by a region (about a dozen in Russia)."""
     from zoneinfo import ZoneInfo

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 from collections.abc import Iterable
@@ -15,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from agencies import access
 from agencies.models import Municipality, Organisation, User
-from roadmap_portal.textfiles import decode_bytes, detect_delimiter
+from roadmap_portal.tables import Table, TableError, normalize_header, open_table
 
 from .. import hooks
 from ..choices import CascadeScope, ChangeKind
@@ -168,54 +167,32 @@ class CascadeImportError(ValidationError):
     """All problems of an import file; nothing of the file was saved."""
 
 
-def _read_rows(name: str, data: bytes) -> list[list[object]]:
-    lower = name.lower()
-    if lower.endswith(".xlsx"):
-        from python_calamine import CalamineWorkbook
-
-        try:
-            workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
-            return workbook.get_sheet_by_index(0).to_python(skip_empty_area=False)
-        except Exception as error:  # calamine raises its own error types for broken files
-            raise CascadeImportError(
-                [_("Не удалось прочитать файл XLSX: %(error)s") % {"error": error}]
-            ) from error
-    if lower.endswith(".csv"):
-        try:
-            text, _encoding = decode_bytes(data)
-        except UnicodeDecodeError as error:
-            raise CascadeImportError(
-                [_("Файл CSV не в кодировке UTF-8 или Windows-1251.")]
-            ) from error
-        lines = text.splitlines()
-        known = {name for names in IMPORT_COLUMNS.values() for name in names}
-        delimiter = detect_delimiter(lines[0] if lines else "", known)
-        return list(csv.reader(io.StringIO(text), delimiter=delimiter))
-    raise CascadeImportError([_("Загрузите файл CSV или XLSX.")])
+IMPORT_ALIASES = {
+    normalize_header(alias): key for key, aliases in IMPORT_COLUMNS.items() for alias in aliases
+}
 
 
-def _header(rows: list[list[object]]) -> tuple[int, dict[str, int]]:
-    """Index of the header row (title rows above are skipped) and column positions."""
-    for index, row in enumerate(rows[:10]):
-        names = [str(cell or "").strip().lower() for cell in row]
-        positions: dict[str, int] = {}
-        for key, aliases in IMPORT_COLUMNS.items():
-            for alias in aliases:
-                if alias in names:
-                    positions[key] = names.index(alias)
-                    break
-        if "org_code" in positions:
-            missing = [IMPORT_LABELS[key] for key in IMPORT_COLUMNS if key not in positions]
-            if missing:
-                raise CascadeImportError(
-                    [
-                        _("Строка %(line)s: нет столбца «%(column)s».")
-                        % {"line": index + 1, "column": column}
-                        for column in missing
-                    ]
-                )
-            return index, positions
-    raise CascadeImportError([_("Не найдена строка заголовка со столбцом «Код организации».")])
+def _open(name: str, data: bytes) -> Table:
+    """The file as a table (the shared reader: encodings, separators, title rows, and the
+    zip-bomb and XML-entity checks of XLSX); every column of IMPORT_COLUMNS required."""
+    if not name.lower().endswith((".csv", ".xlsx")):
+        raise CascadeImportError([_("Загрузите файл CSV или XLSX.")])
+    try:
+        table = open_table(
+            io.BytesIO(data), aliases=IMPORT_ALIASES, required=["org_code"], titles=IMPORT_LABELS
+        )
+    except TableError as error:
+        raise CascadeImportError([str(error)]) from error
+    missing = [IMPORT_LABELS[key] for key in IMPORT_COLUMNS if key not in table.columns]
+    if missing:
+        raise CascadeImportError(
+            [
+                _("Строка %(line)s: нет столбца «%(column)s».")
+                % {"line": table.header_row, "column": column}
+                for column in missing
+            ]
+        )
+    return table
 
 
 def _parse_date(value: object) -> dt.date | None:
@@ -250,8 +227,7 @@ def cascade_progress_import(
     """
     if len(data) > IMPORT_MAX_BYTES:
         raise CascadeImportError([_("Файл больше 10 МБ.")])
-    rows = _read_rows(name, data)
-    header_index, positions = _header(rows)
+    table = _open(name, data)
     measure = cascade.measure
     today = today or measure.local_today()
     steps = {step.position + 1: step for step in measure.steps.all()}
@@ -271,10 +247,14 @@ def cascade_progress_import(
             % {"line": line, "column": IMPORT_LABELS[key], "message": message}
         )
 
-    for offset, row in enumerate(rows[header_index + 1 :], start=header_index + 2):
-        cells = [_cell(row, positions[key]) for key in IMPORT_COLUMNS]
+    try:
+        rows = list(table.rows())  # a cascade is at most the region's organisations
+    except TableError as error:
+        raise CascadeImportError([str(error)]) from error
+    for offset, row in rows:
+        cells = [_cell(row, table.columns[key]) for key in IMPORT_COLUMNS]
         if all(str(cell or "").strip() == "" for cell in cells):
-            continue  # empty trailing rows
+            continue  # a row with other columns only
         raw_code, raw_step, raw_date = cells
         code = str(raw_code).strip()
         if isinstance(raw_code, float) and raw_code.is_integer():

@@ -233,6 +233,23 @@ def test_import_missing_column(world, personas):
         )
 
 
+def test_import_refuses_a_zip_bomb_before_reading(world, personas, settings):
+    """The cascade import goes through the shared reader and its XLSX checks."""
+    import io
+    import zipfile
+
+    settings.XLSX_MAX_UNCOMPRESSED_BYTES = 1024 * 1024
+    bomb = io.BytesIO()
+    with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/worksheets/sheet1.xml", b"<a>" + b" " * (5 * 1024 * 1024) + b"</a>")
+    cascade = _region_cascade(world, personas)
+    with pytest.raises(CascadeImportError, match="слишком велик"):
+        cascade_progress_import(
+            cascade=cascade, name="p.xlsx", data=bomb.getvalue(), actor=personas.ministry_user
+        )
+    assert not CascadeProgress.objects.filter(cascade=cascade).exists()
+
+
 def test_import_through_page(world, personas, persona_client):
     cascade = _region_cascade(world, personas)
     client = persona_client("ministry_user")
