@@ -14,11 +14,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from agencies import access
 from agencies.models import Region
+from alerts.models import Alert
 from indicators.models import (
     IndexFact,
     Indicator,
@@ -31,8 +31,6 @@ from indicators.selectors_index import criterion_inputs, index_ranking
 from indicators.services.index import criteria_of, index_evaluate, rule_text
 from roadmaps.models import Measure, MeasureChange
 from roadmaps.querysets import local_dates_by_timezone
-
-from .models import Alert
 
 CHUNK_SIZE = 2000
 
@@ -526,25 +524,3 @@ __all__ = [
     "monitoring_org_rows",
     "roadmap_status_rows",
 ]
-
-
-# --- alert centre ---------------------------------------------------------------------
-
-
-def alert_list(*, queryset):
-    """Rows of the alert centre with everything the template shows (constant queries)."""
-    return queryset.select_related(
-        "region", "measure", "indicator", "municipality", "acknowledged_by"
-    ).order_by("resolved_at", "-severity", "-opened_at", "-id")
-
-
-def alert_counts(*, user) -> dict[str, int]:
-    """Open alerts: all visible, mine (my agencies' measures), my region — one query."""
-    acting = access.acting_agency_ids(user)
-    qs = Alert.objects.visible_to(user).open()
-    mine_q = Q(pk__in=qs.for_agencies(acting).values("pk")) if acting else Q(pk__in=[])
-    return qs.aggregate(
-        total=Count("id"),
-        mine=Count("id", filter=mine_q),
-        region=Count("id", filter=Q(region_id=user.home_region_id)),
-    )

@@ -1,76 +1,24 @@
-"""Thin, idempotent Celery tasks (STYLE R9); each has a management-command twin.
+"""Celery tasks of the exports (thin, safe to run twice; STYLE R9).
 
-Hook points: roadmaps (status changes) and indicators (monitoring imports) enqueue
-`alerts_sync_region.delay(region_id)` in `transaction.on_commit`.
+No autoretry: a failed job is marked failed and a retry would find it no longer pending.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-
 from celery import shared_task
-from django.db import OperationalError
 
-from agencies.models import Region
-
-from .services.alerts import alerts_sync
-from .services.alerts import alerts_sync_all as alerts_sync_all_service
-from .services.notify import digest_send_all as digest_send_all_service
-from .services.notify import overdue_notify, regions_with_unannounced_overdue
-
-TRANSIENT = (OperationalError, ConnectionError, TimeoutError)
+from .exports import jobs
+from .models import GeneratedExport
 
 
-@shared_task(autoretry_for=TRANSIENT, retry_backoff=True, max_retries=5)
-def alerts_sync_region(region_id: int, on_date_iso: str | None = None) -> str | None:
-    """Sync one region's alerts, then announce newly overdue measures (twin: check_alerts)."""
-    region = Region.objects.filter(pk=region_id).first()
-    if region is None:
-        return None
-    on_date = dt.date.fromisoformat(on_date_iso) if on_date_iso else None
-    result = alerts_sync(region=region, on_date=on_date)
-    overdue_notify(region=region)
-    return str(result)
+@shared_task
+def export_generate(export_id: int) -> None:
+    export = GeneratedExport.objects.filter(pk=export_id).select_related("created_by").first()
+    if export is None:
+        return
+    jobs.export_generate(export=export)
 
 
-@shared_task(autoretry_for=TRANSIENT, retry_backoff=True, max_retries=5)
-def alerts_sync_regions(region_ids: list[int], on_date_iso: str | None = None) -> int:
-    """Several regions in one task (a monitoring file covering many regions); notices go
-    only to regions with unannounced overdue measures. Returns the alerts opened."""
-    on_date = dt.date.fromisoformat(on_date_iso) if on_date_iso else None
-    opened = 0
-    for region in Region.objects.filter(pk__in=region_ids).order_by("code"):
-        opened += len(alerts_sync(region=region, on_date=on_date).opened)
-    for region in regions_with_unannounced_overdue():
-        if region.pk in region_ids:
-            overdue_notify(region=region)
-    return opened
-
-
-@shared_task(autoretry_for=TRANSIENT, retry_backoff=True, max_retries=3)
-def alerts_sync_all(on_date_iso: str | None = None) -> int:
-    """Hourly (beat "alerts-sync"): every region on its own local date."""
-    on_date = dt.date.fromisoformat(on_date_iso) if on_date_iso else None
-    results = alerts_sync_all_service(on_date=on_date)
-    for region in regions_with_unannounced_overdue():
-        overdue_notify(region=region)
-    return sum(len(r.opened) for r in results)
-
-
-@shared_task(autoretry_for=TRANSIENT, retry_backoff=True, max_retries=3)
-def digest_send_all() -> int:
-    """Daily (beat "digest-daily"): escalations and digests (twin: send_digests)."""
-    return digest_send_all_service()
-
-
-# Export jobs live in their own module; imported here so autodiscovery registers them.
-from .tasks_exports import export_generate, exports_cleanup  # noqa: E402
-
-__all__ = [
-    "alerts_sync_all",
-    "alerts_sync_region",
-    "alerts_sync_regions",
-    "digest_send_all",
-    "export_generate",
-    "exports_cleanup",
-]
+@shared_task
+def exports_cleanup() -> int:
+    return jobs.exports_cleanup()

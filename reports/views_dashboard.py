@@ -64,7 +64,7 @@ def region_dashboard_view(request, code: str):
             "measures_url": reverse("roadmaps:measure-list"),
             "uploads_url": _optional_url("indicators:upload-list", code=region.code),
             "indicators_url": _optional_url("indicators:region", code=region.code),
-            "alerts_url": _optional_url("reports:alert-list"),
+            "alerts_url": _optional_url("alerts:alert-list"),
             # the municipality links of the table: one reverse, not one per row
             "muni_base": reverse(
                 "reports:municipality-dashboard", kwargs={"code": region.code, "pk": 0}

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "agencies",
     "roadmaps",
     "indicators",
+    "alerts",
     "reports",
 ]
 
@@ -73,7 +74,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "agencies.context_processors.navigation",
-                "reports.context_processors.alerts",
+                "alerts.context_processors.alerts",
             ],
         },
     },
@@ -161,13 +162,13 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 }
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE: dict = {
-    "alerts-sync": {"task": "reports.tasks.alerts_sync_all", "schedule": crontab(minute=5)},
+    "alerts-sync": {"task": "alerts.tasks.alerts_sync_all", "schedule": crontab(minute=5)},
     "index-recompute-nightly": {
         "task": "indicators.tasks.index_recompute_all",
         "schedule": crontab(hour=2, minute=30),
     },
     "digest-daily": {
-        "task": "reports.tasks.digest_send_all",
+        "task": "alerts.tasks.digest_send_all",
         "schedule": crontab(hour=7, minute=0),
     },
     "exports-cleanup": {"task": "reports.tasks.exports_cleanup", "schedule": crontab(minute=40)},
@@ -188,13 +189,13 @@ EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "portal@roadmap.local")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
-# MAX bot delivery (reports.notify): off unless a base URL is set.
+# MAX bot delivery (alerts.maxbot, alerts.notify): off unless a base URL is set.
 MAX_BOT_API_URL = env_str("MAX_BOT_API_URL")
 MAX_BOT_ENABLED = env_bool("MAX_BOT_ENABLED", False)
 MAX_BOT_RATE_PER_CHAT = 2  # messages per second per chat (MAX bot API limit)
 MAX_BOT_RETRIES = env_int("MAX_BOT_RETRIES", 4)
 
-# Alerts (reports.services.alerts / notify)
+# Alerts (alerts.services / alerts.notify)
 ALERT_DUE_SOON_DAYS = env_int("ALERT_DUE_SOON_DAYS", 7)
 ALERT_STALE_DAYS = env_int("ALERT_STALE_DAYS", 14)
 ALERT_ESCALATION_DAYS = env_int("ALERT_ESCALATION_DAYS", 14)

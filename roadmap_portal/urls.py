@@ -22,6 +22,7 @@ urlpatterns = [
     ),
     path("api/v1/", include("roadmap_portal.api.urls")),
     path("index/", include("indicators.urls_index")),
+    path("alerts/", include("alerts.urls")),
     path("", include("reports.urls")),
     path("admin/", admin.site.urls),
     path("indicators/", include("indicators.urls")),

@@ -13,7 +13,7 @@
 5. classify created / updated / unchanged against the stored rows and keep a preview;
    a dry run rolls back here;
 6. otherwise write set-based (new municipalities and organisations, renames, one upsert),
-   rebuild the touched rollups and call the one hook point `hooks.monitoring_imported`.
+   rebuild the touched rollups and send `signals.monitoring_imported` (receivers act on commit).
 
 Progress during the long streaming step goes to the cache (the database connection is busy
 with COPY inside the open transaction); `upload_progress` reads it back.
@@ -38,7 +38,7 @@ from agencies import access
 from agencies.models import Region, User
 from roadmap_portal.tables import TableError, open_table
 
-from .. import hooks
+from .. import signals
 from ..choices import UploadStatus
 from ..imports.columns import ALIASES, REQUIRED, TITLES
 from ..imports.monitoring import MAX_STORED_ERRORS, ErrorCollector, MonitoringRowReader
@@ -296,7 +296,7 @@ def _run(upload: MonitoringUpload, *, progress_every: int) -> MonitoringUpload:
                 region_ids = sorted({seen.region_id for seen in reader.organisations.values()})
                 weeks = sorted(week.isoformat() for week in reader.weeks)
                 rollups_rebuild(region_ids=region_ids, weeks=weeks)
-                hooks.monitoring_imported(region_ids=region_ids, weeks=weeks)
+                signals.announce_monitoring_imported(region_ids=region_ids, weeks=weeks)
             phases["rollups"] = time.monotonic() - started
             staging.drop()
             if upload.dry_run:

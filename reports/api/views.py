@@ -1,4 +1,4 @@
-"""Alerts and exports (issues 6 and 8: their models, filters, forms and services)."""
+"""Exports ordered through the API: the export page's reports, rules and files."""
 
 from __future__ import annotations
 
@@ -17,15 +17,9 @@ from roadmap_portal.api.viewsets import ScopedReadOnlyViewSet
 from .. import selectors
 from ..choices_exports import ExportStatus
 from ..exports import jobs
-from ..filters import AlertFilterSet
 from ..forms_exports import ExportForm
-from ..models import Alert, GeneratedExport
-from ..permissions import can_acknowledge
-from ..selectors import alert_list
-from ..services.alerts import alert_acknowledge
+from ..models import GeneratedExport
 from .serializers import (
-    AlertAcknowledgeInputSerializer,
-    AlertSerializer,
     ExportInputSerializer,
     ExportSerializer,
 )
@@ -36,38 +30,6 @@ CONTENT_TYPES = {
 }
 
 ERROR = OpenApiResponse(OpenApiTypes.OBJECT, description="Ошибка: {code, detail, fields}.")
-
-
-class AlertViewSet(ScopedReadOnlyViewSet):
-    """Alerts of the caller's regions; the filters of the alert centre (`state=open` for
-    what still needs attention, `scope=mine` for the caller's agencies' measures)."""
-
-    serializer_class = AlertSerializer
-    filterset_class = AlertFilterSet
-    ordering_fields = ["opened_at", "severity"]
-
-    def get_queryset(self):
-        return alert_list(queryset=Alert.objects.visible_to(self.request.user))
-
-    @extend_schema(
-        summary="Принять оповещение к сведению",
-        request=AlertAcknowledgeInputSerializer,
-        responses={200: AlertSerializer, 400: ERROR, 403: ERROR, 404: ERROR},
-        filters=False,
-    )
-    @action(detail=True, methods=["post"], filter_backends=[])
-    def acknowledge(self, request, pk=None):
-        """Marks the alert as seen with a comment; the cause is not closed by it.
-
-        Administrators, coordinators of the region and staff of a responsible agency.
-        """
-        alert = self.get_object()
-        if not can_acknowledge(request.user, alert):
-            raise exceptions.PermissionDenied()
-        form = AlertAcknowledgeInputSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
-        alert_acknowledge(alert=alert, actor=request.user, comment=form.validated_data["comment"])
-        return Response(AlertSerializer(self.get_queryset().get(pk=alert.pk)).data)
 
 
 class ExportViewSet(ScopedReadOnlyViewSet):

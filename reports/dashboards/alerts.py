@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from django.db.models import Count
 
 from agencies.models import Region
-from reports.choices import AlertKind
-from reports.models import Alert
+from alerts.choices import AlertKind
+from alerts.models import Alert
 
 ALERTS_SHOWN = 6
 

@@ -18,8 +18,8 @@ from indicators.models import (
     MonitoringUpload,
 )
 from indicators.services.indicators import indicator_status
+from indicators.trends import Trend
 from reports import charts
-from reports.trends import Trend
 
 from . import trend
 

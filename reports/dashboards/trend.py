@@ -1,6 +1,6 @@
 """Pure helpers of the dashboards: the current trend, projections and RAG (no ORM).
 
-The trend is the one the alerts use (reports.trends: least squares over the last weeks),
+The trend is the one the alerts use (indicators.trends: least squares over the last weeks),
 so a dashboard never calls «в графике» what an alert calls «под угрозой».
 """
 
@@ -12,8 +12,8 @@ from decimal import Decimal
 
 from django.conf import settings
 
+from indicators.trends import MIN_POINTS, Trend, fit_trend
 from reports import charts
-from reports.trends import MIN_POINTS, Trend, fit_trend
 
 GREEN, AMBER, RED, NONE = "green", "amber", "red", "none"
 RAG_LABELS = charts.RAG_LABELS

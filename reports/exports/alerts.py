@@ -17,8 +17,8 @@ from collections.abc import Callable
 
 from django.utils.translation import gettext_lazy as _
 
+from alerts.choices import Severity
 from reports import selectors
-from reports.choices import Severity
 
 from .base import Book, Column, Fill, Kind
 

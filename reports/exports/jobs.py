@@ -113,7 +113,7 @@ def export_temp_path(fmt: str) -> str:
 @transaction.atomic
 def export_create(*, user, kind: str, params: ExportParams, fmt: str) -> GeneratedExport:
     """A pending background job; the task is queued once the transaction commits."""
-    from reports.tasks_exports import export_generate as export_generate_task
+    from reports.tasks import export_generate as export_generate_task
 
     spec = get_report(kind)
     region = export_region(user=user, spec=spec, params=params)

@@ -11,6 +11,7 @@ from agencies.api.views import (
     OrganisationViewSet,
     RegionViewSet,
 )
+from alerts.api.views import AlertViewSet
 from indicators.api.views import (
     IndexFactViewSet,
     IndexScoreViewSet,
@@ -21,7 +22,7 @@ from indicators.api.views import (
     RegionBaselineViewSet,
     RegionTargetViewSet,
 )
-from reports.api.views import AlertViewSet, ExportViewSet
+from reports.api.views import ExportViewSet
 from roadmap_portal.api.common import ERROR_MESSAGES
 from roadmaps.api.views import (
     CascadeProgressViewSet,

@@ -16,7 +16,7 @@ from agencies import access
 from agencies.models import Municipality, Organisation, User
 from roadmap_portal.tables import Table, TableError, normalize_header, open_table
 
-from .. import hooks
+from .. import signals
 from ..choices import CascadeScope, ChangeKind
 from ..models import Cascade, CascadeProgress, CascadeTarget, Measure, MeasureChange, MeasureStep
 from .seeds import cascade_targets_sync
@@ -101,7 +101,7 @@ def cascade_create(
         comment=cascade.subject,
         version=measure.version,
     )
-    transaction.on_commit(partial(hooks.measure_changed, measure.pk))
+    transaction.on_commit(partial(signals.announce_measure_changed, measure.pk))
     return cascade
 
 
@@ -149,7 +149,7 @@ def cascade_progress_set(
     if errors:
         raise ValidationError(errors)
     _save_progress(cascade, organisation, step, done_on, actor)
-    transaction.on_commit(partial(hooks.measure_changed, cascade.measure_id))
+    transaction.on_commit(partial(signals.announce_measure_changed, cascade.measure_id))
 
 
 # --- Import ---------------------------------------------------------------------------
@@ -319,7 +319,7 @@ def cascade_progress_import(
         changes={"cascade": cascade.pk, "imported": len(parsed), "file": name[:200]},
         version=measure.version,
     )
-    transaction.on_commit(partial(hooks.measure_changed, measure.pk))
+    transaction.on_commit(partial(signals.announce_measure_changed, measure.pk))
     return len(parsed)
 
 

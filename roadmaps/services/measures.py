@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from agencies.models import User
 
-from .. import hooks
+from .. import signals
 from ..choices import CLOSED_STATUSES, ChangeKind, MeasureStatus
 from ..models import Measure, MeasureChange, MeasureReport, MeasureStep
 from .evidence import evidence_validate
@@ -171,7 +171,7 @@ def measure_set_status(
         change.evidence = evidence
     change.full_clean(exclude=["evidence"])
     change.save()
-    transaction.on_commit(partial(hooks.measure_changed, measure.pk))
+    transaction.on_commit(partial(signals.announce_measure_changed, measure.pk))
     return change
 
 
@@ -208,7 +208,7 @@ def measure_step_set(
         },
         version=version,
     )
-    transaction.on_commit(partial(hooks.measure_changed, measure.pk))
+    transaction.on_commit(partial(signals.announce_measure_changed, measure.pk))
     return change
 
 
@@ -273,5 +273,5 @@ def measure_report_submit(
     if evidence is not None:
         change.evidence = report.evidence.name
     change.save()
-    transaction.on_commit(partial(hooks.measure_changed, measure.pk))
+    transaction.on_commit(partial(signals.announce_measure_changed, measure.pk))
     return report

@@ -7,9 +7,9 @@ import datetime as dt
 import pytest
 
 from agencies.models import Region
-from reports.choices import AlertKind
-from reports.models import Alert
-from reports.services.alerts import alerts_sync
+from alerts.choices import AlertKind
+from alerts.models import Alert
+from alerts.services import alerts_sync
 
 pytestmark = pytest.mark.django_db
 

@@ -121,11 +121,11 @@ def test_failed_job_is_recorded_and_can_rerun(import_file, monkeypatch):
     assert MonitoringRow.objects.count() == 1
 
 
-def test_hook_enqueues_index_and_alerts_on_commit(
+def test_import_signal_enqueues_index_and_alerts_on_commit(
     import_file, monkeypatch, django_capture_on_commit_callbacks
 ):
+    from alerts.tasks import alerts_sync_regions
     from indicators.tasks import index_recompute_regions
-    from reports.tasks import alerts_sync_regions
 
     calls = []
     for task in (index_recompute_regions, alerts_sync_regions):
@@ -138,8 +138,8 @@ def test_hook_enqueues_index_and_alerts_on_commit(
 
     ids = sorted(Region.objects.filter(code__in=["50", "66"]).values_list("id", flat=True))
     assert sorted(calls) == [
+        ("alerts.tasks.alerts_sync_regions", ids),
         ("indicators.tasks.index_recompute_regions", ids),
-        ("reports.tasks.alerts_sync_regions", ids),
     ]
 
 

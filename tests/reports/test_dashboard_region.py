@@ -146,7 +146,7 @@ def test_municipality_drilldown_scope(persona_client, sverdlovsk):
 def test_open_alerts_block(sverdlovsk, personas):
     from django.utils import timezone
 
-    from reports.models import Alert
+    from alerts.models import Alert
 
     now = timezone.now()
     for n, kind in enumerate(["data_stale", "measure_overdue", "measure_overdue"]):

@@ -3,8 +3,8 @@ from decimal import Decimal
 
 import pytest
 
+from indicators.trends import fit_trend
 from reports.dashboards import trend
-from reports.trends import fit_trend
 
 D = dt.date(2025, 9, 1)
 

@@ -11,11 +11,11 @@ import pytest
 from django.core.management import call_command
 
 from agencies.models import Region
+from alerts.choices import AlertKind, Severity
+from alerts.models import Alert
 from indicators.models import Indicator
-from reports.choices import AlertKind, Severity
 from reports.exports.jobs import export_write
 from reports.exports.registry import ExportParams
-from reports.models import Alert
 from roadmaps.models import Measure
 from tests.factories import make_municipality
 from tests.reports.conftest import HOSTILE, assert_no_formulas, by_header, open_xlsx, table

@@ -243,7 +243,7 @@ def test_job_runs_once(job):
 
 
 def test_job_fails_cleanly_when_the_region_left_the_authors_scope(personas, monitoring):
-    from reports.tasks_exports import export_generate
+    from reports.tasks import export_generate
 
     export = GeneratedExport.objects.create(
         kind="indicators",
@@ -265,9 +265,9 @@ def test_job_fails_cleanly_when_the_region_left_the_authors_scope(personas, moni
 
 @pytest.fixture
 def index_and_alerts(personas):
+    from alerts.choices import AlertKind
+    from alerts.models import Alert
     from indicators.models import IndexFact
-    from reports.choices import AlertKind
-    from reports.models import Alert
 
     opened = timezone.make_aware(dt.datetime(2025, 9, 10, 12, 0))
     for code in ("66", "50"):

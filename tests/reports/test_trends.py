@@ -2,7 +2,7 @@ import datetime as dt
 
 import pytest
 
-from reports.trends import fit_trend, project
+from indicators.trends import fit_trend, project
 
 D = dt.date
 WEEKS = [D(2025, 10, 6), D(2025, 10, 13), D(2025, 10, 20), D(2025, 10, 27)]
@@ -53,7 +53,7 @@ def test_single_date_has_no_trend():
 def test_module_is_pure():
     from pathlib import Path
 
-    import reports.trends as module
+    import indicators.trends as module
 
     source = Path(module.__file__).read_text(encoding="utf-8")
     assert "django" not in source

@@ -17,7 +17,7 @@ def test_login_required(client, seeded):
 def test_coordinator_sees_44_sverdlovsk_measures(persona_client, django_assert_max_num_queries):
     client = persona_client("coordinator")
     roadmap = Measure.objects.filter(roadmap__code="sverdlovsk-2025").first().roadmap
-    # 13 = 12 + the open-alert count of the navigation (reports.context_processors.alerts)
+    # 13 = 12 + the open-alert count of the navigation (alerts.context_processors.alerts)
     with django_assert_max_num_queries(13):
         response = client.get(reverse("roadmaps:measure-list"), {"roadmap": roadmap.pk})
     assert response.status_code == 200

@@ -203,22 +203,32 @@ def test_evidence_size_limit():
         evidence_validate(pdf(data=b"%PDF-" + b"0" * 200))
 
 
-def test_hook_runs_on_commit(measure, personas, django_capture_on_commit_callbacks, monkeypatch):
+def test_measure_changed_is_sent_on_commit(measure, personas, django_capture_on_commit_callbacks):
+    from roadmaps.signals import measure_changed
+
     calls = []
-    monkeypatch.setattr("roadmaps.hooks.measure_changed", calls.append)
-    with django_capture_on_commit_callbacks(execute=True):
-        measure_set_status(
-            measure=measure, status="in_progress", actor=personas.admin, expected_version=1
-        )
-    assert calls == [measure.pk]
+
+    def receiver(sender, *, measure_id, region_id, **kwargs):
+        calls.append((measure_id, region_id))
+
+    measure_changed.connect(receiver)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            measure_set_status(
+                measure=measure, status="in_progress", actor=personas.admin, expected_version=1
+            )
+            assert not calls  # nothing before the transaction commits
+    finally:
+        measure_changed.disconnect(receiver)
+    assert calls == [(measure.pk, measure.roadmap.region_id)]
 
 
-def test_done_closes_the_overdue_alert_through_the_hook(
+def test_done_closes_the_overdue_alert_through_the_signal(
     measure, personas, django_capture_on_commit_callbacks
 ):
-    """Status change → on_commit hook → alerts sync of the region (eager Celery)."""
-    from reports.models import Alert
-    from reports.services.alerts import alerts_sync
+    """Status change → `measure_changed` on commit → alerts sync of the region (eager Celery)."""
+    from alerts.models import Alert
+    from alerts.services import alerts_sync
 
     region = measure.roadmap.region
     alerts_sync(region=region)

@@ -1,0 +1,529 @@
+"""What should be alarming in a region on a date: the causes of alerts (read only).
+
+Each function reads one family of data with a fixed number of queries for the whole
+region and returns `Cause` rows; `alerts.services.alerts_sync` turns them into
+open and closed alerts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.conf import settings
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.text import Truncator
+from django.utils.translation import gettext as _
+
+from agencies.models import Region
+from indicators.choices import UploadStatus
+from indicators.models import (
+    IndicatorStage,
+    MonitoringRollup,
+    MonitoringRow,
+    MonitoringUpload,
+)
+from indicators.selectors import region_stage_targets
+from indicators.trends import project
+from roadmaps.choices import CLOSED_STATUSES, MeasureStatus, Recurrence
+from roadmaps.deadlines import monthly_due_dates
+from roadmaps.models import Cascade, CascadeProgress, Measure, MeasureReport
+
+from .choices import AlertKind, Severity
+
+__all__ = ["Cause", "alert_causes", "overdue_severity"]
+
+INDICATOR_CODES = ("i1", "i2", "i3", "i4")
+
+
+def _setting(name: str, default: int) -> int:
+    return int(getattr(settings, name, default))
+
+
+@dataclass(frozen=True)
+class Cause:
+    """Why an alert should be open; `key` identifies the cause across runs."""
+
+    kind: str
+    key: str
+    severity: int
+    message: str
+    details: dict = field(default_factory=dict)
+    measure_id: int | None = None
+    indicator_id: int | None = None
+    municipality_id: int | None = None
+    upload_id: int | None = None
+
+
+def overdue_severity(days: int) -> int:
+    """1 day overdue → low, 7 → medium, 30 → high."""
+    if days >= 30:
+        return Severity.HIGH
+    if days >= 7:
+        return Severity.MEDIUM
+    return Severity.LOW
+
+
+def _pct(value: float | Decimal) -> str:
+    return f"{number_format(round(float(value), 1), 1)} %"
+
+
+def _d(day: dt.date) -> str:
+    return day.strftime("%d.%m.%Y")
+
+
+# --- Measures ------------------------------------------------------------------------------
+
+
+def _measure_causes(region: Region, on_date: dt.date) -> list[Cause]:
+    """Overdue, due soon and missing monthly reports: two queries for the whole region."""
+    soon_days = _setting("ALERT_DUE_SOON_DAYS", 7)
+    soon_limit = on_date + dt.timedelta(days=soon_days)
+    measures = list(
+        Measure.objects.filter(roadmap__region=region, due_date__isnull=False)
+        .exclude(status__in=CLOSED_STATUSES)
+        .filter(Q(due_date__lte=soon_limit) | Q(recurrence=Recurrence.MONTHLY))
+        .values(
+            "id",
+            "number",
+            "title",
+            "due_date",
+            "start_date",
+            "recurrence",
+            "roadmap__approved_on",
+        )
+    )
+    reported = set(
+        MeasureReport.objects.filter(
+            measure__roadmap__region=region,
+            measure__recurrence=Recurrence.MONTHLY,
+            status=MeasureStatus.DONE,
+        ).values_list("measure_id", "period")
+    )
+    causes = []
+    for m in measures:
+        label = f"{m['number']}. {Truncator(m['title']).chars(150)}"
+        due = m["due_date"]
+        if due < on_date:
+            days = (on_date - due).days
+            causes.append(
+                Cause(
+                    kind=AlertKind.MEASURE_OVERDUE,
+                    key=f"measure:{m['id']}",
+                    severity=overdue_severity(days),
+                    # no day count in the text: it would rewrite every alert every day;
+                    # Alert.days_overdue() counts on display
+                    message=_("Мероприятие %(label)s просрочено (срок %(due)s)")
+                    % {"label": label, "due": _d(due)},
+                    details={"due_date": due.isoformat()},
+                    measure_id=m["id"],
+                )
+            )
+        elif due <= soon_limit:
+            causes.append(
+                Cause(
+                    kind=AlertKind.MEASURE_DUE_SOON,
+                    key=f"measure:{m['id']}",
+                    severity=Severity.LOW,
+                    message=_("Срок мероприятия %(label)s наступает %(due)s")
+                    % {"label": label, "due": _d(due)},
+                    details={"due_date": due.isoformat()},
+                    measure_id=m["id"],
+                )
+            )
+        if m["recurrence"] == Recurrence.MONTHLY:
+            causes.extend(_missing_reports(m, label, on_date, reported))
+    return causes
+
+
+def _missing_reports(m: dict, label: str, on_date: dt.date, reported: set) -> list[Cause]:
+    due = m["due_date"]
+    start = m["roadmap__approved_on"] or m["start_date"] or dt.date(due.year, 1, 1)
+    if start > due:
+        return []
+    causes = []
+    for report_due in monthly_due_dates(until=due, start=start):
+        if report_due >= on_date:
+            break
+        period = report_due.replace(day=1)
+        if (m["id"], period) in reported:
+            continue
+        days = (on_date - report_due).days
+        causes.append(
+            Cause(
+                kind=AlertKind.REPORT_MISSING,
+                key=f"report:{m['id']}:{period.isoformat()}",
+                severity=overdue_severity(days),
+                message=_("Нет отчёта за %(month)s по мероприятию %(label)s (срок %(due)s)")
+                % {"month": period.strftime("%m.%Y"), "label": label, "due": _d(report_due)},
+                details={"period": period.isoformat(), "due_date": report_due.isoformat()},
+                measure_id=m["id"],
+            )
+        )
+    return causes
+
+
+# --- Cascades ------------------------------------------------------------------------------
+
+
+def _cascade_causes(region: Region, on_date: dt.date) -> list[Cause]:
+    """Share of organisations done (every sub-step) against a linear schedule; two queries."""
+    tolerance = _setting("ALERT_CASCADE_TOLERANCE", 5)
+    cascades = list(
+        Cascade.objects.filter(measure__roadmap__region=region)
+        .exclude(measure__status=MeasureStatus.CANCELLED)
+        .annotate(
+            n_targets=Count("targets", distinct=True),
+            n_steps=Count("measure__steps", distinct=True),
+        )
+        .values(
+            "id",
+            "measure_id",
+            "measure__number",
+            "subject",
+            "due_date",
+            "measure__due_date",
+            "document_date",
+            "created_at",
+            "n_targets",
+            "n_steps",
+        )
+    )
+    per_org = (
+        CascadeProgress.objects.filter(cascade__measure__roadmap__region=region)
+        .values("cascade_id", "organisation_id")
+        .annotate(
+            steps=Count("step_id", distinct=True),
+            whole=Count("id", filter=Q(step__isnull=True)),
+        )
+        .order_by()
+    )
+    steps_of = {c["id"]: c["n_steps"] for c in cascades}
+    done: dict[int, int] = defaultdict(int)
+    for row in per_org:
+        n_steps = steps_of.get(row["cascade_id"])
+        if n_steps is None:
+            continue
+        if (n_steps and row["steps"] >= n_steps) or (not n_steps and row["whole"]):
+            done[row["cascade_id"]] += 1
+    causes = []
+    for c in cascades:
+        due = c["due_date"] or c["measure__due_date"]
+        if not due or not c["n_targets"]:
+            continue
+        start = c["document_date"] or timezone.localtime(c["created_at"], region.tz).date()
+        if on_date <= start:
+            continue
+        span = (due - start).days
+        expected = 1.0 if span <= 0 else min(max((on_date - start).days / span, 0.0), 1.0)
+        actual = done[c["id"]] / c["n_targets"]
+        if actual * 100 >= expected * 100 - tolerance:
+            continue
+        causes.append(
+            Cause(
+                kind=AlertKind.CASCADE_LAGGING,
+                key=f"cascade:{c['id']}",
+                severity=Severity.HIGH if on_date > due else Severity.MEDIUM,
+                message=_(
+                    "Каскад мероприятия %(number)s отстаёт: выполнили %(done)s из %(total)s "
+                    "организаций (%(actual)s) при ожидаемых %(expected)s на %(date)s"
+                )
+                % {
+                    "number": c["measure__number"],
+                    "done": done[c["id"]],
+                    "total": c["n_targets"],
+                    "actual": _pct(actual * 100),
+                    "expected": _pct(expected * 100),
+                    "date": _d(on_date),
+                },
+                details={
+                    "done": done[c["id"]],
+                    "total": c["n_targets"],
+                    "expected_share": round(expected * 100, 1),
+                },
+                measure_id=c["measure_id"],
+            )
+        )
+    return causes
+
+
+# --- Indicators ----------------------------------------------------------------------------
+
+
+def _indicator_causes(
+    region: Region, on_date: dt.date, stages: list[IndicatorStage], series: list
+) -> list[Cause]:
+    targets = {
+        (t.indicator_id, t.stage): t
+        for items in region_stage_targets(region=region, stages=stages).values()
+        for t in items
+    }
+    by_indicator: dict[int, list[IndicatorStage]] = defaultdict(list)
+    for stage in stages:
+        by_indicator[stage.indicator_id].append(stage)
+    causes = []
+    for indicator_stages in by_indicator.values():
+        indicator = indicator_stages[0].indicator
+        code = indicator.code
+        if code not in INDICATOR_CODES:
+            continue
+        points = [
+            (r.week_start, float(getattr(r, code)))
+            for r in reversed(series)
+            if getattr(r, code) is not None
+        ]
+        passed = [s for s in indicator_stages if s.target_date < on_date]
+        upcoming = [s for s in indicator_stages if s.target_date >= on_date]
+        if passed and points:
+            stage = max(passed, key=lambda s: s.target_date)
+            target = targets[(indicator.pk, stage.stage)].value_on(on_date)
+            week, value = points[-1]
+            if target is not None and value < float(target):
+                causes.append(
+                    Cause(
+                        kind=AlertKind.INDICATOR_BELOW,
+                        key=f"indicator:{region.pk}:{code}:{stage.stage}",
+                        severity=Severity.HIGH,
+                        message=_(
+                            "Показатель %(number)s: %(value)s за неделю с %(week)s ниже цели "
+                            "%(target)s этапа %(stage)s (срок %(date)s)"
+                        )
+                        % {
+                            "number": indicator.number,
+                            "value": _pct(value),
+                            "week": _d(week),
+                            "target": _pct(target),
+                            "stage": stage.stage,
+                            "date": _d(stage.target_date),
+                        },
+                        details={
+                            "value": round(value, 2),
+                            "target": float(target),
+                            "week": week.isoformat(),
+                            "stage": stage.stage,
+                        },
+                        indicator_id=indicator.pk,
+                    )
+                )
+        if upcoming:
+            stage = min(upcoming, key=lambda s: s.target_date)
+            target = targets[(indicator.pk, stage.stage)].value_on(on_date)
+            if target is None:
+                continue
+            projection = project(points, target=float(target), stage_date=stage.target_date)
+            if projection is None or projection.on_track:
+                continue
+            if projection.reach_date:
+                when = _("цель будет достигнута ориентировочно %(date)s") % {
+                    "date": _d(projection.reach_date)
+                }
+            else:
+                when = _("при текущей динамике цель не будет достигнута")
+            causes.append(
+                Cause(
+                    kind=AlertKind.INDICATOR_AT_RISK,
+                    key=f"indicator:{region.pk}:{code}:{stage.stage}",
+                    severity=Severity.MEDIUM,
+                    message=_(
+                        "Показатель %(number)s под угрозой: по тренду за %(weeks)s нед. к "
+                        "%(date)s ожидается %(projected)s при цели %(target)s; %(when)s"
+                    )
+                    % {
+                        "number": indicator.number,
+                        "weeks": len(points),
+                        "date": _d(stage.target_date),
+                        "projected": _pct(projection.value_at_stage),
+                        "target": _pct(target),
+                        "when": when,
+                    },
+                    details={
+                        "projected_value": round(projection.value_at_stage, 2),
+                        "reach_date": projection.reach_date.isoformat()
+                        if projection.reach_date
+                        else None,
+                        "target": float(target),
+                        "stage": stage.stage,
+                    },
+                    indicator_id=indicator.pk,
+                )
+            )
+    return causes
+
+
+# --- Monitoring data -----------------------------------------------------------------------
+
+
+def _day_bounds(region: Region, first: dt.date, last: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    start = dt.datetime.combine(first, dt.time.min, tzinfo=region.tz)
+    end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time.min, tzinfo=region.tz)
+    return start, end
+
+
+def _monitoring_causes(region: Region, on_date: dt.date, series: list) -> list[Cause]:
+    """Stale data, week-over-week drops, organisations gone, refused uploads."""
+    causes = []
+    stale_days = _setting("ALERT_STALE_DAYS", 14)
+    drop_points = _setting("ALERT_DROP_POINTS", 10)
+    window = _setting("ALERT_UPLOAD_WINDOW_DAYS", 30)
+    start, end = _day_bounds(region, on_date - dt.timedelta(days=window), on_date)
+    uploads = list(
+        MonitoringUpload.objects.filter(region=region, uploaded_at__lt=end)
+        .filter(Q(uploaded_at__gte=start) | Q(status=UploadStatus.DONE))
+        .order_by("-uploaded_at", "-id")
+        .values("id", "status", "uploaded_at", "original_name", "errors")[:200]
+    )
+
+    # 1. stale: the newest week (or, before any week, the newest accepted upload) is too old
+    last_done = next((u for u in uploads if u["status"] == UploadStatus.DONE), None)
+    last_data = series[0].week_start if series else None
+    if last_data is None and last_done is not None:
+        last_data = timezone.localtime(last_done["uploaded_at"], region.tz).date()
+    if last_data is not None and (on_date - last_data).days > stale_days:
+        days = (on_date - last_data).days
+        causes.append(
+            Cause(
+                kind=AlertKind.DATA_STALE,
+                key=f"stale:{region.pk}",
+                severity=Severity.MEDIUM if days < 2 * stale_days else Severity.HIGH,
+                message=_("Нет новых данных мониторинга: последняя неделя с %(week)s")
+                % {"week": _d(last_data)},
+                details={"last_week": last_data.isoformat(), "due_date": last_data.isoformat()},
+            )
+        )
+
+    # 2. regressions between the two newest consecutive weeks
+    latest = series[0].week_start if series else None
+    previous = latest - dt.timedelta(days=7) if latest else None
+    has_previous = len(series) > 1 and series[1].week_start == previous
+    muni_rows = (
+        list(
+            MonitoringRollup.objects.filter(
+                region=region, municipality__isnull=False, week_start__in=[previous, latest]
+            ).select_related("municipality")
+        )
+        if has_previous
+        else []
+    )
+    by_muni: dict[int, dict[dt.date, MonitoringRollup]] = defaultdict(dict)
+    for row in muni_rows:
+        by_muni[row.municipality_id][row.week_start] = row
+    for muni_id, weeks in sorted(by_muni.items()):
+        if previous not in weeks or latest not in weeks:
+            continue
+        for number, code in enumerate(INDICATOR_CODES, start=1):
+            before, now_value = getattr(weeks[previous], code), getattr(weeks[latest], code)
+            if before is None or now_value is None or before - now_value < drop_points:
+                continue
+            causes.append(
+                Cause(
+                    kind=AlertKind.INDICATOR_DROP,
+                    key=f"drop:{muni_id}:{code}:{latest.isoformat()}",
+                    severity=Severity.MEDIUM,
+                    message=_(
+                        "%(muni)s: показатель %(number)s упал с %(before)s до %(after)s "
+                        "за неделю с %(week)s"
+                    )
+                    % {
+                        "muni": weeks[latest].municipality.name,
+                        "number": number,
+                        "before": _pct(before),
+                        "after": _pct(now_value),
+                        "week": _d(latest),
+                    },
+                    details={
+                        "indicator": code,
+                        "before": float(before),
+                        "after": float(now_value),
+                        "week": latest.isoformat(),
+                    },
+                    municipality_id=muni_id,
+                )
+            )
+    if has_previous:
+        missing = list(
+            MonitoringRow.objects.filter(region=region, week_start=previous)
+            .exclude(
+                organisation_id__in=MonitoringRow.objects.filter(
+                    region=region, week_start=latest
+                ).values("organisation_id")
+            )
+            .order_by("organisation__code")
+            .values_list("organisation__code", "organisation__name")
+        )
+        if missing:
+            sample = ", ".join(f"{code} {name}" for code, name in missing[:5])
+            causes.append(
+                Cause(
+                    kind=AlertKind.ORGS_MISSING,
+                    key=f"orgs_missing:{region.pk}:{latest.isoformat()}",
+                    severity=Severity.MEDIUM,
+                    message=_(
+                        "В выгрузке за неделю с %(week)s нет %(count)s организаций, "
+                        "бывших неделей раньше: %(sample)s"
+                    )
+                    % {"week": _d(latest), "count": len(missing), "sample": sample},
+                    details={"count": len(missing), "codes": [c for c, _n in missing[:50]]},
+                )
+            )
+
+    # 3. refused or failed uploads, until an accepted upload follows them
+    for upload in uploads:
+        if upload["status"] == UploadStatus.DONE:
+            break  # newer accepted data supersede older failures
+        if upload["status"] not in (UploadStatus.REFUSED, UploadStatus.FAILED):
+            continue
+        if upload["uploaded_at"] < start:
+            continue
+        first_error = ""
+        if upload["errors"]:
+            err = upload["errors"][0]
+            first_error = err.get("message", str(err)) if isinstance(err, dict) else str(err)
+        causes.append(
+            Cause(
+                kind=AlertKind.UPLOAD_FAILED,
+                key=f"upload:{upload['id']}",
+                severity=Severity.MEDIUM,
+                message=_("Загрузка «%(name)s» от %(date)s: %(status)s. %(error)s")
+                % {
+                    "name": upload["original_name"],
+                    "date": _d(timezone.localtime(upload["uploaded_at"], region.tz).date()),
+                    "status": UploadStatus(upload["status"]).label,
+                    "error": first_error[:300],
+                },
+                details={"status": upload["status"]},
+                upload_id=upload["id"],
+            )
+        )
+    return causes
+
+
+# --- All causes ----------------------------------------------------------------------------
+
+
+def _region_series(region: Region, on_date: dt.date) -> list[MonitoringRollup]:
+    """The region's newest weekly rollups up to `on_date`, newest first."""
+    weeks = _setting("ALERT_TREND_WEEKS", 8)
+    return list(
+        MonitoringRollup.objects.filter(
+            region=region, municipality__isnull=True, week_start__lte=on_date
+        ).order_by("-week_start")[:weeks]
+    )
+
+
+def alert_causes(
+    *, region: Region, on_date: dt.date, stages: list[IndicatorStage] | None = None
+) -> list[Cause]:
+    """Every cause of an alert in the region on the date (read only)."""
+    if stages is None:
+        stages = list(IndicatorStage.objects.select_related("indicator"))
+    series = _region_series(region, on_date)
+    return [
+        *_measure_causes(region, on_date),
+        *_cascade_causes(region, on_date),
+        *_indicator_causes(region, on_date, stages, series),
+        *_monitoring_causes(region, on_date, series),
+    ]

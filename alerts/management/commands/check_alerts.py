@@ -1,0 +1,54 @@
+import datetime as dt
+import time
+
+from django.core.management.base import BaseCommand, CommandError
+
+from agencies.models import Region
+from alerts.notify import overdue_notify
+from alerts.services import alerts_sync, regions_with_alert_sources
+from indicators.models import IndicatorStage
+
+
+class Command(BaseCommand):
+    help = "Пересчитывает оповещения (все субъекты или один); двойник задачи alerts_sync_all."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--region", help="код субъекта, например 66")
+        parser.add_argument("--today", help="дата ГГГГ-ММ-ДД вместо местной даты субъекта")
+        parser.add_argument(
+            "--no-notify", action="store_true", help="не отправлять сообщения о новых просрочках"
+        )
+
+    def handle(self, *args, region=None, today=None, no_notify=False, **options):
+        on_date = None
+        if today:
+            try:
+                on_date = dt.date.fromisoformat(today)
+            except ValueError:
+                raise CommandError(f"Неверная дата «{today}»: нужен формат ГГГГ-ММ-ДД") from None
+        if region:
+            regions = list(Region.objects.filter(code=region))
+            if not regions:
+                raise CommandError(f"Субъект с кодом «{region}» не найден")
+        else:
+            # regions without measures, monitoring or open alerts cannot change: skipped
+            regions = regions_with_alert_sources()
+        stages = list(IndicatorStage.objects.select_related("indicator"))
+        started = time.monotonic()
+        opened = closed = total = count = 0
+        for item in regions:
+            result = alerts_sync(region=item, on_date=on_date, stages=stages)
+            if not no_notify:
+                overdue_notify(region=item)
+            opened += len(result.opened)
+            closed += result.closed
+            total += result.open_total
+            count += 1
+            if result.opened or result.closed or region:
+                self.stdout.write(str(result))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Проверено субъектов: {count}; открыто {opened}, закрыто {closed}, "
+                f"всего открытых {total} ({time.monotonic() - started:.1f} с)"
+            )
+        )

@@ -1,0 +1,126 @@
+"""The MAX bot client: one POST per message, a per-chat rate limit, retries with backoff.
+
+Knows nothing about alerts or the database; `alerts.notify.max_deliver` sends through it
+and logs the `Delivery`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.utils
+import json
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.conf import settings
+
+__all__ = ["MAX_TEXT_LENGTH", "ChatRateLimiter", "SendResult", "max_send"]
+
+MAX_TEXT_LENGTH = 4000
+
+
+class ChatRateLimiter:
+    """At most `rate` messages per second to each chat (thread-safe, per process)."""
+
+    def __init__(
+        self,
+        rate: float = 2.0,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ):
+        self.interval = 1.0 / rate
+        self.clock = clock
+        self.sleep = sleep
+        self._next: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def wait(self, chat_id: str) -> None:
+        with self._lock:
+            now = self.clock()
+            slot = max(now, self._next.get(chat_id, now))
+            self._next[chat_id] = slot + self.interval
+        if slot > now:
+            self.sleep(slot - now)
+
+
+_limiter = ChatRateLimiter(rate=float(getattr(settings, "MAX_BOT_RATE_PER_CHAT", 2)))
+
+
+@dataclass
+class SendResult:
+    ok: bool
+    attempts: int
+    status: int | None = None
+    reason: str = ""
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Seconds to wait from a Retry-After header (seconds or an HTTP date)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max((when - dt.datetime.now(dt.UTC)).total_seconds(), 0.0)
+
+
+def max_send(
+    *,
+    base_url: str,
+    token: str,
+    chat_id: str,
+    text: str,
+    retries: int = 4,
+    backoff: float = 0.5,
+    max_delay: float = 30.0,
+    timeout: float = 10.0,
+    limiter: ChatRateLimiter | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> SendResult:
+    """POST {base}/messages?chat_id=… with the bot token; retry 429/5xx/network errors.
+
+    Backoff doubles from `backoff` seconds; a Retry-After header wins when present.
+    Other 4xx answers are final (a wrong token or chat does not get better by retrying).
+    """
+    limiter = limiter or _limiter
+    url = f"{base_url.rstrip('/')}/messages?{urllib.parse.urlencode({'chat_id': chat_id})}"
+    body = json.dumps({"text": text[:MAX_TEXT_LENGTH], "format": "markdown"}).encode()
+    result = SendResult(ok=False, attempts=0)
+    for attempt in range(1, retries + 2):
+        limiter.wait(str(chat_id))
+        result.attempts = attempt
+        request = urllib.request.Request(
+            url,
+            data=body,
+            method="POST",
+            headers={"Authorization": token, "Content-Type": "application/json"},
+        )
+        delay = backoff * 2 ** (attempt - 1)
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
+                result.status = response.status
+                result.ok, result.reason = True, ""
+                return result
+        except urllib.error.HTTPError as exc:
+            result.status = exc.code
+            detail = exc.read()[:300].decode("utf-8", "replace")
+            result.reason = f"HTTP {exc.code}: {detail}".strip()
+            if exc.code != 429 and exc.code < 500:
+                return result
+            delay = _retry_after(exc.headers.get("Retry-After")) or delay
+        except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
+            result.status = None
+            result.reason = f"{type(exc).__name__}: {getattr(exc, 'reason', exc)}"
+        if attempt <= retries:
+            sleep(min(delay, max_delay))
+    return result

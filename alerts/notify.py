@@ -1,0 +1,443 @@
+"""Notifications about alerts: daily e-mail digest, immediate overdue message, escalation,
+and the MAX bot (`alerts.maxbot`) as a second channel (off by default).
+
+Who gets what:
+- a responsible agency: its contact address (`Agency.email`) and its active staff users
+  with an e-mail, about alerts on the measures it is responsible for;
+- the region's coordinators: every alert of the region in the digest, and escalations
+  (alerts open for `ALERT_ESCALATION_DAYS`);
+- users skip the kinds they opted out of (`NotificationOptOut`); an agency's contact
+  address is an institutional mailbox and always receives.
+Each message is logged as a `Delivery` row (sent / failed with the reason).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db.models import Max, Q
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from agencies.choices import Role
+from agencies.models import Region, User
+from roadmaps.models import MeasureResponsibility
+
+from .choices import AlertKind, DeliveryChannel, DeliveryStatus, MessageKind
+from .maxbot import ChatRateLimiter, SendResult, max_send
+from .models import Alert, Delivery, DigestLog, MaxChannel, NotificationOptOut
+
+logger = logging.getLogger(__name__)
+
+__all__ = [
+    "ChatRateLimiter",
+    "SendResult",
+    "alerts_escalate",
+    "digest_send",
+    "digest_send_all",
+    "max_deliver",
+    "max_send",
+    "overdue_notify",
+]
+
+
+def max_enabled() -> bool:
+    return bool(getattr(settings, "MAX_BOT_ENABLED", False) and settings.MAX_BOT_API_URL)
+
+
+def max_deliver(
+    *,
+    channel: MaxChannel,
+    text: str,
+    message_kind: str,
+    region: Region | None = None,
+    alert_ids: Iterable[int] = (),
+) -> Delivery | None:
+    """Send through one MAX channel and log it; None when MAX delivery is off."""
+    if not max_enabled() or not channel.enabled:
+        return None
+    result = max_send(
+        base_url=settings.MAX_BOT_API_URL,
+        token=channel.bot_token,
+        chat_id=channel.chat_id,
+        text=text,
+        retries=int(getattr(settings, "MAX_BOT_RETRIES", 4)),
+        backoff=float(getattr(settings, "MAX_BOT_BACKOFF", 0.5)),
+    )
+    return Delivery.objects.create(
+        channel=DeliveryChannel.MAX,
+        message_kind=message_kind,
+        recipient=f"chat {channel.chat_id}",
+        max_channel=channel,
+        region=region,
+        alert_ids=list(alert_ids),
+        status=DeliveryStatus.SENT if result.ok else DeliveryStatus.FAILED,
+        reason=result.reason,
+        attempts=result.attempts,
+    )
+
+
+# --- Recipients ----------------------------------------------------------------------------
+
+
+@dataclass
+class Recipient:
+    """One address (or chat) and the alerts it should hear about."""
+
+    address: str
+    name: str
+    alerts: dict[int, Alert] = field(default_factory=dict)
+    channels: list[MaxChannel] = field(default_factory=list)
+
+
+def _opt_outs(user_ids: Iterable[int]) -> dict[int, set[str]]:
+    out: dict[int, set[str]] = defaultdict(set)
+    for user_id, kind in NotificationOptOut.objects.filter(user_id__in=list(user_ids)).values_list(
+        "user_id", "kind"
+    ):
+        out[user_id].add(kind)
+    return out
+
+
+def _coordinators(region: Region) -> list[User]:
+    return list(
+        User.objects.filter(role=Role.COORDINATOR, is_active=True, region=region).order_by("id")
+    )
+
+
+def _channels(*, agency_ids=(), user_ids=()) -> tuple[dict, dict]:
+    by_agency: dict[int, list[MaxChannel]] = defaultdict(list)
+    by_user: dict[int, list[MaxChannel]] = defaultdict(list)
+    if not max_enabled():
+        return by_agency, by_user
+    for channel in MaxChannel.objects.filter(enabled=True).filter(
+        Q(agency_id__in=list(agency_ids)) | Q(user_id__in=list(user_ids))
+    ):
+        if channel.agency_id:
+            by_agency[channel.agency_id].append(channel)
+        else:
+            by_user[channel.user_id].append(channel)
+    return by_agency, by_user
+
+
+def _agency_recipients(alerts: list[Alert]) -> dict[str, Recipient]:
+    """Contacts of the agencies responsible for the alerts' measures, and their staff."""
+    by_measure: dict[int, list[Alert]] = defaultdict(list)
+    for alert in alerts:
+        if alert.measure_id:
+            by_measure[alert.measure_id].append(alert)
+    if not by_measure:
+        return {}
+    agency_alerts: dict[int, dict[int, Alert]] = defaultdict(dict)
+    agencies: dict[int, tuple[str, str]] = {}
+    for measure_id, agency_id, agency_email, agency_name in MeasureResponsibility.objects.filter(
+        measure_id__in=list(by_measure)
+    ).values_list("measure_id", "agency_id", "agency__email", "agency__name"):
+        agencies[agency_id] = (agency_email, agency_name)
+        for alert in by_measure[measure_id]:
+            agency_alerts[agency_id][alert.pk] = alert
+    staff = list(
+        User.objects.filter(agency_id__in=list(agencies), is_active=True, role=Role.STAFF)
+        .exclude(email="")
+        .order_by("id")
+    )
+    opt_outs = _opt_outs(u.pk for u in staff)
+    by_agency_channel, by_user_channel = _channels(
+        agency_ids=agencies, user_ids=[u.pk for u in staff]
+    )
+    recipients: dict[str, Recipient] = {}
+
+    def add(address: str, name: str, items: Iterable[Alert], channels: list[MaxChannel]):
+        recipient = recipients.setdefault(address, Recipient(address=address, name=name))
+        for alert in items:
+            recipient.alerts[alert.pk] = alert
+        recipient.channels.extend(c for c in channels if c not in recipient.channels)
+
+    for agency_id, (agency_email, agency_name) in agencies.items():
+        items = agency_alerts[agency_id].values()
+        add(agency_email or f"agency:{agency_id}", agency_name, items, by_agency_channel[agency_id])
+    for user in staff:
+        items = [
+            a for a in agency_alerts[user.agency_id].values() if a.kind not in opt_outs[user.pk]
+        ]
+        if items:
+            add(user.email, str(user), items, by_user_channel[user.pk])
+    return recipients
+
+
+def _coordinator_recipients(region: Region, alerts: list[Alert]) -> dict[str, Recipient]:
+    coordinators = _coordinators(region)
+    opt_outs = _opt_outs(u.pk for u in coordinators)
+    _, by_user_channel = _channels(user_ids=[u.pk for u in coordinators])
+    recipients: dict[str, Recipient] = {}
+    for user in coordinators:
+        items = [a for a in alerts if a.kind not in opt_outs[user.pk]]
+        if not items:
+            continue
+        address = user.email or f"user:{user.pk}"
+        recipient = recipients.setdefault(address, Recipient(address=address, name=str(user)))
+        recipient.alerts.update({a.pk: a for a in items})
+        recipient.channels.extend(by_user_channel[user.pk])
+    return recipients
+
+
+def _merge(*groups: dict[str, Recipient]) -> dict[str, Recipient]:
+    merged: dict[str, Recipient] = {}
+    for group in groups:
+        for address, recipient in group.items():
+            target = merged.setdefault(address, Recipient(address=address, name=recipient.name))
+            target.alerts.update(recipient.alerts)
+            target.channels.extend(c for c in recipient.channels if c not in target.channels)
+    return merged
+
+
+# --- Rendering and sending -----------------------------------------------------------------
+
+
+def _link(alert: Alert) -> str:
+    if alert.measure_id:
+        path = reverse("roadmaps:measure-detail", args=[alert.measure_id])
+    else:
+        path = reverse("alerts:alert-detail", args=[alert.pk])
+    return f"{settings.SITE_URL}{path}"
+
+
+def _rows(alerts: Iterable[Alert], new_since: dt.datetime | None = None) -> list[dict]:
+    rows = []
+    for alert in sorted(alerts, key=lambda a: (-a.severity, a.kind, a.pk)):
+        is_new = new_since is None or alert.opened_at > new_since
+        rows.append({"alert": alert, "link": _link(alert), "is_new": is_new})
+    return rows
+
+
+def _markdown(heading: str, rows: list[dict]) -> str:
+    lines = [f"**{heading}**", ""]
+    for row in rows:
+        alert = row["alert"]
+        mark = "🆕 " if row["is_new"] else ""
+        days = alert.days_late
+        late = _(" (просрочено на %(days)s дн.)") % {"days": days} if days else ""
+        lines.append(
+            f"- {mark}{alert.get_kind_display()}: {alert.message}{late} ([открыть]({row['link']}))"
+        )
+    return "\n".join(lines)
+
+
+def _email(
+    *,
+    recipient: Recipient,
+    subject: str,
+    template: str,
+    context: dict,
+    message_kind: str,
+    region: Region,
+) -> bool:
+    """Send one e-mail (plain text + HTML) and log the delivery; False on failure."""
+    alert_ids = sorted(recipient.alerts)
+    if "@" not in recipient.address:
+        return False  # an agency or user without an address: MAX only
+    context = {**context, "recipient": recipient, "site_url": settings.SITE_URL}
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=render_to_string(f"alerts/email/{template}.txt", context),
+        to=[recipient.address],
+    )
+    message.attach_alternative(
+        render_to_string(f"alerts/email/{template}.html", context), "text/html"
+    )
+    status, reason = DeliveryStatus.SENT, ""
+    try:
+        message.send()
+    except Exception as exc:  # noqa: BLE001 - any transport error is logged, others still go
+        logger.warning("alert e-mail to %s failed: %s", recipient.address, exc)
+        status, reason = DeliveryStatus.FAILED, f"{type(exc).__name__}: {exc}"
+    Delivery.objects.create(
+        channel=DeliveryChannel.EMAIL,
+        message_kind=message_kind,
+        recipient=recipient.address,
+        region=region,
+        alert_ids=alert_ids,
+        status=status,
+        reason=reason,
+    )
+    return status == DeliveryStatus.SENT
+
+
+def _max(recipient: Recipient, heading: str, rows: list[dict], kind: str, region: Region) -> None:
+    if not recipient.channels:
+        return
+    text = _markdown(heading, rows)
+    for channel in recipient.channels:
+        max_deliver(
+            channel=channel,
+            text=text,
+            message_kind=kind,
+            region=region,
+            alert_ids=sorted(recipient.alerts),
+        )
+
+
+# --- Services ------------------------------------------------------------------------------
+
+
+def digest_send(*, region: Region, now: dt.datetime | None = None) -> int:
+    """The daily digest of the region's open alerts; returns the number of e-mails sent.
+
+    1. Open alerts of the region, the recipients for each (agencies, their staff,
+       coordinators; opt-outs applied).
+    2. For each recipient, the last digest it was sent: nothing opened or escalated since
+       → no digest.
+    3. Send (text + HTML, links to the measures), log the digest and the delivery.
+    """
+    now = now or timezone.now()
+    alerts = list(
+        Alert.objects.filter(region=region)
+        .open()
+        .select_related("region", "measure", "indicator", "municipality")
+    )
+    if not alerts:
+        return 0
+    recipients = _merge(_agency_recipients(alerts), _coordinator_recipients(region, alerts))
+    last = dict(
+        DigestLog.objects.filter(region=region, recipient__in=list(recipients))
+        .values_list("recipient")
+        .annotate(last=Max("sent_at"))
+    )
+    sent = 0
+    for address, recipient in recipients.items():
+        since = last.get(address)
+        items = recipient.alerts.values()
+        if since is not None and not any(
+            a.opened_at > since or (a.escalated_at and a.escalated_at > since) for a in items
+        ):
+            continue
+        rows = _rows(items, since)
+        heading = _("Оповещения портала дорожных карт MAX: %(region)s") % {"region": region.name}
+        context = {
+            "heading": heading,
+            "rows": rows,
+            "new_count": sum(1 for r in rows if r["is_new"]),
+            "region": region,
+            "intro": _("Открытые оповещения на %(date)s.")
+            % {"date": timezone.localtime(now, region.tz).strftime("%d.%m.%Y")},
+        }
+        ok = _email(
+            recipient=recipient,
+            subject=_("Сводка оповещений: %(region)s, новых %(new)s")
+            % {"region": region.name, "new": context["new_count"]},
+            template="alerts",
+            context=context,
+            message_kind=MessageKind.DIGEST,
+            region=region,
+        )
+        _max(recipient, heading, rows, MessageKind.DIGEST, region)
+        if ok or recipient.channels:
+            DigestLog.objects.create(
+                recipient=address, region=region, sent_at=now, alert_ids=sorted(recipient.alerts)
+            )
+            sent += int(ok)
+    return sent
+
+
+def overdue_notify(*, region: Region, now: dt.datetime | None = None) -> int:
+    """An immediate message about newly opened overdue alerts; each alert is announced once.
+
+    The claim is a conditional UPDATE (notified_at IS NULL → now), so two workers never
+    announce the same alert twice.
+    """
+    now = now or timezone.now()
+    claimed = Alert.objects.filter(
+        region=region, kind=AlertKind.MEASURE_OVERDUE, notified_at__isnull=True
+    ).open()
+    if not claimed.update(notified_at=now):
+        return 0
+    alerts = list(
+        Alert.objects.filter(region=region, kind=AlertKind.MEASURE_OVERDUE, notified_at=now)
+        .open()
+        .select_related("region", "measure")
+    )
+    sent = 0
+    heading = _("Просрочены мероприятия: %(region)s") % {"region": region.name}
+    for recipient in _agency_recipients(alerts).values():
+        rows = _rows(recipient.alerts.values())
+        sent += _email(
+            recipient=recipient,
+            subject=heading,
+            template="alerts",
+            context={
+                "heading": heading,
+                "rows": rows,
+                "new_count": len(rows),
+                "region": region,
+                "intro": _("Срок этих мероприятий прошёл, а они не выполнены."),
+            },
+            message_kind=MessageKind.OVERDUE,
+            region=region,
+        )
+        _max(recipient, heading, rows, MessageKind.OVERDUE, region)
+    return sent
+
+
+def alerts_escalate(*, region: Region, now: dt.datetime | None = None) -> int:
+    """Alerts open for ALERT_ESCALATION_DAYS go to the region's coordinators, once."""
+    now = now or timezone.now()
+    days = int(getattr(settings, "ALERT_ESCALATION_DAYS", 14))
+    claimed = Alert.objects.filter(
+        region=region, escalated_at__isnull=True, opened_at__lte=now - dt.timedelta(days=days)
+    ).open()
+    if not claimed.update(escalated_at=now):
+        return 0
+    alerts = list(
+        Alert.objects.filter(region=region, escalated_at=now)
+        .open()
+        .select_related("region", "measure", "indicator", "municipality")
+    )
+    heading = _("Оповещения открыты более %(days)s дн.: %(region)s") % {
+        "days": days,
+        "region": region.name,
+    }
+    sent = 0
+    for recipient in _coordinator_recipients(region, alerts).values():
+        rows = _rows(recipient.alerts.values())
+        sent += _email(
+            recipient=recipient,
+            subject=heading,
+            template="alerts",
+            context={
+                "heading": heading,
+                "rows": rows,
+                "new_count": len(rows),
+                "region": region,
+                "intro": _("Эти оповещения не закрыты в течение %(days)s дней.") % {"days": days},
+            },
+            message_kind=MessageKind.ESCALATION,
+            region=region,
+        )
+        _max(recipient, heading, rows, MessageKind.ESCALATION, region)
+    return sent
+
+
+def regions_with_unannounced_overdue():
+    """Regions with an open overdue alert not yet announced (one query)."""
+    return Region.objects.filter(
+        alerts__kind=AlertKind.MEASURE_OVERDUE,
+        alerts__notified_at__isnull=True,
+        alerts__resolved_at__isnull=True,
+    ).distinct()
+
+
+def digest_send_all(*, now: dt.datetime | None = None) -> int:
+    """Escalations, then digests, for every region with open alerts."""
+    sent = 0
+    for region in Region.objects.filter(alerts__resolved_at__isnull=True).distinct():
+        sent += alerts_escalate(region=region, now=now)
+        sent += digest_send(region=region, now=now)
+    return sent

@@ -1,0 +1,22 @@
+"""What the alerts do when a lower app announces an event (connected in `AlertsConfig.ready`)."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from .tasks import alerts_sync_region, alerts_sync_regions
+
+
+def sync_after_measure_change(sender, *, measure_id: int, region_id: int, **kwargs) -> None:
+    """A measure changed (sent on commit): sync its region's alerts, so an overdue alert
+    closes as soon as the measure is done."""
+    alerts_sync_region.delay(region_id=region_id)
+
+
+def sync_after_monitoring_import(sender, *, region_ids: list[int], **kwargs) -> str:
+    """A monitoring file was imported (sent inside its transaction): on commit, one task
+    syncs the alerts of all the file's regions (stale data, indicators below target or at
+    risk, regressions)."""
+    ids = list(region_ids)
+    transaction.on_commit(lambda: alerts_sync_regions.delay(ids))
+    return alerts_sync_regions.name
