@@ -92,4 +92,4 @@ class MonitoringRollupAdmin(admin.ModelAdmin):
     list_select_related = ["region", "municipality"]
 
 
-from . import admin_index  # noqa: E402,F401  the implementation index (issue 5)
+from .index import admin as index_admin  # noqa: E402,F401  registers the index models

@@ -9,8 +9,8 @@ from django.db import OperationalError
 
 from agencies.models import Region
 
+from .index.services import index_recompute
 from .models import MonitoringUpload
-from .services.index import index_recompute
 from .services.uploads import monitoring_import
 
 TRANSIENT = (ConnectionError, OperationalError)

@@ -19,6 +19,8 @@ from django.utils import timezone
 
 from agencies.models import Region
 from alerts.models import Alert
+from indicators.index.selectors import criterion_inputs, index_ranking
+from indicators.index.services import criteria_of, index_evaluate, rule_text
 from indicators.models import (
     IndexFact,
     Indicator,
@@ -27,8 +29,6 @@ from indicators.models import (
     MonitoringRow,
 )
 from indicators.selectors import RegionStageTarget, region_stage_targets
-from indicators.selectors_index import criterion_inputs, index_ranking
-from indicators.services.index import criteria_of, index_evaluate, rule_text
 from roadmaps.models import Measure, MeasureChange
 from roadmaps.querysets import local_dates_by_timezone
 

@@ -21,7 +21,7 @@ urlpatterns = [
         name="profile-token-revoke",
     ),
     path("api/v1/", include("roadmap_portal.api.urls")),
-    path("index/", include("indicators.urls_index")),
+    path("index/", include("indicators.index.urls")),
     path("alerts/", include("alerts.urls")),
     path("", include("reports.urls")),
     path("admin/", admin.site.urls),

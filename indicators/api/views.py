@@ -18,6 +18,10 @@ from roadmap_portal.api.common import parse_iso_date
 from roadmap_portal.api.viewsets import ScopedReadOnlyViewSet
 
 from ..choices import FactSource, UploadStatus
+from ..index.permissions import can_import, can_see_ranking
+from ..index.selectors import index_ranking, region_index_page
+from ..index.services import can_enter_facts, index_fact_create, index_fact_verify, is_verifier
+from ..index.uploads import index_upload_apply, index_upload_create
 from ..models import (
     IndexFact,
     IndexScore,
@@ -30,12 +34,8 @@ from ..models import (
     RegionTarget,
 )
 from ..selectors import can_upload
-from ..selectors_index import index_ranking, region_index_page
-from ..services.index import can_enter_facts, index_fact_create, index_fact_verify, is_verifier
-from ..services.index_upload import index_upload_apply, index_upload_create
 from ..services.uploads import monitoring_upload_create, upload_progress
 from ..tasks import monitoring_import_task
-from ..views_index import can_import, can_see_ranking
 from .filters import (
     IndexFactFilterSet,
     IndexScoreFilterSet,

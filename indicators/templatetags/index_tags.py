@@ -2,7 +2,7 @@ from decimal import Decimal, InvalidOperation
 
 from django import template
 
-from ..services.index import fmt_number
+from ..index.services import fmt_number
 
 register = template.Library()
 

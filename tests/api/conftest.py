@@ -9,8 +9,8 @@ import pytest
 from rest_framework.test import APIClient
 
 from agencies.models import Municipality, Organisation, Region
+from indicators.index.services import index_compute
 from indicators.models import IndexFact, IndexScore, Indicator, MonitoringRollup, RegionBaseline
-from indicators.services.index import index_compute
 from roadmaps.choices import CascadeScope, ChangeKind
 from roadmaps.models import (
     Cascade,

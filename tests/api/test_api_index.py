@@ -9,8 +9,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from agencies.models import Region
+from indicators.index.services import index_compute
 from indicators.models import IndexFact, IndexScore
-from indicators.services.index import index_compute
 from tests.indicators.index_helpers import fact
 
 pytestmark = pytest.mark.django_db

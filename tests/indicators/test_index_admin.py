@@ -6,8 +6,8 @@ import pytest
 from django.urls import reverse
 
 from agencies.models import Region
+from indicators.index.services import index_compute, index_fact_create
 from indicators.models import Criterion, IndexScore, MethodologyVersion
-from indicators.services.index import index_compute, index_fact_create
 
 pytestmark = pytest.mark.django_db
 

@@ -13,9 +13,9 @@ from django.core.management.base import CommandError
 
 from agencies.models import Region
 from indicators.choices import FactSource, UploadStatus
-from indicators.imports.index_inputs import index_inputs_read
+from indicators.index.inputs import index_inputs_read
+from indicators.index.uploads import index_upload_apply, index_upload_create
 from indicators.models import IndexFact, IndexScore, IndexUpload
-from indicators.services.index_upload import index_upload_apply, index_upload_create
 
 pytestmark = pytest.mark.django_db
 

@@ -8,14 +8,14 @@ from django.core.exceptions import ValidationError
 
 from agencies.models import Region
 from indicators.choices import FactSource
-from indicators.models import Criterion, IndexFact, IndexScore, MeasureCriterion, MethodologyVersion
-from indicators.services.index import (
+from indicators.index.services import (
     index_compute,
     index_evaluate,
     index_fact_create,
     index_fact_verify,
     index_recompute,
 )
+from indicators.models import Criterion, IndexFact, IndexScore, MeasureCriterion, MethodologyVersion
 from indicators.services.methodology import methodology_load
 from tests.indicators.index_helpers import fact, rollup
 

@@ -199,7 +199,7 @@ def test_upload_dry_run_then_confirm(persona_client):
 def test_evidence_file_access(persona_client, persona, code):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from indicators.services.index import index_fact_create
+    from indicators.index.services import index_fact_create
 
     item = index_fact_create(
         region=Region.objects.get(code="66"),

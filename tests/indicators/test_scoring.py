@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from indicators.scoring import (
+from indicators.index.scoring import (
     BandSpec,
     ComponentSpec,
     CriterionSpec,

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 from agencies.models import Municipality, Region
+from indicators.index.services import index_recompute
 from indicators.models import MonitoringRollup, RegionBaseline
-from indicators.services.index import index_recompute
 
 FIRST_WEEK = dt.date(2025, 9, 1)
 

@@ -11,9 +11,9 @@ import pytest
 from django.core.management import call_command
 
 from agencies.models import Region
+from indicators.index.selectors import index_ranking
+from indicators.index.services import index_evaluate, rule_text
 from indicators.models import IndexFact
-from indicators.selectors_index import index_ranking
-from indicators.services.index import index_evaluate, rule_text
 from reports.exports.jobs import export_write
 from reports.exports.registry import ExportParams
 from tests.reports.conftest import HOSTILE, assert_no_formulas, by_header, open_xlsx, table

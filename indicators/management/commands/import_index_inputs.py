@@ -4,7 +4,7 @@ from django.core.files import File
 from django.core.management.base import BaseCommand, CommandError
 
 from indicators.choices import FactSource, UploadStatus
-from indicators.services.index_upload import index_upload_apply, index_upload_create, upload_summary
+from indicators.index.uploads import index_upload_apply, index_upload_create, upload_summary
 
 
 class Command(BaseCommand):

@@ -6,7 +6,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from agencies.models import Region
-from indicators.services.index import index_recompute
+from indicators.index.services import index_recompute
 
 
 def parse_date(value: str) -> dt.date:

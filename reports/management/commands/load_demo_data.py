@@ -127,7 +127,7 @@ class Command(BaseCommand):
 def demo_index_history(*, today: dt.date, weeks: int) -> int:
     """The index of every region at the end of each demo week (idempotent: recompute
     updates the stored score of a date), so trends and rankings have a history."""
-    from indicators.services.index import index_recompute
+    from indicators.index.services import index_recompute
 
     stored = 0
     for week in range(weeks):

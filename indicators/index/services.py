@@ -1,4 +1,4 @@
-"""The implementation index: loading inputs, scoring (indicators.scoring), storing scores.
+"""The implementation index: loading inputs, scoring (indicators.index.scoring), storing scores.
 
 Set-based: the inputs of every region asked for are read in a fixed number of queries
 (the version with its components and criteria, the facts valid on the date, the latest
@@ -31,7 +31,7 @@ from ..models import (
     MethodologyVersion,
     MonitoringRollup,
 )
-from ..scoring import (
+from .scoring import (
     BandSpec,
     ComponentSpec,
     CriterionResult,

@@ -3,7 +3,7 @@
 from django.contrib import admin
 from django.db import transaction
 
-from .models import (
+from ..models import (
     Component,
     Criterion,
     IndexFact,
@@ -15,7 +15,7 @@ from .models import (
 
 
 def _recompute_all_after_commit() -> None:
-    from .tasks import index_recompute_all
+    from ..tasks import index_recompute_all
 
     transaction.on_commit(lambda: index_recompute_all.delay())
 

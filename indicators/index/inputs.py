@@ -21,7 +21,7 @@ from agencies.models import Region
 from roadmap_portal.tables import Table, TableError, normalize_header, open_table
 
 from ..models import Criterion
-from ..services.index import fact_value_errors
+from .services import fact_value_errors
 
 MAX_ERRORS = 500
 

@@ -1,7 +1,7 @@
 """The implementation index rules: pure Python, no Django (a test checks).
 
 `score_region(spec, inputs)` takes the methodology version (dataclasses built from the
-database by `indicators.services.index`) and the inputs valid on a date, and returns the
+database by `indicators.index.services`) and the inputs valid on a date, and returns the
 per-criterion breakdown; the service stores it.
 """
 

@@ -18,14 +18,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from agencies import access
-from agencies.choices import Role
 from agencies.models import Region
 
-from .choices import CriterionSource, FactSource, UploadStatus
-from .forms_index import IndexFactForm, IndexUploadForm
-from .models import IndexFact, IndexUpload
-from .selectors_index import index_ranking, region_index_page
-from .services.index import (
+from ..choices import CriterionSource, FactSource, UploadStatus
+from ..models import IndexFact, IndexUpload
+from .forms import IndexFactForm, IndexUploadForm
+from .permissions import can_import, can_see_ranking
+from .selectors import index_ranking, region_index_page
+from .services import (
     can_enter_facts,
     criteria_of,
     index_fact_create,
@@ -33,7 +33,7 @@ from .services.index import (
     is_verifier,
     version_on,
 )
-from .services.index_upload import index_upload_apply, index_upload_create, upload_summary
+from .uploads import index_upload_apply, index_upload_create, upload_summary
 
 
 def _date_param(request, name: str, default: dt.date | None) -> dt.date | None:
@@ -51,14 +51,6 @@ def _date_param(request, name: str, default: dt.date | None) -> dt.date | None:
         % {"value": raw, "date": default.strftime("%d.%m.%Y") if default else "—"},
     )
     return default
-
-
-def can_see_ranking(user) -> bool:
-    return access.is_admin(user) or user.role in (Role.ANALYST, Role.COORDINATOR)
-
-
-def can_import(user) -> bool:
-    return access.is_admin(user) or user.role in (Role.ANALYST, Role.COORDINATOR)
 
 
 def index_home_view(request):

@@ -11,9 +11,9 @@ from django.utils.translation import gettext as _
 from agencies.models import Region
 from roadmaps.choices import CLOSED_STATUSES
 
-from .models import IndexFact, IndexScore, MeasureCriterion, MethodologyVersion
+from ..models import IndexFact, IndexScore, MeasureCriterion, MethodologyVersion
 from .scoring import CriterionResult, ScoreResult
-from .services.index import criteria_of, fmt_number, index_evaluate, rule_text
+from .services import criteria_of, fmt_number, index_evaluate, rule_text
 
 
 @dataclass

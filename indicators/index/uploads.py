@@ -2,7 +2,7 @@
 
 1. the file is stored with its SHA-256; a file already imported is a no-op (status
    "repeat");
-2. every row is read and validated (indicators.imports.index_inputs); any error refuses
+2. every row is read and validated (indicators.index.inputs); any error refuses
    the whole file and nothing is written;
 3. rows are upserted by their natural key (region, criterion, input, as_of): a row equal
    to the fact already there is "unchanged", a new or corrected value is a new fact
@@ -21,9 +21,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..choices import FactSource, UploadStatus
-from ..imports.index_inputs import ReadResult, index_inputs_read
 from ..models import IndexFact, IndexUpload
-from .index import is_verifier, schedule_recompute
+from .inputs import ReadResult, index_inputs_read
+from .services import is_verifier, schedule_recompute
 
 PREVIEW_ROWS = 50
 

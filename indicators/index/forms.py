@@ -3,9 +3,9 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import Criterion
-from .models.index import EVIDENCE_EXTENSIONS
-from .services.index import fact_value_errors
+from ..models import Criterion
+from ..models.index import EVIDENCE_EXTENSIONS
+from .services import fact_value_errors
 
 DATE_FORMATS = ["%d.%m.%Y", "%Y-%m-%d"]
 
