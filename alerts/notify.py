@@ -425,15 +425,6 @@ def alerts_escalate(*, region: Region, now: dt.datetime | None = None) -> int:
     return sent
 
 
-def regions_with_unannounced_overdue():
-    """Regions with an open overdue alert not yet announced (one query)."""
-    return Region.objects.filter(
-        alerts__kind=AlertKind.MEASURE_OVERDUE,
-        alerts__notified_at__isnull=True,
-        alerts__resolved_at__isnull=True,
-    ).distinct()
-
-
 def digest_send_all(*, now: dt.datetime | None = None) -> int:
     """Escalations, then digests, for every region with open alerts."""
     sent = 0

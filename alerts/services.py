@@ -17,13 +17,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from agencies.models import Region
-from indicators.models import IndicatorStage, MonitoringRollup, MonitoringUpload
-from roadmaps.choices import MeasureStatus
-from roadmaps.models import Measure
+from indicators.models import IndicatorStage
 
 from .causes import Cause, alert_causes, overdue_severity
 from .choices import AlertKind
 from .models import Alert
+from .selectors import regions_with_alert_sources
 
 __all__ = [
     "Cause",
@@ -33,7 +32,6 @@ __all__ = [
     "alerts_sync_all",
     "notification_preferences_set",
     "overdue_severity",
-    "regions_with_alert_sources",
 ]
 
 SYNCED_FIELDS = ["severity", "message", "details", "measure", "indicator", "municipality"]
@@ -128,32 +126,6 @@ def alerts_sync(
         )
     result.open_total = len(wanted)
     return result
-
-
-def regions_with_alert_sources() -> list[Region]:
-    """Regions where an alert can open or close: open measures, monitoring, open alerts.
-
-    Four indexed DISTINCT queries, so an hourly run over 89 regions syncs only the few
-    that have data and skips the rest without a query each.
-    """
-    ids = set(
-        Measure.objects.filter(roadmap__region__isnull=False)
-        .exclude(status=MeasureStatus.CANCELLED)
-        .values_list("roadmap__region_id", flat=True)
-        .distinct()
-    )
-    ids |= set(
-        MonitoringRollup.objects.filter(municipality__isnull=True)
-        .values_list("region_id", flat=True)
-        .distinct()
-    )
-    ids |= set(
-        MonitoringUpload.objects.filter(region__isnull=False)
-        .values_list("region_id", flat=True)
-        .distinct()
-    )
-    ids |= set(Alert.objects.open().values_list("region_id", flat=True).distinct())
-    return list(Region.objects.filter(pk__in=ids))
 
 
 def alerts_sync_all(*, on_date: dt.date | None = None) -> list[SyncResult]:

@@ -12,9 +12,10 @@ from celery import shared_task
 from django.db import OperationalError
 
 from agencies.models import Region
+from alerts.notify import overdue_notify
+from alerts.selectors import regions_with_unannounced_overdue
 
 from .notify import digest_send_all as digest_send_all_service
-from .notify import overdue_notify, regions_with_unannounced_overdue
 from .services import alerts_sync
 from .services import alerts_sync_all as alerts_sync_all_service
 

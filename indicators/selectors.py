@@ -1,10 +1,10 @@
-"""Read side of the indicators app (STYLE R4)."""
+"""Read side of the indicators app (STYLE R4): uploads, stage targets, indicator status."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import QuerySet
@@ -15,6 +15,7 @@ from agencies.models import Region, User
 
 from .choices import TargetKind
 from .models import (
+    Indicator,
     IndicatorStage,
     MonitoringRollup,
     MonitoringUpload,
@@ -168,3 +169,100 @@ def region_stage_targets(
 ) -> dict[int, list[RegionStageTarget]]:
     """indicator id → its stages by date, as they apply to the region (three queries)."""
     return stage_targets_by_region(region_ids=[region.pk], stages=stages)[region.pk]
+
+
+@dataclass(frozen=True)
+class StageTarget:
+    stage: int
+    stage_label: str
+    target_date: dt.date
+    value: Decimal | None  # None: not set (a baseline not entered yet)
+    kind: str  # fixed | baseline | region
+    conditional: bool  # shown as conditional until in force
+    condition: str
+    source: str
+    passed: bool  # the stage date is behind on_date
+    met: bool | None  # None: no value or no target
+    gap: Decimal | None  # value - target, percentage points
+
+
+@dataclass(frozen=True)
+class IndicatorStatus:
+    indicator: Indicator
+    value: Decimal | None
+    numerator: int | None
+    denominator: int | None
+    week_start: dt.date | None
+    stages: list[StageTarget] = field(default_factory=list)
+
+    @property
+    def current(self) -> StageTarget | None:
+        """The first stage whose date has not passed, else the last one."""
+        for stage in self.stages:
+            if not stage.passed:
+                return stage
+        return self.stages[-1] if self.stages else None
+
+
+def indicator_fractions(rollup: MonitoringRollup | None) -> dict[str, tuple[int, int]]:
+    """(numerator, denominator) of I1–I4 and M for a rollup (DOMAIN.md formulas)."""
+    if rollup is None:
+        return {}
+    return {
+        "i1": (rollup.edu_staff_writers, rollup.edu_staff_total),
+        "i2": (rollup.edu_learners_active, 2 * rollup.edu_students_total),
+        "i3": (rollup.np_max_only_users, rollup.np_sferum_users),
+        "i4": (rollup.gov_staff_writers, rollup.gov_staff_total),
+        "m": (rollup.vkm_and_max_users, rollup.vkm_users),
+    }
+
+
+def latest_region_rollup(*, region: Region, on_date: dt.date | None = None):
+    qs = MonitoringRollup.objects.filter(region=region, municipality__isnull=True)
+    if on_date is not None:
+        qs = qs.filter(week_start__lte=on_date)
+    return qs.order_by("-week_start").first()
+
+
+def indicator_status(*, region: Region, on_date: dt.date) -> list[IndicatorStatus]:
+    """Every indicator for the region as of `on_date` (5 queries whatever the data)."""
+    rollup = latest_region_rollup(region=region, on_date=on_date)
+    fractions = indicator_fractions(rollup)
+    targets = region_stage_targets(region=region)
+    result = []
+    for indicator in Indicator.objects.order_by("number"):
+        numerator, denominator = fractions.get(indicator.code, (None, None))
+        value = getattr(rollup, indicator.code, None) if rollup is not None else None
+        stages = []
+        for target in targets.get(indicator.pk, []):
+            counted = target.value_on(on_date)
+            gap = met = None
+            if value is not None and counted is not None:
+                gap = value - counted
+                met = value >= counted
+            stages.append(
+                StageTarget(
+                    stage=target.stage,
+                    stage_label=target.stage_label,
+                    target_date=target.target_date,
+                    value=target.value,
+                    kind=target.kind,
+                    conditional=not target.in_force_on(on_date),
+                    condition=target.condition,
+                    source=target.source,
+                    passed=on_date > target.target_date,
+                    met=met,
+                    gap=gap,
+                )
+            )
+        result.append(
+            IndicatorStatus(
+                indicator=indicator,
+                value=value,
+                numerator=numerator,
+                denominator=denominator,
+                week_start=rollup.week_start if rollup else None,
+                stages=stages,
+            )
+        )
+    return result

@@ -22,13 +22,14 @@ from .models import MonitoringUpload, RegionBaseline
 from .selectors import (
     can_edit_baselines,
     can_upload,
+    indicator_status,
     municipality_rollups,
     regions_for_upload,
 )
 from .selectors import (
     upload_list as select_uploads,
 )
-from .services.indicators import indicator_status, region_baseline_set
+from .services.baselines import region_baseline_set
 from .services.uploads import (
     monitoring_upload_confirm,
     monitoring_upload_create,

@@ -19,8 +19,13 @@ from django.utils import timezone
 
 from agencies.models import Region
 from alerts.models import Alert
-from indicators.index.selectors import criterion_inputs, index_ranking
-from indicators.index.services import criteria_of, index_evaluate, rule_text
+from indicators.index.selectors import (
+    criteria_of,
+    criterion_inputs,
+    index_evaluate,
+    index_ranking,
+    rule_text,
+)
 from indicators.models import (
     IndexFact,
     Indicator,

@@ -273,3 +273,8 @@ def cascade_summary(cascade: Cascade) -> CascadeSummary:
         share.total += 1
         share.done += int(is_done)
     return CascadeSummary(cascade, steps, orgs, sorted(shares.values(), key=lambda s: s.name))
+
+
+def cascade_targets_q(cascade: Cascade) -> Q:
+    """Organisations targeted by a cascade, as a filter on `Organisation`."""
+    return Q(pk__in=CascadeTarget.objects.filter(cascade=cascade).values("organisation_id"))

@@ -20,6 +20,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from agencies import access
 from agencies.models import Organisation
+from roadmaps.selectors import cascade_targets_q
+from roadmaps.services.cascades import (
+    CascadeImportError,
+    cascade_create,
+    cascade_progress_import,
+    cascade_progress_set,
+)
 
 from .choices import MeasureStatus
 from .filters import MeasureFilterSet
@@ -41,13 +48,6 @@ from .selectors import (
     measure_indicator_values,
     measure_list,
     measure_report_months,
-)
-from .services.cascades import (
-    CascadeImportError,
-    cascade_create,
-    cascade_progress_import,
-    cascade_progress_set,
-    cascade_targets_q,
 )
 from .services.measures import (
     MeasureConflict,

@@ -14,13 +14,14 @@ from rest_framework.response import Response
 
 from agencies import access
 from agencies.models import Region
+from indicators.index.permissions import can_enter_facts, is_verifier
+from indicators.index.services import index_fact_create, index_fact_verify
 from roadmap_portal.api.common import parse_iso_date
 from roadmap_portal.api.viewsets import ScopedReadOnlyViewSet
 
 from ..choices import FactSource, UploadStatus
 from ..index.permissions import can_import, can_see_ranking
 from ..index.selectors import index_ranking, region_index_page
-from ..index.services import can_enter_facts, index_fact_create, index_fact_verify, is_verifier
 from ..index.uploads import index_upload_apply, index_upload_create
 from ..models import (
     IndexFact,

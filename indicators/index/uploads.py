@@ -20,10 +20,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from indicators.index.permissions import is_verifier
+from indicators.index.services import schedule_recompute
+
 from ..choices import FactSource, UploadStatus
 from ..models import IndexFact, IndexUpload
 from .inputs import ReadResult, index_inputs_read
-from .services import is_verifier, schedule_recompute
 
 PREVIEW_ROWS = 50
 

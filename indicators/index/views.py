@@ -19,20 +19,15 @@ from django.views.decorators.http import require_POST
 
 from agencies import access
 from agencies.models import Region
+from indicators.index.permissions import can_enter_facts, is_verifier
+from indicators.index.selectors import criteria_of, version_on
+from indicators.index.services import index_fact_create, index_fact_verify
 
 from ..choices import CriterionSource, FactSource, UploadStatus
 from ..models import IndexFact, IndexUpload
 from .forms import IndexFactForm, IndexUploadForm
 from .permissions import can_import, can_see_ranking
 from .selectors import index_ranking, region_index_page
-from .services import (
-    can_enter_facts,
-    criteria_of,
-    index_fact_create,
-    index_fact_verify,
-    is_verifier,
-    version_on,
-)
 from .uploads import index_upload_apply, index_upload_create, upload_summary
 
 

@@ -2,7 +2,7 @@ from decimal import Decimal, InvalidOperation
 
 from django import template
 
-from ..index.services import fmt_number
+from indicators.index.selectors import fmt_number
 
 register = template.Library()
 

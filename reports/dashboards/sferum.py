@@ -17,7 +17,7 @@ from indicators.models import (
     MonitoringRollup,
     MonitoringUpload,
 )
-from indicators.services.indicators import indicator_status
+from indicators.selectors import indicator_status
 from indicators.trends import Trend
 from reports import charts
 

@@ -23,7 +23,7 @@ from collections.abc import Callable
 
 from django.utils.translation import gettext_lazy as _
 
-from indicators.index.services import fmt_number
+from indicators.index.selectors import fmt_number
 from reports import selectors
 
 from .base import Book, Column, Kind, Rag

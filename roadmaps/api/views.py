@@ -18,6 +18,8 @@ from agencies import access
 from agencies.models import Organisation
 from roadmap_portal.api.common import PreconditionFailed, if_match_versions
 from roadmap_portal.api.viewsets import ScopedFilterBackend, ScopedReadOnlyViewSet
+from roadmaps.selectors import cascade_targets_q
+from roadmaps.services.cascades import cascade_progress_set
 
 from ..filters import MeasureFilterSet
 from ..models import (
@@ -30,7 +32,6 @@ from ..models import (
     Section,
 )
 from ..selectors import measure_report_months
-from ..services.cascades import cascade_progress_set, cascade_targets_q
 from ..services.measures import (
     MeasureConflict,
     measure_report_submit,

@@ -19,6 +19,7 @@ from roadmap_portal.tables import Table, TableError, normalize_header, open_tabl
 from .. import signals
 from ..choices import CascadeScope, ChangeKind
 from ..models import Cascade, CascadeProgress, CascadeTarget, Measure, MeasureChange, MeasureStep
+from ..selectors import cascade_targets_q
 from .seeds import cascade_targets_sync
 
 IMPORT_MAX_BYTES = 10 * 1024 * 1024
@@ -321,9 +322,3 @@ def cascade_progress_import(
     )
     transaction.on_commit(partial(signals.announce_measure_changed, measure.pk))
     return len(parsed)
-
-
-def cascade_targets_q(cascade: Cascade):
-    from django.db.models import Q
-
-    return Q(pk__in=CascadeTarget.objects.filter(cascade=cascade).values("organisation_id"))

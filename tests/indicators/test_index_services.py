@@ -8,9 +8,9 @@ from django.core.exceptions import ValidationError
 
 from agencies.models import Region
 from indicators.choices import FactSource
+from indicators.index.selectors import index_evaluate
 from indicators.index.services import (
     index_compute,
-    index_evaluate,
     index_fact_create,
     index_fact_verify,
     index_recompute,

@@ -11,7 +11,7 @@ from django.core.management import call_command
 
 from agencies.models import Region
 from indicators.models import Indicator, MonitoringRollup, RegionBaseline, RegionTarget
-from indicators.services.indicators import indicator_status
+from indicators.selectors import indicator_status
 from tests.indicators.conftest import csv_bytes, row
 
 W1 = dt.date(2025, 10, 6)

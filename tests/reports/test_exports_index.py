@@ -11,8 +11,7 @@ import pytest
 from django.core.management import call_command
 
 from agencies.models import Region
-from indicators.index.selectors import index_ranking
-from indicators.index.services import index_evaluate, rule_text
+from indicators.index.selectors import index_evaluate, index_ranking, rule_text
 from indicators.models import IndexFact
 from reports.exports.jobs import export_write
 from reports.exports.registry import ExportParams

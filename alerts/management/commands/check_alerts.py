@@ -5,7 +5,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from agencies.models import Region
 from alerts.notify import overdue_notify
-from alerts.services import alerts_sync, regions_with_alert_sources
+from alerts.selectors import regions_with_alert_sources
+from alerts.services import alerts_sync
 from indicators.models import IndicatorStage
 
 

@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from agencies.models import Region
-from indicators.index.services import index_evaluate
+from indicators.index.selectors import index_evaluate
 from indicators.management.commands.recompute_index import parse_date
 
 

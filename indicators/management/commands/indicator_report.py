@@ -12,7 +12,7 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from agencies.models import Region
-from indicators.services.indicators import indicator_fractions, latest_region_rollup
+from indicators.selectors import indicator_fractions, latest_region_rollup
 
 
 class Command(BaseCommand):
