@@ -58,7 +58,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def _regions(codes: list[str] | None):
     from django.db import DatabaseError
 
-    from bench.generator import regions_from_db, regions_from_fixture
+    from reports.demo.generator import regions_from_db, regions_from_fixture
 
     try:
         regions = regions_from_db(codes)
@@ -71,7 +71,7 @@ def _regions(codes: list[str] | None):
 
 
 def generate(args: argparse.Namespace) -> dict:
-    from bench import generator as g
+    from reports.demo import generator as g
 
     codes = [c.strip() for c in args.regions.split(",") if c.strip()] or None
     today = args.today or dt.date.today()

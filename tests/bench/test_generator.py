@@ -13,8 +13,8 @@ import pytest
 from django.core.management import call_command
 
 from agencies.models import Municipality, Organisation
-from bench import generator as g
 from bench.generate import main as generate_main
+from reports.demo import generator as g
 from roadmaps.deadlines import parse_deadline
 from roadmaps.models import Cascade, CascadeTarget, Measure, MeasureChange, Roadmap
 

@@ -1,6 +1,6 @@
 """Demo data for `make run`: organisations, a season of monitoring, index facts, statuses.
 
-Small scale, for the seed regions only, drawn by the benchmark generator (`bench/generator.py`)
+Small scale, for the seed regions only, drawn by the demo generator (`reports/demo/generator.py`)
 with a fixed seed, so every machine gets the same demo. Idempotent: a second run adds nothing
 and changes nothing (organisations by code, files rewritten byte for byte and recognised by
 the import as repeats, demo status changes once per roadmap).
@@ -19,7 +19,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from bench import generator
+from reports.demo import generator
 from roadmaps.choices import ChangeKind, MeasureStatus
 from roadmaps.models import Cascade, Measure, MeasureChange, Roadmap
 from roadmaps.services.seeds import cascade_targets_sync

@@ -1,4 +1,4 @@
-"""A reproducible generator of national-scale data (issue 10) and of the `make run` demo data.
+"""A reproducible generator of national-scale data (benchmark) and of the `make run` demo data.
 
 Everything is drawn from `random.Random` instances seeded by strings built from the seed and
 a region code (never the global `random`), so:
@@ -30,7 +30,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-BASE_DIR = Path(__file__).resolve().parent.parent
+BASE_DIR = Path(__file__).resolve().parents[2]
 REGIONS_CSV = BASE_DIR / "fixtures" / "regions.csv"
 
 NATIONAL_ORGANISATIONS = 85_000
