@@ -12,6 +12,11 @@ from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from . import access
+from .choices import Role
+from .models import ApiToken, Region
+from .services import api_token_create, api_token_revoke
+
 
 def _throttle_key(request, username: str) -> str:
     ip = request.META.get("REMOTE_ADDR", "")
@@ -59,10 +64,6 @@ def home(request):
     staff on their agency's measures."""
     from django.urls import reverse
 
-    from . import access
-    from .choices import Role
-    from .models import Region
-
     user = request.user
     scope = access.region_scope(user)
     if user.role == Role.COORDINATOR and scope is not None and len(scope) == 1:
@@ -87,9 +88,6 @@ def healthz(request):
 
 def token_list_view(request):
     """The user's API tokens: create one (its key shown once) or revoke."""
-    from .models import ApiToken
-    from .services import api_token_create
-
     new_key = None
     error = ""
     if request.method == "POST":
@@ -111,9 +109,6 @@ def token_list_view(request):
 
 @require_POST
 def token_revoke_view(request, pk: int):
-    from .models import ApiToken
-    from .services import api_token_revoke
-
     token = get_object_or_404(ApiToken, pk=pk, user=request.user)
     api_token_revoke(token=token)
     messages.success(request, _("Токен «%(name)s» отозван.") % {"name": token.name})

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.db import models
 
 from agencies.querysets import RegionScopedQuerySet
+from roadmaps.models import MeasureResponsibility
 
 
 class AlertQuerySet(RegionScopedQuerySet):
@@ -14,8 +15,6 @@ class AlertQuerySet(RegionScopedQuerySet):
 
     def for_agencies(self, agency_ids):
         """Alerts about measures one of these agencies is responsible for ("my alerts")."""
-        from roadmaps.models import MeasureResponsibility
-
         return self.filter(
             models.Exists(
                 MeasureResponsibility.objects.filter(

@@ -21,7 +21,7 @@ from indicators.models import IndicatorStage
 
 from .causes import Cause, alert_causes, overdue_severity
 from .choices import AlertKind
-from .models import Alert
+from .models import Alert, NotificationOptOut
 from .selectors import regions_with_alert_sources
 
 __all__ = [
@@ -154,8 +154,6 @@ def alert_acknowledge(*, alert: Alert, actor, comment: str) -> Alert:
 @transaction.atomic
 def notification_preferences_set(*, user, muted_kinds: Iterable[str]) -> set[str]:
     """Replace the user's opt-outs with `muted_kinds` (unknown kinds are refused)."""
-    from .models import NotificationOptOut
-
     muted = set(muted_kinds)
     unknown = muted - set(AlertKind.values)
     if unknown:

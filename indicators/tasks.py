@@ -11,6 +11,7 @@ from agencies.models import Region
 
 from .index.services import index_recompute
 from .models import MonitoringUpload
+from .services.seeds import seeds_load
 from .services.uploads import monitoring_import
 
 TRANSIENT = (ConnectionError, OperationalError)
@@ -50,3 +51,9 @@ def index_recompute_regions(region_ids: list[int], on_date_iso: str | None = Non
 def index_recompute_all() -> int:
     """Nightly: every region's index on its local today (beat "index-recompute-nightly")."""
     return len(index_recompute())
+
+
+@shared_task(autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=3)
+def seeds_load_task() -> None:
+    """Reloads the reference fixtures (idempotent); twin of `manage.py load_seeds`."""
+    seeds_load()

@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Q
 
 from agencies import access
+from agencies.models import Region
 from agencies.querysets import RegionScopedQuerySet
 
 from .choices import CLOSED_STATUSES
@@ -65,8 +66,6 @@ def local_dates_by_timezone(now: dt.datetime | None = None) -> dict[str, dt.date
     from zoneinfo import ZoneInfo
 
     from django.utils import timezone
-
-    from agencies.models import Region
 
     now = now or timezone.now()
     zones = set(Region.objects.values_list("timezone", flat=True).distinct())

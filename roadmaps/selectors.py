@@ -22,6 +22,7 @@ from .models import (
     MeasureReport,
     MeasureStep,
 )
+from .querysets import overdue_q
 
 
 @dataclass(frozen=True)
@@ -56,8 +57,6 @@ class MeasureCounts:
 
 def measure_counts(queryset, *, today_by_tz: dict[str, dt.date]) -> MeasureCounts:
     """Total, overdue and per-status counts of a filtered list: one aggregate query."""
-    from .querysets import overdue_q
-
     aggregates = {
         f"s_{status.value}": Count("id", filter=Q(status=status.value)) for status in MeasureStatus
     }
@@ -176,27 +175,12 @@ class IndicatorValue:
 
 def measure_indicator_values(measure: Measure) -> list[IndicatorValue]:
     """Linked indicators with the region's latest weekly value (none until monitoring arrives)."""
-    from indicators.models import MonitoringRollup
-
-    indicators = list(measure.indicators.all())
-    if not indicators:
-        return []
-    rollup = None
-    if measure.roadmap.region_id:
-        rollup = (
-            MonitoringRollup.objects.filter(
-                region_id=measure.roadmap.region_id, municipality__isnull=True
-            )
-            .order_by("-week_start")
-            .first()
+    return [
+        IndicatorValue(indicator, value, week_start)
+        for indicator, value, week_start in measure.indicators.region_latest_values(
+            measure.roadmap.region_id
         )
-    values = []
-    for indicator in indicators:
-        value = getattr(rollup, f"i{indicator.number}", None) if rollup else None
-        values.append(
-            IndicatorValue(indicator, value, rollup.week_start if rollup is not None else None)
-        )
-    return values
+    ]
 
 
 # --- Cascades -------------------------------------------------------------------------

@@ -22,7 +22,7 @@ def _private_media_cleanup():
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """Loads the seed fixtures once into the test database (each test rolls back over it)."""
-    from roadmaps.services.seeds import seeds_load
+    from indicators.services.seeds import seeds_load
 
     with django_db_blocker.unblock():
         seeds_load()
@@ -47,7 +47,7 @@ def _celery_mode(request):
 def seeded(db):
     """The reference fixtures of `load_seeds` (loaded again after a flushing test)."""
     if not Region.objects.filter(code="66").exists() or not Agency.objects.exists():
-        from roadmaps.services.seeds import seeds_load
+        from indicators.services.seeds import seeds_load
 
         seeds_load()
 

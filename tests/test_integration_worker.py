@@ -5,8 +5,8 @@ import time
 import pytest
 from django.db import connection
 
+from indicators.tasks import seeds_load_task
 from roadmaps.models import Measure
-from roadmaps.tasks import seeds_load_task
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 

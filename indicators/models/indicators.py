@@ -8,6 +8,30 @@ from agencies.models import Region
 from agencies.querysets import RegionScopedQuerySet
 
 from ..choices import Stage, TargetKind
+from .monitoring import MonitoringRollup
+
+
+class IndicatorQuerySet(models.QuerySet):
+    def region_latest_values(self, region_id: int | None) -> list[tuple]:
+        """(indicator, value, week_start) of these indicators in the region's latest weekly
+        rollup (value and week None until monitoring arrives). Reached through relations
+        too (`measure.indicators.region_latest_values(...)`), so apps below this one read
+        indicator values without importing it."""
+        indicators = list(self)
+        if not indicators:
+            return []
+        rollup = None
+        if region_id:
+            rollup = (
+                MonitoringRollup.objects.filter(region_id=region_id, municipality__isnull=True)
+                .order_by("-week_start")
+                .first()
+            )
+        week = rollup.week_start if rollup is not None else None
+        return [
+            (indicator, getattr(rollup, f"i{indicator.number}", None) if rollup else None, week)
+            for indicator in indicators
+        ]
 
 
 class Indicator(models.Model):
@@ -20,6 +44,8 @@ class Indicator(models.Model):
     org_types = models.JSONField(
         _("типы организаций"), default=list, help_text=_("Коды типов организаций в расчёте.")
     )
+
+    objects = IndicatorQuerySet.as_manager()
 
     class Meta:
         ordering = ["number"]

@@ -14,6 +14,8 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 
+from roadmaps.models import Measure
+
 from ..models import Component, Criterion, MeasureCriterion, MethodologyVersion
 
 STAGE1_PATH = Path(settings.BASE_DIR) / "fixtures" / "methodology_stage1.json"
@@ -91,8 +93,6 @@ def methodology_load(path: Path | None = None) -> dict[str, int]:
 
 def measure_links_load(links: list[dict]) -> int:
     """Links seed measures to criteria by (roadmap code, measure number); returns new links."""
-    from roadmaps.models import Measure
-
     created = 0
     for link in links:
         measure = Measure.objects.filter(

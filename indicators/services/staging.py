@@ -25,7 +25,7 @@ from typing import Any
 
 from django.db import connection
 
-from agencies.models import Municipality, Organisation
+from agencies.models import Municipality, Organisation, Region
 
 from ..imports.columns import COUNT_KEYS
 from ..imports.monitoring import SeenOrganisation
@@ -168,8 +168,6 @@ class Staging:
     def region_conflicts(self, limit: int) -> list[tuple[int, str, str, str]]:
         """(first row, org code, file region code, stored region code) of organisations the
         file places in another region than the portal knows them in."""
-        from agencies.models import Region
-
         t_region = _q(Region._meta.db_table)
         with connection.cursor() as cursor:
             cursor.execute(

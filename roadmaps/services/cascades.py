@@ -20,7 +20,6 @@ from .. import signals
 from ..choices import CascadeScope, ChangeKind
 from ..models import Cascade, CascadeProgress, CascadeTarget, Measure, MeasureChange, MeasureStep
 from ..selectors import cascade_targets_q
-from .seeds import cascade_targets_sync
 
 IMPORT_MAX_BYTES = 10 * 1024 * 1024
 
@@ -322,3 +321,22 @@ def cascade_progress_import(
     )
     transaction.on_commit(partial(signals.announce_measure_changed, measure.pk))
     return len(parsed)
+
+
+def cascade_targets_sync(cascade: Cascade) -> int:
+    """Adds the organisations a rule-based cascade covers (new schools join as they appear)."""
+    if cascade.scope == "chosen":
+        return 0
+    orgs = Organisation.objects.filter(region=cascade.measure.roadmap.region_id)
+    if cascade.scope == "municipality":
+        orgs = orgs.filter(municipality=cascade.municipality_id)
+    if cascade.org_types:
+        orgs = orgs.filter(org_type__in=cascade.org_types)
+    existing = set(cascade.targets.values_list("organisation_id", flat=True))
+    new = [
+        CascadeTarget(cascade=cascade, organisation_id=org_id)
+        for org_id in orgs.values_list("id", flat=True)
+        if org_id not in existing
+    ]
+    CascadeTarget.objects.bulk_create(new, ignore_conflicts=True)
+    return len(new)

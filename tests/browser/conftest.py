@@ -16,7 +16,7 @@ ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts"
 @pytest.fixture(scope="module", autouse=True)
 def _reload_seeds_after_flush(django_db_setup, django_db_blocker):
     yield
-    from roadmaps.services.seeds import seeds_load
+    from indicators.services.seeds import seeds_load
 
     with django_db_blocker.unblock():
         seeds_load()

@@ -49,7 +49,7 @@ def test_cascade_share_counts_organisations_with_every_step(seeded, django_asser
     khabarovsk = Region.objects.get(code="27")
     cascade = Cascade.objects.get(document_number="01-15-1250")
     schools = [make_organisation(khabarovsk, cascade.municipality) for _ in range(4)]
-    from roadmaps.services.seeds import cascade_targets_sync
+    from roadmaps.services.cascades import cascade_targets_sync
 
     cascade_targets_sync(cascade)
     step_a = MeasureStep.objects.create(measure=cascade.measure, position=0, title="a")

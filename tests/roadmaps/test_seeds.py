@@ -6,8 +6,8 @@ import pytest
 
 from agencies.models import Agency, Region
 from indicators.models import Indicator, IndicatorStage, RegionTarget
+from indicators.services.seeds import seeds_load
 from roadmaps.models import Cascade, Measure, MeasureStep, Roadmap
-from roadmaps.services.seeds import seeds_load
 
 pytestmark = pytest.mark.django_db
 

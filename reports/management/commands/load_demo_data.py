@@ -19,10 +19,11 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
+from indicators.index.services import index_recompute
 from reports.demo import generator
 from roadmaps.choices import ChangeKind, MeasureStatus
 from roadmaps.models import Cascade, Measure, MeasureChange, Roadmap
-from roadmaps.services.seeds import cascade_targets_sync
+from roadmaps.services.cascades import cascade_targets_sync
 
 DEMO_REGIONS = ["27", "33", "50", "63", "66"]
 DEMO_SEED = 2025
@@ -127,8 +128,6 @@ class Command(BaseCommand):
 def demo_index_history(*, today: dt.date, weeks: int) -> int:
     """The index of every region at the end of each demo week (idempotent: recompute
     updates the stored score of a date), so trends and rankings have a history."""
-    from indicators.index.services import index_recompute
-
     stored = 0
     for week in range(weeks):
         day = generator.FIRST_WEEK + dt.timedelta(weeks=week, days=6)

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from roadmaps.services.seeds import seeds_load
+from indicators.services.seeds import seeds_load
 
 
 class Command(BaseCommand):

@@ -1,4 +1,6 @@
-"""Loading the reference fixtures (regions, agencies, seed roadmaps, indicators).
+"""Loading the reference fixtures (regions, agencies, seed roadmaps, indicators, methodology).
+
+It loads the data of every app up to this one, so it lives in the highest of them.
 
 Idempotent by natural keys: running it again updates printed texts and adds what is
 missing, and never touches what users entered (statuses, history, ticked steps).
@@ -16,13 +18,10 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 
-from agencies.models import Agency, Municipality, Organisation, Region
-from indicators.models import Indicator, IndicatorStage, RegionTarget
-
-from ..deadlines import parse_deadline
-from ..models import (
+from agencies.models import Agency, Municipality, Region
+from roadmaps.deadlines import parse_deadline
+from roadmaps.models import (
     Cascade,
-    CascadeTarget,
     Measure,
     MeasureResponsibility,
     MeasureStep,
@@ -30,6 +29,10 @@ from ..models import (
     Roadmap,
     Section,
 )
+from roadmaps.services.cascades import cascade_targets_sync
+
+from ..models import Indicator, IndicatorStage, RegionTarget
+from .methodology import methodology_load
 
 FIXTURES_DIR = Path(settings.BASE_DIR) / "fixtures"
 SEEDS_DIR = FIXTURES_DIR / "seeds"
@@ -292,25 +295,6 @@ def _cascade_load(summary, item, *, roadmaps, agencies) -> Cascade:
     return cascade
 
 
-def cascade_targets_sync(cascade: Cascade) -> int:
-    """Adds the organisations a rule-based cascade covers (new schools join as they appear)."""
-    if cascade.scope == "chosen":
-        return 0
-    orgs = Organisation.objects.filter(region=cascade.measure.roadmap.region_id)
-    if cascade.scope == "municipality":
-        orgs = orgs.filter(municipality=cascade.municipality_id)
-    if cascade.org_types:
-        orgs = orgs.filter(org_type__in=cascade.org_types)
-    existing = set(cascade.targets.values_list("organisation_id", flat=True))
-    new = [
-        CascadeTarget(cascade=cascade, organisation_id=org_id)
-        for org_id in orgs.values_list("id", flat=True)
-        if org_id not in existing
-    ]
-    CascadeTarget.objects.bulk_create(new, ignore_conflicts=True)
-    return len(new)
-
-
 @transaction.atomic
 def seeds_load() -> SeedSummary:
     summary = SeedSummary()
@@ -318,9 +302,7 @@ def seeds_load() -> SeedSummary:
     agencies = agencies_load(summary, regions)
     indicators = indicators_load(summary, regions)
     roadmaps_load(summary, regions, agencies, indicators)
-    # the stage 1 index methodology and the measure -> criterion links (indicators)
-    from indicators.services.methodology import methodology_load
-
+    # the stage 1 index methodology and the measure -> criterion links
     for model, created in methodology_load().items():
         summary.created[model] = summary.created.get(model, 0) + created
     return summary
