@@ -205,7 +205,7 @@ class IndicatorStatus:
 
 
 def indicator_fractions(rollup: MonitoringRollup | None) -> dict[str, tuple[int, int]]:
-    """(numerator, denominator) of I1–I4 and M for a rollup (DOMAIN.md formulas)."""
+    """(numerator, denominator) of I1–I4 and M for a rollup (docs/domain.md formulas)."""
     if rollup is None:
         return {}
     return {

@@ -172,7 +172,7 @@ class RollupRow:
     municipality: str  # "" for the region as a whole
     week_start: dt.date
     organisations: int
-    # (numerator, denominator) of I1..I4, in the order of DOMAIN.md
+    # (numerator, denominator) of I1..I4, in the order of docs/domain.md
     parts: tuple[tuple[int, int], tuple[int, int], tuple[int, int], tuple[int, int]]
 
 
@@ -213,7 +213,7 @@ def indicator_rollup_rows(
             municipality=muni or "",
             week_start=week,
             organisations=orgs,
-            # I2's denominator counts one parent per student (DOMAIN.md)
+            # I2's denominator counts one parent per student (docs/domain.md)
             parts=((a1, b1), (a2, 2 * b2), (a3, b3), (a4, b4)),
         )
 

@@ -10,7 +10,7 @@ import datetime as dt
 
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 
 from agencies import access
@@ -20,14 +20,6 @@ from agencies.models import Municipality, Region
 from .dashboards.country import country_overview
 from .dashboards.municipality import municipality_organisations
 from .dashboards.region import region_dashboard
-
-
-def _optional_url(name: str, **kwargs) -> str:
-    """Links to pages other issues add (uploads, alerts): shown once they exist."""
-    try:
-        return reverse(name, kwargs=kwargs or None)
-    except NoReverseMatch:
-        return ""
 
 
 def _date_param(request, default: dt.date) -> dt.date:
@@ -62,9 +54,9 @@ def region_dashboard_view(request, code: str):
             "d": dashboard,
             "can_see_country": can_see_country(request.user),
             "measures_url": reverse("roadmaps:measure-list"),
-            "uploads_url": _optional_url("indicators:upload-list", code=region.code),
-            "indicators_url": _optional_url("indicators:region", code=region.code),
-            "alerts_url": _optional_url("alerts:alert-list"),
+            "uploads_url": reverse("indicators:upload-list", kwargs={"code": region.code}),
+            "indicators_url": reverse("indicators:region", kwargs={"code": region.code}),
+            "alerts_url": reverse("alerts:alert-list"),
             # the municipality links of the table: one reverse, not one per row
             "muni_base": reverse(
                 "reports:municipality-dashboard", kwargs={"code": region.code, "pk": 0}

@@ -80,7 +80,7 @@ def _share(value: Decimal | None, numerator: int, denominator: int) -> dict:
 class IndicatorValueSerializer(serializers.ModelSerializer):
     """One week of a region (municipality null) or a municipality: I1–I4 and M, in percent.
 
-    I2's denominator is 2 × students (one parent per student, DOMAIN.md).
+    I2's denominator is 2 × students (one parent per student, docs/domain.md).
     """
 
     region_code = serializers.CharField(source="region.code", read_only=True)
@@ -325,7 +325,7 @@ class IndexUploadSerializer(serializers.ModelSerializer):
         ]
 
 
-# --- monitoring uploads (issue 4) ----------------------------------------------------
+# --- monitoring uploads -------------------------------------------------------------
 
 
 class MonitoringUploadInputSerializer(serializers.Serializer):

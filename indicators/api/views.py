@@ -124,7 +124,7 @@ class IndicatorValueViewSet(ScopedReadOnlyViewSet):
         )
 
 
-# --- the implementation index (issue 5's services and selectors) -------------------------
+# --- the implementation index (indicators.index services and selectors) -----------------
 
 ERROR = OpenApiResponse(OpenApiTypes.OBJECT, description="Ошибка: {code, detail, fields}.")
 DATE = OpenApiParameter(
@@ -329,7 +329,7 @@ class IndexUploadViewSet(ScopedReadOnlyViewSet):
         return Response(IndexUploadSerializer(upload).data)
 
 
-# --- monitoring uploads (issue 4's services) ----------------------------------------
+# --- monitoring uploads (indicators.services.uploads) ---------------------------------
 
 
 class MonitoringUploadViewSet(ScopedReadOnlyViewSet):

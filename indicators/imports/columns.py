@@ -1,4 +1,4 @@
-"""Columns of a Sferum monitoring export: Russian header <-> key (DOMAIN.md).
+"""Columns of a Sferum monitoring export: Russian header <-> key (docs/domain.md).
 
 Headers compare case-, space- and «ё»-insensitively (`roadmap_portal.tables.normalize_header`);
 the English keys are accepted as headers too.
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from roadmap_portal.tables import normalize_header
 
-# key -> the Russian header as DOMAIN.md names it (shown in messages), in file order
+# key -> the Russian header as docs/domain.md names it (shown in messages), in file order
 TITLES: dict[str, str] = {
     "week_start": "Начало недели",
     "region_code": "Код региона",

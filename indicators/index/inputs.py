@@ -1,6 +1,6 @@
 """Reading «Сведения для индекса внедрения» (CSV/XLSX): one row per input of a region.
 
-Columns (DOMAIN.md): region_code, criterion, input, value, as_of, evidence. The reader
+Columns (docs/domain.md): region_code, criterion, input, value, as_of, evidence. The reader
 validates every row against the methodology (criterion known on its date, input named by
 the criterion, value within the input's range) and the user's scope, and collects every
 error with its row and column; the service writes nothing when there is any.

@@ -158,7 +158,7 @@ class MonitoringRollup(models.Model):
     """Sums of one week for a region (municipality empty) or a municipality.
 
     Kept up to date by the import job, so dashboards never sum raw rows. The groups follow
-    DOMAIN.md: `edu` = ОО, СПО, ДО; `np` = every type but ДОО; `gov` = РОИВ, ОМСУ, ПО; the
+    docs/domain.md: `edu` = ОО, СПО, ДО; `np` = every type but ДОО; `gov` = РОИВ, ОМСУ, ПО; the
     Sferum migration share M counts every organisation.
     """
 

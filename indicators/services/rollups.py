@@ -1,6 +1,6 @@
 """Weekly rollups per region and per municipality, rebuilt set-based from MonitoringRow.
 
-The groups follow DOMAIN.md (see MonitoringRollup): `edu` = ОО, СПО, ДО (I1, I2);
+The groups follow docs/domain.md (see MonitoringRollup): `edu` = ОО, СПО, ДО (I1, I2);
 `np` = every type but ДОО (I3); `gov` = РОИВ, ОМСУ, ПО (I4); M counts every organisation.
 """
 

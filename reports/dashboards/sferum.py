@@ -168,8 +168,8 @@ def region_series(
 def indicator_cards(
     *, region: Region, today: dt.date, series: list[MonitoringRollup]
 ) -> list[IndicatorCard]:
-    """The four indicators: latest value vs the current stage target (issue 4's
-    `indicator_status`, 4 queries), the weekly series, the projection and the RAG colour."""
+    """The four indicators: latest value vs the current stage target
+    (`indicators.selectors.indicator_status`, 4 queries), the weekly series, the projection and the RAG colour."""
     cards = []
     for status in indicator_status(region=region, on_date=today):
         code = status.indicator.code

@@ -12,7 +12,7 @@ a region code (never the global `random`), so:
 Parts:
 - the *world* (pure): municipalities and organisations per region with their sizes and
   adoption curves (`world_build`);
-- weekly monitoring CSV in the export format of DOMAIN.md, streamed (`monitoring_write`);
+- weekly monitoring CSV in the export format of docs/domain.md, streamed (`monitoring_write`);
 - «Сведения для индекса внедрения» facts for every region (`index_facts_write`);
 - a corrected copy of a week file for the upsert benchmark (`monitoring_write_corrected`);
 - the database side: municipalities and organisations (`world_save`), roadmaps with
@@ -37,7 +37,7 @@ NATIONAL_ORGANISATIONS = 85_000
 NATIONAL_MUNICIPALITIES = 2_500
 FIRST_WEEK = dt.date(2025, 9, 1)  # a Monday: the school year's first week
 
-# Canonical export columns (DOMAIN.md «Monitoring data»), in file order.
+# Canonical export columns (docs/domain.md «Monitoring data»), in file order.
 MONITORING_COLUMNS: list[tuple[str, str]] = [
     ("week_start", "Начало недели"),
     ("region_code", "Код региона"),

@@ -97,7 +97,7 @@ def _snapshot():
 
 def test_seed_overdue_alerts_match_printed_deadlines():
     expected = _expected_overdue(TODAY)
-    # by hand from the printed deadlines (DOMAIN.md, seeds README): Sverdlovsk 31.07 (1),
+    # by hand from the printed deadlines (docs/domain.md, seeds README): Sverdlovsk 31.07 (1),
     # 31.08 (8), 01.09 (1), 30.09 (5), 31.10 (8); Moscow oblast July-October months and
     # spans (11); Vladimir all 10; Samara all 3; Khabarovsk has no date
     per_roadmap = {}

@@ -22,7 +22,7 @@ SCALE = 0.002
 SEED = 42
 TODAY = dt.date(2026, 1, 20)
 
-# DOMAIN.md «Monitoring data»: the canonical columns in the export's order.
+# docs/domain.md «Monitoring data»: the canonical columns in the export's order.
 DOMAIN_HEADER = [
     "Начало недели",
     "Код региона",
@@ -74,7 +74,7 @@ def read_csv(path):
 
 
 def assert_valid_row(row, region_codes):
-    """The import's rules (issue 4 / DOMAIN.md), checked here independently."""
+    """The import's rules (docs/domain.md), checked here independently."""
     (week, region, muni, code, name, org_type, staff, writers, students, learners) = row[:10]
     sferum, max_only, vkm, vkm_max = (int(v) for v in row[10:])
     week_date = dt.datetime.strptime(week, "%d.%m.%Y").date()
@@ -188,7 +188,7 @@ def test_every_monitoring_row_passes_the_import_rules(world, tmp_path):
 
 
 def _shares(world, week):
-    """Per region: M = Σ vkm_and_max / Σ vkm (DOMAIN.md), and I1 over ОО/СПО/ДО."""
+    """Per region: M = Σ vkm_and_max / Σ vkm (docs/domain.md), and I1 over ОО/СПО/ДО."""
     sums = defaultdict(lambda: [0, 0, 0, 0])
     for region in world.regions:
         for row in g.monitoring_rows(world, region, week):

@@ -1,4 +1,4 @@
-"""Table tests of the stage 1 rules (DOMAIN.md), on every band edge; pure Python."""
+"""Table tests of the stage 1 rules (docs/domain.md), on every band edge; pure Python."""
 
 from __future__ import annotations
 

@@ -73,7 +73,7 @@ class Monitoring:
 
 
 def rollup_rows(region: Region) -> None:
-    """The rollups the import job keeps, summed here from the rows (DOMAIN.md groups)."""
+    """The rollups the import job keeps, summed here from the rows (docs/domain.md groups)."""
     MonitoringRollup.objects.filter(region=region).delete()
     sums: dict = {}
     for row in MonitoringRow.objects.filter(region=region):

@@ -147,7 +147,7 @@ FEDERAL_AND_SAMARA = [
     ("15 сентября", _date(D(2025, 9, 15))),
     ("14 июля 2025 года", _date(D(2025, 7, 14))),
     ("12 августа 2025 г.", _date(D(2025, 8, 12))),
-    # DOMAIN.md's reading of the same plan.
+    # docs/domain.md's reading of the same plan.
     ("до 15.09.2025", _by(D(2025, 9, 15))),
     ("с 15.09.2025", _from(D(2025, 9, 15))),
     ("01.11.2025", _date(D(2025, 11, 1))),
