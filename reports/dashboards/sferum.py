@@ -169,7 +169,8 @@ def indicator_cards(
     *, region: Region, today: dt.date, series: list[MonitoringRollup]
 ) -> list[IndicatorCard]:
     """The four indicators: latest value vs the current stage target
-    (`indicators.selectors.indicator_status`, 4 queries), the weekly series, the projection and the RAG colour."""
+    (`indicators.selectors.indicator_status`, 4 queries), the weekly series, the projection
+    and the RAG colour."""
     cards = []
     for status in indicator_status(region=region, on_date=today):
         code = status.indicator.code
