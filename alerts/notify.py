@@ -32,19 +32,16 @@ from agencies.models import Region, User
 from roadmaps.models import MeasureResponsibility
 
 from .choices import AlertKind, DeliveryChannel, DeliveryStatus, MessageKind
-from .maxbot import ChatRateLimiter, SendResult, max_send
+from .maxbot import max_send
 from .models import Alert, Delivery, DigestLog, MaxChannel, NotificationOptOut
 
 logger = logging.getLogger(__name__)
 
 __all__ = [
-    "ChatRateLimiter",
-    "SendResult",
     "alerts_escalate",
     "digest_send",
     "digest_send_all",
     "max_deliver",
-    "max_send",
     "overdue_notify",
 ]
 

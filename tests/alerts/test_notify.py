@@ -9,15 +9,9 @@ from django.utils import timezone
 
 from agencies.models import Agency, Region
 from alerts.choices import AlertKind, DeliveryChannel, DeliveryStatus, MessageKind
+from alerts.maxbot import ChatRateLimiter, max_send
 from alerts.models import Alert, Delivery, DigestLog, MaxChannel, NotificationOptOut
-from alerts.notify import (
-    ChatRateLimiter,
-    alerts_escalate,
-    digest_send,
-    max_deliver,
-    max_send,
-    overdue_notify,
-)
+from alerts.notify import alerts_escalate, digest_send, max_deliver, overdue_notify
 from alerts.services import alerts_sync
 from roadmaps.models import Measure
 from tests.factories import make_measure
