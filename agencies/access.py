@@ -149,6 +149,8 @@ def can_edit_measure(user: User, measure) -> bool:
     """
     if not user.is_authenticated or not user.is_active:
         return False
+    if getattr(measure, "archived_at", None) is not None:
+        return False  # dropped from its roadmap: kept with its history, read-only
     region_id = measure.roadmap.region_id
     if not (region_id is None or can_see_region(user, region_id)):
         return False
@@ -194,3 +196,23 @@ def can_export(user: User) -> bool:
         and user.is_active
         and (is_admin(user) or user.role in (Role.ANALYST, Role.COORDINATOR))
     )
+
+
+def can_import_roadmap(user: User, region_id: int | None) -> bool:
+    """May the user load the region's roadmap document (a new roadmap or a new version)?
+
+    Administrators, and the coordinators of that region (their own region, not one they
+    only see).
+    """
+    if not user.is_authenticated or not user.is_active or region_id is None:
+        return False
+    if is_admin(user):
+        return True
+    return user.role == Role.COORDINATOR and user.home_region_id == region_id
+
+
+def may_import_roadmaps(user: User) -> bool:
+    """Whether to offer the roadmap import at all (the measure list links to it)."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return is_admin(user) or (user.role == Role.COORDINATOR and user.home_region_id is not None)

@@ -139,6 +139,8 @@ MEDIA_ROOT = VAR_DIR / "private"
 # Upload limits (bytes). Requests above DATA_UPLOAD_MAX_MEMORY_SIZE without files are refused.
 EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_BYTES", 20 * 1024 * 1024)
 MONITORING_UPLOAD_MAX_BYTES = env_int("MONITORING_UPLOAD_MAX_BYTES", 200 * 1024 * 1024)
+# a region's roadmap document (DOCX, XLSX or CSV) uploaded for import
+ROADMAP_UPLOAD_MAX_BYTES = env_int("ROADMAP_UPLOAD_MAX_BYTES", 20 * 1024 * 1024)
 # An XLSX whose XML would unpack past this is refused before reading (zip bombs).
 XLSX_MAX_UNCOMPRESSED_BYTES = env_int("XLSX_MAX_UNCOMPRESSED_BYTES", 1024 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

@@ -56,6 +56,8 @@ class Table:
     headers: list[str]
     encoding: str = ""
     delimiter: str = ""
+    # non-empty rows above the header (a document's title block), as read
+    preamble: list[list[Any]] = field(default_factory=list)
     _rows: Iterator[tuple[int, list[Any]]] | None = field(default=None, repr=False)
 
     def rows(self) -> Iterator[tuple[int, list[Any]]]:
@@ -188,6 +190,8 @@ def _open_csv(stream: IO[bytes], *, aliases, required, names) -> Table:
                 _("Строка %(row)s: ошибка разбора CSV (%(err)s).") % {"row": counter[0], "err": exc}
             ) from exc
 
+    parsed_top = [next(csv.reader([line], delimiter=delimiter), []) for line in top_lines]
+    preamble = [cells for cells in parsed_top[:header_index] if any(c.strip() for c in cells)]
     return Table(
         format="csv",
         columns=found,
@@ -195,32 +199,46 @@ def _open_csv(stream: IO[bytes], *, aliases, required, names) -> Table:
         headers=[str(c).strip() for c in header_cells],
         encoding=encoding,
         delimiter=delimiter,
+        preamble=preamble,
         _rows=rows(),
     )
 
 
 def check_xlsx_safe(stream: IO[bytes]) -> None:
     """Refuses zip bombs and XML entity declarations before any XML is parsed."""
+    check_zip_safe(stream, label="XLSX")
+
+
+def check_zip_safe(stream: IO[bytes], *, label: str) -> None:
+    """The checks of `check_xlsx_safe` for any Office Open XML file (XLSX, DOCX)."""
     limit = settings.XLSX_MAX_UNCOMPRESSED_BYTES
     try:
         archive = zipfile.ZipFile(stream)
     except zipfile.BadZipFile as exc:
-        raise TableError(_("Файл XLSX повреждён или не является книгой Excel.")) from exc
+        if label == "XLSX":
+            raise TableError(_("Файл XLSX повреждён или не является книгой Excel.")) from exc
+        raise TableError(
+            _("Файл %(label)s повреждён или не является документом.") % {"label": label}
+        ) from exc
     total = 0
     for info in archive.infolist():
         total += info.file_size
         ratio = info.file_size / max(info.compress_size, 1)
         if total > limit or (info.file_size > 10 * 1024 * 1024 and ratio > MAX_ZIP_RATIO):
             raise TableError(
-                _("Файл XLSX слишком велик после распаковки (более %(mb)s МБ): отклонён.")
-                % {"mb": limit // (1024 * 1024)}
+                _("Файл %(label)s слишком велик после распаковки (более %(mb)s МБ): отклонён.")
+                % {"label": label, "mb": limit // (1024 * 1024)}
             )
         if info.filename.endswith((".xml", ".rels")):
             with archive.open(info) as member:
                 prologue = member.read(2048)
             if b"<!DOCTYPE" in prologue or b"<!ENTITY" in prologue:
                 raise TableError(
-                    _("Файл XLSX содержит объявления XML-сущностей и отклонён как небезопасный.")
+                    _(
+                        "Файл %(label)s содержит объявления XML-сущностей и отклонён "
+                        "как небезопасный."
+                    )
+                    % {"label": label}
                 )
     stream.seek(0)
 
@@ -268,6 +286,11 @@ def _open_xlsx(stream: IO[bytes], *, aliases, required, names) -> Table:
         columns=best_found,
         header_row=best_index + 1,
         headers=[str(c or "").strip() for c in top[best_index]],
+        preamble=[
+            cells
+            for cells in top[:best_index]
+            if any(cell not in (None, "") and str(cell).strip() for cell in cells)
+        ],
         _rows=rows(),
     )
 

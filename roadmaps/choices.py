@@ -37,9 +37,20 @@ class ChangeKind(models.TextChoices):
     REPORT = "report", _("Ежемесячный отчёт")
     CASCADE = "cascade", _("Каскад")
     EDIT = "edit", _("Изменение")
+    VERSION = "version", _("Новая версия дорожной карты")
+    ARCHIVED = "archived", _("Исключено из дорожной карты")
+    RESTORED = "restored", _("Возвращено в дорожную карту")
 
 
 class CascadeScope(models.TextChoices):
     MUNICIPALITY = "municipality", _("Организации муниципального образования")
     REGION = "region", _("Организации субъекта")
     CHOSEN = "chosen", _("Выбранные организации")
+
+
+class RoadmapVersionStatus(models.TextChoices):
+    """An uploaded roadmap document: checked and waiting, or written as a version."""
+
+    DRAFT = "draft", _("Ожидает подтверждения")
+    APPLIED = "applied", _("Загружена")
+    UNCHANGED = "unchanged", _("Без изменений")

@@ -134,3 +134,72 @@ class CascadeImportForm(forms.Form):
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx"}),
         help_text=_("Столбцы: «Код организации», «Подэтап» (номер), «Дата выполнения»."),
     )
+
+
+class RoadmapUploadForm(forms.Form):
+    """A region's roadmap document: a new roadmap, or a new version of one in force."""
+
+    file = forms.FileField(
+        label=_("Документ DOCX, XLSX или CSV"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".docx,.xlsx,.csv"}),
+        help_text=_(
+            "Таблица со столбцами «№ п/п», «Мероприятие», «Срок», «Ответственный» и, если есть, "
+            "«Ожидаемый результат». Разделы — строки на всю ширину таблицы, подэтапы — строки "
+            "с «–» в ячейке мероприятия."
+        ),
+    )
+    roadmap = forms.ModelChoiceField(
+        label=_("Дорожная карта"),
+        queryset=None,
+        required=False,
+        empty_label=_("Новая дорожная карта субъекта"),
+        help_text=_("Новая версия сопоставляется с действующей по номерам и формулировкам."),
+    )
+    approved_on = forms.DateField(
+        label=_("Дата утверждения"),
+        required=False,
+        widget=DateInput(),
+        help_text=_("Если пусто — берётся из шапки документа («от 22.08.2025»)."),
+    )
+
+    def __init__(self, *args, region, initial_roadmap=None, **kwargs):
+        from .models import Roadmap
+
+        super().__init__(*args, **kwargs)
+        field = self.fields["roadmap"]
+        field.queryset = Roadmap.objects.filter(region=region).order_by("-approved_on", "code")
+        if initial_roadmap is not None and not self.is_bound:
+            self.initial["roadmap"] = initial_roadmap.pk
+
+
+class RoadmapConfirmForm(forms.Form):
+    """The user's decision for each body of the document without an exact agency."""
+
+    def __init__(self, *args, plan, **kwargs):
+        from .services.roadmap_import import NEW_AGENCY, _agency_pool
+
+        super().__init__(*args, **kwargs)
+        self.keys: dict[str, str] = {}
+        pool = None
+        unmatched = [m for m in plan.agencies.values() if m.kind != "exact"]
+        for index, match in enumerate(unmatched):
+            if pool is None:
+                pool = _agency_pool(plan.region)
+            name = f"agency_{index}"
+            self.keys[name] = match.key
+            first = [(str(a.pk), a.name) for a in match.candidates]
+            others = [(str(a.pk), a.name) for a in pool if a not in match.candidates]
+            choices = [
+                *first,
+                (NEW_AGENCY, _("Создать новый орган «%(name)s»") % {"name": match.name[:120]}),
+                (_("Другие органы субъекта"), others),
+            ]
+            self.fields[name] = forms.ChoiceField(
+                label=match.name,
+                choices=choices,
+                initial=str(match.agency.pk) if match.agency else NEW_AGENCY,
+            )
+            self.fields[name].match = match
+
+    def choices(self) -> dict[str, str]:
+        return {self.keys[name]: value for name, value in self.cleaned_data.items()}

@@ -17,8 +17,9 @@ from .choices import (
     DeadlineKind,
     MeasureStatus,
     Recurrence,
+    RoadmapVersionStatus,
 )
-from .querysets import MeasureQuerySet, RoadmapQuerySet
+from .querysets import MeasureManager, MeasureQuerySet, RoadmapQuerySet, RoadmapVersionQuerySet
 
 EVIDENCE_EXTENSIONS = ["pdf", "docx", "xlsx", "jpg", "jpeg", "png"]
 
@@ -56,6 +57,87 @@ class Roadmap(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("roadmaps:measure-list") + f"?roadmap={self.pk}"
+
+
+def roadmap_document_upload_to(instance: models.Model, filename: str) -> str:
+    return f"roadmaps/{dt.date.today():%Y/%m}/{filename}"
+
+
+class RoadmapVersion(models.Model):
+    """An uploaded roadmap document; once confirmed, a numbered version of its roadmap.
+
+    A draft keeps the file and what the user chose in the preview; confirming it writes
+    the roadmap (roadmaps.services.roadmap_import). `roadmap` is empty for the draft of a
+    region's first roadmap until it is confirmed.
+    """
+
+    region = models.ForeignKey(
+        Region, verbose_name=_("субъект РФ"), on_delete=models.PROTECT, related_name="+"
+    )
+    roadmap = models.ForeignKey(
+        Roadmap,
+        verbose_name=_("дорожная карта"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="versions",
+    )
+    number = models.PositiveIntegerField(_("номер версии"), null=True, blank=True)
+    status = models.CharField(
+        _("состояние"),
+        max_length=20,
+        choices=RoadmapVersionStatus.choices,
+        default=RoadmapVersionStatus.DRAFT,
+    )
+    title = models.TextField(_("наименование"), blank=True)
+    approved_on = models.DateField(_("дата утверждения"), null=True, blank=True)
+    document_number = models.CharField(_("номер документа"), max_length=100, blank=True)
+    file = models.FileField(_("документ"), upload_to=roadmap_document_upload_to)
+    file_name = models.CharField(_("имя файла"), max_length=255)
+    sha256 = models.CharField(_("SHA-256 файла"), max_length=64)
+    agency_choices = models.JSONField(_("сопоставление органов"), default=dict, blank=True)
+    summary = models.JSONField(_("итог"), default=dict, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("загрузил"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    uploaded_at = models.DateTimeField(_("загружено"), auto_now_add=True)
+    applied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("подтвердил"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    applied_at = models.DateTimeField(_("подтверждено"), null=True, blank=True)
+
+    objects = RoadmapVersionQuerySet.as_manager()
+    region_field = "region_id"
+
+    class Meta:
+        ordering = ["region", "-uploaded_at", "-id"]
+        verbose_name = _("версия дорожной карты")
+        verbose_name_plural = _("версии дорожных карт")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["roadmap", "number"],
+                condition=models.Q(number__isnull=False),
+                name="roadmap_version_unique_number",
+            )
+        ]
+
+    def __str__(self) -> str:
+        if self.number:
+            return f"{self.roadmap} — версия {self.number}"
+        return f"{self.file_name} ({self.get_status_display()})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("roadmaps:roadmap-import-preview", args=[self.pk])
 
 
 class Section(models.Model):
@@ -128,8 +210,22 @@ class Measure(models.Model):
     # Optimistic concurrency: every write increments it; a save with a stale version is refused.
     version = models.PositiveIntegerField(_("версия"), default=1)
     updated_at = models.DateTimeField(_("обновлено"), auto_now=True)
+    # A measure dropped by a new version of its roadmap stays with its history, statuses,
+    # evidence and reports (and anything hanging off it), out of lists, counts and alerts.
+    archived_at = models.DateTimeField(_("исключено из дорожной карты"), null=True, blank=True)
+    archived_in = models.ForeignKey(
+        "RoadmapVersion",
+        verbose_name=_("исключено версией"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="archived_measures",
+    )
 
-    objects = MeasureQuerySet.as_manager()
+    # `objects` leaves archived measures out, so every list, count, export and alert does;
+    # `all_objects` is for their own page, their history and the roadmap import.
+    objects = MeasureManager()
+    all_objects = MeasureQuerySet.as_manager()
     region_field = "roadmap__region_id"
     region_null_visible = True
 
@@ -137,8 +233,14 @@ class Measure(models.Model):
         ordering = ["roadmap", "position"]
         verbose_name = _("мероприятие")
         verbose_name_plural = _("мероприятия")
+        base_manager_name = "all_objects"
         constraints = [
-            models.UniqueConstraint(fields=["roadmap", "number"], name="measure_unique_number"),
+            # an archived measure keeps its number; a later version may reuse it
+            models.UniqueConstraint(
+                fields=["roadmap", "number"],
+                condition=models.Q(archived_at__isnull=True),
+                name="measure_unique_number",
+            ),
             models.CheckConstraint(
                 condition=models.Q(status__in=MeasureStatus.values), name="measure_status_valid"
             ),
@@ -157,6 +259,10 @@ class Measure(models.Model):
     @property
     def is_closed(self) -> bool:
         return self.status in CLOSED_STATUSES
+
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
 
     def local_today(self) -> dt.date:
         from django.utils import timezone
@@ -506,5 +612,6 @@ __all__ = [
     "MeasureStep",
     "MeasureTarget",
     "Roadmap",
+    "RoadmapVersion",
     "Section",
 ]

@@ -16,6 +16,10 @@ class RoadmapQuerySet(RegionScopedQuerySet):
     pass
 
 
+class RoadmapVersionQuerySet(RegionScopedQuerySet):
+    pass
+
+
 class MeasureQuerySet(RegionScopedQuerySet):
     def editable_by(self, user):
         """Measures the user may change (STYLE R5; rules in agencies.access)."""
@@ -59,6 +63,13 @@ class MeasureQuerySet(RegionScopedQuerySet):
                 ).order_by("position"),
             )
         )
+
+
+class MeasureManager(models.Manager.from_queryset(MeasureQuerySet)):  # type: ignore[misc]
+    """The default manager: measures of the roadmaps in force (archived ones left out)."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(archived_at__isnull=True)
 
 
 def local_dates_by_timezone(now: dt.datetime | None = None) -> dict[str, dt.date]:

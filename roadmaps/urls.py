@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_import
 
 app_name = "roadmaps"
 
@@ -19,4 +19,11 @@ urlpatterns = [
     path("cascades/<int:pk>/", views.cascade_detail_view, name="cascade-detail"),
     path("cascades/<int:pk>/progress/", views.cascade_progress_update, name="cascade-progress"),
     path("cascades/<int:pk>/import/", views.cascade_import_view, name="cascade-import"),
+    path("import/", views_import.roadmap_import_choose, name="roadmap-import-choose"),
+    path(
+        "import/drafts/<int:pk>/",
+        views_import.roadmap_import_preview,
+        name="roadmap-import-preview",
+    ),
+    path("import/<str:code>/", views_import.roadmap_import_upload, name="roadmap-import"),
 ]

@@ -77,14 +77,16 @@ def measure_list_view(request):
             "counts": counts.by_status,
             "total": counts.total,
             "overdue_total": counts.overdue,
+            "may_import": access.may_import_roadmaps(request.user),
         },
     )
 
 
 def _measure_for(request, pk: int) -> Measure:
     """The measure with everything its page shows, or 404 when out of the user's scope."""
+    # an archived measure keeps its page (read-only) with its history and evidence
     return get_object_or_404(
-        Measure.objects.visible_to(request.user)
+        Measure.all_objects.visible_to(request.user)
         .with_list_related()
         .prefetch_related(
             "steps",
@@ -239,7 +241,7 @@ def measure_report_update(request, pk: int):
 @require_GET
 def evidence_download(request, pk: int, kind: str, item_pk: int):
     """Serves an evidence file to users who may see the measure (404 otherwise)."""
-    measure = get_object_or_404(Measure.objects.visible_to(request.user), pk=pk)
+    measure = get_object_or_404(Measure.all_objects.visible_to(request.user), pk=pk)
     model = {"change": MeasureChange, "report": MeasureReport}.get(kind)
     if model is None:
         raise Http404
