@@ -1,0 +1,322 @@
+"""Importing a region's roadmap document: reading, preview plan, confirm, new versions."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from agencies.choices import AgencyKind
+from agencies.models import Agency, Region
+from roadmaps.choices import ChangeKind, MeasureStatus, RoadmapVersionStatus
+from roadmaps.imports.document import roadmap_document_read, split_responsible
+from roadmaps.models import Measure, MeasureChange, Roadmap, RoadmapVersion
+from roadmaps.services.measures import measure_set_status
+from roadmaps.services.roadmap_import import (
+    RoadmapImportError,
+    roadmap_import_plan,
+    roadmap_version_apply,
+    roadmap_version_upload,
+)
+from tests.factories import make_agency, make_user
+from tests.roadmaps.roadmap_docs import (
+    MINCIFRA,
+    MINOBR,
+    NEW_BODY,
+    VERSION_1,
+    VERSION_2,
+    VERSION_2_TITLE,
+    build_csv,
+    build_docx,
+    build_xlsx,
+)
+
+
+@pytest.fixture
+def kaluga(seeded):
+    region = Region.objects.get(code="40")
+    minobr = make_agency(region, name=MINOBR)
+    mincifra = make_agency(region, name=MINCIFRA)
+    return region, minobr, mincifra
+
+
+def _import(region, name, data, roadmap=None, choices=None, actor=None):
+    version = roadmap_version_upload(
+        region=region, name=name, data=data, actor=actor, roadmap=roadmap
+    )
+    return roadmap_version_apply(version=version, actor=actor, choices=choices)
+
+
+# --- Reading ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("tables", [1, 2])
+def test_docx_reads_sections_measures_steps_and_deadlines(tables):
+    parsed = roadmap_document_read(name="карта.docx", data=build_docx(VERSION_1, tables=tables))
+    assert parsed.errors == []
+    assert parsed.format == "docx"
+    assert parsed.approved_on == dt.date(2025, 8, 22)
+    assert parsed.document_number == "412-рп"
+    assert "ДОРОЖНАЯ КАРТА" in parsed.title
+    assert [(s.number, s.title) for s in parsed.sections] == [
+        ("1", "Общие мероприятия"),
+        ("2", "Образование"),
+    ]
+    # the column-number row and the header repeated at the page break are not measures
+    assert [m.number for m in parsed.measures] == ["1.1", "1.2", "1.3", "2.1", "2.2"]
+    first = parsed.measures[0]
+    assert first.title == "Создать официальные каналы органов власти в MAX"
+    assert first.steps == [
+        "определить ответственных",
+        "создать каналы",
+        "разместить ссылки на сайтах",
+    ]
+    assert first.expected_result == "Каналы созданы"
+    assert first.section == 0 and parsed.measures[3].section == 1
+    by_number = {m.number: m for m in parsed.measures}
+    # «до 15 сентября» takes its year from the approval date
+    assert by_number["1.2"].deadline.due_date == dt.date(2025, 9, 15)
+    assert by_number["1.3"].deadline.kind == "quarter"
+    assert by_number["1.3"].deadline.due_date == dt.date(2025, 12, 31)
+    assert by_number["2.1"].deadline.recurrence == "monthly"
+    assert by_number["2.2"].deadline.start_date == dt.date(2025, 9, 1)
+    assert by_number["2.2"].responsible_names == [MINOBR, NEW_BODY]
+
+
+def test_xlsx_title_block_merged_sections_and_real_dates():
+    rows = [*VERSION_1, ("3.1", "Итоговый отчёт", dt.datetime(2025, 12, 25), MINOBR)]
+    parsed = roadmap_document_read(name="карта.xlsx", data=build_xlsx(rows))
+    assert parsed.errors == []
+    assert parsed.format == "xlsx"
+    assert parsed.approved_on == dt.date(2025, 8, 22)
+    assert len(parsed.sections) == 2
+    assert [m.number for m in parsed.measures][-1] == "3.1"
+    last = parsed.measures[-1]
+    # a real date cell becomes its printed form
+    assert last.deadline_text == "25.12.2025" and last.deadline_was_date
+    assert last.deadline.kind == "date" and last.deadline.due_date == dt.date(2025, 12, 25)
+    assert parsed.measures[0].steps[1] == "создать каналы"
+
+
+def test_csv_same_shape_cp1251():
+    parsed = roadmap_document_read(name="карта.csv", data=build_csv(VERSION_1))
+    assert parsed.errors == []
+    assert [m.number for m in parsed.measures] == ["1.1", "1.2", "1.3", "2.1", "2.2"]
+    assert parsed.sections[1].title == "Образование"
+
+
+def test_split_responsible_keeps_collective_names_whole():
+    collective = (
+        "Органы местного самоуправления, расположенные на территории Свердловской области, "
+        "и их подведомственные организации"
+    )
+    assert split_responsible(collective) == [collective]
+    assert split_responsible("РОИВ, ВК") == ["РОИВ", "ВК"]
+    assert split_responsible("Минобр;\nМинцифры.") == ["Минобр", "Минцифры"]
+
+
+# --- Broken documents ---------------------------------------------------------------------
+
+
+def test_docx_without_table_is_refused(kaluga):
+    import io
+
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph("Дорожная карта: таблица будет позже")
+    buffer = io.BytesIO()
+    document.save(buffer)
+    with pytest.raises(RoadmapImportError) as error:
+        roadmap_version_upload(region=kaluga[0], name="x.docx", data=buffer.getvalue(), actor=None)
+    assert "В документе нет таблицы" in error.value.messages[0]
+    assert not RoadmapVersion.objects.exists()
+
+
+def test_missing_and_unknown_columns_are_named():
+    header = ("№ п/п", "Мероприятие", "Ответственный")
+    parsed_error = None
+    try:
+        roadmap_document_read(name="x.docx", data=build_docx([("1", "А", "Минобр")], header=header))
+    except Exception as error:  # DocumentError
+        parsed_error = error
+    assert "нет обязательных столбцов: «Срок»" in parsed_error.messages[0]
+
+    header = ("№ п/п", "Мероприятие", "Срок", "Ответственный", "Примечание")
+    parsed = roadmap_document_read(
+        name="x.xlsx", data=build_xlsx([("1", "А", "31.08.2025", "Минобр", "")], header=header)
+    )
+    assert parsed.errors == ["Строка 4, столбец E: неизвестный столбец «Примечание»."]
+
+
+def test_unparseable_deadline_and_missing_number_named_by_row(kaluga):
+    rows = [
+        ("section", "1. Общие"),
+        ("1.1", "Первое", "31.08.2025", MINOBR),
+        ("1.2", "Второе", "когда-нибудь", MINOBR),
+        ("", "Без номера", "31.08.2025", MINOBR),
+        ("1.1", "Повтор номера", "31.08.2025", MINOBR),
+    ]
+    parsed = roadmap_document_read(name="x.docx", data=build_docx(rows))
+    assert parsed.errors == [
+        "Строка 4, столбец «Срок»: Не удалось разобрать срок: «когда-нибудь» "
+        "(неизвестное слово «когда»)",
+        "Строка 5, столбец «№ п/п»: не указан номер мероприятия.",
+        "Строка 6, столбец «№ п/п»: номер 1.1 повторяется (уже был: строка 3).",
+    ]
+    xlsx = roadmap_document_read(name="x.xlsx", data=build_xlsx(rows))
+    # title block (2 rows), an empty row, the header on row 4: the bad deadline is row 7
+    assert xlsx.errors[0].startswith("Строка 7, столбец «Срок»: Не удалось разобрать срок")
+    # nothing is written from a document with errors
+    version = roadmap_version_upload(
+        region=kaluga[0], name="x.docx", data=build_docx(rows), actor=None
+    )
+    with pytest.raises(RoadmapImportError):
+        roadmap_version_apply(version=version, actor=None)
+    assert not Roadmap.objects.filter(region=kaluga[0]).exists()
+    assert not Agency.objects.filter(name=NEW_BODY).exists()
+
+
+# --- Plan and first import ----------------------------------------------------------------
+
+
+def test_agencies_exact_close_and_new(kaluga):
+    region, minobr, mincifra = kaluga
+    parsed = roadmap_document_read(name="x.docx", data=build_docx(VERSION_1))
+    plan = roadmap_import_plan(region=region, roadmap=None, parsed=parsed)
+    kinds = {match.name: (match.kind, match.agency) for match in plan.agencies.values()}
+    assert kinds[MINOBR] == ("exact", minobr)
+    assert kinds["Министерство цифрового развитя Калужской обл"] == ("close", mincifra)
+    assert kinds[NEW_BODY] == ("new", None)
+    assert plan.errors == [] and plan.has_changes
+
+
+def test_first_import_writes_roadmap_and_same_document_twice_changes_nothing(kaluga):
+    region, minobr, mincifra = kaluga
+    data = build_docx(VERSION_1)
+    result = _import(region, "карта.docx", data)
+    roadmap = result.roadmap
+    assert result.changed and result.version.number == 1
+    assert result.version.approved_on == dt.date(2025, 8, 22)
+    assert roadmap.approved_on == dt.date(2025, 8, 22) and roadmap.document_number == "412-рп"
+    measures = {m.number: m for m in Measure.objects.filter(roadmap=roadmap)}
+    assert list(measures) == ["1.1", "1.2", "1.3", "2.1", "2.2"]
+    assert [s.title for s in measures["1.1"].steps.all()][0] == "определить ответственных"
+    assert measures["1.2"].due_date == dt.date(2025, 9, 15)
+    assert [r.agency for r in measures["1.2"].ordered_responsibilities] == [minobr, mincifra]
+    new_body = Agency.objects.get(name=NEW_BODY)
+    assert new_body.region == region and new_body.kind == AgencyKind.ROIV
+    assert measures["2.2"].section.title == "Образование"
+    changes_before = MeasureChange.objects.filter(measure__roadmap=roadmap).count()
+
+    again = _import(region, "карта.docx", data, roadmap=roadmap)
+    assert not again.changed
+    assert again.version.status == RoadmapVersionStatus.UNCHANGED
+    assert MeasureChange.objects.filter(measure__roadmap=roadmap).count() == changes_before
+    assert Agency.objects.filter(name=NEW_BODY).count() == 1
+    assert roadmap.versions.filter(status=RoadmapVersionStatus.APPLIED).count() == 1
+
+
+def test_close_match_can_be_turned_into_a_new_agency(kaluga):
+    region = kaluga[0]
+    version = roadmap_version_upload(
+        region=region, name="x.docx", data=build_docx(VERSION_1), actor=None
+    )
+    key = "министерство цифрового развитя калужской обл"
+    roadmap_version_apply(version=version, actor=None, choices={key: "new"})
+    assert Agency.objects.filter(name="Министерство цифрового развитя Калужской обл").exists()
+
+
+# --- A new version ------------------------------------------------------------------------
+
+
+def test_new_version_keeps_matched_measures_and_archives_dropped_ones(kaluga):
+    region, minobr, _mincifra = kaluga
+    actor = make_user("admin")
+    first = _import(region, "v1.docx", build_docx(VERSION_1))
+    roadmap = first.roadmap
+    old = {m.number: m for m in Measure.objects.filter(roadmap=roadmap)}
+    measure_set_status(
+        measure=old["2.2"],
+        status=MeasureStatus.IN_PROGRESS,
+        actor=actor,
+        comment="начали",
+        expected_version=old["2.2"].version,
+    )
+    measure_set_status(
+        measure=old["1.3"],
+        status=MeasureStatus.IN_PROGRESS,
+        actor=actor,
+        comment="идёт",
+        expected_version=old["1.3"].version,
+    )
+
+    data = build_xlsx(VERSION_2, title_block=VERSION_2_TITLE)
+    version = roadmap_version_upload(
+        region=region, name="v2.xlsx", data=data, actor=actor, roadmap=roadmap
+    )
+    from roadmaps.services.roadmap_import import version_plan
+
+    plan = version_plan(version)
+    kinds = {(d.parsed or d.existing).number: d for d in plan.measures}
+    assert kinds["1.3"].kind == "removed"
+    assert kinds["2.3"].kind == "added"
+    assert kinds["2.1"].deadline_moved and kinds["2.1"].changes["due_date"] == (
+        "26.12.2025",
+        "30.01.2026",
+    )
+    assert kinds["2.2"].reworded and not kinds["2.2"].deadline_moved
+    assert kinds["1.1"].kind == "unchanged"
+    counts = plan.counts
+    assert (counts["added"], counts["removed"], counts["deadline_moved"], counts["reworded"]) == (
+        1,
+        1,
+        1,
+        1,
+    )
+
+    result = roadmap_version_apply(version=version, actor=actor)
+    assert result.version.number == 2
+    assert result.version.approved_on == dt.date(2025, 11, 10)
+    roadmap.refresh_from_db()
+    assert roadmap.approved_on == dt.date(2025, 11, 10)
+    now = {m.number: m for m in Measure.objects.filter(roadmap=roadmap)}
+    assert list(now) == ["1.1", "1.2", "2.1", "2.2", "2.3"]
+    # matched measures are the same rows: status and history kept
+    assert now["2.2"].pk == old["2.2"].pk
+    assert now["2.2"].status == MeasureStatus.IN_PROGRESS
+    assert now["2.2"].title == "Провести обучение педагогов и методистов работе в MAX"
+    kinds_22 = list(now["2.2"].changes.values_list("kind", flat=True))
+    assert ChangeKind.STATUS in kinds_22 and ChangeKind.VERSION in kinds_22
+    assert now["2.1"].due_date == dt.date(2026, 1, 30)
+    assert now["2.3"].deadline_text == "27.02.2026" and now["2.3"].due_date == dt.date(2026, 2, 27)
+    # the dropped measure is archived with its history, never deleted
+    archived = Measure.all_objects.get(pk=old["1.3"].pk)
+    assert archived.archived_in == result.version and archived.archived_at is not None
+    assert archived.status == MeasureStatus.IN_PROGRESS
+    assert archived.changes.filter(kind=ChangeKind.ARCHIVED).exists()
+    assert archived.changes.filter(kind=ChangeKind.STATUS).exists()
+    assert not Measure.objects.filter(pk=archived.pk).exists()
+    assert not roadmap.measures.filter(pk=archived.pk).exists()
+    # five measures in force, all open: the archived one is not counted as overdue
+    assert Measure.objects.overdue_on(dt.date(2030, 1, 1)).filter(roadmap=roadmap).count() == 5
+
+    # the same amended document again: nothing changes
+    again = _import(region, "v2.xlsx", data, roadmap=roadmap)
+    assert not again.changed
+
+
+def test_renumbered_measure_is_matched_by_wording(kaluga):
+    region = kaluga[0]
+    first = _import(region, "v1.docx", build_docx(VERSION_1))
+    before = {m.title: m.pk for m in Measure.objects.filter(roadmap=first.roadmap)}
+    rows = [row for row in VERSION_1 if row[0] != "1.1"]
+    rows = [
+        (("1.1", *row[1:]) if row[0] == "1.2" else ("1.2", *row[1:]) if row[0] == "1.3" else row)
+        for row in rows
+    ]
+    result = _import(region, "v2.docx", build_docx(rows), roadmap=first.roadmap)
+    after = {m.title: (m.pk, m.number) for m in Measure.objects.filter(roadmap=first.roadmap)}
+    assert after["Перевести рабочие чаты в MAX"] == (before["Перевести рабочие чаты в MAX"], "1.1")
+    assert after["Провести информационную кампанию"][1] == "1.2"
+    assert result.counts["removed"] == 1 and result.counts["renumbered"] == 2
