@@ -198,8 +198,9 @@ class RoadmapConfirmForm(forms.Form):
                 label=match.name,
                 choices=choices,
                 initial=str(match.agency.pk) if match.agency else NEW_AGENCY,
+                required=False,  # not sent: the proposal shown (best close match, or new)
             )
             self.fields[name].match = match
 
     def choices(self) -> dict[str, str]:
-        return {self.keys[name]: value for name, value in self.cleaned_data.items()}
+        return {self.keys[name]: value for name, value in self.cleaned_data.items() if value}

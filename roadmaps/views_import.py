@@ -123,7 +123,7 @@ def roadmap_import_preview(request, pk: int):
         raise Http404
     plan = version_plan(version)
     is_draft = version.status == RoadmapVersionStatus.DRAFT
-    form = RoadmapConfirmForm(request.POST or None, plan=plan)
+    form = RoadmapConfirmForm(request.POST if request.method == "POST" else None, plan=plan)
     errors: list[str] = []
     if request.method == "POST":
         if not is_draft:
