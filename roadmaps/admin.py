@@ -14,6 +14,7 @@ from .models import (
     MeasureStep,
     MeasureTarget,
     Roadmap,
+    RoadmapVersion,
     Section,
 )
 from .resources import MeasureResource
@@ -62,14 +63,32 @@ class MeasureAdmin(ImportExportModelAdmin):
     import_formats = IMPORT_FORMATS
     export_formats = EXPORT_FORMATS
     list_display = ["number", "short_title", "roadmap", "deadline_text", "due_date", "status"]
-    list_filter = ["status", "roadmap__region", "roadmap", "recurrence"]
+    list_filter = [
+        "status",
+        "roadmap__region",
+        "roadmap",
+        "recurrence",
+        ("archived_at", admin.EmptyFieldListFilter),
+    ]
     search_fields = ["number", "title", "responsible_text"]
     list_select_related = ["roadmap__region"]
     inlines = [ResponsibilityInline, StepInline, TargetInline]
     filter_horizontal = ["indicators"]
     # status changes go through the measure page (roadmaps.services.measures), which keeps
     # the history and the version; the admin shows them read-only
-    readonly_fields = ["status", "completed_on", "version", "status_changed_at", "updated_at"]
+    readonly_fields = [
+        "status",
+        "completed_on",
+        "version",
+        "status_changed_at",
+        "updated_at",
+        "archived_at",
+        "archived_in",
+    ]
+
+    def get_queryset(self, request):
+        # archived measures too: the admin is where one is looked up by hand
+        return Measure.all_objects.select_related("roadmap__region")
 
     @admin.display(description="Мероприятие")
     def short_title(self, obj):
@@ -139,3 +158,30 @@ class CascadeTargetAdmin(admin.ModelAdmin):
 class CascadeProgressAdmin(admin.ModelAdmin):
     list_display = ["cascade", "organisation", "step", "done_on"]
     raw_id_fields = ["cascade", "organisation", "step", "recorded_by"]
+
+
+@admin.register(RoadmapVersion)
+class RoadmapVersionAdmin(admin.ModelAdmin):
+    """Uploaded roadmap documents; they are written through the import page or command."""
+
+    list_display = ["__str__", "region", "status", "approved_on", "uploaded_at", "applied_at"]
+    list_filter = ["status", "region"]
+    list_select_related = ["region", "roadmap"]
+    readonly_fields = [
+        "region",
+        "roadmap",
+        "number",
+        "status",
+        "file",
+        "file_name",
+        "sha256",
+        "summary",
+        "agency_choices",
+        "uploaded_by",
+        "uploaded_at",
+        "applied_by",
+        "applied_at",
+    ]
+
+    def has_add_permission(self, request):
+        return False

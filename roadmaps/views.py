@@ -88,6 +88,7 @@ def _measure_for(request, pk: int) -> Measure:
     return get_object_or_404(
         Measure.all_objects.visible_to(request.user)
         .with_list_related()
+        .select_related("archived_in")
         .prefetch_related(
             "steps",
             "targets",
