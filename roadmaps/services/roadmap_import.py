@@ -248,7 +248,12 @@ def _measure_changes(
         ),
         "expected_result": (measure.expected_result, item.expected_result),
         "steps": (
-            "\n".join(s.title for s in measure.steps.all()),
+            # a ticked step the document no longer prints is kept (_steps_sync): not a change
+            "\n".join(
+                s.title
+                for s in measure.steps.all()
+                if s.position < len(item.steps) or s.done_on is None
+            ),
             "\n".join(item.steps),
         ),
         "section": (

@@ -9,7 +9,7 @@ import pytest
 from agencies.choices import AgencyKind
 from agencies.models import Agency, Region
 from roadmaps.choices import ChangeKind, MeasureStatus, RoadmapVersionStatus
-from roadmaps.imports.document import roadmap_document_read, split_responsible
+from roadmaps.imports.document import DocumentError, roadmap_document_read, split_responsible
 from roadmaps.models import Measure, MeasureChange, Roadmap, RoadmapVersion
 from roadmaps.services.measures import measure_set_status
 from roadmaps.services.roadmap_import import (
@@ -320,3 +320,52 @@ def test_renumbered_measure_is_matched_by_wording(kaluga):
     assert after["Перевести рабочие чаты в MAX"] == (before["Перевести рабочие чаты в MAX"], "1.1")
     assert after["Провести информационную кампанию"][1] == "1.2"
     assert result.counts["removed"] == 1 and result.counts["renumbered"] == 2
+
+
+def test_docx_with_xml_entities_is_refused_before_parsing():
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr(
+            "word/document.xml", '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "b">]><x/>'
+        )
+    with pytest.raises(DocumentError) as error:
+        roadmap_document_read(name="x.docx", data=buffer.getvalue())
+    assert "Файл DOCX содержит объявления XML-сущностей" in error.value.messages[0]
+
+
+def test_size_limit_and_old_word_format(kaluga, settings):
+    data = build_docx(VERSION_1)
+    settings.ROADMAP_UPLOAD_MAX_BYTES = len(data) - 1
+    with pytest.raises(RoadmapImportError) as error:
+        roadmap_version_upload(region=kaluga[0], name="x.docx", data=data, actor=None)
+    assert error.value.messages == ["Файл больше 1 МБ."]
+    settings.ROADMAP_UPLOAD_MAX_BYTES = 10 * 1024 * 1024
+    with pytest.raises(RoadmapImportError) as error:
+        roadmap_version_upload(region=kaluga[0], name="x.doc", data=b"\xd0\xcf\x11\xe0", actor=None)
+    assert "Формат DOC не поддерживается" in error.value.messages[0]
+
+
+def test_ticked_step_survives_a_new_version_without_it(kaluga):
+    region = kaluga[0]
+    first = _import(region, "v1.docx", build_docx(VERSION_1))
+    measure = Measure.objects.get(roadmap=first.roadmap, number="1.1")
+    step = measure.steps.get(position=2)
+    step.done_on = dt.date(2025, 8, 20)
+    step.save()
+    rows = [
+        (*row[:1], row[1].rsplit("\n", 1)[0], *row[2:]) if row[0] == "1.1" else row
+        for row in VERSION_1
+    ]
+    # a ticked step is history: the document dropping it changes nothing
+    assert not _import(region, "v2.docx", build_docx(rows), roadmap=first.roadmap).changed
+    assert measure.steps.filter(pk=step.pk, done_on=dt.date(2025, 8, 20)).exists()
+    # an open one goes with the new version
+    step.done_on = None
+    step.save()
+    result = _import(region, "v2.docx", build_docx(rows), roadmap=first.roadmap)
+    assert result.counts["changed"] == 1
+    assert not measure.steps.filter(pk=step.pk).exists()
