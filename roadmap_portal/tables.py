@@ -58,6 +58,8 @@ class Table:
     delimiter: str = ""
     # non-empty rows above the header (a document's title block), as read
     preamble: list[list[Any]] = field(default_factory=list)
+    # XLSX merged cells when asked for: (min_row, min_col, max_row, max_col), 1-based
+    merged_ranges: list[tuple[int, int, int, int]] = field(default_factory=list)
     _rows: Iterator[tuple[int, list[Any]]] | None = field(default=None, repr=False)
 
     def rows(self) -> Iterator[tuple[int, list[Any]]]:
@@ -90,19 +92,21 @@ def open_table(
     aliases: dict[str, str],
     required: Iterable[str],
     titles: dict[str, str] | None = None,
+    merged: bool = False,
 ) -> Table:
     """Opens `stream` (binary, seekable) as a table.
 
     `aliases` maps normalised header texts (Russian headers and English keys) to keys;
     `required` are the keys a file must have, or it is refused before any row is read;
-    `titles` names each key in messages (the Russian header).
+    `titles` names each key in messages (the Russian header); `merged` also reads the
+    merged cells of an XLSX (one more pass over the sheet: for small documents only).
     """
     required = list(required)
     names = titles or _names(aliases)
     head = stream.read(4)
     stream.seek(0)
     if head.startswith(b"PK\x03\x04"):
-        return _open_xlsx(stream, aliases=aliases, required=required, names=names)
+        return _open_xlsx(stream, aliases=aliases, required=required, names=names, merged=merged)
     return _open_csv(stream, aliases=aliases, required=required, names=names)
 
 
@@ -243,7 +247,26 @@ def check_zip_safe(stream: IO[bytes], *, label: str) -> None:
     stream.seek(0)
 
 
-def _open_xlsx(stream: IO[bytes], *, aliases, required, names) -> Table:
+def _xlsx_merged_ranges(sheet) -> list[tuple[int, int, int, int]]:
+    """Merged ranges of a read-only sheet, which openpyxl does not load in that mode.
+
+    Reads the sheet's XML part (openpyxl's `_archive` / `_worksheet_path`, stable in the
+    pinned version) with defusedxml, streaming.
+    """
+    from defusedxml.ElementTree import iterparse
+    from openpyxl.utils.cell import range_boundaries
+
+    ranges = []
+    with sheet.parent._archive.open(sheet._worksheet_path) as member:
+        for _event, element in iterparse(member):
+            if element.tag.endswith("}mergeCell") and element.get("ref"):
+                min_col, min_row, max_col, max_row = range_boundaries(element.get("ref"))
+                ranges.append((min_row, min_col, max_row, max_col))
+            element.clear()
+    return ranges
+
+
+def _open_xlsx(stream: IO[bytes], *, aliases, required, names, merged: bool = False) -> Table:
     import openpyxl  # read-only mode streams rows; with defusedxml installed it parses safely
 
     check_xlsx_safe(stream)
@@ -252,6 +275,7 @@ def _open_xlsx(stream: IO[bytes], *, aliases, required, names) -> Table:
     except Exception as exc:  # openpyxl raises many kinds for a broken book
         raise TableError(_("Не удалось прочитать файл XLSX: %(err)s") % {"err": exc}) from exc
     sheet = workbook.worksheets[0]
+    merged_ranges = _xlsx_merged_ranges(sheet) if merged else []
     row_iter = sheet.iter_rows(values_only=True)
     top: list[list[Any]] = []
     for _i in range(HEADER_SEARCH_ROWS):
@@ -291,6 +315,7 @@ def _open_xlsx(stream: IO[bytes], *, aliases, required, names) -> Table:
             for cells in top[:best_index]
             if any(cell not in (None, "") and str(cell).strip() for cell in cells)
         ],
+        merged_ranges=merged_ranges,
         _rows=rows(),
     )
 

@@ -273,12 +273,15 @@ def _docx_label(table_index: int, row_index: int, tables: int) -> str:
 
 def _table_grid(data: bytes) -> _Grid:
     try:
-        table = open_table(io.BytesIO(data), aliases=ALIASES, required=REQUIRED, titles=TITLES)
+        table = open_table(
+            io.BytesIO(data), aliases=ALIASES, required=REQUIRED, titles=TITLES, merged=True
+        )
         raw_rows = list(table.rows())  # a roadmap is a few hundred rows at most
     except TableError as error:
         raise DocumentError([str(error)]) from error
     preamble = [" ".join(_text(cell) for cell in cells if _text(cell)) for cells in table.preamble]
     columns = dict(table.columns)
+    _fill_merged_down(raw_rows, table.merged_ranges)
     rows = []
     for number, cells in raw_rows:
         texts = [cell for cell in cells]
@@ -299,6 +302,22 @@ def _table_grid(data: bytes) -> _Grid:
         rows=rows,
         unknown=_unknown_columns(table.headers, columns, fmt=table.format),
     )
+
+
+def _fill_merged_down(rows: list[tuple[int, list[Any]]], ranges) -> None:
+    """A cell merged down over several rows (one «Ответственный» for three measures) is
+    what the document prints on each of them, as Word's merged cells read."""
+    by_number = {number: cells for number, cells in rows}
+    for min_row, min_col, max_row, max_col in ranges:
+        top = by_number.get(min_row)
+        if max_row == min_row or top is None:
+            continue
+        for column in range(min_col - 1, max_col):
+            value = top[column] if column < len(top) else None
+            for number in range(min_row + 1, max_row + 1):
+                cells = by_number.get(number)
+                if cells is not None and column < len(cells) and cells[column] in (None, ""):
+                    cells[column] = value
 
 
 def _unknown_columns(headers: list[str], columns: dict[str, int], *, fmt: str):

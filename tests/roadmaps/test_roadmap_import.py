@@ -369,3 +369,27 @@ def test_ticked_step_survives_a_new_version_without_it(kaluga):
     result = _import(region, "v2.docx", build_docx(rows), roadmap=first.roadmap)
     assert result.counts["changed"] == 1
     assert not measure.steps.filter(pk=step.pk).exists()
+
+
+def test_xlsx_cells_merged_down_apply_to_every_row():
+    import io
+
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["Дорожная карта на 2025 год"])
+    sheet.append(["№ п/п", "Мероприятие", "Срок", "Ответственный"])
+    sheet.append(["1", "Первое", "31.08.2025", MINOBR])
+    sheet.append(["2", "Второе", None, None])
+    sheet.append(["3", "Третье", "август", MINCIFRA])
+    sheet.merge_cells("C3:C4")
+    sheet.merge_cells("D3:D4")
+    buffer = io.BytesIO()
+    book.save(buffer)
+    parsed = roadmap_document_read(name="x.xlsx", data=buffer.getvalue())
+    assert parsed.errors == []
+    second = parsed.measures[1]
+    assert second.deadline_text == "31.08.2025" and second.responsible_names == [MINOBR]
+    # «август» takes the year of the title
+    assert parsed.measures[2].deadline.due_date == dt.date(2025, 8, 31)
