@@ -135,7 +135,7 @@ def split_responsible(text: str) -> list[str]:
 class _Row:
     label: str
     cells: list[Any]
-    single_text: bool = False  # one merged cell across the row
+    heading: str = ""  # a section row: one text across the table (merged cells)
 
 
 @dataclass
@@ -203,7 +203,7 @@ def _docx_grid(data: bytes) -> _Grid:
     best_partial: tuple[int, dict[str, int], str] | None = None
     for t_index, table in enumerate(tables):
         texts = [_docx_row(row) for row in table.rows[:HEADER_SEARCH_ROWS]]
-        for r_index, (cells, _single) in enumerate(texts):
+        for r_index, (cells, _heading) in enumerate(texts):
             found = _match_header(cells)
             if all(key in found for key in REQUIRED):
                 start = (t_index, r_index, found, cells)
@@ -234,16 +234,16 @@ def _docx_grid(data: bytes) -> _Grid:
         all_rows = list(table.rows)
         first = header_index + 1 if t_index == t_start else 0
         if t_index > t_start:
-            cells0, _s = _docx_row(all_rows[0]) if all_rows else ([], False)
+            cells0, _heading = _docx_row(all_rows[0]) if all_rows else ([], "")
             if len(table.columns) != n_columns and not _match_header(cells0):
                 break  # another table (signatures, an annex): the roadmap ended
         for r_index in range(first, len(all_rows)):
-            cells, single = _docx_row(all_rows[r_index])
+            cells, heading = _docx_row(all_rows[r_index])
             rows.append(
                 _Row(
                     label=_docx_label(t_index, r_index, len(tables) if multi else 1),
                     cells=cells,
-                    single_text=single,
+                    heading=heading,
                 )
             )
     return _Grid(
@@ -257,12 +257,25 @@ def _docx_grid(data: bytes) -> _Grid:
     )
 
 
-def _docx_row(row) -> tuple[list[str], bool]:
+def _docx_row(row) -> tuple[list[str], str]:
+    """The row's texts (a merged cell repeats its text in every column it spans) and its
+    section heading, if it is one: one text across the row, or a section number followed
+    by one text merged over the other columns («1.» | «Общие мероприятия»)."""
     cells = list(row.cells)
     texts = [cell.text.strip() for cell in cells]
-    distinct = {id(cell._tc) for cell in cells}
-    nonempty = {text for text in texts if text}
-    return texts, len(cells) > 1 and (len(distinct) == 1 or len(nonempty) == 1 and all(texts))
+    seen: set[int] = set()
+    distinct = []
+    for cell, text in zip(cells, texts, strict=True):
+        if id(cell._tc) not in seen:
+            seen.add(id(cell._tc))
+            distinct.append(text)
+    nonempty = [text for text in distinct if text]
+    heading = ""
+    if len(cells) > 1 and len(set(nonempty)) == 1:
+        heading = nonempty[0]
+    elif len(distinct) == 2 and len(nonempty) == 2 and _SECTION_NUMBER_ONLY_RE.match(nonempty[0]):
+        heading = f"{nonempty[0].rstrip('.')}. {nonempty[1]}"
+    return texts, heading
 
 
 def _docx_label(table_index: int, row_index: int, tables: int) -> str:
@@ -290,7 +303,7 @@ def _table_grid(data: bytes) -> _Grid:
             _Row(
                 label=_("строка %(r)s") % {"r": number},
                 cells=texts,
-                single_text=len(nonempty) == 1 and len(columns) > 1,
+                heading=_text(nonempty[0]) if len(nonempty) == 1 and len(columns) > 1 else "",
             )
         )
     return _Grid(
@@ -454,17 +467,13 @@ def _read_rows(result: ParsedRoadmap, grid: _Grid) -> None:
         number = _text(cell(row, "number")).rstrip(".").strip()
         deadline_raw = cell(row, "deadline")
         responsible = _text(cell(row, "responsible"))
-        if row.single_text or (
+        if row.heading or (
             _SECTION_NUMBER_ONLY_RE.match(number or "-")
             and not _text(deadline_raw)
             and not responsible
             and not _text(cell(row, "result"))
         ):
-            heading = (
-                next(text for text in texts if text)
-                if row.single_text
-                else (f"{number}. {_text(cell(row, 'title'))}")
-            )
+            heading = row.heading or f"{number}. {_text(cell(row, 'title'))}"
             heading = " ".join(heading.split())
             match = _SECTION_RE.match(heading)
             result.sections.append(

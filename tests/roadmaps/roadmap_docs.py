@@ -25,6 +25,8 @@ def _expand(rows, header):
             yield "numbers", tuple(str(i + 1) for i in range(len(header)))
         elif row[0] == "section":
             yield "section", row[1]
+        elif row[0] == "section-split":  # «1.» in the first column, the title merged over the rest
+            yield "section-split", row[1:]
         else:
             yield "measure", tuple(row) + ("",) * (len(header) - len(row))
 
@@ -49,6 +51,10 @@ def build_docx(rows, *, header=HEADER, title_block=TITLE_BLOCK, tables: int = 1)
             if kind == "section":
                 merged = cells[0].merge(cells[-1])
                 merged.text = value
+            elif kind == "section-split":
+                cells[0].text = value[0]
+                merged = cells[1].merge(cells[-1])
+                merged.text = value[1]
             else:
                 for i, text in enumerate(value):
                     cells[i].text = f"{text:%d.%m.%Y}" if isinstance(text, dt.date) else str(text)

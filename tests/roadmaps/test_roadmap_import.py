@@ -393,3 +393,19 @@ def test_xlsx_cells_merged_down_apply_to_every_row():
     assert second.deadline_text == "31.08.2025" and second.responsible_names == [MINOBR]
     # «август» takes the year of the title
     assert parsed.measures[2].deadline.due_date == dt.date(2025, 8, 31)
+
+
+def test_docx_section_row_with_number_apart_from_merged_title():
+    rows = [
+        ("section-split", "1.", "Общие мероприятия"),
+        ("1.1", "Первое", "31.08.2025", MINOBR),
+        ("section-split", "2.", "Образование"),
+        ("2.1", "Второе", "31.08.2025", MINOBR),
+    ]
+    parsed = roadmap_document_read(name="x.docx", data=build_docx(rows))
+    assert parsed.errors == []
+    assert [(s.number, s.title) for s in parsed.sections] == [
+        ("1", "Общие мероприятия"),
+        ("2", "Образование"),
+    ]
+    assert [m.section for m in parsed.measures] == [0, 1]
