@@ -479,7 +479,7 @@ def _read_rows(result: ParsedRoadmap, grid: _Grid) -> None:
             result.sections.append(
                 ParsedSection(
                     row=row.label,
-                    number=match["number"] if match else "",
+                    number=match["number"][:20] if match else "",
                     title=(match["title"] if match else heading).strip(" ."),
                 )
             )
@@ -489,7 +489,7 @@ def _read_rows(result: ParsedRoadmap, grid: _Grid) -> None:
         problems = len(result.errors)
         if not number:
             error(row, "number", _("не указан номер мероприятия."))
-        elif not _MEASURE_NUMBER_RE.match(number + "."):
+        elif not _MEASURE_NUMBER_RE.match(number + ".") or len(number) > 20:
             error(row, "number", _("номер «%(n)s» не похож на номер пункта.") % {"n": number})
         elif number in seen:
             error(

@@ -581,9 +581,21 @@ class ImportResult:
         return self.version.status == RoadmapVersionStatus.APPLIED
 
 
-@transaction.atomic
 def roadmap_version_apply(
     *, version: RoadmapVersion, actor: User | None, choices: dict[str, str] | None = None
+) -> ImportResult:
+    """Writes a draft (see `_apply`); a value the models refuse is a RoadmapImportError."""
+    try:
+        return _apply(version=version, actor=actor, choices=choices)
+    except RoadmapImportError:
+        raise
+    except ValidationError as error:
+        raise RoadmapImportError(error.messages) from error
+
+
+@transaction.atomic
+def _apply(
+    *, version: RoadmapVersion, actor: User | None, choices: dict[str, str] | None
 ) -> ImportResult:
     """Writes a draft: the roadmap, its sections and measures, new agencies; all or nothing.
 
