@@ -190,3 +190,30 @@ def test_command_refuses_broken_document(tmp_path, seeded):
         call_command("import_roadmap", str(path), region="66", new_roadmap=True)
     assert "Строка 5, столбец «Срок»" in str(error.value)
     assert not RoadmapVersion.objects.exists()
+
+
+def test_admin_chooses_the_region(persona_client):
+    client = persona_client("admin")
+    page = client.get(reverse("roadmaps:roadmap-import-choose"))
+    assert page.status_code == 200 and "Калужская область" in page.text
+    chosen = client.get(reverse("roadmaps:roadmap-import-choose") + "?region=40")
+    assert chosen["Location"] == _upload_url("40")
+
+
+def test_close_match_confirmed_or_replaced_in_the_preview(persona_client, personas):
+    from agencies.models import Agency
+
+    client = persona_client("coordinator")
+    rows = [("1.1", "Первое", "31.08.2025", "Департамент информационной политики Свердл. обл.")]
+    upload = SimpleUploadedFile("карта.docx", build_docx(rows, title_block=TITLE))
+    url = client.post(_upload_url(), {"file": upload, "roadmap": ""})["Location"]
+    preview = client.get(url)
+    assert "близкое совпадение — подтвердите" in preview.text
+    assert preview.context["form"].fields["agency_0"].initial == str(
+        Agency.objects.get(name=DIP).pk
+    )
+    client.post(url, {"agency_0": "new"})
+    measure = Measure.objects.get(roadmap__versions__file_name="карта.docx", number="1.1")
+    created = measure.lead_agency
+    assert created.name == "Департамент информационной политики Свердл. обл"
+    assert created.region.code == "66"
