@@ -39,7 +39,7 @@ from django.utils.translation import gettext as _
 from agencies.choices import AgencyKind, CollectiveScope
 from agencies.models import Agency, Region, User
 
-from .. import hooks
+from .. import signals
 from ..choices import ChangeKind, RoadmapVersionStatus
 from ..imports.document import (
     DocumentError,
@@ -722,6 +722,6 @@ def _apply(
         _steps_sync(measure, item.steps)
     first = Measure.objects.filter(roadmap=roadmap).values_list("pk", flat=True).first()
     if first is not None:
-        # deadlines moved and measures archived: the region's alerts are synced once
-        transaction.on_commit(partial(hooks.measure_changed, first))
+        # deadlines moved and measures archived: announced once, receivers work per region
+        transaction.on_commit(partial(signals.announce_measure_changed, first))
     return ImportResult(version=version, roadmap=roadmap, counts=counts, created_agencies=created)
