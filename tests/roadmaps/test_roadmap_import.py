@@ -409,3 +409,19 @@ def test_docx_section_row_with_number_apart_from_merged_title():
         ("2", "Образование"),
     ]
     assert [m.section for m in parsed.measures] == [0, 1]
+
+
+def test_archived_measure_alert_closes(kaluga):
+    from alerts.models import Alert
+    from alerts.services import alerts_sync
+
+    region = kaluga[0]
+    first = _import(region, "v1.docx", build_docx(VERSION_1))
+    dropped = Measure.objects.get(roadmap=first.roadmap, number="1.3")
+    on_date = dt.date(2026, 1, 20)
+    alerts_sync(region=region, on_date=on_date)
+    assert Alert.objects.filter(measure=dropped).open().exists()
+    _import(region, "v2.xlsx", build_xlsx(VERSION_2, title_block=VERSION_2_TITLE), first.roadmap)
+    alerts_sync(region=region, on_date=on_date)
+    assert not Alert.objects.filter(measure=dropped).open().exists()
+    assert Alert.objects.filter(measure__roadmap=first.roadmap).open().exists()
