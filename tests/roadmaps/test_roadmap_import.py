@@ -425,3 +425,28 @@ def test_archived_measure_alert_closes(kaluga):
     alerts_sync(region=region, on_date=on_date)
     assert not Alert.objects.filter(measure=dropped).open().exists()
     assert Alert.objects.filter(measure__roadmap=first.roadmap).open().exists()
+
+
+def test_a_failure_half_way_writes_nothing(kaluga, monkeypatch):
+    from django.core.exceptions import ValidationError
+
+    from roadmaps.services import roadmap_import
+
+    region = kaluga[0]
+    calls = []
+
+    def failing(measure, titles):
+        calls.append(measure.number)
+        if len(calls) == 3:
+            raise ValidationError("сбой на третьем мероприятии")
+
+    monkeypatch.setattr(roadmap_import, "_steps_sync", failing)
+    version = roadmap_version_upload(
+        region=region, name="v1.docx", data=build_docx(VERSION_1), actor=None
+    )
+    with pytest.raises(RoadmapImportError):
+        roadmap_version_apply(version=version, actor=None)
+    assert not Roadmap.objects.filter(region=region).exists()
+    assert not Agency.objects.filter(name=NEW_BODY).exists()
+    version.refresh_from_db()
+    assert version.status == RoadmapVersionStatus.DRAFT and version.number is None
