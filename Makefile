@@ -7,6 +7,10 @@ PORT ?= 8000
 
 .PHONY: install run setup test test-integration lint format check bench clean
 
+# DEBUG is off unless set; the embedded default (make run) sets it, so the development
+# SECRET_KEY is accepted. Production sets DEBUG=false and a real SECRET_KEY (.env.example).
+setup run check: export DEBUG ?= true
+
 install: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml

@@ -1,11 +1,9 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
-from import_export.admin import ImportExportModelAdmin
 
-from roadmap_portal.import_formats import EXPORT_FORMATS, IMPORT_FORMATS
-
-from .models import Agency, ApiToken, Municipality, Organisation, Region, User
+from .admin_io import PortalImportExportAdmin
+from .models import AdminImport, Agency, ApiToken, Municipality, Organisation, Region, User
 from .resources import AgencyResource, OrganisationResource
 
 
@@ -25,10 +23,8 @@ class MunicipalityAdmin(admin.ModelAdmin):
 
 
 @admin.register(Agency)
-class AgencyAdmin(ImportExportModelAdmin):
+class AgencyAdmin(PortalImportExportAdmin):
     resource_classes = [AgencyResource]
-    import_formats = IMPORT_FORMATS
-    export_formats = EXPORT_FORMATS
     list_display = ["name", "short_name", "kind", "region", "parent"]
     list_filter = ["kind", "region"]
     search_fields = ["name", "short_name", "code"]
@@ -37,10 +33,8 @@ class AgencyAdmin(ImportExportModelAdmin):
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(ImportExportModelAdmin):
+class OrganisationAdmin(PortalImportExportAdmin):
     resource_classes = [OrganisationResource]
-    import_formats = IMPORT_FORMATS
-    export_formats = EXPORT_FORMATS
     list_display = ["code", "name", "org_type", "municipality", "region"]
     list_filter = ["org_type", "region"]
     search_fields = ["code", "name"]
@@ -87,3 +81,22 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # tokens are created by their user in the profile page (key shown once)
+
+
+@admin.register(AdminImport)
+class AdminImportAdmin(admin.ModelAdmin):
+    """The record of admin imports: read-only, nobody edits or deletes it by hand."""
+
+    list_display = ["created_at", "user", "model_label", "file_name", "succeeded", "rows_new"]
+    list_filter = ["model_label", "succeeded"]
+    search_fields = ["file_name", "sha256", "user__username"]
+    list_select_related = ["user"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

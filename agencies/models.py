@@ -114,6 +114,11 @@ class Agency(models.Model):
         ordering = ["name"]
         verbose_name = _("ответственный орган")
         verbose_name_plural = _("ответственные органы")
+        # the admin's import and export need these explicitly (IMPORT_EXPORT_*_PERMISSION_CODE)
+        permissions = [
+            ("import_agency", _("Может импортировать ответственные органы")),
+            ("export_agency", _("Может выгружать ответственные органы")),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=~models.Q(kind=AgencyKind.COLLECTIVE) | ~models.Q(collective_scope=""),
@@ -158,6 +163,10 @@ class Organisation(models.Model):
         ordering = ["region__code", "name"]
         verbose_name = _("организация")
         verbose_name_plural = _("организации")
+        permissions = [
+            ("import_organisation", _("Может импортировать организации")),
+            ("export_organisation", _("Может выгружать организации")),
+        ]
         indexes = [
             # used by cascades and dashboards: the organisations of a municipality by type
             models.Index(fields=["municipality", "org_type"], name="org_muni_type_idx"),
@@ -279,3 +288,59 @@ class ApiToken(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class AdminImport(models.Model):
+    """One import confirmed in the admin: who, when, which model, the file itself and counts.
+
+    Written by `agencies.admin_io.PortalImportExportAdmin` after every confirmed import,
+    including the ones refused for row errors (nothing of those was written).
+    """
+
+    user = models.ForeignKey(
+        User,
+        verbose_name=_("пользователь"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="admin_imports",
+    )
+    created_at = models.DateTimeField(_("когда"), auto_now_add=True)
+    model_label = models.CharField(_("данные"), max_length=100)
+    file = models.FileField(_("файл"), upload_to="admin-imports/%Y/%m/", max_length=300)
+    file_name = models.CharField(_("имя файла"), max_length=300)
+    sha256 = models.CharField(_("SHA-256 файла"), max_length=64)
+    rows_new = models.PositiveIntegerField(_("добавлено"), default=0)
+    rows_updated = models.PositiveIntegerField(_("изменено"), default=0)
+    rows_skipped = models.PositiveIntegerField(_("без изменений"), default=0)
+    rows_error = models.PositiveIntegerField(_("строк с ошибками"), default=0)
+    succeeded = models.BooleanField(_("записано"), default=False)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("импорт через администрирование")
+        verbose_name_plural = _("импорты через администрирование")
+
+    def __str__(self) -> str:
+        return f"{self.model_label} {self.file_name} ({self.created_at:%d.%m.%Y %H:%M})"
+
+
+class ApiRateCounter(models.Model):
+    """Requests of one API client in one rate-limit window, when the cache cannot count.
+
+    The fallback of `roadmap_portal.api.throttling.AtomicRateThrottle` (Redis down): the count
+    is raised with one UPDATE … SET count = count + 1, atomic under parallel requests.
+    """
+
+    key = models.CharField(_("клиент"), max_length=200)
+    window_start = models.BigIntegerField(_("начало окна (Unix, с)"))
+    count = models.PositiveIntegerField(_("запросов"), default=0)
+
+    class Meta:
+        verbose_name = _("счётчик запросов API")
+        verbose_name_plural = _("счётчики запросов API")
+        constraints = [
+            models.UniqueConstraint(fields=["key", "window_start"], name="api_rate_counter_uniq"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} @{self.window_start}: {self.count}"

@@ -1,16 +1,16 @@
 from __future__ import annotations
 
-import hashlib
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
-from django.core.cache import cache
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+
+from roadmap_portal.errors import too_many_requests
 
 from . import access
 from .choices import Role
@@ -18,52 +18,29 @@ from .models import ApiToken, Region
 from .services import api_token_create, api_token_revoke
 
 
-def _throttle_key(request, username: str) -> str:
-    ip = request.META.get("REMOTE_ADDR", "")
-    raw = f"{ip}|{username.strip().lower()}".encode()
-    return "login-fail:" + hashlib.sha256(raw).hexdigest()
-
-
 @method_decorator(login_not_required, name="dispatch")
-class ThrottledLoginView(auth_views.LoginView):
-    """The login page; after LOGIN_ATTEMPTS_LIMIT failures a user/IP pair waits a while."""
+class PortalLoginView(auth_views.LoginView):
+    """The login page. Failures are counted by django-axes per account and per address
+    (settings LOGIN_ATTEMPTS_*); a locked-out login gets `login_locked_out`."""
 
     template_name = "registration/login.html"
     redirect_authenticated_user = True
 
-    def post(self, request, *args, **kwargs):
-        key = _throttle_key(request, request.POST.get("username", ""))
-        if cache.get(key, 0) >= settings.LOGIN_ATTEMPTS_LIMIT:
-            form = self.get_form()
-            form.errors.clear()
-            form.add_error(
-                None,
-                _("Слишком много неудачных попыток входа. Повторите через %(minutes)s мин.")
-                % {"minutes": max(settings.LOGIN_ATTEMPTS_WINDOW // 60, 1)},
-            )
-            return self.render_to_response(self.get_context_data(form=form), status=429)
-        return super().post(request, *args, **kwargs)
 
-    def form_invalid(self, form):
-        key = _throttle_key(self.request, self.request.POST.get("username", ""))
-        cache.add(key, 0, settings.LOGIN_ATTEMPTS_WINDOW)
-        try:
-            cache.incr(key)
-        except ValueError:
-            cache.set(key, 1, settings.LOGIN_ATTEMPTS_WINDOW)
-        return super().form_invalid(form)
-
-    def form_valid(self, form):
-        cache.delete(_throttle_key(self.request, self.request.POST.get("username", "")))
-        return super().form_valid(form)
+def login_locked_out(request, response=None, credentials=None):
+    """django-axes' answer to a locked-out account or address: 429, a Russian page."""
+    minutes = max(settings.LOGIN_ATTEMPTS_WINDOW // 60, 1)
+    message = _(
+        "Слишком много неудачных попыток входа. Вход для этой учётной записи или с этого "
+        "адреса временно закрыт; повторите через %(minutes)s мин."
+    ) % {"minutes": minutes}
+    return too_many_requests(request, message, back_url=reverse("login"))
 
 
 def home(request):
     """Each role lands on its working page: coordinators on their region's dashboard,
     analysts, administrators and coordinators of several regions on the country overview,
     staff on their agency's measures."""
-    from django.urls import reverse
-
     user = request.user
     scope = access.region_scope(user)
     if user.role == Role.COORDINATOR and scope is not None and len(scope) == 1:

@@ -1,10 +1,17 @@
-"""django-import-export formats for admin imports: CSV in UTF-8 or cp1251, `;` or `,`."""
+"""django-import-export formats of the admin.
+
+Imports: CSV in UTF-8 or cp1251, `;` or `,` (detected), and XLSX. Exports: CSV and XLSX whose
+every text cell goes through the portal's one formula neutralisation
+(`roadmap_portal.cells.neutralise`), like the portal's own reports: a name typed as
+`=HYPERLINK(…)` is written as the text `'=HYPERLINK(…)`, never as a formula cell.
+"""
 
 from __future__ import annotations
 
 import tablib
 from import_export.formats import base_formats
 
+from .cells import neutralise
 from .textfiles import decode_bytes, detect_delimiter
 
 
@@ -26,5 +33,24 @@ class DetectingCSV(base_formats.CSV):
         return tablib.import_set(text, format="csv", delimiter=detect_delimiter(header))
 
 
+def neutralised_dataset(dataset: tablib.Dataset) -> tablib.Dataset:
+    """A copy of `dataset` whose text cells (and headers) no spreadsheet reads as formulas."""
+    safe = tablib.Dataset(title=dataset.title)
+    safe.headers = [neutralise(h) for h in dataset.headers or []]
+    for row in dataset:
+        safe.append([neutralise(cell) if isinstance(cell, str) else cell for cell in row])
+    return safe
+
+
+class NeutralisedCSV(base_formats.CSV):
+    def export_data(self, dataset, **kwargs):
+        return super().export_data(neutralised_dataset(dataset), **kwargs)
+
+
+class NeutralisedXLSX(base_formats.XLSX):
+    def export_data(self, dataset, **kwargs):
+        return super().export_data(neutralised_dataset(dataset), **kwargs)
+
+
 IMPORT_FORMATS = [DetectingCSV, base_formats.XLSX]
-EXPORT_FORMATS = [base_formats.CSV, base_formats.XLSX]
+EXPORT_FORMATS = [NeutralisedCSV, NeutralisedXLSX]

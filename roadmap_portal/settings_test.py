@@ -2,8 +2,11 @@
 
 import os
 
-from .settings import *  # noqa: F403
-from .settings import VAR_DIR
+# DEBUG is off unless set, and then a real SECRET_KEY is required: tests get one of their own
+os.environ.setdefault("SECRET_KEY", "test-only-secret-key-" + "x" * 40)
+
+from .settings import *  # noqa: E402, F403
+from .settings import VAR_DIR  # noqa: E402
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Tasks run eagerly in tests; tests marked `integration` switch to the real broker and worker
@@ -23,3 +26,7 @@ STORAGES = {
 MEDIA_ROOT = VAR_DIR / "test-private"
 LOGIN_ATTEMPTS_LIMIT = 5
 WHITENOISE_AUTOREFRESH = True  # no collectstatic needed for tests
+# the test client speaks plain HTTP: the HTTPS-only settings of DEBUG-off would redirect it
+SECURE_SSL_REDIRECT = False
+SESSION_COOKIE_SECURE = False
+CSRF_COOKIE_SECURE = False

@@ -11,7 +11,7 @@ admin.site.index_title = "Справочники и данные"
 urlpatterns = [
     path("", agency_views.home, name="home"),
     path("healthz", agency_views.healthz, name="healthz"),
-    path("login/", agency_views.ThrottledLoginView.as_view(), name="login"),
+    path("login/", agency_views.PortalLoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("measures/", include("roadmaps.urls")),
     path("profile/tokens/", agency_views.token_list_view, name="profile-tokens"),
@@ -27,3 +27,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("indicators/", include("indicators.urls")),
 ]
+
+# Russian pages in the portal's layout; JSON under /api/ (roadmap_portal.errors)
+handler400 = "roadmap_portal.errors.bad_request"
+handler403 = "roadmap_portal.errors.permission_denied"
+handler404 = "roadmap_portal.errors.page_not_found"
+handler500 = "roadmap_portal.errors.server_error"

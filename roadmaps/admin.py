@@ -1,7 +1,6 @@
 from django.contrib import admin
-from import_export.admin import ImportExportModelAdmin
 
-from roadmap_portal.import_formats import EXPORT_FORMATS, IMPORT_FORMATS
+from agencies.admin_io import PortalImportExportAdmin
 
 from .models import (
     Cascade,
@@ -58,10 +57,8 @@ class TargetInline(admin.TabularInline):
 
 
 @admin.register(Measure)
-class MeasureAdmin(ImportExportModelAdmin):
+class MeasureAdmin(PortalImportExportAdmin):
     resource_classes = [MeasureResource]
-    import_formats = IMPORT_FORMATS
-    export_formats = EXPORT_FORMATS
     list_display = ["number", "short_title", "roadmap", "deadline_text", "due_date", "status"]
     list_filter = [
         "status",

@@ -234,6 +234,11 @@ class Measure(models.Model):
         verbose_name = _("мероприятие")
         verbose_name_plural = _("мероприятия")
         base_manager_name = "all_objects"
+        # the admin's import and export need these explicitly (IMPORT_EXPORT_*_PERMISSION_CODE)
+        permissions = [
+            ("import_measure", _("Может импортировать мероприятия")),
+            ("export_measure", _("Может выгружать мероприятия")),
+        ]
         constraints = [
             # an archived measure keeps its number; a later version may reuse it
             models.UniqueConstraint(

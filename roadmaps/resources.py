@@ -7,13 +7,26 @@ from .models import Measure, Roadmap, Section
 
 
 class MeasureResource(resources.ModelResource):
-    """Admin import/export of measures; the printed deadline is parsed on import."""
+    """Admin import/export of measures; the printed deadline is parsed on import.
+
+    Status, completion date and version are exported but never imported: a status changes
+    only through `roadmaps.services` (which writes the history and bumps the version), so a
+    file cannot move a measure to «выполнено» behind its back.
+    """
 
     roadmap = fields.Field(
         attribute="roadmap", column_name="roadmap", widget=widgets.ForeignKeyWidget(Roadmap, "code")
     )
     section = fields.Field(attribute="section__number", column_name="section", readonly=False)
     responsible = fields.Field(column_name="responsible_agencies", readonly=True)
+    status = fields.Field(attribute="status", column_name="status", readonly=True)
+    completed_on = fields.Field(
+        attribute="completed_on",
+        column_name="completed_on",
+        readonly=True,
+        widget=widgets.DateWidget(),
+    )
+    version = fields.Field(attribute="version", column_name="version", readonly=True)
 
     class Meta:
         model = Measure
@@ -31,6 +44,7 @@ class MeasureResource(resources.ModelResource):
             "expected_result",
             "status",
             "completed_on",
+            "version",
         ]
         export_order = fields
         skip_unchanged = True

@@ -16,7 +16,7 @@ A report writes *tables* into a *book*: `book.table(name, columns)` gives a `Tab
 Formula neutralisation (CSV/DDE injection): every piece of *text* (titles, comments,
 organisation names, user names — anything typed by a person or read from an import) that
 starts with `=`, `+`, `-`, `@`, a tab or a carriage return is prefixed with a single quote
-`'` (the OWASP recommendation). In the workbook the text is also written with
+`'` (the OWASP recommendation; `roadmap_portal.cells.neutralise`). In the workbook the text is also written with
 `write_string` and the workbook is opened with `strings_to_formulas=False`,
 `strings_to_numbers=False` and `strings_to_urls=False`, so XlsxWriter never turns a string
 into a formula, number or link; the quote keeps the text inert when the cell is copied,
@@ -41,17 +41,10 @@ from typing import IO, Any
 
 import xlsxwriter
 
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+# the one neutralisation rule, shared with the admin's exports (re-exported for the reports)
+from roadmap_portal.cells import FORMULA_TRIGGERS, MAX_TEXT, neutralise  # noqa: F401
+
 SHEET_NAME_FORBIDDEN = set("[]:*?/\\")
-MAX_TEXT = 32_000  # Excel's cell limit is 32,767 characters
-
-
-def neutralise(text: Any) -> str:
-    """Text that no spreadsheet will read as a formula (see the module docstring)."""
-    value = "" if text is None else str(text)
-    if value.startswith(FORMULA_TRIGGERS):
-        value = "'" + value
-    return value[:MAX_TEXT]
 
 
 class Kind(enum.Enum):

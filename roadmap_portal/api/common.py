@@ -9,10 +9,11 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
-from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from agencies.models import ApiToken
+
+from .throttling import AtomicRateThrottle
 
 ERROR_MESSAGES = {
     "not_found": "Объект не найден.",
@@ -95,8 +96,9 @@ def exception_handler(exc, context):
     return Response(body, status=response.status_code, headers=response.headers)
 
 
-class TokenRateThrottle(SimpleRateThrottle):
-    """Requests per token (machine clients); browser sessions are limited per user."""
+class TokenRateThrottle(AtomicRateThrottle):
+    """Requests per token (machine clients); browser sessions are limited per user (an atomic
+    counter per window: `roadmap_portal.api.throttling`)."""
 
     scope = "token"
 

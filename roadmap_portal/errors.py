@@ -1,0 +1,130 @@
+"""Error answers of the whole portal: Russian pages in the portal's layout, JSON under /api/.
+
+No user ever sees a Python or database exception text. An unexpected failure answers a
+Russian message with a reference number; the server log carries the same number with the
+traceback, so a user's report leads to the cause. The 500 page renders from its template
+alone (no request context, no context processors, no database), so it renders even when
+the database is what failed.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+
+from django.core.exceptions import RequestDataTooBig
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.template import loader
+from django.utils.translation import gettext as _
+
+logger = logging.getLogger("roadmap_portal.errors")
+
+FALLBACK_500 = (
+    '<!doctype html><html lang="ru"><meta charset="utf-8"><title>Ошибка</title>'
+    "<h1>Внутренняя ошибка портала</h1><p>Номер обращения: {reference}</p>"
+    '<p><a href="/">На главную</a></p></html>'
+)
+
+
+def is_api(request) -> bool:
+    return request.path_info.startswith("/api/")
+
+
+def new_reference() -> str:
+    """A short number a user can read out on the phone: 8 characters, e.g. `7F3A-09C2`."""
+    raw = secrets.token_hex(4).upper()
+    return f"{raw[:4]}-{raw[4:]}"
+
+
+def _json(status: int, code: str, detail: str, **extra) -> JsonResponse:
+    return JsonResponse(
+        {"code": code, "detail": detail, **extra},
+        status=status,
+        json_dumps_params={"ensure_ascii": False},
+    )
+
+
+def _page(request, status: int, title: str, message: str, back_url: str = "/") -> HttpResponse:
+    context = {"status": status, "title": title, "message": message, "back_url": back_url}
+    return render(request, "error.html", context, status=status)
+
+
+def bad_request(request, exception=None):
+    if isinstance(exception, RequestDataTooBig):
+        detail = _("Запрос слишком большой. Отправьте меньше данных или файл меньшего размера.")
+        if is_api(request):
+            return _json(413, "request_too_large", detail)
+        return _page(request, 413, _("Слишком большой запрос"), detail)
+    detail = _("Запрос не удалось обработать: он составлен неверно.")
+    if is_api(request):
+        return _json(400, "bad_request", detail)
+    return _page(request, 400, _("Неверный запрос"), detail)
+
+
+def permission_denied(request, exception=None):
+    detail = _("Недостаточно прав для этого действия.")
+    if is_api(request):
+        return _json(403, "permission_denied", detail)
+    return _page(request, 403, _("Доступ запрещён"), detail)
+
+
+def page_not_found(request, exception=None):
+    detail = _("Такой страницы нет: возможно, ссылка устарела или в адресе опечатка.")
+    if is_api(request):
+        return _json(404, "not_found", _("Объект не найден."))
+    return _page(request, 404, _("Страница не найдена"), detail)
+
+
+def csrf_failure(request, reason=""):
+    detail = _(
+        "Запрос отклонён: форма устарела или открыта в другом окне. "
+        "Обновите страницу и повторите действие."
+    )
+    if is_api(request):
+        return _json(403, "csrf_failed", detail)
+    return _page(request, 403, _("Запрос отклонён"), detail)
+
+
+def too_many_requests(request, message: str, *, back_url: str = "/") -> HttpResponse:
+    if is_api(request):
+        return _json(429, "throttled", message)
+    return _page(request, 429, _("Слишком много попыток"), message, back_url=back_url)
+
+
+def invalid_text(request, field: str) -> HttpResponse:
+    """400 for a control character (NUL …) in a text field; names the field, not the text."""
+    message = _(
+        "Поле «%(field)s» содержит недопустимый управляющий символ (например, NUL). "
+        "Удалите его и повторите."
+    ) % {"field": field[:100]}
+    if is_api(request):
+        return _json(
+            400, "invalid", _("Данные не прошли проверку."), fields={field[:100]: [message]}
+        )
+    return _page(request, 400, _("Недопустимые символы"), message)
+
+
+def server_error(request, *args, **kwargs):
+    """500: a reference number in the answer and, with the traceback, in the log."""
+    reference = new_reference()
+    logger.error(
+        "Unexpected error, reference %s: %s %s",
+        reference,
+        request.method,
+        request.path,
+        exc_info=True,
+    )
+    detail = _(
+        "Внутренняя ошибка портала. Мы уже знаем о ней; если нужно, сообщите номер "
+        "обращения %(reference)s."
+    ) % {"reference": reference}
+    if is_api(request):
+        return _json(500, "server_error", detail, reference=reference)
+    try:
+        # the template alone: no request context, no context processors, no database
+        body = loader.get_template("500.html").render({"reference": reference})
+    except Exception:  # noqa: BLE001 - the error page must answer whatever else is broken
+        logger.exception("The 500 page failed to render (reference %s)", reference)
+        body = FALLBACK_500.format(reference=reference)
+    return HttpResponse(body, status=500)

@@ -1,0 +1,178 @@
+"""The admin is not a side door: import/export need their own permissions, an import cannot
+move a measure's status, every import is recorded, exports carry no formula."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import openpyxl
+import pytest
+from django.contrib.auth.models import Permission
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from agencies.models import AdminImport, Organisation
+from roadmap_portal.cells import FORMULA_TRIGGERS
+from roadmaps.choices import MeasureStatus
+from tests.factories import make_measure, make_organisation, make_roadmap
+
+# the admin templates of django-import-export use undefined variables by design
+pytestmark = [pytest.mark.django_db, pytest.mark.ignore_template_errors]
+
+ADMIN_PAGES = [
+    ("agencies", "agency"),
+    ("agencies", "organisation"),
+    ("roadmaps", "measure"),
+]
+
+
+def _grant(user, *codenames: str) -> None:
+    user.is_staff = True
+    user.save()
+    user.user_permissions.add(*Permission.objects.filter(codename__in=codenames))
+
+
+@pytest.fixture
+def superuser(personas):
+    user = personas.admin
+    user.is_staff = user.is_superuser = True
+    user.save()
+    return user
+
+
+@pytest.mark.parametrize(("app", "model"), ADMIN_PAGES)
+@pytest.mark.parametrize("action", ["import", "export"])
+def test_staff_with_view_permission_only_gets_403(client, personas, app, model, action):
+    user = personas.ministry_user
+    _grant(user, f"view_{model}", f"change_{model}", f"add_{model}")
+    client.force_login(user)
+    url = reverse(f"admin:{app}_{model}_{action}")
+    assert client.get(url).status_code == 403
+    assert client.post(url, {"format": "0"}).status_code == 403
+    if action == "import":
+        process = reverse(f"admin:{app}_{model}_process_import")
+        assert client.post(process, {"format": "0"}).status_code == 403
+    # the changelist offers neither button
+    page = client.get(reverse(f"admin:{app}_{model}_changelist")).content.decode()
+    assert url not in page
+
+
+@pytest.mark.parametrize("action", ["import", "export"])
+def test_the_explicit_permission_opens_the_page(client, personas, action):
+    user = personas.ministry_user
+    _grant(user, "view_organisation", f"{action}_organisation")
+    client.force_login(user)
+    assert client.get(reverse(f"admin:agencies_organisation_{action}")).status_code == 200
+
+
+def _import(client, app: str, model: str, content: bytes, name: str = "import.csv"):
+    """The admin's two steps: upload (dry run) and confirm."""
+    upload = SimpleUploadedFile(name, content, content_type="text/csv")
+    response = client.post(
+        reverse(f"admin:{app}_{model}_import"),
+        {"format": "0", "import_file": upload, "resource": "0"},
+    )
+    assert response.status_code == 200
+    confirm = response.context.get("confirm_form")
+    assert confirm is not None, response.context["result"].base_errors or response.content
+    data = {key: value for key, value in confirm.initial.items() if value is not None}
+    return client.post(reverse(f"admin:{app}_{model}_process_import"), data)
+
+
+def test_admin_import_cannot_change_a_measures_status(client, superuser, seeded):
+    from agencies.models import Region
+
+    roadmap = make_roadmap(Region.objects.get(code="66"))
+    measure = make_measure(roadmap, title="Старое название", deadline_text="до 01.12.2025")
+    version = measure.version
+    rows = (
+        "roadmap;section;number;title;deadline_text;status;completed_on;version\n"
+        f"{roadmap.code};1;{measure.number};Новое название;до 01.12.2025;done;2025-11-01;99\n"
+    )
+    client.force_login(superuser)
+    response = _import(client, "roadmaps", "measure", rows.encode("utf-8"), "measures.csv")
+    assert response.status_code == 302
+    measure.refresh_from_db()
+    assert measure.title == "Новое название"  # the import did run …
+    assert measure.status == MeasureStatus.NOT_STARTED  # … but status is not its business
+    assert measure.completed_on is None
+    assert measure.version == version
+    assert not measure.changes.filter(new_status=MeasureStatus.DONE).exists()
+
+    record = AdminImport.objects.get()
+    assert record.user == superuser
+    assert record.model_label == "roadmaps.measure"
+    assert record.file_name == "measures.csv"
+    assert record.succeeded and record.rows_updated == 1
+    record.file.open("rb")
+    assert record.file.read() == rows.encode("utf-8")
+    record.file.close()
+
+
+def test_admin_import_is_recorded_even_when_refused_by_a_row_error(client, superuser, seeded):
+    rows = "code;name;org_type;region;municipality\nX1;Школа;нет-такого-типа;66;\n"
+    client.force_login(superuser)
+    upload = SimpleUploadedFile("orgs.csv", rows.encode(), content_type="text/csv")
+    response = client.post(
+        reverse("admin:agencies_organisation_import"), {"format": "0", "import_file": upload}
+    )
+    # the dry run shows the row error; nothing is confirmed, nothing written
+    assert response.status_code == 200
+    assert "Неизвестный тип организации" in response.content.decode()
+    assert not Organisation.objects.filter(code="X1").exists()
+
+
+def test_unreadable_file_gets_a_russian_message(client, superuser, seeded):
+    client.force_login(superuser)
+    upload = SimpleUploadedFile("orgs.xlsx", b"not a workbook", content_type="application/zip")
+    response = client.post(
+        reverse("admin:agencies_organisation_import"), {"format": "1", "import_file": upload}
+    )
+    body = response.content.decode()
+    assert "Файл не удалось прочитать" in body
+    assert "BadZipFile" not in body
+
+
+@pytest.fixture
+def hostile_org(seeded):
+    from agencies.models import Region
+
+    return make_organisation(
+        Region.objects.get(code="66"), name='=HYPERLINK("http://evil.example","нажми")'
+    )
+
+
+def test_admin_xlsx_export_has_no_formula_cell(client, superuser, hostile_org):
+    client.force_login(superuser)
+    response = client.post(
+        reverse("admin:agencies_organisation_export"),
+        {"format": "1", "resource": "0"}
+        | {f"organisationresource_{f}": "on" for f in ("code", "name", "org_type", "region")},
+    )
+    assert response.status_code == 200, response.content[:500]
+    assert "no-store" in response["Cache-Control"]
+    book = openpyxl.load_workbook(io.BytesIO(response.content))
+    values = []
+    for row in book.active.iter_rows():
+        for cell in row:
+            assert cell.data_type != "f", (cell.coordinate, cell.value)
+            values.append(cell.value)
+    assert "'=HYPERLINK(\"http://evil.example\",\"нажми\")" in values
+
+
+def test_admin_csv_export_has_no_dangerous_first_character(client, superuser, hostile_org):
+    make_organisation(hostile_org.region, name="+7 (343) 000-00-00")
+    make_organisation(hostile_org.region, name="@SUM(A1)")
+    client.force_login(superuser)
+    response = client.post(
+        reverse("admin:agencies_organisation_export"),
+        {"format": "0", "resource": "0"}
+        | {f"organisationresource_{f}": "on" for f in ("code", "name", "org_type", "region")},
+    )
+    assert response.status_code == 200
+    text = response.content.decode("utf-8-sig")
+    cells = [cell for row in csv.reader(io.StringIO(text)) for cell in row]
+    assert cells
+    assert not [cell for cell in cells if cell.startswith(FORMULA_TRIGGERS)]
+    assert "'=HYPERLINK(\"http://evil.example\",\"нажми\")" in cells
