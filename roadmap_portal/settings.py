@@ -68,8 +68,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "roadmap_portal.middleware.TextInputMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "roadmap_portal.middleware.IdleSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "roadmap_portal.middleware.IdleSessionMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "agencies.middleware.PortalLoginRequiredMiddleware",
     # last, as django-axes asks: it answers a locked-out login

@@ -6,54 +6,103 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('agencies', '0002_api_tokens'),
+        ("agencies", "0002_api_tokens"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='agency',
-            options={'ordering': ['name'], 'permissions': [('import_agency', 'Может импортировать ответственные органы'), ('export_agency', 'Может выгружать ответственные органы')], 'verbose_name': 'ответственный орган', 'verbose_name_plural': 'ответственные органы'},
+            name="agency",
+            options={
+                "ordering": ["name"],
+                "permissions": [
+                    ("import_agency", "Может импортировать ответственные органы"),
+                    ("export_agency", "Может выгружать ответственные органы"),
+                ],
+                "verbose_name": "ответственный орган",
+                "verbose_name_plural": "ответственные органы",
+            },
         ),
         migrations.AlterModelOptions(
-            name='organisation',
-            options={'ordering': ['region__code', 'name'], 'permissions': [('import_organisation', 'Может импортировать организации'), ('export_organisation', 'Может выгружать организации')], 'verbose_name': 'организация', 'verbose_name_plural': 'организации'},
-        ),
-        migrations.CreateModel(
-            name='AdminImport',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='когда')),
-                ('model_label', models.CharField(max_length=100, verbose_name='данные')),
-                ('file', models.FileField(max_length=300, upload_to='admin-imports/%Y/%m/', verbose_name='файл')),
-                ('file_name', models.CharField(max_length=300, verbose_name='имя файла')),
-                ('sha256', models.CharField(max_length=64, verbose_name='SHA-256 файла')),
-                ('rows_new', models.PositiveIntegerField(default=0, verbose_name='добавлено')),
-                ('rows_updated', models.PositiveIntegerField(default=0, verbose_name='изменено')),
-                ('rows_skipped', models.PositiveIntegerField(default=0, verbose_name='без изменений')),
-                ('rows_error', models.PositiveIntegerField(default=0, verbose_name='строк с ошибками')),
-                ('succeeded', models.BooleanField(default=False, verbose_name='записано')),
-                ('user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='admin_imports', to=settings.AUTH_USER_MODEL, verbose_name='пользователь')),
-            ],
+            name="organisation",
             options={
-                'verbose_name': 'импорт через администрирование',
-                'verbose_name_plural': 'импорты через администрирование',
-                'ordering': ['-created_at'],
+                "ordering": ["region__code", "name"],
+                "permissions": [
+                    ("import_organisation", "Может импортировать организации"),
+                    ("export_organisation", "Может выгружать организации"),
+                ],
+                "verbose_name": "организация",
+                "verbose_name_plural": "организации",
             },
         ),
         migrations.CreateModel(
-            name='ApiRateCounter',
+            name="AdminImport",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=200, verbose_name='клиент')),
-                ('window_start', models.BigIntegerField(verbose_name='начало окна (Unix, с)')),
-                ('count', models.PositiveIntegerField(default=0, verbose_name='запросов')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="когда")),
+                ("model_label", models.CharField(max_length=100, verbose_name="данные")),
+                (
+                    "file",
+                    models.FileField(
+                        max_length=300, upload_to="admin-imports/%Y/%m/", verbose_name="файл"
+                    ),
+                ),
+                ("file_name", models.CharField(max_length=300, verbose_name="имя файла")),
+                ("sha256", models.CharField(max_length=64, verbose_name="SHA-256 файла")),
+                ("rows_new", models.PositiveIntegerField(default=0, verbose_name="добавлено")),
+                ("rows_updated", models.PositiveIntegerField(default=0, verbose_name="изменено")),
+                (
+                    "rows_skipped",
+                    models.PositiveIntegerField(default=0, verbose_name="без изменений"),
+                ),
+                (
+                    "rows_error",
+                    models.PositiveIntegerField(default=0, verbose_name="строк с ошибками"),
+                ),
+                ("succeeded", models.BooleanField(default=False, verbose_name="записано")),
+                (
+                    "user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="admin_imports",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="пользователь",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'счётчик запросов API',
-                'verbose_name_plural': 'счётчики запросов API',
-                'constraints': [models.UniqueConstraint(fields=('key', 'window_start'), name='api_rate_counter_uniq')],
+                "verbose_name": "импорт через администрирование",
+                "verbose_name_plural": "импорты через администрирование",
+                "ordering": ["-created_at"],
+            },
+        ),
+        migrations.CreateModel(
+            name="ApiRateCounter",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("key", models.CharField(max_length=200, verbose_name="клиент")),
+                ("window_start", models.BigIntegerField(verbose_name="начало окна (Unix, с)")),
+                ("count", models.PositiveIntegerField(default=0, verbose_name="запросов")),
+            ],
+            options={
+                "verbose_name": "счётчик запросов API",
+                "verbose_name_plural": "счётчики запросов API",
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("key", "window_start"), name="api_rate_counter_uniq"
+                    )
+                ],
             },
         ),
     ]

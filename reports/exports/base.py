@@ -16,13 +16,13 @@ A report writes *tables* into a *book*: `book.table(name, columns)` gives a `Tab
 Formula neutralisation (CSV/DDE injection): every piece of *text* (titles, comments,
 organisation names, user names — anything typed by a person or read from an import) that
 starts with `=`, `+`, `-`, `@`, a tab or a carriage return is prefixed with a single quote
-`'` (the OWASP recommendation; `roadmap_portal.cells.neutralise`). In the workbook the text is also written with
-`write_string` and the workbook is opened with `strings_to_formulas=False`,
-`strings_to_numbers=False` and `strings_to_urls=False`, so XlsxWriter never turns a string
-into a formula, number or link; the quote keeps the text inert when the cell is copied,
-re-typed or the CSV is opened in a spreadsheet. The quote is visible: the reader sees that
-the text was not meant as a formula. Numbers are written as numbers (`write_number`), so a
-negative gap stays a negative number.
+`'` (the OWASP recommendation; `roadmap_portal.cells.neutralise`, shared with the admin). In
+the workbook the text is also written with `write_string` and the workbook is opened with
+`strings_to_formulas=False`, `strings_to_numbers=False` and `strings_to_urls=False`, so
+XlsxWriter never turns a string into a formula, number or link; the quote keeps the text
+inert when the cell is copied, re-typed or the CSV is opened in a spreadsheet. The quote is
+visible: the reader sees that the text was not meant as a formula. Numbers are written as
+numbers (`write_number`), so a negative gap stays a negative number.
 
 The title block (report, region, period, generated at, by whom) fills the first rows of
 each sheet; the header row comes after a blank line, the frozen pane and the autofilter

@@ -15,6 +15,7 @@ BASE = Path(__file__).resolve().parents[2]
 def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess:
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("DB", "DATABASE", "REDIS"))}
     clean.pop("SECRET_KEY", None)
+    clean.pop("DEBUG", None)
     clean.update(env)
     clean["DJANGO_SETTINGS_MODULE"] = "roadmap_portal.settings"
     return subprocess.run(
@@ -115,3 +116,34 @@ def test_env_example_lists_every_variable():
     example = (BASE / ".env.example").read_text(encoding="utf-8")
     missing = sorted(name for name in read if not re.search(rf"^#?\s*{name}=", example, re.M))
     assert not missing, f"not in .env.example: {missing}"
+
+
+def test_unset_debug_is_off():
+    env = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "DJANGO_SETTINGS_MODULE")}
+    env.update(SECRET_KEY="y" * 60, DJANGO_SETTINGS_MODULE="roadmap_portal.settings")
+    for name in [k for k in env if k.startswith(("DB", "DATABASE", "REDIS"))]:
+        env.pop(name)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup(); from django.conf import settings; "
+            "print('DEBUG', settings.DEBUG)",
+        ],
+        cwd=BASE,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.stdout.strip() == "DEBUG False", result.stderr
+
+
+def test_unset_debug_refuses_the_development_secret_key():
+    from roadmap_portal.settings import DEV_SECRET_KEY
+
+    result = run_manage("check", SECRET_KEY=DEV_SECRET_KEY)  # DEBUG not set
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+    result = run_manage("check")  # nothing set at all
+    assert result.returncode != 0
