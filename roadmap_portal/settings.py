@@ -244,7 +244,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_THROTTLE_CLASSES": ["roadmap_portal.api.common.TokenRateThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": ["roadmap_portal.api.throttling.TokenRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"token": env_str("API_RATE_LIMIT", "600/min")},
     "EXCEPTION_HANDLER": "roadmap_portal.api.common.exception_handler",
     "DATETIME_FORMAT": "iso-8601",

@@ -22,6 +22,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from rest_framework.throttling import SimpleRateThrottle
 
+from agencies.models import ApiToken
+
 logger = logging.getLogger(__name__)
 
 
@@ -84,3 +86,19 @@ class AtomicRateThrottle(SimpleRateThrottle):
 
     def wait(self):
         return max(self.window_start + self.duration - self.now, 1)
+
+
+class TokenRateThrottle(AtomicRateThrottle):
+    """Requests per token (machine clients); browser sessions are limited per user (an atomic
+    counter per window: `roadmap_portal.api.throttling`)."""
+
+    scope = "token"
+
+    def get_cache_key(self, request, view):
+        if isinstance(request.auth, ApiToken):
+            ident = f"token-{request.auth.pk}"
+        elif request.user and request.user.is_authenticated:
+            ident = f"user-{request.user.pk}"
+        else:
+            ident = self.get_ident(request)
+        return self.cache_format % {"scope": self.scope, "ident": ident}
