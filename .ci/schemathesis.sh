@@ -3,6 +3,8 @@
 # the demo users, gunicorn on a random loopback port (DEBUG off, eager tasks), a token of the
 # demo analyst; every operation of /api/v1/schema/ gets a bounded number of generated
 # requests. Fails on server errors (5xx) only: 4xx answers to nonsense are the point.
+# The strings of queries and bodies also carry NUL and control characters, RTL overrides and
+# 4-byte characters (.ci/schemathesis_hooks.py).
 # One worker: hypothesis describes strategies with ast.parse, which is not thread-safe on
 # CPython 3.11 ("AST constructor recursion depth mismatch" with several workers).
 set -euo pipefail
@@ -40,9 +42,11 @@ for _ in $(seq 1 60); do
   sleep 0.5
 done
 
+hooks_dir="$PWD/.ci"
 run_schemathesis() {
   # from the scratch folder: schemathesis keeps a crash cache in .schemathesis/ of its cwd
-  cd "$work" && "$BIN/schemathesis" run "http://127.0.0.1:$port/api/v1/schema/" \
+  cd "$work" && PYTHONPATH="$hooks_dir" SCHEMATHESIS_HOOKS=schemathesis_hooks \
+    "$BIN/schemathesis" run "http://127.0.0.1:$port/api/v1/schema/" \
     --header "Authorization: Token $token" \
     --checks not_a_server_error \
     --max-examples "$EXAMPLES" \
