@@ -31,6 +31,7 @@ def _django(db: str, var: str) -> None:
     os.environ["DB_SQLITE_PATH"] = db
     os.environ["VAR_DIR"] = var
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "roadmap_portal.settings")
+    os.environ.setdefault("DEBUG", "true")  # standalone: the embedded default, dev key
     sys.path.insert(0, str(ROOT))
     import django
 

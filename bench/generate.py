@@ -25,6 +25,7 @@ def _django_setup() -> None:
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "roadmap_portal.settings")
+    os.environ.setdefault("DEBUG", "true")  # standalone: the embedded default, dev key
     import django
 
     django.setup()

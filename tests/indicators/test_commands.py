@@ -57,6 +57,7 @@ def cli_env(tmp_path_factory):
         "DB_SQLITE_PATH": str(base / "db.sqlite3"),
         "VAR_DIR": str(base / "var"),
         "PATH": "/usr/bin:/bin",
+        "DEBUG": "true",  # the development secret key is accepted only then
     }
     manage = [sys.executable, str(settings.BASE_DIR / "manage.py")]
     subprocess.run([*manage, "migrate", "-v0"], env=env, check=True, cwd=settings.BASE_DIR)
