@@ -5,13 +5,16 @@
   `..._EXPORT_PERMISSION_CODE`): a staff user who may only view a model gets 403.
 * Exports go through the neutralising formats of `roadmap_portal.import_formats`.
 * Every confirmed import is recorded (`AdminImport`): who, when, the file and the counts.
-* A file that cannot be read gets a Russian message, never the exception's name.
+* A file that cannot be read gets a Russian message, never the exception's name; row errors
+  show their message only when it is the portal's own (Russian) text, never a traceback.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.utils.translation import gettext as _
 from import_export.admin import ImportExportModelAdmin
 
@@ -20,6 +23,21 @@ from roadmap_portal.import_formats import EXPORT_FORMATS, IMPORT_FORMATS
 from .services import admin_import_record
 
 logger = logging.getLogger(__name__)
+CYRILLIC = re.compile("[а-яёА-ЯЁ]")
+
+
+def _safe_error(error) -> None:
+    """Keeps the portal's own Russian message of an import error; anything else (a Python or
+    database text) is logged and replaced by a Russian one; the traceback is never shown."""
+    message = str(error.error)
+    if not CYRILLIC.search(message):
+        logger.info("admin import: row error %r", error.error)
+        if isinstance(error.error, ObjectDoesNotExist):
+            message = _("Не найден связанный объект: проверьте коды в строке.")
+        else:
+            message = _("Значение не распознано: проверьте строку.")
+    error.error = ValueError(message)
+    error.__dict__["traceback"] = ""  # a cached_property of the library: nothing to show
 
 
 class PortalImportExportAdmin(ImportExportModelAdmin):
@@ -32,6 +50,17 @@ class PortalImportExportAdmin(ImportExportModelAdmin):
             "import_file",
             _("Файл не удалось прочитать: проверьте, что выбран его формат (CSV или XLSX)."),
         )
+
+    def import_action(self, request, **kwargs):
+        response = super().import_action(request, **kwargs)
+        result = (getattr(response, "context_data", None) or {}).get("result")
+        if result is not None:
+            for error in result.base_errors:
+                _safe_error(error)
+            for _line, errors in result.row_errors():
+                for error in errors:
+                    _safe_error(error)
+        return response
 
     def process_dataset(self, dataset, form, request, **kwargs):
         result = super().process_dataset(dataset, form, request, **kwargs)

@@ -176,3 +176,16 @@ def test_admin_csv_export_has_no_dangerous_first_character(client, superuser, ho
     assert cells
     assert not [cell for cell in cells if cell.startswith(FORMULA_TRIGGERS)]
     assert '\'=HYPERLINK("http://evil.example","нажми")' in cells
+
+
+def test_import_row_errors_show_no_python_text(client, superuser, seeded):
+    rows = "code;name;org_type;region;municipality\nX2;Школа;ОО;no-such-region;\n"
+    client.force_login(superuser)
+    upload = SimpleUploadedFile("orgs.csv", rows.encode(), content_type="text/csv")
+    response = client.post(
+        reverse("admin:agencies_organisation_import"), {"format": "0", "import_file": upload}
+    )
+    body = response.content.decode()
+    assert "Не найден связанный объект" in body
+    assert "matching query does not exist" not in body and "Traceback" not in body
+    assert not Organisation.objects.filter(code="X2").exists()
