@@ -132,7 +132,8 @@ AUTHENTICATION_BACKENDS = [
 LOGIN_ATTEMPTS_LIMIT = env_int("LOGIN_ATTEMPTS_LIMIT", 5)
 LOGIN_ATTEMPTS_WINDOW = env_int("LOGIN_ATTEMPTS_WINDOW", 300)
 AXES_ENABLED = True
-AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+# the database handler (works with Redis down), success forgiving the account only
+AXES_HANDLER = "agencies.axes_handler.PortalAxesHandler"
 AXES_FAILURE_LIMIT = LOGIN_ATTEMPTS_LIMIT
 AXES_COOLOFF_TIME = dt.timedelta(seconds=LOGIN_ATTEMPTS_WINDOW)
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]

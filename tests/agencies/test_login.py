@@ -121,3 +121,30 @@ def test_healthz_is_public(client, db):
 def test_login_page_is_the_only_open_page(client, seeded):
     assert client.get(reverse("login")).status_code == 200
     assert client.get(reverse("roadmaps:measure-list")).status_code == 302
+
+
+def test_logging_into_ones_own_account_does_not_forgive_failures_on_another(client, personas):
+    victim, attacker = personas.coordinator, personas.analyst
+    attacker.set_password("own-pass-5")
+    attacker.save()
+    for _ in range(3):
+        for _ in range(4):
+            _post(client, victim.username, WRONG, ip="10.4.0.1")
+        client.logout()
+        _post(client, attacker.username, "own-pass-5", ip="10.4.0.1")
+        client.logout()
+    victim.set_password("right-pass-9")
+    victim.save()
+    assert _post(client, victim.username, "right-pass-9", ip="10.5.0.1").status_code == 429
+
+
+def test_a_successful_login_forgives_the_accounts_own_typos(client, personas):
+    user = personas.coordinator
+    user.set_password("right-pass-9")
+    user.save()
+    for _ in range(4):
+        _post(client, user.username, WRONG)
+    assert _post(client, user.username, "right-pass-9").status_code == 302
+    client.logout()
+    for _ in range(4):
+        assert _post(client, user.username, WRONG).status_code == 200
