@@ -20,3 +20,23 @@ class PortalAxesHandler(AxesDatabaseHandler):
             return 0
         count, _ = AccessAttempt.objects.filter(username=username).delete()
         return count
+
+
+def client_ip(request) -> str | None:
+    """The client's address for the login limits (AXES_CLIENT_IP_CALLABLE).
+
+    Without `LOGIN_CLIENT_IP_HEADER`: `REMOTE_ADDR`. Behind a reverse proxy every request
+    comes from the proxy, so its address would lock everyone out at once: set the header the
+    proxy writes (`X-Real-IP`, or `X-Forwarded-For`, whose last entry — the one the proxy
+    itself appended — is taken; earlier entries come from the client and prove nothing).
+    """
+    from django.conf import settings
+
+    header = settings.LOGIN_CLIENT_IP_HEADER
+    if header:
+        meta_key = "HTTP_" + header.upper().replace("-", "_")
+        value = request.META.get(meta_key, "")
+        candidate = value.split(",")[-1].strip()
+        if candidate:
+            return candidate
+    return request.META.get("REMOTE_ADDR")

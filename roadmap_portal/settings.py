@@ -137,6 +137,10 @@ AXES_HANDLER = "agencies.axes_handler.PortalAxesHandler"
 AXES_FAILURE_LIMIT = LOGIN_ATTEMPTS_LIMIT
 AXES_COOLOFF_TIME = dt.timedelta(seconds=LOGIN_ATTEMPTS_WINDOW)
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# behind a reverse proxy: the header it writes with the client's address (X-Real-IP or
+# X-Forwarded-For); unset, REMOTE_ADDR (agencies.axes_handler.client_ip)
+LOGIN_CLIENT_IP_HEADER = env_str("LOGIN_CLIENT_IP_HEADER")
+AXES_CLIENT_IP_CALLABLE = "agencies.axes_handler.client_ip"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "agencies.views.login_locked_out"
 AXES_ENABLE_ACCESS_FAILURE_LOG = True  # every failure kept, with "locked out" marked

@@ -148,3 +148,19 @@ def test_a_successful_login_forgives_the_accounts_own_typos(client, personas):
     client.logout()
     for _ in range(4):
         assert _post(client, user.username, WRONG).status_code == 200
+
+
+def test_behind_a_proxy_the_clients_address_counts(client, personas, settings):
+    settings.LOGIN_CLIENT_IP_HEADER = "X-Forwarded-For"
+    settings.AXES_FAILURE_LIMIT = 3
+    for n in range(6):  # six clients behind one proxy, one failure each: nobody locked
+        response = client.post(
+            reverse("login"),
+            {"username": f"nobody{n}", "password": WRONG},
+            REMOTE_ADDR="192.168.0.1",
+            HTTP_X_FORWARDED_FOR=f"1.1.1.1, 10.9.0.{n}",  # the first entry is the client's claim
+        )
+        assert response.status_code == 200
+    assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {
+        f"10.9.0.{n}" for n in range(6)
+    }
