@@ -4,7 +4,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
     VAR_DIR=/srv/roadmap/var STATIC_ROOT=/srv/roadmap/static
 WORKDIR /srv/roadmap/app
 COPY . .
-RUN pip install --no-cache-dir --upgrade pip && pip install --no-cache-dir . && \
+# runtime dependencies pinned with hashes (requirements-prod.lock, see `make lock`), then the app
+RUN pip install --no-cache-dir --upgrade pip && \
+    pip install --no-cache-dir --require-hashes -r requirements-prod.lock && \
+    pip install --no-cache-dir --no-deps . && \
     DEBUG=false SECRET_KEY=build-only-collectstatic-key-not-used-at-run-time-0123456789 \
       python manage.py collectstatic --noinput && \
     useradd --system --home /srv/roadmap portal && mkdir -p "$VAR_DIR" && chown -R portal "$VAR_DIR"

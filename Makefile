@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run setup test test-integration lint format check bench clean
+.PHONY: install lock run setup test lint format check bench clean
 
 # DEBUG is off unless set; the embedded default (make run) sets it, so the development
 # SECRET_KEY is accepted. Production sets DEBUG=false and a real SECRET_KEY (.env.example).
@@ -13,11 +13,23 @@ setup run check: export DEBUG ?= true
 
 install: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml
+# Every dependency, transitive ones included, comes pinned with hashes from requirements.lock
+# (runtime + dev); the project itself is installed on top without resolving anything.
+$(VENV)/.installed: pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $@
+
+# After editing the dependencies in pyproject.toml: `make lock` (keeps the other pins),
+# `make lock LOCK_ARGS=--upgrade` moves every pin to the newest allowed release. The runtime
+# lock (Dockerfile) is resolved inside the full one, so the two never disagree.
+UV_COMPILE = $(BIN)/uv pip compile pyproject.toml --python-version 3.11 --universal \
+	--generate-hashes --no-header --quiet
+lock: install
+	$(UV_COMPILE) --extra dev $(LOCK_ARGS) -o requirements.lock
+	$(UV_COMPILE) --constraints requirements.lock -o requirements-prod.lock
 
 setup: install
 	$(BIN)/python manage.py migrate --noinput
@@ -29,13 +41,19 @@ run: setup
 	@echo "Портал: http://$(HOST):$(PORT)/  (остановить: Ctrl+C)"
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
+# One pytest process per core (files stay together: the browser tests flush the database and
+# reload the seeds once their module is done) and each worker keeps its test database between
+# runs (--reuse-db; new migrations are still applied). `make test PYTEST_ARGS="-n0"` runs
+# serially; `--create-db` rebuilds the databases.
+PYTEST_XDIST ?= -n auto --dist loadfile
 test: install
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest --reuse-db $(PYTEST_XDIST) $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 format: install
 	$(BIN)/ruff check --fix .

@@ -15,18 +15,27 @@ CELERY_TASK_ALWAYS_EAGER = True
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or "memory://"
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# pytest-xdist runs several processes at once: each gets its own private-file folder (removed
+# at the end of its session by tests/conftest.py), so one worker never deletes another's files.
+TEST_PRIVATE_DIR = VAR_DIR / f"test-private-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
 STORAGES = {
     **STORAGES,  # noqa: F405
     "default": {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": str(VAR_DIR / "test-private"), "base_url": "/private/"},
+        "OPTIONS": {"location": str(TEST_PRIVATE_DIR), "base_url": "/private/"},
     },
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
-MEDIA_ROOT = VAR_DIR / "test-private"
+MEDIA_ROOT = TEST_PRIVATE_DIR
 LOGIN_ATTEMPTS_LIMIT = 5
 WHITENOISE_AUTOREFRESH = True  # no collectstatic needed for tests
 # the test client speaks plain HTTP: the HTTPS-only settings of DEBUG-off would redirect it
 SECURE_SSL_REDIRECT = False
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
+# SQLite tests keep their database in a file per xdist worker, so that `--reuse-db` (make test)
+# skips the migrations of an unchanged schema; PostgreSQL takes DB_TEST_NAME (see .ci/run).
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    DATABASES["default"]["TEST"] = {  # noqa: F405
+        "NAME": str(VAR_DIR / f"test-db-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}.sqlite3")
+    }
