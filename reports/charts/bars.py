@@ -34,7 +34,7 @@ def bar_gauge(
     value: object,
     target: object,
     *,
-    max: object = 100,  # noqa: A002 - the name the dashboards use: bar_gauge(v, t, max=100)
+    max: object = 100,
     rag: str | None = None,
     unit: str = "percent",
     label: str = "",

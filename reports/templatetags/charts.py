@@ -58,7 +58,7 @@ def line_chart(
 
 
 @register.simple_tag
-def gauge(value, target=None, max=100, rag=None, unit="percent", label=""):  # noqa: A002
+def gauge(value, target=None, max=100, rag=None, unit="percent", label=""):
     return mark_safe(charts.bar_gauge(value, target, max=max, rag=rag, unit=unit, label=label))
 
 
