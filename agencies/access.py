@@ -28,9 +28,9 @@ def region_scope(user: User) -> frozenset[int] | None:
     """Ids of the regions the user may see; None means every region."""
     if not user.is_authenticated or not user.is_active:
         return frozenset()
-    cached = getattr(user, _SCOPE_ATTR, False)
+    cached: frozenset[int] | None | bool = getattr(user, _SCOPE_ATTR, False)
     if cached is not False:
-        return cached
+        return cached  # type: ignore[return-value]  # a frozenset or None once cached
     scope: frozenset[int] | None
     if is_admin(user) or user.all_regions:
         scope = None
@@ -80,6 +80,7 @@ def acting_agency_ids(user: User) -> frozenset[int]:
     from .models import Agency
 
     own = user.agency
+    assert own is not None  # user.agency_id was checked above
     rows = list(
         Agency.objects.filter(Q(region_id=own.region_id) | Q(region__isnull=True)).values(
             "id", "parent_id", "kind", "region_id", "collective_scope", "includes_subordinates"

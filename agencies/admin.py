@@ -52,7 +52,7 @@ class UserAdmin(BaseUserAdmin):
     raw_id_fields = ["organisation", "municipality"]
     filter_horizontal = ["extra_regions", "groups", "user_permissions"]
     fieldsets = (
-        *BaseUserAdmin.fieldsets,
+        *BaseUserAdmin.fieldsets,  # type: ignore[misc]  # a tuple at run time
         (
             _("Роль и охват"),
             {

@@ -232,7 +232,7 @@ class User(AbstractUser):
         _("может редактировать все мероприятия субъекта"), default=False
     )
 
-    class Meta(AbstractUser.Meta):
+    class Meta(AbstractUser.Meta):  # type: ignore[name-defined]  # the stubs omit it
         verbose_name = _("пользователь")
         verbose_name_plural = _("пользователи")
         swappable = "AUTH_USER_MODEL"
@@ -248,7 +248,7 @@ class User(AbstractUser):
     def home_region_id(self) -> int | None:
         if self.region_id:
             return self.region_id
-        if self.agency_id and self.agency.region_id:
+        if self.agency is not None and self.agency.region_id:
             return self.agency.region_id
         return None
 

@@ -283,7 +283,7 @@ def _open_xlsx(stream: IO[bytes], *, aliases, required, names, merged: bool = Fa
             top.append(list(next(row_iter)))
         except StopIteration:
             break
-    best_index, best_found = -1, {}
+    best_index, best_found = -1, dict[str, int]()
     for index, cells in enumerate(top):
         found = _match(cells, aliases)
         if len(found) > len(best_found):

@@ -189,6 +189,7 @@ class Measure(models.Model):
         _("периодичность"), max_length=20, choices=Recurrence.choices, default="", blank=True
     )
     responsible_text = models.TextField(_("ответственные (как в документе)"), blank=True)
+    responsible_agencies: models.ManyToManyField[Agency, MeasureResponsibility]
     responsible_agencies = models.ManyToManyField(
         Agency,
         verbose_name=_("ответственные органы"),
@@ -272,7 +273,7 @@ class Measure(models.Model):
     def local_today(self) -> dt.date:
         from django.utils import timezone
 
-        if self.roadmap.region_id:
+        if self.roadmap.region is not None:
             return self.roadmap.region.local_today()
         return timezone.localdate()
 
@@ -509,6 +510,7 @@ class Cascade(models.Model):
     )
     org_types = models.JSONField(_("типы организаций"), default=list, blank=True)
     due_date = models.DateField(_("срок"), null=True, blank=True)
+    organisations: models.ManyToManyField[Organisation, CascadeTarget]
     organisations = models.ManyToManyField(
         Organisation,
         verbose_name=_("организации"),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import mimetypes
 from pathlib import PurePosixPath
+from typing import cast
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -246,7 +247,9 @@ def evidence_download(request, pk: int, kind: str, item_pk: int):
     model = {"change": MeasureChange, "report": MeasureReport}.get(kind)
     if model is None:
         raise Http404
-    item = get_object_or_404(model, pk=item_pk, measure=measure)
+    item = cast(
+        "MeasureChange | MeasureReport", get_object_or_404(model, pk=item_pk, measure=measure)
+    )
     if not item.evidence:
         raise Http404
     try:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
@@ -173,7 +174,7 @@ class IndexHistorySerializer(IndexScoreSerializer):
 
 
 class IndexInputRowSerializer(serializers.Serializer):
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # a field named like Field.label
     value = serializers.CharField(allow_null=True)
     as_of = serializers.DateField(allow_null=True)
     verified = serializers.BooleanField()
@@ -347,8 +348,10 @@ class MonitoringUploadInputSerializer(serializers.Serializer):
 
 
 class MonitoringUploadSerializer(serializers.ModelSerializer):
-    region = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    uploaded_by = serializers.StringRelatedField()
+    region: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
+    uploaded_by: serializers.StringRelatedField[Any] = serializers.StringRelatedField()
     status_display = serializers.CharField(source="get_status_display", read_only=True)
     errors_total = serializers.SerializerMethodField()
 

@@ -201,7 +201,7 @@ class MonitoringRowReader:
         column = self.column(key) if key else ""
         self.errors.add(row, column, format_error(row, column, problem))
 
-    def rows(self) -> Iterator[tuple]:
+    def rows(self) -> Iterator[tuple[Any, ...]]:
         """(row number, week start, org code, *counts) for every valid row, in file order."""
         columns = self.table.columns
         i_week = columns["week_start"]

@@ -101,7 +101,7 @@ def error(code: str, detail: str, http_status: int = status.HTTP_400_BAD_REQUEST
 
 def parse_iso_date(value: str | None, field: str):
     """An ISO date from a query parameter; a clear Russian 400 when it is not one."""
-    if value in (None, ""):
+    if not value:
         return None
     try:
         return dt.date.fromisoformat(value)

@@ -75,7 +75,7 @@ class MeasureSerializer(serializers.ModelSerializer):
     )
     steps = StepSerializer(many=True, read_only=True)
     targets = TargetSerializer(many=True, read_only=True)
-    indicators = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
+    indicators = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)  # type: ignore[var-annotated]
     is_overdue = serializers.SerializerMethodField()
     days_overdue = serializers.SerializerMethodField()
     is_done_late = serializers.BooleanField(read_only=True)

@@ -134,7 +134,7 @@ class MeasureViewSet(ScopedReadOnlyViewSet):
         measure = get_object_or_404(
             Measure.objects.visible_to(self.request.user).with_list_related(), pk=pk
         )
-        if not access.can_edit_measure(self.request.user, measure):
+        if not access.can_edit_measure(self.request.user, measure):  # type: ignore[arg-type]
             raise exceptions.PermissionDenied("Вы не можете изменять это мероприятие.")
         return measure
 
