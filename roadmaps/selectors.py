@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Organisation
@@ -34,7 +36,9 @@ class MeasureRow:
 MEASURES_PER_PAGE = 100
 
 
-def measure_list(*, measures, today_by_tz: dict[str, dt.date]) -> list[MeasureRow]:
+def measure_list(
+    *, measures: Iterable[Measure], today_by_tz: dict[str, dt.date]
+) -> list[MeasureRow]:
     """Rows of one page of the measure list with days overdue.
 
     `measures` is a page of `MeasureQuerySet.with_list_related()`: a constant number of
@@ -55,7 +59,9 @@ class MeasureCounts:
     by_status: list[tuple[str, str, int]]  # (code, label, count) in the order of MeasureStatus
 
 
-def measure_counts(queryset, *, today_by_tz: dict[str, dt.date]) -> MeasureCounts:
+def measure_counts(
+    queryset: QuerySet[Measure], *, today_by_tz: dict[str, dt.date]
+) -> MeasureCounts:
     """Total, overdue and per-status counts of a filtered list: one aggregate query."""
     aggregates = {
         f"s_{status.value}": Count("id", filter=Q(status=status.value)) for status in MeasureStatus
@@ -66,7 +72,7 @@ def measure_counts(queryset, *, today_by_tz: dict[str, dt.date]) -> MeasureCount
     return MeasureCounts(
         total=row["total"],
         overdue=row["overdue"],
-        by_status=[(s.value, s.label, row[f"s_{s.value}"]) for s in MeasureStatus],
+        by_status=[(s.value, str(s.label), row[f"s_{s.value}"]) for s in MeasureStatus],
     )
 
 
@@ -99,7 +105,7 @@ class HistoryEntry:
     fields: list[FieldChange]
 
 
-def _display(key: str, value) -> str:
+def _display(key: str, value: Any) -> str:
     if value is None or value == "":
         return "—"
     if key == "status":
@@ -113,7 +119,7 @@ def _display(key: str, value) -> str:
     return str(value)
 
 
-def history_entries(changes) -> list[HistoryEntry]:
+def history_entries(changes: Iterable[MeasureChange]) -> list[HistoryEntry]:
     """History rows with old -> new shown in Russian (the JSON keeps codes and ISO dates)."""
     entries = []
     for change in changes:
@@ -244,7 +250,7 @@ def cascade_summary(cascade: Cascade) -> CascadeSummary:
         cascade=cascade
     ).values_list("organisation_id", "step_id", "done_on"):
         progress.setdefault(organisation_id, {})[step_id] = done_on
-    needed = {step.pk for step in steps} or {None}
+    needed: set[int | None] = {step.pk for step in steps} or {None}
     orgs = []
     shares: dict[str, MunicipalityShare] = {}
     for target in targets:

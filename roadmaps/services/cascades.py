@@ -7,6 +7,7 @@ import io
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import partial
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -106,9 +107,13 @@ def cascade_create(
 
 
 def _check_progress(
-    cascade: Cascade, organisation: Organisation, step: MeasureStep | None, done_on, today
+    cascade: Cascade,
+    organisation: Organisation,
+    step: MeasureStep | None,
+    done_on: dt.date | None,
+    today: dt.date,
 ) -> list[str]:
-    errors = []
+    errors: list[str] = []
     if step is not None and step.measure_id != cascade.measure_id:
         errors.append(_("Подэтап не относится к этому мероприятию."))
     if step is None and cascade.measure.steps.exists():
@@ -118,8 +123,14 @@ def _check_progress(
     return errors
 
 
-def _save_progress(cascade, organisation, step, done_on, actor) -> bool:
-    lookup = {"cascade": cascade, "organisation": organisation, "step": step}
+def _save_progress(
+    cascade: Cascade,
+    organisation: Organisation,
+    step: MeasureStep | None,
+    done_on: dt.date | None,
+    actor: User,
+) -> bool:
+    lookup: dict[str, Any] = {"cascade": cascade, "organisation": organisation, "step": step}
     if done_on is None:
         deleted, _info = CascadeProgress.objects.filter(**lookup).delete()
         return bool(deleted)
@@ -181,8 +192,8 @@ def _open(name: str, data: bytes) -> Table:
         table = open_table(
             io.BytesIO(data), aliases=IMPORT_ALIASES, required=["org_code"], titles=IMPORT_LABELS
         )
-    except TableError as error:
-        raise CascadeImportError([str(error)]) from error
+    except TableError as exc:
+        raise CascadeImportError([str(exc)]) from exc
     missing = [IMPORT_LABELS[key] for key in IMPORT_COLUMNS if key not in table.columns]
     if missing:
         raise CascadeImportError(
@@ -249,8 +260,8 @@ def cascade_progress_import(
 
     try:
         rows = list(table.rows())  # a cascade is at most the region's organisations
-    except TableError as error:
-        raise CascadeImportError([str(error)]) from error
+    except TableError as exc:
+        raise CascadeImportError([str(exc)]) from exc
     for offset, row in rows:
         cells = [_cell(row, table.columns[key]) for key in IMPORT_COLUMNS]
         if all(str(cell or "").strip() == "" for cell in cells):

@@ -26,7 +26,7 @@ from ..models import Measure, MeasureChange, MeasureReport, MeasureStep
 from .evidence import evidence_validate
 
 # "Moving back" is going down this order, or reopening a done/cancelled measure.
-_STATUS_RANK = {
+_STATUS_RANK: dict[str, int] = {
     MeasureStatus.NOT_STARTED: 0,
     MeasureStatus.IN_PROGRESS: 1,
     MeasureStatus.DONE: 2,
@@ -54,7 +54,7 @@ def is_moving_back(old: str, new: str) -> bool:
     return _STATUS_RANK[new] < _STATUS_RANK[old]
 
 
-def _bump_version(measure: Measure, expected_version: int, **fields) -> int:
+def _bump_version(measure: Measure, expected_version: int, **fields: object) -> int:
     """Conditional update of the measure; returns the new version or raises MeasureConflict."""
     now = timezone.now()
     updated = Measure.objects.filter(pk=measure.pk, version=expected_version).update(
@@ -142,7 +142,7 @@ def measure_set_status(
         _check_evidence(evidence, evidence_link)
     except ValidationError as error:
         errors.update(error.message_dict)
-    changes: dict[str, list] = {}
+    changes: dict[str, list[object]] = {}
     if status != old_status:
         changes["status"] = [old_status, status]
     if completed_on != measure.completed_on:
