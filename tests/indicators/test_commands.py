@@ -48,9 +48,12 @@ def test_user_scope_applies(seeded, tmp_path, personas):
 
 
 @pytest.fixture(scope="module")
-def cli_env(tmp_path_factory):
-    """A throwaway SQLite database for running the real command line."""
+def cli_env(tmp_path_factory, django_db_setup, django_db_blocker):
+    """A throwaway SQLite database for running the real command line: a copy of the migrated
+    and seeded test database when that is SQLite (saves a migrate in a subprocess), else
+    made by `migrate` and `load_seeds`."""
     from django.conf import settings
+    from django.db import connection
 
     base = tmp_path_factory.mktemp("cli")
     env = {
@@ -60,6 +63,15 @@ def cli_env(tmp_path_factory):
         "DEBUG": "true",  # the development secret key is accepted only then
     }
     manage = [sys.executable, str(settings.BASE_DIR / "manage.py")]
+    if connection.vendor == "sqlite":
+        import sqlite3
+
+        with django_db_blocker.unblock():
+            connection.ensure_connection()
+            target = sqlite3.connect(env["DB_SQLITE_PATH"])
+            connection.connection.backup(target)
+            target.close()
+        return env, manage, base
     subprocess.run([*manage, "migrate", "-v0"], env=env, check=True, cwd=settings.BASE_DIR)
     subprocess.run(
         [*manage, "load_seeds"], env=env, check=True, capture_output=True, cwd=settings.BASE_DIR
