@@ -36,6 +36,5 @@ CSRF_COOKIE_SECURE = False
 # SQLite tests keep their database in a file per xdist worker, so that `--reuse-db` (make test)
 # skips the migrations of an unchanged schema; PostgreSQL takes DB_TEST_NAME (see .ci/run).
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
-    DATABASES["default"]["TEST"] = {  # noqa: F405
-        "NAME": str(VAR_DIR / f"test-db-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}.sqlite3")
-    }
+    # pytest-django appends the xdist worker id (test-db.sqlite3_gw0, ...)
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}  # noqa: F405

@@ -19,13 +19,56 @@ def _private_media_cleanup():
     shutil.rmtree(settings.MEDIA_ROOT, ignore_errors=True)
 
 
+def _seeds_fingerprint() -> str:
+    """What the seeded test database depends on: the fixture files, the loader's source and
+    the applied migrations. A reused database (make test: --reuse-db) with the same print is
+    not loaded again."""
+    import hashlib
+    import inspect
+    from pathlib import Path
+
+    from django.db.migrations.recorder import MigrationRecorder
+
+    from indicators.services import methodology, seeds
+
+    digest = hashlib.sha256()
+    for path in sorted(Path(settings.BASE_DIR, "fixtures").rglob("*")):
+        if path.is_file():
+            digest.update(path.name.encode() + path.read_bytes())
+    for module in (seeds, methodology):
+        digest.update(inspect.getsource(module).encode())
+    applied = MigrationRecorder.Migration.objects.values_list("app", "name").order_by("app", "name")
+    digest.update(repr(list(applied)).encode())
+    return digest.hexdigest()
+
+
+_SEEDS_MARK = "test_seeds_fingerprint"
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
-    """Loads the seed fixtures once into the test database (each test rolls back over it)."""
+    """Loads the seed fixtures once into the test database (each test rolls back over it).
+
+    A reused database keeps them: a table outside the models (a flush leaves it alone) holds
+    the fingerprint of what was loaded; the seeds are loaded again when it differs or the seed
+    rows are missing (a run stopped after a flushing test)."""
+    from django.db import connection
+
+    from roadmaps.models import Measure
     from indicators.services.seeds import seeds_load
 
     with django_db_blocker.unblock():
-        seeds_load()
+        fingerprint = _seeds_fingerprint()
+        with connection.cursor() as cursor:
+            cursor.execute(f"CREATE TABLE IF NOT EXISTS {_SEEDS_MARK} (value varchar(64))")
+            cursor.execute(f"SELECT value FROM {_SEEDS_MARK}")
+            stored = [row[0] for row in cursor.fetchall()]
+        present = Region.objects.filter(code="66").exists() and Measure.objects.exists()
+        if stored != [fingerprint] or not present:
+            seeds_load()
+            with connection.cursor() as cursor:
+                cursor.execute(f"DELETE FROM {_SEEDS_MARK}")
+                cursor.execute(f"INSERT INTO {_SEEDS_MARK} (value) VALUES (%s)", [fingerprint])
 
 
 @pytest.fixture(autouse=True)
