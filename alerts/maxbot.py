@@ -107,7 +107,7 @@ def max_send(
         )
         delay = backoff * 2 ** (attempt - 1)
         try:
-            with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
+            with urllib.request.urlopen(request, timeout=timeout) as response:
                 result.status = response.status
                 result.ok, result.reason = True, ""
                 return result

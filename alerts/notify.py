@@ -253,7 +253,7 @@ def _email(
     status, reason = DeliveryStatus.SENT, ""
     try:
         message.send()
-    except Exception as exc:  # noqa: BLE001 - any transport error is logged, others still go
+    except Exception as exc:
         logger.warning("alert e-mail to %s failed: %s", recipient.address, exc)
         status, reason = DeliveryStatus.FAILED, f"{type(exc).__name__}: {exc}"
     Delivery.objects.create(

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 
 from agencies import access
-from agencies.models import Region
+from agencies.models import Region, User
 from indicators.models import MonitoringRollup, MonitoringUpload
 from roadmaps.choices import MeasureStatus
 from roadmaps.models import Measure
@@ -14,23 +14,24 @@ from .choices import AlertKind
 from .models import Alert
 
 
-def alert_list(*, queryset):
+def alert_list(*, queryset: QuerySet[Alert]) -> QuerySet[Alert]:
     """Rows of the alert centre with everything the template shows (constant queries)."""
     return queryset.select_related(
         "region", "measure", "indicator", "municipality", "acknowledged_by"
     ).order_by("resolved_at", "-severity", "-opened_at", "-id")
 
 
-def alert_counts(*, user) -> dict[str, int]:
+def alert_counts(*, user: User) -> dict[str, int]:
     """Open alerts: all visible, mine (my agencies' measures), my region — one query."""
     acting = access.acting_agency_ids(user)
     qs = Alert.objects.visible_to(user).open()
     mine_q = Q(pk__in=qs.for_agencies(acting).values("pk")) if acting else Q(pk__in=[])
-    return qs.aggregate(
+    counts: dict[str, int] = qs.aggregate(
         total=Count("id"),
         mine=Count("id", filter=mine_q),
         region=Count("id", filter=Q(region_id=user.home_region_id)),
     )
+    return counts
 
 
 def regions_with_alert_sources() -> list[Region]:
@@ -59,7 +60,7 @@ def regions_with_alert_sources() -> list[Region]:
     return list(Region.objects.filter(pk__in=ids))
 
 
-def regions_with_unannounced_overdue():
+def regions_with_unannounced_overdue() -> QuerySet[Region]:
     """Regions with an open overdue alert not yet announced (one query)."""
     return Region.objects.filter(
         alerts__kind=AlertKind.MEASURE_OVERDUE,

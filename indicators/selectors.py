@@ -26,19 +26,21 @@ from .models import (
 
 def upload_list(*, user: User, region: Region) -> QuerySet[MonitoringUpload]:
     """The uploads of a region the user sees, newest first."""
-    return (
+    uploads: QuerySet[MonitoringUpload] = (
         MonitoringUpload.objects.visible_to(user)
         .filter(region=region)
         .select_related("uploaded_by", "region")
         .order_by("-uploaded_at", "-id")
     )
+    return uploads
 
 
 def regions_for_upload(*, user: User) -> QuerySet[Region]:
     """Regions the user may upload monitoring exports for (see `can_upload`)."""
     if not user.is_authenticated:
         return Region.objects.none()
-    return Region.objects.visible_to(user)
+    regions: QuerySet[Region] = Region.objects.visible_to(user)
+    return regions
 
 
 def can_upload(user: User, region: Region) -> bool:
@@ -217,7 +219,9 @@ def indicator_fractions(rollup: MonitoringRollup | None) -> dict[str, tuple[int,
     }
 
 
-def latest_region_rollup(*, region: Region, on_date: dt.date | None = None):
+def latest_region_rollup(
+    *, region: Region, on_date: dt.date | None = None
+) -> MonitoringRollup | None:
     qs = MonitoringRollup.objects.filter(region=region, municipality__isnull=True)
     if on_date is not None:
         qs = qs.filter(week_start__lte=on_date)

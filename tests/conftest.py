@@ -54,8 +54,8 @@ def django_db_setup(django_db_setup, django_db_blocker):
     rows are missing (a run stopped after a flushing test)."""
     from django.db import connection
 
-    from roadmaps.models import Measure
     from indicators.services.seeds import seeds_load
+    from roadmaps.models import Measure
 
     with django_db_blocker.unblock():
         fingerprint = _seeds_fingerprint()

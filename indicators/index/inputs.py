@@ -17,7 +17,7 @@ from typing import IO, Any
 from django.utils.translation import gettext as _
 
 from agencies import access
-from agencies.models import Region
+from agencies.models import Region, User
 from roadmap_portal.tables import Table, TableError, normalize_header, open_table
 
 from ..models import Criterion
@@ -109,7 +109,7 @@ class _Criteria:
         return items[0]
 
 
-def index_inputs_read(stream: IO[bytes], *, user=None) -> ReadResult:
+def index_inputs_read(stream: IO[bytes], *, user: User | None = None) -> ReadResult:
     """Reads and validates the whole table; `user` limits the regions (None: any)."""
     result = ReadResult()
     try:
@@ -119,7 +119,7 @@ def index_inputs_read(stream: IO[bytes], *, user=None) -> ReadResult:
         return result
     regions = {r.code: r for r in Region.objects.only("id", "code")}
     criteria = _Criteria()
-    seen: dict[tuple, int] = {}
+    seen: dict[tuple[Any, ...], int] = {}
 
     def error(row: int, key: str, message: str) -> None:
         if len(result.errors) < MAX_ERRORS:
@@ -133,7 +133,7 @@ def index_inputs_read(stream: IO[bytes], *, user=None) -> ReadResult:
             )
 
     try:
-        rows: Iterator = table.rows()
+        rows: Iterator[tuple[int, list[Any]]] = table.rows()
         for number, cells in rows:
             result.rows_read += 1
             before = len(result.errors)

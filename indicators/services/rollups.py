@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from typing import Any
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -70,7 +71,7 @@ def rollups_rebuild(*, region_ids: Iterable[int], weeks: Iterable[dt.date | str]
     r_marks = ", ".join(["%s"] * len(region_ids))
     w_marks = ", ".join(["%s"] * len(week_list))
     where = f"region_id IN ({r_marks}) AND week_start IN ({w_marks})"
-    params: list = [*region_ids, *(connection.ops.adapt_datefield_value(w) for w in week_list)]
+    params: list[Any] = [*region_ids, *(connection.ops.adapt_datefield_value(w) for w in week_list)]
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     written = 0
     with connection.cursor() as cursor:
@@ -90,4 +91,4 @@ def rollups_rebuild(*, region_ids: Iterable[int], weeks: Iterable[dt.date | str]
             [now, *params],
         )
         written += max(cursor.rowcount, 0)
-    return written
+    return int(written)

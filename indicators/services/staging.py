@@ -79,7 +79,7 @@ class Staging:
                 "first_row integer NOT NULL)"
             )
 
-    def drop(self, cursor=None) -> None:
+    def drop(self, cursor: Any = None) -> None:
         if cursor is None:
             with connection.cursor() as cur:
                 self.drop(cur)
@@ -88,7 +88,7 @@ class Staging:
             cursor.execute(f"DROP TABLE IF EXISTS {table}")
 
     @contextmanager
-    def row_writer(self) -> Iterator[Callable[[tuple], None]]:
+    def row_writer(self) -> Iterator[Callable[[tuple[Any, ...]], None]]:
         """A function taking one validated row tuple (see ROW_COLUMNS)."""
         columns = ", ".join(ROW_COLUMNS)
         if self.postgres:
@@ -101,7 +101,7 @@ class Staging:
                 chunk: list[str] = []
                 size = 0
 
-                def write_pg(row: tuple) -> None:
+                def write_pg(row: tuple[Any, ...]) -> None:
                     nonlocal size
                     code = row[2]
                     if _NEEDS_ESCAPE.search(code):
@@ -122,12 +122,12 @@ class Staging:
                 if chunk:
                     copy.write("".join(chunk).encode())
             return
-        batch: list[tuple] = []
+        batch: list[tuple[Any, ...]] = []
         marks = ", ".join(["%s"] * len(ROW_COLUMNS))
         sql = f"INSERT INTO {STAGE_ROWS} ({columns}) VALUES ({marks})"
         with connection.cursor() as cursor:
 
-            def write(row: tuple) -> None:
+            def write(row: tuple[Any, ...]) -> None:
                 batch.append((row[0], row[1].isoformat(), *row[2:]))
                 if len(batch) >= SQLITE_BATCH:
                     cursor.executemany(sql, batch)

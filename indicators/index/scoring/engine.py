@@ -17,6 +17,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import ROUND_FLOOR, Decimal
 from enum import Enum
+from typing import Any
 
 ZERO = Decimal("0")
 HUNDRED = Decimal("100")
@@ -99,8 +100,8 @@ class CriterionResult:
     code: str
     points: Decimal
     max_points: Decimal
-    rule: dict
-    inputs: dict
+    rule: dict[str, Any]
+    inputs: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -141,7 +142,7 @@ def _share(numerator: Decimal, denominator: Decimal) -> Decimal | None:
     return min(numerator * HUNDRED / denominator, HUNDRED)
 
 
-def _input_record(value: InputValue | None) -> dict:
+def _input_record(value: InputValue | None) -> dict[str, Any]:
     if value is None:
         return {"value": None}
     return {
@@ -162,7 +163,7 @@ def score_criterion(
 ) -> CriterionResult:
     """Points of one criterion from its inputs (input name -> value) on `on_date`."""
     if spec.source == "monitoring":
-        inputs: dict = {
+        inputs: dict[str, Any] = {
             "share_percent": _num(share),
             "week_start": share_week.isoformat() if share_week else None,
         }
@@ -174,7 +175,7 @@ def score_criterion(
             for name in dict.fromkeys(n for n in names if n or n == spec.value_input)
         }
 
-    def result(points: Decimal, rule: dict) -> CriterionResult:
+    def result(points: Decimal, rule: dict[str, Any]) -> CriterionResult:
         points = max(min(points, spec.max_points), ZERO)
         return CriterionResult(spec.code, _q(points), _q(spec.max_points), rule, inputs)
 
@@ -272,13 +273,20 @@ def score_region(spec: VersionSpec, inputs: RegionInputs, on_date: dt.date) -> S
     for component in spec.components:
         points = claimed_points = ZERO
         for criterion in component.criteria:
-            kwargs = {"share": inputs.sferum_share, "share_week": inputs.sferum_week}
             as_claimed = score_criterion(
-                criterion, _values_for(criterion, inputs.claimed), on_date, **kwargs
+                criterion,
+                _values_for(criterion, inputs.claimed),
+                on_date,
+                share=inputs.sferum_share,
+                share_week=inputs.sferum_week,
             )
             if criterion.requires_verification and criterion.source == "fact":
                 as_verified = score_criterion(
-                    criterion, _values_for(criterion, inputs.verified), on_date, **kwargs
+                    criterion,
+                    _values_for(criterion, inputs.verified),
+                    on_date,
+                    share=inputs.sferum_share,
+                    share_week=inputs.sferum_week,
                 )
             else:
                 as_verified = as_claimed
