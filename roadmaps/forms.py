@@ -148,7 +148,7 @@ class RoadmapUploadForm(forms.Form):
             "с «–» в ячейке мероприятия."
         ),
     )
-    roadmap = forms.ModelChoiceField(
+    roadmap = forms.ModelChoiceField(  # type: ignore[var-annotated]  # queryset set in __init__
         label=_("Дорожная карта"),
         queryset=None,
         required=False,

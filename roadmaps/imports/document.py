@@ -257,7 +257,7 @@ def _docx_grid(data: bytes) -> _Grid:
     )
 
 
-def _docx_row(row) -> tuple[list[str], str]:
+def _docx_row(row: Any) -> tuple[list[str], str]:
     """The row's texts (a merged cell repeats its text in every column it spans) and its
     section heading, if it is one: one text across the row, or a section number followed
     by one text merged over the other columns («1.» | «Общие мероприятия»)."""
@@ -317,7 +317,7 @@ def _table_grid(data: bytes) -> _Grid:
     )
 
 
-def _fill_merged_down(rows: list[tuple[int, list[Any]]], ranges) -> None:
+def _fill_merged_down(rows: list[tuple[int, list[Any]]], ranges: Any) -> None:
     """A cell merged down over several rows (one «Ответственный» for three measures) is
     what the document prints on each of them, as Word's merged cells read."""
     by_number = {number: cells for number, cells in rows}
@@ -333,9 +333,11 @@ def _fill_merged_down(rows: list[tuple[int, list[Any]]], ranges) -> None:
                     cells[column] = value
 
 
-def _unknown_columns(headers: list[str], columns: dict[str, int], *, fmt: str):
+def _unknown_columns(
+    headers: list[str], columns: dict[str, int], *, fmt: str
+) -> list[tuple[str, str]]:
     known = set(columns.values())
-    unknown = []
+    unknown: list[tuple[str, str]] = []
     previous = None
     for index, header in enumerate(headers):
         text = str(header or "").strip()
@@ -359,7 +361,7 @@ def _column_letter(index: int) -> str:
 # --- Title block ------------------------------------------------------------------------------
 
 
-def _read_title_block(result: ParsedRoadmap, lines: list[str], approved_on: dt.date | None):
+def _read_title_block(result: ParsedRoadmap, lines: list[str], approved_on: dt.date | None) -> None:
     text = "\n".join(lines)
     titled = [line for line in lines if re.search(r"дорожн|план мероприятий|план", line, re.I)]
     result.title = " ".join((titled[-1] if titled else (lines[0] if lines else "")).split())[:2000]

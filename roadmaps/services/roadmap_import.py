@@ -24,8 +24,10 @@ import datetime as dt
 import difflib
 import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -145,7 +147,7 @@ def agencies_match(
 def _new_agency(region: Region, name: str) -> Agency:
     """An agency for a body the region's list does not have yet (kind told by its name)."""
     lower = normalize_name(name)
-    fields: dict = {"kind": AgencyKind.ROIV}
+    fields: dict[str, Any] = {"kind": AgencyKind.ROIV}
     if lower.startswith(("исполнительные органы", "органы исполнительной власти")):
         fields = {"kind": AgencyKind.COLLECTIVE, "collective_scope": CollectiveScope.ROIV}
     elif lower.startswith("органы местного самоуправления"):
@@ -201,7 +203,7 @@ def _match_measures(
     # the roadmap in force first; an archived measure only when nothing current fits
     existing = sorted(existing, key=lambda m: (m.archived_at is not None, m.position))
 
-    def attempt(test) -> None:
+    def attempt(test: Callable[[ParsedMeasure, Measure], bool]) -> None:
         for index, item in enumerate(parsed):
             if index in pairs:
                 continue
@@ -524,7 +526,7 @@ def _sections_sync(roadmap: Roadmap, parsed: ParsedRoadmap) -> list[Section]:
     return result
 
 
-def _measure_fields(item: ParsedMeasure, position: int, section: Section | None) -> dict:
+def _measure_fields(item: ParsedMeasure, position: int, section: Section | None) -> dict[str, Any]:
     deadline = item.deadline
     return {
         "number": item.number,
@@ -657,7 +659,7 @@ def _apply(
     sections = _sections_sync(roadmap, parsed)
     base = {"roadmap_version": version.number}
 
-    def history(measure: Measure, kind: str, changes: dict, new_version: int) -> None:
+    def history(measure: Measure, kind: str, changes: dict[str, Any], new_version: int) -> None:
         MeasureChange.objects.create(
             measure=measure,
             kind=kind,
