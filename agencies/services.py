@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
+from typing import Any
 
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -37,7 +38,7 @@ def api_token_revoke(*, token: ApiToken) -> None:
 
 
 def admin_import_record(
-    *, user: User, model_label: str, content: bytes, file_name: str, result
+    *, user: User, model_label: str, content: bytes, file_name: str, result: Any
 ) -> AdminImport:
     """Keeps the file and the outcome of one admin import (outside the import's transaction)."""
     totals = result.totals

@@ -5,8 +5,8 @@ import os
 # DEBUG is off unless set, and then a real SECRET_KEY is required: tests get one of their own
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-" + "x" * 40)
 
-from .settings import *  # noqa: E402, F403
-from .settings import VAR_DIR  # noqa: E402
+from .settings import *  # noqa: F403
+from .settings import VAR_DIR
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Tasks run eagerly in tests; tests marked `integration` switch to the real broker and worker

@@ -4,14 +4,22 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('roadmaps', '0003_roadmap_versions'),
+        ("roadmaps", "0003_roadmap_versions"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='measure',
-            options={'base_manager_name': 'all_objects', 'ordering': ['roadmap', 'position'], 'permissions': [('import_measure', 'Может импортировать мероприятия'), ('export_measure', 'Может выгружать мероприятия')], 'verbose_name': 'мероприятие', 'verbose_name_plural': 'мероприятия'},
+            name="measure",
+            options={
+                "base_manager_name": "all_objects",
+                "ordering": ["roadmap", "position"],
+                "permissions": [
+                    ("import_measure", "Может импортировать мероприятия"),
+                    ("export_measure", "Может выгружать мероприятия"),
+                ],
+                "verbose_name": "мероприятие",
+                "verbose_name_plural": "мероприятия",
+            },
         ),
     ]
