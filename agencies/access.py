@@ -190,13 +190,97 @@ def can_record_any_cascade(user: User, cascade) -> bool:
     )
 
 
-def can_export(user: User) -> bool:
-    """Excel/CSV reports: analysts, coordinators and administrators (within their scope)."""
+# --- reports, dashboards and the index -----------------------------------------------
+
+
+def has_reporting_role(user: User) -> bool:
+    """Analysts, coordinators and administrators: the roles that read across measures and
+    regions (Excel reports, the country overview, the index ranking and its input files),
+    each within the regions they see."""
     return bool(
         user.is_authenticated
         and user.is_active
         and (is_admin(user) or user.role in (Role.ANALYST, Role.COORDINATOR))
     )
+
+
+def can_export(user: User) -> bool:
+    """Excel/CSV reports: analysts, coordinators and administrators (within their scope)."""
+    return has_reporting_role(user)
+
+
+def can_see_ranking(user: User) -> bool:
+    """The index ranking of the regions (the places count every region)."""
+    return has_reporting_role(user)
+
+
+def can_import_index_inputs(user: User) -> bool:
+    """Files «Сведения для индекса внедрения» (each row checked against the user's regions)."""
+    return has_reporting_role(user)
+
+
+def can_see_country(user: User) -> bool:
+    """The country overview: analysts and administrators; coordinators of several regions."""
+    if not has_reporting_role(user):
+        return False
+    return user.role != Role.COORDINATOR or spans_regions(user)
+
+
+def is_verifier(user: User | None) -> bool:
+    """Analysts and administrators verify index facts (theirs are verified as they land)."""
+    return bool(
+        user is not None and user.is_authenticated and (is_admin(user) or user.role == Role.ANALYST)
+    )
+
+
+def can_enter_facts(user: User | None, region_id: int) -> bool:
+    """Index facts of a region: its coordinators, analysts and administrators in scope."""
+    if user is None or not user.is_authenticated or not can_see_region(user, region_id):
+        return False
+    return is_admin(user) or user.role in (Role.COORDINATOR, Role.ANALYST)
+
+
+# --- monitoring ---------------------------------------------------------------------
+
+
+def can_upload_monitoring(user: User, region) -> bool:
+    """Monitoring exports of a region: its staff and coordinators; analysts and
+    administrators of any region they see (DOMAIN: ministry staff upload exports)."""
+    if not user.is_authenticated:
+        return False
+    if is_admin(user):
+        return True
+    return user.role in (Role.STAFF, Role.COORDINATOR, Role.ANALYST) and can_see_region(
+        user, region.pk
+    )
+
+
+def can_edit_baselines(user: User, region) -> bool:
+    """A region's stage 1 baselines: its coordinators and administrators."""
+    if is_admin(user):
+        return True
+    return bool(
+        user.is_authenticated and user.role == Role.COORDINATOR and can_see_region(user, region.pk)
+    )
+
+
+# --- alerts -------------------------------------------------------------------------
+
+
+def can_acknowledge(user: User, alert) -> bool:
+    """Administrators; coordinators of the alert's region; staff of an agency responsible
+    for the alert's measure (or one it acts for). Visibility is `Alert.objects.visible_to`."""
+    if not user.is_authenticated or not can_see_region(user, alert.region_id):
+        return False
+    if is_admin(user) or user.role == Role.COORDINATOR:
+        return True
+    if user.role != Role.STAFF or not alert.measure_id:
+        return False
+    acting = acting_agency_ids(user)
+    return alert.measure.responsibilities.filter(agency_id__in=acting).exists()
+
+
+# --- roadmaps ------------------------------------------------------------------------
 
 
 def can_import_roadmap(user: User, region_id: int | None) -> bool:

@@ -108,3 +108,75 @@ def test_can_record_cascade(personas):
     assert access.can_record_cascade(org_user, cascade, school)
     assert not access.can_record_cascade(org_user, cascade, other_school)
     assert not access.can_record_cascade(personas.outsider, cascade, school)
+
+
+# --- every permission predicate lives in agencies.access: the matrix by persona ---------
+
+PERSONAS = ("ministry_user", "other_agency_user", "coordinator", "analyst", "admin", "outsider")
+
+
+@pytest.mark.parametrize(
+    ("predicate", "allowed"),
+    [
+        (access.has_reporting_role, {"coordinator", "analyst", "admin", "outsider"}),
+        (access.can_export, {"coordinator", "analyst", "admin", "outsider"}),
+        (access.can_see_ranking, {"coordinator", "analyst", "admin", "outsider"}),
+        (access.can_import_index_inputs, {"coordinator", "analyst", "admin", "outsider"}),
+        (access.can_see_country, {"analyst", "admin"}),
+        (access.is_verifier, {"analyst", "admin"}),
+        (access.is_admin, {"admin"}),
+    ],
+)
+def test_user_predicates(personas, predicate, allowed):
+    assert {p for p in PERSONAS if predicate(getattr(personas, p))} == allowed
+
+
+@pytest.mark.parametrize(
+    ("predicate", "allowed"),
+    [
+        (
+            lambda user, region: access.can_upload_monitoring(user, region),
+            {"ministry_user", "other_agency_user", "coordinator", "analyst", "admin"},
+        ),
+        (
+            lambda user, region: access.can_edit_baselines(user, region),
+            {"coordinator", "admin"},
+        ),
+        (
+            lambda user, region: access.can_enter_facts(user, region.pk),
+            {"coordinator", "analyst", "admin"},
+        ),
+    ],
+)
+def test_region_predicates(personas, predicate, allowed):
+    sverdlovsk = Region.objects.get(code="66")
+    assert {p for p in PERSONAS if predicate(getattr(personas, p), sverdlovsk)} == allowed
+
+
+def test_coordinator_of_several_regions_sees_the_country(personas):
+    coordinator = personas.coordinator
+    assert not access.can_see_country(coordinator)
+    coordinator.extra_regions.add(Region.objects.get(code="50"))
+    fresh = type(coordinator).objects.get(pk=coordinator.pk)
+    assert access.can_see_country(fresh)
+
+
+def test_anonymous_and_inactive_users_may_do_nothing(personas):
+    from django.contrib.auth.models import AnonymousUser
+
+    anonymous = AnonymousUser()
+    region = Region.objects.get(code="66")
+    for predicate in (
+        access.can_export,
+        access.can_see_ranking,
+        access.can_see_country,
+        access.is_verifier,
+        access.can_import_index_inputs,
+    ):
+        assert not predicate(anonymous)
+    assert not access.can_upload_monitoring(anonymous, region)
+    assert not access.can_edit_baselines(anonymous, region)
+    assert not access.can_enter_facts(anonymous, region.pk)
+    personas.analyst.is_active = False
+    assert not access.can_export(personas.analyst)
+    assert not access.can_see_ranking(personas.analyst)

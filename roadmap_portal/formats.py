@@ -1,0 +1,172 @@
+"""How the portal writes numbers, percents and dates in Russian: the one place.
+
+Pages (through the template filters of `{% load charts %}`), SVG charts, alert messages and
+the text cells of exports all format through here; numeric cells of exports stay numbers and
+take the Excel formats below. Pure Python, no Django.
+
+Conventions:
+- decimal comma: 75.3 -> «75,3»;
+- thousands grouped with U+202F NARROW NO-BREAK SPACE: 67581 -> «67 581» (GOST 8.417
+  spacing; it never wraps and no parser takes it for a digit separator);
+- the percent sign follows a U+00A0 NO-BREAK SPACE: «75,3 %» (ГОСТ Р 7.0.97);
+- negative numbers take the true minus U+2212: «−2,5»;
+- a change of a percentage is in percentage points: «+2,5 п.п.», «−1,3 п.п.»;
+- dates as dd.mm.YYYY, short axis dates as dd.mm;
+- a missing value (None) is «нет данных», never 0.
+Rounding is half-up (75.25 -> «75,3»), as people round, not banker's rounding.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+THOUSANDS_SEP = "\u202f"
+NBSP = "\u00a0"
+MINUS = "\u2212"
+NO_DATA = "нет данных"
+PERCENTAGE_POINTS = "п.п."
+
+# Excel number formats of numeric export cells (the cell keeps the number; Excel shows the
+# thousands separator and decimal comma of the reader's locale)
+XLSX_INT = "#,##0"
+XLSX_NUMBER = "#,##0.00"
+XLSX_PERCENT = "0.0%"
+XLSX_DATE = "dd.mm.yyyy"
+XLSX_DATETIME = "dd.mm.yyyy hh:mm"
+
+Number = int | float | Decimal
+
+
+def to_decimal(value: object) -> Decimal | None:
+    """A finite Decimal from int/float/Decimal/str, or None for missing or non-numeric values."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, Decimal):
+        number = value
+    else:
+        try:
+            number = Decimal(str(value).strip().replace(",", ".").replace(MINUS, "-"))
+        except (InvalidOperation, ValueError):
+            return None
+    if not number.is_finite():
+        return None
+    return number
+
+
+def to_float(value: object) -> float | None:
+    number = to_decimal(value)
+    return None if number is None else float(number)
+
+
+def _group(digits: str) -> str:
+    head = len(digits) % 3 or 3
+    groups = [digits[:head]] + [digits[i : i + 3] for i in range(head, len(digits), 3)]
+    return THOUSANDS_SEP.join(groups)
+
+
+def ru_number(value: object, digits: int | None = None, *, default: str = NO_DATA) -> str:
+    """«1 234 567», «7,5», «−2,25».
+
+    digits=None shows up to two decimals and drops trailing zeros (12.50 -> «12,5»,
+    40.00 -> «40»); an int digits fixes the count (digits=1: 40 -> «40,0»).
+    """
+    number = to_decimal(value)
+    if number is None:
+        return default
+    places = 2 if digits is None else max(0, digits)
+    quantum = Decimal(1).scaleb(-places)
+    rounded = number.quantize(quantum, rounding=ROUND_HALF_UP)
+    text = f"{abs(rounded):.{places}f}"
+    whole, _, fraction = text.partition(".")
+    if digits is None:
+        fraction = fraction.rstrip("0")
+    sign = MINUS if rounded < 0 else ""
+    return sign + _group(whole) + ("," + fraction if fraction else "")
+
+
+def ru_percent(value: object, digits: int | None = 1, *, default: str = NO_DATA) -> str:
+    """«75,3 %» (value already in percent, 0-100 scale); None -> «нет данных».
+    digits=None drops trailing zeros («75 %», «48,5 %»), for targets and scales."""
+    if to_decimal(value) is None:
+        return default
+    return ru_number(value, digits) + NBSP + "%"
+
+
+def ru_share(value: object, digits: int | None = 1, *, default: str = NO_DATA) -> str:
+    """A fraction of 1 as a percent: 0.753 -> «75,3 %»."""
+    number = to_decimal(value)
+    if number is None:
+        return default
+    return ru_percent(number * 100, digits)
+
+
+def ru_delta(
+    value: object, digits: int | None = None, *, unit: str = "", default: str = NO_DATA
+) -> str:
+    """A signed change: «+2,5», «−1,3», «0»; `unit` follows a no-break space."""
+    number = to_decimal(value)
+    if number is None:
+        return default
+    text = ru_number(number, digits)
+    if number > 0 and text.strip("0,") != "":
+        text = "+" + text
+    return text + (NBSP + unit if unit else "")
+
+
+def ru_pp(value: object, digits: int | None = 1, *, default: str = NO_DATA) -> str:
+    """A change or gap between two percents, in percentage points: «+2,5 п.п.», «−1,3 п.п.»."""
+    return ru_delta(value, digits, unit=PERCENTAGE_POINTS, default=default)
+
+
+def ru_ratio(numerator: object, denominator: object, *, default: str = "—") -> str:
+    """The two sums behind a share: «67 581 / 188 872»."""
+    if to_decimal(numerator) is None or to_decimal(denominator) is None:
+        return default
+    return f"{ru_number(numerator)} / {ru_number(denominator)}"
+
+
+def ru_plural(count: object, one: str, few: str, many: str) -> str:
+    """Russian plural form: 1 балл, 2 балла, 5 баллов; fractions take the «few» form."""
+    number = to_decimal(count)
+    if number is None:
+        return many
+    if number != number.to_integral_value():
+        return few
+    n = abs(int(number))
+    if n % 10 == 1 and n % 100 != 11:
+        return one
+    if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
+        return few
+    return many
+
+
+def ru_points(value: object, digits: int | None = None, *, default: str = NO_DATA) -> str:
+    """Index points: «1 балл», «7,5 балла», «40 баллов»."""
+    number = to_decimal(value)
+    if number is None:
+        return default
+    text = ru_number(number, digits)
+    shown = text.replace(THOUSANDS_SEP, "").replace(MINUS, "-").replace(",", ".")
+    return text + NBSP + ru_plural(shown, "балл", "балла", "баллов")
+
+
+def ru_date(value: dt.date | dt.datetime | None, *, default: str = "—") -> str:
+    """06.10.2025. A datetime is shown as its own calendar date (convert to local time first)."""
+    if value is None:
+        return default
+    return value.strftime("%d.%m.%Y")
+
+
+def ru_date_short(value: dt.date | dt.datetime | None, *, default: str = "—") -> str:
+    """06.10 (axis ticks, where the year is on the axis caption)."""
+    if value is None:
+        return default
+    return value.strftime("%d.%m")
+
+
+def ru_datetime(value: dt.datetime | None, *, default: str = "—") -> str:
+    """06.10.2025 14:30."""
+    if value is None:
+        return default
+    return value.strftime("%d.%m.%Y %H:%M")

@@ -1,0 +1,138 @@
+"""The one place numbers, percents and dates are written in Russian."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from roadmap_portal import formats as f
+
+NNBSP, NBSP, MINUS = "\u202f", "\u00a0", "\u2212"
+
+
+@pytest.mark.parametrize(
+    ("value", "digits", "expected"),
+    [
+        (67581, None, f"67{NNBSP}581"),
+        (188872, None, f"188{NNBSP}872"),
+        (1234567, None, f"1{NNBSP}234{NNBSP}567"),
+        (999, None, "999"),
+        (0, None, "0"),
+        (7.5, None, "7,5"),
+        (Decimal("12.50"), None, "12,5"),
+        (Decimal("40.00"), None, "40"),
+        (40, 1, "40,0"),
+        (75.25, 1, "75,3"),  # half-up
+        (-2.25, None, f"{MINUS}2,25"),
+        (-1234.5, 1, f"{MINUS}1{NNBSP}234,5"),
+        (-0.001, 1, "0,0"),  # rounds to zero: no minus
+        ("3,5", None, "3,5"),
+        (None, None, "нет данных"),
+        ("abc", None, "нет данных"),
+        (float("nan"), None, "нет данных"),
+        (True, None, "нет данных"),
+    ],
+)
+def test_ru_number(value, digits, expected):
+    assert f.ru_number(value, digits) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "digits", "expected"),
+    [
+        (75.3, 1, f"75,3{NBSP}%"),
+        (75, 1, f"75,0{NBSP}%"),
+        (75, None, f"75{NBSP}%"),
+        (Decimal("46.88"), 1, f"46,9{NBSP}%"),
+        (-5, 1, f"{MINUS}5,0{NBSP}%"),
+        (None, 1, "нет данных"),
+    ],
+)
+def test_ru_percent(value, digits, expected):
+    assert f.ru_percent(value, digits) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [(0.753, f"75,3{NBSP}%"), (1, f"100,0{NBSP}%"), (0, f"0,0{NBSP}%"), (None, "нет данных")],
+)
+def test_ru_share(value, expected):
+    assert f.ru_share(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (2.5, f"+2,5{NBSP}п.п."),
+        (Decimal("-1.25"), f"{MINUS}1,3{NBSP}п.п."),
+        (0, f"0,0{NBSP}п.п."),
+        (None, "нет данных"),
+    ],
+)
+def test_ru_pp(value, expected):
+    assert f.ru_pp(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (2.5, "+2,5"),
+        (-1.25, f"{MINUS}1,25"),
+        (0, "0"),
+        (1500, f"+1{NNBSP}500"),
+        (None, "нет данных"),
+    ],
+)
+def test_ru_delta(value, expected):
+    assert f.ru_delta(value) == expected
+
+
+def test_ru_ratio():
+    assert f.ru_ratio(67581, 188872) == f"67{NNBSP}581 / 188{NNBSP}872"
+    assert f.ru_ratio(None, 5) == "—"
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (1, f"1{NBSP}балл"),
+        (2, f"2{NBSP}балла"),
+        (5, f"5{NBSP}баллов"),
+        (11, f"11{NBSP}баллов"),
+        (21, f"21{NBSP}балл"),
+        (7.5, f"7,5{NBSP}балла"),
+        (None, "нет данных"),
+    ],
+)
+def test_ru_points(value, expected):
+    assert f.ru_points(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "date", "short", "stamp"),
+    [
+        (dt.date(2025, 10, 6), "06.10.2025", "06.10", None),
+        (dt.datetime(2025, 12, 30, 23, 59), "30.12.2025", "30.12", "30.12.2025 23:59"),
+        (None, "—", "—", "—"),
+    ],
+)
+def test_ru_dates(value, date, short, stamp):
+    assert f.ru_date(value) == date
+    assert f.ru_date_short(value) == short
+    if stamp is not None:
+        assert f.ru_datetime(value) == stamp
+
+
+def test_no_django():
+    """Pure: charts and exports import it without settings."""
+    import ast
+    import inspect
+
+    tree = ast.parse(inspect.getsource(f))
+    names = [
+        node.module if isinstance(node, ast.ImportFrom) else alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import | ast.ImportFrom)
+        for alias in node.names
+    ]
+    assert not [n for n in names if n and n.startswith("django")]
