@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -8,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from ..formulas import FORMULAS, share_percent
 from ..models import (
     IndexFact,
     IndexScore,
@@ -72,7 +72,10 @@ class ShareSerializer(serializers.Serializer):
     denominator = serializers.IntegerField()
 
 
-def _share(value: Decimal | None, numerator: int, denominator: int) -> dict:
+def _share(obj: MonitoringRollup, code: str) -> dict:
+    """The share of indicator `code` with its parts (indicators.formulas)."""
+    numerator, denominator = FORMULAS[code].rollup_parts(obj)
+    value = share_percent(numerator, denominator)
     # decimals as strings, like every DecimalField of the API
     text = None if value is None else f"{value:.2f}"
     return {"value": text, "numerator": numerator, "denominator": denominator}
@@ -113,23 +116,23 @@ class IndicatorValueSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(ShareSerializer)
     def get_i1(self, obj: MonitoringRollup) -> dict:
-        return _share(obj.i1, obj.edu_staff_writers, obj.edu_staff_total)
+        return _share(obj, "i1")
 
     @extend_schema_field(ShareSerializer)
     def get_i2(self, obj: MonitoringRollup) -> dict:
-        return _share(obj.i2, obj.edu_learners_active, 2 * obj.edu_students_total)
+        return _share(obj, "i2")
 
     @extend_schema_field(ShareSerializer)
     def get_i3(self, obj: MonitoringRollup) -> dict:
-        return _share(obj.i3, obj.np_max_only_users, obj.np_sferum_users)
+        return _share(obj, "i3")
 
     @extend_schema_field(ShareSerializer)
     def get_i4(self, obj: MonitoringRollup) -> dict:
-        return _share(obj.i4, obj.gov_staff_writers, obj.gov_staff_total)
+        return _share(obj, "i4")
 
     @extend_schema_field(ShareSerializer)
     def get_m(self, obj: MonitoringRollup) -> dict:
-        return _share(obj.m, obj.vkm_and_max_users, obj.vkm_users)
+        return _share(obj, "m")
 
 
 # --- the implementation index ----------------------------------------------------------

@@ -17,15 +17,16 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from agencies.choices import OrgType
+from roadmap_portal.dates import DATE_HINT, parse_date
 from roadmap_portal.tables import Table
 
+from ..formulas import FORMULAS
 from .columns import COUNT_KEYS, TITLES
+
+I2 = FORMULAS["i2"]
 
 MAX_STORED_ERRORS = 1000
 
-_DATE_TEXT = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
-_ISO_TEXT = re.compile(r"^(\d{4})-(\d{2})-(\d{2})")
-_EXCEL_EPOCH = dt.date(1899, 12, 30)
 _SPACES = re.compile(r"[\s\u00a0\u202f]")
 
 # org type by its file abbreviation (ОО, СПО …) or key (school …), case-insensitive
@@ -74,28 +75,6 @@ def format_error(row: int | None, column: str, problem: str) -> str:
             "problem": problem,
         }
     return _("Строка %(row)s: %(problem)s") % {"row": row, "problem": problem}
-
-
-def parse_date(value: Any) -> dt.date:
-    """A week start as a date cell, `06.10.2025`, `2025-10-06` or an Excel serial number."""
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        if 20000 < value < 80000:
-            return _EXCEL_EPOCH + dt.timedelta(days=int(value))
-        raise ValueError(value)
-    text = str(value).strip()
-    match = _DATE_TEXT.match(text)
-    if match:
-        day, month, year = (int(part) for part in match.groups())
-        return dt.date(year, month, day)
-    match = _ISO_TEXT.match(text)
-    if match:
-        year, month, day = (int(part) for part in match.groups())
-        return dt.date(year, month, day)
-    raise ValueError(value)
 
 
 class CountError(ValueError):
@@ -243,9 +222,10 @@ class MonitoringRowReader:
                     if raw_week is None or _text(raw_week) == "":
                         problem = _("не указано начало недели")
                     else:
-                        problem = _(
-                            "«%(value)s» — не дата (ожидается ДД.ММ.ГГГГ или ГГГГ-ММ-ДД)"
-                        ) % {"value": _text(raw_week)[:50]}
+                        problem = _("«%(value)s» — не дата (ожидается %(hint)s)") % {
+                            "value": _text(raw_week)[:50],
+                            "hint": DATE_HINT,
+                        }
                     self._error(number, "week_start", problem)
 
             # region
@@ -330,13 +310,15 @@ class MonitoringRowReader:
                     _("писавших (%(a)s) больше, чем работников всего (%(b)s)")
                     % {"a": staff_writers, "b": staff_total},
                 )
-            if students_total >= 0 and learners_active > 2 * students_total:
+            # I2's denominator (2 × students) bounds the active learners and parents
+            learners_bound = I2.parts(learners_active, students_total)[1]
+            if students_total >= 0 and learners_active > learners_bound:
                 ok = False
                 self._error(
                     number,
                     "learners_active",
                     _("активных (%(a)s) больше, чем удвоенное число обучающихся (%(b)s)")
-                    % {"a": learners_active, "b": 2 * students_total},
+                    % {"a": learners_active, "b": learners_bound},
                 )
             if sferum_users >= 0 and max_only_users > sferum_users:
                 ok = False

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from agencies import access
 from agencies.models import Region, User
+from roadmap_portal.dates import DATE_HINT, parse_date
 from roadmap_portal.tables import Table, TableError, normalize_header, open_table
 
 from ..models import Criterion
@@ -70,20 +71,6 @@ def _cell_text(cells: list[Any], table: Table, key: str) -> str:
     if isinstance(value, float) and value.is_integer() and key == "region_code":
         value = int(value)
     return str(value).strip()
-
-
-def _parse_date(value: Any) -> dt.date | None:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    text = str(value or "").strip()
-    for fmt in ("%d.%m.%Y", "%Y-%m-%d", "%d.%m.%y"):
-        try:
-            return dt.datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-    return None
 
 
 class _Criteria:
@@ -144,9 +131,11 @@ def index_inputs_read(stream: IO[bytes], *, user: User | None = None) -> ReadRes
             elif user is not None and not access.can_see_region(user, region.pk):
                 error(number, "region_code", _("нет доступа к субъекту %(v)s.") % {"v": code})
             index = table.columns["as_of"]
-            as_of = _parse_date(cells[index] if index < len(cells) else None)
-            if as_of is None:
-                error(number, "as_of", _("дата должна быть в виде ДД.ММ.ГГГГ или ГГГГ-ММ-ДД."))
+            try:
+                as_of = parse_date(cells[index] if index < len(cells) else None)
+            except ValueError:
+                as_of = None
+                error(number, "as_of", _("дата должна быть в виде %(hint)s.") % {"hint": DATE_HINT})
             criterion_code = _cell_text(cells, table, "criterion")
             input_code = _cell_text(cells, table, "input")
             criterion = criteria.get(criterion_code, as_of or dt.date.today())

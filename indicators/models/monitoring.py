@@ -10,6 +10,7 @@ from agencies.models import Municipality, Organisation, Region
 from agencies.querysets import RegionScopedQuerySet
 
 from ..choices import UploadStatus
+from ..formulas import indicator_value
 
 
 class MonitoringUpload(models.Model):
@@ -147,13 +148,6 @@ class MonitoringRow(models.Model):
         return f"{self.organisation_id} {self.week_start}"
 
 
-def _share(numerator: int, denominator: int) -> Decimal | None:
-    """A share in percent; a zero denominator is "no data", never 0 %."""
-    if not denominator:
-        return None
-    return (Decimal(numerator) * 100 / Decimal(denominator)).quantize(Decimal("0.01"))
-
-
 class MonitoringRollup(models.Model):
     """Sums of one week for a region (municipality empty) or a municipality.
 
@@ -212,23 +206,24 @@ class MonitoringRollup(models.Model):
     def __str__(self) -> str:
         return f"{self.region_id}/{self.municipality_id or '-'} {self.week_start}"
 
+    # the shares in percent, by the formulas of indicators.formulas
     @property
     def i1(self) -> Decimal | None:
-        return _share(self.edu_staff_writers, self.edu_staff_total)
+        return indicator_value("i1", self)
 
     @property
     def i2(self) -> Decimal | None:
-        return _share(self.edu_learners_active, 2 * self.edu_students_total)
+        return indicator_value("i2", self)
 
     @property
     def i3(self) -> Decimal | None:
-        return _share(self.np_max_only_users, self.np_sferum_users)
+        return indicator_value("i3", self)
 
     @property
     def i4(self) -> Decimal | None:
-        return _share(self.gov_staff_writers, self.gov_staff_total)
+        return indicator_value("i4", self)
 
     @property
     def m(self) -> Decimal | None:
         """Sferum migration share for the index (percent)."""
-        return _share(self.vkm_and_max_users, self.vkm_users)
+        return indicator_value("m", self)

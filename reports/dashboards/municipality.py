@@ -12,8 +12,8 @@ from decimal import Decimal
 from django.db.models import Max
 
 from agencies.models import Municipality
+from indicators.formulas import FORMULAS, share_percent
 from indicators.models import MonitoringRollup, MonitoringRow
-from indicators.models.monitoring import _share
 
 SORTS = {"name", "type", "staff", "learners", "max_only"}
 
@@ -28,15 +28,15 @@ class OrganisationLine:
 
     @property
     def staff_share(self) -> Decimal | None:
-        return _share(self.row.staff_writers, self.row.staff_total)
+        return share_percent(*FORMULAS["i1"].row_parts(self.row))
 
     @property
     def learners_share(self) -> Decimal | None:
-        return _share(self.row.learners_active, 2 * self.row.students_total)
+        return share_percent(*FORMULAS["i2"].row_parts(self.row))
 
     @property
     def max_only_share(self) -> Decimal | None:
-        return _share(self.row.max_only_users, self.row.sferum_users)
+        return share_percent(*FORMULAS["i3"].row_parts(self.row))
 
 
 @dataclass

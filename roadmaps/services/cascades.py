@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from agencies import access
 from agencies.models import Municipality, Organisation, User
+from roadmap_portal.dates import DATE_HINT, parse_date
 from roadmap_portal.tables import Table, TableError, normalize_header, open_table
 
 from .. import signals
@@ -206,20 +207,6 @@ def _open(name: str, data: bytes) -> Table:
     return table
 
 
-def _parse_date(value: object) -> dt.date | None:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    text = str(value or "").strip()
-    for fmt in ("%d.%m.%Y", "%Y-%m-%d", "%d.%m.%y"):
-        try:
-            return dt.datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-    return None
-
-
 def _cell(row: list[object], position: int) -> object:
     return row[position] if position < len(row) else ""
 
@@ -297,13 +284,16 @@ def cascade_progress_import(
                 step = steps[int(step_text)]
         elif step_text:
             error(offset, "step", _("у мероприятия нет подэтапов, оставьте пустым."))
-        done_on = _parse_date(raw_date)
+        try:
+            done_on: dt.date | None = parse_date(raw_date)
+        except ValueError:
+            done_on = None
         if done_on is None:
             error(
                 offset,
                 "done_on",
-                _("дата «%(value)s» не распознана (ожидается ДД.ММ.ГГГГ).")
-                % {"value": str(raw_date or "").strip()},
+                _("дата «%(value)s» не распознана (ожидается %(hint)s).")
+                % {"value": str(raw_date or "").strip(), "hint": DATE_HINT},
             )
         elif done_on > today:
             error(offset, "done_on", _("дата выполнения не может быть в будущем."))

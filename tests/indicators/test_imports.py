@@ -204,3 +204,18 @@ def test_empty_file_is_refused(import_file):
     assert upload.status == "refused"
     assert "нет строк" in upload.errors[0]["message"]
     assert MonitoringUpload.objects.get().status == "refused"
+
+
+@pytest.mark.parametrize("week", ["06.10.25", "2025-10-06 00:00:00", "6.10.2025"])
+def test_week_start_shapes_of_the_shared_date_parser(import_file, week):
+    """Two-digit years were read by the index and cascade imports but refused here."""
+    upload = import_file(csv_bytes([row(week=week)]))
+    assert upload.status == "done", upload.errors
+    assert stored().week_start == W1
+
+
+def test_week_start_with_garbage_after_the_date_is_refused(import_file):
+    """«2025-10-06…» with anything after the date was read as 06.10.2025; now refused."""
+    upload = import_file(csv_bytes([row(week="2025-10-06 и далее")]))
+    assert upload.status != "done"
+    assert "не дата" in str(upload.errors)

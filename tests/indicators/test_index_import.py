@@ -182,3 +182,19 @@ def test_tasks_recompute(seeded):
     assert index_recompute_region(999999) == 0
     assert index_recompute_all() == 89
     assert IndexScore.objects.filter(region=region, on_date=dt.date(2025, 10, 1)).exists()
+
+
+@pytest.mark.parametrize("as_of", [45931, "2025-10-01 00:00:00", "01.10.25"])
+def test_as_of_reads_every_date_shape_of_the_shared_parser(seeded, as_of):
+    """The monitoring import always took Excel serials and ISO date-times; index inputs
+    (and cascade progress) now read dates with the same parser."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["region_code", "criterion", "input", "value", "as_of", "evidence"])
+    sheet.append(["66", "mfc_bot", None, 1, as_of, None])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    buffer.seek(0)
+    result = index_inputs_read(buffer)
+    assert result.errors == []
+    assert result.rows[0].as_of == dt.date(2025, 10, 1)
