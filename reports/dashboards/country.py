@@ -25,11 +25,13 @@ from indicators.models import (
     MonitoringUpload,
 )
 from indicators.selectors import stage_targets_by_region
+from indicators.stages import current_stage
+from indicators.staleness import is_stale
 from roadmaps.models import Measure
 from roadmaps.querysets import overdue_q
 
 from . import trend
-from .sferum import INDICATOR_CODES, STALE_DAYS
+from .sferum import INDICATOR_CODES
 
 HISTORY_WEEKS = 26
 
@@ -155,24 +157,20 @@ def sort_rows(rows: list[RegionRow], sort: str, component_codes: set[str]) -> li
 def _targets_all(region_ids: list[int], indicators: list[Indicator], on_date: dt.date):
     """(region id, indicator id) -> (value, date) of the current stage: 3 queries.
 
-    The current stage is the first whose date is on or after `on_date` (else the last);
-    stages without a target that counts on the date (no baseline yet, a condition not in
-    force) are passed over. The targets follow indicators.selectors.stage_targets_by_region.
+    The current stage and the target that counts follow indicators.stages: the stage
+    `on_date` works towards; a target that does not count on the date (no baseline yet, a
+    condition not in force) gives no target, so nothing is judged.
     """
     stages = IndicatorStage.objects.filter(indicator__in=indicators)
     targets = stage_targets_by_region(region_ids=region_ids, stages=stages)
     result = {}
     for region_id in region_ids:
         for indicator in indicators:
-            chosen = None
-            for target in targets[region_id].get(indicator.pk, []):
-                value = target.value_on(on_date)
-                if value is None:
-                    continue
-                chosen = (value, target.target_date)
-                if target.target_date >= on_date:
-                    break
-            result[(region_id, indicator.pk)] = chosen
+            stage = current_stage(targets[region_id].get(indicator.pk, []), on_date)
+            value = stage.value_on(on_date) if stage else None
+            result[(region_id, indicator.pk)] = (
+                (value, stage.target_date) if value is not None else None
+            )
     return result
 
 
@@ -312,7 +310,7 @@ def country_overview(
                 overdue=overdue.get(region.pk, 0),
                 latest_week=week,
                 uploaded_at=uploads.get(region.pk) or (own[-1].updated_at if own else None),
-                stale=week is None or (on_date - week).days - 6 > STALE_DAYS,
+                stale=is_stale(week, on_date),
                 history=[(d, t) for d, (_pk, t) in sorted(history.get(region.pk, {}).items())],
             )
         )

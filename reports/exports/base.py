@@ -41,6 +41,8 @@ from typing import IO, Any
 
 import xlsxwriter
 
+from roadmap_portal import formats
+
 # the one neutralisation rule, shared with the admin's exports (re-exported for the reports)
 from roadmap_portal.cells import FORMULA_TRIGGERS, MAX_TEXT, neutralise  # noqa: F401
 
@@ -58,13 +60,15 @@ class Kind(enum.Enum):
     DATETIME = "datetime"
 
 
+# numeric cells stay numbers; their Excel formats come from roadmap_portal.formats (thousands
+# grouped as on the pages, decimal comma and minus of the reader's Excel)
 NUM_FORMATS = {
     Kind.TEXT: None,
-    Kind.INT: "0",
-    Kind.NUMBER: "0.00",
-    Kind.PERCENT: "0.0%",
-    Kind.DATE: "dd.mm.yyyy",
-    Kind.DATETIME: "dd.mm.yyyy hh:mm",
+    Kind.INT: formats.XLSX_INT,
+    Kind.NUMBER: formats.XLSX_NUMBER,
+    Kind.PERCENT: formats.XLSX_PERCENT,
+    Kind.DATE: formats.XLSX_DATE,
+    Kind.DATETIME: formats.XLSX_DATETIME,
 }
 
 

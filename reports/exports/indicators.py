@@ -26,6 +26,7 @@ from decimal import Decimal
 from django.utils.translation import gettext_lazy as _
 
 from agencies.choices import OrgType
+from indicators.formulas import FORMULAS, share_fraction
 from indicators.selectors import RegionStageTarget
 from reports import selectors
 
@@ -39,6 +40,7 @@ DESCRIPTION = _(
     "организациям (формируется в фоне)."
 )
 
+I1, I2, I3 = FORMULAS["i1"], FORMULAS["i2"], FORMULAS["i3"]
 AMBER_BELOW = 0.05  # five percentage points below the target is still amber
 PROGRESS_EVERY = 5000
 
@@ -103,11 +105,6 @@ def period_text(params, *, now: dt.datetime, region) -> str:
     return "все загруженные недели"
 
 
-def share(numerator: int, denominator: int) -> float | None:
-    """A fraction of 1; a zero denominator is "no data"."""
-    return numerator / denominator if denominator else None
-
-
 def _pct(value: Decimal | None) -> float | None:
     return float(value) / 100 if value is not None else None
 
@@ -116,7 +113,7 @@ def assess(
     targets: selectors.IndicatorTargets, week: dt.date, numerator: int, denominator: int
 ) -> tuple[float | None, float | None, float | None, RegionStageTarget | None, str]:
     """(value, target, gap, stage, note) of one indicator in one week."""
-    value = share(numerator, denominator)
+    value = share_fraction(numerator, denominator)
     stage = targets.for_week(week)
     notes = []
     target = gap = None
@@ -243,9 +240,9 @@ def _organisations(book: Book, *, user, region, params, progress) -> int:
                 max_only_users,
                 vkm_users,
                 vkm_and_max_users,
-                share(staff_writers, staff_total),
-                share(learners_active, 2 * students_total),
-                share(max_only_users, sferum_users),
+                share_fraction(*I1.parts(staff_writers, staff_total)),
+                share_fraction(*I2.parts(learners_active, students_total)),
+                share_fraction(*I3.parts(max_only_users, sferum_users)),
             )
         )
         if progress and table.rows_written % PROGRESS_EVERY == 0:

@@ -115,9 +115,9 @@ def test_ranking_sheet_matches_the_index_services(tmp_path, personas, facts):
     assert sverdlovsk["Изменение"].value == 17
     # a fall stays a negative number, formatted as a number
     assert vladimir["Изменение"].value == -3 and vladimir["Изменение"].data_type == "n"
-    assert vladimir["Изменение"].number_format == "0.00"
+    assert vladimir["Изменение"].number_format == "#,##0.00"
     assert vladimir["Итого на дату сравнения"].value == 4
-    assert sverdlovsk["Место"].data_type == "n" and sverdlovsk["Место"].number_format == "0"
+    assert sverdlovsk["Место"].data_type == "n" and sverdlovsk["Место"].number_format == "#,##0"
     # RAG: total from 70 / 40 points of 100; change grew / stayed / fell
     rules = {str(cf.sqref): [r.formula[0] for r in cf.rules] for cf in ws.conditional_formatting}
     assert rules["D9:D97"] == [
