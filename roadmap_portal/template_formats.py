@@ -5,7 +5,7 @@
     {{ a|ru_ratio:b }} -> «67 581 / 188 872»
     {{ day|ru_date }} -> «06.10.2025»      {{ moment|ru_datetime }} -> «06.10.2025 14:30»
 
-Every filter formats through `roadmap_portal.formats`; datetimes are shown in the current
+Every filter formats through `ru_formats`; datetimes are shown in the current
 time zone, as Django's own `date` filter shows them.
 """
 
@@ -16,7 +16,7 @@ import datetime as dt
 from django import template
 from django.utils import timezone
 
-from . import formats
+import ru_formats as formats
 
 register = template.Library()
 

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from roadmap_portal import formats as f
+import ru_formats as f
 
 NNBSP, NBSP, MINUS = "\u202f", "\u00a0", "\u2212"
 
