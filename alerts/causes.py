@@ -15,12 +15,13 @@ from decimal import Decimal
 from django.conf import settings
 from django.db.models import Count, Q
 from django.utils import timezone
-from django.utils.formats import number_format
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
 from agencies.models import Region
+from indicators import staleness
 from indicators.choices import UploadStatus
+from indicators.formulas import INDICATOR_CODES
 from indicators.models import (
     IndicatorStage,
     MonitoringRollup,
@@ -28,16 +29,16 @@ from indicators.models import (
     MonitoringUpload,
 )
 from indicators.selectors import region_stage_targets
+from indicators.stages import current_stage, last_passed_stage
 from indicators.trends import project
 from roadmaps.choices import CLOSED_STATUSES, MeasureStatus, Recurrence
 from roadmaps.deadlines import monthly_due_dates
 from roadmaps.models import Cascade, CascadeProgress, Measure, MeasureReport
+from ru_formats import ru_date, ru_percent
 
 from .choices import AlertKind, Severity
 
 __all__ = ["Cause", "alert_causes", "overdue_severity"]
-
-INDICATOR_CODES = ("i1", "i2", "i3", "i4")
 
 
 def _setting(name: str, default: int) -> int:
@@ -69,11 +70,11 @@ def overdue_severity(days: int) -> int:
 
 
 def _pct(value: float | Decimal) -> str:
-    return f"{number_format(round(float(value), 1), 1)} %"
+    return ru_percent(value, 1)
 
 
 def _d(day: dt.date) -> str:
-    return day.strftime("%d.%m.%Y")
+    return ru_date(day)
 
 
 # --- Measures ------------------------------------------------------------------------------
@@ -257,17 +258,11 @@ def _cascade_causes(region: Region, on_date: dt.date) -> list[Cause]:
 def _indicator_causes(
     region: Region, on_date: dt.date, stages: list[IndicatorStage], series: list
 ) -> list[Cause]:
-    targets = {
-        (t.indicator_id, t.stage): t
-        for items in region_stage_targets(region=region, stages=stages).values()
-        for t in items
-    }
-    by_indicator: dict[int, list[IndicatorStage]] = defaultdict(list)
-    for stage in stages:
-        by_indicator[stage.indicator_id].append(stage)
+    targets = region_stage_targets(region=region, stages=stages)
+    indicators = {stage.indicator_id: stage.indicator for stage in stages}
     causes = []
-    for indicator_stages in by_indicator.values():
-        indicator = indicator_stages[0].indicator
+    for indicator_id, indicator_targets in targets.items():
+        indicator = indicators[indicator_id]
         code = indicator.code
         if code not in INDICATOR_CODES:
             continue
@@ -276,11 +271,11 @@ def _indicator_causes(
             for r in reversed(series)
             if getattr(r, code) is not None
         ]
-        passed = [s for s in indicator_stages if s.target_date < on_date]
-        upcoming = [s for s in indicator_stages if s.target_date >= on_date]
-        if passed and points:
-            stage = max(passed, key=lambda s: s.target_date)
-            target = targets[(indicator.pk, stage.stage)].value_on(on_date)
+        # indicators.stages: below the last passed stage's target, at risk of missing the
+        # current one; only a target that counts on the date raises anything
+        stage = last_passed_stage(indicator_targets, on_date)
+        if stage is not None and points:
+            target = stage.value_on(on_date)
             week, value = points[-1]
             if target is not None and value < float(target):
                 causes.append(
@@ -309,9 +304,9 @@ def _indicator_causes(
                         indicator_id=indicator.pk,
                     )
                 )
-        if upcoming:
-            stage = min(upcoming, key=lambda s: s.target_date)
-            target = targets[(indicator.pk, stage.stage)].value_on(on_date)
+        stage = current_stage(indicator_targets, on_date)
+        if stage is not None and not stage.passed_on(on_date):
+            target = stage.value_on(on_date)
             if target is None:
                 continue
             projection = project(points, target=float(target), stage_date=stage.target_date)
@@ -366,7 +361,7 @@ def _day_bounds(region: Region, first: dt.date, last: dt.date) -> tuple[dt.datet
 def _monitoring_causes(region: Region, on_date: dt.date, series: list) -> list[Cause]:
     """Stale data, week-over-week drops, organisations gone, refused uploads."""
     causes = []
-    stale_days = _setting("ALERT_STALE_DAYS", 14)
+    stale_days = staleness.stale_days()
     drop_points = _setting("ALERT_DROP_POINTS", 10)
     window = _setting("ALERT_UPLOAD_WINDOW_DAYS", 30)
     start, end = _day_bounds(region, on_date - dt.timedelta(days=window), on_date)
@@ -382,8 +377,8 @@ def _monitoring_causes(region: Region, on_date: dt.date, series: list) -> list[C
     last_data = series[0].week_start if series else None
     if last_data is None and last_done is not None:
         last_data = timezone.localtime(last_done["uploaded_at"], region.tz).date()
-    if last_data is not None and (on_date - last_data).days > stale_days:
-        days = (on_date - last_data).days
+    if last_data is not None and staleness.is_stale(last_data, on_date, days=stale_days):
+        days = staleness.days_since(last_data, on_date)
         causes.append(
             Cause(
                 kind=AlertKind.DATA_STALE,

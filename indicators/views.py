@@ -20,8 +20,6 @@ from .choices import UploadStatus
 from .forms import MonitoringUploadForm, RegionBaselineForm
 from .models import MonitoringUpload, RegionBaseline
 from .selectors import (
-    can_edit_baselines,
-    can_upload,
     indicator_status,
     municipality_rollups,
     regions_for_upload,
@@ -74,15 +72,15 @@ def region_indicators(request, code: str):
             "statuses": statuses,
             "week": week,
             "municipalities": municipalities,
-            "may_upload": can_upload(request.user, region),
-            "may_edit_baselines": can_edit_baselines(request.user, region),
+            "may_upload": access.can_upload_monitoring(request.user, region),
+            "may_edit_baselines": access.can_edit_baselines(request.user, region),
         },
     )
 
 
 def baselines_edit(request, code: str):
     region = _region(request, code)
-    if not can_edit_baselines(request.user, region):
+    if not access.can_edit_baselines(request.user, region):
         raise PermissionDenied
     form = RegionBaselineForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -108,13 +106,17 @@ def upload_list(request, code: str):
     return render(
         request,
         "indicators/upload_list.html",
-        {"region": region, "uploads": uploads, "may_upload": can_upload(request.user, region)},
+        {
+            "region": region,
+            "uploads": uploads,
+            "may_upload": access.can_upload_monitoring(request.user, region),
+        },
     )
 
 
 def upload_create(request, code: str):
     region = _region(request, code)
-    if not can_upload(request.user, region):
+    if not access.can_upload_monitoring(request.user, region):
         raise PermissionDenied
     form = MonitoringUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -144,7 +146,7 @@ def _upload(request, pk: int) -> MonitoringUpload:
 def _may_act(request, upload: MonitoringUpload) -> bool:
     if upload.region is None:
         return access.is_admin(request.user)
-    return can_upload(request.user, upload.region)
+    return access.can_upload_monitoring(request.user, upload.region)
 
 
 @require_GET

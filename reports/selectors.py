@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from agencies.models import Region
 from alerts.models import Alert
+from indicators.formulas import FORMULAS, INDICATOR_CODES
 from indicators.index.selectors import (
     criteria_of,
     criterion_inputs,
@@ -33,7 +34,8 @@ from indicators.models import (
     MonitoringRollup,
     MonitoringRow,
 )
-from indicators.selectors import RegionStageTarget, region_stage_targets
+from indicators.selectors import region_stage_targets
+from indicators.stages import RegionStageTarget, current_stage, in_date_order
 from roadmaps.models import Measure, MeasureChange
 from roadmaps.querysets import local_dates_by_timezone
 
@@ -145,23 +147,19 @@ class IndicatorTargets:
     stages: list[RegionStageTarget]  # by target date
 
     def for_week(self, week_start: dt.date) -> RegionStageTarget | None:
-        """The stage a week works towards: the next stage date on or after the week,
-        the last stage once every date has passed."""
-        for stage in self.stages:
-            if stage.target_date >= week_start:
-                return stage
-        return self.stages[-1] if self.stages else None
+        """The stage a week works towards (indicators.stages.current_stage)."""
+        return current_stage(self.stages, week_start)
 
 
 def indicator_targets(*, region: Region) -> list[IndicatorTargets]:
-    """I1–I4 with their stage targets for the region (indicators.selectors rules)."""
+    """I1–I4 with their stage targets for the region (indicators.stages rules)."""
     targets = region_stage_targets(region=region)
     return [
         IndicatorTargets(
             code=indicator.code,
             number=indicator.number,
             name=indicator.name,
-            stages=sorted(targets.get(indicator.pk, []), key=lambda t: (t.target_date, t.stage)),
+            stages=in_date_order(targets.get(indicator.pk, [])),
         )
         for indicator in Indicator.objects.order_by("number")
     ]
@@ -176,18 +174,12 @@ class RollupRow:
     parts: tuple[tuple[int, int], tuple[int, int], tuple[int, int], tuple[int, int]]
 
 
+_INDICATORS = [FORMULAS[code] for code in INDICATOR_CODES]
 ROLLUP_FIELDS = (
     "municipality__name",
     "week_start",
     "organisations",
-    "edu_staff_writers",
-    "edu_staff_total",
-    "edu_learners_active",
-    "edu_students_total",
-    "np_max_only_users",
-    "np_sferum_users",
-    "gov_staff_writers",
-    "gov_staff_total",
+    *(field for f in _INDICATORS for field in (f.rollup_numerator, f.rollup_denominator)),
 )
 
 
@@ -208,13 +200,15 @@ def indicator_rollup_rows(
         F("municipality__name").asc(nulls_first=True), "week_start"
     )
     for values in qs.values_list(*ROLLUP_FIELDS).iterator(chunk_size=CHUNK_SIZE):
-        (muni, week, orgs, a1, b1, a2, b2, a3, b3, a4, b4) = values
+        muni, week, orgs, *sums = values
         yield RollupRow(
             municipality=muni or "",
             week_start=week,
             organisations=orgs,
-            # I2's denominator counts one parent per student (docs/domain.md)
-            parts=((a1, b1), (a2, 2 * b2), (a3, b3), (a4, b4)),
+            # the indicator formulas (I2's denominator is 2 × students)
+            parts=tuple(  # type: ignore[arg-type]
+                f.parts(sums[2 * i], sums[2 * i + 1]) for i, f in enumerate(_INDICATORS)
+            ),
         )
 
 

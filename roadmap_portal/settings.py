@@ -85,6 +85,8 @@ TEMPLATES = [
         "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
+            # the Russian number, percent and date filters (ru_formats) in every template
+            "builtins": ["roadmap_portal.template_formats"],
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
@@ -235,9 +237,12 @@ MAX_BOT_ENABLED = env_bool("MAX_BOT_ENABLED", False)
 MAX_BOT_RATE_PER_CHAT = 2  # messages per second per chat (MAX bot API limit)
 MAX_BOT_RETRIES = env_int("MAX_BOT_RETRIES", 4)
 
+# Monitoring data are stale when the newest week started more than this many days ago
+# (indicators.staleness: alerts and both dashboards). ALERT_STALE_DAYS is its former name.
+MONITORING_STALE_DAYS = env_int("MONITORING_STALE_DAYS", env_int("ALERT_STALE_DAYS", 14))
+
 # Alerts (alerts.services / alerts.notify)
 ALERT_DUE_SOON_DAYS = env_int("ALERT_DUE_SOON_DAYS", 7)
-ALERT_STALE_DAYS = env_int("ALERT_STALE_DAYS", 14)
 ALERT_ESCALATION_DAYS = env_int("ALERT_ESCALATION_DAYS", 14)
 ALERT_DROP_POINTS = env_int("ALERT_DROP_POINTS", 10)  # week-over-week fall, points
 ALERT_TREND_WEEKS = env_int("ALERT_TREND_WEEKS", 8)  # weeks fitted for "at risk"

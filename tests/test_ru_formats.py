@@ -136,3 +136,85 @@ def test_no_django():
         for alias in node.names
     ]
     assert not [n for n in names if n and n.startswith("django")]
+
+
+# ----------------------------------------- the cases the chart package tested before
+
+
+@pytest.mark.parametrize(
+    ("value", "digits", "expected"),
+    [
+        (75.3, 1, f"75,3{NBSP}%"),
+        (Decimal("75.30"), 1, f"75,3{NBSP}%"),
+        (75.25, 1, f"75,3{NBSP}%"),  # half-up, not banker's
+        (100, 1, f"100,0{NBSP}%"),
+        (112.46, 1, f"112,5{NBSP}%"),
+        (0, 1, f"0,0{NBSP}%"),
+        (33.333, 0, f"33{NBSP}%"),
+        (1234.5, 1, f"1{NNBSP}234,5{NBSP}%"),
+        (None, 1, "нет данных"),
+        ("", 1, "нет данных"),
+        (float("nan"), 1, "нет данных"),
+    ],
+)
+def test_ru_percent_as_the_charts_show_them(value, digits, expected):
+    assert f.ru_percent(value, digits) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "digits", "expected"),
+    [
+        (1234567, None, f"1{NNBSP}234{NNBSP}567"),
+        (999, None, "999"),
+        (1000, None, f"1{NNBSP}000"),
+        (Decimal("7.50"), None, "7,5"),
+        (12.25, None, "12,25"),
+        (40.0, None, "40"),
+        (40, 1, "40,0"),
+        (-2.5, None, f"{MINUS}2,5"),
+        (-0.001, None, "0"),
+        (Decimal("1234567.891"), 2, f"1{NNBSP}234{NNBSP}567,89"),
+        (None, None, "нет данных"),
+        ("abc", None, "нет данных"),
+    ],
+)
+def test_ru_number_as_the_charts_show_them(value, digits, expected):
+    assert f.ru_number(value, digits) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (1, f"1{NBSP}балл"),
+        (2, f"2{NBSP}балла"),
+        (5, f"5{NBSP}баллов"),
+        (11, f"11{NBSP}баллов"),
+        (21, f"21{NBSP}балл"),
+        (7.5, f"7,5{NBSP}балла"),
+        (40.0, f"40{NBSP}баллов"),
+        (None, "нет данных"),
+    ],
+)
+def test_ru_points_as_the_charts_show_them(value, expected):
+    assert f.ru_points(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [(2.5, "+2,5"), (-1.25, f"{MINUS}1,25"), (0, "0"), (None, "нет данных")],
+)
+def test_ru_delta_as_the_charts_show_them(value, expected):
+    assert f.ru_delta(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected", "short"),
+    [
+        (dt.date(2025, 10, 6), "06.10.2025", "06.10"),
+        (dt.datetime(2025, 12, 30, 23, 59), "30.12.2025", "30.12"),
+        (None, "—", "—"),
+    ],
+)
+def test_ru_dates_as_the_charts_show_them(value, expected, short):
+    assert f.ru_date(value) == expected
+    assert f.ru_date_short(value) == short

@@ -34,7 +34,6 @@ from ..models import (
     RegionBaseline,
     RegionTarget,
 )
-from ..selectors import can_upload
 from ..services.uploads import monitoring_upload_create, upload_progress
 from ..tasks import monitoring_import_task
 from .filters import (
@@ -377,7 +376,7 @@ class MonitoringUploadViewSet(ScopedReadOnlyViewSet):
             region = Region.objects.visible_to(user).first()
         else:
             region = None  # a multi-region file: the user's own scope applies row by row
-        if region is not None and not can_upload(user, region):
+        if region is not None and not access.can_upload_monitoring(user, region):
             raise exceptions.PermissionDenied()
         if region is None and not access.is_admin(user) and not access.spans_regions(user):
             raise exceptions.PermissionDenied()

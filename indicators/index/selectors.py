@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from agencies.models import Region
 from roadmaps.choices import CLOSED_STATUSES
+from ru_formats import ru_date, ru_number, ru_percent
 
 from ..models import (
     Criterion,
@@ -124,20 +125,21 @@ def index_inputs_load(*, region_ids: Iterable[int], on_date: dt.date) -> dict[in
     return result
 
 
-def fmt_number(value: str | Decimal | None) -> str:
-    """A number as Russian text shows it: "7,5", "10", "34"."""
-    if value is None:
-        return "—"
-    return format(Decimal(value).normalize(), "f").replace(".", ",")
+def _number(value: object) -> str:
+    return ru_number(value, default="—")
+
+
+def _percent(value: object) -> str:
+    return ru_percent(value, None, default="—")
 
 
 def rule_text(result: CriterionResult) -> str:
-    """The rule applied, in Russian ("7 из 10: охват 34 % ≥ 25 %")."""
+    """The rule applied, in Russian ("7 из 10: 34 % ≥ 25 %"), numbers by ru_formats."""
     rule = result.rule
     code = rule["code"]
-    points, max_points = fmt_number(result.points), fmt_number(result.max_points)
+    points, max_points = _number(result.points), _number(result.max_points)
     if code == "not_launched":
-        launch = dt.date.fromisoformat(rule["counts_from"]).strftime("%d.%m.%Y")
+        launch = ru_date(dt.date.fromisoformat(rule["counts_from"]))
         return _("0 из %(max)s: учитывается с запуска функционала %(date)s") % {
             "max": max_points,
             "date": launch,
@@ -147,8 +149,8 @@ def rule_text(result: CriterionResult) -> str:
     if code == "gate":
         return _("0 из %(max)s: %(value)s при минимуме %(min)s") % {
             "max": max_points,
-            "value": fmt_number(rule["gate"]),
-            "min": fmt_number(rule["gate_min"]),
+            "value": _number(rule["gate"]),
+            "min": _number(rule["gate_min"]),
         }
     if code == "yes":
         return _("%(points)s из %(max)s: выполнено") % {"points": points, "max": max_points}
@@ -158,33 +160,31 @@ def rule_text(result: CriterionResult) -> str:
         text = _("%(points)s из %(max)s: %(units)s × %(unit)s") % {
             "points": points,
             "max": max_points,
-            "units": fmt_number(rule["units"]),
-            "unit": fmt_number(rule["unit_points"]),
+            "units": _number(rule["units"]),
+            "unit": _number(rule["unit_points"]),
         }
         if rule["capped"]:
             text += " " + _("(не более максимума)")
         return text
     if code == "stepwise":
-        return _(
-            "%(points)s из %(max)s: доля %(pct)s %%, полных шагов по %(step)s %% — %(steps)s"
-        ) % {
+        return _("%(points)s из %(max)s: доля %(pct)s, полных шагов по %(step)s — %(steps)s") % {
             "points": points,
             "max": max_points,
-            "pct": fmt_number(rule["percent"]),
-            "step": fmt_number(rule["step"]),
-            "steps": fmt_number(rule["steps"]),
+            "pct": _percent(rule["percent"]),
+            "step": _percent(rule["step"]),
+            "steps": _number(rule["steps"]),
         }
     if code == "band":
-        return _("%(points)s из %(max)s: %(pct)s %% ≥ %(min)s %%") % {
+        return _("%(points)s из %(max)s: %(pct)s ≥ %(min)s") % {
             "points": points,
             "max": max_points,
-            "pct": fmt_number(rule["percent"]),
-            "min": fmt_number(rule["band_min"]),
+            "pct": _percent(rule["percent"]),
+            "min": _percent(rule["band_min"]),
         }
     if code == "below_bands":
-        return _("0 из %(max)s: %(pct)s %% ниже всех диапазонов") % {
+        return _("0 из %(max)s: %(pct)s ниже всех диапазонов") % {
             "max": max_points,
-            "pct": fmt_number(rule["percent"]),
+            "pct": _percent(rule["percent"]),
         }
     if code == "assessor":
         return _("%(points)s из %(max)s: оценка эксперта") % {"points": points, "max": max_points}
@@ -351,7 +351,7 @@ def _input_rows(criterion, result: CriterionResult) -> list[InputRow]:
     return [
         InputRow(
             item.label,
-            fmt_number(item.value) if item.value is not None else None,
+            _number(item.value) if item.value is not None else None,
             item.as_of,
             item.verified,
         )

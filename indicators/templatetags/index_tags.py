@@ -1,18 +1,11 @@
-from decimal import Decimal, InvalidOperation
-
 from django import template
 
-from indicators.index.selectors import fmt_number
+from ru_formats import ru_number
 
 register = template.Library()
 
 
 @register.filter
 def points(value) -> str:
-    """Points as Russian text shows them, without trailing zeros: 56,5 · 10 · 7,25."""
-    if value is None or value == "":
-        return "—"
-    try:
-        return fmt_number(Decimal(str(value)))
-    except InvalidOperation:
-        return str(value)
+    """Points as Russian text shows them (ru_formats), «—» when missing: 56,5 · 10 · 7,25."""
+    return ru_number(None if value == "" else value, default="—")

@@ -2,26 +2,14 @@
 
 Every chart returns markup with a viewBox (scales to its container), a Russian aria-label
 and <title>, and a <title> tooltip on each point or bar with the exact value in Russian
-format. Values use the 0-100 percent scale unless unit="points"/"number" is given.
+format (ru_formats). Values use the 0-100 percent scale unless unit="points"/"number" is given.
 """
 
 from .bars import bar_gauge, progress_bars, stacked_bar
-from .formats import (
-    NO_DATA,
-    ru_date,
-    ru_date_short,
-    ru_datetime,
-    ru_delta,
-    ru_number,
-    ru_percent,
-    ru_plural,
-    ru_points,
-)
 from .lines import Series, line_chart, small_multiples, sparkline
 from .palette import RAG_COLORS, RAG_LABELS, heat_class, heat_legend, rag
 
 __all__ = [
-    "NO_DATA",
     "RAG_COLORS",
     "RAG_LABELS",
     "Series",
@@ -31,14 +19,6 @@ __all__ = [
     "line_chart",
     "progress_bars",
     "rag",
-    "ru_date",
-    "ru_date_short",
-    "ru_datetime",
-    "ru_delta",
-    "ru_number",
-    "ru_percent",
-    "ru_plural",
-    "ru_points",
     "small_multiples",
     "sparkline",
     "stacked_bar",

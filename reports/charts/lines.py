@@ -7,7 +7,8 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
-from .formats import NO_DATA, ru_date, ru_date_short, ru_number, ru_percent, ru_points, to_float
+from ru_formats import NO_DATA, ru_date, ru_date_short, ru_number, ru_percent, ru_points, to_float
+
 from .palette import ACCENT, GRID, INK, MUTED, RAG_COLORS, SERIES_COLORS, SERIES_MARKERS, rag
 from .svg import esc, marker, n, nice_ticks, svg_open, text_width
 

@@ -7,7 +7,7 @@ and «просрочено») so a black-and-white printout still reads.
 
 from __future__ import annotations
 
-from .formats import to_decimal
+from ru_formats import to_decimal
 
 INK = "#1d2433"  # text
 MUTED = "#5b6475"  # axis labels, captions

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from agencies.models import Region
 from indicators.choices import UploadStatus
+from indicators.formulas import INDICATOR_CODES
 from indicators.models import (
     Component,
     IndexScore,
@@ -31,7 +32,6 @@ from roadmaps.models import Measure
 from roadmaps.querysets import overdue_q
 
 from . import trend
-from .sferum import INDICATOR_CODES
 
 HISTORY_WEEKS = 26
 

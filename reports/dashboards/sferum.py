@@ -7,41 +7,26 @@ function costs a fixed number of queries whatever the number of weeks or municip
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from agencies.models import Municipality, Region
 from indicators.choices import UploadStatus
+from indicators.formulas import INDICATOR_CODES
 from indicators.models import (
     Indicator,
     MonitoringRollup,
     MonitoringUpload,
 )
 from indicators.selectors import indicator_status
+from indicators.stages import RegionStageTarget, current_stage
+from indicators.staleness import is_stale
 from indicators.trends import Trend
 from reports import charts
 
 from . import trend
 
-INDICATOR_CODES = ("i1", "i2", "i3", "i4")
 SERIES_WEEKS = 30
-STALE_DAYS = 14
-
-
-@dataclass(frozen=True)
-class StageTarget:
-    stage: int
-    date: dt.date
-    value: Decimal | None
-    kind: str
-    conditional: bool = False
-    in_force: bool = True
-    condition: str = ""
-    projected: dt.date | None = None
-
-    @property
-    def passed_on(self) -> dt.date:
-        return self.date
 
 
 @dataclass
@@ -49,8 +34,8 @@ class IndicatorCard:
     indicator: Indicator
     code: str  # i1..i4, the rollup property
     series: list[tuple[dt.date, Decimal | None]]
-    stages: list[StageTarget]
-    current: StageTarget | None
+    stages: list[RegionStageTarget]  # judged on the day, with the projected dates
+    current: RegionStageTarget | None
     latest: Decimal | None
     latest_week: dt.date | None
     previous: Decimal | None
@@ -59,9 +44,8 @@ class IndicatorCard:
 
     @property
     def gap(self) -> Decimal | None:
-        if self.latest is None or self.current is None or self.current.value is None:
-            return None
-        return self.latest - self.current.value
+        """The latest value minus the current stage's target that counts (none: no gap)."""
+        return self.current.gap if self.current else None
 
     @property
     def change(self) -> Decimal | None:
@@ -88,7 +72,7 @@ class IndicatorCard:
 
     @property
     def chart_markers(self) -> list[tuple[dt.date, str]]:
-        return [(s.date, f"Этап {s.stage}") for s in self.stages]
+        return [(s.target_date, f"Этап {s.stage}") for s in self.stages]
 
     @property
     def chart_projection(self) -> list[tuple[dt.date, float]] | None:
@@ -96,7 +80,7 @@ class IndicatorCard:
         target is reached, when earlier), clamped to 0–100 %."""
         if self.trend is None or self.latest_week is None or self.current is None:
             return None
-        end = self.current.date
+        end = self.current.target_date
         if self.current.projected and self.latest_week < self.current.projected < end:
             end = self.current.projected
         if end <= self.latest_week:
@@ -141,17 +125,6 @@ class Freshness:
     stale: bool
 
 
-def current_stage(stages: list[StageTarget], today: dt.date) -> StageTarget | None:
-    """The stage whose date is next (the last one once every date has passed)."""
-    with_value = [s for s in stages if s.value is not None]
-    if not with_value:
-        return None
-    for stage in with_value:
-        if stage.date >= today:
-            return stage
-    return with_value[-1]
-
-
 def region_series(
     *, region: Region, today: dt.date, weeks: int = SERIES_WEEKS
 ) -> list[MonitoringRollup]:
@@ -181,14 +154,8 @@ def indicator_cards(
         earlier = [v for d, v in points if v is not None and latest_week and d < latest_week]
         line = trend.current_trend(points)
         stages = [
-            StageTarget(
-                stage=stage.stage,
-                date=stage.target_date,
-                value=stage.value,
-                kind=stage.kind,
-                conditional=stage.conditional,
-                in_force=not stage.conditional,
-                condition=stage.condition,
+            replace(
+                stage,
                 projected=trend.projected_date(
                     last_date=latest_week, last_value=latest, target=stage.value, trend=line
                 )
@@ -197,11 +164,13 @@ def indicator_cards(
             )
             for stage in status.stages
         ]
+        # the one rule of indicators.stages: the stage the day works towards, judged only
+        # against a target that counts on the day
         current = current_stage(stages, today)
         colour = trend.rag(
             value=latest,
-            target=current.value if current else None,
-            target_date=current.date if current else None,
+            target=current.counted if current else None,
+            target_date=current.target_date if current else None,
             projected=current.projected if current else None,
             trend=line,
             today=today,
@@ -251,7 +220,7 @@ def municipality_rows(
     before: dict[int, MonitoringRollup] = {}
     for rollup in rollups:
         (current if rollup.week_start == latest else before)[rollup.municipality_id] = rollup
-    targets = {card.code: (card.current.value if card.current else None) for card in cards}
+    targets = {card.code: (card.current.counted if card.current else None) for card in cards}
     rows = []
     for muni_id, rollup in current.items():
         prior = before.get(muni_id)
@@ -308,5 +277,5 @@ def freshness(*, region: Region, series: list[MonitoringRollup], today: dt.date)
         .first()
     )
     uploaded_at = upload.uploaded_at if upload else (series[-1].updated_at if series else None)
-    stale = latest_week is None or (today - (latest_week + dt.timedelta(days=6))).days > STALE_DAYS
+    stale = is_stale(latest_week, today)
     return Freshness(latest_week=latest_week, uploaded_at=uploaded_at, upload=upload, stale=stale)

@@ -23,8 +23,8 @@ from collections.abc import Callable
 
 from django.utils.translation import gettext_lazy as _
 
-from indicators.index.selectors import fmt_number
 from reports import selectors
+from ru_formats import ru_number
 
 from .base import Book, Column, Kind, Rag
 
@@ -93,7 +93,7 @@ def rank_columns(components: tuple[selectors.IndexComponentHead, ...]) -> list[C
     return [
         *RANK_LEAD,
         *(
-            Column(f"{c.name} (из {fmt_number(c.max_points)})", Kind.NUMBER, width=12)
+            Column(f"{c.name} (из {ru_number(c.max_points)})", Kind.NUMBER, width=12)
             for c in components
         ),
         *RANK_TAIL,

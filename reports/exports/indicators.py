@@ -27,7 +27,7 @@ from django.utils.translation import gettext_lazy as _
 
 from agencies.choices import OrgType
 from indicators.formulas import FORMULAS, share_fraction
-from indicators.selectors import RegionStageTarget
+from indicators.stages import RegionStageTarget
 from reports import selectors
 
 from .base import Book, Column, Kind, Rag

@@ -1,22 +1,21 @@
-"""Template tags for the SVG charts and Russian number/date filters.
+"""Template tags for the SVG charts and the RAG/heat filters.
 
     {% load charts %}
     {% sparkline values target=75 %}          {% gauge value target %}
     {% line_chart series targets=t markers=m projection=p %}
     {% progress_bars items %}  {% stacked_bar parts %}  {% small_multiples items %}
-    {{ value|ru_percent }} -> «75,3 %»   {{ n|ru_number }} -> «1 234 567»
-    {{ day|ru_date }} -> «06.10.2025»    {{ value|heat_class:target }} -> «heat-4»
+    {{ value|heat_class:target }} -> «heat-4»
     {{ value|rag:target }} -> «green»    {{ state|rag_label }} -> «в графике»
+
+The Russian number, percent and date filters (ru_percent, ru_number, ru_date…) are built
+into every template by roadmap_portal.template_formats.
 
 The chart functions escape every label themselves, so their output is marked safe here.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django import template
-from django.utils import timezone
 from django.utils.safestring import mark_safe
 
 from reports import charts
@@ -84,46 +83,6 @@ def small_multiples(items, unit="points", y_max=None, target=None, point_titles=
 @register.simple_tag
 def heat_legend():
     return mark_safe(charts.heat_legend())
-
-
-@register.filter
-def ru_percent(value, digits=1) -> str:
-    return charts.ru_percent(value, int(digits))
-
-
-@register.filter
-def ru_number(value, digits=None) -> str:
-    return charts.ru_number(value, None if digits in (None, "") else int(digits))
-
-
-@register.filter
-def ru_points(value) -> str:
-    return charts.ru_points(value)
-
-
-@register.filter
-def ru_delta(value, digits=None) -> str:
-    return charts.ru_delta(value, None if digits in (None, "") else int(digits))
-
-
-def _local(value):
-    if isinstance(value, dt.datetime) and timezone.is_aware(value):
-        return timezone.localtime(value)
-    return value
-
-
-@register.filter
-def ru_date(value) -> str:
-    if value in (None, ""):
-        return "—"
-    return charts.ru_date(_local(value))
-
-
-@register.filter
-def ru_datetime(value) -> str:
-    if value in (None, ""):
-        return "—"
-    return charts.ru_datetime(_local(value))
 
 
 @register.filter

@@ -290,7 +290,7 @@ def test_indicator_below_target_after_stage_and_baseline():
     alerts_sync(region=region, on_date=TODAY)
     alert = Alert.objects.open().get(kind=AlertKind.INDICATOR_BELOW)
     assert alert.indicator == i1
-    assert "35,0 %" in alert.message and "40,0 %" in alert.message
+    assert "35,0\u00a0%" in alert.message and "40,0\u00a0%" in alert.message
     _rollup(region, dt.date(2025, 10, 27), i1=41)
     alerts_sync(region=region, on_date=TODAY)
     assert not Alert.objects.open().filter(kind=AlertKind.INDICATOR_BELOW).exists()
@@ -305,7 +305,7 @@ def test_indicator_at_risk_states_projection():
     alerts_sync(region=region, on_date=TODAY)
     alert = Alert.objects.open().get(kind=AlertKind.INDICATOR_AT_RISK, indicator__code="i1")
     # +1 point a week: 72,1 % on 30.12.2025; 75 % reached on 19.01.2026
-    assert "72,1 %" in alert.message and "30.12.2025" in alert.message
+    assert "72,1\u00a0%" in alert.message and "30.12.2025" in alert.message
     assert "19.01.2026" in alert.message
     assert alert.details["reach_date"] == "2026-01-19"
 
@@ -357,7 +357,11 @@ def test_regression_drop_and_missing_organisations():
             )  # fmt: skip
     alerts_sync(region=region, on_date=TODAY)
     drop = Alert.objects.open().get(kind=AlertKind.INDICATOR_DROP)
-    assert drop.municipality == muni and "60,0 %" in drop.message and "49,0 %" in drop.message
+    assert (
+        drop.municipality == muni
+        and "60,0\u00a0%" in drop.message
+        and "49,0\u00a0%" in drop.message
+    )
     missing = Alert.objects.open().get(kind=AlertKind.ORGS_MISSING)
     assert missing.details["codes"] == [gone.code] and "Школа Х" in missing.message
 

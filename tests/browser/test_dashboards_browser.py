@@ -10,10 +10,10 @@ import datetime as dt
 
 import pytest
 
+import ru_formats
 from agencies.choices import Role
 from agencies.models import Region
 from indicators.models import MonitoringRow
-from reports import charts
 from reports.dashboards.country import country_overview
 from reports.dashboards.region import region_dashboard
 from reports.management.commands.load_demo_data import demo_status_changes
@@ -80,13 +80,13 @@ def test_coordinator_dashboard_numbers_match(page, live_server, demo, artifacts)
     page.goto(f"{live_server.url}/dashboard/66/?date={TODAY:%Y-%m-%d}")
     d = region_dashboard(user=coordinator, region=demo, today=TODAY)
     assert _text(page, "today") == TODAY.strftime("%d.%m.%Y")
-    assert _text(page, "index-total") == charts.ru_number(d.index.score.total)
+    assert _text(page, "index-total") == ru_formats.ru_number(d.index.score.total)
     assert _text(page, "index-rank") == str(d.index.rank)
     assert _text(page, "overdue-total") == str(d.overdue_total)
-    assert _text(page, "done-share") == charts.ru_percent(d.done_share)
+    assert _text(page, "done-share") == ru_formats.ru_percent(d.done_share)
     assert _text(page, "latest-week") == d.freshness.latest_week.strftime("%d.%m.%Y")
     for card in d.indicators:
-        assert _text(page, f"indicator-{card.code}-value") == charts.ru_percent(card.latest)
+        assert _text(page, f"indicator-{card.code}-value") == ru_formats.ru_percent(card.latest)
         assert _text(page, f"indicator-{card.code}-rag") == card.rag_label
     rows = page.locator("[data-testid=municipality-row]")
     assert rows.count() == len(d.municipalities) == 7
@@ -95,7 +95,7 @@ def test_coordinator_dashboard_numbers_match(page, live_server, demo, artifacts)
     assert (
         rows.first.locator("[data-testid=muni-i1]")
         .inner_text()
-        .startswith(charts.ru_percent(first.value("i1")))
+        .startswith(ru_formats.ru_percent(first.value("i1")))
     )
     assert page.locator("[data-testid=section-row]").count() == len(d.sections)
     assert page.locator("[data-testid=status-changes] li").count() == max(1, len(d.status_changes))
@@ -140,11 +140,11 @@ def test_analyst_overview_and_outsider_404(page, live_server, demo, artifacts):
     assert rows.count() == len(o.rows) == 89
     for row in o.rows[:5] + [r for r in o.rows if r.region.code in ("66", "50")]:
         line = page.locator(f"[data-testid=region-row][data-code='{row.region.code}']")
-        assert line.locator("[data-testid=total]").inner_text() == charts.ru_number(row.total)
+        assert line.locator("[data-testid=total]").inner_text() == ru_formats.ru_number(row.total)
         assert line.locator("[data-testid=place]").inner_text() == str(row.place)
         value = row.indicator("i1")
         shown_i1 = line.locator("[data-testid=ind-i1]").inner_text()
-        assert shown_i1 == ("—" if value is None else charts.ru_percent(value))
+        assert shown_i1 == ("—" if value is None else ru_formats.ru_percent(value))
         assert line.locator("[data-testid=overdue]").inner_text() == str(row.overdue)
     assert page.locator("[data-testid=small-multiples] .chart-multiple").count() == 89
     page.screenshot(path=str(artifacts / "dashboard_country.png"), full_page=True)

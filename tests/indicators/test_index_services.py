@@ -64,7 +64,7 @@ def test_score_uses_inputs_valid_on_the_date(region):
     assert score.criteria["sferum_migration"]["inputs"]["week_start"] == "2025-09-22"
     assert score.criteria["housing_uk_chats"]["points"] == "3.00"
     assert score.criteria["media_reach"]["points"] == "7.00"
-    assert score.criteria["media_reach"]["rule_text"] == "7 из 10: 34 % ≥ 25 %"
+    assert score.criteria["media_reach"]["rule_text"] == "7 из 10: 34\u00a0% ≥ 25\u00a0%"
     assert score.total == D("17.5")
     assert score.components["services"] == {"points": "10.50", "max": "50.00", "claimed": "10.50"}
     later = index_compute(region=region, on_date=dt.date(2025, 10, 6))

@@ -116,8 +116,8 @@ def test_region_page_shows_breakdown_potential_and_totals(
     assert response.status_code == 200
     assert "10,5" in html  # verified: 7.5 + 3
     assert "15,5" in html  # claimed: + 5 for the unverified bot
-    assert "7,5 из 15: доля 57 %" in html
-    assert "3 из 5: 34 % ≥ 30 %" in html
+    assert "7,5 из 15: доля 57\u00a0%" in html
+    assert "3 из 5: 34\u00a0% ≥ 30\u00a0%" in html
     # Vladimir measure 9 serves mfc_notify (no points yet): part of the potential
     assert "Обеспечение направления уведомлений о готовности документов в МФЦ" in html
     assert "Подтвердить" in html

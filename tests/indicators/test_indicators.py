@@ -106,10 +106,11 @@ def test_conditional_target_shown_until_in_force(seeded):
     moscow = Region.objects.get(code="50")
     statuses = {s.indicator.code: s for s in indicator_status(region=moscow, on_date=W1)}
     stage2 = statuses["i1"].stages[1]
-    assert stage2.conditional and "нормативно" in stage2.condition
+    assert stage2.not_in_force and "нормативно" in stage2.condition
+    assert stage2.counted is None and stage2.gap is None  # shown, nothing judged
     RegionTarget.objects.filter(region=moscow, stage=2).update(in_force=True)
     statuses = {s.indicator.code: s for s in indicator_status(region=moscow, on_date=W1)}
-    assert not statuses["i1"].stages[1].conditional
+    assert not statuses["i1"].stages[1].not_in_force
 
 
 def test_region_target_overrides_value(seeded):

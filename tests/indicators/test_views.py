@@ -124,7 +124,7 @@ def test_page_upload_dry_run_then_confirm(persona_client, django_capture_on_comm
     listing = client.get(reverse("indicators:upload-list", args=["66"])).content.decode()
     assert "w.csv" in listing
     indicators_page = client.get(reverse("indicators:region", args=["66"])).content.decode()
-    assert "50,0 %" in indicators_page  # I1 = 100 / 200 writers
+    assert "50,0\u00a0%" in indicators_page  # I1 = 100 / 200 writers, ru_formats
 
 
 def test_page_refused_file_shows_errors(persona_client, django_capture_on_commit_callbacks):
@@ -184,7 +184,7 @@ def test_baseline_form_saves_with_source(persona_client):
     baseline = RegionBaseline.objects.get()
     assert (str(baseline.value), baseline.source) == ("41.50", "Отчёт ВКМ")
     page = client.get(reverse("indicators:region", args=["66"])).content.decode()
-    assert "41,5 %" in page
+    assert "41,5\u00a0%" in page
 
 
 def test_upload_list_query_count(persona_client, upload66, django_assert_max_num_queries):

@@ -4,9 +4,9 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+import ru_formats
 from agencies.models import Region
 from indicators.models import IndexScore, MonitoringRollup
-from reports import charts
 from reports.dashboards import trend
 from reports.dashboards.region import region_dashboard
 from roadmaps.models import Measure
@@ -120,7 +120,7 @@ def test_region_page_shows_russian_figures(persona_client, sverdlovsk):
     latest = MonitoringRollup.objects.get(
         region=sverdlovsk, municipality=None, week_start=FIRST_WEEK + dt.timedelta(weeks=WEEKS - 1)
     )
-    shown = charts.ru_percent(latest.i1)
+    shown = ru_formats.ru_percent(latest.i1)
     assert shown in html
     assert f"{latest.week_start:%d.%m.%Y}" in html
     assert 'data-testid="municipality-row"' in html

@@ -163,7 +163,7 @@ def test_criteria_sheet_inputs_rules_and_evidence(tmp_path, personas, facts):
     media = cells[("66", "media_reach")]
     assert media["Баллы (подтверждено)"].value == 7 and media["Максимум"].value == 10
     assert media["Применённое правило"].value == rule_text(official["media_reach"])
-    assert media["Применённое правило"].value == "7 из 10: 34 % ≥ 25 %"
+    assert media["Применённое правило"].value == "7 из 10: 34\u00a0% ≥ 25\u00a0%"
     inputs = {
         media[f"Вход {n}"].value: (
             media[f"Значение {n}"],

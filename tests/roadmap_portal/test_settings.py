@@ -147,3 +147,30 @@ def test_unset_debug_refuses_the_development_secret_key():
     assert "SECRET_KEY must be set" in result.stderr
     result = run_manage("check")  # nothing set at all
     assert result.returncode != 0
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({}, "14"),
+        ({"MONITORING_STALE_DAYS": "10"}, "10"),
+        ({"ALERT_STALE_DAYS": "9"}, "9"),  # the former name still works
+        ({"MONITORING_STALE_DAYS": "10", "ALERT_STALE_DAYS": "9"}, "10"),
+    ],
+)
+def test_monitoring_stale_days_setting(env, expected):
+    clean = {k: v for k, v in os.environ.items() if "STALE_DAYS" not in k}
+    clean.update(env, DEBUG="true", DJANGO_SETTINGS_MODULE="roadmap_portal.settings")
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from django.conf import settings; print(settings.MONITORING_STALE_DAYS)",
+        ],
+        cwd=BASE,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.stdout.strip() == expected, result.stderr

@@ -376,5 +376,5 @@ def test_linked_indicators_show_latest_region_value(persona_client, seeded):
         region=region, week_start=dt.date(2025, 9, 8), gov_staff_total=1000, gov_staff_writers=753
     )
     html = client.get(measure.get_absolute_url()).content.decode()
-    assert "75,3 %" in html
+    assert "75,3\u00a0%" in html
     assert "08.09.2025" in html

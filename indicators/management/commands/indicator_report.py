@@ -12,7 +12,8 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from agencies.models import Region
-from indicators.selectors import indicator_fractions, latest_region_rollup
+from indicators.formulas import rollup_fractions
+from indicators.selectors import latest_region_rollup
 
 
 class Command(BaseCommand):
@@ -43,7 +44,7 @@ class Command(BaseCommand):
             "organisations": rollup.organisations if rollup else 0,
             "indicators": {},
         }
-        for code, (numerator, denominator) in indicator_fractions(rollup).items():
+        for code, (numerator, denominator) in rollup_fractions(rollup).items():
             value = getattr(rollup, code)
             report["indicators"][code] = {
                 "value": float(value) if value is not None else None,
