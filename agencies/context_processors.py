@@ -1,20 +1,17 @@
 from agencies import access
-from agencies.choices import Role
 
 
 def navigation(request):
-    """What the navigation shows: each role sees only what it may use."""
+    """What the navigation shows: each user sees only what the access rules let them use."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    admin = access.is_admin(user)
     return {
         "nav": {
             "measures": True,
-            "admin": admin or user.is_staff,
+            "admin": access.is_admin(user) or user.is_staff,
             "spans_regions": access.spans_regions(user),
-            "is_staff_role": user.role == Role.STAFF,
-            "is_coordinator": user.role == Role.COORDINATOR,
-            "is_analyst": user.role == Role.ANALYST,
+            "dashboards": access.has_reporting_role(user),
+            "reports": access.can_export(user),
         }
     }

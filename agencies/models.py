@@ -241,10 +241,6 @@ class User(AbstractUser):
         return self.get_full_name() or self.username
 
     @property
-    def is_admin_role(self) -> bool:
-        return self.is_superuser or self.role == Role.ADMIN
-
-    @property
     def home_region_id(self) -> int | None:
         if self.region_id:
             return self.region_id

@@ -46,7 +46,7 @@ def home(request):
     if user.role == Role.COORDINATOR and scope is not None and len(scope) == 1:
         region = Region.objects.only("code").get(pk=next(iter(scope)))
         return redirect("reports:region-dashboard", code=region.code)
-    if access.is_admin(user) or user.role in (Role.ANALYST, Role.COORDINATOR):
+    if access.has_reporting_role(user):
         return redirect("reports:country-overview")
     if user.agency_id:
         return redirect(reverse("roadmaps:measure-list") + f"?agency={user.agency_id}")

@@ -7,11 +7,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from agencies import access
+
 from .choices import AlertKind
 from .filters import AlertFilterSet
 from .forms import AlertAcknowledgeForm, NotificationPreferencesForm
 from .models import Alert, NotificationOptOut
-from .permissions import can_acknowledge
 from .selectors import alert_counts, alert_list
 from .services import alert_acknowledge, notification_preferences_set
 
@@ -43,7 +44,7 @@ def _detail_context(request, alert, form=None):
     return {
         "alert": alert,
         "form": form or AlertAcknowledgeForm(),
-        "can_acknowledge": can_acknowledge(request.user, alert),
+        "can_acknowledge": access.can_acknowledge(request.user, alert),
     }
 
 
@@ -60,7 +61,7 @@ def alert_detail_view(request, pk: int):
 @require_POST
 def alert_acknowledge_view(request, pk: int):
     alert = get_object_or_404(Alert.objects.visible_to(request.user), pk=pk)
-    if not can_acknowledge(request.user, alert):
+    if not access.can_acknowledge(request.user, alert):
         raise PermissionDenied
     form = AlertAcknowledgeForm(request.POST)
     if not form.is_valid():

@@ -14,7 +14,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from agencies import access
-from agencies.choices import Role
 from agencies.models import Municipality, Region
 
 from .dashboards.country import country_overview
@@ -32,12 +31,6 @@ def _date_param(request, default: dt.date) -> dt.date:
     return default
 
 
-def can_see_country(user) -> bool:
-    if access.is_admin(user) or user.role == Role.ANALYST:
-        return True
-    return user.role == Role.COORDINATOR and access.spans_regions(user)
-
-
 def region_dashboard_view(request, code: str):
     region = get_object_or_404(Region.objects.visible_to(request.user), code=code)
     today = _date_param(request, region.local_today())
@@ -52,7 +45,7 @@ def region_dashboard_view(request, code: str):
         "reports/dashboard_region.html",
         {
             "d": dashboard,
-            "can_see_country": can_see_country(request.user),
+            "can_see_country": access.can_see_country(request.user),
             "measures_url": reverse("roadmaps:measure-list"),
             "uploads_url": reverse("indicators:upload-list", kwargs={"code": region.code}),
             "indicators_url": reverse("indicators:region", kwargs={"code": region.code}),
@@ -66,7 +59,7 @@ def region_dashboard_view(request, code: str):
 
 
 def country_overview_view(request):
-    if not can_see_country(request.user):
+    if not access.can_see_country(request.user):
         raise PermissionDenied
     overview = country_overview(
         user=request.user,

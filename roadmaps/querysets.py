@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Q
 
 from agencies import access
+from agencies.choices import Role
 from agencies.models import Region
 from agencies.querysets import RegionScopedQuerySet
 
@@ -26,10 +27,10 @@ class MeasureQuerySet(RegionScopedQuerySet):
         qs = self.visible_to(user)
         if access.is_admin(user):
             return qs
-        if user.is_authenticated and user.role == "coordinator" and user.can_edit_region:
+        if user.is_authenticated and user.role == Role.COORDINATOR and user.can_edit_region:
             # an editor of the region, not of the federal plan every region sees
             return qs.filter(roadmap__region__isnull=False)
-        if not user.is_authenticated or user.role != "staff":
+        if not user.is_authenticated or user.role != Role.STAFF:
             return qs.none()
         acting = access.acting_agency_ids(user)
         if not acting:

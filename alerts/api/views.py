@@ -6,11 +6,11 @@ from rest_framework import exceptions
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from agencies import access
 from roadmap_portal.api.viewsets import ScopedReadOnlyViewSet
 
 from ..filters import AlertFilterSet
 from ..models import Alert
-from ..permissions import can_acknowledge
 from ..selectors import alert_list
 from ..services import alert_acknowledge
 from .serializers import AlertAcknowledgeInputSerializer, AlertSerializer
@@ -42,7 +42,7 @@ class AlertViewSet(ScopedReadOnlyViewSet):
         Administrators, coordinators of the region and staff of a responsible agency.
         """
         alert = self.get_object()
-        if not can_acknowledge(request.user, alert):
+        if not access.can_acknowledge(request.user, alert):
             raise exceptions.PermissionDenied()
         form = AlertAcknowledgeInputSerializer(data=request.data)
         form.is_valid(raise_exception=True)

@@ -14,13 +14,11 @@ from rest_framework.response import Response
 
 from agencies import access
 from agencies.models import Region
-from indicators.index.permissions import can_enter_facts, is_verifier
 from indicators.index.services import index_fact_create, index_fact_verify
 from roadmap_portal.api.common import parse_iso_date
 from roadmap_portal.api.viewsets import ScopedReadOnlyViewSet
 
 from ..choices import FactSource, UploadStatus
-from ..index.permissions import can_import, can_see_ranking
 from ..index.selectors import index_ranking, region_index_page
 from ..index.uploads import index_upload_apply, index_upload_create
 from ..models import (
@@ -188,7 +186,7 @@ class IndexScoreViewSet(ScopedReadOnlyViewSet):
     def ranking(self, request):
         """Every region by total (ties share a place); analysts, coordinators, admins."""
         user = request.user
-        if not can_see_ranking(user):
+        if not access.can_see_ranking(user):
             raise exceptions.PermissionDenied()
         on_date = parse_iso_date(request.query_params.get("date"), "date") or (timezone.localdate())
         since = parse_iso_date(request.query_params.get("since"), "since")
@@ -238,7 +236,7 @@ class IndexFactViewSet(ScopedReadOnlyViewSet):
         region = Region.objects.visible_to(request.user).filter(code=data["region"]).first()
         if region is None:
             raise exceptions.ValidationError({"region": ["Субъект не найден или недоступен."]})
-        if not can_enter_facts(request.user, region.pk):
+        if not access.can_enter_facts(request.user, region.pk):
             raise exceptions.PermissionDenied()
         fact = index_fact_create(
             region=region,
@@ -265,7 +263,7 @@ class IndexFactViewSet(ScopedReadOnlyViewSet):
     def verify(self, request, pk=None):
         """Analysts and administrators confirm a fact (safe to repeat)."""
         fact = self.get_object()
-        if not is_verifier(request.user):
+        if not access.is_verifier(request.user):
             raise exceptions.PermissionDenied()
         index_fact_verify(fact=fact, actor=request.user)
         return Response(IndexFactSerializer(self.get_queryset().get(pk=fact.pk)).data)
@@ -284,13 +282,13 @@ class IndexUploadViewSet(ScopedReadOnlyViewSet):
 
     def get_queryset(self):
         user = self.request.user
-        if not user.is_authenticated or not can_import(user):
+        if not user.is_authenticated or not access.can_import_index_inputs(user):
             return IndexUpload.objects.none()
         qs = IndexUpload.objects.order_by("-uploaded_at", "-id")
         return qs if access.is_admin(user) else qs.filter(uploaded_by=user)
 
     def _require_import(self):
-        if not can_import(self.request.user):
+        if not access.can_import_index_inputs(self.request.user):
             raise exceptions.PermissionDenied()
 
     @extend_schema(

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from agencies import access
 from agencies.models import Region
 
 from ..choices import CriterionSource, FactSource
@@ -26,7 +27,6 @@ from ..models import (
     IndexScore,
     MethodologyVersion,
 )
-from .permissions import is_verifier
 from .scoring import (
     ScoreResult,
 )
@@ -171,7 +171,7 @@ def index_fact_create(
     parsed, errors = fact_value_errors(criterion, input, value)
     if errors:
         raise ValidationError({"value": errors})
-    verified = source == FactSource.COMMAND or is_verifier(entered_by)
+    verified = source == FactSource.COMMAND or access.is_verifier(entered_by)
     now = timezone.now()
     fact = IndexFact(
         region=region,
@@ -200,7 +200,7 @@ def index_fact_create(
 @transaction.atomic
 def index_fact_verify(*, fact: IndexFact, actor) -> IndexFact:
     """An analyst or administrator confirms a fact; conditional update, safe to repeat."""
-    if not is_verifier(actor):
+    if not access.is_verifier(actor):
         raise ValidationError(_("Подтверждать сведения могут аналитики и администраторы."))
     now = timezone.now()
     changed = IndexFact.objects.filter(pk=fact.pk, verified_at__isnull=True).update(

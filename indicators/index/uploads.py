@@ -20,7 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from indicators.index.permissions import is_verifier
+from agencies import access
 from indicators.index.services import schedule_recompute
 
 from ..choices import FactSource, UploadStatus
@@ -105,7 +105,7 @@ def index_upload_apply(*, upload: IndexUpload, user=None) -> IndexUpload:
         .values_list("region_id", "criterion_code", "input", "as_of", "value")
     ):
         existing[(region_id, code, name, as_of)] = value  # the latest entry wins
-    verified = upload.source == FactSource.COMMAND or is_verifier(user)
+    verified = upload.source == FactSource.COMMAND or access.is_verifier(user)
 
     now = timezone.now()
     new = []

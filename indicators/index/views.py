@@ -19,14 +19,12 @@ from django.views.decorators.http import require_POST
 
 from agencies import access
 from agencies.models import Region
-from indicators.index.permissions import can_enter_facts, is_verifier
 from indicators.index.selectors import criteria_of, version_on
 from indicators.index.services import index_fact_create, index_fact_verify
 
 from ..choices import CriterionSource, FactSource, UploadStatus
 from ..models import IndexFact, IndexUpload
 from .forms import IndexFactForm, IndexUploadForm
-from .permissions import can_import, can_see_ranking
 from .selectors import index_ranking, region_index_page
 from .uploads import index_upload_apply, index_upload_create, upload_summary
 
@@ -53,7 +51,7 @@ def index_home_view(request):
     if access.region_scope(user) is not None and user.home_region_id:
         region = Region.objects.get(pk=user.home_region_id)
         return redirect("index:region", code=region.code)
-    if can_see_ranking(user):
+    if access.can_see_ranking(user):
         return redirect("index:ranking")
     raise PermissionDenied
 
@@ -67,17 +65,17 @@ def index_region_view(request, code: str):
         "indicators/index_region.html",
         {
             "page": page,
-            "can_enter": can_enter_facts(request.user, region.pk),
-            "can_verify": is_verifier(request.user),
-            "can_rank": can_see_ranking(request.user),
-            "can_import": can_import(request.user),
+            "can_enter": access.can_enter_facts(request.user, region.pk),
+            "can_verify": access.is_verifier(request.user),
+            "can_rank": access.can_see_ranking(request.user),
+            "can_import": access.can_import_index_inputs(request.user),
         },
     )
 
 
 def index_ranking_view(request):
     user = request.user
-    if not can_see_ranking(user):
+    if not access.can_see_ranking(user):
         raise PermissionDenied
     today = timezone.localdate()
     on_date = _date_param(request, "date", today)
@@ -94,7 +92,7 @@ def index_ranking_view(request):
 
 def index_fact_create_view(request, code: str):
     region = get_object_or_404(Region.objects.visible_to(request.user), code=code)
-    if not can_enter_facts(request.user, region.pk):
+    if not access.can_enter_facts(request.user, region.pk):
         raise PermissionDenied
     today = region.local_today()
     version = version_on(today)
@@ -147,7 +145,7 @@ def index_fact_verify_view(request, pk: int):
     fact = get_object_or_404(
         IndexFact.objects.visible_to(request.user).select_related("region"), pk=pk
     )
-    if not is_verifier(request.user):
+    if not access.is_verifier(request.user):
         raise PermissionDenied
     index_fact_verify(fact=fact, actor=request.user)
     messages.success(request, _("Сведения подтверждены."))
@@ -169,7 +167,7 @@ def _uploads_of(user):
 
 
 def index_import_view(request):
-    if not can_import(request.user):
+    if not access.can_import_index_inputs(request.user):
         raise PermissionDenied
     if request.method == "POST":
         form = IndexUploadForm(request.POST, request.FILES)
@@ -183,7 +181,7 @@ def index_import_view(request):
 
 
 def index_upload_view(request, pk: int):
-    if not can_import(request.user):
+    if not access.can_import_index_inputs(request.user):
         raise PermissionDenied
     upload = get_object_or_404(_uploads_of(request.user), pk=pk)
     return render(
@@ -195,7 +193,7 @@ def index_upload_view(request, pk: int):
 
 @require_POST
 def index_upload_confirm_view(request, pk: int):
-    if not can_import(request.user):
+    if not access.can_import_index_inputs(request.user):
         raise PermissionDenied
     upload = get_object_or_404(_uploads_of(request.user), pk=pk)
     upload = index_upload_apply(upload=upload, user=request.user)
