@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 from agencies.choices import Role
 from agencies.models import Region, User
 from roadmaps.models import MeasureResponsibility
+from ru_formats import ru_date
 
 from .choices import AlertKind, DeliveryChannel, DeliveryStatus, MessageKind
 from .maxbot import max_send
@@ -324,7 +325,7 @@ def digest_send(*, region: Region, now: dt.datetime | None = None) -> int:
             "new_count": sum(1 for r in rows if r["is_new"]),
             "region": region,
             "intro": _("Открытые оповещения на %(date)s.")
-            % {"date": timezone.localtime(now, region.tz).strftime("%d.%m.%Y")},
+            % {"date": ru_date(timezone.localtime(now, region.tz))},
         }
         ok = _email(
             recipient=recipient,

@@ -5,8 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from reports.choices_exports import ExportFormat
 from reports.exports.registry import ExportParams, get_report, report_choices
-
-DATE_INPUTS = ["%d.%m.%Y", "%Y-%m-%d"]
+from roadmap_portal.dates import INPUT_FORMATS
 
 
 class ExportForm(forms.Form):
@@ -22,13 +21,13 @@ class ExportForm(forms.Form):
             "(пусто — сегодня), «с» — дата сравнения. Оповещения: действовавшие в периоде. "
             "Пусто — без ограничения."
         ),
-        input_formats=DATE_INPUTS,
+        input_formats=INPUT_FORMATS,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     date_to = forms.DateField(
         label=_("по"),
         required=False,
-        input_formats=DATE_INPUTS,
+        input_formats=INPUT_FORMATS,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     orgs = forms.BooleanField(

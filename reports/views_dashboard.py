@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from agencies import access
 from agencies.models import Municipality, Region
+from roadmap_portal.dates import parse_date
 
 from .dashboards.country import country_overview
 from .dashboards.municipality import municipality_organisations
@@ -22,13 +23,10 @@ from .dashboards.region import region_dashboard
 
 
 def _date_param(request, default: dt.date) -> dt.date:
-    raw = (request.GET.get("date") or "").strip()
-    for fmt in ("%Y-%m-%d", "%d.%m.%Y"):
-        try:
-            return dt.datetime.strptime(raw, fmt).date()
-        except ValueError:
-            continue
-    return default
+    try:
+        return parse_date(request.GET.get("date") or "")
+    except ValueError:
+        return default
 
 
 def region_dashboard_view(request, code: str):

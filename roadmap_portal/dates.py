@@ -19,6 +19,8 @@ import re
 
 # what an error message tells the user to write
 DATE_HINT = "ДД.ММ.ГГГГ или ГГГГ-ММ-ДД"
+# the same two forms typed into a form field (forms.DateField(input_formats=...))
+INPUT_FORMATS = ["%d.%m.%Y", "%Y-%m-%d"]
 
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
 _EXCEL_SERIALS = (20000, 80000)  # 04.10.1954 … 10.01.2119, exclusive

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from agencies.choices import OrgType
 from roadmap_portal.dates import DATE_HINT, parse_date
 from roadmap_portal.tables import Table
+from ru_formats import ru_date
 
 from ..formulas import FORMULAS
 from .columns import COUNT_KEYS, TITLES
@@ -389,7 +390,7 @@ class MonitoringRowReader:
                     number,
                     "org_code",
                     _("организация «%(code)s» уже встречалась в файле за неделю %(week)s")
-                    % {"code": code, "week": week.strftime("%d.%m.%Y")},
+                    % {"code": code, "week": ru_date(week)},
                 )
                 continue
             bits[byte] |= 1 << bit

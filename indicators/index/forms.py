@@ -3,11 +3,11 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from roadmap_portal.dates import INPUT_FORMATS
+
 from ..models import Criterion
 from ..models.index import EVIDENCE_EXTENSIONS
 from .services import fact_value_errors
-
-DATE_FORMATS = ["%d.%m.%Y", "%Y-%m-%d"]
 
 
 class IndexFactForm(forms.Form):
@@ -17,7 +17,7 @@ class IndexFactForm(forms.Form):
     value = forms.CharField(label=_("Значение"), max_length=30)
     as_of = forms.DateField(
         label=_("Действует с (дата)"),
-        input_formats=DATE_FORMATS,
+        input_formats=INPUT_FORMATS,
         help_text=_("ДД.ММ.ГГГГ: с этой даты значение учитывается в индексе."),
     )
     evidence_url = forms.URLField(

@@ -21,6 +21,8 @@ from agencies import access
 from agencies.models import Region
 from indicators.index.selectors import criteria_of, version_on
 from indicators.index.services import index_fact_create, index_fact_verify
+from roadmap_portal.dates import parse_date
+from ru_formats import ru_date
 
 from ..choices import CriterionSource, FactSource, UploadStatus
 from ..models import IndexFact, IndexUpload
@@ -33,15 +35,14 @@ def _date_param(request, name: str, default: dt.date | None) -> dt.date | None:
     raw = (request.GET.get(name) or "").strip()
     if not raw:
         return default
-    for fmt in ("%Y-%m-%d", "%d.%m.%Y"):
-        try:
-            return dt.datetime.strptime(raw, fmt).date()
-        except ValueError:
-            continue
+    try:
+        return parse_date(raw)
+    except ValueError:
+        pass
     messages.error(
         request,
         _("Дата «%(value)s» не распознана: показано на %(date)s.")
-        % {"value": raw, "date": default.strftime("%d.%m.%Y") if default else "—"},
+        % {"value": raw, "date": ru_date(default)},
     )
     return default
 
@@ -132,7 +133,7 @@ def index_fact_create_view(request, code: str):
                 messages.success(request, _("Сведения сохранены."))
                 return redirect(reverse("index:region", args=[region.code]) + "#facts")
     else:
-        form = IndexFactForm(criterion=criterion, initial={"as_of": today.strftime("%d.%m.%Y")})
+        form = IndexFactForm(criterion=criterion, initial={"as_of": ru_date(today)})
     return render(
         request,
         "indicators/index_fact_form.html",

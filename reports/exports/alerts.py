@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from alerts.choices import Severity
 from reports import selectors
+from ru_formats import ru_date
 
 from .base import Book, Column, Fill, Kind
 
@@ -51,11 +52,11 @@ FILLS = {Severity.HIGH: Fill.RED, Severity.MEDIUM: Fill.AMBER}
 
 def period_text(params, *, now: dt.datetime, region) -> str:
     if params.date_from and params.date_to:
-        return f"с {params.date_from:%d.%m.%Y} по {params.date_to:%d.%m.%Y}"
+        return f"с {ru_date(params.date_from)} по {ru_date(params.date_to)}"
     if params.date_from:
-        return f"с {params.date_from:%d.%m.%Y} по {now:%d.%m.%Y}"
+        return f"с {ru_date(params.date_from)} по {ru_date(now)}"
     if params.date_to:
-        return f"по {params.date_to:%d.%m.%Y}"
+        return f"по {ru_date(params.date_to)}"
     return "все оповещения"
 
 

@@ -110,7 +110,7 @@ class TitleBlock:
     def lines(self) -> list[str]:
         offset = self.generated_at.utcoffset() or dt.timedelta(0)
         hours = int(offset.total_seconds() // 3600)
-        stamp = f"{self.generated_at:%d.%m.%Y %H:%M} (UTC{hours:+d})"
+        stamp = f"{formats.ru_datetime(self.generated_at)} (UTC{hours:+d})"
         return [
             self.report,
             f"Субъект РФ: {self.region}",

@@ -24,7 +24,7 @@ from collections.abc import Callable
 from django.utils.translation import gettext_lazy as _
 
 from reports import selectors
-from ru_formats import ru_number
+from ru_formats import ru_date, ru_number
 
 from .base import Book, Column, Kind, Rag
 
@@ -107,9 +107,9 @@ def dates(params, now: dt.datetime) -> tuple[dt.date, dt.date | None]:
 
 def period_text(params, *, now: dt.datetime, region) -> str:
     on_date, since = dates(params, now)
-    text = f"на {on_date:%d.%m.%Y}"
+    text = f"на {ru_date(on_date)}"
     if since:
-        text += f", изменение с {since:%d.%m.%Y}"
+        text += f", изменение с {ru_date(since)}"
     return text
 
 
@@ -142,11 +142,11 @@ def build(
     columns = rank_columns(data.components)
     total_col, change_col = 3, len(columns) - 1
     if version is None:
-        note = f"На {on_date:%d.%m.%Y} нет действующей методики индекса."
+        note = f"На {ru_date(on_date)} нет действующей методики индекса."
     else:
         note = f"Методика: {version}. Место — среди всех субъектов РФ."
         if since:
-            note += f" Дата сравнения: {since:%d.%m.%Y}."
+            note += f" Дата сравнения: {ru_date(since)}."
     ranking = book.table(
         "Рейтинг",
         columns,

@@ -29,6 +29,7 @@ from agencies.choices import OrgType
 from indicators.formulas import FORMULAS, share_fraction
 from indicators.stages import RegionStageTarget
 from reports import selectors
+from ru_formats import ru_date
 
 from .base import Book, Column, Kind, Rag
 
@@ -97,11 +98,11 @@ def main_columns(targets: list[selectors.IndicatorTargets]) -> list[Column]:
 
 def period_text(params, *, now: dt.datetime, region) -> str:
     if params.date_from and params.date_to:
-        return f"недели с {params.date_from:%d.%m.%Y} по {params.date_to:%d.%m.%Y}"
+        return f"недели с {ru_date(params.date_from)} по {ru_date(params.date_to)}"
     if params.date_from:
-        return f"недели с {params.date_from:%d.%m.%Y}"
+        return f"недели с {ru_date(params.date_from)}"
     if params.date_to:
-        return f"недели по {params.date_to:%d.%m.%Y}"
+        return f"недели по {ru_date(params.date_to)}"
     return "все загруженные недели"
 
 

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from reports import selectors
 from roadmaps.choices import MeasureStatus
+from ru_formats import ru_date
 
 from .base import Book, Column, Fill, Kind
 
@@ -72,7 +73,7 @@ FEDERAL = "Федеральный план"
 def period_text(params, *, now: dt.datetime, region) -> str:
     """As of the region's local date (Moscow's when the report spans regions)."""
     today = region.local_today(now) if region else now.date()
-    return f"по состоянию на {today:%d.%m.%Y}"
+    return f"по состоянию на {ru_date(today)}"
 
 
 class _Tally:
