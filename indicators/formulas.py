@@ -1,4 +1,4 @@
-"""The formulas of the Sferum indicators I1–I4 and of the migration share M (DOMAIN.md).
+"""The formulas of the Sferum indicators I1–I4 and of the migration share M (docs/domain.md).
 
 For a region (or municipality) and a week, summing over organisations:
 - I1 = Σ staff_writers / Σ staff_total over ОО, СПО, ДО;

@@ -1,6 +1,6 @@
 """Weekly rollups per region and per municipality, rebuilt set-based from MonitoringRow.
 
-The groups follow docs/domain.md (see MonitoringRollup): `edu` = ОО, СПО, ДО (I1, I2);
+The groups are those of the indicator formulas (indicators.formulas, docs/domain.md): `edu` = ОО, СПО, ДО (I1, I2);
 `np` = every type but ДОО (I3); `gov` = РОИВ, ОМСУ, ПО (I4); M counts every organisation.
 """
 
@@ -13,13 +13,8 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 
-from agencies.choices import OrgType
-
+from ..formulas import EDU_TYPES, GOV_TYPES, NON_PRESCHOOL_TYPES
 from ..models import MonitoringRollup, MonitoringRow
-
-EDU_TYPES = (OrgType.SCHOOL, OrgType.COLLEGE, OrgType.ADDITIONAL)
-GOV_TYPES = (OrgType.ROIV, OrgType.OMSU, OrgType.SUBORDINATE)
-NON_PRESCHOOL_TYPES = tuple(t for t in OrgType if t != OrgType.PRESCHOOL)
 
 
 def _in(types: Iterable[str]) -> str:
