@@ -1,7 +1,8 @@
 """Weekly rollups per region and per municipality, rebuilt set-based from MonitoringRow.
 
-The groups are those of the indicator formulas (indicators.formulas, docs/domain.md): `edu` = ОО, СПО, ДО (I1, I2);
-`np` = every type but ДОО (I3); `gov` = РОИВ, ОМСУ, ПО (I4); M counts every organisation.
+The groups are those of the indicator formulas (indicators.formulas): `edu` = ОО, СПО, ДО
+(I1, I2); `np` = every type but ДОО (I3); `gov` = РОИВ, ОМСУ, ПО (I4); M counts every
+organisation.
 """
 
 from __future__ import annotations
