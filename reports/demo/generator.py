@@ -35,7 +35,7 @@ REGIONS_CSV = BASE_DIR / "fixtures" / "regions.csv"
 
 NATIONAL_ORGANISATIONS = 85_000
 NATIONAL_MUNICIPALITIES = 2_500
-FIRST_WEEK = dt.date(2025, 9, 1)  # a Monday: the school year's first week
+FIRST_WEEK = dt.date(2025, 9, 1)  # a Monday: the school year's first week (the default season)
 
 # Canonical export columns (docs/domain.md «Monitoring data»), in file order.
 MONITORING_COLUMNS: list[tuple[str, str]] = [
@@ -81,6 +81,8 @@ HOLIDAY_WEEKS = {
     dt.date(2026, 1, 5): 0.55,
     dt.date(2026, 3, 23): 0.7,
 }
+# the same holidays as week numbers of a season, for a season that starts elsewhere (the demo)
+HOLIDAY_WEEK_NUMBERS = {(day - FIRST_WEEK).days // 7: f for day, f in HOLIDAY_WEEKS.items()}
 
 # Relative size of the populous regions (number of organisations); others get 0.35-0.95.
 _BIG_REGIONS = {
@@ -196,6 +198,7 @@ class World:
     seed: int
     scale: float
     regions: list[RegionWorld]
+    first_week: dt.date = FIRST_WEEK  # the Monday of the season's week 0
 
     @property
     def organisation_count(self) -> int:
@@ -459,11 +462,18 @@ def _org(rng: random.Random, code, name, org_type, muni, world: RegionWorld) -> 
 
 
 def world_build(
-    regions: Iterable[RegionInfo], *, seed: int, scale: float, min_municipalities: int = 2
+    regions: Iterable[RegionInfo],
+    *,
+    seed: int,
+    scale: float,
+    min_municipalities: int = 2,
+    first_week: dt.date = FIRST_WEEK,
 ) -> World:
     """Municipalities and organisations of the given regions (same per region for any subset).
 
-    `min_municipalities` lets a small demo keep enough municipalities to compare.
+    `min_municipalities` lets a small demo keep enough municipalities to compare;
+    `first_week` (a Monday) places the season in time: the figures of week N are the same
+    whatever its date, only the dates in the files move.
     """
     national = _national_weight()
     built = [
@@ -476,7 +486,7 @@ def world_build(
         )
         for region in sorted(regions, key=lambda r: r.code)
     ]
-    return World(seed=seed, scale=scale, regions=built)
+    return World(seed=seed, scale=scale, regions=built, first_week=first_week)
 
 
 # --- Monitoring CSV ---------------------------------------------------------------------------
@@ -487,12 +497,12 @@ def week_starts(weeks: int, first: dt.date = FIRST_WEEK) -> list[dt.date]:
 
 
 def monitoring_rows(world: World, region: RegionWorld, week: int) -> Iterator[list[object]]:
-    """The rows of one region and one week (0 = FIRST_WEEK), drawn from their own stream."""
+    """The rows of one region and one week (0 = the world's first week), from their own stream."""
     rng = _rng(world.seed, "monitoring", region.region.code, week)
     rand = rng.random
-    week_start = FIRST_WEEK + dt.timedelta(weeks=week)
+    week_start = world.first_week + dt.timedelta(weeks=week)
     week_text = week_start.strftime("%d.%m.%Y")
-    holiday = HOLIDAY_WEEKS.get(week_start, 1.0)
+    holiday = HOLIDAY_WEEK_NUMBERS.get(week, 1.0)
     code = region.region.code
     munis = region.municipalities
     curve = [m.adoption(week) for m in munis]
@@ -574,7 +584,7 @@ def monitoring_write(
 ) -> WriteResult:
     """Writes `monitoring_YYYY-MM-DD.csv` (all regions) or `monitoring_RR_YYYY-MM-DD.csv`."""
     groups = []
-    for week, start in enumerate(week_starts(weeks)):
+    for week, start in enumerate(week_starts(weeks, world.first_week)):
         if per_region:
             groups += [
                 (out / f"{prefix}_{r.region.code}_{start:%Y-%m-%d}.csv", [(r, week)])
@@ -679,36 +689,45 @@ def _between(rng: random.Random, start: dt.date, end: dt.date) -> dt.date:
 
 
 def index_fact_rows(
-    regions: Iterable[RegionInfo], *, seed: int, today: dt.date, mark: str = ""
+    regions: Iterable[RegionInfo],
+    *,
+    seed: int,
+    today: dt.date,
+    mark: str = "",
+    first_week: dt.date = FIRST_WEEK,
 ) -> Iterator[list[str]]:
     """Facts «Сведения для индекса внедрения» per region, all dated on or before `today`.
 
-    `mark` prefixes every evidence text (the demo marks its facts «[демо]»).
+    `mark` prefixes every evidence text (the demo marks its facts «[демо]»); `first_week`
+    moves every date of the season with it (the demo's season is placed relative to today).
     """
-    for row in _index_fact_rows(regions, seed=seed, today=today):
+    for row in _index_fact_rows(regions, seed=seed, today=today, shift=first_week - FIRST_WEEK):
         if mark:
             row[5] = f"{mark} {row[5]}"
         yield row
 
 
 def _index_fact_rows(
-    regions: Iterable[RegionInfo], *, seed: int, today: dt.date
+    regions: Iterable[RegionInfo], *, seed: int, today: dt.date, shift: dt.timedelta
 ) -> Iterator[list[str]]:
-    last = min(today, dt.date(2026, 5, 31))
+    def on(year: int, month: int, day: int) -> dt.date:  # a date of the default season, moved
+        return dt.date(year, month, day) + shift
+
+    last = min(today, on(2026, 5, 31))
     for region in sorted(regions, key=lambda r: r.code):
         rng = _rng(seed, "index", region.code)
         code = region.code
         site = f"https://max.gov{code}.ru/fakty"
         for criterion, chance, earliest, evidence in _FLAG_CRITERIA:
             holds = rng.random() < chance
-            when = _between(rng, earliest, last)
+            when = _between(rng, earliest + shift, last)
             value = "1" if holds else "0"
             if holds or rng.random() < 0.3:  # some regions report a 0 explicitly
                 yield [code, criterion, "", value, _date_text(when), evidence]
         weight = region_weight(code)
         uk_total = max(5, round(rng.uniform(80, 320) * weight))
         share = rng.uniform(0.02, 0.95)
-        first = _between(rng, dt.date(2025, 9, 1), min(last, dt.date(2025, 10, 31)))
+        first = _between(rng, on(2025, 9, 1), min(last, on(2025, 10, 31)))
         yield [code, "housing_uk_chats", "uk_total", str(uk_total), _date_text(first), site]
         yield [
             code,
@@ -718,8 +737,8 @@ def _index_fact_rows(
             _date_text(first),
             site,
         ]
-        if last >= dt.date(2025, 12, 1) and rng.random() < 0.5:  # a later figure supersedes
-            later = _between(rng, dt.date(2025, 12, 1), last)
+        if last >= on(2025, 12, 1) and rng.random() < 0.5:  # a later figure supersedes
+            later = _between(rng, on(2025, 12, 1), last)
             yield [
                 code,
                 "housing_uk_chats",
@@ -734,30 +753,37 @@ def _index_fact_rows(
             "exclusive_services",
             "",
             str(services),
-            _date_text(_between(rng, dt.date(2025, 10, 1), last)),
+            _date_text(_between(rng, on(2025, 10, 1), last)),
             "Реестр верифицированных сценариев (ИЭП, Госключ, OTP)",
         ]
         publications = rng.choices([0, 1, 2, 3, 5, 8, 12], [1, 2, 3, 3, 2, 2, 1])[0]
         reach = rng.uniform(3, 70)
-        when = _date_text(_between(rng, dt.date(2025, 9, 30), last))
+        when = _date_text(_between(rng, on(2025, 9, 30), last))
         evidence = f"Медиаплан: отчёт о публикациях ({site}/media)"
         yield [code, "media_reach", "publications", str(publications), when, evidence]
         reach_text = f"{reach:.1f}".replace(".", ",")
         yield [code, "media_reach", "reach_percent", reach_text, when, evidence]
         qr = rng.choices([0, 1, 2, 3, 4, 5], [2, 2, 3, 3, 2, 1])[0]
-        when = _date_text(_between(rng, dt.date(2025, 10, 1), last))
+        when = _date_text(_between(rng, on(2025, 10, 1), last))
         yield [code, "offline_qr", "", str(qr), when, "Фотоотчёт о размещении QR-кодов"]
 
 
 def index_facts_write(
-    regions: Iterable[RegionInfo], path: Path, *, seed: int, today: dt.date, mark: str = ""
+    regions: Iterable[RegionInfo],
+    path: Path,
+    *,
+    seed: int,
+    today: dt.date,
+    mark: str = "",
+    first_week: dt.date = FIRST_WEEK,
 ) -> int:
     path.parent.mkdir(parents=True, exist_ok=True)
     counter = _Counter()
     with path.open("w", encoding=CSV_ENCODING, newline="") as fh:
         writer = _csv_writer(fh)
         writer.writerow(INDEX_FACT_HEADER)
-        writer.writerows(counter.wrap(index_fact_rows(regions, seed=seed, today=today, mark=mark)))
+        rows = index_fact_rows(regions, seed=seed, today=today, mark=mark, first_week=first_week)
+        writer.writerows(counter.wrap(rows))
     return counter.rows
 
 

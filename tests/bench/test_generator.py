@@ -12,7 +12,7 @@ from collections import defaultdict
 import pytest
 from django.core.management import call_command
 
-from agencies.models import Municipality, Organisation
+from agencies.models import Municipality, Organisation, User
 from bench.generate import main as generate_main
 from reports.demo import generator as g
 from roadmaps.deadlines import parse_deadline
@@ -364,14 +364,17 @@ def test_load_demo_data_twice_adds_nothing(seeded, tmp_path):
     assert demo.exists()
     assert {c.measure.roadmap.region.code for c in demo} <= {"27", "33", "50", "63", "66"}
     files = sorted(tmp_path.glob("demo_monitoring_*.csv"))
-    assert len(files) == 20  # capped season: 01.09.2025 .. 12.01.2026
+    # the season is placed relative to today: from 03.11.2025, 11 weeks by 20.01.2026,
+    # one file per region and week
+    assert len(files) == 11 * 5
+    assert files[0].name == "demo_monitoring_27_2025-11-03.csv"
     _header, facts = read_csv(tmp_path / "demo_index_facts.csv")
     assert {f[0] for f in facts} == {"27", "33", "50", "63", "66"}
     assert all(f[5].startswith("[демо] ") for f in facts)
     from indicators.models import IndexFact, MonitoringRollup
 
     region_weeks = MonitoringRollup.objects.filter(region__code="66", municipality__isnull=True)
-    assert region_weeks.count() == 20  # every demo week went through the real import
+    assert region_weeks.count() == 11  # every demo week went through the real import
     assert IndexFact.objects.filter(region__code="66").exists()
     assert "Прочитано строк" in text
     before = [p.read_bytes() for p in files]
@@ -394,6 +397,17 @@ def test_demo_leaves_measures_changed_by_users_alone(seeded, tmp_path):
     assert set(measures.values_list("version", flat=True)) == {2}
 
 
+def test_demo_season_is_placed_relative_to_today():
+    from reports.management.commands.load_demo_data import demo_season_start, demo_shift
+
+    for today in (dt.date(2026, 11, 26), dt.date(2027, 3, 1), dt.date(2025, 11, 20)):
+        start = demo_season_start(demo_shift(today))
+        assert start.weekday() == 0
+        # today in the second half of the seed roadmaps' period (August - December)
+        period_start, period_end = start - dt.timedelta(days=31), start + dt.timedelta(days=121)
+        assert period_start + (period_end - period_start) / 2 <= today <= period_end
+
+
 def test_demo_weeks_stop_before_the_current_week():
     from reports.management.commands.load_demo_data import demo_weeks
 
@@ -401,3 +415,38 @@ def test_demo_weeks_stop_before_the_current_week():
     assert demo_weeks(dt.date(2025, 9, 8)) == 1  # the week of 01.09 has ended
     assert demo_weeks(dt.date(2025, 9, 14)) == 1
     assert demo_weeks(dt.date(2026, 11, 21)) == 20
+
+
+@pytest.mark.django_db
+def test_demo_first_run_tells_the_truth(seeded, tmp_path):
+    """Right after load_demo_data: a mix of statuses, the dashboard's overdue count equals
+    its open overdue alerts, no alert for a measure marked done, uploads of their region."""
+    from agencies.models import Region
+    from alerts.choices import AlertKind
+    from alerts.models import Alert
+    from indicators.models import MonitoringUpload
+    from reports.dashboards.region import region_dashboard
+    from roadmaps.choices import MeasureStatus
+
+    today = dt.date(2026, 11, 26)
+    call_command(
+        "load_demo_data", "--out", str(tmp_path), "--today", today.isoformat(), stdout=io.StringIO()
+    )
+    measures = Measure.objects.filter(roadmap__code="sverdlovsk-2025")
+    statuses = set(measures.values_list("status", flat=True))
+    assert {MeasureStatus.DONE, MeasureStatus.IN_PROGRESS, MeasureStatus.NOT_STARTED} <= statuses
+    assert measures.filter(due_date__gt=today).exists()  # some deadlines are still ahead
+    assert measures.filter(due_date__lt=today, status=MeasureStatus.DONE).exists()
+    analyst = User.objects.create_superuser("demo-check", password="x")
+    overdue_total = 0
+    for code in ("27", "33", "50", "63", "66"):
+        region = Region.objects.get(code=code)
+        board = region_dashboard(user=analyst, region=region, today=today)
+        alerts = Alert.objects.filter(region=region, kind=AlertKind.MEASURE_OVERDUE).open()
+        assert board.overdue_total == alerts.count(), code
+        overdue_total += board.overdue_total
+        assert not Alert.objects.filter(region=region, measure__status="done").open().exists()
+        uploads = MonitoringUpload.objects.filter(original_name__contains=f"_{code}_")
+        assert uploads.exists() and set(uploads.values_list("region__code", flat=True)) == {code}
+        assert board.freshness.latest_week >= today - dt.timedelta(days=14)
+    assert overdue_total > 0
