@@ -366,7 +366,8 @@ def _monitoring_causes(region: Region, on_date: dt.date, series: list) -> list[C
     window = _setting("ALERT_UPLOAD_WINDOW_DAYS", 30)
     start, end = _day_bounds(region, on_date - dt.timedelta(days=window), on_date)
     uploads = list(
-        MonitoringUpload.objects.filter(region=region, uploaded_at__lt=end)
+        # a dry run writes nothing: neither its success nor its refusal is the region's data
+        MonitoringUpload.objects.filter(region=region, uploaded_at__lt=end, dry_run=False)
         .filter(Q(uploaded_at__gte=start) | Q(status=UploadStatus.DONE))
         .order_by("-uploaded_at", "-id")
         .values("id", "status", "uploaded_at", "original_name", "errors")[:200]

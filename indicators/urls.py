@@ -10,6 +10,7 @@ urlpatterns = [
     path("regions/<str:code>/baselines/", views.baselines_edit, name="baselines"),
     path("regions/<str:code>/uploads/", views.upload_list, name="upload-list"),
     path("regions/<str:code>/uploads/new/", views.upload_create, name="upload-create"),
+    path("uploads/template.<str:fmt>", views.upload_template, name="upload-template"),
     path("uploads/<int:pk>/", views.upload_detail, name="upload-detail"),
     path("uploads/<int:pk>/status/", views.upload_status, name="upload-status"),
     path("uploads/<int:pk>/confirm/", views.upload_confirm, name="upload-confirm"),

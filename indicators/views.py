@@ -7,7 +7,7 @@ import datetime as dt
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -18,6 +18,7 @@ from agencies.models import Region
 
 from .choices import UploadStatus
 from .forms import MonitoringUploadForm, RegionBaselineForm
+from .imports.template import template_columns, template_csv, template_xlsx
 from .models import MonitoringUpload, RegionBaseline
 from .selectors import (
     indicator_status,
@@ -131,9 +132,26 @@ def upload_create(request, code: str):
     return render(
         request,
         "indicators/upload_form.html",
-        {"region": region, "form": form},
+        {"region": region, "form": form, "columns": template_columns()},
         status=400 if form.is_bound else 200,
     )
+
+
+TEMPLATE_TYPES = {
+    "csv": (template_csv, "text/csv; charset=utf-8"),
+    "xlsx": (template_xlsx, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+}
+
+
+@require_GET
+def upload_template(request, fmt: str):
+    """The monitoring template (header and an example line) from the reader's columns."""
+    if fmt not in TEMPLATE_TYPES:
+        raise Http404
+    build, content_type = TEMPLATE_TYPES[fmt]
+    response = HttpResponse(build(), content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="monitoring_template.{fmt}"'
+    return response
 
 
 def _upload(request, pk: int) -> MonitoringUpload:
@@ -180,7 +198,7 @@ def upload_status(request, pk: int):
         {
             "id": upload.pk,
             "status": upload.status,
-            "status_display": upload.get_status_display(),
+            "status_display": upload.state_display,
             "dry_run": upload.dry_run,
             "progress": upload_progress(upload),
             "rows_read": upload.rows_read,

@@ -355,7 +355,7 @@ class MonitoringUploadSerializer(serializers.ModelSerializer):
         slug_field="code", read_only=True
     )
     uploaded_by: serializers.StringRelatedField[Any] = serializers.StringRelatedField()
-    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    status_display = serializers.CharField(source="state_display", read_only=True)
     errors_total = serializers.SerializerMethodField()
 
     class Meta:

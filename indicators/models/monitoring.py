@@ -62,7 +62,20 @@ class MonitoringUpload(models.Model):
         verbose_name_plural = _("загрузки мониторинга")
 
     def __str__(self) -> str:
-        return f"{self.original_name} ({self.get_status_display()})"
+        return f"{self.original_name} ({self.state_display})"
+
+    @property
+    def state(self) -> str:
+        """The status as shown: a dry run that passed is «checked», never «done»."""
+        if self.dry_run and self.status == UploadStatus.DONE:
+            return "checked"
+        return self.status
+
+    @property
+    def state_display(self) -> str:
+        if self.state == "checked":
+            return str(_("Проверено, не записано"))
+        return self.get_status_display()
 
 
 class MonitoringRow(models.Model):

@@ -54,7 +54,7 @@ class Command(BaseCommand):
                 raise CommandError("; ".join(exc.messages)) from None
         upload = monitoring_import(upload=upload)
         summary = (
-            f"Загрузка #{upload.pk}: {upload.get_status_display()}"
+            f"Загрузка #{upload.pk}: {upload.state_display}"
             f"{' (пробная проверка)' if upload.dry_run else ''}. "
             f"Строк прочитано: {upload.rows_read}, создано: {upload.rows_created}, "
             f"обновлено: {upload.rows_updated}, без изменений: {upload.rows_unchanged}, "
