@@ -28,6 +28,7 @@ from indicators.models import (
     MonitoringRow,
     MonitoringUpload,
 )
+from indicators.models.indicators import indicator_label
 from indicators.selectors import region_stage_targets
 from indicators.stages import current_stage, last_passed_stage
 from indicators.trends import project
@@ -284,11 +285,11 @@ def _indicator_causes(
                         key=f"indicator:{region.pk}:{code}:{stage.stage}",
                         severity=Severity.HIGH,
                         message=_(
-                            "Показатель %(number)s: %(value)s за неделю с %(week)s ниже цели "
+                            "Показатель %(label)s: %(value)s за неделю с %(week)s ниже цели "
                             "%(target)s этапа %(stage)s (срок %(date)s)"
                         )
                         % {
-                            "number": indicator.number,
+                            "label": indicator.label,
                             "value": _pct(value),
                             "week": _d(week),
                             "target": _pct(target),
@@ -324,11 +325,11 @@ def _indicator_causes(
                     key=f"indicator:{region.pk}:{code}:{stage.stage}",
                     severity=Severity.MEDIUM,
                     message=_(
-                        "Показатель %(number)s под угрозой: по тренду за %(weeks)s нед. к "
+                        "Показатель %(label)s под угрозой: по тренду за %(weeks)s нед. к "
                         "%(date)s ожидается %(projected)s при цели %(target)s; %(when)s"
                     )
                     % {
-                        "number": indicator.number,
+                        "label": indicator.label,
                         "weeks": len(points),
                         "date": _d(stage.target_date),
                         "projected": _pct(projection.value_at_stage),
@@ -420,12 +421,12 @@ def _monitoring_causes(region: Region, on_date: dt.date, series: list) -> list[C
                     key=f"drop:{muni_id}:{code}:{latest.isoformat()}",
                     severity=Severity.MEDIUM,
                     message=_(
-                        "%(muni)s: показатель %(number)s упал с %(before)s до %(after)s "
+                        "%(muni)s: показатель %(label)s упал с %(before)s до %(after)s "
                         "за неделю с %(week)s"
                     )
                     % {
                         "muni": weeks[latest].municipality.name,
-                        "number": number,
+                        "label": indicator_label(number),
                         "before": _pct(before),
                         "after": _pct(now_value),
                         "week": _d(latest),

@@ -76,6 +76,7 @@ class MeasureStatusRow:
     completed_on: dt.date | None
     days_overdue: int
     done_late: bool
+    days_late: int
     last_comment: str
     last_comment_at: dt.datetime | None
 
@@ -131,6 +132,7 @@ def roadmap_status_rows(
             completed_on=measure.completed_on,
             days_overdue=measure.days_overdue(today),
             done_late=measure.is_done_late,
+            days_late=measure.days_late,
             last_comment=measure.last_comment or "",
             last_comment_at=measure.last_comment_at,
         )
@@ -446,7 +448,7 @@ def _alert_subject(alert: Alert) -> str:
     if alert.measure_id:
         return f"Мероприятие {alert.measure.number}. {alert.measure.title}"
     if alert.indicator_id:
-        text = f"Показатель {alert.indicator.number}. {alert.indicator.name}"
+        text = f"{alert.indicator.label}. {alert.indicator.name}"
         if alert.municipality_id:
             text += f" — {alert.municipality.name}"
         return text

@@ -288,13 +288,15 @@ class Measure(models.Model):
         return self.days_overdue(today) > 0
 
     @property
+    def days_late(self) -> int:
+        """Days a done measure was completed after its due date; 0 when on time or not done."""
+        if self.status != MeasureStatus.DONE or self.due_date is None or self.completed_on is None:
+            return 0
+        return max((self.completed_on - self.due_date).days, 0)
+
+    @property
     def is_done_late(self) -> bool:
-        return (
-            self.status == MeasureStatus.DONE
-            and self.due_date is not None
-            and self.completed_on is not None
-            and self.completed_on > self.due_date
-        )
+        return self.days_late > 0
 
     @property
     def ordered_responsibilities(self) -> list[MeasureResponsibility]:

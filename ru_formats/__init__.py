@@ -36,6 +36,11 @@ XLSX_NUMBER = "#,##0.00"
 XLSX_PERCENT = "0.0%"
 XLSX_DATE = "dd.mm.yyyy"
 XLSX_DATETIME = "dd.mm.yyyy hh:mm"
+# a gap between percentages kept as a number of percentage points (−2.5): the sign always
+# shown, the true minus, «п.п.» after the number, as `ru_pp` writes it on the pages
+XLSX_POINTS = (
+    f'+0.0" {PERCENTAGE_POINTS}";"{MINUS}"0.0" {PERCENTAGE_POINTS}";0.0" {PERCENTAGE_POINTS}"'
+)
 
 Number = int | float | Decimal
 

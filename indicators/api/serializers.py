@@ -30,9 +30,11 @@ class IndicatorStageSerializer(serializers.ModelSerializer):
 class IndicatorSerializer(serializers.ModelSerializer):
     stages = IndicatorStageSerializer(many=True, read_only=True)
 
+    label = serializers.CharField(read_only=True, help_text="Краткое название: П1 … П4.")
+
     class Meta:
         model = Indicator
-        fields = ["id", "code", "number", "name", "description", "org_types", "stages"]
+        fields = ["id", "code", "number", "label", "name", "description", "org_types", "stages"]
 
 
 class RegionTargetSerializer(serializers.ModelSerializer):
@@ -82,7 +84,8 @@ def _share(obj: MonitoringRollup, code: str) -> dict:
 
 
 class IndicatorValueSerializer(serializers.ModelSerializer):
-    """One week of a region (municipality null) or a municipality: I1–I4 and M, in percent.
+    """One week of a region (municipality null) or a municipality: П1–П4 (`i1`…`i4`) and M,
+    in percent.
 
     I2's denominator is 2 × students (one parent per student, docs/domain.md).
     """
@@ -91,10 +94,12 @@ class IndicatorValueSerializer(serializers.ModelSerializer):
     municipality_name = serializers.CharField(
         source="municipality.name", default=None, read_only=True
     )
-    i1 = serializers.SerializerMethodField()
-    i2 = serializers.SerializerMethodField()
-    i3 = serializers.SerializerMethodField()
-    i4 = serializers.SerializerMethodField()
+    i1 = serializers.SerializerMethodField(help_text="П1: доля работников, писавших за неделю")
+    i2 = serializers.SerializerMethodField(help_text="П2: активность обучающихся и родителей")
+    i3 = serializers.SerializerMethodField(help_text="П3: доля пользователей только в MAX")
+    i4 = serializers.SerializerMethodField(
+        help_text="П4: доля работников органов власти, писавших за неделю"
+    )
     m = serializers.SerializerMethodField()
 
     class Meta:

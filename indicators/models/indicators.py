@@ -53,7 +53,17 @@ class Indicator(models.Model):
         verbose_name_plural = _("показатели")
 
     def __str__(self) -> str:
-        return f"{self.number}. {self.name}"
+        return f"{self.label}. {self.name}"
+
+    @property
+    def label(self) -> str:
+        """The indicator's short name on every page, export and API label: «П1» … «П4»."""
+        return indicator_label(self.number)
+
+
+def indicator_label(number: int | str) -> str:
+    """«П1» … «П4»: the one naming of the Sferum indicators shown to people (codes stay i1…)."""
+    return f"П{number}"
 
 
 class IndicatorStage(models.Model):

@@ -46,6 +46,8 @@ import ru_formats as formats
 # the one neutralisation rule, shared with the admin's exports (re-exported for the reports)
 from roadmap_portal.cells import FORMULA_TRIGGERS, MAX_TEXT, neutralise  # noqa: F401
 
+CSV_DATE = "%d.%m.%Y"  # ДД.ММ.ГГГГ, as Russian readers and spreadsheets expect
+CSV_DATETIME = "%d.%m.%Y %H:%M"
 SHEET_NAME_FORBIDDEN = set("[]:*?/\\")
 
 
@@ -58,6 +60,7 @@ class Kind(enum.Enum):
     PERCENT = "percent"  # a fraction (0.753), shown as 75,3 %
     DATE = "date"
     DATETIME = "datetime"
+    POINTS = "points"  # a difference of percentages in percentage points (−2.5), «−2,5 п.п.»
 
 
 # numeric cells stay numbers; their Excel formats come from roadmap_portal.formats (thousands
@@ -69,6 +72,7 @@ NUM_FORMATS = {
     Kind.PERCENT: formats.XLSX_PERCENT,
     Kind.DATE: formats.XLSX_DATE,
     Kind.DATETIME: formats.XLSX_DATETIME,
+    Kind.POINTS: formats.XLSX_POINTS,
 }
 
 
@@ -380,9 +384,9 @@ def csv_value(value: Any, kind: Kind) -> str:
     if isinstance(value, str) or kind is Kind.TEXT:
         return neutralise(value)
     if isinstance(value, dt.datetime):
-        return value.isoformat(timespec="minutes")
+        return value.strftime(CSV_DATETIME)
     if isinstance(value, dt.date):
-        return value.isoformat()
+        return value.strftime(CSV_DATE)
     if kind is Kind.INT:
         return str(int(value))
     if isinstance(value, float):

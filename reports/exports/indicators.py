@@ -4,7 +4,7 @@ Sheets, all filled in one pass over the weekly rollups (constant_memory writes e
 in its own row order):
 * «Показатели» — per territory and week: numerator, denominator, value, target and gap of
   each indicator (the primary table, also the CSV unless the organisation sheet is asked);
-* «Показатель 1» … «Показатель 4» — the weekly series of one indicator with the stage
+* «П1» … «П4» — the weekly series of one indicator with the stage
   the target belongs to and why a gap is missing;
 * «Организации» (optional) — the raw weekly rows of every organisation, streamed from
   MonitoringRow (up to hundreds of thousands of rows; run by a Celery job).
@@ -12,9 +12,10 @@ in its own row order):
 Targets: a week works towards the next stage date on or after it (the last stage once all
 dates have passed); a region's own target overrides the federal one; a baseline stage
 takes the region's baseline. A conditional target not yet in force is shown, but no gap is
-computed against it. The gap is value − target in percentage points (a fraction of 1 in the
-cell, shown with a percent format): green at or above the target, amber up to 5 points
-below, red further below. A zero denominator is "no data": an empty cell, never 0 %.
+computed against it. The gap is value − target in percentage points (−2.5 in the cell,
+shown «−2,5 п.п.»; values and targets stay fractions shown as percents): green at or above
+the target, amber up to 5 points below, red further below. A zero denominator is "no data":
+an empty cell, never 0 %.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from django.utils.translation import gettext_lazy as _
 
 from agencies.choices import OrgType
 from indicators.formulas import FORMULAS, share_fraction
+from indicators.models.indicators import indicator_label
 from indicators.stages import RegionStageTarget
 from reports import selectors
 from ru_formats import ru_date
@@ -34,7 +36,7 @@ from ru_formats import ru_date
 from .base import Book, Column, Kind, Rag
 
 KIND = "indicators"
-LABEL = _("Показатели Сферума (I1–I4)")
+LABEL = _("Показатели Сферума (П1–П4)")
 DESCRIPTION = _(
     "Показатели 1–4 по субъекту и муниципалитетам по неделям выбранного периода: числители, "
     "знаменатели, цели и отклонения; по листу на показатель; по желанию — лист по "
@@ -42,7 +44,7 @@ DESCRIPTION = _(
 )
 
 I1, I2, I3 = FORMULAS["i1"], FORMULAS["i2"], FORMULAS["i3"]
-AMBER_BELOW = 0.05  # five percentage points below the target is still amber
+AMBER_BELOW = 5  # percentage points: five below the target is still amber
 PROGRESS_EVERY = 5000
 
 INDICATOR_FIELDS = ("числитель", "знаменатель", "значение", "цель", "отклонение")
@@ -62,7 +64,7 @@ SERIES_COLUMNS = [
     Column("Цель", Kind.PERCENT, width=9),
     Column("Этап", Kind.INT, width=6),
     Column("Срок этапа", Kind.DATE, width=12),
-    Column("Отклонение от цели", Kind.PERCENT, width=12),
+    Column("Отклонение от цели, п.п.", Kind.POINTS, width=12),
     Column("Примечание", width=45, wrap=True),
 ]
 ORG_COLUMNS = [
@@ -91,8 +93,13 @@ def main_columns(targets: list[selectors.IndicatorTargets]) -> list[Column]:
     columns = list(LEAD_COLUMNS)
     for indicator in targets:
         for name in INDICATOR_FIELDS:
-            kind = Kind.INT if name in ("числитель", "знаменатель") else Kind.PERCENT
-            columns.append(Column(f"Показатель {indicator.number}: {name}", kind, width=12))
+            if name in ("числитель", "знаменатель"):
+                kind = Kind.INT
+            elif name == "отклонение":
+                kind, name = Kind.POINTS, "отклонение, п.п."
+            else:
+                kind = Kind.PERCENT
+            columns.append(Column(f"{indicator_label(indicator.number)}: {name}", kind, width=12))
     return columns
 
 
@@ -104,6 +111,11 @@ def period_text(params, *, now: dt.datetime, region) -> str:
     if params.date_to:
         return f"недели по {ru_date(params.date_to)}"
     return "все загруженные недели"
+
+
+def points(difference: float) -> float:
+    """A difference of two fractions of 1 in percentage points (0.025 -> 2.5)."""
+    return round(difference * 100, 6)
 
 
 def _pct(value: Decimal | None) -> float | None:
@@ -129,7 +141,7 @@ def assess(
         if stage.conditional and not stage.in_force_on(week):
             notes.append(f"цель условная, не вступила в силу: {stage.condition}".rstrip(": "))
         elif value is not None and target is not None:
-            gap = value - target
+            gap = points(value - target)
     return value, target, gap, stage, "; ".join(notes)
 
 
@@ -163,10 +175,10 @@ def build(
     )
     series = [
         book.table(
-            f"Показатель {t.number}",
+            indicator_label(t.number),
             SERIES_COLUMNS,
             rag=[Rag(9, 0, -AMBER_BELOW)],
-            note=f"Показатель {t.number}. {t.name}",
+            note=f"{indicator_label(t.number)}. {t.name}",
         )
         for t in targets
     ]

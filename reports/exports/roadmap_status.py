@@ -40,7 +40,7 @@ MEASURE_COLUMNS = [
     Column("Статус", width=11, wrap=True),
     Column("Дата выполнения", Kind.DATE, width=10.5),
     Column("Дней просрочки", Kind.INT, width=8),
-    Column("Выполнено с опозданием", width=9),
+    Column("Выполнено с опозданием, дней", Kind.INT, width=10),
     Column("Последний комментарий", width=28, wrap=True),
     Column("Дата комментария", Kind.DATETIME, width=14, wrap=True),
 ]
@@ -138,7 +138,7 @@ def build(
                 row.status_label,
                 row.completed_on,
                 row.days_overdue,
-                "да" if row.done_late else "",
+                row.days_late or None,
                 row.last_comment,
                 (
                     row.last_comment_at.astimezone(now.tzinfo).replace(tzinfo=None)

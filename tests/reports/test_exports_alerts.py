@@ -175,7 +175,7 @@ def test_alerts_of_the_period(tmp_path, personas, alerts):
     assert closed["Вид"].value == "Показатель ниже цели"
     assert closed["Важность"].value == "Средняя"
     indicator = alerts["closed"].indicator
-    assert closed["Предмет"].value == f"Показатель 1. {indicator.name} — @SUM(1)"
+    assert closed["Предмет"].value == f"П1. {indicator.name} — @SUM(1)"
     assert closed["Состояние"].value == "закрыто"
     assert closed["Закрыто"].value == dt.datetime(2025, 9, 10, 8, 0)
     assert closed["Дней открыто"].value == 26
@@ -248,7 +248,7 @@ def test_csv(tmp_path, personas, alerts):
     overdue = next(r for r in rows if r["Вид"] == "Мероприятие просрочено")
     assert overdue["Оповещение"] == "'" + alerts["overdue"].message
     assert overdue["Комментарий"] == "'+1 уже делаем"
-    assert overdue["Открыто"] == "2025-09-01T10:00"
+    assert overdue["Открыто"] == "01.09.2025 10:00"
     assert overdue["Дней открыто"] == "39"
 
 

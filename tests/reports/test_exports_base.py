@@ -33,7 +33,7 @@ COLUMNS = [
     Column("Наименование", width=40),
     Column("Дата", Kind.DATE, width=12),
     Column("Доля", Kind.PERCENT),
-    Column("Отклонение", Kind.PERCENT),
+    Column("Отклонение", Kind.POINTS),
     Column("Количество", Kind.INT),
     Column("Сумма", Kind.NUMBER),
     Column("Когда", Kind.DATETIME),
@@ -140,14 +140,14 @@ def test_csv_variant(tmp_path):
         main = book.table("Данные", COLUMNS, primary=True)
         book.table("Второй", [Column("x")]).row(["не попадёт в CSV"])
         for text in HOSTILE:
-            main.row([text, dt.date(2025, 10, 6), 0.753, -0.12, -5, Decimal("-1.25"), None])
+            main.row([text, dt.date(2025, 10, 6), 0.753, -12.5, -5, Decimal("-1.25"), None])
     raw = path.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     with open(path, encoding="utf-8-sig", newline="") as fh:
         rows = list(csv.reader(fh, delimiter=";"))
     assert rows[0] == [c.header for c in COLUMNS]
     assert [r[0] for r in rows[1:]] == ["'" + h for h in HOSTILE]
-    assert rows[1][1:] == ["2025-10-06", "0.753", "-0.12", "-5", "-1.25", ""]
+    assert rows[1][1:] == ["06.10.2025", "0.753", "-12.5", "-5", "-1.25", ""]
     assert "не попадёт" not in raw.decode("utf-8-sig")
 
 

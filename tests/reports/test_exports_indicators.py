@@ -36,21 +36,21 @@ def test_main_sheet(tmp_path, personas, monitoring):
     wb = open_xlsx(str(path))
     assert wb.sheetnames == [
         "Показатели",
-        "Показатель 1",
-        "Показатель 2",
-        "Показатель 3",
-        "Показатель 4",
+        "П1",
+        "П2",
+        "П3",
+        "П4",
     ]
     ws = wb["Показатели"]
     assert ws["A3"].value == "Период: все загруженные недели"
     headers, rows = table(ws)
     assert headers[:4] == ["Территория", "Уровень", "Начало недели", "Организаций"]
     assert headers[4:9] == [
-        "Показатель 1: числитель",
-        "Показатель 1: знаменатель",
-        "Показатель 1: значение",
-        "Показатель 1: цель",
-        "Показатель 1: отклонение",
+        "П1: числитель",
+        "П1: знаменатель",
+        "П1: значение",
+        "П1: цель",
+        "П1: отклонение, п.п.",
     ]
     assert len(headers) == 24
     assert [r[0].value for r in rows] == ["Свердловская область"] * 3 + ["'-2+3"] * 3 + [
@@ -62,37 +62,38 @@ def test_main_sheet(tmp_path, personas, monitoring):
     assert region_week1["Уровень"].value == "субъект"
     assert region_week1["Организаций"].value == 3
     # I1: 30 of 100 staff against the region's baseline 40 % (stage 1, due 01.10.2025)
-    assert region_week1["Показатель 1: числитель"].value == 30
-    assert region_week1["Показатель 1: знаменатель"].value == 100
-    assert region_week1["Показатель 1: значение"].value == pytest.approx(0.30)
-    assert region_week1["Показатель 1: значение"].number_format == "0.0%"
-    assert region_week1["Показатель 1: цель"].value == pytest.approx(0.40)
-    gap = region_week1["Показатель 1: отклонение"]
-    assert gap.value == pytest.approx(-0.10) and gap.data_type == "n"  # negative stays a number
-    assert gap.number_format == "0.0%"
+    assert region_week1["П1: числитель"].value == 30
+    assert region_week1["П1: знаменатель"].value == 100
+    assert region_week1["П1: значение"].value == pytest.approx(0.30)
+    assert region_week1["П1: значение"].number_format == "0.0%"
+    assert region_week1["П1: цель"].value == pytest.approx(0.40)
+    gap = region_week1["П1: отклонение, п.п."]
+    # percentage points, not percent: 30 % against 40 % is −10 points
+    assert gap.value == pytest.approx(-10) and gap.data_type == "n"  # negative stays a number
+    assert gap.number_format == '+0.0" п.п.";"−"0.0" п.п.";0.0" п.п."'
     # I2: one parent per student; no baseline entered → no target, no gap
-    assert region_week1["Показатель 2: знаменатель"].value == 400
-    assert region_week1["Показатель 2: значение"].value == pytest.approx(0.25)
-    assert region_week1["Показатель 2: цель"].value is None
-    assert region_week1["Показатель 2: отклонение"].value is None
+    assert region_week1["П2: знаменатель"].value == 400
+    assert region_week1["П2: значение"].value == pytest.approx(0.25)
+    assert region_week1["П2: цель"].value is None
+    assert region_week1["П2: отклонение, п.п."].value is None
     # I3: kindergartens excluded; stage 2 target 100 %
-    assert region_week1["Показатель 3: числитель"].value == 160
-    assert region_week1["Показатель 3: знаменатель"].value == 310
-    assert region_week1["Показатель 3: отклонение"].value == pytest.approx(160 / 310 - 1)
+    assert region_week1["П3: числитель"].value == 160
+    assert region_week1["П3: знаменатель"].value == 310
+    assert region_week1["П3: отклонение, п.п."].value == pytest.approx((160 / 310 - 1) * 100)
     # I4: authorities only, 10 of 10 → on target
-    assert region_week1["Показатель 4: значение"].value == pytest.approx(1.0)
-    assert region_week1["Показатель 4: отклонение"].value == pytest.approx(0)
+    assert region_week1["П4: значение"].value == pytest.approx(1.0)
+    assert region_week1["П4: отклонение, п.п."].value == pytest.approx(0)
     # week of 06.10.2025 works towards stage 2 (75 %)
     region_week3 = by_header(headers, rows[2])
-    assert region_week3["Показатель 1: значение"].value == pytest.approx(0.50)
-    assert region_week3["Показатель 1: цель"].value == pytest.approx(0.75)
-    assert region_week3["Показатель 1: отклонение"].value == pytest.approx(-0.25)
+    assert region_week3["П1: значение"].value == pytest.approx(0.50)
+    assert region_week3["П1: цель"].value == pytest.approx(0.75)
+    assert region_week3["П1: отклонение, п.п."].value == pytest.approx(-25)
     # the village has only a kindergarten: I1 "no data", an empty cell, never 0 %
     village = by_header(headers, rows[3])
     assert village["Уровень"].value == "муниципалитет"
-    assert village["Показатель 1: знаменатель"].value == 0
-    assert village["Показатель 1: значение"].value is None
-    assert village["Показатель 1: отклонение"].value is None
+    assert village["П1: знаменатель"].value == 0
+    assert village["П1: значение"].value is None
+    assert village["П1: отклонение, п.п."].value is None
     # RAG on every gap column
     ranges = sorted(str(cf.sqref) for cf in ws.conditional_formatting)
     assert ranges == ["I9:I17", "N9:N17", "S9:S17", "X9:X17"]
@@ -102,9 +103,9 @@ def test_main_sheet(tmp_path, personas, monitoring):
 def test_series_sheet(tmp_path, personas, monitoring):
     path, _ = write(tmp_path, personas.coordinator, date_from=WEEKS[1], date_to=WEEKS[2])
     wb = open_xlsx(str(path))
-    ws = wb["Показатель 1"]
+    ws = wb["П1"]
     assert ws["A3"].value == "Период: недели с 29.09.2025 по 06.10.2025"
-    assert ws["A6"].value.startswith("Показатель 1. Активность работников")
+    assert ws["A6"].value.startswith("П1. Активность работников")
     headers, rows = table(ws)
     assert headers == [
         "Территория",
@@ -116,7 +117,7 @@ def test_series_sheet(tmp_path, personas, monitoring):
         "Цель",
         "Этап",
         "Срок этапа",
-        "Отклонение от цели",
+        "Отклонение от цели, п.п.",
         "Примечание",
     ]
     assert len(rows) == 6
@@ -124,10 +125,10 @@ def test_series_sheet(tmp_path, personas, monitoring):
     assert first["Начало недели"].value == dt.datetime(2025, 9, 29)
     assert first["Значение"].value == pytest.approx(0.40)
     assert first["Этап"].value == 1 and first["Срок этапа"].value == dt.datetime(2025, 10, 1)
-    assert first["Отклонение от цели"].value == pytest.approx(0)
+    assert first["Отклонение от цели, п.п."].value == pytest.approx(0)
     village = by_header(headers, rows[2])
     assert "нет данных" in village["Примечание"].value
-    headers2, rows2 = table(wb["Показатель 2"])
+    headers2, rows2 = table(wb["П2"])
     assert "базовое значение" in by_header(headers2, rows2[0])["Примечание"].value
 
 
@@ -164,9 +165,10 @@ def test_csv_main_and_organisations(tmp_path, personas, monitoring):
     with open(path, encoding="utf-8-sig", newline="") as fh:
         rows = list(csv.DictReader(fh, delimiter=";"))
     assert len(rows) == 9
-    assert rows[0]["Показатель 1: отклонение"].startswith("-0.1")
+    assert rows[0]["П1: отклонение, п.п."] == "-10.0"  # percentage points, not a fraction
+    assert rows[0]["Начало недели"] == "22.09.2025"  # ДД.ММ.ГГГГ
     assert rows[3]["Территория"] == "'-2+3"
-    assert rows[3]["Показатель 1: значение"] == ""
+    assert rows[3]["П1: значение"] == ""
     path, _ = write(tmp_path, personas.analyst, fmt="csv", orgs=True)
     with open(path, encoding="utf-8-sig", newline="") as fh:
         rows = list(csv.DictReader(fh, delimiter=";"))

@@ -82,7 +82,7 @@ def test_measures_sheet(tmp_path, personas, sverdlovsk_measures):
         "Статус",
         "Дата выполнения",
         "Дней просрочки",
-        "Выполнено с опозданием",
+        "Выполнено с опозданием, дней",
         "Последний комментарий",
         "Дата комментария",
     ]
@@ -108,10 +108,12 @@ def test_measures_sheet(tmp_path, personas, sverdlovsk_measures):
     assert done["Статус"].value == "Выполнено"
     assert done["Дата выполнения"].value == dt.datetime(2025, 9, 5)
     assert done["Дней просрочки"].value == 0
-    assert done["Выполнено с опозданием"].value == "да"
+    assert done["Выполнено с опозданием, дней"].value == 5  # done 05.09.2025, due 31.08.2025
+    assert done["Выполнено с опозданием, дней"].data_type == "n"
     assert done["№"].fill.fgColor.rgb in (None, "00000000")
     not_due = cells["1.3"]
     assert not_due["Дней просрочки"].value == 0
+    assert not_due["Выполнено с опозданием, дней"].value is None
     several = cells["3.4"]
     assert ";" in several["Ответственные"].value  # every body, the lead first
     assert_no_formulas(wb)
@@ -171,7 +173,7 @@ def test_csv(tmp_path, personas, sverdlovsk_measures):
     assert len(rows) == 44
     row = next(r for r in rows if r["№"] == "1.1")
     assert row["Мероприятие"] == "'" + HOSTILE[0]
-    assert row["Срок исполнения"] == "2025-08-31"
+    assert row["Срок исполнения"] == "31.08.2025"
     assert row["Дней просрочки"] == "10"
     assert row["Последний комментарий"] == "'" + HOSTILE[1]
 

@@ -57,7 +57,7 @@ def test_done_with_comment_and_pdf_is_recorded(measure, personas):
     assert measure.status == "done"
     assert measure.version == 2
     assert measure.completed_on == dt.date(2025, 10, 1)
-    assert measure.is_done_late  # due 30.09.2025
+    assert measure.is_done_late and measure.days_late == 1  # due 30.09.2025
     assert change.changes == {
         "status": ["not_started", "done"],
         "completed_on": [None, "2025-10-01"],
@@ -378,3 +378,21 @@ def test_linked_indicators_show_latest_region_value(persona_client, seeded):
     html = client.get(measure.get_absolute_url()).content.decode()
     assert "75,3\u00a0%" in html
     assert "08.09.2025" in html
+
+
+def test_pages_show_how_many_days_late(persona_client, measure, personas):
+    measure_set_status(
+        measure=measure,
+        status="done",
+        actor=personas.ministry_user,
+        comment="Приказ подписан",
+        evidence=pdf(),
+        completed_on=dt.date(2025, 10, 3),  # due 30.09.2025
+        expected_version=1,
+        today=dt.date(2025, 10, 5),
+    )
+    client = persona_client("ministry_user")
+    page = client.get(measure.get_absolute_url()).content.decode()
+    assert "выполнено с опозданием на 3 дн." in page
+    listing = client.get(reverse("roadmaps:measure-list")).content.decode()
+    assert "выполнено с опозданием на 3 дн." in listing

@@ -17,7 +17,7 @@ from indicators.selectors import latest_region_rollup
 
 
 class Command(BaseCommand):
-    help = "Показатели Сферума (I1–I4) и доля перехода M по субъекту за последнюю неделю."
+    help = "Показатели Сферума (П1–П4) и доля перехода M по субъекту за последнюю неделю."
 
     def add_arguments(self, parser):
         parser.add_argument("--region", required=True)
