@@ -359,6 +359,55 @@ def _input_rows(criterion, result: CriterionResult) -> list[InputRow]:
     ]
 
 
+@dataclass(frozen=True)
+class CriterionTitles:
+    """Russian titles of criterion and input codes, for pages that show facts and files."""
+
+    names: dict[str, str]
+    inputs: dict[tuple[str, str], str]
+
+    def name(self, code: str) -> str:
+        return self.names.get(code, code)
+
+    def input(self, criterion_code: str, input_code: str) -> str:
+        if not input_code:
+            return ""
+        return self.inputs.get((criterion_code, input_code), input_code)
+
+
+def criterion_titles() -> CriterionTitles:
+    """Titles of every methodology's criteria and inputs (the newest version's wins), 1 query."""
+    names: dict[str, str] = {}
+    inputs: dict[tuple[str, str], str] = {}
+    for code, name, specs in Criterion.objects.order_by(
+        "component__version__valid_from", "pk"
+    ).values_list("code", "name", "inputs"):
+        names[code] = name
+        for spec in specs or []:
+            if spec.get("code") and spec.get("label"):
+                inputs[(code, spec["code"])] = spec["label"]
+    return CriterionTitles(names, inputs)
+
+
+def with_titles(facts: Iterable, titles: CriterionTitles | None = None) -> list:
+    """Facts (or preview rows as dicts) with `criterion_title` and `input_title` set."""
+    titles = titles or criterion_titles()
+    out = []
+    for fact in facts:
+        if isinstance(fact, dict):
+            code, input_code = fact.get("criterion", ""), fact.get("input", "") or ""
+            fact = {
+                **fact,
+                "criterion_title": titles.name(code),
+                "input_title": titles.input(code, input_code),
+            }
+        else:
+            fact.criterion_title = titles.name(fact.criterion_code)
+            fact.input_title = titles.input(fact.criterion_code, fact.input or "")
+        out.append(fact)
+    return out
+
+
 def region_index_page(*, region: Region, on_date: dt.date) -> RegionIndexPage:
     """Everything the region's index page shows, in a fixed number of queries."""
     version, results = index_evaluate(region_ids=[region.pk], on_date=on_date)
@@ -432,7 +481,7 @@ def region_index_page(*, region: Region, on_date: dt.date) -> RegionIndexPage:
         potential,
         len(potential_measures),
         history,
-        facts,
+        with_titles(facts),
     )
 
 

@@ -27,7 +27,7 @@ from ru_formats import ru_date
 from ..choices import CriterionSource, FactSource, UploadStatus
 from ..models import IndexFact, IndexUpload
 from .forms import IndexFactForm, IndexUploadForm
-from .selectors import index_ranking, region_index_page
+from .selectors import index_ranking, region_index_page, with_titles
 from .uploads import index_upload_apply, index_upload_create, upload_summary
 
 
@@ -188,7 +188,11 @@ def index_upload_view(request, pk: int):
     return render(
         request,
         "indicators/index_upload.html",
-        {"upload": upload, "can_confirm": upload.status == UploadStatus.PENDING},
+        {
+            "upload": upload,
+            "preview": with_titles(upload.preview or []),
+            "can_confirm": upload.status == UploadStatus.PENDING,
+        },
     )
 
 
