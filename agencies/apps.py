@@ -7,8 +7,12 @@ class AgenciesConfig(AppConfig):
 
     def ready(self):
         from django.contrib.auth.signals import user_logged_in
+        from django.db.backends.signals import connection_created
 
         from roadmap_portal.middleware import start_idle_clock
+        from roadmap_portal.search import register_sqlite
 
         # the idle timeout counts from the login (no session write on the first page)
         user_logged_in.connect(start_idle_clock, dispatch_uid="portal-idle-clock")
+        # the lowest app: every later query may search with roadmap_portal.search.Folded
+        connection_created.connect(register_sqlite, dispatch_uid="portal_fold")

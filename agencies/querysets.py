@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 from django.db import models
+from django.db.models import Exists, OuterRef, Q
+from django.db.models.functions import Length
 
 from . import access
 
@@ -26,7 +28,37 @@ class RegionScopedQuerySet(models.QuerySet):
 
 
 class AgencyQuerySet(RegionScopedQuerySet):
-    pass
+    def one_per_body(self):
+        """Each body once: collective designations printed differently but standing for the
+        same bodies (same region, scope and subordinates) are kept once (the shortest text).
+        """
+        shorter = (
+            self.model._default_manager.filter(
+                kind="collective",
+                region_id=OuterRef("region_id"),
+                collective_scope=OuterRef("collective_scope"),
+                includes_subordinates=OuterRef("includes_subordinates"),
+            )
+            .annotate(length=Length("name"))
+            .filter(
+                Q(length__lt=OuterRef("name_length"))
+                | Q(length=OuterRef("name_length"), pk__lt=OuterRef("pk"))
+            )
+        )
+        return self.annotate(name_length=Length("name")).exclude(
+            Q(kind="collective") & Exists(shorter)
+        )
+
+    def same_body_as(self, agency):
+        """The agency and every designation of the same body (see `one_per_body`)."""
+        if agency.kind != "collective":
+            return self.filter(pk=agency.pk)
+        return self.filter(
+            kind="collective",
+            region_id=agency.region_id,
+            collective_scope=agency.collective_scope,
+            includes_subordinates=agency.includes_subordinates,
+        )
 
 
 class OrganisationQuerySet(RegionScopedQuerySet):

@@ -248,6 +248,9 @@ ALERT_DROP_POINTS = env_int("ALERT_DROP_POINTS", 10)  # week-over-week fall, poi
 ALERT_TREND_WEEKS = env_int("ALERT_TREND_WEEKS", 8)  # weeks fitted for "at risk"
 ALERT_CASCADE_TOLERANCE = env_int("ALERT_CASCADE_TOLERANCE", 5)  # points below schedule
 
+# filters offer «Все» when nothing is chosen (django-filter's default is «---------»)
+FILTERS_EMPTY_CHOICE_LABEL = "Все"
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "roadmap_portal.api.authentication.TokenAuthentication",

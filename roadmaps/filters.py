@@ -5,6 +5,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Agency, Region
+from roadmap_portal.api.filters import AllYesNoSelect
+from roadmap_portal.search import folded_contains
 
 from .choices import MeasureStatus
 from .models import Measure, Roadmap, Section
@@ -25,14 +27,17 @@ class MeasureFilterSet(django_filters.FilterSet):
     roadmap = django_filters.ModelChoiceFilter(queryset=Roadmap.objects.none(), label=_("Карта"))
     section = django_filters.ModelChoiceFilter(queryset=Section.objects.none(), label=_("Раздел"))
     agency = django_filters.ModelChoiceFilter(
-        field_name="responsibilities__agency",
         queryset=Agency.objects.none(),
         label=_("Ответственный"),
-        distinct=True,
+        method="filter_agency",
     )
     status = django_filters.ChoiceFilter(choices=MeasureStatus.choices, label=_("Статус"))
-    overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("Просрочено"))
-    mine = django_filters.BooleanFilter(method="filter_mine", label=_("Могу изменять"))
+    overdue = django_filters.BooleanFilter(
+        method="filter_overdue", label=_("Просрочено"), widget=AllYesNoSelect
+    )
+    mine = django_filters.BooleanFilter(
+        method="filter_mine", label=_("Могу изменять"), widget=AllYesNoSelect
+    )
     due_within = django_filters.NumberFilter(
         method="filter_due_within", label=_("Срок в ближайшие, дней"), min_value=0, max_value=366
     )
@@ -40,6 +45,7 @@ class MeasureFilterSet(django_filters.FilterSet):
         fields=(("due_date", "due_date"), ("position", "position")),
         field_labels={"due_date": _("Срок"), "position": _("Номер")},
         label=_("Сортировка"),
+        empty_label=_("По порядку в карте"),
     )
 
     class Meta:
@@ -65,25 +71,30 @@ class MeasureFilterSet(django_filters.FilterSet):
             self.filters["section"].queryset = Section.objects.filter(
                 roadmap__in=Roadmap.objects.visible_to(user)
             ).select_related("roadmap")
-            self.filters["agency"].queryset = Agency.objects.visible_to(user)
+            self.filters["agency"].queryset = Agency.objects.visible_to(user).one_per_body()
 
     def filter_text(self, queryset, name, value):
         """Words in the title, responsible bodies or result; a number matches exactly.
 
-        SQLite's LIKE folds case for ASCII only, so Cyrillic is searched as typed, in lower
-        case and capitalised (PostgreSQL folds all of them anyway).
+        Case, «ё»/«е» and Latin/Cyrillic look-alikes («MAX»/«МАХ») are folded alike in the
+        stored text and the query (`roadmap_portal.search`), on SQLite and PostgreSQL.
         """
         value = value.strip()
         if not value:
             return queryset
-        q = Q(number__iexact=value)
-        for variant in {value, value.lower(), value.capitalize(), value.upper()}:
-            q |= (
-                Q(title__icontains=variant)
-                | Q(responsible_text__icontains=variant)
-                | Q(expected_result__icontains=variant)
-            )
-        return queryset.filter(q)
+        annotations, found = folded_contains(
+            ["title", "responsible_text", "expected_result"], value
+        )
+        return queryset.alias(**annotations).filter(Q(number__iexact=value) | found)
+
+    def filter_agency(self, queryset, name, value):
+        """Measures of the body, whichever of its printed designations the measure names."""
+        if value is None:
+            return queryset
+        body = Agency.objects.same_body_as(value).values("pk")
+        return queryset.filter(
+            pk__in=Measure.objects.filter(responsibilities__agency__in=body).values("pk")
+        )
 
     def filter_overdue(self, queryset, name, value):
         if value is None:

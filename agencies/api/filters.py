@@ -6,6 +6,7 @@ import django_filters
 from django.utils.translation import gettext_lazy as _
 
 from roadmap_portal.api.filters import IdFilter
+from roadmap_portal.search import folded_contains
 
 from ..choices import OrgType
 from ..models import Municipality, Organisation
@@ -25,8 +26,15 @@ class OrganisationFilterSet(django_filters.FilterSet):
     municipality = IdFilter(label=_("Муниципальное образование (id)"))
     org_type = django_filters.ChoiceFilter(choices=OrgType.choices, label=_("Тип"))
     code = django_filters.CharFilter(label=_("Код организации"))
-    q = django_filters.CharFilter(field_name="name", lookup_expr="icontains", label=_("Поиск"))
+    q = django_filters.CharFilter(method="filter_text", label=_("Поиск"))
 
     class Meta:
         model = Organisation
         fields = ["region", "municipality", "org_type", "code", "q"]
+
+    def filter_text(self, queryset, name, value):
+        """The name; case, «ё» and Latin/Cyrillic look-alikes folded (roadmap_portal.search)."""
+        if not value.strip():
+            return queryset
+        annotations, found = folded_contains(["name"], value)
+        return queryset.alias(**annotations).filter(found)
