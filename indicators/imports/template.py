@@ -60,7 +60,7 @@ class TemplateColumn:
     required: bool
     example: str
     hint: str
-    variants: list[str]  # other accepted header spellings (compared case-insensitively)
+    variants: list[str]  # other Russian header spellings accepted (compared case-insensitively)
 
 
 def template_columns() -> list[TemplateColumn]:
@@ -68,9 +68,12 @@ def template_columns() -> list[TemplateColumn]:
     counts = set(columns.COUNT_KEYS)
     result = []
     for key, title in columns.TITLES.items():
-        own = normalize_header(title)
+        # the English keys are accepted too, but not shown to people (one sentence says so)
+        shown_away = {normalize_header(title), normalize_header(key)}
         variants = sorted(
-            alias for alias, target in columns.ALIASES.items() if target == key and alias != own
+            alias
+            for alias, target in columns.ALIASES.items()
+            if target == key and alias not in shown_away
         )
         hint = HINTS.get(key) or (_COUNT if key in counts else "")
         result.append(

@@ -437,6 +437,10 @@ def test_demo_first_run_tells_the_truth(seeded, tmp_path):
     assert {MeasureStatus.DONE, MeasureStatus.IN_PROGRESS, MeasureStatus.NOT_STARTED} <= statuses
     assert measures.filter(due_date__gt=today).exists()  # some deadlines are still ahead
     assert measures.filter(due_date__lt=today, status=MeasureStatus.DONE).exists()
+    from indicators.models import IndicatorStage
+
+    # the indicators' stage targets belong to the same season: the last one is still ahead
+    assert IndicatorStage.objects.filter(target_date__gt=today).exists()
     analyst = User.objects.create_superuser("demo-check", password="x")
     overdue_total = 0
     for code in ("27", "33", "50", "63", "66"):

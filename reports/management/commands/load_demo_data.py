@@ -28,6 +28,7 @@ from django.utils import timezone
 from agencies.models import Region
 from alerts.tasks import alerts_sync_regions
 from indicators.index.services import index_recompute
+from indicators.models import IndicatorStage
 from reports.demo import generator
 from roadmaps.choices import ChangeKind, MeasureStatus
 from roadmaps.models import Cascade, Measure, MeasureChange, Roadmap
@@ -220,17 +221,23 @@ def demo_dates_shift(shift: dt.timedelta) -> int:
 
     Only untouched measures move (a user's dates stand); each move is kept in the measure's
     history («[демо] сроки перенесены …» with the old and new due date); the printed deadline
-    text stays as in the document. Returns the measures moved.
+    text stays as in the document. With the first move the indicators' stage dates move
+    too (they are the same season's targets). Returns the measures moved.
     """
     if not shift:
         return 0
     moved = 0
-    for roadmap in _demo_roadmaps():
-        if MeasureChange.objects.filter(
-            measure__roadmap=roadmap, comment__startswith=DEMO_SHIFT_MARK
-        ).exists():
-            continue
-        moved += _roadmap_dates_shift(roadmap, shift)
+    with transaction.atomic():
+        first = not MeasureChange.objects.filter(comment__startswith=DEMO_SHIFT_MARK).exists()
+        for roadmap in _demo_roadmaps():
+            if MeasureChange.objects.filter(
+                measure__roadmap=roadmap, comment__startswith=DEMO_SHIFT_MARK
+            ).exists():
+                continue
+            moved += _roadmap_dates_shift(roadmap, shift)
+        if first and moved:
+            # the stage dates of the indicators belong to the same season (a demo database)
+            IndicatorStage.objects.update(target_date=F("target_date") + shift)
     return moved
 
 
