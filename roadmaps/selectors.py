@@ -81,6 +81,8 @@ def measure_counts(
 FIELD_LABELS = {
     "status": _("Статус"),
     "completed_on": _("Дата выполнения"),
+    "due_date": _("Срок исполнения"),
+    "start_date": _("Начало срока"),
     "done_on": _("Подэтап выполнен"),
     "step": _("Подэтап"),
     "period": _("Месяц"),
@@ -110,7 +112,7 @@ def _display(key: str, value: Any) -> str:
         return "—"
     if key == "status":
         return str(MeasureStatus(value).label) if value in MeasureStatus.values else str(value)
-    if key in ("completed_on", "done_on"):
+    if key in ("completed_on", "done_on", "due_date", "start_date"):
         return dt.date.fromisoformat(value).strftime("%d.%m.%Y")
     if key == "period":
         return dt.date.fromisoformat(value).strftime("%m.%Y")

@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 import io
 import json
+import re
 import tracemalloc
 from collections import defaultdict
 
@@ -454,3 +455,10 @@ def test_demo_first_run_tells_the_truth(seeded, tmp_path):
         assert uploads.exists() and set(uploads.values_list("region__code", flat=True)) == {code}
         assert board.freshness.latest_week >= today - dt.timedelta(days=14)
     assert overdue_total > 0
+    # the demo's date move reads in Russian in a measure's history
+    from roadmaps.selectors import history_entries
+
+    moved = MeasureChange.objects.filter(comment__startswith="[демо] сроки перенесены").first()
+    (entry,) = history_entries([moved])
+    (field,) = entry.fields
+    assert field.label == "Срок исполнения" and re.fullmatch(r"\d\d\.\d\d\.\d{4}", field.new)
