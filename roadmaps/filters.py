@@ -27,6 +27,7 @@ class MeasureFilterSet(django_filters.FilterSet):
     roadmap = django_filters.ModelChoiceFilter(queryset=Roadmap.objects.none(), label=_("Карта"))
     section = django_filters.ModelChoiceFilter(queryset=Section.objects.none(), label=_("Раздел"))
     agency = django_filters.ModelChoiceFilter(
+        field_name="responsibilities__agency",  # the method filters; this names the type
         queryset=Agency.objects.none(),
         label=_("Ответственный"),
         method="filter_agency",
