@@ -30,11 +30,12 @@ class IndicatorStageSerializer(serializers.ModelSerializer):
 class IndicatorSerializer(serializers.ModelSerializer):
     stages = IndicatorStageSerializer(many=True, read_only=True)
 
-    label = serializers.CharField(read_only=True, help_text="Краткое название: П1 … П4.")
-
     class Meta:
         model = Indicator
+        # `label` is the model's property (a serializer attribute of that name is the field's
+        # own label): «П1» … «П4», the naming of pages and exports
         fields = ["id", "code", "number", "label", "name", "description", "org_types", "stages"]
+        extra_kwargs = {"label": {"help_text": "Краткое название: П1 … П4."}}
 
 
 class RegionTargetSerializer(serializers.ModelSerializer):

@@ -110,7 +110,7 @@ def template_xlsx() -> bytes:
     sheet = book.active
     sheet.title = "Мониторинг"
     sheet.append([c.title for c in cols])
-    row = []
+    row: list[object] = []
     for c in cols:
         if c.key == "week_start":
             row.append(dt.datetime.strptime(c.example, "%d.%m.%Y").date())
