@@ -10,7 +10,11 @@ Shared by every import (monitoring exports, index inputs, cascade progress):
    entity declaration; read with openpyxl in read-only mode (streaming, defusedxml), the
    header found among the top rows (title rows above it are skipped);
 4. rows are yielded one at a time with their row number as a spreadsheet shows it; empty
-   rows are skipped, so empty trailing rows cost nothing.
+   rows are skipped, so empty trailing rows cost nothing. `Table.width` is the header's
+   width, so a reader can refuse rows with fewer or more cells;
+5. on request (`mark_formulas=True`) an XLSX cell holding a formula that was never computed
+   (no cached value: the book was written by a program, not saved by Excel) reads as
+   `FORMULA_WITHOUT_VALUE` instead of looking empty.
 
 Errors are `TableError` with a Russian message.
 """
@@ -19,6 +23,8 @@ from __future__ import annotations
 
 import codecs
 import csv
+import io
+import logging
 import re
 import zipfile
 from collections.abc import Iterable, Iterator
@@ -28,6 +34,8 @@ from typing import IO, Any
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+logger = logging.getLogger(__name__)
+
 HEADER_SEARCH_ROWS = 10
 SAMPLE_BYTES = 256 * 1024
 MAX_ZIP_RATIO = 1000  # XLSX XML compresses ~10-100x; a thousandfold member is a bomb
@@ -36,6 +44,19 @@ csv.field_size_limit(1024 * 1024)
 
 class TableError(Exception):
     """The file cannot be read as a table; the message is for the user (Russian)."""
+
+
+class _FormulaWithoutValue:
+    """An XLSX formula cell without a cached value (see `open_table(mark_formulas=True)`)."""
+
+    def __repr__(self) -> str:
+        return "FORMULA_WITHOUT_VALUE"
+
+    def __str__(self) -> str:
+        return "="
+
+
+FORMULA_WITHOUT_VALUE = _FormulaWithoutValue()
 
 
 def normalize_header(value: Any) -> str:
@@ -60,13 +81,18 @@ class Table:
     preamble: list[list[Any]] = field(default_factory=list)
     # XLSX merged cells when asked for: (min_row, min_col, max_row, max_col), 1-based
     merged_ranges: list[tuple[int, int, int, int]] = field(default_factory=list)
+    width: int = 0
     _rows: Iterator[tuple[int, list[Any]]] | None = field(default=None, repr=False)
 
     def rows(self) -> Iterator[tuple[int, list[Any]]]:
         """(row number, cells) for every non-empty row below the header."""
         assert self._rows is not None
         for number, cells in self._rows:
-            if any(cell not in (None, "") and str(cell).strip() for cell in cells):
+            first = cells[0] if cells else None
+            # most rows start with a filled text cell: no generator needed to see it
+            if (type(first) is str and first and not first.isspace()) or any(
+                cell not in (None, "") and str(cell).strip() for cell in cells
+            ):
                 yield number, cells
 
     def column_letter(self, key: str) -> str:
@@ -93,20 +119,29 @@ def open_table(
     required: Iterable[str],
     titles: dict[str, str] | None = None,
     merged: bool = False,
+    mark_formulas: bool = False,
 ) -> Table:
     """Opens `stream` (binary, seekable) as a table.
 
     `aliases` maps normalised header texts (Russian headers and English keys) to keys;
     `required` are the keys a file must have, or it is refused before any row is read;
     `titles` names each key in messages (the Russian header); `merged` also reads the
-    merged cells of an XLSX (one more pass over the sheet: for small documents only).
+    merged cells of an XLSX (one more pass over the sheet: for small documents only);
+    `mark_formulas`: XLSX formulas without a cached value read as `FORMULA_WITHOUT_VALUE`.
     """
     required = list(required)
     names = titles or _names(aliases)
     head = stream.read(4)
     stream.seek(0)
     if head.startswith(b"PK\x03\x04"):
-        return _open_xlsx(stream, aliases=aliases, required=required, names=names, merged=merged)
+        return _open_xlsx(
+            stream,
+            aliases=aliases,
+            required=required,
+            names=names,
+            merged=merged,
+            mark_formulas=mark_formulas,
+        )
     return _open_csv(stream, aliases=aliases, required=required, names=names)
 
 
@@ -166,7 +201,10 @@ def _open_csv(stream: IO[bytes], *, aliases, required, names) -> Table:
     best: tuple[int, int, str, dict[str, int], list[str]] | None = None
     for line_no, line in enumerate(top_lines):
         for delimiter in (";", ",", "\t"):
-            cells = next(csv.reader([line], delimiter=delimiter), [])
+            try:
+                cells = next(csv.reader([line], delimiter=delimiter), [])
+            except csv.Error:  # not a header; the row itself is reported when read
+                continue
             found = _match(cells, aliases)
             score = (len(found), -line_no)
             if best is None or score > (best[0], -best[1]):
@@ -180,21 +218,38 @@ def _open_csv(stream: IO[bytes], *, aliases, required, names) -> Table:
     if any(key not in found for key in required):
         raise TableError(_missing_message(required, found, names))
 
-    stream.seek(0)
-    counter = [0]
-    reader = csv.reader(_decoded_lines(stream, encoding, counter), delimiter=delimiter)
-
+    # decoded by the C text layer (one Python step per record, not per line); the record's
+    # last line number is `reader.line_num`; a decoding error is located afterwards
     def rows() -> Iterator[tuple[int, list[Any]]]:
+        # made when reading starts: an unread wrapper would close the stream when collected
+        stream.seek(0)
+        text = io.TextIOWrapper(stream, encoding=encoding, newline="")
+        reader = csv.reader(text, delimiter=delimiter)
         try:
             for index, cells in enumerate(reader):
                 if index > header_index:
-                    yield counter[0], cells
+                    yield reader.line_num, cells
+        except UnicodeDecodeError:
+            stream.seek(0)
+            for _line in _decoded_lines(stream, encoding, [0]):
+                pass
+            raise TableError(_("Файл содержит символы не в кодировке UTF-8.")) from None
         except csv.Error as exc:
+            logger.info("CSV not readable at line %s: %s", reader.line_num, exc)
             raise TableError(
-                _("Строка %(row)s: ошибка разбора CSV (%(err)s).") % {"row": counter[0], "err": exc}
+                _(
+                    "Строка %(row)s: строка не читается как CSV (незакрытые кавычки или "
+                    "слишком длинная ячейка)."
+                )
+                % {"row": reader.line_num}
             ) from exc
+        finally:
+            if not text.closed:
+                text.detach()  # the caller owns the binary stream
 
-    parsed_top = [next(csv.reader([line], delimiter=delimiter), []) for line in top_lines]
+    parsed_top = [
+        next(csv.reader([line], delimiter=delimiter), []) for line in top_lines[:header_index]
+    ]
     preamble = [cells for cells in parsed_top[:header_index] if any(c.strip() for c in cells)]
     return Table(
         format="csv",
@@ -204,6 +259,7 @@ def _open_csv(stream: IO[bytes], *, aliases, required, names) -> Table:
         encoding=encoding,
         delimiter=delimiter,
         preamble=preamble,
+        width=len(header_cells),
         _rows=rows(),
     )
 
@@ -266,25 +322,66 @@ def _xlsx_merged_ranges(sheet) -> list[tuple[int, int, int, int]]:
     return ranges
 
 
-def _open_xlsx(stream: IO[bytes], *, aliases, required, names, merged: bool = False) -> Table:
+def _sheet_rows(workbook, sheet, *, mark_formulas: bool) -> Iterator[tuple[int, list[Any]]]:
+    """(row number, values) of a read-only sheet, streamed; missing rows are not yielded."""
+    if not mark_formulas:
+        for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
+            yield number, list(cells)
+        return
+    # openpyxl's own row parser, with one change: a formula cell without a cached value is
+    # marked instead of read as empty (openpyxl 3.1 in read-only, data-only mode)
+    from openpyxl.worksheet._reader import FORMULA_TAG, WorkSheetParser
+
+    class Parser(WorkSheetParser):
+        def parse_cell(self, element):
+            cell = super().parse_cell(element)
+            if cell["value"] is None and element.find(FORMULA_TAG) is not None:
+                cell["value"] = FORMULA_WITHOUT_VALUE
+            return cell
+
+    with sheet._get_source() as source:
+        parser = Parser(
+            source,
+            sheet._shared_strings,
+            data_only=True,
+            epoch=workbook.epoch,
+            date_formats=workbook._date_formats,
+            timedelta_formats=workbook._timedelta_formats,
+        )
+        for number, cells in parser.parse():
+            if not cells:
+                continue
+            width = max(cell["column"] for cell in cells)
+            values: list[Any] = [None] * width
+            for cell in cells:
+                values[cell["column"] - 1] = cell["value"]
+            yield number, values
+
+
+def _open_xlsx(
+    stream: IO[bytes], *, aliases, required, names, merged: bool = False, mark_formulas=False
+) -> Table:
     import openpyxl  # read-only mode streams rows; with defusedxml installed it parses safely
 
     check_xlsx_safe(stream)
     try:
         workbook = openpyxl.load_workbook(stream, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a broken book
-        raise TableError(_("Не удалось прочитать файл XLSX: %(err)s") % {"err": exc}) from exc
+        logger.info("XLSX not readable: %r", exc)
+        raise TableError(
+            _("Не удалось прочитать файл XLSX: файл повреждён или это не книга Excel.")
+        ) from exc
     sheet = workbook.worksheets[0]
     merged_ranges = _xlsx_merged_ranges(sheet) if merged else []
-    row_iter = sheet.iter_rows(values_only=True)
-    top: list[list[Any]] = []
+    row_iter = _sheet_rows(workbook, sheet, mark_formulas=mark_formulas)
+    top: list[tuple[int, list[Any]]] = []
     for _i in range(HEADER_SEARCH_ROWS):
         try:
-            top.append(list(next(row_iter)))
+            top.append(next(row_iter))
         except StopIteration:
             break
     best_index, best_found = -1, dict[str, int]()
-    for index, cells in enumerate(top):
+    for index, (_number, cells) in enumerate(top):
         found = _match(cells, aliases)
         if len(found) > len(best_found):
             best_index, best_found = index, found
@@ -295,27 +392,29 @@ def _open_xlsx(stream: IO[bytes], *, aliases, required, names, merged: bool = Fa
         )
     if any(key not in best_found for key in required):
         raise TableError(_missing_message(required, best_found, names))
+    header_number, header_cells = top[best_index]
+    width = 0
+    for index, cell in enumerate(header_cells):
+        if cell not in (None, "") and str(cell).strip():
+            width = index + 1
 
     def rows() -> Iterator[tuple[int, list[Any]]]:
-        for offset, cells in enumerate(top[best_index + 1 :]):
-            yield best_index + 2 + offset, cells
-        number = len(top)
-        for cells in row_iter:
-            number += 1
-            yield number, list(cells)
+        yield from top[best_index + 1 :]
+        yield from row_iter
         workbook.close()
 
     return Table(
         format="xlsx",
         columns=best_found,
-        header_row=best_index + 1,
-        headers=[str(c or "").strip() for c in top[best_index]],
+        header_row=header_number,
+        headers=[str(c or "").strip() for c in header_cells],
         preamble=[
             cells
-            for cells in top[:best_index]
+            for _number, cells in top[:best_index]
             if any(cell not in (None, "") and str(cell).strip() for cell in cells)
         ],
         merged_ranges=merged_ranges,
+        width=width,
         _rows=rows(),
     )
 

@@ -2,33 +2,58 @@
 
 `MonitoringRowReader(table, …).rows()` yields clean rows ready for staging and collects
 every problem with its row and column (Russian messages). What it keeps in memory does not
-grow with the file: one small record per organisation (85k nationally), one bitset per
-week for the duplicate check, the first `MAX_STORED_ERRORS` errors and a count of the rest.
+grow with the file: small caches of the distinct weeks, regions and types, the region-week
+pairs seen, the first `MAX_STORED_ERRORS` errors and a count of the rest. What needs the
+whole file (one row per organisation and week, one region per organisation) is checked in
+the staging tables (`indicators.services.staging`).
+
+What a row must be (every refusal names the row and the column; nothing is ever coerced):
+- exactly as many cells as the header (CSV); no filled cell right of the header (XLSX);
+- a week start that is a date, a Monday, not before `MONITORING_SEASON_START` and not after
+  the region's local today + 7 days;
+- a known region within the upload's scope, an organisation code, a known type;
+- text without control characters and not longer than its model column (`columns.py`);
+- every count a whole number written with the digits 0-9, from 0 to
+  `MONITORING_MAX_COUNT` (`parse_count`, the one rule: the fast path of the reader accepts
+  only what it accepts, with the same value), never empty, never a date, a boolean or an
+  XLSX formula without a computed value;
+- the cross-checks of docs/domain.md (writers ≤ staff, active ≤ 2 × students …).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
+from django.conf import settings
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from agencies.choices import OrgType
 from roadmap_portal.dates import DATE_HINT, parse_date
-from roadmap_portal.tables import Table
+from roadmap_portal.tables import FORMULA_WITHOUT_VALUE, Table
 from ru_formats import ru_date
 
-from ..formulas import FORMULAS
-from .columns import COUNT_KEYS, TITLES
-
-I2 = FORMULAS["i2"]
+from .columns import BY_KEY, COUNT_KEYS, CROSS_CHECKS, TEXT_LIMITS, TITLES
 
 MAX_STORED_ERRORS = 1000
 
 _SPACES = re.compile(r"[\s\u00a0\u202f]")
+# C0 and C1 control characters (NUL, tabs, line breaks …) and DEL: never in a name or code
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_WEEKDAYS = ("понедельник", "вторник", "среда", "четверг", "пятница", "суббота", "воскресенье")
+
+# THE digits of a count: ASCII 0-9 only (`str.isdigit` and `int` also take «²» and
+# Arabic-Indic digits). The fast path and `parse_count` are both built on it.
+PLAIN_COUNT = "[0-9]+"
+_PLAIN_COUNT = re.compile(PLAIN_COUNT)
+# a count as people type it: spaces between thousands, a zero decimal part, a sign
+_COUNT_TEXT = re.compile(r"(-?)([0-9]+)(?:[.,]0*)?")
 
 # org type by its file abbreviation (ОО, СПО …) or key (school …), case-insensitive
 ORG_TYPES: dict[str, str] = {}
@@ -37,16 +62,27 @@ for _choice in OrgType:
     ORG_TYPES[_choice.value.lower()] = _choice.value
 
 
-@dataclass(slots=True)
-class SeenOrganisation:
-    """What the file says about one organisation (the last row wins for name and type)."""
+# the message of each cross-check (columns.CROSS_CHECKS); %(b)s is factor × bound
+CROSS_MESSAGES: dict[str, Any] = {
+    "staff_writers": gettext_lazy("писавших (%(a)s) больше, чем работников всего (%(b)s)"),
+    "learners_active": gettext_lazy(
+        "активных (%(a)s) больше, чем удвоенное число обучающихся (%(b)s)"
+    ),
+    "max_only_users": gettext_lazy(
+        "пользователей только в MAX (%(a)s) больше, чем пользователей Сферума (%(b)s)"
+    ),
+    "vkm_and_max_users": gettext_lazy(
+        "с профилем в MAX (%(a)s) больше, чем с профилем в VK Мессенджере (%(b)s)"
+    ),
+}
 
-    index: int
-    region_id: int
-    municipality: str
-    name: str
-    org_type: str
-    first_row: int
+
+def max_count() -> int:
+    return settings.MONITORING_MAX_COUNT
+
+
+def season_start() -> dt.date:
+    return dt.date.fromisoformat(str(settings.MONITORING_SEASON_START))
 
 
 @dataclass
@@ -61,6 +97,10 @@ class ErrorCollector:
         self.total += 1
         if len(self.items) < self.limit:
             self.items.append({"row": row, "column": column, "message": message})
+
+    def sort(self) -> None:
+        """File order (errors found in the staging tables come after the streamed ones)."""
+        self.items.sort(key=lambda item: (item["row"] is not None, item["row"] or 0))
 
     def __bool__(self) -> bool:
         return self.total > 0
@@ -79,49 +119,94 @@ def format_error(row: int | None, column: str, problem: str) -> str:
 
 
 class CountError(ValueError):
-    """A count cell that is not a whole non-negative number; args[0] is the Russian problem."""
+    """A count cell that is not a real count; args[0] is the Russian problem."""
+
+
+def _shown(value: Any) -> str:
+    text = str(value)
+    return text if len(text) <= 50 else text[:50] + "…"
+
+
+def _in_range(number: int) -> int:
+    if number < 0:
+        raise CountError(_("отрицательное значение %(value)s") % {"value": number})
+    ceiling = max_count()
+    if number > ceiling:
+        raise CountError(
+            _("значение %(value)s больше возможного для одной организации (не более %(max)s)")
+            % {"value": number, "max": f"{ceiling:,}".replace(",", " ")}
+        )
+    return number
 
 
 def parse_count(value: Any) -> int:
-    """A count: `12`, `12,0`, `1 234`, 12.0 from a spreadsheet; empty is 0."""
-    if type(value) is int:
-        number = value
-    elif value is None:
-        return 0
-    else:
-        if isinstance(value, float):
-            if not value.is_integer():
-                raise CountError(_("«%(value)s» — не целое число") % {"value": value})
-            number = int(value)
-        else:
-            text = str(value)
-            try:
-                number = int(text)
-            except ValueError:
-                text = _SPACES.sub("", text)
-                if text == "":
-                    return 0
-                normal = text.replace(",", ".")
-                try:
-                    as_float = float(normal)
-                except ValueError:
-                    raise CountError(
-                        _("«%(value)s» — не число") % {"value": str(value)[:50]}
-                    ) from None
-                if as_float != as_float or as_float in (float("inf"), float("-inf")):
-                    raise CountError(
-                        _("«%(value)s» — не число") % {"value": str(value)[:50]}
-                    ) from None
-                if not as_float.is_integer():
-                    raise CountError(
-                        _("«%(value)s» — не целое число") % {"value": str(value)[:50]}
-                    ) from None
-                number = int(as_float)
-    if number < 0:
-        raise CountError(_("отрицательное значение %(value)s") % {"value": number})
-    if number > 2_000_000_000:
-        raise CountError(_("слишком большое значение %(value)s") % {"value": number})
-    return number
+    """THE rule for a count cell: a whole number 0 … MONITORING_MAX_COUNT.
+
+    Text: the digits 0-9 only (`12`; `1 234` with spaces between thousands; `12,0` or
+    `12.0` with a zero decimal part). A spreadsheet number must be whole. Refused: empty,
+    any other character (letters, «²», Arabic-Indic or other digits, exponents), a date, a
+    boolean, a formula without a computed value. Raises `CountError` with the problem.
+    """
+    kind = type(value)
+    if kind is str:
+        if _PLAIN_COUNT.fullmatch(value):  # the reader's fast path accepts exactly these
+            return _in_range(int(value))
+        text = _SPACES.sub("", value)
+        if text == "":
+            raise CountError(_("пустая ячейка: нужно число (ноль пишется как 0)"))
+        match = _COUNT_TEXT.fullmatch(text)
+        if match is None:
+            if any(char.isdigit() and not ("0" <= char <= "9") for char in text):
+                raise CountError(
+                    _("«%(value)s» — не число: допустимы только цифры 0-9")
+                    % {"value": _shown(value)}
+                )
+            if re.fullmatch(r"-?[0-9]+[.,][0-9]+", text):
+                raise CountError(_("«%(value)s» — не целое число") % {"value": _shown(value)})
+            raise CountError(_("«%(value)s» — не число") % {"value": _shown(value)})
+        sign, digits = match.groups()
+        return _in_range(-int(digits) if sign else int(digits))
+    if value is None:
+        raise CountError(_("пустая ячейка: нужно число (ноль пишется как 0)"))
+    if value is FORMULA_WITHOUT_VALUE:
+        raise CountError(_("формула без вычисленного значения"))
+    if kind is bool:
+        raise CountError(_("логическое значение «%(value)s» вместо числа") % {"value": value})
+    if isinstance(value, dt.date | dt.time | dt.timedelta):
+        raise CountError(_("дата или время «%(value)s» вместо числа") % {"value": value})
+    if kind is int:
+        return _in_range(value)
+    if kind is float:
+        if math.isnan(value) or math.isinf(value):
+            raise CountError(_("«%(value)s» — не число") % {"value": value})
+        if not value.is_integer():
+            raise CountError(_("«%(value)s» — не целое число") % {"value": value})
+        return _in_range(int(value))
+    raise CountError(_("«%(value)s» — не число") % {"value": _shown(value)})
+
+
+def fast_counts(cells: tuple) -> list[int] | None:
+    """The reader's fast path for a row's count cells: their values when every cell is
+    plain digits 0-9 within the ceiling, else None (then `parse_count` judges each cell).
+    Accepts nothing `parse_count` refuses, with the same values (tested)."""
+    try:
+        joined = "\x1f".join(cells)
+    except TypeError:  # spreadsheet numbers: the slow path
+        return None
+    plain = _PLAIN_ROWS.get(len(cells))
+    if plain is None:
+        plain = _PLAIN_ROWS[len(cells)] = re.compile(
+            f"{PLAIN_COUNT}(?:\x1f{PLAIN_COUNT}){{{len(cells) - 1}}}"
+        ).fullmatch
+    if plain(joined) is None:
+        return None
+    values = list(map(int, cells))
+    if max(values) > max_count():
+        return None
+    return values
+
+
+_PLAIN_ROWS: dict[int, Any] = {}
 
 
 def _text(value: Any) -> str:
@@ -134,7 +219,7 @@ def _text(value: Any) -> str:
 
 def normalise_region_code(value: Any) -> str:
     text = _text(value)
-    if text.isdigit():
+    if text.isascii() and text.isdigit():
         return str(int(text)).zfill(2)
     return text
 
@@ -142,7 +227,8 @@ def normalise_region_code(value: Any) -> str:
 class MonitoringRowReader:
     """Streams the validated rows of an opened table.
 
-    `regions` maps region codes to ids; `scope` is the set of region ids the file may
+    `regions` maps region codes to ids; `last_weeks` maps a region id to the last week start
+    it may report (its local today + 7 days); `scope` is the set of region ids the file may
     touch (None: any region); `scope_label` names it in messages.
     """
 
@@ -151,20 +237,29 @@ class MonitoringRowReader:
         table: Table,
         *,
         regions: dict[str, int],
+        last_weeks: dict[int, dt.date],
         scope: frozenset[int] | None,
         scope_label: str = "",
     ) -> None:
         self.table = table
         self.regions = regions
+        self.last_weeks = last_weeks
         self.scope = scope
         self.scope_label = scope_label
         self.errors = ErrorCollector()
-        self.organisations: dict[str, SeenOrganisation] = {}
-        self.weeks: dict[dt.date, bytearray] = {}
+        self.pairs: set[tuple[int, dt.date]] = set()  # (region id, week) in the file
         self.rows_read = 0
         self.rows_skipped = 0
         self.rows_valid = 0
         self._labels = {key: self._label(key) for key in table.columns}
+
+    @property
+    def weeks(self) -> list[dt.date]:
+        return sorted({week for _region, week in self.pairs})
+
+    @property
+    def region_ids(self) -> list[int]:
+        return sorted({region for region, _week in self.pairs})
 
     def _label(self, key: str) -> str:
         index = self.table.columns[key]
@@ -177,12 +272,157 @@ class MonitoringRowReader:
     def column(self, key: str) -> str:
         return self._labels.get(key, TITLES.get(key, key))
 
+    def _position_label(self, index: int) -> str:
+        """A column by its position (a cell outside the header, or a missing one)."""
+        for key, at in self.table.columns.items():
+            if at == index:
+                return self.column(key)
+        if self.table.format == "xlsx":
+            from roadmap_portal.tables import _column_letter
+
+            return _column_letter(index)
+        header = self.table.headers[index] if index < len(self.table.headers) else ""
+        return header or _("№ %(n)s (без заголовка)") % {"n": index + 1}
+
     def _error(self, row: int, key: str, problem: str) -> None:
         column = self.column(key) if key else ""
         self.errors.add(row, column, format_error(row, column, problem))
 
+    def _error_at(self, row: int, column: str, problem: str) -> None:
+        self.errors.add(row, column, format_error(row, column, problem))
+
+    def _check_width(self, number: int, cells: list[Any]) -> bool:
+        """CSV: as many cells as the header; XLSX: nothing filled right of the header."""
+        width = self.table.width
+        if self.table.format == "xlsx":
+            for index in range(width, len(cells)):
+                cell = cells[index]
+                if cell is not None and str(cell).strip():
+                    self._error_at(
+                        number,
+                        self._position_label(index),
+                        _("ячейка правее заголовка заполнена («%(value)s»)")
+                        % {"value": _shown(cell)},
+                    )
+                    return False
+            return True
+        if len(cells) < width:
+            self._error_at(
+                number,
+                self._position_label(len(cells)),
+                _("в строке %(got)s ячеек, а в заголовке %(want)s: строка короче заголовка")
+                % {"got": len(cells), "want": width},
+            )
+            return False
+        if len(cells) > width:
+            self._error_at(
+                number,
+                self._position_label(width),
+                _("в строке %(got)s ячеек, а в заголовке %(want)s: строка длиннее заголовка")
+                % {"got": len(cells), "want": width},
+            )
+            return False
+        return True
+
+    def _check_formulas(self, number: int, cells: list[Any]) -> bool:
+        ok = True
+        for key, index in self.table.columns.items():
+            if index < len(cells) and cells[index] is FORMULA_WITHOUT_VALUE:
+                ok = False
+                self._error(
+                    number,
+                    key,
+                    _(
+                        "ячейка %(cell)s%(row)s: формула без вычисленного значения "
+                        "(откройте файл в Excel и сохраните его, чтобы значения были вычислены)"
+                    )
+                    % {"cell": self.table.column_letter(key), "row": number},
+                )
+        return ok
+
+    def week_of(self, raw: Any) -> tuple[dt.date | None, str | None]:
+        """A week start cell: (date, None) or (None, the problem)."""
+        try:
+            return parse_date(raw), None
+        except (ValueError, TypeError, OverflowError):
+            if raw is None or _text(raw) == "":
+                return None, _("не указано начало недели")
+            return None, _("«%(value)s» — не дата (ожидается %(hint)s)") % {
+                "value": _shown(_text(raw)),
+                "hint": DATE_HINT,
+            }
+
+    def region_of(self, raw: Any) -> tuple[int | None, str | None]:
+        """A region code cell: (region id, None) or (None, the problem)."""
+        region_code = normalise_region_code(raw)
+        region_id = self.regions.get(region_code)
+        if region_id is None:
+            if region_code:
+                return None, _("неизвестный код региона «%(code)s»") % {"code": _shown(region_code)}
+            return None, _("не указан код региона")
+        if self.scope is not None and region_id not in self.scope:
+            return None, _("субъект «%(code)s» вне области загрузки (%(scope)s)") % {
+                "code": region_code,
+                "scope": self.scope_label,
+            }
+        return region_id, None
+
+    def type_of(self, raw: Any) -> tuple[str | None, str | None]:
+        """An organisation type cell: (type key, None) or (None, the problem)."""
+        org_type = ORG_TYPES.get(_text(raw).lower())
+        if org_type is None:
+            return None, _("неизвестный тип организации «%(value)s» (допустимы: %(allowed)s)") % {
+                "value": _shown(_text(raw)),
+                "allowed": ", ".join(str(c.label) for c in OrgType),
+            }
+        return org_type, None
+
+    def week_problem(self, week: dt.date, region_id: int) -> str | None:
+        if week.weekday() != 0:
+            return _("%(week)s — %(day)s, а неделя начинается с понедельника") % {
+                "week": ru_date(week),
+                "day": _WEEKDAYS[week.weekday()],
+            }
+        start = season_start()
+        if week < start:
+            return _("неделя %(week)s раньше начала сезона мониторинга (%(start)s)") % {
+                "week": ru_date(week),
+                "start": ru_date(start),
+            }
+        last = self.last_weeks.get(region_id)
+        if last is not None and week > last:
+            return _(
+                "неделя %(week)s ещё не наступила (по местному времени субъекта допустимо "
+                "не позже %(last)s)"
+            ) % {"week": ru_date(week), "last": ru_date(last)}
+        return None
+
+    def _check_texts(self, number: int, texts: dict[str, str]) -> bool:
+        ok = True
+        for key, text in texts.items():
+            if _CONTROL.search(text):
+                ok = False
+                char = _CONTROL.search(text).group()
+                self._error(
+                    number,
+                    key,
+                    _("недопустимый управляющий символ (код %(code)s) в тексте")
+                    % {"code": f"U+{ord(char):04X}"},
+                )
+            limit = TEXT_LIMITS.get(key)
+            if limit and len(text) > limit:
+                ok = False
+                self._error(
+                    number,
+                    key,
+                    _("текст длиннее %(limit)s символов (%(length)s)")
+                    % {"limit": limit, "length": len(text)},
+                )
+        return ok
+
     def rows(self) -> Iterator[tuple[Any, ...]]:
-        """(row number, week start, org code, *counts) for every valid row, in file order."""
+        """(row number, week start, region id, org code, municipality, name, org type,
+        *counts) for every valid row, in file order."""
         columns = self.table.columns
         i_week = columns["week_start"]
         i_region = columns["region_code"]
@@ -191,209 +431,126 @@ class MonitoringRowReader:
         i_muni = columns.get("municipality")
         i_name = columns.get("org_name")
         count_indexes = [(key, columns[key]) for key in COUNT_KEYS]
-        width = max(columns.values()) + 1
+        get_counts = itemgetter(*(index for _key, index in count_indexes))
+        checks = [
+            (COUNT_KEYS.index(key), COUNT_KEYS.index(bound), factor, key, CROSS_MESSAGES[key])
+            for key, bound, factor in CROSS_CHECKS
+        ]
+        width = self.table.width
+        is_xlsx = self.table.format == "xlsx"
+        needed = max(columns.values()) + 1
         date_cache: dict[Any, dt.date] = {}
         region_cache: dict[Any, int] = {}
         type_cache: dict[Any, str] = {}
-        organisations = self.organisations
-        weeks = self.weeks
+        week_checked: dict[tuple[dt.date, int], str | None] = {}
+        pairs = self.pairs
+        control = _CONTROL.search
+        code_limit = BY_KEY["org_code"].max_length or 64
+        muni_limit = TEXT_LIMITS.get("municipality", 300)
+        name_limit = TEXT_LIMITS.get("org_name", 1000)
 
         for number, cells in self.table.rows():
-            if len(cells) < width:
-                cells = list(cells) + [None] * (width - len(cells))
-            raw_code = cells[i_code]
-            raw_week = cells[i_week]
+            if is_xlsx and len(cells) < needed:
+                cells = cells + [None] * (needed - len(cells))
+            raw_code = cells[i_code] if i_code < len(cells) else None
+            raw_week = cells[i_week] if i_week < len(cells) else None
             code = raw_code.strip() if type(raw_code) is str else _text(raw_code)
             if not code and (raw_week is None or _text(raw_week) == ""):
                 # a totals or note line («Итого») has neither organisation nor week
                 self.rows_skipped += 1
                 continue
             self.rows_read += 1
+            if (len(cells) != width or is_xlsx) and not self._check_width(number, cells):
+                continue
             ok = True
+            if (
+                is_xlsx
+                and FORMULA_WITHOUT_VALUE in cells
+                and not self._check_formulas(number, cells)
+            ):
+                continue
 
             # week start
             week = date_cache.get(raw_week)
             if week is None:
-                try:
-                    week = parse_date(raw_week)
-                    if isinstance(raw_week, str | dt.date):
-                        date_cache[raw_week] = week
-                except (ValueError, TypeError, OverflowError):
+                week, problem = self.week_of(raw_week)
+                if week is None:
                     ok = False
-                    if raw_week is None or _text(raw_week) == "":
-                        problem = _("не указано начало недели")
-                    else:
-                        problem = _("«%(value)s» — не дата (ожидается %(hint)s)") % {
-                            "value": _text(raw_week)[:50],
-                            "hint": DATE_HINT,
-                        }
                     self._error(number, "week_start", problem)
+                elif isinstance(raw_week, str | dt.date):
+                    date_cache[raw_week] = week
 
             # region
             raw_region = cells[i_region]
             region_id = region_cache.get(raw_region)
             if region_id is None:
-                region_code = normalise_region_code(raw_region)
-                region_id = self.regions.get(region_code)
+                region_id, problem = self.region_of(raw_region)
                 if region_id is None:
                     ok = False
-                    if region_code:
-                        problem = _("неизвестный код региона «%(code)s»") % {"code": region_code}
-                    else:
-                        problem = _("не указан код региона")
                     self._error(number, "region_code", problem)
-                elif self.scope is not None and region_id not in self.scope:
-                    ok = False
-                    self._error(
-                        number,
-                        "region_code",
-                        _("субъект «%(code)s» вне области загрузки (%(scope)s)")
-                        % {"code": region_code, "scope": self.scope_label},
-                    )
-                    region_id = None
                 else:
                     region_cache[raw_region] = region_id
 
-            # organisation
+            if week is not None and region_id is not None:
+                key = (week, region_id)
+                if key in week_checked:
+                    problem = week_checked[key]
+                else:
+                    problem = week_checked[key] = self.week_problem(week, region_id)
+                if problem is not None:
+                    ok = False
+                    self._error(number, "week_start", problem)
+
+            # organisation and texts
+            municipality = _text(cells[i_muni]) if i_muni is not None else ""
+            name = _text(cells[i_name]) if i_name is not None else ""
             if not code:
                 ok = False
                 self._error(number, "org_code", _("не указан код организации"))
-            elif len(code) > 64:
-                ok = False
-                self._error(number, "org_code", _("код организации длиннее 64 символов"))
+            if (
+                control(code)
+                or control(municipality)
+                or control(name)
+                or len(code) > code_limit
+                or len(municipality) > muni_limit
+                or len(name) > name_limit
+            ):
+                texts = {"org_code": code}
+                if i_muni is not None:
+                    texts["municipality"] = municipality
+                if i_name is not None:
+                    texts["org_name"] = name
+                ok = self._check_texts(number, texts) and ok
             raw_type = cells[i_type]
             org_type = type_cache.get(raw_type)
             if org_type is None:
-                org_type = ORG_TYPES.get(_text(raw_type).lower())
+                org_type, problem = self.type_of(raw_type)
                 if org_type is None:
                     ok = False
-                    self._error(
-                        number,
-                        "org_type",
-                        _("неизвестный тип организации «%(value)s» (допустимы: %(allowed)s)")
-                        % {
-                            "value": _text(raw_type)[:50],
-                            "allowed": ", ".join(str(c.label) for c in OrgType),
-                        },
-                    )
+                    self._error(number, "org_type", problem)
                 else:
                     type_cache[raw_type] = org_type
 
-            # counts
-            values: list[int] = []
-            for key, index in count_indexes:
-                cell = cells[index]
-                # fast path for the common case: a plain non-negative whole number
-                if type(cell) is str and cell.isdigit():
-                    values.append(int(cell))
-                    continue
-                try:
-                    values.append(parse_count(cell))
-                except CountError as exc:
+            # counts: the fast path takes a row of plain digits; anything else, cell by cell
+            values = fast_counts(get_counts(cells))
+            if values is None:
+                values = []
+                for key, index in count_indexes:
+                    try:
+                        values.append(parse_count(cells[index]))
+                    except CountError as exc:
+                        ok = False
+                        values.append(-1)  # unknown: the cross-checks below skip it
+                        self._error(number, key, str(exc.args[0]))
+            for at, bound_at, factor, key, message in checks:
+                value, bound = values[at], values[bound_at]
+                if bound >= 0 and value > factor * bound:
                     ok = False
-                    values.append(-1)  # unknown: the cross-checks below skip it
-                    self._error(number, key, str(exc.args[0]))
-            (
-                staff_total,
-                staff_writers,
-                students_total,
-                learners_active,
-                sferum_users,
-                max_only_users,
-                vkm_users,
-                vkm_and_max_users,
-            ) = values
-            if staff_total >= 0 and staff_writers > staff_total:
-                ok = False
-                self._error(
-                    number,
-                    "staff_writers",
-                    _("писавших (%(a)s) больше, чем работников всего (%(b)s)")
-                    % {"a": staff_writers, "b": staff_total},
-                )
-            # I2's denominator (2 × students) bounds the active learners and parents
-            learners_bound = I2.parts(learners_active, students_total)[1]
-            if students_total >= 0 and learners_active > learners_bound:
-                ok = False
-                self._error(
-                    number,
-                    "learners_active",
-                    _("активных (%(a)s) больше, чем удвоенное число обучающихся (%(b)s)")
-                    % {"a": learners_active, "b": learners_bound},
-                )
-            if sferum_users >= 0 and max_only_users > sferum_users:
-                ok = False
-                self._error(
-                    number,
-                    "max_only_users",
-                    _(
-                        "пользователей только в MAX (%(a)s) больше, "
-                        "чем пользователей Сферума (%(b)s)"
-                    )
-                    % {"a": max_only_users, "b": sferum_users},
-                )
-            if vkm_users >= 0 and vkm_and_max_users > vkm_users:
-                ok = False
-                self._error(
-                    number,
-                    "vkm_and_max_users",
-                    _("с профилем в MAX (%(a)s) больше, чем с профилем в VK Мессенджере (%(b)s)")
-                    % {"a": vkm_and_max_users, "b": vkm_users},
-                )
-
-            if not code or region_id is None:
+                    self._error(number, key, message % {"a": value, "b": factor * bound})
+            if not ok:
                 continue
-            municipality = _text(cells[i_muni])[:300] if i_muni is not None else ""
-            name = _text(cells[i_name])[:1000] if i_name is not None else ""
-
-            seen = organisations.get(code)
-            if seen is None:
-                seen = SeenOrganisation(
-                    index=len(organisations),
-                    region_id=region_id,
-                    municipality=municipality,
-                    name=name,
-                    org_type=org_type or "",
-                    first_row=number,
-                )
-                organisations[code] = seen
-            elif seen.region_id != region_id:
-                ok = False
-                self._error(
-                    number,
-                    "region_code",
-                    _(
-                        "организация «%(code)s» выше в файле (строка %(row)s) "
-                        "указана в другом субъекте"
-                    )
-                    % {"code": code, "row": seen.first_row},
-                )
-            else:
-                if municipality:
-                    seen.municipality = municipality
-                if name:
-                    seen.name = name
-                if org_type:
-                    seen.org_type = org_type
-
-            if week is None:
-                continue
-            bits = weeks.get(week)
-            if bits is None:
-                bits = weeks[week] = bytearray(max(len(organisations) // 8 + 1, 1024))
-            byte, bit = divmod(seen.index, 8)
-            if byte >= len(bits):
-                bits.extend(bytes(max(byte + 1 - len(bits), len(bits))))
-            if bits[byte] & (1 << bit):
-                ok = False
-                self._error(
-                    number,
-                    "org_code",
-                    _("организация «%(code)s» уже встречалась в файле за неделю %(week)s")
-                    % {"code": code, "week": ru_date(week)},
-                )
-                continue
-            bits[byte] |= 1 << bit
-            if ok and not self.errors:
-                self.rows_valid += 1
-                yield (number, week, code, *values)
+            pairs.add((region_id, week))
+            self.rows_valid += 1
+            # staged even after an error elsewhere, so that the checks over the whole file
+            # (duplicates, an organisation in two regions) report theirs too
+            yield (number, week, region_id, code, municipality, name, org_type, *values)

@@ -49,17 +49,38 @@ _ROLLUP_COLUMNS = (
 
 
 @transaction.atomic
-def rollups_rebuild(*, region_ids: Iterable[int], weeks: Iterable[dt.date | str]) -> int:
-    """Replaces the rollups of the given regions × weeks; returns how many were written.
+def rollups_rebuild(
+    *,
+    region_ids: Iterable[int] = (),
+    weeks: Iterable[dt.date | str] = (),
+    pairs: Iterable[tuple[int, dt.date | str]] | None = None,
+) -> int:
+    """Replaces the rollups of the given regions × weeks, or of exactly the given
+    (region, week) pairs (an import: only what the file holds); returns how many were written.
+    """
+    if pairs is None:
+        return _rebuild(region_ids, weeks)
+    by_region_set: dict[frozenset[int], set[dt.date]] = {}
+    regions_of: dict[dt.date, set[int]] = {}
+    for region_id, week in pairs:
+        regions_of.setdefault(_as_date(week), set()).add(int(region_id))
+    for week, regions in regions_of.items():
+        by_region_set.setdefault(frozenset(regions), set()).add(week)
+    # a national file has the same regions every week: one rebuild for all its weeks
+    return sum(_rebuild(regions, group) for regions, group in by_region_set.items())
 
-    1. delete the region and municipality rollups of those pairs;
+
+def _as_date(value: dt.date | str) -> dt.date:
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+
+
+def _rebuild(region_ids: Iterable[int], weeks: Iterable[dt.date | str]) -> int:
+    """1. delete the region and municipality rollups of regions × weeks;
     2. one INSERT … SELECT … GROUP BY region, week (municipality empty);
     3. one INSERT … SELECT … GROUP BY municipality, week.
     """
     region_ids = sorted({int(r) for r in region_ids})
-    week_list = sorted(
-        {w if isinstance(w, dt.date) else dt.date.fromisoformat(str(w)) for w in weeks}
-    )
+    week_list = sorted({_as_date(w) for w in weeks})
     if not region_ids or not week_list:
         return 0
     rollup = connection.ops.quote_name(MonitoringRollup._meta.db_table)

@@ -1,9 +1,14 @@
 """Set-based writing of a validated monitoring file (PostgreSQL COPY or SQLite executemany).
 
-The rows go into a TEMP staging table as they are validated; organisations (one record
-each) into a second one. Everything after that is plain SQL shared by both databases
-(SQLite ≥ 3.35 has upsert, `UPDATE … FROM` and `IS DISTINCT FROM`):
+The rows go into a TEMP staging table as they are validated, each with what it says about
+its organisation (region, municipality, name, type): nothing per organisation is held in
+Python, so memory does not grow with the number of organisations. Everything after that is
+plain SQL shared by both databases (SQLite ≥ 3.35 has upsert, `UPDATE … FROM` and
+`IS DISTINCT FROM`):
 
+0. the checks that need the whole file: one row per organisation and week, one region per
+   organisation (`file_problems`); then one record per organisation, the last row with a
+   name or a municipality giving it (`derive_organisations`);
 1. new municipalities and organisations inserted from the staging table, renamed ones
    updated (`write_reference`);
 2. one pass keys every staged row by organisation id and the stored row and decides its
@@ -23,12 +28,12 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from django.db import connection
+import psycopg
+from django.db import DatabaseError, connection, transaction
 
 from agencies.models import Municipality, Organisation, Region
 
 from ..imports.columns import COUNT_KEYS
-from ..imports.monitoring import SeenOrganisation
 from ..models import MonitoringRow
 
 STAGE_ROWS = "monitoring_stage_row"
@@ -36,12 +41,22 @@ STAGE_ORGS = "monitoring_stage_org"
 STAGE_KEYED = "monitoring_stage_keyed"
 ACTIONS = {0: "created", 1: "updated", 2: "unchanged"}
 SQLITE_BATCH = 5000
+TEMP_BUFFERS = "512MB"
 
-ROW_COLUMNS = ("row_no", "week_start", "org_code", *COUNT_KEYS)
+ROW_COLUMNS = (
+    "row_no",
+    "week_start",
+    "region_id",
+    "org_code",
+    "municipality",
+    "name",
+    "org_type",
+    *COUNT_KEYS,
+)
 ORG_COLUMNS = ("code", "region_id", "municipality", "name", "org_type", "first_row")
 
 
-_NEEDS_ESCAPE = re.compile(r"[\\\t\n\r]")
+_NEEDS_ESCAPE = re.compile(r"[\\\t\n\r]")  # control characters are refused by the reader
 
 
 def _copy_escape(text: str) -> str:
@@ -66,17 +81,29 @@ class Staging:
 
     def create(self) -> None:
         counts = ", ".join(f"{key} bigint NOT NULL" for key in COUNT_KEYS)
+        if self.postgres:
+            # temp tables live in the session's own buffers (8 MB by default): a national
+            # file's staging tables (~200 MB) would go to disk and back at every step. The
+            # size can be set only before the session's first temp table: a connection that
+            # already had one keeps its size.
+            try:
+                with transaction.atomic(), connection.cursor() as cursor:
+                    cursor.execute(f"SET temp_buffers = '{TEMP_BUFFERS}'")
+            except DatabaseError:
+                pass
         with connection.cursor() as cursor:
             self.drop(cursor)
             cursor.execute(
                 f"CREATE TEMP TABLE {STAGE_ROWS} (row_no integer NOT NULL, "
-                f"week_start date NOT NULL, org_code varchar(64) NOT NULL, {counts})"
+                f"week_start date NOT NULL, region_id bigint NOT NULL, "
+                f"org_code varchar(64) NOT NULL, municipality varchar(300) NOT NULL, "
+                f"name varchar(1000) NOT NULL, org_type varchar(20) NOT NULL, {counts})"
             )
             cursor.execute(
                 f"CREATE TEMP TABLE {STAGE_ORGS} (code varchar(64) NOT NULL PRIMARY KEY, "
                 "region_id bigint NOT NULL, municipality varchar(300) NOT NULL, "
                 "name varchar(1000) NOT NULL, org_type varchar(20) NOT NULL, "
-                "first_row integer NOT NULL)"
+                "first_row integer NOT NULL, regions integer NOT NULL)"
             )
 
     def drop(self, cursor: Any = None) -> None:
@@ -97,18 +124,23 @@ class Staging:
                 cursor.cursor.copy(f"COPY {STAGE_ROWS} ({columns}) FROM STDIN") as copy,
             ):
                 # COPY text lines built here and sent in ~1 MB chunks: cheaper than dumping
-                # value by value with write_row (the values are ints, a date and a code)
+                # value by value with write_row (ints, a date and four texts)
                 chunk: list[str] = []
                 size = 0
 
+                weeks: dict[dt.date, str] = {}
+
                 def write_pg(row: tuple[Any, ...]) -> None:
                     nonlocal size
-                    code = row[2]
-                    if _NEEDS_ESCAPE.search(code):
-                        code = _copy_escape(code)
+                    week = weeks.get(row[1])
+                    if week is None:
+                        week = weeks[row[1]] = row[1].isoformat()
+                    texts = "\t".join(row[3:7])
+                    if _NEEDS_ESCAPE.search(texts):
+                        texts = "\t".join(_copy_escape(text) for text in row[3:7])
                     line = (
-                        f"{row[0]}\t{row[1].isoformat()}\t{code}\t"
-                        + "\t".join(map(str, row[3:]))
+                        f"{row[0]}\t{week}\t{row[2]}\t{texts}\t"
+                        + "\t".join(map(str, row[7:]))
                         + "\n"
                     )
                     chunk.append(line)
@@ -137,33 +169,71 @@ class Staging:
             if batch:
                 cursor.executemany(sql, batch)
 
-    def write_organisations(self, organisations: dict[str, SeenOrganisation]) -> None:
-        def rows() -> Iterator[tuple[Any, ...]]:
-            for code, seen in organisations.items():
-                yield (
-                    code,
-                    seen.region_id,
-                    seen.municipality,
-                    seen.name,
-                    seen.org_type,
-                    seen.first_row,
-                )
-
-        columns = ", ".join(ORG_COLUMNS)
+    def prepare(self) -> None:
+        """After the last row: statistics (PostgreSQL) or indexes (SQLite) for the joins."""
         with connection.cursor() as cursor:
             if self.postgres:
-                with cursor.cursor.copy(f"COPY {STAGE_ORGS} ({columns}) FROM STDIN") as copy:
-                    for row in rows():
-                        copy.write_row(row)
                 # temp tables are never auto-analysed; the planner needs their size
                 cursor.execute(f"ANALYZE {STAGE_ROWS}")
-                cursor.execute(f"ANALYZE {STAGE_ORGS}")
             else:
-                placeholders = ", ".join(["%s"] * len(ORG_COLUMNS))
-                cursor.executemany(
-                    f"INSERT INTO {STAGE_ORGS} ({columns}) VALUES ({placeholders})", list(rows())
-                )
                 cursor.execute(f"CREATE INDEX {STAGE_ROWS}_code ON {STAGE_ROWS} (org_code)")
+                cursor.execute(f"CREATE INDEX {STAGE_ROWS}_row ON {STAGE_ROWS} (row_no)")
+
+    def file_problems(self, limit: int) -> list[tuple[str, int, str, Any]]:
+        """What only the whole file shows, first `limit` of each kind, in file order:
+        ("duplicate", row, code, week) for a second row of an organisation in a week and
+        ("region", row, code, first row) for an organisation placed in another region than
+        in its first row. Fills the organisation staging table on the way."""
+        problems: list[tuple[str, int, str, Any]] = []
+        with connection.cursor() as cursor:
+            if self.postgres:
+                # one hash aggregate over the file; more memory than the default keeps it
+                # off the disk (released at the end of the transaction)
+                cursor.execute("SET LOCAL work_mem = '128MB'")
+            cursor.execute(
+                f"SELECT s.row_no, s.org_code, s.week_start FROM {STAGE_ROWS} s JOIN ("
+                f"SELECT org_code, week_start, MIN(row_no) AS first_row FROM {STAGE_ROWS} "
+                f"GROUP BY org_code, week_start HAVING COUNT(*) > 1) d "
+                f"ON d.org_code = s.org_code AND d.week_start = s.week_start "
+                f"AND s.row_no > d.first_row ORDER BY s.row_no LIMIT %s",
+                [limit],
+            )
+            for row_no, code, week in cursor.fetchall():
+                if isinstance(week, str):
+                    week = dt.date.fromisoformat(week)
+                problems.append(("duplicate", row_no, code, week))
+            self.derive_organisations(cursor)
+            cursor.execute(
+                f"SELECT s.row_no, s.org_code, o.first_row FROM {STAGE_ROWS} s "
+                f"JOIN {STAGE_ORGS} o ON o.code = s.org_code "
+                f"WHERE o.regions > 1 AND s.region_id <> o.region_id "
+                f"ORDER BY s.row_no LIMIT %s",
+                [limit],
+            )
+            problems += [("region", *row) for row in cursor.fetchall()]
+        problems.sort(key=lambda problem: problem[1])
+        return problems
+
+    def derive_organisations(self, cursor) -> None:
+        """One record per organisation: the region of its first row, the type of its last
+        row, the name and municipality of its last row that has them."""
+        cursor.execute(
+            f"INSERT INTO {STAGE_ORGS} (code, region_id, municipality, name, org_type, "
+            f"first_row, regions) "
+            f"SELECT g.code, f.region_id, COALESCE(m.municipality, ''), COALESCE(n.name, ''), "
+            f"l.org_type, g.first_row, g.regions FROM ("
+            f"SELECT org_code AS code, MIN(row_no) AS first_row, MAX(row_no) AS last_row, "
+            f"MAX(CASE WHEN name <> '' THEN row_no END) AS name_row, "
+            f"MAX(CASE WHEN municipality <> '' THEN row_no END) AS muni_row, "
+            f"CASE WHEN MIN(region_id) = MAX(region_id) THEN 1 ELSE 2 END AS regions "
+            f"FROM {STAGE_ROWS} GROUP BY org_code) g "
+            f"JOIN {STAGE_ROWS} f ON f.row_no = g.first_row "
+            f"JOIN {STAGE_ROWS} l ON l.row_no = g.last_row "
+            f"LEFT JOIN {STAGE_ROWS} n ON n.row_no = g.name_row "
+            f"LEFT JOIN {STAGE_ROWS} m ON m.row_no = g.muni_row"
+        )
+        if self.postgres:
+            cursor.execute(f"ANALYZE {STAGE_ORGS}")
 
     def region_conflicts(self, limit: int) -> list[tuple[int, str, str, str]]:
         """(first row, org code, file region code, stored region code) of organisations the
@@ -322,3 +392,213 @@ def lock_imports() -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(hashtext('indicators.monitoring_import'))")
+
+
+STAGE_RAW = "monitoring_stage_raw"
+STAGE_VALUES = "monitoring_stage_values"
+_CHUNK = 1 << 20
+
+
+def _trimmed(column: str) -> str:
+    """SQL: a text cell as the reader reads it (`str.strip`): `btrim` removes the ASCII
+    spaces; the other characters `str.strip` removes never reach SQL (`_PlainText`)."""
+    return f"btrim(coalesce({column}, ''))"
+
+
+class _PlainText:
+    """Judges the file's bytes chunk by chunk with C-speed byte operations: True while they
+    hold nothing that sends a file to the row-by-row reader: quotes and backslashes (COPY
+    and Python's csv module could read them differently), control characters (but the line
+    breaks and a tab separator; the reader refuses them in text), the spaces `str.strip`
+    removes but `btrim` keeps (no-break, thin, ideographic …: the reader strips them from
+    a cell's edges), a byte Windows-1251 does not define. COPY itself refuses empty lines,
+    stray carriage returns and a bad encoding."""
+
+    # UTF-8: U+0080-U+00A0 (C1 controls, no-break space); U+2000-U+200A, U+2028, U+2029,
+    # U+202F, U+205F; U+1680; U+3000 (each pattern with a literal first byte: fast)
+    _UTF8 = (
+        re.compile(rb"\xc2[\x80-\xa0]").search,
+        re.compile(rb"\xe2(?:\x80[\x80-\x8a\xa8\xa9\xaf]|\x81\x9f)").search,
+        re.compile(rb"\xe1\x9a\x80").search,
+        re.compile(rb"\xe3\x80\x80").search,
+    )
+
+    def __init__(self, encoding: str, delimiter: str) -> None:
+        self.cp1251 = encoding == "cp1251"
+        keep = {ord("\n"), ord("\r"), ord(delimiter)}
+        bad = [c for c in range(0x20) if c not in keep] + [0x7F]
+        if self.cp1251:
+            bad += [0x98, 0xA0]  # undefined; the no-break space
+        # a refused byte becomes NUL, any other 1: one translate, then one memchr
+        self.table = bytes(0 if c in bad else 1 for c in range(256))
+        self.tail = b""
+
+    def __call__(self, chunk: bytes) -> bool:
+        if b'"' in chunk or b"\\" in chunk or b"\x00" in chunk.translate(self.table):
+            return False
+        if self.cp1251:
+            return True
+        # with the last bytes before: a sequence split by the chunks is seen too
+        joined, self.tail = self.tail + chunk, chunk[-2:]
+        return not any(search(joined) for search in self._UTF8)
+
+
+def _copy_raw(cursor, sql: str, stream, plain: _PlainText, eol: bytes) -> None:
+    """Streams the file from the current position into COPY, 1 MB at a time, each chunk
+    judged first by `plain`."""
+    with cursor.cursor.copy(sql) as copy:
+        pending = b""
+        while chunk := stream.read(_CHUNK):
+            if pending:
+                if not plain(pending):
+                    raise NotForTheFastPath
+                copy.write(pending)
+            pending = chunk
+        # empty trailing lines are no rows
+        pending = pending.rstrip(b"\r\n")
+        if not pending or not plain(pending):
+            raise NotForTheFastPath
+        copy.write(pending + eol)
+
+
+class NotForTheFastPath(Exception):
+    """The file needs the row-by-row reader (its messages, or a shape COPY reads otherwise)."""
+
+
+def copy_csv(stream, table, reader, *, stage: Staging) -> int:
+    """PostgreSQL, CSV: the set-based path. Returns the rows staged.
+
+    The file's bytes go unchanged into a text table by COPY; the distinct (week, region,
+    type) cells are judged by the reader's own methods (`week_of`, `region_of`, `type_of`,
+    `week_problem`); every other check of the reader runs as one SQL predicate built from
+    the same definitions (`PLAIN_COUNT`, the ceiling, `columns.CROSS_CHECKS`, `TEXT_LIMITS`)
+    while the valid rows are converted into the staging table. It judges only whether a row
+    is valid: when any row is not, or the file has a shape COPY could read differently from
+    Python's csv module (a quote or a backslash anywhere, an empty line), it raises
+    `NotForTheFastPath` and the caller rolls back to its savepoint and runs the reader, which
+    names every problem. Row numbers are the file's lines: a valid row is one line.
+    """
+    from ..imports.columns import COUNT_KEYS, CROSS_CHECKS, TEXT_LIMITS
+    from ..imports.monitoring import PLAIN_COUNT, max_count
+
+    width = table.width
+    columns = table.columns
+    names = [f"c{i}" for i in range(width)]
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {STAGE_RAW}")
+        cursor.execute(
+            f"CREATE TEMP TABLE {STAGE_RAW} (n bigint GENERATED ALWAYS AS IDENTITY, "
+            + ", ".join(f"{name} text" for name in names)
+            + ")"
+        )
+        # the data start: the line after the header
+        stream.seek(0)
+        eol = b"\n"
+        for _line in range(table.header_row):
+            eol = b"\r\n" if stream.readline().endswith(b"\r\n") else b"\n"
+        delimiter = {";": "';'", ",": "','", "\t": "E'\\t'"}[table.delimiter]
+        encoding = "WIN1251" if table.encoding == "cp1251" else "UTF8"
+        sql = (
+            f"COPY {STAGE_RAW} ({', '.join(names)}) FROM STDIN "
+            f"WITH (FORMAT csv, DELIMITER {delimiter}, ENCODING '{encoding}')"
+        )
+        plain = _PlainText(table.encoding, table.delimiter)
+        try:
+            _copy_raw(cursor, sql, stream, plain, eol)
+        except psycopg.Error as exc:  # a shape COPY refuses (too few cells …): the reader
+            raise NotForTheFastPath(str(exc)[:200]) from exc
+        cursor.execute(f"SELECT COUNT(*) FROM {STAGE_RAW}")
+        (total,) = cursor.fetchone()
+        if not total:
+            raise NotForTheFastPath
+
+        c_week = f"r.c{columns['week_start']}"
+        c_region = f"r.c{columns['region_code']}"
+        c_type = f"r.c{columns['org_type']}"
+        cursor.execute(f"SELECT {c_week}, {c_region}, {c_type} FROM {STAGE_RAW} r GROUP BY 1, 2, 3")
+        values = []
+        pairs = set()
+        for raw_week, raw_region, raw_type in cursor.fetchall():
+            if any(v is None or "\n" in v or "\r" in v for v in (raw_week, raw_region, raw_type)):
+                raise NotForTheFastPath
+            week, _problem = reader.week_of(raw_week)
+            region_id, _problem = reader.region_of(raw_region)
+            org_type, _problem = reader.type_of(raw_type)
+            if week is None or region_id is None or org_type is None:
+                raise NotForTheFastPath
+            if reader.week_problem(week, region_id) is not None:
+                raise NotForTheFastPath
+            values.append((raw_week, raw_region, raw_type, week, region_id, org_type))
+            pairs.add((region_id, week))
+        cursor.execute(f"DROP TABLE IF EXISTS {STAGE_VALUES}")
+        cursor.execute(
+            f"CREATE TEMP TABLE {STAGE_VALUES} (w text, r text, t text, week date, "
+            f"region_id bigint, org_type varchar(20))"
+        )
+        with cursor.cursor.copy(f"COPY {STAGE_VALUES} FROM STDIN") as copy:
+            for value in values:
+                copy.write_row(value)
+
+        # the row predicate (quotes and control characters: see `_PlainText`)
+        conditions = []
+        code = _trimmed(f"r.c{columns['org_code']}")
+        texts = [("org_code", code)]
+        text_columns = [f"r.c{columns['org_code']}"]
+        for key in ("municipality", "org_name"):
+            if key in columns:
+                texts.append((key, _trimmed(f"r.c{columns[key]}")))
+                text_columns.append(f"r.c{columns[key]}")
+        conditions.append(f"r.c{columns['org_code']} IS NOT NULL AND {code} <> ''")
+        for (key, expression), column in zip(texts, text_columns, strict=True):
+            # bytes bound characters: the exact length only for a long cell
+            limit = int(TEXT_LIMITS[key])
+            conditions.append(
+                f"(octet_length({column}) <= {limit} OR length({expression}) <= {limit})"
+            )
+        ceiling = max_count()
+        digits = len(str(ceiling))
+        count = {key: f"r.c{columns[key]}" for key in COUNT_KEYS}
+        cells = ", ".join(count.values())
+        # every count present, at most as many digits as the ceiling, and only PLAIN_COUNT
+        # digits (byte-wise "C" collation: the cheapest regex)
+        plain = (
+            f"num_nonnulls({cells}) = {len(count)} AND "
+            + " AND ".join(f"octet_length({c}) BETWEEN 1 AND {digits}" for c in count.values())
+            + f' AND concat({cells}) COLLATE "C" ~ %s'
+        )
+        params: list[Any] = [f"^{PLAIN_COUNT}$"]
+        in_range = [f"{c}::bigint <= {int(ceiling)}" for c in count.values()]
+        cross = [
+            f"{count[key]}::bigint <= {int(factor)} * {count[bound]}::bigint"
+            for key, bound, factor in CROSS_CHECKS
+        ]
+        conditions.append(f"CASE WHEN {plain} THEN {' AND '.join(in_range + cross)} ELSE false END")
+        municipality = (
+            _trimmed(f"r.c{columns['municipality']}") if "municipality" in columns else "''"
+        )
+        name = _trimmed(f"r.c{columns['org_name']}") if "org_name" in columns else "''"
+        cursor.execute(f"ANALYZE {STAGE_VALUES}")
+        # never analysed, the raw table is misjudged by the planner: a nested loop or a merge
+        # join (sorting the whole file on disk) would be chosen; the values hash in memory
+        cursor.execute("SET LOCAL enable_nestloop = off")
+        cursor.execute("SET LOCAL enable_mergejoin = off")
+        cursor.execute(
+            f"INSERT INTO {STAGE_ROWS} ({', '.join(ROW_COLUMNS)}) "
+            f"SELECT r.n + {int(table.header_row)}, v.week, v.region_id, {code}, "
+            f"{municipality}, {name}, v.org_type, "
+            + ", ".join(f"{c}::bigint" for c in count.values())
+            + f" FROM {STAGE_RAW} r JOIN {STAGE_VALUES} v ON v.w = {c_week} "
+            f"AND v.r = {c_region} AND v.t = {c_type} WHERE "
+            + " AND ".join(f"({condition})" for condition in conditions),
+            params,
+        )
+        staged = cursor.rowcount
+        cursor.execute("SET LOCAL enable_nestloop = on")
+        cursor.execute("SET LOCAL enable_mergejoin = on")
+        if staged != total:
+            raise NotForTheFastPath
+        cursor.execute(f"DROP TABLE {STAGE_RAW}")
+        cursor.execute(f"DROP TABLE {STAGE_VALUES}")
+    reader.rows_read = reader.rows_valid = total
+    reader.pairs.update(pairs)
+    return total

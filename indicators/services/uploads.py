@@ -21,30 +21,39 @@ with COPY inside the open transaction); `upload_progress` reads it back.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import logging
 import time
+import uuid
+from pathlib import PurePath
 from typing import IO, Any
 
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from agencies import access
 from agencies.models import Region, User
 from roadmap_portal.tables import TableError, open_table
+from ru_formats import ru_date
 
 from .. import signals
 from ..choices import UploadStatus
 from ..imports.columns import ALIASES, REQUIRED, TITLES
-from ..imports.monitoring import MAX_STORED_ERRORS, ErrorCollector, MonitoringRowReader
+from ..imports.monitoring import (
+    MAX_STORED_ERRORS,
+    ErrorCollector,
+    MonitoringRowReader,
+    format_error,
+)
 from ..models import MonitoringUpload
 from .rollups import rollups_rebuild
-from .staging import Staging, lock_imports
+from .staging import NotForTheFastPath, Staging, copy_csv, lock_imports
 
 logger = logging.getLogger(__name__)
 
@@ -97,6 +106,22 @@ def upload_progress(upload: MonitoringUpload) -> int:
     return upload.progress
 
 
+# a stored file name longer than this (UTF-8 bytes; Cyrillic takes two a letter) is replaced
+# by a generated one: file systems allow 255 bytes a name, the FileField 500 characters a path
+STORED_NAME_MAX_BYTES = 120
+
+
+def _storage_name(original: str) -> str:
+    """The name the file is stored under: the original, or a generated one when the
+    original is too long for storage (the record keeps the original for display)."""
+    if original and len(original.encode()) <= STORED_NAME_MAX_BYTES:
+        return original
+    suffix = PurePath(original).suffix.lower()
+    if not (suffix.isascii() and 1 < len(suffix) <= 8 and suffix[1:].isalnum()):
+        suffix = ""
+    return f"upload-{uuid.uuid4().hex}{suffix}"
+
+
 def monitoring_upload_create(
     *,
     file: UploadedFile | IO[bytes],
@@ -131,7 +156,7 @@ def monitoring_upload_create(
         sha256=digest.hexdigest(),
         dry_run=dry_run,
     )
-    upload.file.save(upload.original_name, wrapped, save=False)
+    upload.file.save(_storage_name(upload.original_name), wrapped, save=False)
     upload.save()
     return upload
 
@@ -211,8 +236,9 @@ def monitoring_import(
     upload.save(update_fields=["status", "started_at", "progress"])
     try:
         return _run(upload, progress_every=progress_every or PROGRESS_EVERY)
-    except Exception as exc:  # the record tells the user; the log keeps the traceback
-        logger.exception("monitoring import %s failed", upload.pk)
+    except Exception:  # the record tells the user; the log keeps the traceback
+        reference = uuid.uuid4().hex[:12]
+        logger.exception("monitoring import %s failed, reference %s", upload.pk, reference)
         return _finish(
             upload,
             status=UploadStatus.FAILED,
@@ -220,8 +246,11 @@ def monitoring_import(
                 {
                     "row": None,
                     "column": "",
-                    "message": _("Внутренняя ошибка при обработке файла: %(err)s")
-                    % {"err": str(exc)[:500]},
+                    "message": _(
+                        "Внутренняя ошибка при обработке файла. Сообщите администратору "
+                        "номер ошибки %(ref)s: по нему он найдёт подробности в журнале сервера."
+                    )
+                    % {"ref": reference},
                 }
             ],
         )
@@ -229,7 +258,12 @@ def monitoring_import(
 
 def _run(upload: MonitoringUpload, *, progress_every: int) -> MonitoringUpload:
     scope, scope_label = _scope(upload)
-    regions = dict(Region.objects.values_list("code", "id"))
+    region_objects = list(Region.objects.all())
+    regions = {region.code: region.id for region in region_objects}
+    # a week may start at most 7 days after the region's own today
+    last_weeks = {
+        region.id: region.local_today() + dt.timedelta(days=7) for region in region_objects
+    }
     errors = ErrorCollector()
     result: dict[str, Any] = {}
     staging = Staging()
@@ -242,27 +276,67 @@ def _run(upload: MonitoringUpload, *, progress_every: int) -> MonitoringUpload:
             lock_imports()
             staging.create()
             try:
-                table = open_table(stream, aliases=ALIASES, required=REQUIRED, titles=TITLES)
-                reader = MonitoringRowReader(
-                    table, regions=regions, scope=scope, scope_label=scope_label
-                )
+
+                def open_reader() -> MonitoringRowReader:
+                    stream.seek(0)
+                    table = open_table(
+                        stream,
+                        aliases=ALIASES,
+                        required=REQUIRED,
+                        titles=TITLES,
+                        mark_formulas=True,
+                    )
+                    return MonitoringRowReader(
+                        table,
+                        regions=regions,
+                        last_weeks=last_weeks,
+                        scope=scope,
+                        scope_label=scope_label,
+                    )
+
+                reader = open_reader()
                 errors = reader.errors
-                with staging.row_writer() as write:
-                    for seen, row in enumerate(reader.rows(), start=1):
-                        write(row)
-                        if seen % progress_every == 0:
-                            progress.save(reader.rows_read)
+                fast = staging.postgres and reader.table.format == "csv"
+                if fast:
+                    try:
+                        with transaction.atomic():  # a savepoint: a refused try leaves nothing
+                            copy_csv(stream, reader.table, reader, stage=staging)
+                    except (NotForTheFastPath, DatabaseError) as exc:
+                        logger.info("monitoring import %s: row by row (%r)", upload.pk, exc)
+                        fast = False
+                        reader = open_reader()
+                        errors = reader.errors
+                if not fast:
+                    with staging.row_writer() as write:
+                        for seen, row in enumerate(reader.rows(), start=1):
+                            write(row)
+                            if seen % progress_every == 0:
+                                progress.save(reader.rows_read)
             except TableError as exc:
                 errors.add(None, "", str(exc))
-            if errors:
-                raise _Refused
+                raise _Refused from None
             assert reader is not None
             if not reader.rows_read:
                 errors.add(None, "", _("В файле нет строк с данными."))
                 raise _Refused
             progress.save(reader.rows_read)
-            phases = {"read_and_stage": time.monotonic() - started}
-            staging.write_organisations(reader.organisations)
+            phases["read_and_stage"] = time.monotonic() - started
+            staging.prepare()
+            for kind, row_no, code, other in staging.file_problems(MAX_STORED_ERRORS):
+                if kind == "duplicate":
+                    column = reader.column("org_code")
+                    problem = _(
+                        "организация «%(code)s» уже встречалась в файле за неделю %(week)s"
+                    ) % {"code": code, "week": ru_date(other)}
+                else:
+                    column = reader.column("region_code")
+                    problem = _(
+                        "организация «%(code)s» выше в файле (строка %(row)s) "
+                        "указана в другом субъекте"
+                    ) % {"code": code, "row": other}
+                errors.add(row_no, column, format_error(row_no, column, problem))
+            if errors:
+                raise _Refused
             for first_row, code, file_region, stored_region in staging.region_conflicts(
                 MAX_STORED_ERRORS
             ):
@@ -270,17 +344,12 @@ def _run(upload: MonitoringUpload, *, progress_every: int) -> MonitoringUpload:
                 errors.add(
                     first_row,
                     column,
-                    _(
-                        "Строка %(row)s, столбец «%(column)s»: организация «%(code)s» "
-                        "числится в субъекте %(stored)s, а не %(file)s"
-                    )
-                    % {
-                        "row": first_row,
-                        "column": column,
-                        "code": code,
-                        "stored": stored_region,
-                        "file": file_region,
-                    },
+                    format_error(
+                        first_row,
+                        column,
+                        _("организация «%(code)s» числится в субъекте %(stored)s, а не %(file)s")
+                        % {"code": code, "stored": stored_region, "file": file_region},
+                    ),
                 )
             if errors:
                 raise _Refused
@@ -293,22 +362,25 @@ def _run(upload: MonitoringUpload, *, progress_every: int) -> MonitoringUpload:
             if not upload.dry_run:
                 staging.apply(upload_id=upload.pk)
                 phases["write"] = time.monotonic() - started
-                region_ids = sorted({seen.region_id for seen in reader.organisations.values()})
-                weeks = sorted(week.isoformat() for week in reader.weeks)
-                rollups_rebuild(region_ids=region_ids, weeks=weeks)
-                signals.announce_monitoring_imported(region_ids=region_ids, weeks=weeks)
+                rollups_rebuild(pairs=reader.pairs)
+                signals.announce_monitoring_imported(
+                    region_ids=reader.region_ids,
+                    weeks=[week.isoformat() for week in reader.weeks],
+                )
             phases["rollups"] = time.monotonic() - started
             staging.drop()
             if upload.dry_run:
                 transaction.set_rollback(True)
         phases["commit"] = time.monotonic() - started
         logger.info(
-            "monitoring import %s: %s rows, elapsed by phase end %s",
+            "monitoring import %s: %s rows (%s), elapsed by phase end %s",
             upload.pk,
             reader.rows_read,
+            "set-based" if fast else "row by row",
             {name: round(value, 2) for name, value in phases.items()},
         )
     except _Refused:
+        errors.sort()
         progress.close()  # before the record is saved: the side connection must be gone
         return _finish(
             upload,
@@ -321,7 +393,7 @@ def _run(upload: MonitoringUpload, *, progress_every: int) -> MonitoringUpload:
             rows_created=0,
             rows_updated=0,
             rows_unchanged=0,
-            weeks=sorted(w.isoformat() for w in reader.weeks) if reader else [],
+            weeks=[w.isoformat() for w in reader.weeks] if reader else [],
         )
     finally:
         progress.close()
@@ -337,6 +409,6 @@ def _run(upload: MonitoringUpload, *, progress_every: int) -> MonitoringUpload:
         rows_updated=result["updated"],
         rows_unchanged=result["unchanged"],
         progress=reader.rows_read,
-        weeks=sorted(w.isoformat() for w in reader.weeks),
+        weeks=[w.isoformat() for w in reader.weeks],
         preview={**result, "rows": rows_preview, "preview_limit": PREVIEW_ROWS},
     )

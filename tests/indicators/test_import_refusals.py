@@ -1,0 +1,484 @@
+"""Monitoring import: every row that is not a real monitoring row is refused, CSV and XLSX.
+
+Each case imports a good file first, then a file whose last row is broken (the rows above it
+would change stored figures): the upload is refused with the row and the column named, and
+the stored tables are byte-for-byte what they were.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+
+from agencies.models import Municipality, Organisation, Region
+from indicators.imports.columns import COLUMNS, TEXT_LIMITS
+from indicators.imports.monitoring import CountError, fast_counts, parse_count
+from indicators.models import MonitoringRollup, MonitoringRow, MonitoringUpload
+from tests.indicators.conftest import csv_bytes, row, xlsx_bytes
+
+COUNTS = (100, 50, 400, 300, 500, 200, 450, 300)
+CHANGED = (90, 40, 400, 300, 500, 200, 450, 300)
+
+
+def _with(index, value):
+    counts = list(COUNTS)
+    counts[index] = value
+    return counts
+
+
+def _snapshot() -> dict[str, list[tuple]]:
+    """Every stored row of the tables an import writes, as the database returns them."""
+    tables = [MonitoringRow, MonitoringRollup, Organisation, Municipality]
+    result = {}
+    with connection.cursor() as cursor:
+        for model in tables:
+            table = connection.ops.quote_name(model._meta.db_table)
+            cursor.execute(f"SELECT * FROM {table} ORDER BY id")
+            result[model._meta.db_table] = [tuple(map(repr, r)) for r in cursor.fetchall()]
+    return result
+
+
+def _future_monday() -> dt.date:
+    today = Region.objects.get(code="66").local_today()
+    day = today + dt.timedelta(days=8)
+    return day + dt.timedelta(days=(7 - day.weekday()) % 7)
+
+
+# (id, the broken row (a function of the format), CSV column, XLSX column, CSV fragment,
+#  XLSX fragment); None: the case does not apply to that format
+def _cases():
+    return [
+        (
+            "short row",
+            lambda fmt: row("ORG2")[:-2],
+            "Пользователей с профилем в VK Мессенджере",
+            "Пользователей с профилем в VK Мессенджере, M",
+            "строка короче заголовка",
+            "пустая ячейка",
+        ),
+        (
+            "long row",
+            lambda fmt: [*row("ORG2"), "7"],
+            "№ 15 (без заголовка)",
+            "O",
+            "строка длиннее заголовка",
+            "ячейка правее заголовка заполнена («7»)",
+        ),
+        (
+            "empty count",
+            lambda fmt: row("ORG2", counts=_with(4, "")),
+            "Пользователей Сферума всего",
+            "Пользователей Сферума всего, K",
+            "пустая ячейка",
+            "пустая ячейка",
+        ),
+        (
+            "count beyond the ceiling",
+            lambda fmt: row("ORG2", counts=_with(0, 99999999999)),
+            "Работников всего",
+            "Работников всего, G",
+            "больше возможного для одной организации (не более 1 000 000)",
+            "больше возможного для одной организации",
+        ),
+        (
+            "superscript digit",
+            lambda fmt: row("ORG2", counts=_with(0, "²")),
+            "Работников всего",
+            "Работников всего, G",
+            "допустимы только цифры 0-9",
+            "допустимы только цифры 0-9",
+        ),
+        (
+            "arabic-indic digits",
+            lambda fmt: row("ORG2", counts=_with(2, "٤٠٠")),
+            "Обучающихся всего",
+            "Обучающихся всего, I",
+            "допустимы только цифры 0-9",
+            "допустимы только цифры 0-9",
+        ),
+        (
+            "exponent",
+            lambda fmt: row("ORG2", counts=_with(0, "1e2")),
+            "Работников всего",
+            "Работников всего, G",
+            "не число",
+            "не число",
+        ),
+        (
+            "control character in a name",
+            lambda fmt: row("ORG2", name="Школа\x00 № 2" if fmt == "csv" else "Школа\t№ 2"),
+            "Наименование организации",
+            "Наименование организации, E",
+            "управляющий символ (код U+0000)",
+            "управляющий символ (код U+0009)",
+        ),
+        (
+            "control character in a municipality",
+            lambda fmt: row("ORG2", municipality="Ека\x07теринбург" if fmt == "csv" else "Е\nК"),
+            "Муниципальное образование",
+            "Муниципальное образование, C",
+            "управляющий символ (код U+0007)",
+            "управляющий символ (код U+000A)",
+        ),
+        (
+            "week not a Monday",
+            lambda fmt: row("ORG2", week="07.10.2025"),
+            "Начало недели",
+            "Начало недели, A",
+            "07.10.2025 — вторник, а неделя начинается с понедельника",
+            "07.10.2025 — вторник",
+        ),
+        (
+            "week before the season",
+            lambda fmt: row("ORG2", week="02.12.2024"),
+            "Начало недели",
+            "Начало недели, A",
+            "раньше начала сезона мониторинга (01.01.2025)",
+            "раньше начала сезона",
+        ),
+        (
+            "week in the future",
+            lambda fmt: row("ORG2", week=_future_monday().strftime("%d.%m.%Y")),
+            "Начало недели",
+            "Начало недели, A",
+            "ещё не наступила",
+            "ещё не наступила",
+        ),
+        (
+            "formula without a computed value",
+            lambda fmt: row("ORG2", counts=_with(1, "=G6-1")),
+            None,
+            "Работников, писавших за неделю, H",
+            None,
+            "ячейка H6: формула без вычисленного значения",
+        ),
+        (
+            "formula in a text cell",
+            lambda fmt: row("ORG2", name='=CONCAT("Школа", 2)'),
+            None,
+            "Наименование организации, E",
+            None,
+            "ячейка E6: формула без вычисленного значения",
+        ),
+        (
+            "count typed as a date",
+            lambda fmt: row(
+                "ORG2", counts=_with(0, dt.datetime(2025, 1, 1) if fmt == "xlsx" else "01.01.2025")
+            ),
+            "Работников всего",
+            "Работников всего, G",
+            "не число",
+            "дата или время «2025-01-01 00:00:00» вместо числа",
+        ),
+        (
+            "count typed as a boolean",
+            lambda fmt: row("ORG2", counts=_with(0, True if fmt == "xlsx" else "ИСТИНА")),
+            "Работников всего",
+            "Работников всего, G",
+            "не число",
+            "логическое значение «True» вместо числа",
+        ),
+        (
+            "name longer than its column",
+            lambda fmt: row("ORG2", name="Ш" * 1001),
+            "Наименование организации",
+            "Наименование организации, E",
+            "текст длиннее 1000 символов (1001)",
+            "текст длиннее 1000 символов (1001)",
+        ),
+        (
+            "municipality longer than its column",
+            lambda fmt: row("ORG2", municipality="М" * 301),
+            "Муниципальное образование",
+            "Муниципальное образование, C",
+            "текст длиннее 300 символов",
+            "текст длиннее 300 символов",
+        ),
+        (
+            "code longer than its column",
+            lambda fmt: row("X" * 65),
+            "Код организации",
+            "Код организации, D",
+            "текст длиннее 64 символов",
+            "текст длиннее 64 символов",
+        ),
+    ]
+
+
+CASES = _cases()
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+@pytest.mark.parametrize("case", CASES, ids=[case[0] for case in CASES])
+def test_refused_row_names_row_and_column_and_changes_nothing(import_file, fmt, case):
+    _name, make, csv_column, xlsx_column, csv_fragment, xlsx_fragment = case
+    column = csv_column if fmt == "csv" else xlsx_column
+    fragment = csv_fragment if fmt == "csv" else xlsx_fragment
+    if column is None:
+        pytest.skip("the case exists only in XLSX")
+    good = [row("ORG1"), row("ORG3")]
+    assert import_file(csv_bytes(good)).status == "done"
+    before = _snapshot()
+
+    # the rows above the broken one would change the stored figures and add ORG4
+    rows = [row("ORG1", counts=CHANGED), row("ORG4"), make(fmt)]
+    if fmt == "csv":
+        upload = import_file(csv_bytes(rows))
+        bad_row = 4  # header on line 1
+    else:
+        upload = import_file(xlsx_bytes(rows), name="export.xlsx")
+        bad_row = 6  # two title rows, the header on row 3
+    assert upload.status == "refused", upload.errors
+    assert upload.errors, upload.errors
+    error = upload.errors[0]
+    assert (error["row"], error["column"]) == (bad_row, column), upload.errors
+    assert error["message"].startswith(f"Строка {bad_row}, столбец «{column}»:"), error
+    assert fragment in error["message"], error["message"]
+    assert _snapshot() == before
+    assert MonitoringUpload.objects.filter(status="done").count() == 1
+
+
+def test_short_csv_row_never_pads_zeros_over_stored_figures(import_file):
+    assert import_file(csv_bytes([row("ORG1")])).status == "done"
+    before = _snapshot()
+    upload = import_file(csv_bytes([row("ORG1")[:8]]))
+    assert upload.status == "refused"
+    assert upload.errors[0]["row"] == 2
+    assert _snapshot() == before
+    assert MonitoringRow.objects.get().students_total == 400
+
+
+def test_duplicate_and_region_conflict_found_with_row_errors(import_file):
+    """The whole-file checks (in the staging tables) report beside the row errors, in file
+    order."""
+    rows = [
+        row("ORG1"),
+        row("ORG2", counts=_with(0, "x")),
+        row("ORG1"),
+        row("ORG3"),
+        row("ORG3", region="50", week="13.10.2025"),
+    ]
+    upload = import_file(csv_bytes(rows), region=None)
+    assert upload.status == "refused"
+    found = [(e["row"], e["column"]) for e in upload.errors]
+    assert found == [
+        (3, "Работников всего"),
+        (4, "Код организации"),
+        (6, "Код региона"),
+    ]
+    assert "уже встречалась в файле за неделю 06.10.2025" in upload.errors[1]["message"]
+    assert "выше в файле (строка 5) указана в другом субъекте" in upload.errors[2]["message"]
+    assert not MonitoringRow.objects.exists()
+
+
+def test_last_row_with_a_name_names_the_organisation(import_file):
+    rows = [
+        row("ORG1", name="Школа 1", municipality="Ирбит"),
+        row("ORG1", name="", municipality="", week="13.10.2025"),
+        row("ORG1", name="Гимназия 1", municipality="", week="20.10.2025", org_type="ДО"),
+    ]
+    data = csv_bytes(rows)
+    upload = import_file(data)
+    assert upload.status == "done", upload.errors
+    org = Organisation.objects.get(code="ORG1")
+    assert (org.name, org.municipality.name, org.org_type) == ("Гимназия 1", "Ирбит", "additional")
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "0",
+        "7",
+        "1000000",
+        "1000001",
+        "0012",
+        "99999999999",
+        "²",
+        "1²",
+        "٣",
+        "١٢",
+        "߃",
+        "১২",
+        "１２",
+        "12,0",
+        "1 200",
+        "-5",
+        "+5",
+        "1e3",
+        "",
+        " 12",
+        "12 ",
+        "12\n",
+        "0x1A",
+        "1_000",
+        "12.5",
+    ],
+)
+def test_fast_path_accepts_only_what_the_rule_accepts(value, settings):
+    """One rule: the reader's fast path returns the value `parse_count` gives, or defers."""
+    settings.MONITORING_MAX_COUNT = 1_000_000
+    try:
+        expected = parse_count(value)
+    except CountError:
+        expected = None
+    fast = fast_counts((value,))
+    if fast is not None:
+        assert fast == [expected]
+    row_fast = fast_counts(("1", value, "2"))
+    if row_fast is not None:
+        assert row_fast == [1, expected, 2]
+    if expected is None:
+        assert fast is None and row_fast is None
+
+
+def test_ceiling_is_a_setting(import_file, settings):
+    settings.MONITORING_MAX_COUNT = 450
+    upload = import_file(csv_bytes([row("ORG1")]))
+    assert upload.status == "refused"
+    assert upload.errors[0]["column"] == "Пользователей Сферума всего"
+    assert "не более 450" in upload.errors[0]["message"]
+
+
+def test_season_start_is_a_setting(import_file, settings):
+    settings.MONITORING_SEASON_START = "2025-10-13"
+    upload = import_file(csv_bytes([row("ORG1")]))
+    assert upload.status == "refused"
+    assert "раньше начала сезона мониторинга (13.10.2025)" in upload.errors[0]["message"]
+
+
+def test_text_limits_are_the_model_columns():
+    fields = {
+        "org_code": Organisation._meta.get_field("code"),
+        "org_name": Organisation._meta.get_field("name"),
+        "municipality": Municipality._meta.get_field("name"),
+    }
+    assert {key: field.max_length for key, field in fields.items()} == TEXT_LIMITS
+    assert {c.key for c in COLUMNS if c.kind == "count"} == {
+        f.name for f in MonitoringRow._meta.fields if f.get_internal_type().endswith("IntegerField")
+    }
+
+
+def test_long_file_name_is_stored_under_a_generated_name(import_file):
+    name = "Мониторинг Сферума " * 12 + ".csv"  # 232 characters, 420 bytes
+    upload = import_file(csv_bytes([row("ORG1")]), name=name)
+    assert upload.status == "done", upload.errors
+    assert upload.original_name == name
+    stored = upload.file.name.rsplit("/", 1)[-1]
+    assert stored.startswith("upload-") and stored.endswith(".csv")
+    assert len(stored.encode()) < 100
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the set-based path is PostgreSQL's")
+def test_set_based_and_row_by_row_paths_store_the_same(import_file, monkeypatch, caplog):
+    import logging
+
+    caplog.set_level(logging.INFO, logger="indicators.services.uploads")
+    from indicators.services import staging, uploads
+
+    rows = [
+        row("ORG1", name="  Школа 1  ", municipality="Ирбит"),
+        row("ORG2", counts=(0, 0, 0, 0, 0, 0, 0, 0), org_type="РОИВ", municipality=""),
+        row("ORG1", week="13.10.2025", name="", org_type="спо"),
+        row("ORG3", region="66", week="2025-10-13", counts=_with(0, "0100")),
+        # spaces at the edges are stripped alike
+        row(" ORG4 ", name="  Школа № 4 ", municipality=" Ирбит "),
+    ]
+    data = csv_bytes(rows)
+
+    def listing(query):
+        return sorted(query, key=repr)
+
+    def stored():
+        orgs = listing(
+            Organisation.objects.filter(code__startswith="ORG").values_list(
+                "code", "name", "org_type", "region__code", "municipality__name"
+            )
+        )
+        figures = listing(
+            MonitoringRow.objects.values_list(
+                "organisation__code",
+                "week_start",
+                "region_id",
+                "municipality__name",
+                "org_type",
+                *[c.key for c in COLUMNS if c.kind == "count"],
+            )
+        )
+        return (
+            orgs,
+            figures,
+            listing(
+                MonitoringRollup.objects.values_list(
+                    "region_id",
+                    "municipality__name",
+                    "week_start",
+                    "organisations",
+                    "edu_staff_total",
+                )
+            ),
+        )
+
+    fast = import_file(data)
+    assert fast.status == "done", fast.errors
+    assert fast.rows_read == 5
+    assert "rows (set-based)" in caplog.text
+    assert Organisation.objects.get(code="ORG4").name == "Школа № 4"
+    preview = fast.preview["rows"]
+    result = stored()
+    MonitoringRow.objects.all().delete()
+    MonitoringRollup.objects.all().delete()
+    Organisation.objects.filter(code__startswith="ORG").delete()
+
+    def refuse(*args, **kwargs):
+        raise staging.NotForTheFastPath
+
+    monkeypatch.setattr(uploads, "copy_csv", refuse)
+    slow = import_file(data + b"\r\n")  # another sha256
+    assert slow.status == "done", slow.errors
+    assert stored() == result
+    assert slow.preview["rows"] == preview
+
+
+def test_xlsx_formula_with_a_computed_value_is_read_as_its_value(import_file):
+    import io
+    import zipfile
+
+    data = xlsx_bytes([row("ORG1", counts=_with(1, "=G4-50"))])
+    source = zipfile.ZipFile(io.BytesIO(data))
+    target = io.BytesIO()
+    with zipfile.ZipFile(target, "w") as out:
+        for item in source.infolist():
+            content = source.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                assert b"<f>G4-50</f><v />" in content
+                # as Excel saves it: the formula and its cached value
+                content = content.replace(b"<f>G4-50</f><v />", b"<f>G4-50</f><v>50</v>")
+            out.writestr(item, content)
+    upload = import_file(target.getvalue(), name="export.xlsx")
+    assert upload.status == "done", upload.errors
+    assert MonitoringRow.objects.get().staff_writers == 50
+
+
+def test_unreadable_csv_names_the_row_without_python_text(import_file):
+    data = csv_bytes([row("ORG1"), row("ORG2", name="Ш" * 1_100_000)])
+    upload = import_file(data)
+    assert upload.status == "refused"
+    message = upload.errors[0]["message"]
+    assert "не читается как CSV" in message
+    assert message.startswith("Строка 3:")
+    assert "field" not in message and "Error" not in message
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the set-based path is PostgreSQL's")
+def test_spaces_btrim_keeps_send_the_file_row_by_row(import_file, caplog):
+    import logging
+
+    caplog.set_level(logging.INFO, logger="indicators.services.uploads")
+    rows = [row("\u00a0ORG4\u2003", name="\u00a0Школа\u00a0№ 4\u3000", municipality="Ирбит\u202f")]
+    upload = import_file(csv_bytes(rows))
+    assert upload.status == "done", upload.errors
+    assert "rows (row by row)" in caplog.text
+    org = Organisation.objects.get(code="ORG4")
+    assert (org.name, org.municipality.name) == ("Школа\u00a0№ 4", "Ирбит")
