@@ -443,6 +443,7 @@ def test_set_based_and_row_by_row_paths_store_the_same(import_file, monkeypatch,
 
 def test_xlsx_formula_with_a_computed_value_is_read_as_its_value(import_file):
     import io
+    import re
     import zipfile
 
     data = xlsx_bytes([row("ORG1", counts=_with(1, "=G4-50"))])
@@ -452,9 +453,11 @@ def test_xlsx_formula_with_a_computed_value_is_read_as_its_value(import_file):
         for item in source.infolist():
             content = source.read(item)
             if item.filename == "xl/worksheets/sheet1.xml":
-                assert b"<f>G4-50</f><v />" in content
                 # as Excel saves it: the formula and its cached value
-                content = content.replace(b"<f>G4-50</f><v />", b"<f>G4-50</f><v>50</v>")
+                content, found = re.subn(
+                    rb"<f>G4-50</f>(<v ?/>)?", b"<f>G4-50</f><v>50</v>", content
+                )
+                assert found == 1
             out.writestr(item, content)
     upload = import_file(target.getvalue(), name="export.xlsx")
     assert upload.status == "done", upload.errors
