@@ -185,7 +185,7 @@ def parse_count(value: Any) -> int:
     raise CountError(_("«%(value)s» — не число") % {"value": _shown(value)})
 
 
-def fast_counts(cells: tuple) -> list[int] | None:
+def fast_counts(cells: tuple[Any, ...]) -> list[int] | None:
     """The reader's fast path for a row's count cells: their values when every cell is
     plain digits 0-9 within the ceiling, else None (then `parse_count` judges each cell).
     Accepts nothing `parse_count` refuses, with the same values (tested)."""
@@ -400,9 +400,10 @@ class MonitoringRowReader:
     def _check_texts(self, number: int, texts: dict[str, str]) -> bool:
         ok = True
         for key, text in texts.items():
-            if _CONTROL.search(text):
+            control = _CONTROL.search(text)
+            if control is not None:
                 ok = False
-                char = _CONTROL.search(text).group()
+                char = control.group()
                 self._error(
                     number,
                     key,
@@ -476,7 +477,7 @@ class MonitoringRowReader:
                 week, problem = self.week_of(raw_week)
                 if week is None:
                     ok = False
-                    self._error(number, "week_start", problem)
+                    self._error(number, "week_start", problem or "")
                 elif isinstance(raw_week, str | dt.date):
                     date_cache[raw_week] = week
 
@@ -487,7 +488,7 @@ class MonitoringRowReader:
                 region_id, problem = self.region_of(raw_region)
                 if region_id is None:
                     ok = False
-                    self._error(number, "region_code", problem)
+                    self._error(number, "region_code", problem or "")
                 else:
                     region_cache[raw_region] = region_id
 
@@ -527,7 +528,7 @@ class MonitoringRowReader:
                 org_type, problem = self.type_of(raw_type)
                 if org_type is None:
                     ok = False
-                    self._error(number, "org_type", problem)
+                    self._error(number, "org_type", problem or "")
                 else:
                     type_cache[raw_type] = org_type
 
@@ -535,19 +536,19 @@ class MonitoringRowReader:
             values = fast_counts(get_counts(cells))
             if values is None:
                 values = []
-                for key, index in count_indexes:
+                for count_key, index in count_indexes:
                     try:
                         values.append(parse_count(cells[index]))
                     except CountError as exc:
                         ok = False
                         values.append(-1)  # unknown: the cross-checks below skip it
-                        self._error(number, key, str(exc.args[0]))
-            for at, bound_at, factor, key, message in checks:
+                        self._error(number, count_key, str(exc.args[0]))
+            for at, bound_at, factor, check_key, message in checks:
                 value, bound = values[at], values[bound_at]
                 if bound >= 0 and value > factor * bound:
                     ok = False
-                    self._error(number, key, message % {"a": value, "b": factor * bound})
-            if not ok:
+                    self._error(number, check_key, message % {"a": value, "b": factor * bound})
+            if not ok or region_id is None or week is None:
                 continue
             pairs.add((region_id, week))
             self.rows_valid += 1

@@ -214,7 +214,7 @@ class Staging:
         problems.sort(key=lambda problem: problem[1])
         return problems
 
-    def derive_organisations(self, cursor) -> None:
+    def derive_organisations(self, cursor: Any) -> None:
         """One record per organisation: the region of its first row, the type of its last
         row, the name and municipality of its last row that has them."""
         cursor.execute(
@@ -443,7 +443,7 @@ class _PlainText:
         return not any(search(joined) for search in self._UTF8)
 
 
-def _copy_raw(cursor, sql: str, stream, plain: _PlainText, eol: bytes) -> None:
+def _copy_raw(cursor: Any, sql: str, stream: Any, plain: _PlainText, eol: bytes) -> None:
     """Streams the file from the current position into COPY, 1 MB at a time, each chunk
     judged first by `plain`."""
     with cursor.cursor.copy(sql) as copy:
@@ -465,7 +465,7 @@ class NotForTheFastPath(Exception):
     """The file needs the row-by-row reader (its messages, or a shape COPY reads otherwise)."""
 
 
-def copy_csv(stream, table, reader, *, stage: Staging) -> int:
+def copy_csv(stream: Any, table: Any, reader: Any, *, stage: Staging) -> int:
     """PostgreSQL, CSV: the set-based path. Returns the rows staged.
 
     The file's bytes go unchanged into a text table by COPY; the distinct (week, region,
@@ -561,7 +561,7 @@ def copy_csv(stream, table, reader, *, stage: Staging) -> int:
         cells = ", ".join(count.values())
         # every count present, at most as many digits as the ceiling, and only PLAIN_COUNT
         # digits (byte-wise "C" collation: the cheapest regex)
-        plain = (
+        plain_counts = (
             f"num_nonnulls({cells}) = {len(count)} AND "
             + " AND ".join(f"octet_length({c}) BETWEEN 1 AND {digits}" for c in count.values())
             + f' AND concat({cells}) COLLATE "C" ~ %s'
@@ -572,7 +572,9 @@ def copy_csv(stream, table, reader, *, stage: Staging) -> int:
             f"{count[key]}::bigint <= {int(factor)} * {count[bound]}::bigint"
             for key, bound, factor in CROSS_CHECKS
         ]
-        conditions.append(f"CASE WHEN {plain} THEN {' AND '.join(in_range + cross)} ELSE false END")
+        conditions.append(
+            f"CASE WHEN {plain_counts} THEN {' AND '.join(in_range + cross)} ELSE false END"
+        )
         municipality = (
             _trimmed(f"r.c{columns['municipality']}") if "municipality" in columns else "''"
         )
@@ -601,4 +603,4 @@ def copy_csv(stream, table, reader, *, stage: Staging) -> int:
         cursor.execute(f"DROP TABLE {STAGE_VALUES}")
     reader.rows_read = reader.rows_valid = total
     reader.pairs.update(pairs)
-    return total
+    return int(total)
