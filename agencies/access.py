@@ -163,6 +163,26 @@ def can_edit_measure(user: User, measure) -> bool:
     return any(r.agency_id in acting for r in measure.responsibilities.all())
 
 
+def can_edit_measure_part(user: User, part) -> bool:
+    """May the user change this responsible body's part of a measure?
+
+    Editors of the whole region (administrators, coordinators flagged `can_edit_region`)
+    change every part; staff only the part of their own agency (or of one under it, or of
+    a collective designation standing for it that names no listed body).
+    """
+    if not user.is_authenticated or not user.is_active:
+        return False
+    measure = part.measure
+    if getattr(measure, "archived_at", None) is not None:
+        return False
+    region_id = measure.roadmap.region_id
+    if not (region_id is None or can_see_region(user, region_id)):
+        return False
+    if is_admin(user) or can_edit_region_measures(user, region_id):
+        return True
+    return user.role == Role.STAFF and part.agency_id in acting_agency_ids(user)
+
+
 def can_record_cascade(user: User, cascade, organisation) -> bool:
     """May the user record this organisation's progress on a cascade?
 

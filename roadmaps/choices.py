@@ -34,6 +34,7 @@ class ChangeKind(models.TextChoices):
     CREATED = "created", _("Создано")
     STATUS = "status", _("Статус")
     STEP = "step", _("Подэтап")
+    TARGET = "target", _("Достигнутое значение")
     REPORT = "report", _("Ежемесячный отчёт")
     CASCADE = "cascade", _("Каскад")
     EDIT = "edit", _("Изменение")

@@ -56,6 +56,38 @@ class MeasureStatusForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
 
+class MeasurePartStatusForm(MeasureStatusForm):
+    """Status of one body's part; `version` is the part's (its sub-steps are the measure's)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["confirm_open_steps"]
+
+
+class MeasureTargetForm(forms.Form):
+    """The value achieved on a countable target; `version` is the measure's."""
+
+    achieved = forms.CharField(
+        label=_("Достигнуто"),
+        required=False,
+        max_length=30,
+        help_text=_("Число; пусто — значение ещё не известно."),
+    )
+    comment = forms.CharField(
+        label=_("Комментарий"), required=False, max_length=5000, widget=forms.TextInput()
+    )
+    evidence = forms.FileField(
+        label=_("Подтверждающий файл"),
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": EVIDENCE_ACCEPT}),
+        help_text=ALLOWED_LABEL,
+    )
+    evidence_link = forms.URLField(
+        label=_("или ссылка"), required=False, max_length=1000, assume_scheme="https"
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
 class MeasureStepForm(forms.Form):
     done = forms.BooleanField(label=_("Выполнен"), required=False)
     done_on = forms.DateField(label=_("Дата"), required=False, widget=DateInput())

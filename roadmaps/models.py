@@ -338,6 +338,68 @@ class MeasureResponsibility(models.Model):
         return self.position == 0
 
 
+class MeasurePart(models.Model):
+    """One responsible body's part of a measure with several bodies concerned.
+
+    A measure whose responsible cell names several agencies, or a collective designation,
+    has a part for each body concerned (roadmaps.services.parts.measure_parts_sync); each
+    part has its own status and history (MeasureChange.part), and the measure's status
+    follows from them. A measure with one body concerned has no parts: the measure is
+    that body's part.
+    """
+
+    measure = models.ForeignKey(
+        Measure, verbose_name=_("мероприятие"), on_delete=models.CASCADE, related_name="parts"
+    )
+    agency = models.ForeignKey(
+        Agency, verbose_name=_("орган"), on_delete=models.PROTECT, related_name="measure_parts"
+    )
+    position = models.PositiveSmallIntegerField(_("порядок"), default=0)
+    status = models.CharField(
+        _("статус"), max_length=20, choices=MeasureStatus.choices, default=MeasureStatus.NOT_STARTED
+    )
+    completed_on = models.DateField(_("дата выполнения"), null=True, blank=True)
+    status_changed_at = models.DateTimeField(_("статус изменён"), null=True, blank=True)
+    # Optimistic concurrency of a part's own form and API update (If-Match).
+    version = models.PositiveIntegerField(_("версия"), default=1)
+
+    class Meta:
+        ordering = ["measure", "position", "id"]
+        verbose_name = _("часть мероприятия")
+        verbose_name_plural = _("части мероприятий")
+        constraints = [
+            models.UniqueConstraint(fields=["measure", "agency"], name="measure_part_unique"),
+            models.CheckConstraint(
+                condition=models.Q(status__in=MeasureStatus.values),
+                name="measure_part_status_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.measure.number}: {self.agency}"
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status in CLOSED_STATUSES
+
+    def days_overdue(self, today: dt.date) -> int:
+        """Days past the measure's due date while this part is open; 0 otherwise."""
+        due = self.measure.due_date
+        if self.is_closed or not due:
+            return 0
+        return max((today - due).days, 0)
+
+    @property
+    def is_done_late(self) -> bool:
+        due = self.measure.due_date
+        return (
+            self.status == MeasureStatus.DONE
+            and due is not None
+            and self.completed_on is not None
+            and self.completed_on > due
+        )
+
+
 class MeasureStep(models.Model):
     """A sub-step printed in a measure's text (e.g. the four steps of 3.9)."""
 
@@ -384,6 +446,7 @@ class MeasureTarget(models.Model):
     achieved = models.DecimalField(
         _("достигнуто"), max_digits=12, decimal_places=2, null=True, blank=True
     )
+    achieved_at = models.DateTimeField(_("когда внесено"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("количественная цель")
@@ -391,6 +454,17 @@ class MeasureTarget(models.Model):
 
     def __str__(self) -> str:
         return f"{self.quantity:g}{self.unit} {self.description}"
+
+    @property
+    def share(self) -> float | None:
+        """Achieved against the target (1.0 = reached; may exceed 1); None until entered."""
+        if self.achieved is None or not self.quantity:
+            return None
+        return float(self.achieved / self.quantity)
+
+    @property
+    def is_reached(self) -> bool:
+        return self.achieved is not None and self.achieved >= self.quantity
 
 
 def evidence_upload_to(instance: models.Model, filename: str) -> str:
@@ -404,6 +478,16 @@ class MeasureChange(models.Model):
         Measure, verbose_name=_("мероприятие"), on_delete=models.CASCADE, related_name="changes"
     )
     kind = models.CharField(_("вид"), max_length=20, choices=ChangeKind.choices)
+    # A change of one responsible body's part (its status, comment, evidence); the body's
+    # name is kept in `changes["part"]` should the part go away.
+    part = models.ForeignKey(
+        MeasurePart,
+        verbose_name=_("часть органа"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="changes",
+    )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("кто"),
@@ -616,6 +700,7 @@ __all__ = [
     "CascadeTarget",
     "Measure",
     "MeasureChange",
+    "MeasurePart",
     "MeasureReport",
     "MeasureResponsibility",
     "MeasureStep",

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.db import models
 from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
@@ -21,6 +22,7 @@ from .models import (
     CascadeTarget,
     Measure,
     MeasureChange,
+    MeasurePart,
     MeasureReport,
     MeasureStep,
 )
@@ -91,7 +93,14 @@ FIELD_LABELS = {
     "imported": _("Загружено строк"),
     "file": _("Файл"),
     "cascade": _("Каскад"),
+    "part": _("Орган"),
+    "measure_status": _("Статус мероприятия"),
+    "target": _("Цель"),
+    "quantity": _("Не менее"),
+    "achieved": _("Достигнуто"),
 }
+# kept in the JSON for the record, shown through another key
+_HIDDEN_KEYS = frozenset({"cascade", "unit"})
 
 
 @dataclass(frozen=True)
@@ -110,7 +119,7 @@ class HistoryEntry:
 def _display(key: str, value: Any) -> str:
     if value is None or value == "":
         return "—"
-    if key == "status":
+    if key in ("status", "measure_status"):
         return str(MeasureStatus(value).label) if value in MeasureStatus.values else str(value)
     if key in ("completed_on", "done_on", "due_date", "start_date"):
         return dt.date.fromisoformat(value).strftime("%d.%m.%Y")
@@ -127,7 +136,7 @@ def history_entries(changes: Iterable[MeasureChange]) -> list[HistoryEntry]:
     for change in changes:
         fields = []
         for key, value in (change.changes or {}).items():
-            if key == "cascade":  # an internal id; the comment names the cascade
+            if key in _HIDDEN_KEYS:  # an internal id, or a unit shown with its quantity
                 continue
             label = str(FIELD_LABELS.get(key, key))
             if key == "step" and isinstance(value, list):
@@ -139,6 +148,45 @@ def history_entries(changes: Iterable[MeasureChange]) -> list[HistoryEntry]:
                 fields.append(FieldChange(label, "", _display(key, value)))
         entries.append(HistoryEntry(change=change, fields=fields))
     return entries
+
+
+@dataclass(frozen=True)
+class PartLine:
+    """One responsible body's part as the measure page, the dashboard and exports show it."""
+
+    part: MeasurePart
+    days_overdue: int
+    done_late: bool
+
+    @property
+    def is_pending(self) -> bool:
+        return not self.part.is_closed
+
+
+def measure_part_lines(measure: Measure, today: dt.date | None = None) -> list[PartLine]:
+    """The measure's parts (prefetched `parts__agency` costs no query) with late ones marked."""
+    today = today or measure.local_today()
+    lines = []
+    for part in measure.parts.all():
+        part.measure = measure
+        lines.append(
+            PartLine(part=part, days_overdue=part.days_overdue(today), done_late=part.is_done_late)
+        )
+    return lines
+
+
+def pending_bodies(lines: list[PartLine]) -> list[str]:
+    """Names of the bodies that have not done their part, late ones first."""
+    pending = [line for line in lines if line.is_pending]
+    pending.sort(key=lambda line: (-line.days_overdue, line.part.position))
+    return [line.part.agency.display_name for line in pending]
+
+
+def parts_prefetch():
+    """The `parts` of measures with their agency, in the printed order (one query)."""
+    return models.Prefetch(
+        "parts", queryset=MeasurePart.objects.select_related("agency").order_by("position", "id")
+    )
 
 
 @dataclass(frozen=True)

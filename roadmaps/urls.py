@@ -9,6 +9,12 @@ urlpatterns = [
     path("<int:pk>/", views.measure_detail_view, name="measure-detail"),
     path("<int:pk>/status/", views.measure_status_update, name="measure-status"),
     path("<int:pk>/steps/<int:step_pk>/", views.measure_step_update, name="measure-step"),
+    path("<int:pk>/parts/<int:part_pk>/", views.measure_part_status_update, name="measure-part"),
+    path(
+        "<int:pk>/targets/<int:target_pk>/",
+        views.measure_target_update,
+        name="measure-target",
+    ),
     path("<int:pk>/reports/", views.measure_report_update, name="measure-report"),
     path(
         "<int:pk>/evidence/<str:kind>/<int:item_pk>/",

@@ -35,11 +35,21 @@ from .forms import (
     CascadeForm,
     CascadeImportForm,
     CascadeProgressForm,
+    MeasurePartStatusForm,
     MeasureReportForm,
     MeasureStatusForm,
     MeasureStepForm,
+    MeasureTargetForm,
 )
-from .models import Cascade, Measure, MeasureChange, MeasureReport, MeasureStep
+from .models import (
+    Cascade,
+    Measure,
+    MeasureChange,
+    MeasurePart,
+    MeasureReport,
+    MeasureStep,
+    MeasureTarget,
+)
 from .querysets import local_dates_by_timezone
 from .selectors import (
     MEASURES_PER_PAGE,
@@ -48,13 +58,18 @@ from .selectors import (
     measure_counts,
     measure_indicator_values,
     measure_list,
+    measure_part_lines,
     measure_report_months,
+    parts_prefetch,
+    pending_bodies,
 )
 from .services.measures import (
     MeasureConflict,
+    measure_part_set_status,
     measure_report_submit,
     measure_set_status,
     measure_step_set,
+    measure_target_set,
 )
 
 
@@ -96,6 +111,7 @@ def _measure_for(request, pk: int) -> Measure:
             "indicators",
             "reports",
             Prefetch("changes", queryset=MeasureChange.objects.select_related("actor")),
+            parts_prefetch(),
             Prefetch("cascades", queryset=Cascade.objects.select_related("municipality")),
         ),
         pk=pk,
@@ -109,7 +125,16 @@ def _editable_measure(request, pk: int) -> Measure:
     return measure
 
 
-def _detail(request, measure: Measure, *, status_form=None, conflict=None, report_errors=None):
+def _detail(
+    request,
+    measure: Measure,
+    *,
+    status_form=None,
+    conflict=None,
+    report_errors=None,
+    part_form=None,
+    target_form=None,
+):
     can_edit = access.can_edit_measure(request.user, measure)
     if status_form is None:
         initial = {"status": measure.status, "version": measure.version}
@@ -119,6 +144,31 @@ def _detail(request, measure: Measure, *, status_form=None, conflict=None, repor
     today = measure.local_today()
     steps = list(measure.steps.all())
     months = measure_report_months(measure, today)
+    parts = measure_part_lines(measure, today)
+    part_forms = {}
+    for line in parts:
+        if not access.can_edit_measure_part(request.user, line.part):
+            continue
+        if part_form is not None and part_form[0] == line.part.pk:
+            part_forms[line.part.pk] = part_form[1]
+            continue
+        initial = {"status": line.part.status, "version": line.part.version}
+        if line.part.completed_on:
+            initial["completed_on"] = line.part.completed_on
+        part_forms[line.part.pk] = MeasurePartStatusForm(
+            initial=initial, prefix=f"part-{line.part.pk}"
+        )
+    target_forms = {}
+    if can_edit:
+        for target in measure.targets.all():
+            if target_form is not None and target_form[0] == target.pk:
+                target_forms[target.pk] = target_form[1]
+                continue
+            achieved = "" if target.achieved is None else f"{target.achieved.normalize():f}"
+            target_forms[target.pk] = MeasureTargetForm(
+                initial={"achieved": achieved, "version": measure.version},
+                prefix=f"target-{target.pk}",
+            )
     context = {
         "measure": measure,
         "today": today,
@@ -137,6 +187,9 @@ def _detail(request, measure: Measure, *, status_form=None, conflict=None, repor
         "cascades": [cascade_summary(c) for c in measure.cascades.all()],
         "conflict": conflict,
         "conflict_history": history_entries(conflict.changes) if conflict else [],
+        "parts": [(line, part_forms.get(line.part.pk)) for line in parts],
+        "pending_bodies": pending_bodies(parts),
+        "targets": [(target, target_forms.get(target.pk)) for target in measure.targets.all()],
     }
     status = 409 if conflict else 200
     return render(request, "roadmaps/measure_detail.html", context, status=status)
@@ -181,6 +234,90 @@ def measure_status_update(request, pk: int):
                 form.add_error(field if field in form.fields else None, message)
         return _detail(request, measure, status_form=form)
     messages.success(request, _("Статус мероприятия сохранён."))
+    return redirect(measure)
+
+
+def _form_errors(form, error: ValidationError) -> None:
+    for field, errors in error.message_dict.items():
+        for message in errors:
+            form.add_error(field if field in form.fields else None, message)
+
+
+@require_POST
+def measure_part_status_update(request, pk: int, part_pk: int):
+    """One responsible body's part: staff of that body, or an editor of the region."""
+    measure = _measure_for(request, pk)
+    part = get_object_or_404(
+        MeasurePart.objects.select_related("agency"), pk=part_pk, measure=measure
+    )
+    part.measure = measure
+    if not access.can_edit_measure_part(request.user, part):
+        raise PermissionDenied(_("Вы не можете изменять часть этого органа."))
+    prefix = f"part-{part.pk}"
+    form = MeasurePartStatusForm(request.POST, request.FILES, prefix=prefix)
+    if not form.is_valid():
+        return _detail(request, measure, part_form=(part.pk, form))
+    data = form.cleaned_data
+    try:
+        measure_part_set_status(
+            part=part,
+            status=data["status"],
+            actor=request.user,
+            comment=data["comment"],
+            evidence=data["evidence"] or None,
+            evidence_link=data["evidence_link"],
+            completed_on=data["completed_on"],
+            expected_version=data["version"],
+        )
+    except MeasureConflict as conflict:
+        fresh = _measure_for(request, pk)
+        fresh_part = MeasurePart.objects.get(pk=part.pk)
+        retry_data = request.POST.copy()
+        retry_data[f"{prefix}-version"] = str(fresh_part.version)
+        retry = MeasurePartStatusForm(retry_data, prefix=prefix)
+        retry.is_valid()
+        return _detail(request, fresh, part_form=(part.pk, retry), conflict=conflict)
+    except ValidationError as error:
+        _form_errors(form, error)
+        return _detail(request, measure, part_form=(part.pk, form))
+    messages.success(
+        request, _("Статус части сохранён: %(agency)s.") % {"agency": part.agency.display_name}
+    )
+    return redirect(measure)
+
+
+@require_POST
+def measure_target_update(request, pk: int, target_pk: int):
+    """The value achieved on a countable target, by those who may edit the measure."""
+    measure = _editable_measure(request, pk)
+    target = get_object_or_404(MeasureTarget, pk=target_pk, measure=measure)
+    target.measure = measure
+    prefix = f"target-{target.pk}"
+    form = MeasureTargetForm(request.POST, request.FILES, prefix=prefix)
+    if not form.is_valid():
+        return _detail(request, measure, target_form=(target.pk, form))
+    data = form.cleaned_data
+    try:
+        measure_target_set(
+            target=target,
+            achieved=data["achieved"],
+            actor=request.user,
+            comment=data["comment"],
+            evidence=data["evidence"] or None,
+            evidence_link=data["evidence_link"],
+            expected_version=data["version"],
+        )
+    except MeasureConflict as conflict:
+        fresh = _measure_for(request, pk)
+        retry_data = request.POST.copy()
+        retry_data[f"{prefix}-version"] = str(fresh.version)
+        retry = MeasureTargetForm(retry_data, prefix=prefix)
+        retry.is_valid()
+        return _detail(request, fresh, target_form=(target.pk, retry), conflict=conflict)
+    except ValidationError as error:
+        _form_errors(form, error)
+        return _detail(request, measure, target_form=(target.pk, form))
+    messages.success(request, _("Достигнутое значение сохранено."))
     return redirect(measure)
 
 

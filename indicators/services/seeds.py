@@ -30,6 +30,7 @@ from roadmaps.models import (
     Section,
 )
 from roadmaps.services.cascades import cascade_targets_sync
+from roadmaps.services.parts import measure_parts_sync
 
 from ..models import Indicator, IndicatorStage, RegionTarget
 from .methodology import methodology_load
@@ -262,6 +263,9 @@ def roadmaps_load(
                 position += 1
     for item in data.get("cascades", []):
         _cascade_load(summary, item, roadmaps=roadmaps, agencies=agencies)
+    # a part for every body concerned by a measure with several (idempotent)
+    parts = measure_parts_sync(Measure.objects.filter(roadmap__in=list(roadmaps.values())))
+    summary.created["MeasurePart"] = summary.created.get("MeasurePart", 0) + parts["created"]
     return roadmaps
 
 

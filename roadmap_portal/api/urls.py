@@ -31,6 +31,7 @@ from roadmap_portal.api.common import ERROR_MESSAGES
 from roadmaps.api.views import (
     CascadeProgressViewSet,
     CascadeViewSet,
+    MeasurePartViewSet,
     MeasureViewSet,
     RoadmapViewSet,
     SectionViewSet,
@@ -56,6 +57,7 @@ router.register("organisations", OrganisationViewSet, basename="organisation")
 router.register("roadmaps", RoadmapViewSet, basename="roadmap")
 router.register("sections", SectionViewSet, basename="section")
 router.register("measures", MeasureViewSet, basename="measure")
+router.register("measure-parts", MeasurePartViewSet, basename="measure-part")
 router.register("cascades", CascadeViewSet, basename="cascade")
 router.register("cascade-progress", CascadeProgressViewSet, basename="cascade-progress")
 router.register("indicators", IndicatorViewSet, basename="indicator")

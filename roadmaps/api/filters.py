@@ -7,7 +7,8 @@ from django.utils.translation import gettext_lazy as _
 
 from roadmap_portal.api.filters import IdFilter
 
-from ..models import Cascade, CascadeProgress, Roadmap, Section
+from ..choices import MeasureStatus
+from ..models import Cascade, CascadeProgress, MeasurePart, Roadmap, Section
 
 
 class RoadmapFilterSet(django_filters.FilterSet):
@@ -57,3 +58,16 @@ class CascadeProgressFilterSet(django_filters.FilterSet):
     class Meta:
         model = CascadeProgress
         fields = ["cascade", "organisation_code", "step", "done_from", "done_to"]
+
+
+class MeasurePartFilterSet(django_filters.FilterSet):
+    measure = IdFilter(label=_("Мероприятие (id)"))
+    agency = IdFilter(label=_("Орган (id)"))
+    status = django_filters.ChoiceFilter(choices=MeasureStatus.choices, label=_("Статус"))
+    region = django_filters.CharFilter(
+        field_name="measure__roadmap__region__code", label=_("Код субъекта")
+    )
+
+    class Meta:
+        model = MeasurePart
+        fields = ["measure", "agency", "status", "region"]

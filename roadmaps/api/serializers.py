@@ -10,6 +10,7 @@ from ..models import (
     CascadeProgress,
     Measure,
     MeasureChange,
+    MeasurePart,
     MeasureReport,
     MeasureResponsibility,
     MeasureStep,
@@ -60,9 +61,53 @@ class StepSerializer(serializers.ModelSerializer):
 
 
 class TargetSerializer(serializers.ModelSerializer):
+    share = serializers.FloatField(read_only=True, allow_null=True, help_text="достигнуто / цель")
+    is_reached = serializers.BooleanField(read_only=True)
+
     class Meta:
         model = MeasureTarget
-        fields = ["description", "quantity", "unit", "achieved"]
+        fields = [
+            "id",
+            "description",
+            "quantity",
+            "unit",
+            "achieved",
+            "achieved_at",
+            "share",
+            "is_reached",
+        ]
+
+
+class PartSerializer(serializers.ModelSerializer):
+    """One responsible body's part of a measure; `version` is its ETag for a status update."""
+
+    agency_name = serializers.CharField(source="agency.name", read_only=True)
+    agency_short_name = serializers.CharField(source="agency.short_name", read_only=True)
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    is_done_late = serializers.BooleanField(read_only=True)
+    days_overdue = serializers.SerializerMethodField()
+
+    class Meta:
+        model = MeasurePart
+        fields = [
+            "id",
+            "measure",
+            "agency",
+            "agency_name",
+            "agency_short_name",
+            "position",
+            "status",
+            "status_display",
+            "completed_on",
+            "status_changed_at",
+            "days_overdue",
+            "is_done_late",
+            "version",
+        ]
+
+    def get_days_overdue(self, obj: MeasurePart) -> int:
+        """Days past the measure's due date while the part is open (region's local date)."""
+        return obj.days_overdue(obj.measure.local_today())
 
 
 class MeasureSerializer(serializers.ModelSerializer):
@@ -75,6 +120,7 @@ class MeasureSerializer(serializers.ModelSerializer):
     )
     steps = StepSerializer(many=True, read_only=True)
     targets = TargetSerializer(many=True, read_only=True)
+    parts = PartSerializer(many=True, read_only=True)
     indicators = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)  # type: ignore[var-annotated]
     is_overdue = serializers.SerializerMethodField()
     days_overdue = serializers.SerializerMethodField()
@@ -100,6 +146,7 @@ class MeasureSerializer(serializers.ModelSerializer):
             "expected_result",
             "steps",
             "targets",
+            "parts",
             "indicators",
             "status",
             "status_display",
@@ -223,6 +270,25 @@ class MeasureStatusInputSerializer(serializers.Serializer):
         required=False, allow_blank=True, max_length=1000, default=""
     )
     confirm_open_steps = serializers.BooleanField(required=False, default=False)
+
+
+class MeasurePartStatusInputSerializer(MeasureStatusInputSerializer):
+    """POST /measure-parts/{id}/status/: the part's version travels in `If-Match`."""
+
+    confirm_open_steps = None
+
+
+class MeasureTargetInputSerializer(serializers.Serializer):
+    """POST /measures/{id}/targets/{target_id}/: the value achieved; If-Match: the measure's."""
+
+    achieved = serializers.CharField(
+        allow_null=True, allow_blank=True, max_length=30, help_text="Число; null очищает."
+    )
+    comment = serializers.CharField(required=False, allow_blank=True, max_length=5000, default="")
+    evidence = serializers.FileField(required=False, allow_null=True, default=None)
+    evidence_link = serializers.URLField(
+        required=False, allow_blank=True, max_length=1000, default=""
+    )
 
 
 class MeasureStepInputSerializer(serializers.Serializer):

@@ -27,28 +27,41 @@ from ..models import (
     CascadeProgress,
     Measure,
     MeasureChange,
+    MeasurePart,
     MeasureStep,
+    MeasureTarget,
     Roadmap,
     Section,
 )
-from ..selectors import measure_report_months
+from ..selectors import measure_report_months, parts_prefetch
 from ..services.measures import (
     MeasureConflict,
+    measure_part_set_status,
     measure_report_submit,
     measure_set_status,
     measure_step_set,
+    measure_target_set,
 )
-from .filters import CascadeFilterSet, CascadeProgressFilterSet, RoadmapFilterSet, SectionFilterSet
+from .filters import (
+    CascadeFilterSet,
+    CascadeProgressFilterSet,
+    MeasurePartFilterSet,
+    RoadmapFilterSet,
+    SectionFilterSet,
+)
 from .serializers import (
     CascadeProgressInputSerializer,
     CascadeProgressSerializer,
     CascadeSerializer,
     MeasureChangeSerializer,
+    MeasurePartStatusInputSerializer,
     MeasureReportInputSerializer,
     MeasureReportSerializer,
     MeasureSerializer,
     MeasureStatusInputSerializer,
     MeasureStepInputSerializer,
+    MeasureTargetInputSerializer,
+    PartSerializer,
     RoadmapSerializer,
     SectionSerializer,
 )
@@ -118,7 +131,7 @@ class MeasureViewSet(ScopedReadOnlyViewSet):
         return (
             Measure.objects.visible_to(self.request.user)
             .with_list_related()
-            .prefetch_related("steps", "targets", "indicators")
+            .prefetch_related("steps", "targets", "indicators", parts_prefetch())
             .order_by("roadmap", "position")
         )
 
@@ -213,6 +226,42 @@ class MeasureViewSet(ScopedReadOnlyViewSet):
         return self._fresh(measure)
 
     @extend_schema(
+        summary="Достигнутое значение количественной цели",
+        parameters=[IF_MATCH],
+        request={
+            "application/json": MeasureTargetInputSerializer,
+            "multipart/form-data": MeasureTargetInputSerializer,
+        },
+        responses={200: MeasureSerializer, **CONDITIONAL_ERRORS},
+        filters=False,
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path=r"targets/(?P<target_id>[0-9]+)",
+        url_name="target",
+        filter_backends=[],
+    )
+    def target(self, request, pk=None, target_id=None):
+        """Enters the value achieved on a countable target with a comment and evidence.
+
+        For those who may change the measure; If-Match carries the measure's ETag.
+        """
+        measure = self._editable(pk)
+        target = get_object_or_404(MeasureTarget, pk=target_id, measure=measure)
+        target.measure = measure
+        expected = self._expected_version(request, measure)
+        form = MeasureTargetInputSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        try:
+            measure_target_set(
+                target=target, actor=request.user, expected_version=expected, **form.validated_data
+            )
+        except MeasureConflict:
+            raise PreconditionFailed() from None
+        return self._fresh(measure)
+
+    @extend_schema(
         summary="Ежемесячный отчёт по мероприятию",
         request={
             "application/json": MeasureReportInputSerializer,
@@ -279,6 +328,80 @@ class MeasureViewSet(ScopedReadOnlyViewSet):
         page = self.paginate_queryset(changes.order_by("-created_at", "-id"))
         data = MeasureChangeSerializer(page, many=True, context={"request": request}).data
         return self.get_paginated_response(data)
+
+
+PART_IF_MATCH = OpenApiParameter(
+    "If-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=True,
+    description=(
+        'ETag части из ответа GET (её версия, например "2"). Без заголовка — 428, '
+        "устаревшее значение — 412."
+    ),
+)
+
+
+class MeasurePartViewSet(ScopedReadOnlyViewSet):
+    """Each responsible body's part of the measures the caller sees (`?measure=<id>`).
+
+    A measure with several bodies concerned (several agencies, or a collective designation)
+    has one part per body; its status follows from them. The detail carries the part's
+    `version` as `ETag` for a status update.
+    """
+
+    serializer_class = PartSerializer
+    filterset_class = MeasurePartFilterSet
+    ordering_fields = ["position", "status_changed_at"]
+
+    def get_queryset(self):
+        return (
+            MeasurePart.objects.filter(measure__in=Measure.objects.visible_to(self.request.user))
+            .select_related("agency", "measure__roadmap__region")
+            .order_by("measure", "position", "id")
+        )
+
+    def retrieve(self, request, *args, **kwargs):
+        response = super().retrieve(request, *args, **kwargs)
+        response["ETag"] = f'"{response.data["version"]}"'
+        return response
+
+    @extend_schema(
+        summary="Изменить статус части органа",
+        parameters=[PART_IF_MATCH],
+        request={
+            "application/json": MeasurePartStatusInputSerializer,
+            "multipart/form-data": MeasurePartStatusInputSerializer,
+        },
+        responses={200: PartSerializer, **CONDITIONAL_ERRORS},
+        filters=False,
+    )
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def status(self, request, pk=None):
+        """Sets the part's status with a comment and evidence; the measure's follows.
+
+        Staff change their own body's part, editors of the region every part. `If-Match`
+        carries the part's ETag: missing 428, stale 412, nothing saved then.
+        """
+        part = get_object_or_404(self.get_queryset(), pk=pk)
+        if not access.can_edit_measure_part(request.user, part):
+            raise exceptions.PermissionDenied("Вы не можете изменять часть этого органа.")
+        if part.version not in if_match_versions(request):
+            raise PreconditionFailed()
+        form = MeasurePartStatusInputSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        try:
+            measure_part_set_status(
+                part=part,
+                actor=request.user,
+                expected_version=part.version,
+                **form.validated_data,
+            )
+        except MeasureConflict:
+            raise PreconditionFailed() from None
+        fresh = self.get_queryset().get(pk=part.pk)
+        data = PartSerializer(fresh, context=self.get_serializer_context()).data
+        return Response(data, headers={"ETag": f'"{fresh.version}"'})
 
 
 class CascadeViewSet(ScopedReadOnlyViewSet):

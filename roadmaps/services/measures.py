@@ -9,6 +9,7 @@ overwritten.
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal, InvalidOperation
 from functools import partial
 
 from django.core.exceptions import ValidationError
@@ -18,12 +19,14 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from agencies.access import can_edit_measure_part
 from agencies.models import User
 
 from .. import signals
 from ..choices import CLOSED_STATUSES, ChangeKind, MeasureStatus
-from ..models import Measure, MeasureChange, MeasureReport, MeasureStep
+from ..models import Measure, MeasureChange, MeasurePart, MeasureReport, MeasureStep, MeasureTarget
 from .evidence import evidence_validate
+from .parts import rolled_up
 
 # "Moving back" is going down this order, or reopening a done/cancelled measure.
 _STATUS_RANK: dict[str, int] = {
@@ -86,6 +89,48 @@ def _check_evidence(evidence: UploadedFile | None, evidence_link: str) -> None:
             raise ValidationError({"evidence": error.messages}) from error
 
 
+def _status_errors(
+    *,
+    old_status: str,
+    status: str,
+    comment: str,
+    completed_on: dt.date | None,
+    current_completed_on: dt.date | None,
+    today: dt.date,
+) -> tuple[dict[str, list[str]], dt.date | None]:
+    """The rules of a status change, for a measure and for one body's part of it alike.
+
+    A comment when moving to done, to cancelled or back; a completion date (default: the
+    region's today, never in the future) only for done. Returns the errors and the date.
+    """
+    errors: dict[str, list[str]] = {}
+    needs_comment = (status != old_status and status in CLOSED_STATUSES) or is_moving_back(
+        old_status, status
+    )
+    if needs_comment and not comment:
+        errors["comment"] = [
+            _("Укажите комментарий: он обязателен при выполнении, отмене и возврате статуса.")
+        ]
+    if status == MeasureStatus.DONE:
+        completed_on = completed_on or current_completed_on or today
+        if completed_on > today:
+            errors["completed_on"] = [_("Дата выполнения не может быть в будущем.")]
+    else:
+        completed_on = None
+    return errors, completed_on
+
+
+def _status_changes(
+    old_status: str, status: str, old_completed_on: dt.date | None, completed_on: dt.date | None
+) -> dict[str, list[object]]:
+    changes: dict[str, list[object]] = {}
+    if status != old_status:
+        changes["status"] = [old_status, status]
+    if completed_on != old_completed_on:
+        changes["completed_on"] = [_iso(old_completed_on), _iso(completed_on)]
+    return changes
+
+
 @transaction.atomic
 def measure_set_status(
     *,
@@ -108,45 +153,53 @@ def measure_set_status(
        and content.
     2. Conditional update on `expected_version` (conflict -> MeasureConflict, nothing saved).
     3. A MeasureChange with old -> new values; the alerts hook runs after commit.
+    A measure with parts (several bodies concerned) takes the status for the parts the
+    actor answers for — every part for an editor of the region, their own body's for staff
+    — and its own status follows from all parts (`measure_set_parts_status`).
     """
     comment = (comment or "").strip()
     evidence_link = (evidence_link or "").strip()
-    errors: dict[str, list[str]] = {}
     if status not in MeasureStatus.values:
         raise ValidationError({"status": [_("Неизвестный статус.")]})
-    old_status = measure.status
     today = today or measure.local_today()
-    needs_comment = (status != old_status and status in CLOSED_STATUSES) or is_moving_back(
-        old_status, status
+    parts = list(MeasurePart.objects.filter(measure=measure).select_related("agency"))
+    if parts:
+        for part in parts:
+            part.measure = measure
+        mine = [part for part in parts if can_edit_measure_part(actor, part)]
+        if not mine:
+            raise ValidationError(
+                {"status": [_("Ни одна часть мероприятия не относится к вашему органу.")]}
+            )
+        return measure_set_parts_status(
+            measure=measure,
+            parts=parts,
+            chosen=mine,
+            status=status,
+            actor=actor,
+            comment=comment,
+            evidence=evidence,
+            evidence_link=evidence_link,
+            completed_on=completed_on,
+            expected_version=expected_version,
+            confirm_open_steps=confirm_open_steps,
+            today=today,
+        )
+    old_status = measure.status
+    errors, completed_on = _status_errors(
+        old_status=old_status,
+        status=status,
+        comment=comment,
+        completed_on=completed_on,
+        current_completed_on=measure.completed_on,
+        today=today,
     )
-    if needs_comment and not comment:
-        errors["comment"] = [
-            _("Укажите комментарий: он обязателен при выполнении, отмене и возврате статуса.")
-        ]
-    if status == MeasureStatus.DONE:
-        completed_on = completed_on or measure.completed_on or today
-        if completed_on > today:
-            errors["completed_on"] = [_("Дата выполнения не может быть в будущем.")]
-        open_steps = [step for step in measure.steps.all() if not step.is_done]
-        if open_steps and not confirm_open_steps and old_status != MeasureStatus.DONE:
-            errors["confirm_open_steps"] = [
-                _(
-                    "Не отмечено подэтапов: %(count)s. Подтвердите, что мероприятие выполнено "
-                    "целиком."
-                )
-                % {"count": len(open_steps)}
-            ]
-    else:
-        completed_on = None
+    errors.update(_open_steps_errors(measure, status, old_status, confirm_open_steps))
     try:
         _check_evidence(evidence, evidence_link)
     except ValidationError as error:
         errors.update(error.message_dict)
-    changes: dict[str, list[object]] = {}
-    if status != old_status:
-        changes["status"] = [old_status, status]
-    if completed_on != measure.completed_on:
-        changes["completed_on"] = [_iso(measure.completed_on), _iso(completed_on)]
+    changes = _status_changes(old_status, status, measure.completed_on, completed_on)
     if not changes and not comment and evidence is None and not evidence_link and not errors:
         errors["status"] = [_("Нет изменений: выберите новый статус или добавьте комментарий.")]
     if errors:
@@ -173,6 +226,155 @@ def measure_set_status(
     change.save()
     transaction.on_commit(partial(signals.announce_measure_changed, measure.pk))
     return change
+
+
+def _open_steps_errors(
+    measure: Measure, status: str, old_status: str, confirm_open_steps: bool
+) -> dict[str, list[str]]:
+    if status != MeasureStatus.DONE or confirm_open_steps or old_status == MeasureStatus.DONE:
+        return {}
+    open_steps = [step for step in measure.steps.all() if not step.is_done]
+    if not open_steps:
+        return {}
+    return {
+        "confirm_open_steps": [
+            _("Не отмечено подэтапов: %(count)s. Подтвердите, что мероприятие выполнено целиком.")
+            % {"count": len(open_steps)}
+        ]
+    }
+
+
+@transaction.atomic
+def measure_set_parts_status(
+    *,
+    measure: Measure,
+    parts: list[MeasurePart],
+    chosen: list[MeasurePart],
+    status: str,
+    actor: User,
+    comment: str = "",
+    evidence: UploadedFile | None = None,
+    evidence_link: str = "",
+    completed_on: dt.date | None = None,
+    expected_version: int | None = None,
+    expected_part_version: int | None = None,
+    confirm_open_steps: bool = False,
+    today: dt.date | None = None,
+) -> MeasureChange:
+    """Sets the status of some bodies' parts of a measure; the measure follows from all parts.
+
+    The same rules as a measure's status, checked for every chosen part. Concurrency: with
+    `expected_version` the measure's version (the measure page's form), with
+    `expected_part_version` the one chosen part's (its own form and the API); a stale one
+    raises MeasureConflict and nothing is saved. One history entry per part that changed
+    (each with the comment and the evidence, the file stored once); the measure's own
+    change of status is noted in the last of them.
+    """
+    comment = (comment or "").strip()
+    evidence_link = (evidence_link or "").strip()
+    if status not in MeasureStatus.values:
+        raise ValidationError({"status": [_("Неизвестный статус.")]})
+    today = today or measure.local_today()
+    errors: dict[str, list[str]] = {}
+    planned: list[tuple[MeasurePart, dt.date | None, dict]] = []
+    for part in chosen:
+        part_errors, part_completed = _status_errors(
+            old_status=part.status,
+            status=status,
+            comment=comment,
+            completed_on=completed_on,
+            current_completed_on=part.completed_on,
+            today=today,
+        )
+        for field, messages in part_errors.items():
+            errors.setdefault(field, messages)
+        changes = _status_changes(part.status, status, part.completed_on, part_completed)
+        planned.append((part, part_completed, changes))
+    chosen_ids = {part.pk for part in chosen}
+    after = [MeasurePart(status=status, completed_on=done_on) for _part, done_on, _c in planned] + [
+        part for part in parts if part.pk not in chosen_ids
+    ]
+    new_status, new_completed_on = rolled_up(after)
+    errors.update(_open_steps_errors(measure, new_status, measure.status, confirm_open_steps))
+    try:
+        _check_evidence(evidence, evidence_link)
+    except ValidationError as error:
+        errors.update(error.message_dict)
+    if (
+        not any(changes for _p, _d, changes in planned)
+        and not comment
+        and evidence is None
+        and not evidence_link
+        and not errors
+    ):
+        errors["status"] = [_("Нет изменений: выберите новый статус или добавьте комментарий.")]
+    if errors:
+        raise ValidationError(errors)
+
+    now = timezone.now()
+    if expected_part_version is not None:
+        part = chosen[0]
+        updated = MeasurePart.objects.filter(pk=part.pk, version=expected_part_version).update(
+            version=F("version") + 1
+        )
+        if updated != 1:
+            since = list(
+                MeasureChange.objects.filter(part=part)
+                .select_related("actor")
+                .order_by("-created_at", "-id")[:10]
+            )
+            raise MeasureConflict(measure, expected_part_version, since)
+    measure_changes: dict[str, list] = _status_changes(
+        measure.status, new_status, measure.completed_on, new_completed_on
+    )
+    fields = {"status": new_status, "completed_on": new_completed_on}
+    if "status" in measure_changes:
+        fields["status_changed_at"] = now
+    old_measure_status = measure.status
+    if expected_version is None:
+        expected_version = Measure.all_objects.values_list("version", flat=True).get(pk=measure.pk)
+    version = _bump_version(measure, expected_version, **fields)
+    entries = []
+    stored_evidence = None
+    for part, done_on, changes in planned:
+        if not changes and not comment and evidence is None and not evidence_link:
+            continue
+        old_part_status = part.status
+        part_fields = {"status": status, "completed_on": done_on}
+        if "status" in changes:
+            part_fields["status_changed_at"] = now
+        bump = {} if expected_part_version is not None else {"version": F("version") + 1}
+        MeasurePart.objects.filter(pk=part.pk).update(**part_fields, **bump)
+        for name, value in part_fields.items():
+            setattr(part, name, value)
+        part.version = (
+            expected_part_version + 1 if expected_part_version is not None else part.version + 1
+        )
+        change = MeasureChange(
+            measure=measure,
+            part=part,
+            kind=ChangeKind.STATUS,
+            actor=actor,
+            old_status=old_part_status,
+            new_status=status,
+            changes={"part": part.agency.display_name, **changes},
+            comment=comment,
+            evidence_link=evidence_link,
+            version=version,
+        )
+        if evidence is not None:
+            change.evidence = stored_evidence or evidence
+        change.full_clean(exclude=["evidence"])
+        change.save()
+        if evidence is not None and stored_evidence is None:
+            stored_evidence = change.evidence.name
+        entries.append(change)
+    last = entries[-1]
+    if "status" in measure_changes:
+        last.changes["measure_status"] = [old_measure_status, new_status]
+        last.save(update_fields=["changes"])
+    transaction.on_commit(partial(signals.announce_measure_changed, measure.pk))
+    return last
 
 
 @transaction.atomic
@@ -275,3 +477,124 @@ def measure_report_submit(
     change.save()
     transaction.on_commit(partial(signals.announce_measure_changed, measure.pk))
     return report
+
+
+@transaction.atomic
+def measure_part_set_status(
+    *,
+    part: MeasurePart,
+    status: str,
+    actor: User,
+    comment: str = "",
+    evidence: UploadedFile | None = None,
+    evidence_link: str = "",
+    completed_on: dt.date | None = None,
+    expected_version: int,
+    today: dt.date | None = None,
+) -> MeasureChange:
+    """Sets one body's part of a measure; `expected_version` is the part's (its If-Match).
+
+    The measure's status follows from all its parts; the measure's sub-steps are not the
+    part's to confirm, so a part done leaves them as they are.
+    """
+    measure = part.measure
+    parts = list(MeasurePart.objects.filter(measure=measure).select_related("agency"))
+    chosen = next(item for item in parts if item.pk == part.pk)
+    for item in parts:
+        item.measure = measure
+    return measure_set_parts_status(
+        measure=measure,
+        parts=parts,
+        chosen=[chosen],
+        status=status,
+        actor=actor,
+        comment=comment,
+        evidence=evidence,
+        evidence_link=evidence_link,
+        completed_on=completed_on,
+        expected_part_version=expected_version,
+        confirm_open_steps=True,
+        today=today,
+    )
+
+
+def _number(value: Decimal | None) -> str | None:
+    if value is None:
+        return None
+    text = format(value.normalize(), "f")
+    return text
+
+
+@transaction.atomic
+def measure_target_set(
+    *,
+    target: MeasureTarget,
+    achieved: Decimal | str | None,
+    actor: User,
+    comment: str = "",
+    evidence: UploadedFile | None = None,
+    evidence_link: str = "",
+    expected_version: int,
+) -> MeasureChange:
+    """Enters the value achieved on a countable target («не менее 2 публикаций», «90 %»).
+
+    1. Validate: a number, not negative, at most 100 for a percentage, at most 10 digits
+       before the comma and 2 after (empty clears it); the evidence file.
+    2. Conditional update of the measure's version (a stale form -> MeasureConflict).
+    3. A history entry with old -> new value, comment and evidence.
+    """
+    comment = (comment or "").strip()
+    evidence_link = (evidence_link or "").strip()
+    measure = target.measure
+    errors: dict[str, list[str]] = {}
+    value: Decimal | None = None
+    if achieved not in (None, ""):
+        try:
+            value = Decimal(str(achieved).strip().replace(",", ".").replace("\u00a0", ""))
+        except InvalidOperation:
+            errors["achieved"] = [_("Достигнутое значение должно быть числом.")]
+        else:
+            if not value.is_finite():
+                errors["achieved"] = [_("Достигнутое значение должно быть числом.")]
+            elif value < 0:
+                errors["achieved"] = [_("Достигнутое значение не может быть отрицательным.")]
+            elif target.unit.strip() == "%" and value > 100:
+                errors["achieved"] = [_("Доля не может быть больше 100 %.")]
+            elif value != value.quantize(Decimal("0.01")) or abs(value) >= Decimal(10) ** 10:
+                errors["achieved"] = [
+                    _("Не более 10 цифр до запятой и 2 после: «%(value)s».") % {"value": achieved}
+                ]
+    try:
+        _check_evidence(evidence, evidence_link)
+    except ValidationError as error:
+        errors.update(error.message_dict)
+    old = target.achieved
+    changed = value != old
+    if not changed and not comment and evidence is None and not evidence_link and not errors:
+        errors["achieved"] = [_("Нет изменений: введите новое значение или добавьте комментарий.")]
+    if errors:
+        raise ValidationError(errors)
+    version = _bump_version(measure, expected_version)
+    now = timezone.now()
+    MeasureTarget.objects.filter(pk=target.pk).update(achieved=value, achieved_at=now)
+    target.achieved, target.achieved_at = value, now
+    change = MeasureChange(
+        measure=measure,
+        kind=ChangeKind.TARGET,
+        actor=actor,
+        changes={
+            "target": str(target.description)[:200],
+            "quantity": _number(target.quantity),
+            "unit": target.unit,
+            "achieved": [_number(old), _number(value)],
+        },
+        comment=comment,
+        evidence_link=evidence_link,
+        version=version,
+    )
+    if evidence is not None:
+        change.evidence = evidence
+    change.full_clean(exclude=["evidence"])
+    change.save()
+    transaction.on_commit(partial(signals.announce_measure_changed, measure.pk))
+    return change

@@ -59,6 +59,7 @@ from ..models import (
     RoadmapVersion,
     Section,
 )
+from .parts import measure_parts_sync
 
 CLOSE_MATCH_RATIO = 0.82  # agency names: «Минобразования …» vs «Министерство образования …»
 REWORDED_RATIO = 0.5  # same number: a wording at least this similar is the same measure
@@ -722,6 +723,8 @@ def _apply(
             )
         _responsibilities_sync(measure, agencies)
         _steps_sync(measure, item.steps)
+    # every body's part of a measure with several bodies concerned (kept by body)
+    measure_parts_sync(Measure.objects.filter(roadmap=roadmap))
     first = Measure.objects.filter(roadmap=roadmap).values_list("pk", flat=True).first()
     if first is not None:
         # deadlines moved and measures archived: announced once, receivers work per region
