@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from agencies.models import Region
@@ -36,7 +36,8 @@ from indicators.models import (
 )
 from indicators.selectors import region_stage_targets
 from indicators.stages import RegionStageTarget, current_stage, in_date_order
-from roadmaps.models import Measure, MeasureChange
+from roadmaps.choices import CLOSED_STATUSES
+from roadmaps.models import Measure, MeasureChange, MeasurePart
 from roadmaps.querysets import local_dates_by_timezone
 
 CHUNK_SIZE = 2000
@@ -79,6 +80,8 @@ class MeasureStatusRow:
     days_late: int
     last_comment: str
     last_comment_at: dt.datetime | None
+    # bodies that have not done their part (measures with several bodies concerned)
+    pending: tuple[str, ...] = ()
 
 
 def roadmap_status_rows(
@@ -98,6 +101,15 @@ def roadmap_status_rows(
         qs = qs.filter(roadmap__region=region)
     qs = (
         qs.with_list_related()
+        .prefetch_related(
+            Prefetch(
+                "parts",
+                queryset=MeasurePart.objects.exclude(status__in=CLOSED_STATUSES)
+                .select_related("agency")
+                .order_by("position", "id"),
+                to_attr="open_parts",
+            )
+        )
         .annotate(
             last_comment=Subquery(last_change.order_by("-created_at", "-id").values("comment")[:1]),
             last_comment_at=Subquery(
@@ -135,6 +147,7 @@ def roadmap_status_rows(
             days_late=measure.days_late,
             last_comment=measure.last_comment or "",
             last_comment_at=measure.last_comment_at,
+            pending=tuple(part.agency.name for part in measure.open_parts),
         )
 
 

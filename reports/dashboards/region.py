@@ -46,6 +46,7 @@ class RegionDashboard:
     silent: list[rm.SilentAgency]
     status_changes: list[MeasureChange]
     indicator_moves: list[IndicatorMove] = field(default_factory=list)
+    pending_parts: list[rm.PendingAgency] = field(default_factory=list)
 
     @property
     def measures_total(self) -> int:
@@ -105,6 +106,7 @@ def region_dashboard(
         region=region, series=series, cards=cards, sort=municipality_sort
     )
     overdue_total, overdue = rm.overdue_measures(region=region, today=today, limit=OVERDUE_SHOWN)
+    parts = rm.pending_parts(region=region, today=today)
     return RegionDashboard(
         region=region,
         today=today,
@@ -115,12 +117,13 @@ def region_dashboard(
         municipality_sort=municipality_sort,
         sections=rm.completion_by_section(region=region, today=today),
         overdue_total=overdue_total,
-        overdue=overdue,
-        upcoming=rm.upcoming_deadlines(region=region, today=today),
+        overdue=parts.lines(overdue),
+        upcoming=parts.lines(rm.upcoming_deadlines(region=region, today=today)),
         cascades=rm.cascades(region=region),
         freshness=sferum.freshness(region=region, series=series, today=today),
         alerts=open_alerts(region=region),
         silent=rm.silent_agencies(region=region, now=now),
         status_changes=rm.status_changes_since(region=region, since=since_moment),
         indicator_moves=indicator_moves(municipalities),
+        pending_parts=parts.agencies,
     )

@@ -7,7 +7,7 @@ Every function costs a fixed number of queries whatever the size of the region, 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.db.models import Count, Max, Prefetch, Q
 
@@ -19,6 +19,7 @@ from roadmaps.models import (
     CascadeTarget,
     Measure,
     MeasureChange,
+    MeasurePart,
     MeasureResponsibility,
     MeasureStep,
 )
@@ -46,6 +47,17 @@ class MeasureLine:
     measure: Measure
     days: int  # days overdue, or days left for upcoming deadlines
     lead: Agency | None
+    # bodies that have not done their part (a measure with several bodies concerned)
+    pending: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class PendingAgency:
+    """A body with open parts of measures: how many, how many past due."""
+
+    agency: Agency
+    open_parts: int
+    overdue_parts: int
 
 
 @dataclass(frozen=True)
@@ -182,6 +194,54 @@ def cascades(*, region: Region) -> list[CascadeLine]:
     return [
         CascadeLine(cascade=c, targets=targets.get(c.pk, 0), done=done.get(c.pk, 0)) for c in items
     ]
+
+
+@dataclass(frozen=True)
+class PendingParts:
+    """Who has not done their part: per measure (names) and per body (counts)."""
+
+    by_measure: dict[int, tuple[str, ...]]
+    agencies: list[PendingAgency]
+
+    def lines(self, lines: list[MeasureLine]) -> list[MeasureLine]:
+        """The measure lines with the bodies that have not done their part."""
+        return [replace(line, pending=self.by_measure.get(line.measure.pk, ())) for line in lines]
+
+
+def pending_parts(*, region: Region, today: dt.date) -> PendingParts:
+    """The open parts of the region's measures in force: one query, grouped in Python.
+
+    Bodies are ordered by their overdue parts, then open parts; a measure's bodies in the
+    printed order.
+    """
+    rows = (
+        MeasurePart.objects.filter(
+            measure__roadmap__region=region, measure__archived_at__isnull=True
+        )
+        .exclude(status__in=CLOSED_STATUSES)
+        .values_list(
+            "measure_id", "measure__due_date", "agency_id", "agency__name", "agency__short_name"
+        )
+        .order_by("measure_id", "position", "id")
+    )
+    by_measure: dict[int, list[str]] = {}
+    agencies: dict[int, list] = {}
+    for measure_id, due_date, agency_id, name, short_name in rows:
+        by_measure.setdefault(measure_id, []).append(short_name or name)
+        entry = agencies.setdefault(
+            agency_id, [Agency(pk=agency_id, name=name, short_name=short_name), 0, 0]
+        )
+        entry[1] += 1
+        if due_date is not None and due_date < today:
+            entry[2] += 1
+    result = [
+        PendingAgency(agency=agency, open_parts=open_parts, overdue_parts=overdue_parts)
+        for agency, open_parts, overdue_parts in agencies.values()
+    ]
+    result.sort(key=lambda p: (-p.overdue_parts, -p.open_parts, p.agency.name))
+    return PendingParts(
+        by_measure={pk: tuple(names) for pk, names in by_measure.items()}, agencies=result
+    )
 
 
 def silent_agencies(

@@ -85,8 +85,9 @@ def test_measures_sheet(tmp_path, personas, sverdlovsk_measures):
         "Выполнено с опозданием, дней",
         "Последний комментарий",
         "Дата комментария",
+        "Не выполнили свою часть",
     ]
-    assert ws.freeze_panes == "A8" and ws.auto_filter.ref == "A7:N51"
+    assert ws.freeze_panes == "A8" and ws.auto_filter.ref == "A7:O51"
     assert len(rows) == 44
     cells = {by_header(headers, r)["№"].value: by_header(headers, r) for r in rows}
     first = cells["1.1"]
@@ -103,6 +104,10 @@ def test_measures_sheet(tmp_path, personas, sverdlovsk_measures):
     assert first["Последний комментарий"].value == "'" + HOSTILE[1]  # latest non-empty
     assert first["Дата комментария"].is_date
     assert first["№"].fill.fgColor.rgb.endswith("F8D7DA")  # overdue row highlighted
+    # the collective designation: every executive body that has not done its part
+    assert "Министерство образования Свердловской области" in (
+        first["Не выполнили свою часть"].value
+    )
 
     done = cells["1.2"]
     assert done["Статус"].value == "Выполнено"
