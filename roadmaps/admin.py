@@ -8,6 +8,7 @@ from .models import (
     CascadeTarget,
     Measure,
     MeasureChange,
+    MeasurePart,
     MeasureReport,
     MeasureResponsibility,
     MeasureStep,
@@ -17,6 +18,7 @@ from .models import (
     Section,
 )
 from .resources import MeasureResource
+from .services.parts import measure_parts_sync
 
 
 class SectionInline(admin.TabularInline):
@@ -54,6 +56,21 @@ class StepInline(admin.TabularInline):
 class TargetInline(admin.TabularInline):
     model = MeasureTarget
     extra = 0
+    # the value achieved is entered on the measure page (with evidence and history)
+    readonly_fields = ["achieved", "achieved_at"]
+
+
+class PartInline(admin.TabularInline):
+    """Read-only: parts follow the responsible bodies; their statuses change on the page."""
+
+    model = MeasurePart
+    extra = 0
+    can_delete = False
+    fields = ["agency", "status", "completed_on", "status_changed_at", "version"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Measure)
@@ -69,7 +86,7 @@ class MeasureAdmin(PortalImportExportAdmin):
     ]
     search_fields = ["number", "title", "responsible_text"]
     list_select_related = ["roadmap__region"]
-    inlines = [ResponsibilityInline, StepInline, TargetInline]
+    inlines = [ResponsibilityInline, StepInline, TargetInline, PartInline]
     filter_horizontal = ["indicators"]
     # status changes go through the measure page (roadmaps.services.measures), which keeps
     # the history and the version; the admin shows them read-only
@@ -82,6 +99,11 @@ class MeasureAdmin(PortalImportExportAdmin):
         "archived_at",
         "archived_in",
     ]
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # responsible bodies edited here: every body concerned keeps (or gets) its part
+        measure_parts_sync(Measure.all_objects.filter(pk=form.instance.pk))
 
     def get_queryset(self, request):
         # archived measures too: the admin is where one is looked up by hand
@@ -135,6 +157,7 @@ class MeasureStepAdmin(admin.ModelAdmin):
 class MeasureTargetAdmin(admin.ModelAdmin):
     list_display = ["measure", "description", "quantity", "unit", "achieved"]
     raw_id_fields = ["measure"]
+    readonly_fields = ["achieved", "achieved_at"]
 
 
 @admin.register(Cascade)

@@ -376,3 +376,17 @@ def test_archived_measure_parts_are_read_only(persona_client, collective):
     Measure.all_objects.filter(pk=collective.pk).update(archived_at=timezone.now())
     response = _post_part(persona_client("admin"), collective, _part(collective, "so-minobr"))
     assert response.status_code == 403
+
+
+def test_command_is_idempotent(seeded):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    MeasurePart.objects.all().delete()
+    out = StringIO()
+    call_command("sync_measure_parts", "--region", "66", stdout=out)
+    assert "Частей создано: " in out.getvalue() and "создано: 0" not in out.getvalue()
+    out = StringIO()
+    call_command("sync_measure_parts", "--region", "66", stdout=out)
+    assert "Частей создано: 0, удалено: 0" in out.getvalue()
