@@ -14,7 +14,13 @@ without spaces and a trailing «г.»/«года» are tolerated):
     «август 2025», «в августе 2025», «Август»              -> kind "month"
     «июль-август 2025», «ноябрь 2025 - январь 2026»         -> kind "span"
     «IV квартал 2025», «4 квартал 2025»                   -> kind "quarter"
+    «Сентябрь – октябрь … с 15 сентября»                  -> kind "span" from that day
+    «Сентябрь … до 15 сентября»                           -> kind "by_date" (start: the month)
     «» (empty)                                            -> kind "none"
+
+A period printed as a heading with a precise day in the text («Сентябрь – октябрь» over
+«С 15 сентября массовый перевод …») is written with «…», «,», «;» or in brackets between
+them; the day must fall inside the period.
 
 A missing year is taken from ``default_year``; without it the text is rejected rather than
 guessed.
@@ -192,6 +198,11 @@ _QUARTER_RE = re.compile(
     rf"(?:в )?(?P<quarter>[ivx]+|\d+)(?:-?й)? (?:квартал[ае]?|кв\.?)(?: {_year('year')})?"
 )
 
+# «<month or span> … с|до <day>»: the period's heading and the precise day printed with it
+_PERIOD_DAY_RE = re.compile(
+    rf"(?P<period>.+?) ?(?:\.\.\.|…|,|;|\() ?(?P<day>(?:с|до) {_DATE})\)?"
+)
+
 _WORD_RE = re.compile(r"[a-zа-я]+")
 _DASHES = str.maketrans(dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212", "-"))
 _INVISIBLE = str.maketrans(dict.fromkeys("\u00ad\u200b\u200c\u200d\u2060\ufeff", ""))
@@ -326,6 +337,27 @@ _RULES = (
 )
 
 
+def _from_period_and_day(
+    match: re.Match[str], *, text: str, default_year: int | None
+) -> ParsedDeadline | None:
+    period_match = _MONTHS_RE.fullmatch(match["period"])
+    day_match = _DATE_RE.fullmatch(match["day"])
+    if period_match is None or day_match is None:
+        return None
+    period = _from_months_match(period_match, text=text, default_year=default_year)
+    day = _from_date_match(day_match, text=text, default_year=default_year)
+    when = day.start_date if day.kind == "from_date" else day.due_date
+    assert period.start_date and period.due_date and when
+    if not period.start_date <= when <= period.due_date:
+        raise DeadlineParseError(
+            f"Не удалось разобрать срок: «{text}» (дата {when:%d.%m.%Y} вне периода "
+            f"{period.start_date:%d.%m.%Y}–{period.due_date:%d.%m.%Y})"
+        )
+    if day.kind == "from_date":
+        return ParsedDeadline(kind="span", start_date=when, due_date=period.due_date)
+    return ParsedDeadline(kind="by_date", start_date=period.start_date, due_date=when)
+
+
 # --- Public API ---------------------------------------------------------------------------
 
 
@@ -342,6 +374,11 @@ def parse_deadline(text: str, *, default_year: int | None = None) -> ParsedDeadl
         match = pattern.fullmatch(normalised)
         if match:
             return build(match, text=text, default_year=default_year)
+    match = _PERIOD_DAY_RE.fullmatch(normalised)
+    if match:
+        parsed = _from_period_and_day(match, text=text, default_year=default_year)
+        if parsed is not None:
+            return parsed
     raise _unparsable(text, normalised)
 
 

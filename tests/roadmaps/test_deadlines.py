@@ -543,3 +543,49 @@ def test_fresh_import_does_not_load_django():
         check=True,
     )
     assert result.stdout.strip() == "[]"
+
+
+# --- A period with the precise day printed with it ---------------------------------------
+
+# The federal plan prints a heading per period and the precise day in the item's text:
+# «Сентябрь – октябрь» over «С 15 сентября массовый перевод …» starts on 15.09, not 01.09.
+PERIOD_AND_DAY = [
+    ("Сентябрь – октябрь … с 15 сентября", _span(D(2025, 9, 15), D(2025, 10, 31))),
+    ("Сентябрь – октябрь ... с 15 сентября", _span(D(2025, 9, 15), D(2025, 10, 31))),
+    ("сентябрь-октябрь 2025, с 15.09.2025", _span(D(2025, 9, 15), D(2025, 10, 31))),
+    ("Сентябрь – октябрь (с 15 сентября)", _span(D(2025, 9, 15), D(2025, 10, 31))),
+    (
+        "Сентябрь … до 15 сентября",
+        ParsedDeadline(kind="by_date", start_date=D(2025, 9, 1), due_date=D(2025, 9, 15)),
+    ),
+    (
+        "сентябрь; до 15 сентября 2025 г.",
+        ParsedDeadline(kind="by_date", start_date=D(2025, 9, 1), due_date=D(2025, 9, 15)),
+    ),
+    ("Сентябрь – октябрь … с 1 сентября", _span(D(2025, 9, 1), D(2025, 10, 31))),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), PERIOD_AND_DAY)
+def test_period_with_its_precise_day(text, expected):
+    assert parse_deadline(text, default_year=2025) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("Август … до 15 сентября", "вне периода 01.08.2025–31.08.2025"),
+        ("Сентябрь – октябрь … с 15 ноября", "вне периода"),
+        ("Сентябрь … с 31 сентября", "не существует"),
+        ("Сентябрь … когда-нибудь", "неизвестное слово «когда»"),
+    ],
+)
+def test_period_with_a_day_outside_or_unknown_is_refused(text, message):
+    with pytest.raises(DeadlineParseError) as error:
+        parse_deadline(text, default_year=2025)
+    assert message in str(error.value)
+
+
+def test_period_with_a_day_needs_a_year():
+    with pytest.raises(DeadlineParseError, match="не указан год"):
+        parse_deadline("Сентябрь – октябрь … с 15 сентября")
