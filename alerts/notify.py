@@ -364,7 +364,17 @@ def overdue_notify(*, region: Region, now: dt.datetime | None = None) -> int:
     )
     sent = 0
     heading = _("Просрочены мероприятия: %(region)s") % {"region": region.name}
-    for recipient in _agency_recipients(alerts).values():
+    # a measure whose document names no responsible body: its coordinators hear of it
+    with_body = set(
+        MeasureResponsibility.objects.filter(
+            measure_id__in=[a.measure_id for a in alerts if a.measure_id]
+        ).values_list("measure_id", flat=True)
+    )
+    unassigned = [a for a in alerts if a.measure_id and a.measure_id not in with_body]
+    recipients = _agency_recipients(alerts)
+    if unassigned:
+        recipients = _merge(recipients, _coordinator_recipients(region, unassigned))
+    for recipient in recipients.values():
         rows = _rows(recipient.alerts.values())
         sent += _email(
             recipient=recipient,

@@ -199,9 +199,7 @@ _QUARTER_RE = re.compile(
 )
 
 # «<month or span> … с|до <day>»: the period's heading and the precise day printed with it
-_PERIOD_DAY_RE = re.compile(
-    rf"(?P<period>.+?) ?(?:\.\.\.|…|,|;|\() ?(?P<day>(?:с|до) {_DATE})\)?"
-)
+_PERIOD_DAY_RE = re.compile(rf"(?P<period>.+?) ?(?:\.\.\.|…|,|;|\() ?(?P<day>(?:с|до) {_DATE})\)?")
 
 _WORD_RE = re.compile(r"[a-zа-я]+")
 _DASHES = str.maketrans(dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212", "-"))

@@ -43,6 +43,8 @@ SEEDS_DIR = FIXTURES_DIR / "seeds"
 class SeedSummary:
     created: dict[str, int] = field(default_factory=dict)
     updated: dict[str, int] = field(default_factory=dict)
+    deleted: dict[str, int] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
 
     def count(self, model: str, created: bool) -> None:
         target = self.created if created else self.updated
@@ -50,10 +52,13 @@ class SeedSummary:
 
     def lines(self) -> list[str]:
         keys = sorted(set(self.created) | set(self.updated))
-        return [
+        lines = [
             f"{key}: создано {self.created.get(key, 0)}, уже было {self.updated.get(key, 0)}"
+            + (f", удалено {self.deleted[key]}" if self.deleted.get(key) else "")
             for key in keys
         ]
+        lines += [f"{key}: удалено {n}" for key, n in self.deleted.items() if key not in keys]
+        return lines + self.notes
 
 
 def _load_json(name: str):
@@ -299,6 +304,50 @@ def _cascade_load(summary, item, *, roadmaps, agencies) -> Cascade:
     return cascade
 
 
+# Agencies earlier loads created and the seeds no longer hold, with the reason. Samara's
+# milestones name no responsible body; the ministry was inferred, so it is taken away.
+RETIRED_AGENCIES = {
+    "sam-minobr": "в документе (seed 002) ответственный орган не назван; был выведен",
+}
+
+
+def _referenced(agency: Agency) -> list[str]:
+    """What still refers to the agency (archived measures, users, channels … included)."""
+    found = []
+    reverse = [
+        field
+        for field in agency._meta.get_fields(include_hidden=True)
+        if field.auto_created and not field.concrete and field.related_model is not None
+    ]
+    for rel in reverse:
+        model = rel.related_model
+        if model._meta.auto_created:  # the hidden through table of a many-to-many
+            continue
+        if model._base_manager.filter(**{rel.field.name: agency}).exists():
+            found.append(str(model._meta.verbose_name_plural))
+    return found
+
+
+def agencies_retire(summary: SeedSummary) -> None:
+    """Removes the retired agencies the seeds created, once nothing refers to them.
+
+    Run after the roadmaps: their responsibilities are gone by then. An agency someone has
+    since used (a user of it, a roadmap import matched to it) is kept and reported.
+    """
+    for code in RETIRED_AGENCIES:
+        agency = Agency.objects.filter(code=code).first()
+        if agency is None:
+            continue
+        used = _referenced(agency)
+        if used:
+            summary.notes.append(
+                f"Орган «{agency.name}» ({code}) оставлен: на него ссылаются {', '.join(used)}."
+            )
+            continue
+        agency.delete()
+        summary.deleted["Agency"] = summary.deleted.get("Agency", 0) + 1
+
+
 @transaction.atomic
 def seeds_load() -> SeedSummary:
     summary = SeedSummary()
@@ -306,6 +355,7 @@ def seeds_load() -> SeedSummary:
     agencies = agencies_load(summary, regions)
     indicators = indicators_load(summary, regions)
     roadmaps_load(summary, regions, agencies, indicators)
+    agencies_retire(summary)
     # the stage 1 index methodology and the measure -> criterion links
     for model, created in methodology_load().items():
         summary.created[model] = summary.created.get(model, 0) + created

@@ -44,6 +44,11 @@ MONTHS = {
     "январь": 1, "февраль": 2, "март": 3, "апрель": 4, "май": 5, "июнь": 6, "июль": 7,
     "август": 8, "сентябрь": 9, "октябрь": 10, "ноябрь": 11, "декабрь": 12,
 }  # fmt: skip
+# «15 сентября»: a day with the month in the genitive
+MONTHS.update({
+    "января": 1, "февраля": 2, "марта": 3, "апреля": 4, "мая": 5, "июня": 6, "июля": 7,
+    "августа": 8, "сентября": 9, "октября": 10, "ноября": 11, "декабря": 12,
+})  # fmt: skip
 
 
 def _due_from_printed(text: str) -> dt.date | None:
@@ -58,7 +63,8 @@ def _due_from_printed(text: str) -> dt.date | None:
     years = re.findall(r"\d{4}", text)
     if not months:
         return None
-    year, month = int(years[-1]), months[-1]
+    # Samara's milestones print no year: the roadmap was signed on 14.07.2025
+    year, month = (int(years[-1]) if years else 2025), months[-1]
     return dt.date(year, month, calendar.monthrange(year, month)[1])
 
 

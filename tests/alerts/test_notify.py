@@ -334,3 +334,25 @@ def test_digest_task_and_command_cover_every_region(sverdlovsk, capsys):
 
     with pytest.raises(CommandError, match="не найден"):
         call_command("send_digests", "--region", "XX")
+
+
+def test_overdue_milestone_without_a_body_goes_to_the_coordinator(seeded):
+    """Samara's milestones name no responsible body: their overdue alert reaches the
+    region's coordinator (immediately and in the digest), not an inferred ministry."""
+    from agencies.choices import Role
+    from tests.factories import make_user
+
+    samara = Region.objects.get(code="63")
+    coordinator = make_user(Role.COORDINATOR, region=samara, email="coord63@example.org")
+    measure = Measure.objects.get(roadmap__code="samara-2025", number="1")  # «Июль»
+    assert not measure.responsibilities.exists()
+    alerts_sync(region=samara, on_date=TODAY)
+    assert Alert.objects.open().filter(measure=measure, kind=AlertKind.MEASURE_OVERDUE).exists()
+    mail.outbox.clear()
+    assert overdue_notify(region=samara) >= 1
+    sent = _by_recipient()
+    assert set(sent) == {coordinator.email}
+    assert f"/measures/{measure.pk}/" in sent[coordinator.email][0].body
+    mail.outbox.clear()
+    assert digest_send(region=samara) == 1
+    assert set(_by_recipient()) == {coordinator.email}

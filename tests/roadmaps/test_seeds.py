@@ -220,3 +220,94 @@ def test_load_twice_changes_nothing(seeded):
     target.refresh_from_db()
     assert measure.status == "done"  # user data survives a reload
     assert target.in_force
+
+
+# --- the seeds as printed ---------------------------------------------------------------
+
+
+def test_federal_plan_keeps_its_printed_deadlines(seeded):
+    import datetime as dt
+
+    measures = {m.number: m for m in Measure.objects.filter(roadmap__code="federal-plan-2025")}
+    assert [measures[n].deadline_text for n in "1234"] == [
+        "Август",
+        "Сентябрь … до 15 сентября",
+        "Сентябрь – октябрь … с 15 сентября",
+        "1 ноября 2025 г.",
+    ]
+    mass = measures["3"]  # «С 15 сентября массовый перевод …»
+    assert (mass.start_date, mass.due_date) == (dt.date(2025, 9, 15), dt.date(2025, 10, 31))
+    assert measures["2"].due_date == dt.date(2025, 9, 15)
+    assert measures["1"].due_date == dt.date(2025, 8, 31)
+    assert measures["4"].due_date == dt.date(2025, 11, 1)
+    assert not any(m.responsibilities.exists() for m in measures.values())
+
+
+def test_samara_milestones_name_no_body(seeded):
+    import datetime as dt
+
+    from agencies.models import Agency
+
+    measures = list(Measure.objects.filter(roadmap__code="samara-2025").order_by("position"))
+    assert [m.deadline_text for m in measures] == ["Июль", "Август", "15 сентября"]
+    assert measures[2].due_date == dt.date(2025, 9, 15)
+    assert not any(m.responsibilities.exists() for m in measures)
+    assert not Agency.objects.filter(code="sam-minobr").exists()
+
+
+def _old_database_with_the_inferred_agency():
+    """What an earlier load left: the inferred ministry responsible for Samara's milestones."""
+    from agencies.models import Agency, Region
+    from roadmaps.models import MeasureResponsibility
+
+    agency = Agency.objects.create(
+        code="sam-minobr",
+        name="Министерство образования Самарской области",
+        kind="roiv",
+        region=Region.objects.get(code="63"),
+    )
+    for measure in Measure.objects.filter(roadmap__code="samara-2025"):
+        MeasureResponsibility.objects.create(measure=measure, agency=agency, position=0)
+    return agency
+
+
+def test_reload_migrates_the_inferred_agency_away(seeded, personas):
+    from agencies.models import Agency
+    from indicators.services.seeds import seeds_load
+    from roadmaps.services.measures import measure_set_status
+
+    _old_database_with_the_inferred_agency()
+    measure = Measure.objects.get(roadmap__code="samara-2025", number="1")
+    measure_set_status(
+        measure=measure,
+        status="in_progress",
+        actor=personas.admin,
+        comment="Начали",
+        expected_version=measure.version,
+    )
+    summary = seeds_load()
+    assert not Agency.objects.filter(code="sam-minobr").exists()
+    assert any("Agency: удалено 1" in line or "удалено 1" in line for line in summary.lines())
+    measure.refresh_from_db()
+    assert measure.status == "in_progress"  # status and history kept
+    assert measure.changes.count() == 1
+    assert not measure.responsibilities.exists()
+    # and once more: nothing left to do
+    again = seeds_load()
+    assert not again.deleted
+
+
+def test_reload_keeps_an_inferred_agency_someone_uses(seeded):
+    from agencies.choices import Role
+    from agencies.models import Agency
+    from indicators.services.seeds import seeds_load
+    from tests.factories import make_user
+
+    agency = _old_database_with_the_inferred_agency()
+    make_user(Role.STAFF, agency=agency)
+    summary = seeds_load()
+    assert Agency.objects.filter(code="sam-minobr").exists()
+    assert any("оставлен" in line for line in summary.lines())
+    assert not Measure.objects.filter(
+        roadmap__code="samara-2025", responsibilities__isnull=False
+    ).exists()
