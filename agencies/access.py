@@ -303,6 +303,14 @@ def can_acknowledge(user: User, alert) -> bool:
 # --- roadmaps ------------------------------------------------------------------------
 
 
+def can_see_federal_view(user: User) -> bool:
+    """The federal plan with every region's progress: analysts and administrators (each
+    within their scope of regions)."""
+    return bool(
+        user.is_authenticated and user.is_active and (is_admin(user) or user.role == Role.ANALYST)
+    )
+
+
 def can_import_roadmap(user: User, region_id: int | None) -> bool:
     """May the user load the region's roadmap document (a new roadmap or a new version)?
 

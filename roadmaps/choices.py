@@ -35,6 +35,7 @@ class ChangeKind(models.TextChoices):
     STATUS = "status", _("Статус")
     STEP = "step", _("Подэтап")
     TARGET = "target", _("Достигнутое значение")
+    FEDERAL = "federal", _("Пункт федерального плана")
     REPORT = "report", _("Ежемесячный отчёт")
     CASCADE = "cascade", _("Каскад")
     EDIT = "edit", _("Изменение")

@@ -88,6 +88,23 @@ class MeasureTargetForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
 
+class MeasureFederalForm(forms.Form):
+    """The item of the federal plan a regional measure carries out; empty unlinks."""
+
+    federal_item = forms.ModelChoiceField(
+        label=_("Пункт федерального плана"), queryset=None, required=False
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+    def __init__(self, *args, **kwargs):
+        from .models import Measure
+
+        super().__init__(*args, **kwargs)
+        self.fields["federal_item"].queryset = Measure.objects.filter(
+            roadmap__region__isnull=True
+        ).order_by("roadmap__code", "position")
+
+
 class MeasureStepForm(forms.Form):
     done = forms.BooleanField(label=_("Выполнен"), required=False)
     done_on = forms.DateField(label=_("Дата"), required=False, widget=DateInput())

@@ -223,6 +223,19 @@ class Measure(models.Model):
         related_name="archived_measures",
     )
 
+    # A regional measure's item of the federal plan (a measure of the roadmap without a
+    # region): the federal view sums the regions' progress on each item, and a regional
+    # deadline later than the federal one is flagged.
+    federal_item = models.ForeignKey(
+        "self",
+        verbose_name=_("пункт федерального плана"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="regional_measures",
+        limit_choices_to={"roadmap__region__isnull": True},
+    )
+
     # `objects` leaves archived measures out, so every list, count, export and alert does;
     # `all_objects` is for their own page, their history and the roadmap import.
     objects = MeasureManager()
@@ -297,6 +310,17 @@ class Measure(models.Model):
     @property
     def is_done_late(self) -> bool:
         return self.days_late > 0
+
+    @property
+    def is_later_than_federal(self) -> bool:
+        """Due after the federal plan's item it is linked to (`federal_item` loaded)."""
+        item = self.federal_item
+        return bool(
+            item is not None
+            and self.due_date is not None
+            and item.due_date is not None
+            and self.due_date > item.due_date
+        )
 
     @property
     def ordered_responsibilities(self) -> list[MeasureResponsibility]:

@@ -56,7 +56,7 @@ class MeasureQuerySet(RegionScopedQuerySet):
 
     def with_list_related(self):
         """What the measure list and exports show, in a constant number of queries."""
-        return self.select_related("roadmap__region", "section").prefetch_related(
+        return self.select_related("roadmap__region", "section", "federal_item").prefetch_related(
             models.Prefetch(
                 "responsibilities",
                 queryset=self.model.responsibilities.rel.related_model.objects.select_related(

@@ -26,7 +26,7 @@ from .models import (
     MeasureReport,
     MeasureStep,
 )
-from .querysets import overdue_q
+from .querysets import local_dates_by_timezone, overdue_q
 
 
 @dataclass(frozen=True)
@@ -98,6 +98,7 @@ FIELD_LABELS = {
     "target": _("Цель"),
     "quantity": _("Не менее"),
     "achieved": _("Достигнуто"),
+    "federal_item": _("Пункт федерального плана"),
 }
 # kept in the JSON for the record, shown through another key
 _HIDDEN_KEYS = frozenset({"cascade", "unit"})
@@ -318,3 +319,64 @@ def cascade_summary(cascade: Cascade) -> CascadeSummary:
 def cascade_targets_q(cascade: Cascade) -> Q:
     """Organisations targeted by a cascade, as a filter on `Organisation`."""
     return Q(pk__in=CascadeTarget.objects.filter(cascade=cascade).values("organisation_id"))
+
+
+# --- The federal plan ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FederalItemProgress:
+    """A federal plan item and the regions' measures linked to it (within the user's scope)."""
+
+    item: Measure
+    linked: int
+    done: int
+    overdue: int
+    later: int  # regional deadline later than the federal one
+    regions: int
+
+    @property
+    def share(self) -> float | None:
+        return self.done / self.linked if self.linked else None
+
+
+def federal_progress(user, *, now: dt.datetime | None = None) -> list[FederalItemProgress]:
+    """Each item of the federal plan with the progress of the linked regional measures.
+
+    Two queries: the federal items, and one grouped count of the linked measures the user
+    sees (overdue in each region's local date).
+    """
+    items = list(
+        Measure.objects.filter(roadmap__region__isnull=True)
+        .select_related("roadmap")
+        .order_by("roadmap__code", "position")
+    )
+    rows = (
+        Measure.objects.visible_to(user)
+        .filter(federal_item__in=items, roadmap__region__isnull=False)
+        .values("federal_item_id")
+        .annotate(
+            linked=Count("id"),
+            done=Count("id", filter=Q(status=MeasureStatus.DONE)),
+            overdue=Count("id", filter=overdue_q(now, dates=local_dates_by_timezone(now))),
+            later=Count("id", filter=Q(due_date__gt=models.F("federal_item__due_date"))),
+            regions=Count("roadmap__region", distinct=True),
+        )
+        .order_by()
+    )
+    by_item = {row["federal_item_id"]: row for row in rows}
+    empty = {"linked": 0, "done": 0, "overdue": 0, "later": 0, "regions": 0}
+    result = []
+    for item in items:
+        row = by_item.get(item.pk, empty)
+        result.append(
+            FederalItemProgress(
+                item=item,
+                linked=row["linked"],
+                done=row["done"],
+                overdue=row["overdue"],
+                later=row["later"],
+                regions=row["regions"],
+            )
+        )
+    return result

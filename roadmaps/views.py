@@ -35,6 +35,7 @@ from .forms import (
     CascadeForm,
     CascadeImportForm,
     CascadeProgressForm,
+    MeasureFederalForm,
     MeasurePartStatusForm,
     MeasureReportForm,
     MeasureStatusForm,
@@ -54,6 +55,7 @@ from .querysets import local_dates_by_timezone
 from .selectors import (
     MEASURES_PER_PAGE,
     cascade_summary,
+    federal_progress,
     history_entries,
     measure_counts,
     measure_indicator_values,
@@ -65,6 +67,7 @@ from .selectors import (
 )
 from .services.measures import (
     MeasureConflict,
+    measure_federal_link,
     measure_part_set_status,
     measure_report_submit,
     measure_set_status,
@@ -94,6 +97,7 @@ def measure_list_view(request):
             "total": counts.total,
             "overdue_total": counts.overdue,
             "may_import": access.may_import_roadmaps(request.user),
+            "may_see_federal": access.can_see_federal_view(request.user),
         },
     )
 
@@ -104,7 +108,7 @@ def _measure_for(request, pk: int) -> Measure:
     return get_object_or_404(
         Measure.all_objects.visible_to(request.user)
         .with_list_related()
-        .select_related("archived_in")
+        .select_related("archived_in", "federal_item")
         .prefetch_related(
             "steps",
             "targets",
@@ -134,6 +138,7 @@ def _detail(
     report_errors=None,
     part_form=None,
     target_form=None,
+    federal_form=None,
 ):
     can_edit = access.can_edit_measure(request.user, measure)
     if status_form is None:
@@ -190,6 +195,14 @@ def _detail(
         "parts": [(line, part_forms.get(line.part.pk)) for line in parts],
         "pending_bodies": pending_bodies(parts),
         "targets": [(target, target_forms.get(target.pk)) for target in measure.targets.all()],
+        "federal_form": federal_form
+        or (
+            MeasureFederalForm(
+                initial={"federal_item": measure.federal_item_id, "version": measure.version}
+            )
+            if can_edit and measure.roadmap.region_id
+            else None
+        ),
     }
     status = 409 if conflict else 200
     return render(request, "roadmaps/measure_detail.html", context, status=status)
@@ -319,6 +332,41 @@ def measure_target_update(request, pk: int, target_pk: int):
         return _detail(request, measure, target_form=(target.pk, form))
     messages.success(request, _("Достигнутое значение сохранено."))
     return redirect(measure)
+
+
+@require_POST
+def measure_federal_update(request, pk: int):
+    """Links a regional measure to an item of the federal plan (editors of the measure)."""
+    measure = _editable_measure(request, pk)
+    form = MeasureFederalForm(request.POST)
+    if not form.is_valid():
+        return _detail(request, measure, federal_form=form)
+    try:
+        measure_federal_link(
+            measure=measure,
+            federal_item=form.cleaned_data["federal_item"],
+            actor=request.user,
+            expected_version=form.cleaned_data["version"],
+        )
+    except MeasureConflict as conflict:
+        return _detail(request, _measure_for(request, pk), conflict=conflict)
+    except ValidationError as error:
+        _form_errors(form, error)
+        return _detail(request, measure, federal_form=form)
+    messages.success(request, _("Связь с федеральным планом сохранена."))
+    return redirect(measure)
+
+
+@require_GET
+def federal_plan_view(request):
+    """Each item of the federal plan with the progress of the regions' linked measures."""
+    if not access.can_see_federal_view(request.user):
+        raise PermissionDenied(_("Сводка по федеральному плану доступна аналитикам."))
+    return render(
+        request,
+        "roadmaps/federal_plan.html",
+        {"items": federal_progress(request.user)},
+    )
 
 
 @require_POST

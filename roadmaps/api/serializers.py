@@ -125,6 +125,9 @@ class MeasureSerializer(serializers.ModelSerializer):
     is_overdue = serializers.SerializerMethodField()
     days_overdue = serializers.SerializerMethodField()
     is_done_late = serializers.BooleanField(read_only=True)
+    is_later_than_federal = serializers.BooleanField(
+        read_only=True, help_text="срок позже срока связанного пункта федерального плана"
+    )
 
     class Meta:
         model = Measure
@@ -155,6 +158,8 @@ class MeasureSerializer(serializers.ModelSerializer):
             "is_overdue",
             "days_overdue",
             "is_done_late",
+            "federal_item",
+            "is_later_than_federal",
             "version",
             "updated_at",
         ]

@@ -598,3 +598,53 @@ def measure_target_set(
     change.save()
     transaction.on_commit(partial(signals.announce_measure_changed, measure.pk))
     return change
+
+
+def _federal_label(item: Measure | None) -> str | None:
+    return f"{item.number}. {item.title[:150]}" if item is not None else None
+
+
+@transaction.atomic
+def measure_federal_link(
+    *,
+    measure: Measure,
+    federal_item: Measure | None,
+    actor: User,
+    expected_version: int,
+) -> MeasureChange:
+    """Links a regional measure to an item of the federal plan (None unlinks it).
+
+    Only a measure of a region links, only to a measure in force of the federal plan; a
+    history entry keeps old -> new and notes a regional deadline later than the federal one.
+    """
+    errors: dict[str, list[str]] = {}
+    if measure.roadmap.region_id is None:
+        errors["federal_item"] = [_("С федеральным планом связывают мероприятия субъекта.")]
+    elif federal_item is not None and (
+        federal_item.roadmap.region_id is not None or federal_item.archived_at is not None
+    ):
+        errors["federal_item"] = [_("Выберите пункт федерального плана.")]
+    elif federal_item == measure.federal_item:
+        errors["federal_item"] = [_("Нет изменений: выбран тот же пункт.")]
+    if errors:
+        raise ValidationError(errors)
+    old = measure.federal_item
+    version = _bump_version(measure, expected_version, federal_item=federal_item)
+    changes: dict = {"federal_item": [_federal_label(old), _federal_label(federal_item)]}
+    comment = ""
+    if measure.is_later_than_federal:
+        comment = _(
+            "Срок мероприятия (%(regional)s) позже срока федерального плана (%(federal)s)."
+        ) % {
+            "regional": f"{measure.due_date:%d.%m.%Y}",
+            "federal": f"{federal_item.due_date:%d.%m.%Y}",
+        }
+    change = MeasureChange.objects.create(
+        measure=measure,
+        kind=ChangeKind.FEDERAL,
+        actor=actor,
+        changes=changes,
+        comment=comment,
+        version=version,
+    )
+    return change
