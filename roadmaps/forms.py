@@ -156,9 +156,24 @@ class CascadeForm(forms.Form):
         widget=DateInput(),
         help_text=_("Пусто — срок мероприятия."),
     )
+    parent = forms.ModelChoiceField(
+        label=_("Во исполнение письма"),
+        queryset=None,
+        required=False,
+        help_text=_(
+            "Следующий уровень каскада: например, письмо района школам после письма министерства."
+        ),
+    )
 
-    def __init__(self, *args, region=None, **kwargs):
+    def __init__(self, *args, region=None, measure=None, **kwargs):
+        from .models import Cascade
+
         super().__init__(*args, **kwargs)
+        self.fields["parent"].queryset = (
+            Cascade.objects.filter(measure=measure)
+            if measure is not None
+            else Cascade.objects.none()
+        )
         if region is not None:
             self.fields["municipality"].queryset = Municipality.objects.filter(region=region)
             self.fields["organisations"].queryset = Organisation.objects.filter(

@@ -591,10 +591,25 @@ class MeasureReport(models.Model):
 
 
 class Cascade(models.Model):
-    """A measure handed down to many organisations (e.g. the Khabarovsk letter to schools)."""
+    """A measure handed down to many organisations (e.g. the Khabarovsk letter to schools).
+
+    Cascades chain level by level: the regional ministry's letter to the municipalities'
+    education authorities (`parent` empty), each district's letter to its schools (`parent`
+    the ministry's), each level with its own due date; progress rolls up level by level
+    (roadmaps.selectors.cascade_levels).
+    """
 
     measure = models.ForeignKey(
         Measure, verbose_name=_("мероприятие"), on_delete=models.CASCADE, related_name="cascades"
+    )
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("вышестоящий каскад"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        help_text=_("Письмо, во исполнение которого направлено это (уровень выше)."),
     )
     issued_by = models.ForeignKey(
         Agency,

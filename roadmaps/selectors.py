@@ -316,6 +316,91 @@ def cascade_summary(cascade: Cascade) -> CascadeSummary:
     return CascadeSummary(cascade, steps, orgs, sorted(shares.values(), key=lambda s: s.name))
 
 
+@dataclass
+class CascadeNode:
+    """A cascade with its own progress and the levels below it, rolled up."""
+
+    summary: CascadeSummary
+    children: list[CascadeNode]
+    depth: int
+
+    @property
+    def cascade(self) -> Cascade:
+        return self.summary.cascade
+
+    @property
+    def rolled_total(self) -> int:
+        """Organisations at the lowest level under this cascade (its own when it has none)."""
+        if not self.children:
+            return self.summary.total
+        return sum(child.rolled_total for child in self.children)
+
+    @property
+    def rolled_done(self) -> int:
+        if not self.children:
+            return self.summary.done
+        return sum(child.rolled_done for child in self.children)
+
+    @property
+    def rolled_percent(self) -> float | None:
+        total = self.rolled_total
+        return self.rolled_done * 100 / total if total else None
+
+
+@dataclass
+class CascadeLevel:
+    """Every cascade of one level of a measure's chain (1 = the first letter)."""
+
+    depth: int
+    nodes: list[CascadeNode]
+
+    @property
+    def total(self) -> int:
+        return sum(node.summary.total for node in self.nodes)
+
+    @property
+    def done(self) -> int:
+        return sum(node.summary.done for node in self.nodes)
+
+    @property
+    def percent(self) -> float | None:
+        return self.done * 100 / self.total if self.total else None
+
+    @property
+    def due_dates(self) -> list[dt.date]:
+        return sorted({node.cascade.due_date for node in self.nodes if node.cascade.due_date})
+
+
+def cascade_tree(cascades: list[Cascade]) -> list[CascadeNode]:
+    """The measure's cascades as chains (roots first), each with its summary."""
+    by_parent: dict[int | None, list[Cascade]] = {}
+    ids = {cascade.pk for cascade in cascades}
+    for cascade in sorted(cascades, key=lambda c: (c.document_date or dt.date.min, c.pk)):
+        parent = cascade.parent_id if cascade.parent_id in ids else None
+        by_parent.setdefault(parent, []).append(cascade)
+
+    def build(cascade: Cascade, depth: int, seen: frozenset[int]) -> CascadeNode:
+        children = [
+            build(child, depth + 1, seen | {cascade.pk})
+            for child in by_parent.get(cascade.pk, [])
+            if child.pk not in seen
+        ]
+        return CascadeNode(cascade_summary(cascade), children, depth)
+
+    return [build(root, 1, frozenset()) for root in by_parent.get(None, [])]
+
+
+def cascade_levels(tree: list[CascadeNode]) -> list[CascadeLevel]:
+    """Progress level by level: every cascade of depth 1, then of depth 2 …"""
+    levels: dict[int, list[CascadeNode]] = {}
+    stack = list(tree)
+    while stack:
+        node = stack.pop(0)
+        levels.setdefault(node.depth, []).append(node)
+        stack.extend(node.children)
+    return [CascadeLevel(depth, nodes) for depth, nodes in sorted(levels.items())]
+
+
 def cascade_targets_q(cascade: Cascade) -> Q:
     """Organisations targeted by a cascade, as a filter on `Organisation`."""
     return Q(pk__in=CascadeTarget.objects.filter(cascade=cascade).values("organisation_id"))

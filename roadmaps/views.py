@@ -54,7 +54,9 @@ from .models import (
 from .querysets import local_dates_by_timezone
 from .selectors import (
     MEASURES_PER_PAGE,
+    cascade_levels,
     cascade_summary,
+    cascade_tree,
     federal_progress,
     history_entries,
     measure_counts,
@@ -116,7 +118,9 @@ def _measure_for(request, pk: int) -> Measure:
             "reports",
             Prefetch("changes", queryset=MeasureChange.objects.select_related("actor")),
             parts_prefetch(),
-            Prefetch("cascades", queryset=Cascade.objects.select_related("municipality")),
+            Prefetch(
+                "cascades", queryset=Cascade.objects.select_related("municipality", "issued_by")
+            ),
         ),
         pk=pk,
     )
@@ -150,6 +154,7 @@ def _detail(
     steps = list(measure.steps.all())
     months = measure_report_months(measure, today)
     parts = measure_part_lines(measure, today)
+    tree = cascade_tree(list(measure.cascades.all()))
     part_forms = {}
     for line in parts:
         if not access.can_edit_measure_part(request.user, line.part):
@@ -189,7 +194,8 @@ def _detail(
         "report_statuses": MeasureStatus.choices,
         "report_errors": report_errors,
         "indicator_values": measure_indicator_values(measure),
-        "cascades": [cascade_summary(c) for c in measure.cascades.all()],
+        "cascades": _flatten(tree),
+        "cascade_levels": cascade_levels(tree) if any(node.children for node in tree) else [],
         "conflict": conflict,
         "conflict_history": history_entries(conflict.changes) if conflict else [],
         "parts": [(line, part_forms.get(line.part.pk)) for line in parts],
@@ -206,6 +212,15 @@ def _detail(
     }
     status = 409 if conflict else 200
     return render(request, "roadmaps/measure_detail.html", context, status=status)
+
+
+def _flatten(nodes):
+    """Cascade nodes in chain order (a level's letters under the one they follow)."""
+    flat = []
+    for node in nodes:
+        flat.append(node)
+        flat.extend(_flatten(node.children))
+    return flat
 
 
 @require_GET
@@ -458,7 +473,7 @@ def cascade_create_view(request, pk: int):
     measure = _editable_measure(request, pk)
     if measure.roadmap.region_id is None:
         raise Http404
-    form = CascadeForm(request.POST or None, region=measure.roadmap.region)
+    form = CascadeForm(request.POST or None, region=measure.roadmap.region, measure=measure)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -473,6 +488,7 @@ def cascade_create_view(request, pk: int):
                 subject=data["subject"],
                 document_number=data["document_number"],
                 document_date=data["document_date"],
+                parent=data["parent"],
             )
         except ValidationError as error:
             for field, errors in error.message_dict.items():

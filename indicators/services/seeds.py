@@ -266,15 +266,17 @@ def roadmaps_load(
                     indicators=indicators,
                 )
                 position += 1
-    for item in data.get("cascades", []):
-        _cascade_load(summary, item, roadmaps=roadmaps, agencies=agencies)
+    loaded: dict[str, Cascade] = {}
+    for item in data.get("cascades", []):  # a letter after the one it follows
+        cascade = _cascade_load(summary, item, roadmaps=roadmaps, agencies=agencies, loaded=loaded)
+        loaded[cascade.document_number] = cascade
     # a part for every body concerned by a measure with several (idempotent)
     parts = measure_parts_sync(Measure.objects.filter(roadmap__in=list(roadmaps.values())))
     summary.created["MeasurePart"] = summary.created.get("MeasurePart", 0) + parts["created"]
     return roadmaps
 
 
-def _cascade_load(summary, item, *, roadmaps, agencies) -> Cascade:
+def _cascade_load(summary, item, *, roadmaps, agencies, loaded) -> Cascade:
     roadmap = roadmaps[item["roadmap"]]
     measure = Measure.objects.get(roadmap=roadmap, number=item["measure"])
     municipality = None
@@ -298,6 +300,8 @@ def _cascade_load(summary, item, *, roadmaps, agencies) -> Cascade:
             "scope": item["scope"],
             "municipality": municipality,
             "org_types": item.get("org_types", []),
+            # the level above in the chain (the ministry's letter the district's follows)
+            "parent": loaded[item["parent"]] if item.get("parent") else None,
         },
     )
     cascade_targets_sync(cascade)

@@ -51,8 +51,12 @@ def cascade_create(
     subject: str = "",
     document_number: str = "",
     document_date: dt.date | None = None,
+    parent: Cascade | None = None,
 ) -> Cascade:
     """Hands a measure down: all organisations of a municipality, of the region, or chosen ones.
+
+    With `parent` the cascade is the next level of that one (a district's letter following
+    the ministry's), of the same measure, with its own due date.
 
     Rule-based cascades (municipality, region) take their organisations from the reference
     data through `cascade_targets_sync`, so organisations added later join on the next sync.
@@ -72,6 +76,8 @@ def cascade_create(
             errors["organisations"] = [_("Все организации должны быть из субъекта мероприятия.")]
     elif scope != CascadeScope.REGION:
         errors["scope"] = [_("Неизвестный охват каскада.")]
+    if parent is not None and parent.measure_id != measure.pk:
+        errors["parent"] = [_("Вышестоящий каскад должен относиться к тому же мероприятию.")]
     if errors:
         raise ValidationError(errors)
     cascade = Cascade(
@@ -85,6 +91,7 @@ def cascade_create(
         document_date=document_date,
         issued_by=actor.agency if actor.agency_id else None,
         created_by=actor,
+        parent=parent,
     )
     cascade.full_clean()
     cascade.save()
