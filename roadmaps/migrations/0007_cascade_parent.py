@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("roadmaps", "0005_measure_federal_item"),
+        ("roadmaps", "0006_measure_federal_item"),
     ]
 
     operations = [

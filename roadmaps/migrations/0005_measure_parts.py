@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("agencies", "0002_api_tokens"),
-        ("roadmaps", "0003_roadmap_versions"),
+        ("roadmaps", "0004_measure_import_export_permissions"),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("roadmaps", "0004_measure_parts"),
+        ("roadmaps", "0005_measure_parts"),
     ]
 
     operations = [
