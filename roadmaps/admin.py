@@ -67,7 +67,7 @@ class PartInline(admin.TabularInline):
     extra = 0
     can_delete = False
     fields = ["agency", "status", "completed_on", "status_changed_at", "version"]
-    readonly_fields = fields
+    readonly_fields = ["agency", "status", "completed_on", "status_changed_at", "version"]
 
     def has_add_permission(self, request, obj=None):
         return False

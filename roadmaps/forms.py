@@ -91,7 +91,7 @@ class MeasureTargetForm(forms.Form):
 class MeasureFederalForm(forms.Form):
     """The item of the federal plan a regional measure carries out; empty unlinks."""
 
-    federal_item = forms.ModelChoiceField(
+    federal_item = forms.ModelChoiceField(  # type: ignore[var-annotated]  # set in __init__
         label=_("Пункт федерального плана"), queryset=None, required=False
     )
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
@@ -156,7 +156,7 @@ class CascadeForm(forms.Form):
         widget=DateInput(),
         help_text=_("Пусто — срок мероприятия."),
     )
-    parent = forms.ModelChoiceField(
+    parent = forms.ModelChoiceField(  # type: ignore[var-annotated]  # queryset set in __init__
         label=_("Во исполнение письма"),
         queryset=None,
         required=False,

@@ -183,7 +183,7 @@ def pending_bodies(lines: list[PartLine]) -> list[str]:
     return [line.part.agency.display_name for line in pending]
 
 
-def parts_prefetch():
+def parts_prefetch() -> models.Prefetch[Any]:
     """The `parts` of measures with their agency, in the printed order (one query)."""
     return models.Prefetch(
         "parts", queryset=MeasurePart.objects.select_related("agency").order_by("position", "id")
@@ -425,7 +425,7 @@ class FederalItemProgress:
         return self.done / self.linked if self.linked else None
 
 
-def federal_progress(user, *, now: dt.datetime | None = None) -> list[FederalItemProgress]:
+def federal_progress(user: Any, *, now: dt.datetime | None = None) -> list[FederalItemProgress]:
     """Each item of the federal plan with the progress of the linked regional measures.
 
     Two queries: the federal items, and one grouped count of the linked measures the user

@@ -280,7 +280,7 @@ class MeasureStatusInputSerializer(serializers.Serializer):
 class MeasurePartStatusInputSerializer(MeasureStatusInputSerializer):
     """POST /measure-parts/{id}/status/: the part's version travels in `If-Match`."""
 
-    confirm_open_steps = None
+    confirm_open_steps = None  # type: ignore[assignment]  # a part has no sub-steps
 
 
 class MeasureTargetInputSerializer(serializers.Serializer):

@@ -276,7 +276,7 @@ def measure_set_parts_status(
         raise ValidationError({"status": [_("Неизвестный статус.")]})
     today = today or measure.local_today()
     errors: dict[str, list[str]] = {}
-    planned: list[tuple[MeasurePart, dt.date | None, dict]] = []
+    planned: list[tuple[MeasurePart, dt.date | None, dict[str, list[object]]]] = []
     for part in chosen:
         part_errors, part_completed = _status_errors(
             old_status=part.status,
@@ -324,7 +324,7 @@ def measure_set_parts_status(
                 .order_by("-created_at", "-id")[:10]
             )
             raise MeasureConflict(measure, expected_part_version, since)
-    measure_changes: dict[str, list] = _status_changes(
+    measure_changes: dict[str, list[object]] = _status_changes(
         measure.status, new_status, measure.completed_on, new_completed_on
     )
     fields = {"status": new_status, "completed_on": new_completed_on}
@@ -630,9 +630,11 @@ def measure_federal_link(
         raise ValidationError(errors)
     old = measure.federal_item
     version = _bump_version(measure, expected_version, federal_item=federal_item)
-    changes: dict = {"federal_item": [_federal_label(old), _federal_label(federal_item)]}
+    changes: dict[str, object] = {
+        "federal_item": [_federal_label(old), _federal_label(federal_item)]
+    }
     comment = ""
-    if measure.is_later_than_federal:
+    if measure.is_later_than_federal and federal_item is not None:
         comment = _(
             "Срок мероприятия (%(regional)s) позже срока федерального плана (%(federal)s)."
         ) % {

@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from functools import partial
 
 from django.db import transaction
-from django.db.models import F, Prefetch
+from django.db.models import F, Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -100,7 +100,8 @@ def concerned_agencies(measures: list[Measure]) -> dict[int, list[Agency]]:
             members = [agency]
             if agency.is_collective:
                 region_id = agency.region_id or measure.roadmap.region_id
-                members = _collective_members(agency, agencies_by_region.get(region_id, []))
+                pool = agencies_by_region.get(region_id, []) if region_id else []
+                members = _collective_members(agency, pool)
                 members = members or [agency]
             for member in members:
                 if member.pk not in seen:
@@ -110,7 +111,7 @@ def concerned_agencies(measures: list[Measure]) -> dict[int, list[Agency]]:
     return result
 
 
-def parts_query(measures):
+def parts_query(measures: QuerySet[Measure]) -> QuerySet[Measure]:
     """Measures with what `measure_parts_sync` needs (responsibilities, parts)."""
     return measures.select_related("roadmap").prefetch_related(
         Prefetch(
@@ -122,7 +123,7 @@ def parts_query(measures):
 
 
 @transaction.atomic
-def measure_parts_sync(measures=None) -> dict[str, int]:
+def measure_parts_sync(measures: QuerySet[Measure] | None = None) -> dict[str, int]:
     """Gives every measure with several bodies concerned one part per body (idempotent).
 
     1. A new part starts from the measure's status and completion date, so the measure's
