@@ -164,9 +164,9 @@ def cascades(*, region: Region) -> list[CascadeLine]:
     Three queries: the cascades, target counts, and completed (organisation, step) counts.
     """
     items = list(
-        Cascade.objects.filter(measure__roadmap__region=region).select_related(
-            "measure", "municipality"
-        )
+        Cascade.objects.filter(measure__roadmap__region=region)
+        .select_related("measure", "municipality")
+        .order_by("document_date", "pk")
     )
     if not items:
         return []
