@@ -359,7 +359,10 @@ def test_load_demo_data_twice_adds_nothing(seeded, tmp_path):
     first = counts()
     assert Organisation.objects.filter(region__code="66").exists()
     assert not Organisation.objects.filter(region__code="77").exists()
-    cascade = Cascade.objects.get(measure__roadmap__code="khabarovsk-2025")
+    # the district's letter to its schools (the ministry's letter is the level above)
+    cascade = Cascade.objects.get(
+        measure__roadmap__code="khabarovsk-2025", document_number="01-15-1250"
+    )
     assert cascade.targets.count() >= 3
     demo = MeasureChange.objects.filter(comment__startswith="[демо]")
     assert demo.exists()
