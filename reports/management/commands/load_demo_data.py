@@ -31,7 +31,7 @@ from indicators.index.services import index_recompute
 from indicators.models import IndicatorStage
 from reports.demo import generator
 from roadmaps.choices import ChangeKind, MeasureStatus
-from roadmaps.models import Cascade, Measure, MeasureChange, Roadmap
+from roadmaps.models import Cascade, Measure, MeasureChange, MeasurePart, Roadmap
 from roadmaps.services.cascades import cascade_targets_sync
 
 DEMO_REGIONS = ["27", "33", "50", "63", "66"]
@@ -330,6 +330,10 @@ def _roadmap_demo_changes(roadmap: Roadmap, today: dt.date) -> int:
         )
         if updated != 1:  # a user changed it meanwhile: theirs stands
             continue
+        # every responsible body's part moves with the measure (parts untouched so far)
+        MeasurePart.objects.filter(measure=measure, version=1).update(
+            status=steps[-1][1], completed_on=completed, status_changed_at=stamps[-1]
+        )
         for (old, new, _day, comment), stamp in zip(steps, stamps, strict=True):
             change = MeasureChange.objects.create(
                 measure=measure,
