@@ -6,6 +6,7 @@ the production shape. Every variable is listed in .env.example.
 """
 
 import datetime as dt
+from decimal import Decimal
 from pathlib import Path
 
 from celery.schedules import crontab
@@ -247,6 +248,12 @@ MAX_BOT_RETRIES = env_int("MAX_BOT_RETRIES", 4)
 MONITORING_STALE_DAYS = env_int("MONITORING_STALE_DAYS", env_int("ALERT_STALE_DAYS", 14))
 
 # Alerts (alerts.services / alerts.notify)
+# A monitoring week with fewer organisations reported than this share of those expected is
+# «неполная неделя»: shown with its coverage, never judged (indicators.coverage).
+MONITORING_MIN_COVERAGE = Decimal(env_str("MONITORING_MIN_COVERAGE", "0.9"))
+if not Decimal(0) < MONITORING_MIN_COVERAGE <= 1:
+    raise ImproperlyConfigured("MONITORING_MIN_COVERAGE must be a share in (0, 1], e.g. 0.9")
+
 ALERT_DUE_SOON_DAYS = env_int("ALERT_DUE_SOON_DAYS", 7)
 ALERT_ESCALATION_DAYS = env_int("ALERT_ESCALATION_DAYS", 14)
 ALERT_DROP_POINTS = env_int("ALERT_DROP_POINTS", 10)  # week-over-week fall, points

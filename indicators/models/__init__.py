@@ -1,7 +1,13 @@
 from .index import IndexFact, IndexScore, IndexUpload, MeasureCriterion
 from .indicators import Indicator, IndicatorStage, RegionBaseline, RegionTarget
 from .methodology import Component, Criterion, MethodologyVersion
-from .monitoring import MonitoringRollup, MonitoringRow, MonitoringUpload
+from .monitoring import (
+    MonitoringRollup,
+    MonitoringRoster,
+    MonitoringRosterEntry,
+    MonitoringRow,
+    MonitoringUpload,
+)
 
 __all__ = [
     "Component",
@@ -14,6 +20,8 @@ __all__ = [
     "Indicator",
     "IndicatorStage",
     "MonitoringRollup",
+    "MonitoringRoster",
+    "MonitoringRosterEntry",
     "MonitoringRow",
     "MonitoringUpload",
     "RegionBaseline",

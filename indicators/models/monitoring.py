@@ -161,6 +161,24 @@ class MonitoringRow(models.Model):
         return f"{self.organisation_id} {self.week_start}"
 
 
+class MonitoringRollupQuerySet(RegionScopedQuerySet):
+    def complete(self):
+        """Weeks at or above `MONITORING_MIN_COVERAGE` (indicators.coverage): the ones the
+        index, the stage checks and the alerts judge. Exact, in integers: with the
+        threshold p/q, reported × q ≥ expected × p. Unknown coverage counts as complete."""
+        from ..coverage import min_coverage
+
+        threshold = min_coverage()
+        return self.alias(
+            _coverage_lhs=models.F("coverage_reported") * threshold.denominator,
+            _coverage_rhs=models.F("coverage_expected") * threshold.numerator,
+        ).filter(
+            models.Q(coverage_expected__isnull=True)
+            | models.Q(coverage_expected=0)
+            | models.Q(_coverage_lhs__gte=models.F("_coverage_rhs"))
+        )
+
+
 class MonitoringRollup(models.Model):
     """Sums of one week for a region (municipality empty) or a municipality.
 
@@ -192,9 +210,25 @@ class MonitoringRollup(models.Model):
     gov_staff_writers = models.PositiveBigIntegerField(default=0)
     vkm_users = models.PositiveBigIntegerField(default=0)
     vkm_and_max_users = models.PositiveBigIntegerField(default=0)
+    # coverage (indicators.coverage): written by the rollup step; empty on rollups computed
+    # before coverage existed (they count as complete)
+    coverage_reported = models.PositiveIntegerField(
+        _("отчитались из ожидаемых"), null=True, blank=True
+    )
+    coverage_expected = models.PositiveIntegerField(
+        _("ожидалось организаций"), null=True, blank=True
+    )
+    coverage_basis = models.CharField(
+        _("база охвата"),
+        max_length=10,
+        blank=True,
+        default="",
+        db_default="",  # the rollup INSERT … SELECT does not name it
+        help_text=_("roster: перечень субъекта; weeks: предыдущие 4 недели; none: нет базы."),
+    )
     updated_at = models.DateTimeField(_("пересчитано"), auto_now=True)
 
-    objects = RegionScopedQuerySet.as_manager()
+    objects = MonitoringRollupQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("недельный итог мониторинга")
@@ -240,3 +274,72 @@ class MonitoringRollup(models.Model):
     def m(self) -> Decimal | None:
         """Sferum migration share for the index (percent)."""
         return indicator_value("m", self)
+
+    @property
+    def coverage(self):
+        """`indicators.coverage.Coverage` of this week (None: not computed)."""
+        from ..coverage import coverage_of
+
+        return coverage_of(self)
+
+    @property
+    def complete(self) -> bool:
+        """At or above `MONITORING_MIN_COVERAGE` (not a «неполная неделя»)."""
+        from ..coverage import is_complete
+
+        return is_complete(self.coverage_reported, self.coverage_expected)
+
+
+class MonitoringRoster(models.Model):
+    """The organisations a region expects to report every week (uploaded by the region).
+
+    When a region has one, it defines the expected organisations of its coverage
+    (indicators.coverage); otherwise the previous weeks do."""
+
+    region = models.OneToOneField(
+        Region,
+        verbose_name=_("субъект РФ"),
+        on_delete=models.CASCADE,
+        related_name="monitoring_roster",
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("кто загрузил"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    uploaded_at = models.DateTimeField(_("когда загружен"), auto_now=True)
+    original_name = models.CharField(_("имя файла"), max_length=500, blank=True)
+    organisations = models.PositiveIntegerField(_("организаций в перечне"), default=0)
+
+    objects = RegionScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("перечень организаций мониторинга")
+        verbose_name_plural = _("перечни организаций мониторинга")
+
+    def __str__(self) -> str:
+        return f"{self.region_id}: {self.organisations}"
+
+
+class MonitoringRosterEntry(models.Model):
+    """One organisation on a region's roster (region copied for set-based coverage SQL)."""
+
+    roster = models.ForeignKey(
+        MonitoringRoster, on_delete=models.CASCADE, related_name="entries"
+    )
+    region = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="+")
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+
+    objects = RegionScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("организация перечня")
+        verbose_name_plural = _("организации перечня")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["region", "organisation"], name="roster_region_organisation"
+            ),
+        ]

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from ..formulas import EDU_TYPES, GOV_TYPES, NON_PRESCHOOL_TYPES
 from ..models import MonitoringRollup, MonitoringRow
+from .coverage import coverage_update
 
 
 def _in(types: Iterable[str]) -> str:
@@ -77,7 +78,8 @@ def _as_date(value: dt.date | str) -> dt.date:
 def _rebuild(region_ids: Iterable[int], weeks: Iterable[dt.date | str]) -> int:
     """1. delete the region and municipality rollups of regions × weeks;
     2. one INSERT … SELECT … GROUP BY region, week (municipality empty);
-    3. one INSERT … SELECT … GROUP BY municipality, week.
+    3. one INSERT … SELECT … GROUP BY municipality, week;
+    4. their coverage (services.coverage.coverage_update).
     """
     region_ids = sorted({int(r) for r in region_ids})
     week_list = sorted({_as_date(w) for w in weeks})
@@ -108,4 +110,5 @@ def _rebuild(region_ids: Iterable[int], weeks: Iterable[dt.date | str]) -> int:
             [now, *params],
         )
         written += max(cursor.rowcount, 0)
+    coverage_update(region_ids=region_ids, weeks=week_list)
     return int(written)

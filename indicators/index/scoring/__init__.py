@@ -16,6 +16,9 @@ from .engine import (
     RegionInputs,
     ScoreResult,
     VersionSpec,
+    display_percent,
+    exact,
+    percent_of,
     score_criterion,
     score_region,
 )
@@ -31,6 +34,9 @@ __all__ = [
     "RegionInputs",
     "ScoreResult",
     "VersionSpec",
+    "display_percent",
+    "exact",
+    "percent_of",
     "score_criterion",
     "score_region",
 ]

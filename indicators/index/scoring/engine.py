@@ -9,19 +9,28 @@
 
 Everything here is deterministic: the same inputs give the same breakdown. Rules come back
 as data (`rule`: a code and its figures); the service renders them in Russian.
+
+Exact figures: every band, step, gate and cap is judged on the exact value — a share is a
+`Fraction` of its integer (or decimal) numerator and denominator, never a rounded percent.
+Rounding happens only where a figure is shown (`percent` in a rule, `share_percent` in the
+inputs), and it rounds down to 0.01 so that a shown figure never crosses a band edge the
+exact one did not reach (59.996 % shows as 59.99 %, 5 full steps of 10 %).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from decimal import ROUND_FLOOR, Decimal
+from decimal import Decimal
 from enum import Enum
+from fractions import Fraction
+from math import floor
 from typing import Any
 
 ZERO = Decimal("0")
-HUNDRED = Decimal("100")
 CENT = Decimal("0.01")
+
+Number = Decimal | Fraction | int
 
 
 class Kind(str, Enum):
@@ -85,13 +94,13 @@ class RegionInputs:
     """Inputs of one region valid on a date.
 
     `claimed` / `verified`: (criterion code, input name) -> the latest value, among all
-    facts / among verified facts. `sferum_share`: M in percent from the latest monitoring
-    week on or before the date (None: no data).
+    facts / among verified facts. `sferum_share`: M in percent, exact (a `Fraction`, see
+    `percent_of`), from the monitoring week the index reads (None: no data).
     """
 
     claimed: dict[tuple[str, str], InputValue] = field(default_factory=dict)
     verified: dict[tuple[str, str], InputValue] = field(default_factory=dict)
-    sferum_share: Decimal | None = None
+    sferum_share: Number | None = None
     sferum_week: dt.date | None = None
 
 
@@ -136,10 +145,31 @@ def _num(value: Decimal | None) -> str | None:
     return text
 
 
-def _share(numerator: Decimal, denominator: Decimal) -> Decimal | None:
-    if denominator <= 0:
+def exact(value: Number) -> Fraction:
+    """A Decimal, int or Fraction as an exact Fraction (Decimal converts without loss)."""
+    return value if isinstance(value, Fraction) else Fraction(value)
+
+
+def percent_of(numerator: Number, denominator: Number) -> Fraction | None:
+    """numerator × 100 / denominator as an exact Fraction; no denominator: None (no data)."""
+    if denominator is None or exact(denominator) <= 0:
         return None
-    return min(numerator * HUNDRED / denominator, HUNDRED)
+    return exact(numerator) * 100 / exact(denominator)
+
+
+def display_percent(value: Number | None) -> str | None:
+    """An exact percent for display: rounded down to 0.01, so it never shows a band
+    reached that the exact value missed ("59.99" for 59.996)."""
+    if value is None:
+        return None
+    value = exact(value)
+    hundredths = floor(value * 100)
+    return _num(Decimal(hundredths) / 100)
+
+
+def _share(numerator: Decimal, denominator: Decimal) -> Fraction | None:
+    share = percent_of(numerator, denominator)
+    return None if share is None else min(share, Fraction(100))
 
 
 def _input_record(value: InputValue | None) -> dict[str, Any]:
@@ -158,13 +188,15 @@ def score_criterion(
     values: dict[str, InputValue],
     on_date: dt.date,
     *,
-    share: Decimal | None = None,
+    share: Number | None = None,
     share_week: dt.date | None = None,
 ) -> CriterionResult:
-    """Points of one criterion from its inputs (input name -> value) on `on_date`."""
+    """Points of one criterion from its inputs (input name -> value) on `on_date`.
+
+    `share` (monitoring criteria): the exact percent, a Fraction (or a Decimal/int)."""
     if spec.source == "monitoring":
         inputs: dict[str, Any] = {
-            "share_percent": _num(share),
+            "share_percent": display_percent(share),
             "week_start": share_week.isoformat() if share_week else None,
         }
     else:
@@ -176,17 +208,19 @@ def score_criterion(
         }
 
     def result(points: Decimal, rule: dict[str, Any]) -> CriterionResult:
+        # the cap and the floor, on exact decimals (points are never rounded before)
         points = max(min(points, spec.max_points), ZERO)
         return CriterionResult(spec.code, _q(points), _q(spec.max_points), rule, inputs)
 
     if spec.counts_from and on_date < spec.counts_from:
         return result(ZERO, {"code": "not_launched", "counts_from": spec.counts_from.isoformat()})
 
+    value: Fraction | None
     if spec.source == "monitoring":
-        value = share
+        value = None if share is None else exact(share)
     else:
         main = values.get(spec.value_input)
-        value = main.value if main else None
+        value = exact(main.value) if main else None
         if spec.denominator_input:
             denominator = values.get(spec.denominator_input)
             if main is None or denominator is None:
@@ -199,7 +233,7 @@ def score_criterion(
     if spec.gate_input:
         gate = values.get(spec.gate_input)
         gate_value = gate.value if gate else ZERO
-        if gate_value < spec.gate_min:
+        if exact(gate_value) < exact(spec.gate_min):
             return result(
                 ZERO, {"code": "gate", "gate": _num(gate_value), "gate_min": _num(spec.gate_min)}
             )
@@ -210,7 +244,7 @@ def score_criterion(
         return result(ZERO, {"code": "no"})
 
     if spec.kind == Kind.PER_UNIT:
-        units = max(value.to_integral_value(rounding=ROUND_FLOOR), ZERO)
+        units = Decimal(max(floor(value), 0))
         raw = units * spec.points
         return result(
             raw,
@@ -223,13 +257,13 @@ def score_criterion(
         )
 
     if spec.kind == Kind.STEPWISE_SHARE:
-        percent = min(max(value, ZERO), HUNDRED)
-        steps = (percent / spec.step).to_integral_value(rounding=ROUND_FLOOR) if spec.step else 0
+        percent = min(max(value, Fraction(0)), Fraction(100))
+        steps = Decimal(floor(percent / exact(spec.step))) if spec.step else ZERO
         return result(
             steps * spec.points,
             {
                 "code": "stepwise",
-                "percent": _num(_q(percent)),
+                "percent": display_percent(percent),
                 "steps": _num(Decimal(steps)),
                 "step": _num(spec.step),
                 "step_points": _num(spec.points),
@@ -237,23 +271,25 @@ def score_criterion(
         )
 
     if spec.kind == Kind.BANDS:
-        percent = min(max(value, ZERO), HUNDRED)
-        reached = [band for band in spec.bands if percent >= band.min]
+        percent = min(max(value, Fraction(0)), Fraction(100))
+        reached = [band for band in spec.bands if percent >= exact(band.min)]
         if not reached:
-            return result(ZERO, {"code": "below_bands", "percent": _num(_q(percent))})
+            return result(ZERO, {"code": "below_bands", "percent": display_percent(percent)})
         band = max(reached, key=lambda b: b.min)
         return result(
             band.points,
             {
                 "code": "band",
-                "percent": _num(_q(percent)),
+                "percent": display_percent(percent),
                 "band_min": _num(band.min),
                 "points": _num(band.points),
             },
         )
 
     if spec.kind == Kind.ASSESSOR:
-        return result(value, {"code": "assessor", "score": _num(value)})
+        # a fact's own decimal (exact: a Decimal's fraction has a power-of-ten denominator)
+        score = Decimal(value.numerator) / Decimal(value.denominator)
+        return result(score, {"code": "assessor", "score": _num(score)})
 
     raise ValueError(f"unknown criterion kind {spec.kind!r}")
 
