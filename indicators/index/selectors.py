@@ -38,6 +38,7 @@ from .scoring import (
     RegionInputs,
     ScoreResult,
     VersionSpec,
+    percent_of,
     score_region,
 )
 
@@ -89,7 +90,9 @@ def index_inputs_load(*, region_ids: Iterable[int], on_date: dt.date) -> dict[in
 
     Facts: the latest `as_of` ≤ date per (region, criterion, input), the later entry on the
     same date; a verified reading keeps the latest verified fact. Sferum share M: the
-    region's rollup of the latest week on or before the date.
+    region's rollup of the latest complete week (coverage at or above
+    `MONITORING_MIN_COVERAGE`, indicators.coverage) on or before the date, as the exact
+    fraction of its sums (a «неполная неделя» never moves the index).
     """
     ids = list(region_ids)
     result = {region_id: RegionInputs() for region_id in ids}
@@ -107,7 +110,8 @@ def index_inputs_load(*, region_ids: Iterable[int], on_date: dt.date) -> dict[in
         if verified_at is not None and key not in inputs.verified:
             inputs.verified[key] = item
     latest_week = (
-        MonitoringRollup.objects.filter(
+        MonitoringRollup.objects.complete()
+        .filter(
             region_id=models.OuterRef("region_id"),
             municipality__isnull=True,
             week_start__lte=on_date,
@@ -120,7 +124,7 @@ def index_inputs_load(*, region_ids: Iterable[int], on_date: dt.date) -> dict[in
     ).only("region_id", "week_start", "vkm_users", "vkm_and_max_users")
     for rollup in rollups:
         inputs = result[rollup.region_id]
-        inputs.sferum_share = rollup.m
+        inputs.sferum_share = percent_of(rollup.vkm_and_max_users, rollup.vkm_users)
         inputs.sferum_week = rollup.week_start
     return result
 

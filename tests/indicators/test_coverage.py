@@ -38,3 +38,41 @@ def test_five_rows_of_218_is_an_incomplete_week(import_file):
     assert rollup.coverage_basis == "weeks" and not rollup.complete
     complete = MonitoringRollup.objects.filter(municipality__isnull=True).complete()
     assert list(complete.values_list("week_start", flat=True)) == [W1]
+
+
+def _sferum(region_code, on_date):
+    from agencies.models import Region
+    from indicators.index.selectors import index_evaluate
+
+    region = Region.objects.get(code=region_code)
+    _version, results = index_evaluate(region_ids=[region.pk], on_date=on_date)
+    result = results[region.pk]
+    sferum = next(c for c in result.criteria if c.code == "sferum_migration")
+    return result.total, sferum
+
+
+@pytest.mark.django_db
+def test_an_incomplete_week_leaves_the_index_unchanged(import_file):
+    # 218 organisations, 40 % migrated; then 5 of them report 100 % for a new week
+    import_file(csv_bytes(_week(range(218))))
+    on = dt.date(2025, 10, 20)
+    total_before, sferum_before = _sferum("66", on)
+    assert sferum_before.inputs["week_start"] == "2025-10-06"
+    high = [
+        row(f"ORG{i}", week="13.10.2025", counts=(100, 50, 400, 300, 500, 200, 450, 450))
+        for i in range(5)
+    ]
+    import_file(csv_bytes(high))
+    total_after, sferum_after = _sferum("66", on)
+    assert (total_after, sferum_after) == (total_before, sferum_before)
+
+
+@pytest.mark.django_db
+def test_index_reads_the_exact_share_of_the_rollup(seeded):
+    from agencies.models import Region
+    from tests.indicators.index_helpers import rollup
+
+    rollup(Region.objects.get(code="66"), dt.date(2025, 10, 6), 100_000, 59_996)
+    _total, sferum = _sferum("66", dt.date(2025, 10, 20))
+    assert sferum.points == 7.5
+    assert sferum.rule["percent"] == "59.99" and sferum.rule["steps"] == "5"

@@ -18,6 +18,8 @@ from indicators.index.scoring import (
     Kind,
     RegionInputs,
     VersionSpec,
+    display_percent,
+    percent_of,
     score_criterion,
     score_region,
 )
@@ -230,7 +232,9 @@ def test_same_inputs_same_breakdown():
 
 
 def test_scoring_imports_no_django():
-    for path in (BASE / "indicators" / "scoring").glob("*.py"):
+    paths = list((BASE / "indicators" / "index" / "scoring").glob("*.py"))
+    assert paths
+    for path in paths:
         tree = ast.parse(path.read_text("utf-8"))
         for node in ast.walk(tree):
             names = []
@@ -239,3 +243,170 @@ def test_scoring_imports_no_django():
             elif isinstance(node, ast.ImportFrom):
                 names = [node.module or ""]
             assert not any(n.split(".")[0] == "django" for n in names), path
+
+
+# --- exact figures: every step, band and cap judged on the exact fraction -------------
+
+SFERUM_STEPS = [
+    # (users with VKM and MAX, users with VKM, points): just below and at every step
+    (0, 100_000, "0"),
+    (9_999, 100_000, "0"),
+    (10_000, 100_000, "1.5"),
+    (19_999, 100_000, "1.5"),
+    (20_000, 100_000, "3"),
+    (29_999, 100_000, "3"),
+    (30_000, 100_000, "4.5"),
+    (39_999, 100_000, "4.5"),
+    (40_000, 100_000, "6"),
+    (49_999, 100_000, "6"),
+    (50_000, 100_000, "7.5"),
+    (59_996, 100_000, "7.5"),  # 59.996 %: five full steps, never rounded up to 60 %
+    (59_999, 100_000, "7.5"),
+    (60_000, 100_000, "9"),
+    (69_999, 100_000, "9"),
+    (70_000, 100_000, "10.5"),
+    (79_999, 100_000, "10.5"),
+    (80_000, 100_000, "12"),
+    (89_999, 100_000, "12"),
+    (90_000, 100_000, "13.5"),
+    (99_999, 100_000, "13.5"),  # 99.999 %
+    (100_000, 100_000, "15"),  # the cap
+    (999_999_999, 10_000_000_000, "0"),  # 9.99999999 %
+    (5_999_999_999_999, 10_000_000_000_000, "7.5"),  # beyond Decimal's 12 digits of display
+    (2, 3, "9"),  # 66.66… %: no finite decimal
+    (1, 0, "0"),  # no VKM users: no data
+]
+
+
+@pytest.mark.parametrize(("numerator", "denominator", "points"), SFERUM_STEPS)
+def test_sferum_steps_on_the_exact_share(numerator, denominator, points):
+    share = percent_of(numerator, denominator)
+    result = score_criterion(CRITERIA["sferum_migration"], {}, ON, share=share)
+    assert result.points == D(points)
+
+
+def test_sferum_display_never_crosses_a_step():
+    result = score_criterion(
+        CRITERIA["sferum_migration"], {}, ON, share=percent_of(59_996, 100_000)
+    )
+    assert result.rule["percent"] == "59.99" and result.rule["steps"] == "5"
+    assert result.inputs["share_percent"] == "59.99"
+    assert rule_percent(percent_of(2, 3)) == "66.66"
+
+
+def rule_percent(value):
+    return display_percent(value)
+
+
+HOUSING_BANDS = [
+    # (companies with a chat, companies, points)
+    (0, 100_000, "0"),
+    (9_999, 100_000, "0"),  # 9.999 %
+    (99_999, 1_000_000, "0"),  # 9.9999 %: would round to 10.00 %
+    (10_000, 100_000, "2"),
+    (29_999, 100_000, "2"),
+    (299_999, 1_000_000, "2"),  # 29.9999 %
+    (30_000, 100_000, "3"),
+    (59_999, 100_000, "3"),
+    (599_999, 1_000_000, "3"),
+    (60_000, 100_000, "4"),
+    (79_999, 100_000, "4"),
+    (799_999, 1_000_000, "4"),  # 79.9999 %
+    (80_000, 100_000, "5"),
+    (1, 1, "5"),
+    (12, 10, "5"),  # more than all: read as 100 %, never above the maximum
+    (1, 3, "3"),  # 33.33… %
+    (4, 5, "5"),  # exactly 80 %
+    (3, 5, "4"),  # exactly 60 %
+    (1, 10, "2"),  # exactly 10 %
+]
+
+
+@pytest.mark.parametrize(("with_chat", "total", "points"), HOUSING_BANDS)
+def test_housing_bands_on_the_exact_share(with_chat, total, points):
+    values = {"uk_with_chat": _v(with_chat), "uk_total": _v(total)}
+    assert score_criterion(CRITERIA["housing_uk_chats"], values, ON).points == D(points)
+
+
+def test_housing_display_never_shows_a_band_not_reached():
+    values = {"uk_with_chat": _v(799_999), "uk_total": _v(1_000_000)}
+    result = score_criterion(CRITERIA["housing_uk_chats"], values, ON)
+    assert result.rule["percent"] == "79.99" and result.rule["band_min"] == "60"
+
+
+MEDIA_BANDS = [
+    # (publications, reach in percent as entered, points)
+    (1, "100", "0"),  # the gate: at least 2 publications
+    (2, "0", "0"),
+    (2, "9.9999", "0"),
+    (2, "9.999999999", "0"),
+    (2, "10", "4"),
+    (2, "24.9999", "4"),
+    (2, "25", "7"),
+    (2, "49.9999", "7"),
+    (2, "49.999999999", "7"),
+    (2, "50", "10"),
+    (2, "150", "10"),  # above 100: read as 100, never above the maximum
+    ("1.9999", "60", "0"),  # the gate is exact too
+]
+
+
+@pytest.mark.parametrize(("publications", "reach", "points"), MEDIA_BANDS)
+def test_media_reach_bands_exact(publications, reach, points):
+    values = {"publications": _v(publications), "reach_percent": _v(reach)}
+    assert score_criterion(CRITERIA["media_reach"], values, ON).points == D(points)
+
+
+EXCLUSIVE_CAP = [
+    (0, "0"),
+    ("0.9999", "0"),  # full units only
+    (1, "2.5"),
+    ("3.9999", "7.5"),
+    (4, "10"),  # at the cap
+    (5, "10"),  # above: capped
+    (1_000_000, "10"),
+]
+
+
+@pytest.mark.parametrize(("count", "points"), EXCLUSIVE_CAP)
+def test_exclusive_services_units_and_cap(count, points):
+    result = score_criterion(CRITERIA["exclusive_services"], {"": _v(count)}, ON)
+    assert result.points == D(points)
+    assert result.rule["capped"] == (D(str(count)) >= 5)
+
+
+@pytest.mark.parametrize(
+    ("score", "points"), [("4.99", "4.99"), ("5", "5"), ("5.01", "5"), ("-1", "0")]
+)
+def test_assessor_cap_and_floor(score, points):
+    assert score_criterion(CRITERIA["offline_qr"], {"": _v(score)}, ON).points == D(points)
+
+
+@pytest.mark.parametrize(("value", "points"), [("0.9999", "0"), (1, "5"), (2, "5")])
+def test_yes_no_edge(value, points):
+    assert score_criterion(CRITERIA["mfc_bot"], {"": _v(value)}, ON).points == D(points)
+
+
+def test_component_cap_on_exact_points():
+    spec = VersionSpec(
+        "t",
+        (
+            ComponentSpec(
+                "c",
+                D("5"),
+                (
+                    CriterionSpec("a", Kind.YES_NO, D("3"), points=D("3"), value_input="a"),
+                    CriterionSpec("b", Kind.YES_NO, D("3"), points=D("3"), value_input="b"),
+                ),
+            ),
+        ),
+    )
+    both = {("a", "a"): _v(1), ("b", "b"): _v(1)}
+    result = score_region(spec, RegionInputs(claimed=both, verified=both), ON)
+    assert result.components[0].points == D("5") and result.total == D("5")
+
+
+def test_region_total_from_exact_sferum_share():
+    inputs = RegionInputs(sferum_share=percent_of(59_996, 100_000))
+    result = score_region(STAGE1, inputs, ON)
+    assert result.total == D("7.5")
