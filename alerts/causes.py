@@ -411,6 +411,8 @@ def _monitoring_causes(region: Region, on_date: dt.date, series: list) -> list[C
     for muni_id, weeks in sorted(by_muni.items()):
         if previous not in weeks or latest not in weeks:
             continue
+        if not (weeks[previous].complete and weeks[latest].complete):
+            continue  # a «неполная неделя» is never judged
         for number, code in enumerate(INDICATOR_CODES, start=1):
             before, now_value = getattr(weeks[previous], code), getattr(weeks[latest], code)
             if before is None or now_value is None or before - now_value < drop_points:
@@ -501,13 +503,19 @@ def _monitoring_causes(region: Region, on_date: dt.date, series: list) -> list[C
 # --- All causes ----------------------------------------------------------------------------
 
 
-def _region_series(region: Region, on_date: dt.date) -> list[MonitoringRollup]:
-    """The region's newest weekly rollups up to `on_date`, newest first."""
+def _region_series(
+    region: Region, on_date: dt.date, *, complete_only: bool = False
+) -> list[MonitoringRollup]:
+    """The region's newest weekly rollups up to `on_date`, newest first; `complete_only`:
+    without the «неполные недели» (indicators.coverage), which are never judged."""
     weeks = _setting("ALERT_TREND_WEEKS", 8)
+    rollups = MonitoringRollup.objects.all()
+    if complete_only:
+        rollups = rollups.complete()
     return list(
-        MonitoringRollup.objects.filter(
-            region=region, municipality__isnull=True, week_start__lte=on_date
-        ).order_by("-week_start")[:weeks]
+        rollups.filter(region=region, municipality__isnull=True, week_start__lte=on_date).order_by(
+            "-week_start"
+        )[:weeks]
     )
 
 
@@ -518,9 +526,10 @@ def alert_causes(
     if stages is None:
         stages = list(IndicatorStage.objects.select_related("indicator"))
     series = _region_series(region, on_date)
+    judged = _region_series(region, on_date, complete_only=True)
     return [
         *_measure_causes(region, on_date),
         *_cascade_causes(region, on_date),
-        *_indicator_causes(region, on_date, stages, series),
+        *_indicator_causes(region, on_date, stages, judged),
         *_monitoring_causes(region, on_date, series),
     ]

@@ -137,17 +137,30 @@ class IndicatorStatus:
 
 
 def latest_region_rollup(
-    *, region: Region, on_date: dt.date | None = None
+    *, region: Region, on_date: dt.date | None = None, complete: bool = False
 ) -> MonitoringRollup | None:
-    qs = MonitoringRollup.objects.filter(region=region, municipality__isnull=True)
+    """The region's rollup of its newest week up to `on_date`; `complete`: of its newest
+    week at or above `MONITORING_MIN_COVERAGE` (the one judged: indicators.coverage)."""
+    qs = MonitoringRollup.objects.all()
+    if complete:
+        qs = qs.complete()
+    qs = qs.filter(region=region, municipality__isnull=True)
     if on_date is not None:
         qs = qs.filter(week_start__lte=on_date)
     return qs.order_by("-week_start").first()
 
 
+def incomplete_newest_week(*, region: Region, on_date: dt.date) -> MonitoringRollup | None:
+    """The region's newest week up to `on_date` when it is a «неполная неделя» (shown with
+    its coverage, never judged), else None."""
+    newest = latest_region_rollup(region=region, on_date=on_date)
+    return newest if newest is not None and not newest.complete else None
+
+
 def indicator_status(*, region: Region, on_date: dt.date) -> list[IndicatorStatus]:
-    """Every indicator for the region as of `on_date` (5 queries whatever the data)."""
-    rollup = latest_region_rollup(region=region, on_date=on_date)
+    """Every indicator for the region as of `on_date`, judged on the latest complete week
+    (a «неполная неделя» is never judged: `incomplete_newest_week`); 5 queries."""
+    rollup = latest_region_rollup(region=region, on_date=on_date, complete=True)
     fractions = rollup_fractions(rollup)
     targets = region_stage_targets(region=region)
     result = []

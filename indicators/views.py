@@ -21,6 +21,7 @@ from .forms import MonitoringUploadForm, RegionBaselineForm
 from .imports.template import template_columns, template_csv, template_xlsx
 from .models import MonitoringUpload, RegionBaseline
 from .selectors import (
+    incomplete_newest_week,
     indicator_status,
     municipality_rollups,
     regions_for_upload,
@@ -63,6 +64,7 @@ def region_indicators(request, code: str):
     on_date = region.local_today()
     statuses = indicator_status(region=region, on_date=on_date)
     week = next((s.week_start for s in statuses if s.week_start), None)
+    partial = incomplete_newest_week(region=region, on_date=on_date)
     municipalities = list(municipality_rollups(region=region, week_start=week)) if week else []
     return render(
         request,
@@ -72,6 +74,7 @@ def region_indicators(request, code: str):
             "on_date": on_date,
             "statuses": statuses,
             "week": week,
+            "partial": partial,
             "municipalities": municipalities,
             "may_upload": access.can_upload_monitoring(request.user, region),
             "may_edit_baselines": access.can_edit_baselines(request.user, region),

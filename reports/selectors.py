@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from agencies.models import Region
 from alerts.models import Alert
+from indicators.coverage import Coverage
 from indicators.formulas import FORMULAS, INDICATOR_CODES
 from indicators.index.selectors import (
     criteria_of,
@@ -187,6 +188,12 @@ class RollupRow:
     organisations: int
     # (numerator, denominator) of I1..I4, in the order of docs/domain.md
     parts: tuple[tuple[int, int], tuple[int, int], tuple[int, int], tuple[int, int]]
+    coverage: Coverage | None = None  # None: computed before coverage existed
+
+    @property
+    def complete(self) -> bool:
+        """Not a «неполная неделя» (indicators.coverage): judged against targets."""
+        return self.coverage is None or self.coverage.complete
 
 
 _INDICATORS = [FORMULAS[code] for code in INDICATOR_CODES]
@@ -195,6 +202,9 @@ ROLLUP_FIELDS = (
     "week_start",
     "organisations",
     *(field for f in _INDICATORS for field in (f.rollup_numerator, f.rollup_denominator)),
+    "coverage_reported",
+    "coverage_expected",
+    "coverage_basis",
 )
 
 
@@ -215,7 +225,7 @@ def indicator_rollup_rows(
         F("municipality__name").asc(nulls_first=True), "week_start"
     )
     for values in qs.values_list(*ROLLUP_FIELDS).iterator(chunk_size=CHUNK_SIZE):
-        muni, week, orgs, *sums = values
+        muni, week, orgs, *sums, reported, expected, basis = values
         yield RollupRow(
             municipality=muni or "",
             week_start=week,
@@ -224,6 +234,7 @@ def indicator_rollup_rows(
             parts=tuple(  # type: ignore[arg-type]
                 f.parts(sums[2 * i], sums[2 * i + 1]) for i, f in enumerate(_INDICATORS)
             ),
+            coverage=Coverage(reported, expected, basis) if expected is not None else None,
         )
 
 

@@ -54,10 +54,20 @@ class IndicatorValueFilterSet(django_filters.FilterSet):
     week_to = django_filters.DateFilter(
         field_name="week_start", lookup_expr="lte", label=_("Недели по")
     )
+    complete = django_filters.BooleanFilter(
+        method="filter_complete",
+        label=_("Только полные недели (true) или только неполные (false)"),
+    )
 
     class Meta:
         model = MonitoringRollup
-        fields = ["region", "level", "municipality", "week", "week_from", "week_to"]
+        fields = ["region", "level", "municipality", "week", "week_from", "week_to", "complete"]
+
+    def filter_complete(self, queryset, name, value):
+        complete = queryset.complete()
+        if value is None:
+            return queryset
+        return complete if value else queryset.exclude(pk__in=complete.values("pk"))
 
     def filter_level(self, queryset, name, value):
         if value == "region":

@@ -84,6 +84,18 @@ def _share(obj: MonitoringRollup, code: str) -> dict:
     return {"value": text, "numerator": numerator, "denominator": denominator}
 
 
+class CoverageSerializer(serializers.Serializer):
+    """Organisations reported / expected this week (indicators.coverage); `complete` false:
+    a «неполная неделя», shown but never judged against a target."""
+
+    reported = serializers.IntegerField()
+    expected = serializers.IntegerField()
+    share = serializers.FloatField(help_text="reported / expected, доля от 1")
+    complete = serializers.BooleanField()
+    basis = serializers.ChoiceField(choices=["roster", "weeks", "none"])
+    basis_label = serializers.CharField()
+
+
 class IndicatorValueSerializer(serializers.ModelSerializer):
     """One week of a region (municipality null) or a municipality: П1–П4 (`i1`…`i4`) and M,
     in percent.
@@ -102,6 +114,10 @@ class IndicatorValueSerializer(serializers.ModelSerializer):
         help_text="П4: доля работников органов власти, писавших за неделю"
     )
     m = serializers.SerializerMethodField()
+    complete = serializers.BooleanField(
+        read_only=True, help_text="false: «неполная неделя» (охват ниже порога)"
+    )
+    coverage = serializers.SerializerMethodField()
 
     class Meta:
         model = MonitoringRollup
@@ -112,6 +128,8 @@ class IndicatorValueSerializer(serializers.ModelSerializer):
             "municipality_name",
             "week_start",
             "organisations",
+            "complete",
+            "coverage",
             "i1",
             "i2",
             "i3",
@@ -119,6 +137,13 @@ class IndicatorValueSerializer(serializers.ModelSerializer):
             "m",
             "updated_at",
         ]
+
+    @extend_schema_field(CoverageSerializer(allow_null=True))
+    def get_coverage(self, obj: MonitoringRollup) -> dict | None:
+        coverage = obj.coverage
+        if coverage is None:
+            return None
+        return {**coverage.as_json(), "basis_label": coverage.basis_label}
 
     @extend_schema_field(ShareSerializer)
     def get_i1(self, obj: MonitoringRollup) -> dict:

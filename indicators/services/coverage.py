@@ -170,3 +170,67 @@ def coverage_counts(
         basis = next(b for b in (BASIS_ROSTER, BASIS_WEEKS, BASIS_NONE) if b in bases)
         result[(region_id, week, None)] = Coverage(reported, expected, basis)
     return result
+
+
+DROPS_SHOWN = 5
+
+
+def coverage_preview(
+    *, region_ids: Iterable[int], weeks: Iterable[dt.date | str], drops: int = DROPS_SHOWN
+) -> dict:
+    """The dry run's coverage block (JSON-safe): per region and week of the file, reported /
+    expected and whether the week is complete, with the municipalities that lost the most
+    expected organisations (biggest drop first). Reads the rows as they are in the open
+    transaction, so a dry run shows what the file would make of each week."""
+    from agencies.models import Municipality, Region
+
+    from ..coverage import min_coverage
+
+    counts = coverage_counts(region_ids=region_ids, weeks=weeks)
+    regions = {
+        r.pk: r for r in Region.objects.filter(pk__in={key[0] for key in counts}).only("code", "name")
+    }
+    municipality_ids = {key[2] for key in counts if key[2] is not None}
+    names = dict(Municipality.objects.filter(pk__in=municipality_ids).values_list("pk", "name"))
+    result = []
+    for (region_id, week, municipality_id), coverage in sorted(
+        counts.items(), key=lambda item: (regions[item[0][0]].code, item[0][1])
+    ):
+        if municipality_id is not None:
+            continue
+        lost = [
+            (c.expected - c.reported, names.get(m, ""), c)
+            for (r, w, m), c in counts.items()
+            if r == region_id and w == week and m is not None and c.expected > c.reported
+        ]
+        lost.sort(key=lambda item: (-item[0], item[1]))
+        region = regions[region_id]
+        result.append(
+            {
+                "region_code": region.code,
+                "region_name": region.name,
+                "week_start": week.isoformat(),
+                "week_label": week.strftime("%d.%m.%Y"),
+                **coverage.as_json(),
+                "percent": str(coverage.percent),
+                "basis_label": coverage.basis_label,
+                "municipalities": [
+                    {
+                        "name": name,
+                        "reported": c.reported,
+                        "expected": c.expected,
+                        "missing": missing,
+                        "share": round(float(c.share), 4),
+                        "percent": str(c.percent),
+                    }
+                    for missing, name, c in lost[:drops]
+                ],
+            }
+        )
+    threshold = min_coverage()
+    return {
+        "threshold": round(float(threshold), 4),
+        "threshold_percent": str(round(threshold.numerator * 100 / threshold.denominator, 1)),
+        "incomplete": sum(1 for item in result if not item["complete"]),
+        "weeks": result,
+    }

@@ -52,6 +52,7 @@ from ..imports.monitoring import (
     format_error,
 )
 from ..models import MonitoringUpload
+from .coverage import coverage_preview
 from .rollups import rollups_rebuild
 from .staging import NotForTheFastPath, Staging, copy_csv, lock_imports
 
@@ -359,14 +360,15 @@ def _run(upload: MonitoringUpload, *, progress_every: int) -> MonitoringUpload:
             result.update(staging.key_rows())
             result["rows"] = staging.preview(PREVIEW_ROWS)
             phases["classify"] = time.monotonic() - started
+            # a dry run writes too, inside this transaction, and rolls back below: its
+            # preview shows each week's coverage as the file would make it
+            staging.apply(upload_id=upload.pk)
+            phases["write"] = time.monotonic() - started
+            rollups_rebuild(pairs=reader.pairs)
+            weeks = [week.isoformat() for week in reader.weeks]
+            result["coverage"] = coverage_preview(region_ids=reader.region_ids, weeks=weeks)
             if not upload.dry_run:
-                staging.apply(upload_id=upload.pk)
-                phases["write"] = time.monotonic() - started
-                rollups_rebuild(pairs=reader.pairs)
-                signals.announce_monitoring_imported(
-                    region_ids=reader.region_ids,
-                    weeks=[week.isoformat() for week in reader.weeks],
-                )
+                signals.announce_monitoring_imported(region_ids=reader.region_ids, weeks=weeks)
             phases["rollups"] = time.monotonic() - started
             staging.drop()
             if upload.dry_run:

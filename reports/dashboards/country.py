@@ -61,6 +61,8 @@ class RegionRow:
     stale: bool
     history: list[tuple[dt.date, Decimal]] = field(default_factory=list)
     lagging: bool = False
+    # the newest week when it is a «неполная неделя»: shown with its coverage, never judged
+    partial: MonitoringRollup | None = None
 
     @property
     def total(self) -> Decimal | None:
@@ -260,9 +262,11 @@ def country_overview(
     for region in regions:
         score = scores.get(region.pk)
         own = series.get(region.pk, [])
+        # the indicators and their colours read the complete weeks only (indicators.coverage)
+        judged = [r for r in own if r.complete]
         values = []
         for indicator, code in zip(indicators, INDICATOR_CODES, strict=False):
-            points = [(r.week_start, getattr(r, code)) for r in own]
+            points = [(r.week_start, getattr(r, code)) for r in judged]
             known = [(d, v) for d, v in points if v is not None]
             last_date, value = known[-1] if known else (None, None)
             target = targets.get((region.pk, indicator.pk))
@@ -312,6 +316,7 @@ def country_overview(
                 uploaded_at=uploads.get(region.pk) or (own[-1].updated_at if own else None),
                 stale=is_stale(week, on_date),
                 history=[(d, t) for d, (_pk, t) in sorted(history.get(region.pk, {}).items())],
+                partial=own[-1] if own and not own[-1].complete else None,
             )
         )
 

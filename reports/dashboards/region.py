@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from django.utils import timezone
 
 from agencies.models import Region
+from indicators.models import MonitoringRollup
 from roadmaps.models import MeasureChange
 
 from . import roadmap as rm
@@ -47,6 +48,9 @@ class RegionDashboard:
     status_changes: list[MeasureChange]
     indicator_moves: list[IndicatorMove] = field(default_factory=list)
     pending_parts: list[rm.PendingAgency] = field(default_factory=list)
+    # the newest week when it is a «неполная неделя» (shown, never judged)
+    partial: MonitoringRollup | None = None
+    judged_week: dt.date | None = None  # the latest complete week, which the cards judge
 
     @property
     def measures_total(self) -> int:
@@ -101,9 +105,13 @@ def region_dashboard(
     now = min(now, timezone.now()) if today == region.local_today() else now
 
     series = sferum.region_series(region=region, today=today)
-    cards = sferum.indicator_cards(region=region, today=today, series=series)
+    # a «неполная неделя» is shown with its coverage but never judged (indicators.coverage):
+    # the cards, their trends and the municipalities read the complete weeks
+    judged = [row for row in series if row.complete]
+    partial = series[-1] if series and not series[-1].complete else None
+    cards = sferum.indicator_cards(region=region, today=today, series=judged)
     municipalities = sferum.municipality_rows(
-        region=region, series=series, cards=cards, sort=municipality_sort
+        region=region, series=judged, cards=cards, sort=municipality_sort
     )
     overdue_total, overdue = rm.overdue_measures(region=region, today=today, limit=OVERDUE_SHOWN)
     parts = rm.pending_parts(region=region, today=today)
@@ -126,4 +134,6 @@ def region_dashboard(
         status_changes=rm.status_changes_since(region=region, since=since_moment),
         indicator_moves=indicator_moves(municipalities),
         pending_parts=parts.agencies,
+        partial=partial,
+        judged_week=judged[-1].week_start if judged else None,
     )

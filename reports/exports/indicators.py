@@ -27,6 +27,7 @@ from decimal import Decimal
 from django.utils.translation import gettext_lazy as _
 
 from agencies.choices import OrgType
+from indicators.coverage import BASIS_LABELS, INCOMPLETE_LABEL, Coverage
 from indicators.formulas import FORMULAS, share_fraction
 from indicators.models.indicators import indicator_label
 from indicators.stages import RegionStageTarget
@@ -53,6 +54,10 @@ LEAD_COLUMNS = [
     Column("Уровень", width=14),
     Column("Начало недели", Kind.DATE, width=12),
     Column("Организаций", Kind.INT, width=12),
+    # coverage (indicators.coverage): a «неполная неделя» is shown, never judged
+    Column("Ожидалось организаций", Kind.INT, width=12),
+    Column("Охват", Kind.PERCENT, width=9),
+    Column("Полнота недели", width=24, wrap=True),
 ]
 SERIES_COLUMNS = [
     Column("Территория", width=30, wrap=True),
@@ -122,14 +127,35 @@ def _pct(value: Decimal | None) -> float | None:
     return float(value) / 100 if value is not None else None
 
 
+def coverage_cells(coverage: Coverage | None) -> list:
+    """Expected organisations, the coverage share and the week's completeness in words."""
+    if coverage is None:
+        return [None, None, "охват не рассчитан"]
+    if coverage.complete:
+        state = "полная"
+        if coverage.no_base:
+            state += f" ({BASIS_LABELS[coverage.basis]})"
+    else:
+        state = f"{INCOMPLETE_LABEL}: не сравнивается с целью"
+    return [coverage.expected, float(coverage.share), state]
+
+
 def assess(
-    targets: selectors.IndicatorTargets, week: dt.date, numerator: int, denominator: int
+    targets: selectors.IndicatorTargets,
+    week: dt.date,
+    numerator: int,
+    denominator: int,
+    *,
+    complete: bool = True,
 ) -> tuple[float | None, float | None, float | None, RegionStageTarget | None, str]:
-    """(value, target, gap, stage, note) of one indicator in one week."""
+    """(value, target, gap, stage, note) of one indicator in one week; a «неполная неделя»
+    (`complete` false) is never judged: no gap, no colour."""
     value = share_fraction(numerator, denominator)
     stage = targets.for_week(week)
     notes = []
     target = gap = None
+    if not complete:
+        notes.append(f"{INCOMPLETE_LABEL}: не сравнивается с целью")
     if value is None:
         notes.append("нет данных (знаменатель равен нулю)")
     if stage is None:
@@ -140,7 +166,7 @@ def assess(
             notes.append("базовое значение субъекта не внесено")
         if stage.conditional and not stage.in_force_on(week):
             notes.append(f"цель условная, не вступила в силу: {stage.condition}".rstrip(": "))
-        elif value is not None and target is not None:
+        elif value is not None and target is not None and complete:
             gap = points(value - target)
     return value, target, gap, stage, "; ".join(notes)
 
@@ -189,11 +215,12 @@ def build(
         territory = rollup.municipality or region.name
         level = MUNICIPALITY_LEVEL if rollup.municipality else REGION_LEVEL
         values: list = [territory, level, rollup.week_start, rollup.organisations]
+        values += coverage_cells(rollup.coverage)
         for indicator, (numerator, denominator), sheet in zip(
             targets, rollup.parts, series, strict=False
         ):
             value, target, gap, stage, note = assess(
-                indicator, rollup.week_start, numerator, denominator
+                indicator, rollup.week_start, numerator, denominator, complete=rollup.complete
             )
             values += [numerator, denominator, value, target, gap]
             sheet.row(

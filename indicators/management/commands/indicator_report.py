@@ -2,6 +2,10 @@
 
 Prints I1–I4 and M of the region's latest week up to the date (default: today in the
 region), with numerators and denominators; a zero denominator gives `null` ("no data").
+`coverage` tells how many of the expected organisations reported that week
+(`{"reported": N, "expected": M, "share": N/M, "complete": …, "basis": …}`,
+indicators.coverage); a week below `MONITORING_MIN_COVERAGE` has `"complete": false` and
+`judged_week` names the latest complete week, the one targets and the index read.
 """
 
 from __future__ import annotations
@@ -42,8 +46,22 @@ class Command(BaseCommand):
             "on_date": on_date.isoformat(),
             "week_start": rollup.week_start.isoformat() if rollup else None,
             "organisations": rollup.organisations if rollup else 0,
+            "coverage": None,
+            "complete": None,
+            "judged_week": None,
             "indicators": {},
         }
+        coverage = rollup.coverage if rollup else None
+        if coverage is not None:
+            report["coverage"] = {**coverage.as_json(), "basis_label": coverage.basis_label}
+        if rollup is not None:
+            report["complete"] = rollup.complete
+            judged = (
+                rollup
+                if rollup.complete
+                else latest_region_rollup(region=region_obj, on_date=on_date, complete=True)
+            )
+            report["judged_week"] = judged.week_start.isoformat() if judged else None
         for code, (numerator, denominator) in rollup_fractions(rollup).items():
             value = getattr(rollup, code)
             report["indicators"][code] = {
