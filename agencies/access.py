@@ -284,6 +284,12 @@ def can_edit_baselines(user: User, region) -> bool:
     )
 
 
+def can_edit_roster(user: User, region) -> bool:
+    """A region's roster of monitoring organisations (the expected ones of its coverage):
+    the same people as its baselines, its coordinators and administrators."""
+    return can_edit_baselines(user, region)
+
+
 # --- alerts -------------------------------------------------------------------------
 
 

@@ -31,6 +31,27 @@ class MonitoringUploadForm(forms.Form):
         return file
 
 
+class MonitoringRosterForm(forms.Form):
+    file = forms.FileField(
+        label=_("Перечень организаций (CSV или XLSX)"),
+        help_text=_(
+            "Столбец «Код организации» (как в выгрузке мониторинга), по строке на организацию; "
+            "подойдёт и сама выгрузка мониторинга. Перечень заменяет прежний целиком."
+        ),
+    )
+
+    def clean_file(self):
+        file = self.cleaned_data["file"]
+        limit = settings.MONITORING_UPLOAD_MAX_BYTES
+        if file.size > limit:
+            raise forms.ValidationError(
+                _("Файл больше допустимого размера (%(mb)s МБ).") % {"mb": limit // (1024 * 1024)}
+            )
+        if file.size == 0:
+            raise forms.ValidationError(_("Файл пуст."))
+        return file
+
+
 class RegionBaselineForm(forms.Form):
     indicator = forms.ModelChoiceField(
         label=_("Показатель"),

@@ -17,6 +17,7 @@ from .models import (
     Indicator,
     IndicatorStage,
     MonitoringRollup,
+    MonitoringRoster,
     MonitoringUpload,
     RegionBaseline,
     RegionTarget,
@@ -41,6 +42,11 @@ def regions_for_upload(*, user: User) -> QuerySet[Region]:
         return Region.objects.none()
     regions: QuerySet[Region] = Region.objects.visible_to(user)
     return regions
+
+
+def region_roster(*, region: Region) -> MonitoringRoster | None:
+    """The region's roster (None: coverage by the previous weeks)."""
+    return MonitoringRoster.objects.filter(region=region).select_related("uploaded_by").first()
 
 
 def municipality_rollups(*, region: Region, week_start: dt.date) -> QuerySet[MonitoringRollup]:

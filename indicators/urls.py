@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.indicators_home, name="home"),
     path("regions/<str:code>/", views.region_indicators, name="region"),
     path("regions/<str:code>/baselines/", views.baselines_edit, name="baselines"),
+    path("regions/<str:code>/roster/", views.roster_edit, name="roster"),
     path("regions/<str:code>/uploads/", views.upload_list, name="upload-list"),
     path("regions/<str:code>/uploads/new/", views.upload_create, name="upload-create"),
     path("uploads/template.<str:fmt>", views.upload_template, name="upload-template"),

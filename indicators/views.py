@@ -17,19 +17,21 @@ from agencies import access
 from agencies.models import Region
 
 from .choices import UploadStatus
-from .forms import MonitoringUploadForm, RegionBaselineForm
+from .forms import MonitoringRosterForm, MonitoringUploadForm, RegionBaselineForm
 from .imports.template import template_columns, template_csv, template_xlsx
 from .models import MonitoringUpload, RegionBaseline
 from .selectors import (
     incomplete_newest_week,
     indicator_status,
     municipality_rollups,
+    region_roster,
     regions_for_upload,
 )
 from .selectors import (
     upload_list as select_uploads,
 )
 from .services.baselines import region_baseline_set
+from .services.rosters import monitoring_roster_delete, monitoring_roster_upload
 from .services.uploads import (
     monitoring_upload_confirm,
     monitoring_upload_create,
@@ -78,6 +80,7 @@ def region_indicators(request, code: str):
             "municipalities": municipalities,
             "may_upload": access.can_upload_monitoring(request.user, region),
             "may_edit_baselines": access.can_edit_baselines(request.user, region),
+            "may_edit_roster": access.can_edit_roster(request.user, region),
         },
     )
 
@@ -100,6 +103,50 @@ def baselines_edit(request, code: str):
         request,
         "indicators/baseline_form.html",
         {"region": region, "form": form, "baselines": baselines},
+    )
+
+
+def roster_edit(request, code: str):
+    """The region's roster of monitoring organisations: upload (replace) or delete."""
+    region = _region(request, code)
+    if not access.can_edit_roster(request.user, region):
+        raise PermissionDenied
+    form = MonitoringRosterForm(request.POST or None, request.FILES or None)
+    errors: list[dict] = []
+    errors_total = 0
+    if request.method == "POST" and request.POST.get("action") == "delete":
+        if monitoring_roster_delete(region=region):
+            messages.success(
+                request,
+                _("Перечень удалён: ожидаемые организации считаются по предыдущим 4 неделям."),
+            )
+        return redirect("indicators:roster", code=region.code)
+    if request.method == "POST" and form.is_valid():
+        file = form.cleaned_data["file"]
+        result = monitoring_roster_upload(
+            region=region, user=request.user, file=file, original_name=file.name
+        )
+        if result.roster is not None:
+            text = _("Перечень загружен: %(n)s организаций.") % {"n": result.roster.organisations}
+            if result.unknown:
+                text += " " + _(
+                    "Из них %(n)s ещё не присылали данных мониторинга: они ожидаются."
+                ) % {"n": result.unknown}
+            messages.success(request, text)
+            return redirect("indicators:roster", code=region.code)
+        errors, errors_total = result.errors, result.errors_total
+    roster = region_roster(region=region)
+    return render(
+        request,
+        "indicators/roster_form.html",
+        {
+            "region": region,
+            "form": form,
+            "roster": roster,
+            "errors": errors,
+            "errors_total": errors_total,
+            "partial": incomplete_newest_week(region=region, on_date=region.local_today()),
+        },
     )
 
 

@@ -325,13 +325,14 @@ class MonitoringRoster(models.Model):
 
 
 class MonitoringRosterEntry(models.Model):
-    """One organisation on a region's roster (region copied for set-based coverage SQL)."""
+    """One organisation on a region's roster, by its code: an organisation that has never
+    reported (not yet in the directory) is expected too. Region copied for the coverage SQL."""
 
     roster = models.ForeignKey(
         MonitoringRoster, on_delete=models.CASCADE, related_name="entries"
     )
     region = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="+")
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    org_code = models.CharField(_("код организации"), max_length=64)
 
     objects = RegionScopedQuerySet.as_manager()
 
@@ -339,7 +340,8 @@ class MonitoringRosterEntry(models.Model):
         verbose_name = _("организация перечня")
         verbose_name_plural = _("организации перечня")
         constraints = [
-            models.UniqueConstraint(
-                fields=["region", "organisation"], name="roster_region_organisation"
-            ),
+            models.UniqueConstraint(fields=["region", "org_code"], name="roster_region_org_code"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.region_id}: {self.org_code}"

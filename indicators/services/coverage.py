@@ -5,8 +5,9 @@ FROM statements (region rollups, municipality rollups) over one common expressio
 
 1. `weeks`: the weeks asked for with the start of each one's window (4 weeks before);
 2. `expected`: per region × week × organisation — the roster's organisations when the
-   region has a roster, else every organisation with a row in the window (the previous 4
-   weeks and the week itself), marked whether it was seen before the week;
+   region has a roster (by code: one not yet in the directory is expected, never reported,
+   and has no municipality), else every organisation with a row in the window (the
+   previous 4 weeks and the week itself), marked whether it was seen before the week;
 3. `counted`: each expected organisation joined to its row of the week (reported or not)
    and to its municipality (the row's when it reported, else the organisation's).
 
@@ -50,8 +51,9 @@ def _counted_sql(region_ids: list[int], weeks: list[dt.date]) -> tuple[str, list
         WITH weeks (week_start, since) AS (VALUES {values}),
         expected AS (
             SELECT e.region_id AS region_id, w.week_start AS week_start,
-                   e.organisation_id AS organisation_id, 1 AS seen_before, 1 AS on_roster
+                   ro.id AS organisation_id, 1 AS seen_before, 1 AS on_roster
             FROM {roster} e CROSS JOIN weeks w
+            LEFT JOIN {orgs} ro ON ro.code = e.org_code
             WHERE e.region_id IN ({marks})
             UNION ALL
             SELECT m.region_id, w.week_start, m.organisation_id,
@@ -70,7 +72,7 @@ def _counted_sql(region_ids: list[int], weeks: list[dt.date]) -> tuple[str, list
                    x.seen_before AS seen_before, x.on_roster AS on_roster,
                    CASE WHEN cur.id IS NULL THEN 0 ELSE 1 END AS reported
             FROM expected x
-            JOIN {orgs} o ON o.id = x.organisation_id
+            LEFT JOIN {orgs} o ON o.id = x.organisation_id
             LEFT JOIN {rows} cur
                  ON cur.organisation_id = x.organisation_id AND cur.week_start = x.week_start
         )

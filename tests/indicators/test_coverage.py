@@ -76,3 +76,95 @@ def test_index_reads_the_exact_share_of_the_rollup(seeded):
     _total, sferum = _sferum("66", dt.date(2025, 10, 20))
     assert sferum.points == 7.5
     assert sferum.rule["percent"] == "59.99" and sferum.rule["steps"] == "5"
+
+
+# --- rosters ---------------------------------------------------------------------------
+
+
+def _roster_csv(codes, header="Код организации"):
+    return ("\r\n".join([header, *codes]) + "\r\n").encode("utf-8")
+
+
+@pytest.mark.django_db
+def test_roster_defines_expected_including_organisations_never_seen(import_file, personas):
+    import io
+
+    from agencies.models import Region
+    from indicators.services.rosters import monitoring_roster_upload
+
+    import_file(csv_bytes(_week(range(10))))
+    region = Region.objects.get(code="66")
+    codes = [f"ORG{i}" for i in range(10)] + ["NEW1", "NEW2"]
+    result = monitoring_roster_upload(
+        region=region, user=personas.coordinator, file=io.BytesIO(_roster_csv(codes))
+    )
+    assert result.roster.organisations == 12 and result.unknown == 2
+    rollup = _region_rollup(W1)  # recomputed on upload
+    assert (rollup.coverage_reported, rollup.coverage_expected) == (10, 12)
+    assert rollup.coverage_basis == "roster" and not rollup.complete  # 83.3 % < 90 %
+
+
+@pytest.mark.django_db
+def test_roster_refuses_foreign_organisations_and_bad_codes_changing_nothing(
+    import_file, personas
+):
+    import io
+
+    from agencies.models import Region
+    from indicators.models import MonitoringRoster
+    from indicators.services.rosters import monitoring_roster_upload
+
+    import_file(csv_bytes([row("MOS1", region="50")]), region="50")
+    region = Region.objects.get(code="66")
+    result = monitoring_roster_upload(
+        region=region, user=personas.coordinator, file=io.BytesIO(_roster_csv(["A1", "MOS1"]))
+    )
+    assert result.roster is None
+    assert result.errors[0]["row"] == 3
+    assert "«MOS1» числится в субъекте 50" in result.errors[0]["message"]
+    result = monitoring_roster_upload(
+        region=region,
+        user=personas.coordinator,
+        file=io.BytesIO(_roster_csv(["A1", "", "B\x00", "X" * 65])),
+    )
+    messages = [e["message"] for e in result.errors]
+    assert result.roster is None and len(messages) == 2  # an empty line is no row
+    assert "Строка 4, столбец «Код организации»: управляющий символ" in messages[0]
+    assert "длиннее 64 символов" in messages[1]
+    assert not MonitoringRoster.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("persona", "status"),
+    [
+        ("coordinator", 200),
+        ("admin", 200),
+        ("analyst", 403),
+        ("ministry_user", 403),
+        ("outsider", 404),
+    ],
+)
+def test_roster_page_permissions(persona_client, persona, status):
+    client = persona_client(persona)
+    assert client.get("/indicators/regions/66/roster/").status_code == status
+
+
+@pytest.mark.django_db
+def test_roster_page_upload_and_delete(import_file, persona_client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from indicators.models import MonitoringRoster
+
+    import_file(csv_bytes(_week(range(3))))
+    client = persona_client("coordinator")
+    page = client.post(
+        "/indicators/regions/66/roster/",
+        {"file": SimpleUploadedFile("roster.csv", _roster_csv(["ORG0", "ORG1", "ORG2", "ORG3"]))},
+        follow=True,
+    )
+    assert "Перечень загружен: 4 организаций" in page.content.decode()
+    assert _region_rollup(W1).coverage_expected == 4
+    client.post("/indicators/regions/66/roster/", {"action": "delete"})
+    assert not MonitoringRoster.objects.exists()
+    assert _region_rollup(W1).coverage_basis == "none"

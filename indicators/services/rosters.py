@@ -1,0 +1,114 @@
+"""Rosters: the organisations a region expects to report every week (indicators.coverage).
+
+`monitoring_roster_upload` reads the file (`indicators.imports.roster`), checks that no
+listed organisation belongs to another region, replaces the region's roster in one
+transaction, recomputes the coverage of every stored week of the region and announces the
+change like an import (the index and the alerts follow the complete weeks).
+`monitoring_roster_delete` returns the region to coverage by its previous weeks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import IO
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from agencies.models import Organisation, Region
+
+from .. import signals
+from ..imports.roster import roster_read
+from ..models import MonitoringRollup, MonitoringRoster, MonitoringRosterEntry
+from .coverage import coverage_update
+
+BATCH = 5000
+
+
+@dataclass
+class RosterResult:
+    roster: MonitoringRoster | None
+    errors: list[dict] = field(default_factory=list)
+    errors_total: int = 0
+    repeats: int = 0
+    unknown: int = 0  # codes not yet in the directory (expected, never reported so far)
+
+
+def _recompute(region: Region) -> None:
+    weeks = sorted(
+        set(
+            MonitoringRollup.objects.filter(region=region, municipality__isnull=True).values_list(
+                "week_start", flat=True
+            )
+        )
+    )
+    if weeks:
+        coverage_update(region_ids=[region.pk], weeks=weeks)
+        signals.announce_monitoring_imported(
+            region_ids=[region.pk], weeks=[w.isoformat() for w in weeks]
+        )
+
+
+def monitoring_roster_upload(
+    *, region: Region, user, file: IO[bytes], original_name: str = ""
+) -> RosterResult:
+    """Replaces the region's roster with the codes of `file`, or changes nothing and
+    returns the errors (row and column named)."""
+    read = roster_read(file, region_code=region.code)
+    result = RosterResult(None, read.errors, read.errors_total, read.repeats)
+    if read.errors_total:
+        return result
+    elsewhere: list[tuple[str, str]] = []
+    known: set[str] = set()
+    for start in range(0, len(read.codes), BATCH):  # IN lists within SQLite's limit
+        chunk = read.codes[start : start + BATCH]
+        for code, region_id, region_code in Organisation.objects.filter(
+            code__in=chunk
+        ).values_list("code", "region_id", "region__code"):
+            if region_id == region.pk:
+                known.add(code)
+            else:
+                elsewhere.append((code, region_code))
+    for code, other in sorted(elsewhere, key=lambda item: read.rows[item[0]]):
+        row = read.rows[code]
+        result.errors_total += 1
+        if len(result.errors) < 200:
+            result.errors.append(
+                {
+                    "row": row,
+                    "column": "Код организации",
+                    "message": _(
+                        "Строка %(row)s, столбец «Код организации»: организация «%(code)s» "
+                        "числится в субъекте %(other)s, а не %(region)s"
+                    )
+                    % {"row": row, "code": code, "other": other, "region": region.code},
+                }
+            )
+    if result.errors_total:
+        return result
+    with transaction.atomic():
+        roster, _created = MonitoringRoster.objects.select_for_update().get_or_create(
+            region=region
+        )
+        roster.entries.all().delete()
+        MonitoringRosterEntry.objects.bulk_create(
+            (MonitoringRosterEntry(roster=roster, region=region, org_code=c) for c in read.codes),
+            batch_size=BATCH,
+        )
+        roster.uploaded_by = user if user is not None and user.is_authenticated else None
+        roster.original_name = (original_name or "")[:500]
+        roster.organisations = len(read.codes)
+        roster.save()
+        _recompute(region)
+    result.roster = roster
+    result.unknown = len(read.codes) - len(known)
+    return result
+
+
+def monitoring_roster_delete(*, region: Region) -> bool:
+    """Deletes the region's roster (coverage goes back to the previous weeks)."""
+    with transaction.atomic():
+        deleted, _detail = MonitoringRoster.objects.filter(region=region).delete()
+        if deleted:
+            _recompute(region)
+    return bool(deleted)
