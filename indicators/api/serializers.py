@@ -4,6 +4,7 @@ from typing import Any
 
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -388,6 +389,13 @@ class MonitoringUploadSerializer(serializers.ModelSerializer):
     uploaded_by: serializers.StringRelatedField[Any] = serializers.StringRelatedField()
     status_display = serializers.CharField(source="state_display", read_only=True)
     errors_total = serializers.SerializerMethodField()
+    coverage = serializers.SerializerMethodField(
+        help_text=(
+            "Охват недель файла (для пробной проверки — какими они станут): по субъекту и "
+            "неделе отчитались / ожидалось, доля, «неполная неделя» (complete = false) и "
+            "муниципалитеты с наибольшим выпадением организаций."
+        )
+    )
 
     class Meta:
         model = MonitoringUpload
@@ -411,10 +419,15 @@ class MonitoringUploadSerializer(serializers.ModelSerializer):
             "weeks",
             "errors",
             "errors_total",
+            "coverage",
             "started_at",
             "finished_at",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.OBJECT)
+    def get_coverage(self, obj) -> dict | None:
+        return (obj.preview or {}).get("coverage")
 
     def get_errors_total(self, obj) -> int:
         return int((obj.preview or {}).get("errors_total", len(obj.errors or [])))
