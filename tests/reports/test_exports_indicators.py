@@ -44,15 +44,23 @@ def test_main_sheet(tmp_path, personas, monitoring):
     ws = wb["Показатели"]
     assert ws["A3"].value == "Период: все загруженные недели"
     headers, rows = table(ws)
-    assert headers[:4] == ["Территория", "Уровень", "Начало недели", "Организаций"]
-    assert headers[4:9] == [
+    assert headers[:7] == [
+        "Территория",
+        "Уровень",
+        "Начало недели",
+        "Организаций",
+        "Ожидалось организаций",
+        "Охват",
+        "Полнота недели",
+    ]
+    assert headers[7:12] == [
         "П1: числитель",
         "П1: знаменатель",
         "П1: значение",
         "П1: цель",
         "П1: отклонение, п.п.",
     ]
-    assert len(headers) == 24
+    assert len(headers) == 27
     assert [r[0].value for r in rows] == ["Свердловская область"] * 3 + ["'-2+3"] * 3 + [
         "Екатеринбург"
     ] * 3
@@ -96,7 +104,7 @@ def test_main_sheet(tmp_path, personas, monitoring):
     assert village["П1: отклонение, п.п."].value is None
     # RAG on every gap column
     ranges = sorted(str(cf.sqref) for cf in ws.conditional_formatting)
-    assert ranges == ["I9:I17", "N9:N17", "S9:S17", "X9:X17"]
+    assert ranges == ["AA9:AA17", "L9:L17", "Q9:Q17", "V9:V17"]
     assert_no_formulas(wb)
 
 
