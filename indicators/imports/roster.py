@@ -71,8 +71,10 @@ def roster_read(stream: IO[bytes], *, region_code: str) -> RosterRead:
                     result.error(
                         number,
                         region_column,
-                        _("Строка %(row)s, столбец «%(column)s»: субъект %(found)s, а перечень "
-                          "загружается для субъекта %(region)s")
+                        _(
+                            "Строка %(row)s, столбец «%(column)s»: субъект %(found)s, а перечень "
+                            "загружается для субъекта %(region)s"
+                        )
                         % {
                             "row": number,
                             "column": region_column,
@@ -91,7 +93,9 @@ def roster_read(stream: IO[bytes], *, region_code: str) -> RosterRead:
                 result.error(
                     number,
                     code_column,
-                    where + ": " + _("код организации длиннее %(n)s символов") % {"n": ORG_CODE_MAX},
+                    where
+                    + ": "
+                    + _("код организации длиннее %(n)s символов") % {"n": ORG_CODE_MAX},
                 )
             elif code in result.rows:
                 result.repeats += 1

@@ -19,56 +19,118 @@ def compute_coverage(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('agencies', '0002_api_tokens'),
-        ('indicators', '0004_monitoringrow_bulk_import_keys'),
+        ("agencies", "0002_api_tokens"),
+        ("indicators", "0004_monitoringrow_bulk_import_keys"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='monitoringrollup',
-            name='coverage_basis',
-            field=models.CharField(blank=True, db_default='', default='', help_text='roster: перечень субъекта; weeks: предыдущие 4 недели; none: нет базы.', max_length=10, verbose_name='база охвата'),
+            model_name="monitoringrollup",
+            name="coverage_basis",
+            field=models.CharField(
+                blank=True,
+                db_default="",
+                default="",
+                help_text="roster: перечень субъекта; weeks: предыдущие 4 недели; none: нет базы.",
+                max_length=10,
+                verbose_name="база охвата",
+            ),
         ),
         migrations.AddField(
-            model_name='monitoringrollup',
-            name='coverage_expected',
-            field=models.PositiveIntegerField(blank=True, null=True, verbose_name='ожидалось организаций'),
+            model_name="monitoringrollup",
+            name="coverage_expected",
+            field=models.PositiveIntegerField(
+                blank=True, null=True, verbose_name="ожидалось организаций"
+            ),
         ),
         migrations.AddField(
-            model_name='monitoringrollup',
-            name='coverage_reported',
-            field=models.PositiveIntegerField(blank=True, null=True, verbose_name='отчитались из ожидаемых'),
+            model_name="monitoringrollup",
+            name="coverage_reported",
+            field=models.PositiveIntegerField(
+                blank=True, null=True, verbose_name="отчитались из ожидаемых"
+            ),
         ),
         migrations.CreateModel(
-            name='MonitoringRoster',
+            name="MonitoringRoster",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('uploaded_at', models.DateTimeField(auto_now=True, verbose_name='когда загружен')),
-                ('original_name', models.CharField(blank=True, max_length=500, verbose_name='имя файла')),
-                ('organisations', models.PositiveIntegerField(default=0, verbose_name='организаций в перечне')),
-                ('region', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='monitoring_roster', to='agencies.region', verbose_name='субъект РФ')),
-                ('uploaded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='кто загрузил')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("uploaded_at", models.DateTimeField(auto_now=True, verbose_name="когда загружен")),
+                (
+                    "original_name",
+                    models.CharField(blank=True, max_length=500, verbose_name="имя файла"),
+                ),
+                (
+                    "organisations",
+                    models.PositiveIntegerField(default=0, verbose_name="организаций в перечне"),
+                ),
+                (
+                    "region",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="monitoring_roster",
+                        to="agencies.region",
+                        verbose_name="субъект РФ",
+                    ),
+                ),
+                (
+                    "uploaded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="кто загрузил",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'перечень организаций мониторинга',
-                'verbose_name_plural': 'перечни организаций мониторинга',
+                "verbose_name": "перечень организаций мониторинга",
+                "verbose_name_plural": "перечни организаций мониторинга",
             },
         ),
         migrations.CreateModel(
-            name='MonitoringRosterEntry',
+            name="MonitoringRosterEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('org_code', models.CharField(max_length=64, verbose_name='код организации')),
-                ('region', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='agencies.region')),
-                ('roster', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='entries', to='indicators.monitoringroster')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("org_code", models.CharField(max_length=64, verbose_name="код организации")),
+                (
+                    "region",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="agencies.region",
+                    ),
+                ),
+                (
+                    "roster",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="entries",
+                        to="indicators.monitoringroster",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'организация перечня',
-                'verbose_name_plural': 'организации перечня',
-                'constraints': [models.UniqueConstraint(fields=('region', 'org_code'), name='roster_region_org_code')],
+                "verbose_name": "организация перечня",
+                "verbose_name_plural": "организации перечня",
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("region", "org_code"), name="roster_region_org_code"
+                    )
+                ],
             },
         ),
         migrations.RunPython(compute_coverage, migrations.RunPython.noop),

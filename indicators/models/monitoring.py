@@ -328,9 +328,7 @@ class MonitoringRosterEntry(models.Model):
     """One organisation on a region's roster, by its code: an organisation that has never
     reported (not yet in the directory) is expected too. Region copied for the coverage SQL."""
 
-    roster = models.ForeignKey(
-        MonitoringRoster, on_delete=models.CASCADE, related_name="entries"
-    )
+    roster = models.ForeignKey(MonitoringRoster, on_delete=models.CASCADE, related_name="entries")
     region = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="+")
     org_code = models.CharField(_("код организации"), max_length=64)
 

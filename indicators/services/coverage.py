@@ -190,7 +190,8 @@ def coverage_preview(
 
     counts = coverage_counts(region_ids=region_ids, weeks=weeks)
     regions = {
-        r.pk: r for r in Region.objects.filter(pk__in={key[0] for key in counts}).only("code", "name")
+        r.pk: r
+        for r in Region.objects.filter(pk__in={key[0] for key in counts}).only("code", "name")
     }
     municipality_ids = {key[2] for key in counts if key[2] is not None}
     names = dict(Municipality.objects.filter(pk__in=municipality_ids).values_list("pk", "name"))

@@ -62,9 +62,9 @@ def monitoring_roster_upload(
     known: set[str] = set()
     for start in range(0, len(read.codes), BATCH):  # IN lists within SQLite's limit
         chunk = read.codes[start : start + BATCH]
-        for code, region_id, region_code in Organisation.objects.filter(
-            code__in=chunk
-        ).values_list("code", "region_id", "region__code"):
+        for code, region_id, region_code in Organisation.objects.filter(code__in=chunk).values_list(
+            "code", "region_id", "region__code"
+        ):
             if region_id == region.pk:
                 known.add(code)
             else:
@@ -87,9 +87,7 @@ def monitoring_roster_upload(
     if result.errors_total:
         return result
     with transaction.atomic():
-        roster, _created = MonitoringRoster.objects.select_for_update().get_or_create(
-            region=region
-        )
+        roster, _created = MonitoringRoster.objects.select_for_update().get_or_create(region=region)
         roster.entries.all().delete()
         MonitoringRosterEntry.objects.bulk_create(
             (MonitoringRosterEntry(roster=roster, region=region, org_code=c) for c in read.codes),

@@ -18,7 +18,9 @@ def _week(orgs, week="06.10.2025", municipality=lambda i: "Екатеринбу�
 
 
 def _region_rollup(week):
-    return MonitoringRollup.objects.get(region__code="66", municipality__isnull=True, week_start=week)
+    return MonitoringRollup.objects.get(
+        region__code="66", municipality__isnull=True, week_start=week
+    )
 
 
 @pytest.mark.django_db
@@ -105,9 +107,7 @@ def test_roster_defines_expected_including_organisations_never_seen(import_file,
 
 
 @pytest.mark.django_db
-def test_roster_refuses_foreign_organisations_and_bad_codes_changing_nothing(
-    import_file, personas
-):
+def test_roster_refuses_foreign_organisations_and_bad_codes_changing_nothing(import_file, personas):
     import io
 
     from agencies.models import Region
