@@ -13,8 +13,9 @@ from .monitoring import MonitoringRollup
 
 class IndicatorQuerySet(models.QuerySet):
     def region_latest_values(self, region_id: int | None) -> list[tuple]:
-        """(indicator, value, week_start) of these indicators in the region's latest weekly
-        rollup (value and week None until monitoring arrives). Reached through relations
+        """(indicator, value, week_start) of these indicators in the region's latest complete
+        weekly rollup (a «неполная неделя» is not shown as the region's value;
+        indicators.coverage) (value and week None until monitoring arrives). Reached through relations
         too (`measure.indicators.region_latest_values(...)`), so apps below this one read
         indicator values without importing it."""
         indicators = list(self)
@@ -23,7 +24,8 @@ class IndicatorQuerySet(models.QuerySet):
         rollup = None
         if region_id:
             rollup = (
-                MonitoringRollup.objects.filter(region_id=region_id, municipality__isnull=True)
+                MonitoringRollup.objects.complete()
+                .filter(region_id=region_id, municipality__isnull=True)
                 .order_by("-week_start")
                 .first()
             )

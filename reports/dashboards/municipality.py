@@ -47,6 +47,11 @@ class MunicipalityPage:
     lines: list[OrganisationLine]
     sort: str
 
+    @property
+    def partial(self) -> MonitoringRollup | None:
+        """The week shown when it is a «неполная неделя» of the municipality."""
+        return self.rollup if self.rollup is not None and not self.rollup.complete else None
+
 
 def municipality_organisations(*, municipality: Municipality, sort: str = "") -> MunicipalityPage:
     week = MonitoringRollup.objects.filter(municipality=municipality).aggregate(
