@@ -1,19 +1,28 @@
 """Coverage of monitoring weeks (indicators.coverage), computed set-based in SQL.
 
-`coverage_update` is called by the rollup step after the sums are written: two UPDATE …
-FROM statements (region rollups, municipality rollups) over one common expression:
+`coverage_update` is called by the rollup step after the sums are written. For a week W of
+a region without a roster:
 
-1. `weeks`: the weeks asked for with the start of each one's window (4 weeks before);
-2. `expected`: per region × week × organisation — the roster's organisations when the
-   region has a roster (by code: one not yet in the directory is expected, never reported,
-   and has no municipality), else every organisation with a row in the window (the
-   previous 4 weeks and the week itself), marked whether it was seen before the week;
-3. `counted`: each expected organisation joined to its row of the week (reported or not)
-   and to its municipality (the row's when it reported, else the organisation's).
+- reported = the organisations with a row for W (the rollup's `organisations`);
+- expected = reported + missing, where an organisation is *missing* in W when its last row
+  before W is at most 4 weeks old and it has no row for W. Missing organisations are found
+  from the gaps of each organisation's sequence of weeks (`LEAD` over the rows of the
+  window, served by the unique (organisation, week) index): an organisation reporting every
+  week has no gap and costs nothing beyond the window scan;
+- basis: `weeks` when the region has a week in the 4 weeks before W, else `none` (the first
+  week: expected = reported).
 
-A week's coverage also sets the base of the 4 weeks after it, so those weeks (when
-stored) are recomputed too. `coverage_counts` returns the same counts per municipality for
-the dry run's preview. Cost: one pass over the rows of the regions' 5-week windows.
+A region with a roster: expected = its roster's organisations (by code: one not yet in the
+directory is expected, never reported, and has no municipality), reported = those of them
+with a row for W; basis `roster`.
+
+Municipality rollups get the same, the missing organisations counted in the municipality of
+their last row. A week's rows also set the base of the 4 weeks after it, so those weeks
+(when stored) are recomputed too. `coverage_counts` computes the same figures for the dry
+run's preview, also for municipalities where nobody reported (they are not rollups).
+
+Cost on PostgreSQL (85 regions × 1,000 organisations × 40 weeks, 3.4 M rows): see
+docs/domain.md; one national week is a scan of its 5-week window.
 """
 
 from __future__ import annotations
@@ -29,61 +38,107 @@ from ..coverage import BASIS_NONE, BASIS_ROSTER, BASIS_WEEKS, COVERAGE_WEEKS, Co
 from ..models import MonitoringRollup, MonitoringRosterEntry, MonitoringRow
 
 WINDOW = dt.timedelta(weeks=COVERAGE_WEEKS)
+WINDOW_DAYS = WINDOW.days
+MISSING_TABLE = "coverage_missing_tmp"
+# the window's rows are sorted by organisation and week: in memory, not on disk
+WORK_MEM = "64MB"
 
 
 def _as_date(value: dt.date | str) -> dt.date:
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
 
 
-def _counted_sql(region_ids: list[int], weeks: list[dt.date]) -> tuple[str, list]:
-    """The common expression (`WITH … counted AS (…)`) and its parameters."""
-    q = connection.ops.quote_name
-    rows = q(MonitoringRow._meta.db_table)
-    roster = q(MonitoringRosterEntry._meta.db_table)
-    orgs = q(Organisation._meta.db_table)
-    adapt = connection.ops.adapt_datefield_value
-    values = ", ".join(["(%s, %s)"] * len(weeks))
-    week_params: list = []
-    for week in weeks:
-        week_params += [adapt(week), adapt(week - WINDOW)]
-    marks = ", ".join(["%s"] * len(region_ids))
+def _q(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+def _plus_days(expression: str, days: int) -> str:
+    """`expression` (a date column) moved by `days`, in the database's own syntax."""
+    if connection.vendor == "sqlite":
+        return f"date({expression}, '{days:+d} days')"
+    return f"({expression} + {int(days)})"
+
+
+def _marks(values: list) -> str:
+    return ", ".join(["%s"] * len(values))
+
+
+def _dates(values: list[dt.date]) -> list:
+    return [connection.ops.adapt_datefield_value(v) for v in values]
+
+
+def _sort_in_memory(cursor) -> None:
+    """PostgreSQL: more sort memory for the rest of the transaction (the caller's atomic
+    block; outside one, `SET LOCAL` does nothing)."""
+    if connection.vendor == "postgresql" and connection.in_atomic_block:
+        cursor.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
+
+
+def _roster_regions(region_ids: list[int]) -> set[int]:
+    return set(
+        MonitoringRosterEntry.objects.filter(region_id__in=region_ids)
+        .values_list("region_id", flat=True)
+        .distinct()
+    )
+
+
+def _missing_sql(region_ids: list[int], weeks: list[dt.date], group: str) -> tuple[str, list]:
+    """SELECT region_id, municipality_id, week_start, missing — grouped by `group` (a column
+    list of those) — of the organisations missing in `weeks` (see the module docstring)."""
+    rows = _q(MonitoringRow._meta.db_table)
+    values = ", ".join(["(%s)"] * len(weeks))
     sql = f"""
-        WITH weeks (week_start, since) AS (VALUES {values}),
-        expected AS (
-            SELECT e.region_id AS region_id, w.week_start AS week_start,
-                   ro.id AS organisation_id, 1 AS seen_before, 1 AS on_roster
-            FROM {roster} e CROSS JOIN weeks w
-            LEFT JOIN {orgs} ro ON ro.code = e.org_code
-            WHERE e.region_id IN ({marks})
-            UNION ALL
-            SELECT m.region_id, w.week_start, m.organisation_id,
-                   MAX(CASE WHEN m.week_start < w.week_start THEN 1 ELSE 0 END), 0
-            FROM {rows} m JOIN weeks w
-                 ON m.week_start >= w.since AND m.week_start <= w.week_start
-            WHERE m.region_id IN ({marks})
-              AND m.region_id NOT IN (SELECT r.region_id FROM {roster} r
-                                      WHERE r.region_id IN ({marks}))
-            GROUP BY m.region_id, w.week_start, m.organisation_id
+        WITH weeks (week_start) AS (VALUES {values}),
+        seq AS (
+            SELECT m.region_id AS region_id, m.municipality_id AS municipality_id,
+                   m.week_start AS week_start,
+                   LEAD(m.week_start) OVER (
+                       PARTITION BY m.organisation_id ORDER BY m.week_start
+                   ) AS next_week
+            FROM {rows} m
+            WHERE m.region_id IN ({_marks(region_ids)})
+              AND m.week_start >= %s AND m.week_start <= %s
         ),
-        counted AS (
-            SELECT x.region_id AS region_id, x.week_start AS week_start,
-                   CASE WHEN cur.id IS NULL THEN o.municipality_id
-                        ELSE cur.municipality_id END AS municipality_id,
-                   x.seen_before AS seen_before, x.on_roster AS on_roster,
-                   CASE WHEN cur.id IS NULL THEN 0 ELSE 1 END AS reported
-            FROM expected x
-            LEFT JOIN {orgs} o ON o.id = x.organisation_id
-            LEFT JOIN {rows} cur
-                 ON cur.organisation_id = x.organisation_id AND cur.week_start = x.week_start
+        gaps AS (
+            SELECT * FROM seq
+            WHERE next_week IS NULL OR next_week > {_plus_days("week_start", 7)}
         )
+        SELECT {group}, COUNT(*) AS missing
+        FROM gaps g JOIN weeks w
+             ON w.week_start > g.week_start
+            AND w.week_start <= {_plus_days("g.week_start", WINDOW_DAYS)}
+            AND (g.next_week IS NULL OR w.week_start < g.next_week)
+        GROUP BY {group}
     """
-    return sql, [*week_params, *region_ids, *region_ids, *region_ids]
+    params = [
+        *_dates(weeks),
+        *region_ids,
+        *_dates([min(weeks) - WINDOW, max(weeks)]),
+    ]
+    return sql, params
 
 
-_BASIS = (
-    f"CASE WHEN MAX(on_roster) = 1 THEN '{BASIS_ROSTER}' "
-    f"WHEN MAX(seen_before) = 1 THEN '{BASIS_WEEKS}' ELSE '{BASIS_NONE}' END"
-)
+def _roster_sql(region_ids: list[int], weeks: list[dt.date]) -> tuple[str, list]:
+    """SELECT region_id, week_start, municipality_id, expected, reported of the roster
+    regions: every roster entry per week, joined to its organisation and its row."""
+    rows = _q(MonitoringRow._meta.db_table)
+    roster = _q(MonitoringRosterEntry._meta.db_table)
+    orgs = _q(Organisation._meta.db_table)
+    values = ", ".join(["(%s)"] * len(weeks))
+    sql = f"""
+        WITH weeks (week_start) AS (VALUES {values})
+        SELECT e.region_id, w.week_start,
+               CASE WHEN cur.id IS NULL THEN o.municipality_id
+                    ELSE cur.municipality_id END AS municipality_id,
+               COUNT(*) AS expected, COUNT(cur.id) AS reported
+        FROM {roster} e CROSS JOIN weeks w
+        LEFT JOIN {orgs} o ON o.code = e.org_code
+        LEFT JOIN {rows} cur ON cur.organisation_id = o.id AND cur.week_start = w.week_start
+        WHERE e.region_id IN ({_marks(region_ids)})
+        GROUP BY e.region_id, w.week_start,
+                 CASE WHEN cur.id IS NULL THEN o.municipality_id ELSE cur.municipality_id END
+    """
+    return sql, [*_dates(weeks), *region_ids]
 
 
 def _with_following_weeks(region_ids: list[int], weeks: list[dt.date]) -> list[dt.date]:
@@ -112,65 +167,157 @@ def coverage_update(*, region_ids: Iterable[int], weeks: Iterable[dt.date | str]
     week_list = _with_following_weeks(region_list, sorted({_as_date(w) for w in weeks}))
     if not region_list or not week_list:
         return
-    rollup = connection.ops.quote_name(MonitoringRollup._meta.db_table)
-    counted, params = _counted_sql(region_list, week_list)
+    rostered = sorted(_roster_regions(region_list))
+    by_weeks = [r for r in region_list if r not in set(rostered)]
+    rollup = _q(MonitoringRollup._meta.db_table)
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"""{counted}
-            UPDATE {rollup} SET coverage_reported = s.reported,
-                   coverage_expected = s.expected, coverage_basis = s.basis
-            FROM (SELECT region_id, week_start, SUM(reported) AS reported,
-                         COUNT(*) AS expected, {_BASIS} AS basis
-                  FROM counted GROUP BY region_id, week_start) s
-            WHERE {rollup}.region_id = s.region_id AND {rollup}.week_start = s.week_start
-              AND {rollup}.municipality_id IS NULL""",
-            params,
-        )
-        cursor.execute(
-            f"""{counted}
-            UPDATE {rollup} SET coverage_reported = s.reported,
-                   coverage_expected = s.expected, coverage_basis = s.basis
-            FROM (SELECT municipality_id, week_start, SUM(reported) AS reported,
-                         COUNT(*) AS expected, {_BASIS} AS basis
-                  FROM counted WHERE municipality_id IS NOT NULL
-                  GROUP BY municipality_id, week_start) s
-            WHERE {rollup}.municipality_id = s.municipality_id
-              AND {rollup}.week_start = s.week_start""",
-            params,
-        )
+        if by_weeks:
+            target = f"region_id IN ({_marks(by_weeks)}) AND week_start IN ({_marks(week_list)})"
+            target_params = [*by_weeks, *_dates(week_list)]
+            # 1. reported = expected = the week's organisations; the basis from the weeks
+            #    the region has in the 4 weeks before
+            cursor.execute(
+                f"""UPDATE {rollup} SET coverage_reported = organisations,
+                       coverage_expected = organisations,
+                       coverage_basis = CASE WHEN EXISTS (
+                           SELECT 1 FROM {rollup} p
+                           WHERE p.region_id = {rollup}.region_id
+                             AND p.municipality_id IS NULL
+                             AND p.week_start < {rollup}.week_start
+                             AND p.week_start >= {_plus_days(f"{rollup}.week_start", -WINDOW_DAYS)}
+                       ) THEN '{BASIS_WEEKS}' ELSE '{BASIS_NONE}' END
+                   WHERE {target}""",
+                target_params,
+            )
+            # 2. the missing organisations raise the expected count, per region and per
+            #    municipality (one pass over the window, kept in a temporary table)
+            missing, params = _missing_sql(
+                by_weeks, week_list, "g.region_id, g.municipality_id, w.week_start"
+            )
+            cursor.execute(f"DROP TABLE IF EXISTS {MISSING_TABLE}")
+            cursor.execute(f"CREATE TEMPORARY TABLE {MISSING_TABLE} AS {missing}", params)
+            if connection.vendor == "postgresql":
+                cursor.execute(f"ANALYZE {MISSING_TABLE}")
+            # the target's own conditions let the planner use the rollup index
+            own = target.replace("region_id", f"{rollup}.region_id").replace(
+                "week_start", f"{rollup}.week_start"
+            )
+            cursor.execute(
+                f"""UPDATE {rollup} SET coverage_expected = coverage_expected + s.missing
+                   FROM (SELECT region_id, week_start, SUM(missing) AS missing
+                         FROM {MISSING_TABLE} GROUP BY region_id, week_start) s
+                   WHERE {rollup}.region_id = s.region_id AND {rollup}.week_start = s.week_start
+                     AND {rollup}.municipality_id IS NULL AND {own}""",
+                target_params,
+            )
+            cursor.execute(
+                f"""UPDATE {rollup} SET coverage_expected = coverage_expected + s.missing
+                   FROM {MISSING_TABLE} s
+                   WHERE {rollup}.municipality_id = s.municipality_id
+                     AND {rollup}.week_start = s.week_start AND {own}""",
+                target_params,
+            )
+            cursor.execute(f"DROP TABLE {MISSING_TABLE}")
+        if rostered:
+            counted, params = _roster_sql(rostered, week_list)
+            cursor.execute(
+                f"""UPDATE {rollup} SET coverage_reported = s.reported,
+                       coverage_expected = s.expected, coverage_basis = '{BASIS_ROSTER}'
+                   FROM (SELECT region_id, week_start, SUM(reported) AS reported,
+                                SUM(expected) AS expected
+                         FROM ({counted}) c GROUP BY region_id, week_start) s
+                   WHERE {rollup}.region_id = s.region_id AND {rollup}.week_start = s.week_start
+                     AND {rollup}.municipality_id IS NULL""",
+                params,
+            )
+            # a municipality rollup with no roster organisation: 0 of 0
+            cursor.execute(
+                f"""UPDATE {rollup} SET coverage_reported = 0, coverage_expected = 0,
+                       coverage_basis = '{BASIS_ROSTER}'
+                   WHERE region_id IN ({_marks(rostered)}) AND week_start IN ({_marks(week_list)})
+                     AND municipality_id IS NOT NULL""",
+                [*rostered, *_dates(week_list)],
+            )
+            cursor.execute(
+                f"""UPDATE {rollup} SET coverage_reported = s.reported,
+                       coverage_expected = s.expected
+                   FROM (SELECT municipality_id, week_start, SUM(reported) AS reported,
+                                SUM(expected) AS expected
+                         FROM ({counted}) c WHERE municipality_id IS NOT NULL
+                         GROUP BY municipality_id, week_start) s
+                   WHERE {rollup}.municipality_id = s.municipality_id
+                     AND {rollup}.week_start = s.week_start""",
+                params,
+            )
 
 
 def coverage_counts(
     *, region_ids: Iterable[int], weeks: Iterable[dt.date | str]
 ) -> dict[tuple[int, dt.date, int | None], Coverage]:
     """(region id, week, municipality id or None) → coverage, computed from the rows as
-    they are now (in the open transaction of a dry run: as they would be). Municipalities
-    where nobody reported are included (they are the biggest drops)."""
+    they are now (in the open transaction of a dry run: as they would be). The same figures
+    as `coverage_update` stores, plus the municipalities where nobody reported."""
     region_list = sorted({int(r) for r in region_ids})
     week_list = sorted({_as_date(w) for w in weeks})
     if not region_list or not week_list:
         return {}
-    counted, params = _counted_sql(region_list, week_list)
-    result: dict[tuple[int, dt.date, int | None], Coverage] = {}
+    rostered = sorted(_roster_regions(region_list))
+    by_weeks = [r for r in region_list if r not in set(rostered)]
+    # (region, week, municipality) -> [reported, expected]
+    groups: dict[tuple[int, dt.date, int | None], list[int]] = {}
+    basis: dict[tuple[int, dt.date], str] = {}
+    rows = _q(MonitoringRow._meta.db_table)
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"""{counted}
-            SELECT region_id, week_start, municipality_id, SUM(reported), COUNT(*), {_BASIS}
-            FROM counted GROUP BY region_id, week_start, municipality_id""",
-            params,
-        )
-        groups = cursor.fetchall()
-    totals: dict[tuple[int, dt.date], list] = {}
-    for region_id, week, municipality_id, reported, expected, basis in groups:
-        week = _as_date(week)
-        result[(region_id, week, municipality_id)] = Coverage(int(reported), int(expected), basis)
-        total = totals.setdefault((region_id, week), [0, 0, set()])
-        total[0] += int(reported)
-        total[1] += int(expected)
-        total[2].add(basis)
-    for (region_id, week), (reported, expected, bases) in totals.items():
-        basis = next(b for b in (BASIS_ROSTER, BASIS_WEEKS, BASIS_NONE) if b in bases)
-        result[(region_id, week, None)] = Coverage(reported, expected, basis)
+        _sort_in_memory(cursor)
+        if by_weeks:
+            cursor.execute(
+                f"""SELECT region_id, week_start, municipality_id, COUNT(*) FROM {rows}
+                   WHERE region_id IN ({_marks(by_weeks)}) AND week_start IN ({_marks(week_list)})
+                   GROUP BY region_id, week_start, municipality_id""",
+                [*by_weeks, *_dates(week_list)],
+            )
+            for region_id, week, municipality_id, reported in cursor.fetchall():
+                groups[(region_id, _as_date(week), municipality_id)] = [reported, reported]
+            missing, params = _missing_sql(
+                by_weeks, week_list, "g.region_id, w.week_start, g.municipality_id"
+            )
+            cursor.execute(missing, params)
+            for region_id, week, municipality_id, count in cursor.fetchall():
+                group = groups.setdefault((region_id, _as_date(week), municipality_id), [0, 0])
+                group[1] += count
+            cursor.execute(
+                f"""SELECT DISTINCT region_id, week_start FROM {rows}
+                   WHERE region_id IN ({_marks(by_weeks)})
+                     AND week_start >= %s AND week_start <= %s""",
+                [*by_weeks, *_dates([min(week_list) - WINDOW, max(week_list)])],
+            )
+            seen: dict[int, set[dt.date]] = {}
+            for region_id, week in cursor.fetchall():
+                seen.setdefault(region_id, set()).add(_as_date(week))
+            for region_id in by_weeks:
+                for week in week_list:
+                    before = any(week - WINDOW <= w < week for w in seen.get(region_id, ()))
+                    basis[(region_id, week)] = BASIS_WEEKS if before else BASIS_NONE
+        if rostered:
+            counted, params = _roster_sql(rostered, week_list)
+            cursor.execute(counted, params)
+            for region_id, week, municipality_id, expected, reported in cursor.fetchall():
+                groups[(region_id, _as_date(week), municipality_id)] = [reported, expected]
+            for region_id in rostered:
+                for week in week_list:
+                    basis[(region_id, week)] = BASIS_ROSTER
+    result: dict[tuple[int, dt.date, int | None], Coverage] = {}
+    totals: dict[tuple[int, dt.date], list[int]] = {}
+    for (region_id, week, municipality_id), (reported, expected) in groups.items():
+        kind = basis[(region_id, week)]
+        if municipality_id is not None:
+            result[(region_id, week, municipality_id)] = Coverage(reported, expected, kind)
+        total = totals.setdefault((region_id, week), [0, 0])
+        total[0] += reported
+        total[1] += expected
+    for (region_id, week), (reported, expected) in totals.items():
+        if reported or region_id in rostered:
+            result[(region_id, week, None)] = Coverage(reported, expected, basis[(region_id, week)])
     return result
 
 

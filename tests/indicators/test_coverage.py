@@ -168,3 +168,76 @@ def test_roster_page_upload_and_delete(import_file, persona_client):
     client.post("/indicators/regions/66/roster/", {"action": "delete"})
     assert not MonitoringRoster.objects.exists()
     assert _region_rollup(W1).coverage_basis == "none"
+
+
+# --- the window of expected organisations, and the preview agreeing with the rollups --------
+
+
+def _import_weeks(import_file, plan):
+    """plan: {week: [org numbers]}; organisations 5–9 in Нижний Тагил, the others in
+    Екатеринбург."""
+    for week, orgs in plan.items():
+        rows = [
+            row(
+                f"ORG{i}",
+                week=week.strftime("%d.%m.%Y"),
+                municipality="Нижний Тагил" if 5 <= i <= 9 else "Екатеринбург",
+            )
+            for i in orgs
+        ]
+        assert import_file(csv_bytes(rows)).status == "done"
+
+
+def _weeks(n):
+    return [W1 + dt.timedelta(weeks=k) for k in range(n)]
+
+
+@pytest.mark.django_db
+def test_an_organisation_is_expected_for_four_weeks_after_its_last_report(import_file):
+    weeks = _weeks(7)
+    # ORG9 reports in week 0 only; the others every week
+    plan = {weeks[0]: list(range(10)), **{w: list(range(9)) for w in weeks[1:]}}
+    _import_weeks(import_file, plan)
+    expected = [_region_rollup(w).coverage_expected for w in weeks]
+    assert expected == [10, 10, 10, 10, 10, 9, 9]  # weeks 1–4 still expect ORG9
+    assert [_region_rollup(w).coverage_reported for w in weeks] == [10] + [9] * 6
+
+
+@pytest.mark.django_db
+def test_reimporting_an_old_week_updates_the_weeks_after_it(import_file):
+    weeks = _weeks(3)
+    _import_weeks(import_file, {weeks[0]: range(5), weeks[1]: range(5), weeks[2]: range(5)})
+    assert _region_rollup(weeks[2]).coverage_expected == 5
+    _import_weeks(import_file, {weeks[0]: range(10)})  # a corrected first week
+    assert _region_rollup(weeks[1]).coverage_expected == 10
+    assert _region_rollup(weeks[2]).coverage_expected == 10
+
+
+@pytest.mark.django_db
+def test_municipality_coverage_and_preview_agree_with_the_rollups(import_file):
+    from agencies.models import Region
+    from indicators.services.coverage import coverage_counts
+
+    weeks = _weeks(3)
+    # week 2: Нижний Тагил (5–9) sends nothing, ORG0 is missing, ORG10 is new
+    _import_weeks(
+        import_file, {weeks[0]: range(10), weeks[1]: range(10), weeks[2]: [1, 2, 3, 4, 10]}
+    )
+    region = Region.objects.get(code="66")
+    counts = coverage_counts(region_ids=[region.pk], weeks=weeks)
+    stored = {
+        (r.region_id, r.week_start, r.municipality_id): r.coverage
+        for r in MonitoringRollup.objects.filter(region=region)
+    }
+    for key, coverage in stored.items():
+        assert counts[key] == coverage, key
+    by_name = {
+        m.name: counts[(region.pk, weeks[2], m.pk)]
+        for m in region.municipalities.all()
+        if (region.pk, weeks[2], m.pk) in counts
+    }
+    assert (by_name["Екатеринбург"].reported, by_name["Екатеринбург"].expected) == (5, 6)
+    # nobody reported: no rollup, but the preview shows 0 of 5
+    assert (by_name["Нижний Тагил"].reported, by_name["Нижний Тагил"].expected) == (0, 5)
+    region_week = counts[(region.pk, weeks[2], None)]
+    assert (region_week.reported, region_week.expected) == (5, 11)
