@@ -14,10 +14,10 @@ from .monitoring import MonitoringRollup
 class IndicatorQuerySet(models.QuerySet):
     def region_latest_values(self, region_id: int | None) -> list[tuple]:
         """(indicator, value, week_start) of these indicators in the region's latest complete
-        weekly rollup (a «неполная неделя» is not shown as the region's value;
-        indicators.coverage) (value and week None until monitoring arrives). Reached through relations
-        too (`measure.indicators.region_latest_values(...)`), so apps below this one read
-        indicator values without importing it."""
+        weekly rollup (a «неполная неделя» is not shown as the region's value:
+        indicators.coverage); value and week None until monitoring arrives. Reached through
+        relations too (`measure.indicators.region_latest_values(...)`), so apps below this
+        one read indicator values without importing it."""
         indicators = list(self)
         if not indicators:
             return []
