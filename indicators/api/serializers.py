@@ -16,6 +16,7 @@ from ..models import (
     Indicator,
     IndicatorStage,
     MonitoringRollup,
+    MonitoringRoster,
     MonitoringUpload,
     RegionBaseline,
     RegionTarget,
@@ -431,3 +432,33 @@ class MonitoringUploadSerializer(serializers.ModelSerializer):
 
     def get_errors_total(self, obj) -> int:
         return int((obj.preview or {}).get("errors_total", len(obj.errors or [])))
+
+
+# --- rosters of expected organisations (indicators.services.rosters) -------------------
+
+
+class MonitoringRosterSerializer(serializers.ModelSerializer):
+    region = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    uploaded_by = serializers.StringRelatedField()
+
+    class Meta:
+        model = MonitoringRoster
+        fields = ["id", "region", "organisations", "original_name", "uploaded_by", "uploaded_at"]
+        read_only_fields = fields
+
+
+class MonitoringRosterInputSerializer(serializers.Serializer):
+    """POST /api/v1/monitoring/rosters/ (multipart): the region and its roster file."""
+
+    region = serializers.CharField(max_length=2, help_text=_("Код субъекта"))
+    file = serializers.FileField(
+        help_text=_("CSV/XLSX со столбцом «Код организации»; заменяет прежний перечень.")
+    )
+
+    def validate_file(self, file):
+        limit = settings.MONITORING_UPLOAD_MAX_BYTES
+        if file.size > limit:
+            raise serializers.ValidationError(
+                _("Файл больше допустимого размера (%(mb)s МБ).") % {"mb": limit // (1024 * 1024)}
+            )
+        return file

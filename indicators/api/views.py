@@ -28,10 +28,12 @@ from ..models import (
     Indicator,
     IndicatorStage,
     MonitoringRollup,
+    MonitoringRoster,
     MonitoringUpload,
     RegionBaseline,
     RegionTarget,
 )
+from ..services.rosters import monitoring_roster_delete, monitoring_roster_upload
 from ..services.uploads import monitoring_upload_create, upload_progress
 from ..tasks import monitoring_import_task
 from .filters import (
@@ -51,6 +53,8 @@ from .serializers import (
     IndexUploadSerializer,
     IndicatorSerializer,
     IndicatorValueSerializer,
+    MonitoringRosterInputSerializer,
+    MonitoringRosterSerializer,
     MonitoringUploadInputSerializer,
     MonitoringUploadSerializer,
     RankingSerializer,
@@ -386,3 +390,57 @@ class MonitoringUploadViewSet(ScopedReadOnlyViewSet):
         )
         transaction.on_commit(lambda: monitoring_import_task.delay(upload.pk))
         return Response(self.get_serializer(upload).data, status=status.HTTP_202_ACCEPTED)
+
+
+# --- rosters of expected organisations (indicators.services.rosters) -------------------
+
+
+class MonitoringRosterViewSet(ScopedReadOnlyViewSet):
+    """The rosters of the regions the caller sees: the organisations each region expects to
+    report every week (they define the coverage of its weeks). A region's coordinator or an
+    administrator uploads (POST, replaces) or deletes (DELETE) it."""
+
+    serializer_class = MonitoringRosterSerializer
+    ordering_fields = ["uploaded_at"]
+
+    def get_queryset(self):
+        return (
+            MonitoringRoster.objects.visible_to(self.request.user)
+            .select_related("region", "uploaded_by")
+            .order_by("region__code")
+        )
+
+    @extend_schema(
+        summary="Загрузить перечень организаций субъекта",
+        request={"multipart/form-data": MonitoringRosterInputSerializer},
+        responses={201: MonitoringRosterSerializer, 400: ERROR, 403: ERROR, 404: ERROR},
+    )
+    def create(self, request, *args, **kwargs):
+        """Replaces the region's roster; a file with errors changes nothing (400, `fields`
+        → `file`: the messages with row and column)."""
+        form = MonitoringRosterInputSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        code = form.validated_data["region"].strip().zfill(2)
+        region = Region.objects.visible_to(request.user).filter(code=code).first()
+        if region is None:
+            raise exceptions.NotFound()
+        if not access.can_edit_roster(request.user, region):
+            raise exceptions.PermissionDenied()
+        file = form.validated_data["file"]
+        result = monitoring_roster_upload(
+            region=region, user=request.user, file=file, original_name=file.name
+        )
+        if result.roster is None:
+            raise exceptions.ValidationError({"file": [e["message"] for e in result.errors]})
+        return Response(
+            MonitoringRosterSerializer(result.roster).data, status=status.HTTP_201_CREATED
+        )
+
+    @extend_schema(summary="Удалить перечень", responses={204: None, 403: ERROR, 404: ERROR})
+    def destroy(self, request, *args, **kwargs):
+        """Coverage goes back to the organisations of the previous 4 weeks."""
+        roster = self.get_object()
+        if not access.can_edit_roster(request.user, roster.region):
+            raise exceptions.PermissionDenied()
+        monitoring_roster_delete(region=roster.region)
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -22,6 +22,7 @@ from indicators.api.views import (
     IndexUploadViewSet,
     IndicatorValueViewSet,
     IndicatorViewSet,
+    MonitoringRosterViewSet,
     MonitoringUploadViewSet,
     RegionBaselineViewSet,
     RegionTargetViewSet,
@@ -65,6 +66,7 @@ router.register("indicator-targets", RegionTargetViewSet, basename="indicator-ta
 router.register("indicator-baselines", RegionBaselineViewSet, basename="indicator-baseline")
 router.register("indicator-values", IndicatorValueViewSet, basename="indicator-value")
 router.register("monitoring/uploads", MonitoringUploadViewSet, basename="monitoring-upload")
+router.register("monitoring/rosters", MonitoringRosterViewSet, basename="monitoring-roster")
 router.register("index", IndexScoreViewSet, basename="index")
 router.register("index-inputs", IndexFactViewSet, basename="index-input")
 router.register("index-imports", IndexUploadViewSet, basename="index-import")
