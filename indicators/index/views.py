@@ -26,6 +26,7 @@ from ru_formats import ru_date
 
 from ..choices import CriterionSource, FactSource, UploadStatus
 from ..models import IndexFact, IndexUpload
+from ..selectors import incomplete_newest_week
 from .forms import IndexFactForm, IndexUploadForm
 from .selectors import index_ranking, region_index_page, with_titles
 from .uploads import index_upload_apply, index_upload_create, upload_summary
@@ -70,6 +71,8 @@ def index_region_view(request, code: str):
             "can_verify": access.is_verifier(request.user),
             "can_rank": access.can_see_ranking(request.user),
             "can_import": access.can_import_index_inputs(request.user),
+            # the Sferum criterion reads the latest complete week (indicators.coverage)
+            "partial": incomplete_newest_week(region=region, on_date=on_date),
         },
     )
 

@@ -160,3 +160,8 @@ def test_alerts_judge_the_complete_week(scenario):
     causes = alert_causes(region=scenario, on_date=ON)
     below = [c for c in causes if c.kind == "indicator_below"]
     assert all(c.details["week"] == W1.isoformat() for c in below)
+
+
+def test_index_page_says_the_partial_week_is_not_counted(scenario, persona_client):
+    text = persona_client("coordinator").get("/index/66/?date=2025-10-15")
+    assert "отчитались 5 из 218 организаций" in text.content.decode()
