@@ -438,8 +438,10 @@ class MonitoringUploadSerializer(serializers.ModelSerializer):
 
 
 class MonitoringRosterSerializer(serializers.ModelSerializer):
-    region = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    uploaded_by = serializers.StringRelatedField()
+    region: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
+    uploaded_by: serializers.StringRelatedField[Any] = serializers.StringRelatedField()
 
     class Meta:
         model = MonitoringRoster

@@ -29,7 +29,7 @@ class RosterRead:
     codes: list[str] = field(default_factory=list)  # in file order, each once
     rows: dict[str, int] = field(default_factory=dict)  # code -> first row
     repeats: int = 0
-    errors: list[dict] = field(default_factory=list)
+    errors: list[dict[str, Any]] = field(default_factory=list)
     errors_total: int = 0
 
     def error(self, row: int | None, column: str, message: str) -> None:

@@ -162,7 +162,7 @@ class MonitoringRow(models.Model):
 
 
 class MonitoringRollupQuerySet(RegionScopedQuerySet):
-    def complete(self):
+    def complete(self) -> MonitoringRollupQuerySet:
         """Weeks at or above `MONITORING_MIN_COVERAGE` (indicators.coverage): the ones the
         index, the stage checks and the alerts judge. Exact, in integers: with the
         threshold p/q, reported × q ≥ expected × p. Unknown coverage counts as complete."""

@@ -30,9 +30,11 @@ rebuild take ≈ 50 s).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 from django.db import connection
+from django.db.backends.utils import CursorWrapper
 
 from agencies.models import Organisation
 
@@ -61,15 +63,15 @@ def _plus_days(expression: str, days: int) -> str:
     return f"({expression} + {int(days)})"
 
 
-def _marks(values: list) -> str:
+def _marks(values: Sequence[object]) -> str:
     return ", ".join(["%s"] * len(values))
 
 
-def _dates(values: list[dt.date]) -> list:
+def _dates(values: list[dt.date]) -> list[Any]:
     return [connection.ops.adapt_datefield_value(v) for v in values]
 
 
-def _sort_in_memory(cursor) -> None:
+def _sort_in_memory(cursor: CursorWrapper) -> None:
     """PostgreSQL: more sort memory for the rest of the transaction (the caller's atomic
     block; outside one, `SET LOCAL` does nothing)."""
     if connection.vendor == "postgresql" and connection.in_atomic_block:
@@ -84,7 +86,7 @@ def _roster_regions(region_ids: list[int]) -> set[int]:
     )
 
 
-def _missing_sql(region_ids: list[int], weeks: list[dt.date], group: str) -> tuple[str, list]:
+def _missing_sql(region_ids: list[int], weeks: list[dt.date], group: str) -> tuple[str, list[Any]]:
     """SELECT region_id, municipality_id, week_start, missing — grouped by `group` (a column
     list of those) — of the organisations missing in `weeks` (see the module docstring)."""
     rows = _q(MonitoringRow._meta.db_table)
@@ -120,7 +122,7 @@ def _missing_sql(region_ids: list[int], weeks: list[dt.date], group: str) -> tup
     return sql, params
 
 
-def _roster_sql(region_ids: list[int], weeks: list[dt.date]) -> tuple[str, list]:
+def _roster_sql(region_ids: list[int], weeks: list[dt.date]) -> tuple[str, list[Any]]:
     """SELECT region_id, week_start, municipality_id, expected, reported of the roster
     regions: every roster entry per week, joined to its organisation and its row."""
     rows = _q(MonitoringRow._meta.db_table)
@@ -347,7 +349,7 @@ DROPS_SHOWN = 5
 
 def coverage_preview(
     *, region_ids: Iterable[int], weeks: Iterable[dt.date | str], drops: int = DROPS_SHOWN
-) -> dict:
+) -> dict[str, Any]:
     """The dry run's coverage block (JSON-safe): per region and week of the file, reported /
     expected and whether the week is complete, with the municipalities that lost the most
     expected organisations (biggest drop first). Reads the rows as they are in the open

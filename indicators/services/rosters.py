@@ -10,12 +10,12 @@ change like an import (the index and the alerts follow the complete weeks).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import IO
+from typing import IO, Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from agencies.models import Organisation, Region
+from agencies.models import Organisation, Region, User
 
 from .. import signals
 from ..imports.roster import roster_read
@@ -28,7 +28,7 @@ BATCH = 5000
 @dataclass
 class RosterResult:
     roster: MonitoringRoster | None
-    errors: list[dict] = field(default_factory=list)
+    errors: list[dict[str, Any]] = field(default_factory=list)
     errors_total: int = 0
     repeats: int = 0
     unknown: int = 0  # codes not yet in the directory (expected, never reported so far)
@@ -50,7 +50,7 @@ def _recompute(region: Region) -> None:
 
 
 def monitoring_roster_upload(
-    *, region: Region, user, file: IO[bytes], original_name: str = ""
+    *, region: Region, user: User | None, file: IO[bytes], original_name: str = ""
 ) -> RosterResult:
     """Replaces the region's roster with the codes of `file`, or changes nothing and
     returns the errors (row and column named)."""
