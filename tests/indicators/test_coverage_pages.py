@@ -151,7 +151,7 @@ def test_export_shows_coverage_and_no_gap_for_the_partial_week(scenario, persona
     partial = next(r for r in region_rows if r["Начало недели"].value == dt.datetime(2025, 10, 13))
     assert partial["Организаций"].value == 5 and partial["Ожидалось организаций"].value == 218
     assert "неполная неделя" in partial["Полнота недели"].value
-    assert partial["Показатель 1: отклонение"].value is None
+    assert partial["П1: отклонение, п.п."].value is None
 
 
 def test_alerts_judge_the_complete_week(scenario):
