@@ -275,6 +275,14 @@ def can_upload_monitoring(user: User, region) -> bool:
     )
 
 
+def can_act_on_monitoring_upload(user: User, upload) -> bool:
+    """Confirm a dry run, re-run a failed or stuck monitoring upload: whoever may upload for
+    its region; a multi-region upload (no region) only administrators."""
+    if upload.region is None:
+        return is_admin(user)
+    return can_upload_monitoring(user, upload.region)
+
+
 def can_edit_baselines(user: User, region) -> bool:
     """A region's stage 1 baselines: its coordinators and administrators."""
     if is_admin(user):

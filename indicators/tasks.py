@@ -5,29 +5,70 @@ from __future__ import annotations
 import datetime as dt
 
 from celery import shared_task
+from django.conf import settings
 from django.db import OperationalError
+from django.utils import timezone
 
 from agencies.models import Region
+from roadmap_portal.jobs import JobKind, job_publish
 
+from .choices import UploadStatus
 from .index.services import index_recompute
 from .models import MonitoringUpload
 from .services.seeds import seeds_load
-from .services.uploads import monitoring_import
+from .services.uploads import LEASE, monitoring_import
 
 TRANSIENT = (ConnectionError, OperationalError)
 
 
-@shared_task(autoretry_for=TRANSIENT, retry_backoff=True, max_retries=3)
+@shared_task(
+    autoretry_for=TRANSIENT,
+    retry_backoff=True,
+    max_retries=3,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    time_limit=settings.IMPORT_TIME_LIMIT,
+    soft_time_limit=max(settings.IMPORT_TIME_LIMIT - 60, 1),
+)
 def monitoring_import_task(upload_id: int) -> str | None:
     """Imports one uploaded monitoring file; twin of `manage.py import_monitoring`.
 
-    Safe to redeliver: a settled upload (done, refused, repeat) is left alone, and a file
-    is written in one transaction, so a job cut short is simply run again.
+    Safe to redeliver: the upload is claimed under a lease by one conditional UPDATE, so a
+    second delivery of a running or finished upload changes nothing; a file is written in
+    one transaction, so a job whose worker died is simply run again.
     """
     upload = MonitoringUpload.objects.filter(pk=upload_id).first()
     if upload is None:
         return None
     return monitoring_import(upload=upload).status
+
+
+def _upload_failed(reason: str) -> dict:
+    return {
+        "status": UploadStatus.FAILED,
+        "errors": [{"row": None, "column": "", "message": reason}],
+        "finished_at": timezone.now(),
+    }
+
+
+# how sweep_jobs finds and mends monitoring uploads (roadmap_portal.jobs)
+MONITORING_UPLOAD_JOB = JobKind(
+    model=MonitoringUpload,
+    lease=LEASE,
+    task=monitoring_import_task,
+    created="uploaded_at",
+    pending=UploadStatus.PENDING,
+    running=UploadStatus.RUNNING,
+    failed_status=UploadStatus.FAILED,
+    time_limit=settings.IMPORT_TIME_LIMIT,
+    failed=_upload_failed,
+)
+
+
+def monitoring_import_enqueue(upload_id: int) -> bool:
+    """Publishes the import of a pending upload; False when the broker is down (the upload
+    stays pending and `sweep_jobs` publishes it once the queue is back)."""
+    return job_publish(MONITORING_UPLOAD_JOB, upload_id)
 
 
 @shared_task(autoretry_for=TRANSIENT, retry_backoff=True, max_retries=3)

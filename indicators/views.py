@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from agencies import access
 from agencies.models import Region
+from roadmap_portal.jobs import QUEUE_DOWN_MESSAGE
 
 from .choices import UploadStatus
 from .forms import MonitoringRosterForm, MonitoringUploadForm, RegionBaselineForm
@@ -36,17 +37,25 @@ from .services.uploads import (
     monitoring_upload_confirm,
     monitoring_upload_create,
     monitoring_upload_rerun,
+    upload_may_rerun,
     upload_progress,
 )
-from .tasks import monitoring_import_task
+from .tasks import monitoring_import_enqueue
 
 
 def _region(request, code: str) -> Region:
     return get_object_or_404(Region.objects.visible_to(request.user), code=code)
 
 
-def _enqueue(upload: MonitoringUpload) -> None:
-    transaction.on_commit(lambda: monitoring_import_task.delay(upload.pk))
+def _enqueue(request, upload: MonitoringUpload) -> None:
+    """Publishes the import once committed; with the broker down the upload stays pending
+    (the sweeper publishes it later) and the user is told so."""
+
+    def publish() -> None:
+        if not monitoring_import_enqueue(upload.pk):
+            messages.warning(request, QUEUE_DOWN_MESSAGE)
+
+    transaction.on_commit(publish)
 
 
 @require_GET
@@ -177,7 +186,7 @@ def upload_create(request, code: str):
             region=region,
             dry_run=form.cleaned_data["dry_run"],
         )
-        _enqueue(upload)
+        _enqueue(request, upload)
         return redirect("indicators:upload-detail", pk=upload.pk)
     return render(
         request,
@@ -212,9 +221,7 @@ def _upload(request, pk: int) -> MonitoringUpload:
 
 
 def _may_act(request, upload: MonitoringUpload) -> bool:
-    if upload.region is None:
-        return access.is_admin(request.user)
-    return access.can_upload_monitoring(request.user, upload.region)
+    return access.can_act_on_monitoring_upload(request.user, upload)
 
 
 @require_GET
@@ -237,6 +244,8 @@ def upload_detail(request, pk: int):
             "active": upload.status in (UploadStatus.PENDING, UploadStatus.RUNNING),
             "may_act": _may_act(request, upload),
             "awaiting_confirm": upload.dry_run and upload.status == UploadStatus.DONE,
+            "may_rerun": upload_may_rerun(upload),
+            "not_queued": upload.status == UploadStatus.PENDING and upload.enqueued_at is None,
         },
     )
 
@@ -268,7 +277,7 @@ def upload_confirm(request, pk: int):
     if not _may_act(request, upload):
         raise PermissionDenied
     if monitoring_upload_confirm(upload=upload):
-        _enqueue(upload)
+        _enqueue(request, upload)
         messages.success(request, _("Загрузка подтверждена и поставлена в очередь."))
     else:
         messages.error(request, _("Эту загрузку нельзя подтвердить."))
@@ -281,8 +290,10 @@ def upload_rerun(request, pk: int):
     if not _may_act(request, upload):
         raise PermissionDenied
     if monitoring_upload_rerun(upload=upload):
-        _enqueue(upload)
+        _enqueue(request, upload)
         messages.success(request, _("Загрузка запущена повторно."))
     else:
-        messages.error(request, _("Повторно запустить можно только загрузку с ошибкой."))
+        messages.error(
+            request, _("Повторно запустить можно только загрузку с ошибкой или зависшую.")
+        )
     return redirect("indicators:upload-detail", pk=upload.pk)

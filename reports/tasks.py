@@ -1,17 +1,30 @@
-"""Celery tasks of the exports (thin, safe to run twice; STYLE R9).
+"""Celery tasks of the exports and the job sweeper (thin, safe to run twice; STYLE R9).
 
-No autoretry: a failed job is marked failed and a retry would find it no longer pending.
+No autoretry for exports: a failed job is marked failed and a retry would find it no longer
+pending. A worker lost mid-job gives the message back (acks_late, reject_on_worker_lost);
+the claim under a lease makes the second delivery a no-op unless the first worker is gone.
 """
 
 from __future__ import annotations
 
 from celery import shared_task
+from django.conf import settings
+from django.utils import timezone
 
+from roadmap_portal import jobs as job_tools
+from roadmap_portal.jobs import JobKind, job_publish
+
+from .choices_exports import ExportStatus
 from .exports import jobs
 from .models import GeneratedExport
 
 
-@shared_task
+@shared_task(
+    acks_late=True,
+    reject_on_worker_lost=True,
+    time_limit=settings.EXPORT_TIME_LIMIT,
+    soft_time_limit=max(settings.EXPORT_TIME_LIMIT - 60, 1),
+)
 def export_generate(export_id: int) -> None:
     export = GeneratedExport.objects.filter(pk=export_id).select_related("created_by").first()
     if export is None:
@@ -19,6 +32,53 @@ def export_generate(export_id: int) -> None:
     jobs.export_generate(export=export)
 
 
+def _export_failed(reason: str) -> dict:
+    return {"status": ExportStatus.FAILED, "error": reason, "finished_at": timezone.now()}
+
+
+# how sweep_jobs finds and mends export jobs (roadmap_portal.jobs)
+GENERATED_EXPORT_JOB = JobKind(
+    model=GeneratedExport,
+    lease=jobs.LEASE,
+    task=export_generate,
+    created="created_at",
+    pending=ExportStatus.PENDING,
+    running=ExportStatus.RUNNING,
+    failed_status=ExportStatus.FAILED,
+    time_limit=settings.EXPORT_TIME_LIMIT,
+    failed=_export_failed,
+)
+
+
+def export_generate_enqueue(export_id: int) -> bool:
+    """Publishes a pending export job; False when the broker is down (the job stays
+    pending and `sweep_jobs` publishes it once the queue is back)."""
+    return job_publish(GENERATED_EXPORT_JOB, export_id)
+
+
 @shared_task
 def exports_cleanup() -> int:
     return jobs.exports_cleanup()
+
+
+def jobs_sweep_all() -> dict[str, dict[str, list[int]]]:
+    """Monitoring uploads and export jobs: lost ones re-queued or failed, pending ones
+    whose task is missing published again (see `roadmap_portal.jobs.jobs_sweep`)."""
+    from indicators.tasks import MONITORING_UPLOAD_JOB
+
+    report = {}
+    for name, kind in (("uploads", MONITORING_UPLOAD_JOB), ("exports", GENERATED_EXPORT_JOB)):
+        result = job_tools.jobs_sweep(kind)
+        report[name] = {
+            "requeued": result.requeued,
+            "failed": result.failed,
+            "published": result.published,
+            "unpublished": result.unpublished,
+        }
+    return report
+
+
+@shared_task
+def jobs_sweep() -> dict[str, dict[str, list[int]]]:
+    """Every 5 minutes (beat "jobs-sweep"); twin of `manage.py sweep_jobs`."""
+    return jobs_sweep_all()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -21,6 +22,7 @@ from reports.exports import jobs
 from reports.exports.registry import REPORTS, get_report
 from reports.forms_exports import ExportForm
 from reports.models import GeneratedExport
+from roadmap_portal.jobs import QUEUE_DOWN_EXPORT_MESSAGE
 
 RECENT_JOBS = 20
 
@@ -71,6 +73,9 @@ def export_create(request):
     spec = get_report(kind)
     if spec.runs_in_background(params):
         export = jobs.export_create(user=request.user, kind=kind, params=params, fmt=fmt)
+        export.refresh_from_db()
+        if export.status == ExportStatus.PENDING and export.enqueued_at is None:
+            messages.warning(request, QUEUE_DOWN_EXPORT_MESSAGE)  # the sweeper queues it later
         return redirect("reports:export-detail", pk=export.pk)
     path = jobs.export_temp_path(fmt)
     try:

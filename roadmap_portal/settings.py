@@ -107,9 +107,11 @@ REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Redis down degrades to cache misses, never to an error page (roadmap_portal.cache)
+            "BACKEND": "roadmap_portal.cache.DegradingRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "roadmap",
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
         }
     }
 else:
@@ -204,9 +206,40 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 3 * 3600)
-# Long imports must not be redelivered while still running (Redis visibility timeout).
-CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 4 * 3600)
+# A worker that dies mid-task (SIGKILL, OOM) gives its message back instead of acking it.
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# Jobs (monitoring imports, exports): hard time limit in seconds; the soft limit a minute
+# earlier lets the job record why it stopped. `sweep_jobs` treats a job running longer as
+# lost.
+IMPORT_TIME_LIMIT = env_int("IMPORT_TIME_LIMIT", 2 * 3600)
+EXPORT_TIME_LIMIT = env_int("EXPORT_TIME_LIMIT", 3600)
+# A pending job whose task was published longer ago than this (or never: broker down) is
+# published again by `sweep_jobs`; a second delivery of a job is a no-op.
+JOBS_REQUEUE_AFTER_MINUTES = env_int("JOBS_REQUEUE_AFTER_MINUTES", 15)
+# A job whose worker was lost this many times is failed instead of re-queued.
+JOBS_MAX_ATTEMPTS = env_int("JOBS_MAX_ATTEMPTS", 3)
+# Long imports must not be redelivered while still running: Redis gives an unacknowledged
+# message to another worker after the visibility timeout, so it must exceed every limit.
+_LONGEST_JOB = max(CELERY_TASK_TIME_LIMIT, IMPORT_TIME_LIMIT, EXPORT_TIME_LIMIT)
+CELERY_VISIBILITY_TIMEOUT = env_int("CELERY_VISIBILITY_TIMEOUT", _LONGEST_JOB + 3600)
+if _LONGEST_JOB >= CELERY_VISIBILITY_TIMEOUT:
+    raise ImproperlyConfigured(
+        "CELERY_VISIBILITY_TIMEOUT must exceed CELERY_TASK_TIME_LIMIT, IMPORT_TIME_LIMIT "
+        "and EXPORT_TIME_LIMIT: a running job would be delivered a second time."
+    )
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+# Separate queues: a national import or a big export never delays an overdue notice.
+# A worker started without -Q consumes all of them (the embedded setup, CI); production runs
+# one worker service per queue (docker-compose.yml).
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_QUEUES = {name: {} for name in ("default", "imports", "exports", "notifications")}
+CELERY_TASK_ROUTES = {
+    "indicators.tasks.monitoring_import_task": {"queue": "imports"},
+    "indicators.tasks.seeds_load_task": {"queue": "imports"},
+    "reports.tasks.export_generate": {"queue": "exports"},
+    "reports.tasks.exports_cleanup": {"queue": "exports"},
+    "alerts.tasks.*": {"queue": "notifications"},
 }
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE: dict = {
@@ -220,6 +253,8 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": crontab(hour=7, minute=0),
     },
     "exports-cleanup": {"task": "reports.tasks.exports_cleanup", "schedule": crontab(minute=40)},
+    # finds lost, stuck and never-queued jobs (twin: manage.py sweep_jobs)
+    "jobs-sweep": {"task": "reports.tasks.jobs_sweep", "schedule": crontab(minute="*/5")},
 }
 
 EMAIL_BACKEND = env_str(

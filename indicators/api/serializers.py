@@ -423,6 +423,8 @@ class MonitoringUploadSerializer(serializers.ModelSerializer):
             "coverage",
             "started_at",
             "finished_at",
+            "enqueued_at",
+            "attempts",
         ]
         read_only_fields = fields
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.db.models import Prefetch
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, status
@@ -17,6 +18,7 @@ from agencies.models import Region
 from indicators.index.services import index_fact_create, index_fact_verify
 from roadmap_portal.api.common import parse_iso_date
 from roadmap_portal.api.viewsets import ScopedReadOnlyViewSet
+from roadmap_portal.jobs import QUEUE_DOWN_MESSAGE
 
 from ..choices import FactSource, UploadStatus
 from ..index.selectors import index_ranking, region_index_page
@@ -34,8 +36,8 @@ from ..models import (
     RegionTarget,
 )
 from ..services.rosters import monitoring_roster_delete, monitoring_roster_upload
-from ..services.uploads import monitoring_upload_create, upload_progress
-from ..tasks import monitoring_import_task
+from ..services.uploads import monitoring_upload_create, monitoring_upload_rerun, upload_progress
+from ..tasks import monitoring_import_enqueue
 from .filters import (
     IndexFactFilterSet,
     IndexScoreFilterSet,
@@ -388,8 +390,41 @@ class MonitoringUploadViewSet(ScopedReadOnlyViewSet):
             region=region,
             dry_run=form.validated_data["dry_run"],
         )
-        transaction.on_commit(lambda: monitoring_import_task.delay(upload.pk))
-        return Response(self.get_serializer(upload).data, status=status.HTTP_202_ACCEPTED)
+        return self._publish(upload, status.HTTP_202_ACCEPTED)
+
+    def _publish(self, upload, code: int) -> Response:
+        """Publishes the import once committed. With the broker down the upload stays
+        pending (`sweep_jobs` publishes it later) and `detail` says so."""
+        published: list[bool] = []
+        transaction.on_commit(lambda: published.append(monitoring_import_enqueue(upload.pk)))
+        upload.refresh_from_db()
+        data = dict(self.get_serializer(upload).data)
+        if published == [False]:
+            data["detail"] = str(QUEUE_DOWN_MESSAGE)
+        return Response(data, status=code)
+
+    @extend_schema(
+        summary="Запустить повторно загрузку с ошибкой или зависшую",
+        request=None,
+        responses={202: MonitoringUploadSerializer, 403: ERROR, 404: ERROR, 409: ERROR},
+        filters=False,
+    )
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def rerun(self, request, pk=None):
+        """A failed upload, or one stuck (pending with no queued task, running with its
+        worker lost), goes back to the queue. Others: 409."""
+        upload = self.get_object()
+        if not access.can_act_on_monitoring_upload(request.user, upload):
+            raise exceptions.PermissionDenied()
+        if not monitoring_upload_rerun(upload=upload):
+            return Response(
+                {
+                    "detail": _("Повторно запустить можно только загрузку с ошибкой или зависшую."),
+                    "code": "conflict",
+                },
+                status=status.HTTP_409_CONFLICT,
+            )
+        return self._publish(upload, status.HTTP_202_ACCEPTED)
 
 
 # --- rosters of expected organisations (indicators.services.rosters) -------------------

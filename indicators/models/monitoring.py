@@ -53,6 +53,9 @@ class MonitoringUpload(models.Model):
     weeks = models.JSONField(_("недели"), default=list, blank=True)
     started_at = models.DateTimeField(_("начало обработки"), null=True, blank=True)
     finished_at = models.DateTimeField(_("конец обработки"), null=True, blank=True)
+    # job bookkeeping (roadmap_portal.jobs, sweep_jobs): null = the task was never published
+    enqueued_at = models.DateTimeField(_("поставлен в очередь"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("попыток обработки"), default=0)
 
     objects = RegionScopedQuerySet.as_manager()
 

@@ -3,7 +3,9 @@
 `monitoring_upload_create` keeps the file and its sha256 as a record; `monitoring_import`
 (run by `indicators.tasks.monitoring_import_task`, or directly by the command) does the work:
 
-1. skip what is already settled (done, refused, repeat): a redelivered task changes nothing;
+1. claim the upload under a lease (`roadmap_portal.jobs.job_lease`) by one conditional
+   UPDATE pending → running: a redelivered task of a running, settled or failed upload
+   changes nothing; a running upload whose worker died (its lease is free) is taken over;
 2. the same file (sha256) already imported for the same scope → status «repeat», nothing
    written;
 3. in ONE transaction: open the table (missing columns refuse the file before any row),
@@ -29,16 +31,19 @@ import uuid
 from pathlib import PurePath
 from typing import IO, Any
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from agencies import access
 from agencies.models import Region, User
+from roadmap_portal.jobs import job_is_stuck, job_lease, job_reset, leases_supported
 from roadmap_portal.tables import TableError, open_table
 from ru_formats import ru_date
 
@@ -61,6 +66,7 @@ logger = logging.getLogger(__name__)
 PROGRESS_EVERY = 20_000
 PREVIEW_ROWS = 200
 SETTLED = (UploadStatus.DONE, UploadStatus.REFUSED, UploadStatus.REPEAT)
+LEASE = "indicators.monitoring_upload"  # roadmap_portal.jobs.job_lease namespace
 
 
 def _progress_key(upload_id: int) -> str:
@@ -171,11 +177,36 @@ def monitoring_upload_confirm(*, upload: MonitoringUpload) -> bool:
     return bool(changed)
 
 
+def upload_is_stuck(upload: MonitoringUpload) -> bool:
+    """Pending with no task queued for it, or running with its worker lost."""
+    from ..tasks import MONITORING_UPLOAD_JOB
+
+    return job_is_stuck(MONITORING_UPLOAD_JOB, upload)
+
+
+def upload_may_rerun(upload: MonitoringUpload) -> bool:
+    return upload.status == UploadStatus.FAILED or upload_is_stuck(upload)
+
+
 def monitoring_upload_rerun(*, upload: MonitoringUpload) -> bool:
-    """A failed job goes back to pending; True when it was failed."""
-    changed = MonitoringUpload.objects.filter(pk=upload.pk, status=UploadStatus.FAILED).update(
-        status=UploadStatus.PENDING, progress=0, errors=[]
-    )
+    """A failed or stuck job goes back to pending (the caller publishes it); True when it
+    did. A running job whose worker is alive is left alone."""
+    from ..tasks import MONITORING_UPLOAD_JOB
+
+    upload.refresh_from_db()
+    if upload.status == UploadStatus.FAILED:
+        changed = MonitoringUpload.objects.filter(pk=upload.pk, status=UploadStatus.FAILED).update(
+            status=UploadStatus.PENDING, progress=0, errors=[], attempts=0, enqueued_at=None
+        )
+    elif upload_is_stuck(upload):
+        changed = job_reset(
+            MONITORING_UPLOAD_JOB,
+            upload,
+            from_statuses=[UploadStatus.PENDING, UploadStatus.RUNNING],
+            attempts=True,
+        )
+    else:
+        changed = False
     upload.refresh_from_db()
     return bool(changed)
 
@@ -208,12 +239,39 @@ def monitoring_import(
     *, upload: MonitoringUpload, dry_run: bool | None = None, progress_every: int | None = None
 ) -> MonitoringUpload:
     """Validates and (unless a dry run) imports one uploaded file; see the module docstring."""
+    with job_lease(LEASE, upload.pk) as held:
+        if not held:  # a live worker runs it: a second delivery changes nothing
+            upload.refresh_from_db()
+            return upload
+        return _import_claimed(upload=upload, dry_run=dry_run, progress_every=progress_every)
+
+
+def _claim(upload: MonitoringUpload) -> bool:
+    """PENDING → RUNNING by one conditional UPDATE (the one winner runs the job).
+
+    Under the lease a RUNNING row has lost its worker (the lock died with its connection),
+    so on PostgreSQL it is taken over; without leases (SQLite) only PENDING is claimed.
+    """
+    claimable = [UploadStatus.PENDING]
+    if leases_supported():
+        claimable.append(UploadStatus.RUNNING)
+    now = timezone.now()
+    claimed = MonitoringUpload.objects.filter(pk=upload.pk, status__in=claimable).update(
+        status=UploadStatus.RUNNING, started_at=now, progress=0, attempts=F("attempts") + 1
+    )
+    upload.refresh_from_db()
+    return bool(claimed)
+
+
+def _import_claimed(
+    *, upload: MonitoringUpload, dry_run: bool | None, progress_every: int | None
+) -> MonitoringUpload:
     upload.refresh_from_db()
     if dry_run is not None and dry_run != upload.dry_run:
         MonitoringUpload.objects.filter(pk=upload.pk).update(dry_run=dry_run)
         upload.dry_run = dry_run
-    if upload.status in SETTLED:
-        return upload
+    if upload.status not in (UploadStatus.PENDING, UploadStatus.RUNNING):
+        return upload  # settled or failed (a rerun puts it back to pending first)
     if not upload.dry_run and (
         MonitoringUpload.objects.filter(
             sha256=upload.sha256,
@@ -231,12 +289,26 @@ def monitoring_import(
             preview={"repeat": True},
             started_at=timezone.now(),
         )
-    upload.status = UploadStatus.RUNNING
-    upload.started_at = timezone.now()
-    upload.progress = 0
-    upload.save(update_fields=["status", "started_at", "progress"])
+    if not _claim(upload):
+        return upload
     try:
         return _run(upload, progress_every=progress_every or PROGRESS_EVERY)
+    except SoftTimeLimitExceeded:  # the transaction rolled back: nothing written
+        return _finish(
+            upload,
+            status=UploadStatus.FAILED,
+            errors=[
+                {
+                    "row": None,
+                    "column": "",
+                    "message": _(
+                        "Обработка не уложилась в отведённое время (%(minutes)s мин) и "
+                        "прервана; ничего не записано."
+                    )
+                    % {"minutes": settings.IMPORT_TIME_LIMIT // 60},
+                }
+            ],
+        )
     except Exception:  # the record tells the user; the log keeps the traceback
         reference = uuid.uuid4().hex[:12]
         logger.exception("monitoring import %s failed, reference %s", upload.pk, reference)

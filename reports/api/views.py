@@ -13,6 +13,7 @@ from agencies import access
 from agencies.models import Region
 from roadmap_portal.api.common import error
 from roadmap_portal.api.viewsets import ScopedReadOnlyViewSet
+from roadmap_portal.jobs import QUEUE_DOWN_EXPORT_MESSAGE
 
 from .. import selectors
 from ..choices_exports import ExportStatus
@@ -90,7 +91,10 @@ class ExportViewSet(ScopedReadOnlyViewSet):
             raise exceptions.ValidationError({"region": [str(refused)]}) from None
         except Region.DoesNotExist:
             raise exceptions.ValidationError({"region": ["Субъект не найден."]}) from None
-        body = ExportSerializer(export, context=self.get_serializer_context()).data
+        export.refresh_from_db()
+        body = dict(ExportSerializer(export, context=self.get_serializer_context()).data)
+        if export.status == ExportStatus.PENDING and export.enqueued_at is None:
+            body["detail"] = str(QUEUE_DOWN_EXPORT_MESSAGE)  # the sweeper queues it later
         return Response(body, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(

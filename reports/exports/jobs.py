@@ -17,21 +17,25 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.files import File
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from agencies.models import Region
 from reports import selectors
 from reports.choices_exports import ExportStatus
 from reports.models import GeneratedExport
+from roadmap_portal.jobs import job_lease, leases_supported
 
 from .base import TitleBlock, open_book
 from .registry import ExportParams, ReportSpec, get_report
 
 logger = logging.getLogger(__name__)
 
+LEASE = "reports.generated_export"  # roadmap_portal.jobs.job_lease namespace
 SYSTEM_AUTHOR = "командная строка (все субъекты)"
 ALL_REGIONS = "все доступные субъекты"
 
@@ -113,7 +117,7 @@ def export_temp_path(fmt: str) -> str:
 @transaction.atomic
 def export_create(*, user, kind: str, params: ExportParams, fmt: str) -> GeneratedExport:
     """A pending background job; the task is queued once the transaction commits."""
-    from reports.tasks import export_generate as export_generate_task
+    from reports.tasks import export_generate_enqueue
 
     spec = get_report(kind)
     region = export_region(user=user, spec=spec, params=params)
@@ -127,21 +131,33 @@ def export_create(*, user, kind: str, params: ExportParams, fmt: str) -> Generat
     )
     export.full_clean()
     export.save()
-    transaction.on_commit(lambda: export_generate_task.delay(export.pk))
+    transaction.on_commit(lambda: export_generate_enqueue(export.pk))
     return export
 
 
 def export_generate(*, export: GeneratedExport) -> bool:
     """Runs a pending job; returns False when another worker has it or it is finished.
 
-    1. claim: UPDATE … SET status=running WHERE status=pending (one winner);
+    1. claim under a lease (`roadmap_portal.jobs.job_lease`): UPDATE … SET status=running
+       WHERE status=pending (one winner; a running job whose worker died is taken over);
     2. estimate the row count for the progress bar, when the report can;
     3. write to a temporary file, reporting progress;
     4. save the file to private storage and mark the job done (or failed, with the error).
     """
+    with job_lease(LEASE, export.pk) as held:
+        if not held:  # a live worker has it: a second delivery changes nothing
+            return False
+        return _generate_claimed(export=export)
+
+
+def _generate_claimed(*, export: GeneratedExport) -> bool:
+    # under the lease a running job has lost its worker (PostgreSQL): take it over
+    claimable = [ExportStatus.PENDING]
+    if leases_supported():
+        claimable.append(ExportStatus.RUNNING)
     now = timezone.now()
-    claimed = GeneratedExport.objects.filter(pk=export.pk, status=ExportStatus.PENDING).update(
-        status=ExportStatus.RUNNING, started_at=now, progress=0
+    claimed = GeneratedExport.objects.filter(pk=export.pk, status__in=claimable).update(
+        status=ExportStatus.RUNNING, started_at=now, progress=0, attempts=F("attempts") + 1
     )
     if not claimed:
         return False
@@ -195,6 +211,12 @@ def export_generate(*, export: GeneratedExport) -> bool:
         _fail(export, "Субъект РФ больше недоступен автору отчёта.")
     except ExportRefused as exc:
         _fail(export, str(exc))
+    except SoftTimeLimitExceeded:
+        _fail(
+            export,
+            "Отчёт не уложился в отведённое время (%s мин); закажите его за меньший период "
+            "или по одному субъекту." % (settings.EXPORT_TIME_LIMIT // 60),
+        )
     except Exception as exc:
         logger.exception("export %s failed", export.pk)
         _fail(export, f"Не удалось сформировать отчёт: {type(exc).__name__}")

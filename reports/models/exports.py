@@ -84,6 +84,9 @@ class GeneratedExport(models.Model):
     started_at = models.DateTimeField(_("начат"), null=True, blank=True)
     finished_at = models.DateTimeField(_("готов"), null=True, blank=True)
     expires_at = models.DateTimeField(_("хранится до"))
+    # job bookkeeping (roadmap_portal.jobs, sweep_jobs): null = the task was never published
+    enqueued_at = models.DateTimeField(_("поставлен в очередь"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("попыток формирования"), default=0)
 
     objects = GeneratedExportQuerySet.as_manager()
     region_field = "region_id"

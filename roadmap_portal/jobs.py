@@ -1,0 +1,198 @@
+"""Background jobs that are never lost, never hang and never run twice.
+
+Two small tools shared by every job table (monitoring uploads, generated exports):
+
+* `enqueue(task, *args)` publishes a task and says whether the broker took it. With the
+  broker down it returns False instead of raising: the caller keeps its pending row, tells
+  the user, and the sweeper (`sweep_jobs`) enqueues the row once the queue is back.
+* `job_lease(namespace, job_id)` holds a PostgreSQL session advisory lock for as long as a
+  worker runs the job. The lock dies with the worker's database connection, so a RUNNING
+  row whose lease is free has lost its worker (SIGKILL, OOM, a lost machine): a redelivered
+  task may take it over, and the sweeper re-queues or fails it at once instead of waiting
+  for the time limit. On SQLite (one process, eager tasks) there is no lease to look at.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, models
+from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
+from kombu.exceptions import OperationalError as BrokerError
+
+logger = logging.getLogger(__name__)
+
+QUEUE_DOWN_MESSAGE = gettext_lazy(
+    "Очередь обработки сейчас недоступна. Файл сохранён и будет обработан автоматически, "
+    "как только очередь заработает; проверять и загружать его повторно не нужно."
+)
+QUEUE_DOWN_EXPORT_MESSAGE = gettext_lazy(
+    "Очередь обработки сейчас недоступна. Заказ отчёта сохранён: отчёт будет сформирован "
+    "автоматически, как только очередь заработает."
+)
+
+# what publishing raises when the broker is unreachable (kombu wraps the client's errors)
+BROKER_ERRORS: tuple[type[BaseException], ...] = (BrokerError, ConnectionError, OSError)
+
+
+def enqueue(task: Any, *args: Any) -> bool:
+    """Publishes `task(*args)`; False (logged) when the broker is unreachable."""
+    try:
+        task.apply_async(args=args, retry=False)
+    except BROKER_ERRORS as exc:
+        logger.warning("broker unavailable, %s%r stays pending: %s", task.name, args, exc)
+        return False
+    return True
+
+
+def _keys(namespace: str, job_id: int) -> tuple[str, int]:
+    return namespace, int(job_id) % 2_147_483_647
+
+
+def leases_supported() -> bool:
+    return connection.vendor == "postgresql"
+
+
+@contextmanager
+def job_lease(namespace: str, job_id: int) -> Iterator[bool]:
+    """Yields True when this process now holds the job's lease (always on SQLite)."""
+    if not leases_supported():
+        yield True
+        return
+    name, key = _keys(namespace, job_id)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(hashtext(%s), %s)", [name, key])
+        held = bool(cursor.fetchone()[0])
+    try:
+        yield held
+    finally:
+        if held:
+            try:
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_advisory_unlock(hashtext(%s), %s)", [name, key])
+            except Exception:  # noqa: BLE001 - a closed connection has released it anyway
+                logger.warning("lease %s/%s: connection gone before unlock", name, key)
+
+
+def lease_is_free(namespace: str, job_id: int) -> bool | None:
+    """True when no live worker holds the job (None: cannot tell, SQLite)."""
+    if not leases_supported():
+        return None
+    with job_lease(namespace, job_id) as held:
+        return held
+
+
+@dataclass(frozen=True)
+class JobKind:
+    """How `jobs_sweep` finds and mends the jobs of one table.
+
+    The table has `status`, `started_at`, `enqueued_at` (null: never published) and
+    `attempts` (claims so far); `created` names its creation time field; `failed(reason)`
+    gives the fields that fail a job with a Russian reason.
+    """
+
+    model: type[models.Model]
+    lease: str
+    task: Any
+    created: str
+    pending: str
+    running: str
+    failed_status: str
+    time_limit: int
+    failed: Callable[[str], dict[str, Any]]
+
+
+@dataclass
+class SweepResult:
+    requeued: list[int] = field(default_factory=list)
+    failed: list[int] = field(default_factory=list)
+    published: list[int] = field(default_factory=list)
+    unpublished: list[int] = field(default_factory=list)
+
+
+GRACE = dt.timedelta(minutes=1)
+
+
+def job_is_stuck(kind: JobKind, job: Any, *, now: dt.datetime | None = None) -> bool:
+    """Pending with no task queued for it, or running with its worker lost."""
+    now = now or timezone.now()
+    if job.status == kind.pending:
+        return job.enqueued_at is None or job.enqueued_at < now - _requeue_after()
+    if job.status == kind.running:
+        return _running_lost(kind, job, now)
+    return False
+
+
+def _requeue_after() -> dt.timedelta:
+    return dt.timedelta(minutes=settings.JOBS_REQUEUE_AFTER_MINUTES)
+
+
+def _running_lost(kind: JobKind, job: Any, now: dt.datetime) -> bool:
+    free = lease_is_free(kind.lease, job.pk)
+    if free is not None:
+        return free
+    started = job.started_at or now
+    return started < now - dt.timedelta(seconds=kind.time_limit) - GRACE
+
+
+def job_publish(kind: JobKind, job_id: int) -> bool:
+    """Publishes the job's task; records when (the sweeper's clue that it is queued)."""
+    if not enqueue(kind.task, job_id):
+        return False
+    kind.model._default_manager.filter(pk=job_id).update(enqueued_at=timezone.now())
+    return True
+
+
+def job_reset(kind: JobKind, job: Any, *, from_statuses: list[str], attempts: bool) -> bool:
+    """Puts a job back to pending by one conditional UPDATE; True when it changed."""
+    fields: dict[str, Any] = {"status": kind.pending, "enqueued_at": None}
+    if attempts:
+        fields["attempts"] = 0
+    with job_lease(kind.lease, job.pk) as held:
+        if not held:  # a live worker has it after all
+            return False
+        return bool(
+            kind.model._default_manager.filter(pk=job.pk, status__in=from_statuses).update(**fields)
+        )
+
+
+def jobs_sweep(kind: JobKind, *, now: dt.datetime | None = None) -> SweepResult:
+    """1. running jobs whose worker is lost (lease free; past the time limit where leases
+    cannot be seen) go back to pending, or fail with a Russian reason after
+    JOBS_MAX_ATTEMPTS claims; 2. pending jobs whose task was never published (broker down)
+    or long ago are published (a duplicate delivery is a no-op)."""
+    now = now or timezone.now()
+    result = SweepResult()
+    manager = kind.model._default_manager
+    for job in manager.filter(status=kind.running).order_by("pk"):
+        if not _running_lost(kind, job, now):
+            continue
+        if job.attempts >= settings.JOBS_MAX_ATTEMPTS:
+            reason = gettext(
+                "Обработка прервалась: обработчик остановился, не закончив работу "
+                "(попыток: %(n)s). Ничего не записано; запустите повторно."
+            ) % {"n": job.attempts}
+            if leases_supported() and not lease_is_free(kind.lease, job.pk):
+                continue
+            if manager.filter(pk=job.pk, status=kind.running).update(**kind.failed(reason)):
+                result.failed.append(job.pk)
+                logger.warning("job %s %s failed by the sweeper", kind.lease, job.pk)
+        elif job_reset(kind, job, from_statuses=[kind.running], attempts=False):
+            result.requeued.append(job.pk)
+            logger.warning("job %s %s lost its worker, re-queued", kind.lease, job.pk)
+    created_before = now - GRACE
+    stale = now - _requeue_after()
+    pending = manager.filter(status=kind.pending, **{f"{kind.created}__lt": created_before})
+    pending = pending.filter(models.Q(enqueued_at__isnull=True) | models.Q(enqueued_at__lt=stale))
+    for job_id in list(pending.order_by("pk").values_list("pk", flat=True)) + result.requeued:
+        if job_id in result.published or job_id in result.unpublished:
+            continue
+        (result.published if job_publish(kind, job_id) else result.unpublished).append(job_id)
+    return result
