@@ -1,0 +1,164 @@
+"""Jobs beyond one machine: queues per kind, limits, export jobs swept, a degrading cache."""
+
+from __future__ import annotations
+
+import datetime as dt
+import socket
+
+import pytest
+from django.core.cache import cache
+from django.test import override_settings
+from django.utils import timezone
+
+from reports.choices_exports import ExportStatus
+from reports.exports import jobs as export_jobs
+from reports.exports.registry import ExportParams
+from reports.models import GeneratedExport
+from reports.tasks import GENERATED_EXPORT_JOB, export_generate
+from roadmap_portal import jobs
+from roadmap_portal.celery import app
+
+
+@pytest.mark.parametrize(
+    ("task", "queue"),
+    [
+        ("indicators.tasks.monitoring_import_task", "imports"),
+        ("reports.tasks.export_generate", "exports"),
+        ("alerts.tasks.alerts_sync_region", "notifications"),
+        ("alerts.tasks.alerts_sync_regions", "notifications"),
+        ("alerts.tasks.digest_send_all", "notifications"),
+        ("indicators.tasks.index_recompute_regions", "default"),
+        ("reports.tasks.jobs_sweep", "default"),
+    ],
+)
+def test_each_kind_of_work_has_its_queue(task, queue):
+    assert app.amqp.router.route({}, task)["queue"].name == queue
+    assert queue in app.amqp.queues  # a worker without -Q consumes every queue
+
+
+def test_jobs_are_acked_late_limited_and_not_redelivered_while_running(settings):
+    from indicators.tasks import monitoring_import_task
+
+    for task, limit in (
+        (monitoring_import_task, settings.IMPORT_TIME_LIMIT),
+        (export_generate, settings.EXPORT_TIME_LIMIT),
+    ):
+        assert task.acks_late and task.reject_on_worker_lost
+        assert task.time_limit == limit and task.soft_time_limit < limit
+        assert settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] > limit
+
+
+def test_visibility_timeout_below_a_time_limit_is_refused(monkeypatch):
+    import importlib
+
+    from django.core.exceptions import ImproperlyConfigured
+
+    import roadmap_portal.settings as module
+
+    monkeypatch.setenv("IMPORT_TIME_LIMIT", "7200")
+    monkeypatch.setenv("CELERY_VISIBILITY_TIMEOUT", "3600")
+    with pytest.raises(ImproperlyConfigured, match="CELERY_VISIBILITY_TIMEOUT"):
+        importlib.reload(module)
+    monkeypatch.undo()
+    importlib.reload(module)
+
+
+@pytest.fixture
+def export_job(personas, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        return export_jobs.export_create(
+            user=personas.analyst, kind="indicators", params=ExportParams(region="66"), fmt="csv"
+        )
+
+
+def test_export_second_delivery_is_a_noop(export_job):
+    export_job.refresh_from_db()
+    assert (export_job.status, export_job.attempts) == (ExportStatus.DONE, 1)
+    assert export_job.enqueued_at is not None
+    export_generate.delay(export_job.pk).get()
+    export_job.refresh_from_db()
+    assert export_job.attempts == 1
+
+
+def test_lost_export_is_requeued_then_failed_with_a_reason(export_job, settings):
+    long_ago = timezone.now() - dt.timedelta(seconds=settings.EXPORT_TIME_LIMIT + 600)
+    GeneratedExport.objects.filter(pk=export_job.pk).update(
+        status=ExportStatus.RUNNING, started_at=long_ago, created_at=long_ago
+    )
+    result = jobs.jobs_sweep(GENERATED_EXPORT_JOB)
+    assert result.requeued == [export_job.pk]
+    export_job.refresh_from_db()
+    assert (export_job.status, export_job.attempts) == (ExportStatus.DONE, 2)
+    GeneratedExport.objects.filter(pk=export_job.pk).update(
+        status=ExportStatus.RUNNING, started_at=long_ago, attempts=settings.JOBS_MAX_ATTEMPTS
+    )
+    assert jobs.jobs_sweep(GENERATED_EXPORT_JOB).failed == [export_job.pk]
+    export_job.refresh_from_db()
+    assert export_job.status == ExportStatus.FAILED
+    assert "Обработка прервалась" in export_job.error
+
+
+def test_export_ordered_with_the_broker_down_waits_for_the_sweeper(
+    transactional_db, personas, persona_client, monkeypatch
+):
+    from kombu.exceptions import OperationalError
+
+    def refuse(*args, **kwargs):
+        raise OperationalError("Connection refused.")
+
+    monkeypatch.setattr(export_generate, "apply_async", refuse)
+    response = persona_client("analyst").post(
+        "/api/v1/exports/",
+        {"kind": "indicators", "region": "66", "fmt": "csv", "orgs": True},
+        content_type="application/json",
+    )
+    assert response.status_code == 202, response.content
+    assert "Заказ отчёта сохранён" in response.json()["detail"]
+    export = GeneratedExport.objects.get()
+    assert (export.status, export.enqueued_at) == (ExportStatus.PENDING, None)
+    monkeypatch.undo()
+    GeneratedExport.objects.update(created_at=timezone.now() - dt.timedelta(minutes=5))
+    assert jobs.jobs_sweep(GENERATED_EXPORT_JOB).published == [export.pk]
+    export.refresh_from_db()
+    assert export.status == ExportStatus.DONE
+
+
+# --- Redis down: the cache degrades, pages and the API keep working -------------------------
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def dead_redis_cache():
+    dead = {
+        "default": {
+            "BACKEND": "roadmap_portal.cache.DegradingRedisCache",
+            "LOCATION": f"redis://127.0.0.1:{_closed_port()}/13",
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
+    with override_settings(CACHES=dead):
+        yield cache
+
+
+def test_a_dead_redis_is_a_cache_miss(dead_redis_cache):
+    assert dead_redis_cache.get("x", "default") == "default"
+    dead_redis_cache.set("x", 1)
+    assert dead_redis_cache.add("x", 1) is False
+    assert dead_redis_cache.get_many(["x"]) == {}
+    with pytest.raises(ValueError):
+        dead_redis_cache.incr("x")
+    dead_redis_cache.delete("x")
+
+
+def test_login_pages_and_api_work_with_redis_down(dead_redis_cache, client, personas):
+    assert client.get("/login/").status_code == 200
+    response = client.post("/login/", {"username": personas.coordinator.username, "password": "x"})
+    assert response.status_code == 200  # a wrong password is told, not a 500
+    client.force_login(personas.coordinator)
+    assert client.get("/indicators/regions/66/").status_code == 200
+    assert client.get("/api/v1/monitoring/uploads/").status_code == 200
