@@ -1,5 +1,8 @@
 """The MAX bot client: one POST per message, a per-chat rate limit, retries with backoff.
 
+The rate limit (2 messages per second per chat) holds across all worker processes when
+Redis is configured (`RedisChatRateLimiter`), per process otherwise.
+
 Knows nothing about alerts or the database; `alerts.notify.max_deliver` sends through it
 and logs the `Delivery`.
 """
@@ -9,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import email.utils
 import json
+import logging
 import threading
 import time
 import urllib.error
@@ -19,7 +23,16 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
-__all__ = ["MAX_TEXT_LENGTH", "ChatRateLimiter", "SendResult", "max_send"]
+__all__ = [
+    "MAX_TEXT_LENGTH",
+    "ChatRateLimiter",
+    "RedisChatRateLimiter",
+    "SendResult",
+    "default_limiter",
+    "max_send",
+]
+
+logger = logging.getLogger(__name__)
 
 MAX_TEXT_LENGTH = 4000
 
@@ -49,7 +62,67 @@ class ChatRateLimiter:
             self.sleep(slot - now)
 
 
-_limiter = ChatRateLimiter(rate=float(getattr(settings, "MAX_BOT_RATE_PER_CHAT", 2)))
+# Reserves the next free send slot of a chat in Redis, atomically for every process on every
+# machine: slot = max(now, next); next = slot + interval. Redis's own clock is the one clock.
+# Returns the milliseconds to wait before sending.
+_RESERVE_SLOT = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local slot = math.max(now, tonumber(redis.call('GET', KEYS[1]) or '0'))
+local after = slot + tonumber(ARGV[1])
+redis.call('SET', KEYS[1], after, 'PX', after - now + 1000)
+return slot - now
+"""
+
+
+class RedisChatRateLimiter:
+    """At most `rate` messages per second to each chat across all worker processes.
+
+    The slots of a chat live in Redis (one Lua script, atomic); while Redis cannot be
+    reached each process falls back to its own `ChatRateLimiter` (logged), so sending goes on
+    at the per-process rate.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        rate: float = 2.0,
+        *,
+        prefix: str = "roadmap:maxbot:chat:",
+        sleep: Callable[[float], None] = time.sleep,
+    ):
+        import redis
+
+        self.errors: tuple[type[BaseException], ...] = (redis.RedisError, OSError)
+        self.client = redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=2)
+        self.script = self.client.register_script(_RESERVE_SLOT)
+        self.interval_ms = max(int(1000 / rate), 1)
+        self.prefix = prefix
+        self.sleep = sleep
+        self.fallback = ChatRateLimiter(rate=rate, sleep=sleep)
+
+    def wait(self, chat_id: str) -> None:
+        try:
+            delay_ms = int(self.script(keys=[self.prefix + chat_id], args=[self.interval_ms]))
+        except self.errors as exc:
+            logger.warning("MAX rate limit: Redis unavailable (%s), limiting per process", exc)
+            self.fallback.wait(chat_id)
+            return
+        if delay_ms > 0:
+            self.sleep(delay_ms / 1000)
+
+
+Limiter = ChatRateLimiter | RedisChatRateLimiter
+_limiters: list[Limiter] = []
+
+
+def default_limiter() -> Limiter:
+    """Shared through Redis when REDIS_URL is set; per process in the embedded default."""
+    if not _limiters:
+        rate = float(getattr(settings, "MAX_BOT_RATE_PER_CHAT", 2))
+        url = getattr(settings, "REDIS_URL", "")
+        _limiters.append(RedisChatRateLimiter(url, rate) if url else ChatRateLimiter(rate))
+    return _limiters[0]
 
 
 @dataclass
@@ -84,7 +157,7 @@ def max_send(
     backoff: float = 0.5,
     max_delay: float = 30.0,
     timeout: float = 10.0,
-    limiter: ChatRateLimiter | None = None,
+    limiter: Limiter | None = None,
     sleep: Callable[[float], None] = time.sleep,
 ) -> SendResult:
     """POST {base}/messages?chat_id=… with the bot token; retry 429/5xx/network errors.
@@ -92,7 +165,7 @@ def max_send(
     Backoff doubles from `backoff` seconds; a Retry-After header wins when present.
     Other 4xx answers are final (a wrong token or chat does not get better by retrying).
     """
-    limiter = limiter or _limiter
+    limiter = limiter or default_limiter()
     url = f"{base_url.rstrip('/')}/messages?{urllib.parse.urlencode({'chat_id': chat_id})}"
     body = json.dumps({"text": text[:MAX_TEXT_LENGTH], "format": "markdown"}).encode()
     result = SendResult(ok=False, attempts=0)

@@ -79,11 +79,14 @@ def _celery_mode(request):
         return
     from roadmap_portal.celery import app
 
+    # the Django setting (CELERY_ namespace) wins over the plain key: switch both
     app.conf.task_always_eager = False
+    app.conf["CELERY_TASK_ALWAYS_EAGER"] = False
     try:
         yield
     finally:
         app.conf.task_always_eager = True
+        app.conf["CELERY_TASK_ALWAYS_EAGER"] = True
 
 
 @pytest.fixture
