@@ -172,9 +172,7 @@ def monitoring_upload_confirm(*, upload: MonitoringUpload) -> bool:
     """Turns a checked dry run into a real import; True when it was pending confirmation."""
     changed = MonitoringUpload.objects.filter(
         pk=upload.pk, dry_run=True, status=UploadStatus.DONE
-    ).update(
-        dry_run=False, status=UploadStatus.PENDING, progress=0, attempts=0, enqueued_at=None
-    )
+    ).update(dry_run=False, status=UploadStatus.PENDING, progress=0, attempts=0, enqueued_at=None)
     upload.refresh_from_db()
     return bool(changed)
 
