@@ -189,15 +189,15 @@ class CeleryWorker:
 
 
 def use_broker(url: str) -> str:
-    """Points this process's Celery app at `url`; returns the previous URL."""
+    """Points this process's Celery app at `url`; returns the previous URL. (Celery reads
+    the CELERY_BROKER_URL environment variable before its settings: both are set.)"""
     from roadmap_portal.celery import app
 
     previous = app.conf.broker_url
+    os.environ["CELERY_BROKER_URL"] = url
     app.conf["CELERY_BROKER_URL"] = url
     app.conf["broker_url"] = url
-    if app._pool is not None:
-        app._pool.force_close_all()
-    app._pool = None
+    app._pool = None  # the next publish opens connections to the new URL
     app.amqp._producer_pool = None
     return previous
 
