@@ -34,7 +34,7 @@ class DegradingRedisCache(RedisCache):
             return getattr(super(), name)(*args, **kwargs)
         except (ValueError, TypeError):  # key missing for incr/decr, bad arguments: not an outage
             raise
-        except Exception as exc:  # noqa: BLE001 - any client or socket error is an outage
+        except Exception as exc:  # any client or socket error is an outage
             self._down_until = time.monotonic() + DOWN_SECONDS
             logger.warning("cache unavailable, degraded for %ss: %s", DOWN_SECONDS, exc)
             return default

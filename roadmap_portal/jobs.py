@@ -77,7 +77,7 @@ def job_lease(namespace: str, job_id: int) -> Iterator[bool]:
             try:
                 with connection.cursor() as cursor:
                     cursor.execute("SELECT pg_advisory_unlock(hashtext(%s), %s)", [name, key])
-            except Exception:  # noqa: BLE001 - a closed connection has released it anyway
+            except Exception:  # a closed connection has released it anyway
                 logger.warning("lease %s/%s: connection gone before unlock", name, key)
 
 
@@ -171,6 +171,7 @@ def jobs_sweep(kind: JobKind, *, now: dt.datetime | None = None) -> SweepResult:
     now = now or timezone.now()
     result = SweepResult()
     manager = kind.model._default_manager
+    job: Any
     for job in manager.filter(status=kind.running).order_by("pk"):
         if not _running_lost(kind, job, now):
             continue

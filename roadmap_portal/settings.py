@@ -233,7 +233,9 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 2
 # A worker started without -Q consumes all of them (the embedded setup, CI); production runs
 # one worker service per queue (docker-compose.yml).
 CELERY_TASK_DEFAULT_QUEUE = "default"
-CELERY_TASK_QUEUES = {name: {} for name in ("default", "imports", "exports", "notifications")}
+CELERY_TASK_QUEUES: dict[str, dict] = {
+    name: {} for name in ("default", "imports", "exports", "notifications")
+}
 CELERY_TASK_ROUTES = {
     "indicators.tasks.monitoring_import_task": {"queue": "imports"},
     "indicators.tasks.seeds_load_task": {"queue": "imports"},
