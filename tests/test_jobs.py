@@ -166,22 +166,19 @@ def test_login_pages_and_api_work_with_redis_down(dead_redis_cache, client, pers
 
 @pytest.mark.parametrize("limit", [2])
 def test_api_rate_limit_with_redis_down_counts_in_the_database(
-    dead_redis_cache, client, personas, settings, limit
+    dead_redis_cache, client, personas, limit
 ):
     """The degrading cache does not hide the outage from the throttle: it still counts
     (in the database) and still refuses."""
     from agencies.models import ApiRateCounter
     from roadmap_portal.api.throttling import TokenRateThrottle
 
-    rates = {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "token": f"{limit}/min"}
-    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}
-    TokenRateThrottle.THROTTLE_RATES = rates
+    original = TokenRateThrottle.THROTTLE_RATES
+    TokenRateThrottle.THROTTLE_RATES = {**original, "token": f"{limit}/min"}
     try:
         client.force_login(personas.coordinator)
         codes = [client.get("/api/v1/monitoring/uploads/").status_code for _ in range(limit + 1)]
     finally:
-        from rest_framework.settings import api_settings
-
-        TokenRateThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
+        TokenRateThrottle.THROTTLE_RATES = original
     assert codes == [200] * limit + [429]
     assert ApiRateCounter.objects.get().count == limit + 1
