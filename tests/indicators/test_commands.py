@@ -67,6 +67,11 @@ def cli_env(tmp_path_factory, django_db_setup, django_db_blocker):
         import sqlite3
 
         with django_db_blocker.unblock():
+            from agencies.models import Region
+            from indicators.services.seeds import seeds_load
+
+            if not Region.objects.filter(code="66").exists():
+                seeds_load()  # an earlier transactional test flushed the shared database
             connection.ensure_connection()
             target = sqlite3.connect(env["DB_SQLITE_PATH"])
             connection.connection.backup(target)
