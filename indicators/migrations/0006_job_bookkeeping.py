@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("indicators", "0004_monitoringrow_bulk_import_keys"),
+        ("indicators", "0005_monitoring_coverage"),
     ]
 
     operations = [
