@@ -13,5 +13,9 @@ class ExportStatus(models.TextChoices):
 
 
 class ExportFormat(models.TextChoices):
+    """The codes of `reports.exports.formats.FORMATS` (which says what each one writes)."""
+
     XLSX = "xlsx", _("Excel (XLSX)")
+    ODS = "ods", _("OpenDocument (ODS): LibreOffice, Р7-Офис, МойОфис")
     CSV = "csv", _("CSV (UTF-8, «;»)")
+    PDF = "pdf", _("PDF для печати (A4, альбомная)")

@@ -4,6 +4,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from reports.choices_exports import ExportFormat
+from reports.exports.base import ExportRefused
+from reports.exports.formats import check_format
 from reports.exports.registry import ExportParams, get_report, report_choices
 from roadmap_portal.dates import INPUT_FORMATS
 
@@ -37,7 +39,11 @@ class ExportForm(forms.Form):
         label=_("Формат"),
         choices=ExportFormat.choices,
         initial=ExportFormat.XLSX,
-        help_text=_("CSV содержит основную таблицу отчёта (с листом по организациям — её)."),
+        help_text=_(
+            "ODS открывается в LibreOffice, Р7-Офис и МойОфис. CSV содержит основную таблицу "
+            "отчёта (с листом по организациям — её). PDF — для печати, только для статуса "
+            "дорожных карт."
+        ),
     )
 
     def __init__(self, *args, regions, **kwargs):
@@ -58,6 +64,11 @@ class ExportForm(forms.Form):
         date_from, date_to = data.get("date_from"), data.get("date_to")
         if spec.uses_period and date_from and date_to and date_from > date_to:
             self.add_error("date_to", _("Конец периода раньше начала."))
+        if data.get("fmt"):
+            try:
+                check_format(data["fmt"], spec)
+            except ExportRefused as refused:
+                self.add_error("fmt", str(refused))
         return data
 
     def params(self) -> ExportParams:

@@ -7,8 +7,10 @@ for analysts, administrators and coordinators of several regions (others get 403
 from __future__ import annotations
 
 import datetime as dt
+import os
 
 from django.core.exceptions import PermissionDenied
+from django.http import FileResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
@@ -20,6 +22,8 @@ from roadmap_portal.dates import parse_date
 from .dashboards.country import country_overview
 from .dashboards.municipality import municipality_organisations
 from .dashboards.region import region_dashboard
+from .exports import jobs
+from .exports.pdf import render_pdf, stamp_text
 
 
 def _date_param(request, default: dt.date) -> dt.date:
@@ -53,6 +57,35 @@ def region_dashboard_view(request, code: str):
                 "reports:municipality-dashboard", kwargs={"code": region.code, "pk": 0}
             )[:-2],
         },
+    )
+
+
+def region_dashboard_pdf_view(request, code: str):
+    """The region dashboard as a PDF for meetings: the same scope and the same data
+    (`region_dashboard`) as the page, printed by `render_pdf` (A4 landscape)."""
+    region = get_object_or_404(Region.objects.visible_to(request.user), code=code)
+    today = _date_param(request, region.local_today())
+    dashboard = region_dashboard(user=request.user, region=region, today=today)
+    now = timezone.localtime(timezone.now(), region.tz)
+    path = jobs.export_temp_path("pdf")
+    try:
+        render_pdf(
+            "reports/pdf/region_dashboard.html",
+            {
+                "title": f"{region.name}: сводка по субъекту РФ",
+                "stamp": stamp_text(now, jobs.author_text(request.user)),
+                "d": dashboard,
+            },
+            path,
+        )
+        handle = open(path, "rb")  # noqa: SIM115 - FileResponse closes it
+    finally:
+        os.unlink(path)  # the open handle keeps the data until the response is sent
+    return FileResponse(
+        handle,
+        as_attachment=True,
+        filename=f"dashboard_{region.code}_{today:%Y-%m-%d}.pdf",
+        content_type="application/pdf",
     )
 
 

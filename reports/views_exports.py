@@ -19,6 +19,7 @@ from agencies import access
 from reports import selectors
 from reports.choices_exports import ExportStatus
 from reports.exports import jobs
+from reports.exports.formats import content_type
 from reports.exports.registry import REPORTS, get_report
 from reports.forms_exports import ExportForm
 from reports.models import GeneratedExport
@@ -81,6 +82,9 @@ def export_create(request):
     try:
         written = jobs.export_write(kind=kind, params=params, user=request.user, fmt=fmt, path=path)
         handle = open(path, "rb")  # noqa: SIM115 - FileResponse closes it
+    except jobs.ExportRefused as refused:  # e.g. more rows than the format allows
+        form.add_error(refused.field or None, str(refused))
+        return _page(request, form, status=400)
     finally:
         os.unlink(path)  # the open handle keeps the data until the response is sent
     return FileResponse(
@@ -108,13 +112,9 @@ def export_download(request, pk: int):
         return render(request, "reports/export_gone.html", {"export": export}, status=410)
     if not export.is_downloadable:
         raise Http404  # not ready yet (or failed): the detail page says so
-    fmt_types = {
-        "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        "csv": "text/csv; charset=utf-8",
-    }
     return FileResponse(
         export.file.open("rb"),
         as_attachment=True,
         filename=export.filename,
-        content_type=fmt_types.get(export.fmt, "application/octet-stream"),
+        content_type=content_type(export.fmt),
     )

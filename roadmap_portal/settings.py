@@ -395,5 +395,10 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     # django-axes logs every login, logout, failure and lockout (user and address, never a
     # password) at INFO/WARNING; unexpected errors carry their reference (roadmap_portal.errors)
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # WeasyPrint logs every page it lays out at INFO; font and CSS problems are warnings
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }

@@ -18,6 +18,7 @@ from roadmap_portal.jobs import QUEUE_DOWN_EXPORT_MESSAGE
 from .. import selectors
 from ..choices_exports import ExportStatus
 from ..exports import jobs
+from ..exports.formats import content_type
 from ..forms_exports import ExportForm
 from ..models import GeneratedExport
 from .serializers import (
@@ -25,16 +26,12 @@ from .serializers import (
     ExportSerializer,
 )
 
-CONTENT_TYPES = {
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "csv": "text/csv; charset=utf-8",
-}
 
 ERROR = OpenApiResponse(OpenApiTypes.OBJECT, description="Ошибка: {code, detail, fields}.")
 
 
 class ExportViewSet(ScopedReadOnlyViewSet):
-    """Excel/CSV reports ordered through the API (the export page's reports and rules).
+    """Reports (XLSX, ODS, CSV, PDF) ordered through the API (the export page's reports and rules).
 
     `POST` orders a report (it is built in the background: 202), `GET exports/{id}/` says
     how far it is, `GET exports/{id}/download/` fetches the file once `status` is `done`.
@@ -88,7 +85,8 @@ class ExportViewSet(ScopedReadOnlyViewSet):
                 fmt=form.cleaned_data["fmt"],
             )
         except jobs.ExportRefused as refused:
-            raise exceptions.ValidationError({"region": [str(refused)]}) from None
+            field = refused.field or "region"
+            raise exceptions.ValidationError({field: [str(refused)]}) from None
         except Region.DoesNotExist:
             raise exceptions.ValidationError({"region": ["Субъект не найден."]}) from None
         export.refresh_from_db()
@@ -123,5 +121,5 @@ class ExportViewSet(ScopedReadOnlyViewSet):
             export.file.open("rb"),
             as_attachment=True,
             filename=export.filename,
-            content_type=CONTENT_TYPES.get(export.fmt, "application/octet-stream"),
+            content_type=content_type(export.fmt),
         )

@@ -26,7 +26,15 @@ numbers (`write_number`), so a negative gap stays a negative number.
 
 The title block (report, region, period, generated at, by whom) fills the first rows of
 each sheet; the header row comes after a blank line, the frozen pane and the autofilter
-sit below the title block, and the header row repeats on every printed page.
+sit below the title block, and the header row repeats on every printed page (print
+titles, in every format that prints).
+
+Row heights: Excel re-fits wrapped rows when it opens a file, LibreOffice, Р7-Офис and
+МойОфис do not (text of one row is then drawn over the next). So every writer sets the
+height of each row itself from `row_height(columns, values)`: the wrapped line count of
+its tallest cell, estimated from the column width and the words of the text (see
+`wrapped_lines`), capped at MAX_ROW_HEIGHT. The estimate is taken while the row streams,
+so it works in constant-memory mode too.
 """
 
 from __future__ import annotations
@@ -49,6 +57,69 @@ from roadmap_portal.cells import FORMULA_TRIGGERS, MAX_TEXT, neutralise  # noqa:
 CSV_DATE = "%d.%m.%Y"  # ДД.ММ.ГГГГ, as Russian readers and spreadsheets expect
 CSV_DATETIME = "%d.%m.%Y %H:%M"
 SHEET_NAME_FORBIDDEN = set("[]:*?/\\")
+
+# Row heights (points). The default font is Calibri 11 (Carlito, its metric twin, on
+# Linux): one line is 15 pt; a column of width W (in widths of the digit "0") holds about
+# 1.15 W characters of Russian text; we count W (one character per digit width) so that a
+# wider substitute font still fits, and bold headers a tenth fewer.
+LINE_HEIGHT = 15.0
+CHARS_PER_WIDTH = 1.0
+BOLD_CHARS_PER_WIDTH = 0.9
+MAX_ROW_HEIGHT = 409.0  # Excel's maximum; longer text is cut on paper, kept in the cell
+TITLE_SIZE = 13
+
+
+class ExportRefused(Exception):
+    """The request cannot be served (no region where the report needs one, a format the
+    report does not offer, more rows than the format allows …); the text is for the user,
+    `field` names the form field it is about ("" when none)."""
+
+    def __init__(self, message: str, *, field: str = ""):
+        super().__init__(message)
+        self.field = field
+
+
+def wrapped_lines(text: str, width: float, *, bold: bool = False) -> int:
+    """Lines a wrapped cell of `width` (Excel character units) needs for `text`: words are
+    laid greedily, a word longer than a line is broken, explicit line breaks are kept."""
+    per_line = max(int(width * (BOLD_CHARS_PER_WIDTH if bold else CHARS_PER_WIDTH)), 1)
+    if len(text) <= per_line and "\n" not in text:
+        return 1
+    lines = 0
+    for paragraph in text.split("\n"):
+        used = 0
+        lines += 1
+        for word in paragraph.split():
+            size = len(word)
+            if used and used + 1 + size <= per_line:
+                used += 1 + size
+                continue
+            if used:
+                lines += 1
+            lines += (size - 1) // per_line
+            used = size - per_line * ((size - 1) // per_line)
+    return lines
+
+
+def row_height(
+    columns: Sequence[Column], values: Sequence[Any], *, bold: bool = False
+) -> float | None:
+    """The height (points) of a row: the line count of its tallest wrapped text cell times
+    LINE_HEIGHT, capped at MAX_ROW_HEIGHT; None for a one-line row (the default height)."""
+    lines = 1
+    for column, value in zip(columns, values, strict=False):
+        if column.wrap and value is not None and value != "":
+            if column.kind is Kind.TEXT or isinstance(value, str):
+                lines = max(lines, wrapped_lines(str(value), column.width, bold=bold))
+    if lines == 1:
+        return None
+    return min(lines * LINE_HEIGHT, MAX_ROW_HEIGHT)
+
+
+def header_height(columns: Sequence[Column]) -> float:
+    """The header row wraps every heading (bold): the tallest heading sets the height."""
+    lines = max((wrapped_lines(c.header, c.width, bold=True) for c in columns), default=1)
+    return min(lines * LINE_HEIGHT, MAX_ROW_HEIGHT)
 
 
 class Kind(enum.Enum):
@@ -168,7 +239,7 @@ class XlsxTable(Table):
         self._formats: dict[Fill | None, list] = {}
         last_col = len(self.columns) - 1
         if title is not None:
-            bold = book.fmt(bold=True, size=13)
+            bold = book.fmt(bold=True, size=TITLE_SIZE)
             for i, line in enumerate(title.lines()):
                 sheet.write_string(self._row, 0, neutralise(line), bold if i == 0 else None)
                 self._row += 1
@@ -181,7 +252,7 @@ class XlsxTable(Table):
         for col, column in enumerate(self.columns):
             sheet.write_string(self.header_row, col, neutralise(column.header), header)
             sheet.set_column(col, col, column.width)
-        sheet.set_row(self.header_row, 45)
+        sheet.set_row(self.header_row, header_height(self.columns))
         self._row += 1
         self.first_data_row = self._row
         sheet.freeze_panes(self.first_data_row, 0)
@@ -206,6 +277,9 @@ class XlsxTable(Table):
         sheet = self.sheet
         r = self._row
         formats = self._row_formats(fill)
+        height = row_height(self.columns, values)
+        if height is not None:
+            sheet.set_row(r, height)  # before the row's cells: constant_memory flushes it
         for col, column in enumerate(self.columns):
             value = values[col] if col < len(values) else None
             fmt = formats[col]
@@ -261,6 +335,11 @@ class Book:
 
     def close(self) -> None:
         raise NotImplementedError
+
+    def abort(self) -> None:
+        """The report failed half-way: release what the writer holds (the caller deletes
+        the file); writers that assemble the file at the end skip that work."""
+        self.close()
 
     def __enter__(self):
         return self
@@ -417,13 +496,3 @@ class CsvBook(Book):
     def close(self) -> None:
         if not self._fh.closed:
             self._fh.close()
-
-
-FORMATS = {"xlsx": XlsxBook, "csv": CsvBook}
-
-
-def open_book(fmt: str, path: str, title: TitleBlock) -> Book:
-    try:
-        return FORMATS[fmt](path=path, title=title)
-    except KeyError:
-        raise ValueError(f"Unknown export format: {fmt}") from None

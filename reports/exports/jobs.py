@@ -30,7 +30,8 @@ from reports.choices_exports import ExportStatus
 from reports.models import GeneratedExport
 from roadmap_portal.jobs import job_lease, leases_supported
 
-from .base import TitleBlock, open_book
+from .base import ExportRefused, TitleBlock
+from .formats import check_format, open_book
 from .registry import ExportParams, ReportSpec, get_report
 
 logger = logging.getLogger(__name__)
@@ -38,10 +39,6 @@ logger = logging.getLogger(__name__)
 LEASE = "reports.generated_export"  # roadmap_portal.jobs.job_lease namespace
 SYSTEM_AUTHOR = "командная строка (все субъекты)"
 ALL_REGIONS = "все доступные субъекты"
-
-
-class ExportRefused(Exception):
-    """The request cannot be served (no region where the report needs one …)."""
 
 
 @dataclass(frozen=True)
@@ -52,7 +49,8 @@ class WrittenExport:
     rows: int
 
 
-def _author(user) -> str:
+def author_text(user) -> str:
+    """Who generated a document, as the title block and the PDF footer say it."""
     if user is None:
         return SYSTEM_AUTHOR
     name = user.get_full_name() or user.username
@@ -84,8 +82,10 @@ def export_write(
     now: dt.datetime | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> WrittenExport:
-    """Writes the report to `path` (XLSX or CSV) and says what was written."""
+    """Writes the report to `path` in format `fmt` (formats.FORMATS) and says what was
+    written; ExportRefused when the report cannot be had in that format."""
     spec = get_report(kind)
+    check_format(fmt, spec)
     now = timezone.localtime(now or timezone.now(), timezone.get_default_timezone())
     region = export_region(user=user, spec=spec, params=params)
     title = TitleBlock(
@@ -93,13 +93,15 @@ def export_write(
         region=region.name if region else ALL_REGIONS,
         period=spec.module.period_text(params, now=now, region=region),
         generated_at=now,
-        generated_by=_author(user),
+        generated_by=author_text(user),
     )
     book = open_book(fmt, path, title)
     try:
         rows = spec.build(book, user=user, region=region, params=params, now=now, progress=progress)
-    finally:
-        book.close()
+    except BaseException:
+        book.abort()
+        raise
+    book.close()
     return WrittenExport(
         path=path,
         filename=export_filename(spec, region, fmt, now),
@@ -121,6 +123,9 @@ def export_create(*, user, kind: str, params: ExportParams, fmt: str) -> Generat
 
     spec = get_report(kind)
     region = export_region(user=user, spec=spec, params=params)
+    estimate = getattr(spec.module, "estimate", None)
+    rows = estimate(user=user, region=region, params=params) if estimate else None
+    check_format(fmt, spec, estimate=rows)  # refused now rather than after the queue
     export = GeneratedExport(
         kind=kind,
         fmt=fmt,

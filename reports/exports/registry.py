@@ -55,6 +55,7 @@ class ReportSpec:
     needs_region: bool  # False: "all regions in scope" is allowed
     uses_period: bool  # the week range fields apply
     supports_orgs: bool  # the organisation-level option applies
+    pdf: bool = False  # also printed as PDF (formats.FORMATS: XLSX, ODS and CSV for all)
 
     @property
     def kind(self) -> str:
@@ -80,7 +81,9 @@ class ReportSpec:
 REPORTS: dict[str, ReportSpec] = {
     spec.kind: spec
     for spec in (
-        ReportSpec(roadmap_status, needs_region=False, uses_period=False, supports_orgs=False),
+        ReportSpec(
+            roadmap_status, needs_region=False, uses_period=False, supports_orgs=False, pdf=True
+        ),
         ReportSpec(indicators, needs_region=True, uses_period=True, supports_orgs=True),
         # the period: date_to = the ranking's date, date_from = the earlier date compared with
         ReportSpec(index, needs_region=False, uses_period=True, supports_orgs=False),

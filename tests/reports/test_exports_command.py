@@ -67,7 +67,8 @@ def test_csv_as_a_user(tmp_path, personas, monitoring):
     ("args", "message"),
     [
         (["indicators", "--output", "x.xlsx"], "нужен --region"),
-        (["indicators", "--region", "66", "--output", "x.pdf"], ".xlsx или .csv"),
+        (["indicators", "--region", "66", "--output", "x.docx"], ".xlsx, .ods, .csv, .pdf"),
+        (["indicators", "--region", "66", "--output", "x.pdf"], "PDF формируется только"),
         (["roadmap_status", "--region", "66", "--output", "missing/x.xlsx"], "Нет папки"),
         (["indicators", "--region", "ZZ", "--output", "x.xlsx"], "не найден"),
         (

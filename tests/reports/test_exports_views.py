@@ -122,7 +122,8 @@ def test_get_on_create_is_405(persona_client):
             "Конец периода раньше начала",
         ),
         ({"kind": "no_such_report", "region": "66", "fmt": "xlsx"}, "Выберите корректный вариант"),
-        ({"kind": "indicators", "region": "66", "fmt": "pdf"}, "Выберите корректный вариант"),
+        ({"kind": "indicators", "region": "66", "fmt": "docx"}, "Выберите корректный вариант"),
+        ({"kind": "indicators", "region": "66", "fmt": "pdf"}, "PDF формируется только"),
         (
             {"kind": "indicators", "region": "66", "fmt": "xlsx", "date_from": "31/12/2025"},
             "Введите правильную дату",

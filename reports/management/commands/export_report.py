@@ -2,7 +2,8 @@
 
 The period: weeks for `indicators`; for `index` `--to` is the ranking's date and `--from`
 the earlier date compared with; for `alerts` the alerts open at some moment of it.
-The format follows the output's extension (.xlsx or .csv). Without `--user` the command
+The format follows the output's extension (.xlsx, .ods, .csv; .pdf for the reports that
+offer it, see reports/exports/formats.py). Without `--user` the command
 runs as the system and sees every region; with `--user NAME` it is scoped like the web.
 """
 
@@ -17,6 +18,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from agencies.models import Region, User
 from reports.exports import jobs
+from reports.exports.formats import FORMATS, check_format
 from reports.exports.registry import REPORTS, ExportParams, get_report
 
 
@@ -28,7 +30,7 @@ def _date(value: str) -> dt.date:
 
 
 class Command(BaseCommand):
-    help = "Выгружает отчёт в XLSX или CSV."
+    help = "Выгружает отчёт в XLSX, ODS, CSV или PDF (по расширению файла)."
 
     def add_arguments(self, parser):
         parser.add_argument("kind", choices=sorted(REPORTS))
@@ -44,13 +46,17 @@ class Command(BaseCommand):
         )
         parser.add_argument("--orgs", action="store_true", help="лист по организациям")
         parser.add_argument("--user", default="", help="сформировать от имени пользователя")
-        parser.add_argument("--output", required=True, help="FILE.xlsx или FILE.csv")
+        parser.add_argument(
+            "--output", required=True, help="FILE.xlsx, FILE.ods, FILE.csv или FILE.pdf"
+        )
 
     def handle(self, *args, **options):
         output = options["output"]
         fmt = os.path.splitext(output)[1].lower().lstrip(".")
-        if fmt not in ("xlsx", "csv"):
-            raise CommandError("Укажите файл с расширением .xlsx или .csv.")
+        if fmt not in FORMATS:
+            raise CommandError(
+                "Укажите файл с расширением " + ", ".join(f".{code}" for code in FORMATS) + "."
+            )
         folder = os.path.dirname(os.path.abspath(output))
         if not os.path.isdir(folder):
             raise CommandError(f"Нет папки {folder!r}.")
@@ -60,6 +66,10 @@ class Command(BaseCommand):
             if user is None:
                 raise CommandError(f"Нет пользователя {options['user']!r}.")
         spec = get_report(options["kind"])
+        try:
+            check_format(fmt, spec)
+        except jobs.ExportRefused as exc:
+            raise CommandError(str(exc)) from None
         if spec.needs_region and not options["region"]:
             raise CommandError("Для этого отчёта нужен --region.")
         if (

@@ -1,0 +1,168 @@
+"""PDF for meetings and signatures: HTML templates rendered by WeasyPrint, nothing external.
+
+`render_pdf(template, context, path)` is the one renderer (the roadmap status report and
+the region dashboard use it): A4 landscape, the portal's font (PT Sans by ParaType,
+committed under `static/fonts/` with its licence), page numbers «Стр. N из M» and
+«Сформировано: дата, кем» at the foot of every page, table headers repeated on each page.
+WeasyPrint loads only those fonts: any other URL in a document is refused, so rendering
+never reaches the network. WeasyPrint needs Pango (Debian: libpango-1.0-0,
+libpangoft2-1.0-0; see the README).
+
+`PdfBook` is the export writer for reports that offer PDF (`ReportSpec.pdf`): it collects
+the rows a report writes (at most PDF_MAX_ROWS per table; past it the export is refused
+with a message pointing to XLSX or ODS) and renders them as tables, values formatted the
+Russian way (75,3 %, 06.10.2025). Text is escaped by the template; formula neutralisation
+is a spreadsheet matter and does not apply to paper.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.template.loader import render_to_string
+
+from .base import Book, Column, ExportRefused, Fill, Kind, Table, TitleBlock
+
+PDF_MAX_ROWS = 3000
+CELL_CLASSES = {
+    Kind.TEXT: "",
+    Kind.INT: "num",
+    Kind.NUMBER: "num",
+    Kind.PERCENT: "num",
+    Kind.DATE: "num date",
+    Kind.DATETIME: "num",
+}
+MIN_WIDTHS = {Kind.DATE: 13, Kind.DATETIME: 13}
+FONT_DIR = os.path.join(settings.BASE_DIR, "static", "fonts")
+FONTS = {"regular": "PTS55F.ttf", "bold": "PTS75F.ttf"}
+
+
+def font_urls() -> dict[str, str]:
+    return {key: "file://" + os.path.join(FONT_DIR, name) for key, name in FONTS.items()}
+
+
+def _font_path_allowed(url: str) -> bool:
+    if not url.startswith("file://"):
+        return False
+    path = os.path.realpath(url[len("file://") :].split("?")[0])
+    return os.path.dirname(path) == os.path.realpath(FONT_DIR)
+
+
+def local_fonts_only():
+    """A WeasyPrint URL fetcher that loads the committed fonts and nothing else."""
+    from weasyprint.urls import URLFetcher
+
+    class LocalFontsOnly(URLFetcher):
+        def fetch(self, url, headers=None):
+            if not _font_path_allowed(url):
+                raise ValueError(f"PDF rendering loads no external resources: {url}")
+            return super().fetch(url, headers)
+
+    return LocalFontsOnly(allowed_protocols=("file",), fail_on_errors=True)
+
+
+def stamp_text(generated_at: dt.datetime, generated_by: str) -> str:
+    """«Сформировано: 21.11.2026 10:05 (UTC+3), Иванов И. И. (аналитик)»."""
+    offset = generated_at.utcoffset() or dt.timedelta(0)
+    hours = int(offset.total_seconds() // 3600)
+    return f"Сформировано: {generated_at:%d.%m.%Y %H:%M} (UTC{hours:+d}), {generated_by}"
+
+
+def render_pdf(template: str, context: dict, path: str) -> None:
+    """Renders `template` (extending reports/pdf/base.html) to a PDF file at `path`;
+    `context` must hold `title` (document title) and `stamp` (from `stamp_text`)."""
+    import weasyprint  # imported here: it loads Pango, which only PDF rendering needs
+
+    html = render_to_string(template, {**context, "fonts": font_urls()})
+    weasyprint.HTML(string=html, url_fetcher=local_fonts_only()).write_pdf(path)
+
+
+def pdf_value(value: Any, kind: Kind) -> str:
+    """A cell as printed: Russian decimal comma, dates dd.mm.yyyy."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str) or kind is Kind.TEXT:
+        return str(value)
+    if kind is Kind.DATETIME and isinstance(value, dt.datetime):
+        return f"{value:%d.%m.%Y %H:%M}"
+    if isinstance(value, dt.date):
+        return f"{value:%d.%m.%Y}"
+    number = float(value) if isinstance(value, Decimal) else value
+    if kind is Kind.PERCENT:
+        return f"{number * 100:.1f}".replace(".", ",") + " %"
+    if kind is Kind.NUMBER:
+        return f"{number:.2f}".replace(".", ",")
+    return str(int(number))
+
+
+@dataclass
+class PdfTable(Table):
+    name: str
+    columns: list[Column]
+    note: str = ""
+    rows: list = field(default_factory=list)
+    rows_written: int = 0
+
+    def row(self, values: Sequence[Any], *, fill: Fill | None = None) -> None:
+        if self.rows_written >= PDF_MAX_ROWS:
+            raise ExportRefused(
+                f"Таблица «{self.name}» длиннее {PDF_MAX_ROWS:,} строк — для печати это "
+                "слишком много. Выберите один субъект РФ или формат XLSX или ODS.".replace(
+                    ",", " "
+                ),
+                field="fmt",
+            )
+        cells = [
+            (pdf_value(values[i] if i < len(values) else None, c.kind), CELL_CLASSES[c.kind])
+            for i, c in enumerate(self.columns)
+        ]
+        self.rows.append({"cells": cells, "fill": fill.name.lower() if fill else ""})
+        self.rows_written += 1
+
+    @property
+    def widths(self) -> list[float]:
+        """Column widths in percent of the page, proportional to the workbook's (a date
+        needs a little more room in print than in a spreadsheet)."""
+        widths = [max(c.width, MIN_WIDTHS.get(c.kind, 0)) for c in self.columns]
+        total = sum(widths) or 1
+        return [round(w / total * 100, 2) for w in widths]
+
+
+@dataclass
+class PdfBook(Book):
+    path: str
+    title: TitleBlock
+    extension: str = "pdf"
+    content_type: str = "application/pdf"
+    _tables: list = field(default_factory=list)
+    _closed: bool = False
+
+    def table(self, name, columns, *, primary=False, rag=(), note=""):
+        table = PdfTable(name=name, columns=list(columns), note=note)
+        self._tables.append(table)
+        return table
+
+    def abort(self) -> None:
+        self._closed = True
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        title = self.title
+        render_pdf(
+            "reports/pdf/report.html",
+            {
+                "title": title.report,
+                "lines": title.lines()[1:3],  # region and period; the stamp is in the footer
+                "stamp": stamp_text(title.generated_at, title.generated_by),
+                "tables": self._tables,
+            },
+            self.path,
+        )

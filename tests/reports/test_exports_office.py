@@ -1,0 +1,349 @@
+"""Reports in every office suite: row heights, print titles, ODS, PDF.
+
+The LibreOffice tests print every report (XLSX and ODS) to PDF with LibreOffice headless,
+as a user of Astra Linux would, and read the text boxes back with pdftotext: no two rows'
+texts overlap, the header is on every page (and the whole width of the table, so one
+page wide), the page count fits the row count. Page 1 of each PDF is saved as a PNG
+under var/test-artifacts/. They are skipped only when soffice or pdftotext is absent
+(.ci/run installs them).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import os
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from reports.exports import ods as ods_module
+from reports.exports import pdf as pdf_module
+from reports.exports.base import (
+    LINE_HEIGHT,
+    MAX_ROW_HEIGHT,
+    Column,
+    ExportRefused,
+    Kind,
+    XlsxBook,
+    header_height,
+    row_height,
+    wrapped_lines,
+)
+from reports.exports.jobs import export_write
+from reports.exports.registry import REPORTS, ExportParams
+from reports.models import GeneratedExport
+from roadmaps.models import Measure, MeasureChange
+from tests.reports.conftest import HOSTILE, open_xlsx
+from tests.reports.office import (
+    convert_to_pdf,
+    needs_libreoffice,
+    needs_poppler,
+    ods_values,
+    overlaps,
+    page_text,
+    pdf_pages,
+    save_first_page_png,
+    xlsx_values,
+)
+from tests.reports.test_exports_alerts import alerts  # noqa: F401 - fixture
+from tests.reports.test_exports_index import facts  # noqa: F401 - fixture
+from tests.reports.test_exports_roadmap_status import sverdlovsk_measures  # noqa: F401
+
+pytestmark = pytest.mark.django_db
+
+MSK = ZoneInfo("Europe/Moscow")
+NOW = dt.datetime(2025, 10, 10, 12, 0, tzinfo=MSK)
+LONG_COMMENT = (
+    "Проект регламента направлен на согласование в министерство цифрового развития; "
+    "замечания юридического отдела учтены, ожидается подпись заместителя губернатора. "
+    "Сроки перенесены из-за отпуска ответственного исполнителя и повторного согласования "
+    "с подведомственными учреждениями, после чего документ будет опубликован на портале "
+    "правовой информации и доведён до муниципальных образований письмом министерства. "
+    "Последнее слово комментария: КОНЕЦКОММЕНТАРИЯ"
+)
+# what each report is printed with in these tests
+CASES = {
+    "roadmap_status": ExportParams(region="66"),
+    "indicators": ExportParams(region="66", orgs=True),
+    "index": ExportParams(date_from=dt.date(2025, 9, 1), date_to=dt.date(2025, 9, 30)),
+    "alerts": ExportParams(date_from=dt.date(2025, 9, 1), date_to=dt.date(2025, 9, 30)),
+}
+
+
+@pytest.fixture
+def every_report(personas, monitoring, facts, alerts, sverdlovsk_measures):  # noqa: F811
+    """Data for all four reports, with a long comment that must wrap over many lines."""
+    measure = Measure.objects.get(roadmap__region__code="66", number="1.3")
+    MeasureChange.objects.create(
+        measure=measure, kind="status", actor=personas.ministry_user, comment=LONG_COMMENT
+    )
+    assert set(CASES) == set(REPORTS), "every report is printed by these tests"
+    return personas
+
+
+def write_all(tmp_path, user, fmt: str) -> dict[str, tuple]:
+    out = {}
+    for kind, params in CASES.items():
+        path = tmp_path / f"{kind}.{fmt}"
+        written = export_write(
+            kind=kind, params=params, user=user, fmt=fmt, path=str(path), now=NOW
+        )
+        out[kind] = (path, written)
+    return out
+
+
+# --- row heights -------------------------------------------------------------------------
+
+
+def test_wrapped_lines():
+    assert wrapped_lines("коротко", 10) == 1
+    assert wrapped_lines("раз два три четыре", 9) == 3  # "раз два" | "три" | "четыре"
+    assert wrapped_lines("а" * 25, 10) == 3  # a long word is broken
+    assert wrapped_lines("один\nдва\n\nтри", 40) == 4  # line breaks are kept
+    assert wrapped_lines("слово " * 20, 12, bold=True) > wrapped_lines("слово " * 20, 12)
+
+
+def test_row_height_from_the_tallest_wrapped_cell():
+    columns = [Column("Текст", width=10, wrap=True), Column("Узко", width=5), Column("Ч", Kind.INT)]
+    assert row_height(columns, ["коротко", "очень длинный текст без переноса", 5]) is None
+    assert row_height(columns, ["раз два три четыре пять", None, 5]) == 3 * LINE_HEIGHT
+    assert row_height(columns, ["слово " * 500, None, None]) == MAX_ROW_HEIGHT  # capped
+    assert header_height([Column("Пользователей с профилем в VK Мессенджере", width=14)]) >= (
+        3 * LINE_HEIGHT
+    )
+
+
+def test_xlsx_sets_row_heights_in_constant_memory_mode(tmp_path, every_report):
+    path, written = write_all(tmp_path, every_report.analyst, "xlsx")["roadmap_status"]
+    wb = open_xlsx(str(path))
+    ws = wb["Мероприятия"]
+    header = ws[ws.freeze_panes].row - 1
+    assert ws.row_dimensions[header].height >= 2 * LINE_HEIGHT
+    assert ws.print_title_rows == f"${header}:${header}"  # the header repeats on every page
+    long_rows = [
+        row[0].row
+        for row in ws.iter_rows(min_row=header + 1)
+        if any(isinstance(c.value, str) and "КОНЕЦКОММЕНТАРИЯ" in c.value for c in row)
+    ]
+    assert long_rows
+    assert ws.row_dimensions[long_rows[0]].height >= 10 * LINE_HEIGHT
+    for name in wb.sheetnames:  # every sheet prints its header on every page
+        assert wb[name].print_title_rows
+
+
+# --- ODS ---------------------------------------------------------------------------------
+
+
+def test_ods_matches_xlsx_cell_by_cell(tmp_path, every_report):
+    user = every_report.analyst
+    xlsx, ods = write_all(tmp_path, user, "xlsx"), write_all(tmp_path, user, "ods")
+    for kind in CASES:
+        assert ods[kind][1].content_type == "application/vnd.oasis.opendocument.spreadsheet"
+        assert ods[kind][1].filename.endswith(".ods")
+        assert ods[kind][1].rows == xlsx[kind][1].rows
+        left, right = xlsx_values(xlsx[kind][0]), ods_values(ods[kind][0])
+        assert list(left) == list(right), kind
+        for sheet, rows in left.items():
+            assert len(rows) == len(right[sheet]), (kind, sheet)
+            for r, (a_row, b_row) in enumerate(zip(rows, right[sheet], strict=True)):
+                assert len(a_row) == len(b_row), (kind, sheet, r + 1, a_row, b_row)
+                for c, (a, b) in enumerate(zip(a_row, b_row, strict=True)):
+                    where = (kind, sheet, r + 1, c + 1)
+                    if isinstance(a, int | float) and not isinstance(a, bool):
+                        assert b == pytest.approx(a), where
+                    elif isinstance(a, dt.datetime):  # XLSX keeps milliseconds
+                        assert abs(a - b) < dt.timedelta(milliseconds=1), where
+                    else:
+                        assert a == b, where
+
+
+def test_ods_is_neutralised_and_typed(tmp_path, every_report):
+    path, _ = write_all(tmp_path, every_report.analyst, "ods")["roadmap_status"]
+    values = ods_values(path)["Мероприятия"]
+    texts = [v for row in values for v in row if isinstance(v, str)]
+    assert "'" + HOSTILE[0] in texts
+    assert not [t for t in texts if t.startswith(("=", "+", "-", "@"))]
+    assert any(isinstance(v, dt.datetime) for row in values for v in row)
+    with open(path, "rb") as fh:
+        assert fh.read(38)[30:] == b"mimetype"  # the first entry, stored (ODF packaging)
+
+
+def test_ods_refused_above_the_row_limit(tmp_path, every_report, monkeypatch):
+    monkeypatch.setattr(ods_module, "ODS_MAX_ROWS", 2)
+    with pytest.raises(ExportRefused, match="Выберите XLSX или CSV"):
+        export_write(
+            kind="roadmap_status",
+            params=CASES["roadmap_status"],
+            user=every_report.analyst,
+            fmt="ods",
+            path=str(tmp_path / "x.ods"),
+            now=NOW,
+        )
+    with pytest.raises(CommandError, match="Выберите XLSX или CSV"):
+        call_command(
+            "export_report", "roadmap_status", "--region", "66", "--output", str(tmp_path / "y.ods")
+        )
+    assert not (tmp_path / "y.ods").exists()
+
+
+def test_ods_job_refused_up_front_when_the_estimate_is_too_big(
+    persona_client, every_report, monkeypatch
+):
+    from reports.exports import formats
+
+    monkeypatch.setitem(
+        formats.FORMATS, "ods", formats.ExportFormatSpec("ods", ods_module.OdsBook, "x", 2)
+    )
+    response = persona_client("analyst").post(
+        "/api/v1/exports/",
+        {"kind": "indicators", "region": "66", "orgs": True, "fmt": "ods"},
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    assert "Выберите XLSX или CSV" in response.json()["fields"]["fmt"][0]
+    assert not GeneratedExport.objects.exists()
+
+
+# --- PDF ---------------------------------------------------------------------------------
+
+
+def test_pdf_only_where_offered(tmp_path, every_report, persona_client):
+    with pytest.raises(ExportRefused, match="PDF формируется только"):
+        export_write(
+            kind="index",
+            params=CASES["index"],
+            user=every_report.analyst,
+            fmt="pdf",
+            path=str(tmp_path / "x.pdf"),
+        )
+    response = persona_client("analyst").post(
+        "/api/v1/exports/", {"kind": "alerts", "fmt": "pdf"}, content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert "PDF формируется только" in response.json()["fields"]["fmt"][0]
+
+
+def test_pdf_refused_above_its_row_limit(tmp_path, every_report, monkeypatch):
+    monkeypatch.setattr(pdf_module, "PDF_MAX_ROWS", 2)
+    with pytest.raises(ExportRefused, match="XLSX или ODS"):
+        export_write(
+            kind="roadmap_status",
+            params=ExportParams(),
+            user=every_report.analyst,
+            fmt="pdf",
+            path=str(tmp_path / "x.pdf"),
+        )
+
+
+def test_pdf_renders_no_external_resources():
+    fetcher = pdf_module.local_fonts_only()
+    with pytest.raises(ValueError, match="no external resources"):
+        fetcher.fetch("https://example.org/font.ttf")
+    with pytest.raises(ValueError, match="no external resources"):
+        fetcher.fetch("file:///etc/passwd")
+    font = fetcher.fetch(pdf_module.font_urls()["regular"])
+    assert font.status in (None, 200) or font
+
+
+def test_dashboard_pdf_scope(persona_client, every_report):
+    url = "/dashboard/66/pdf/"
+    for persona in ("coordinator", "analyst", "ministry_user"):
+        response = persona_client(persona).get(url)
+        assert response.status_code == 200, persona
+        assert response["Content-Type"] == "application/pdf"
+        assert b"".join(response.streaming_content).startswith(b"%PDF")
+    assert persona_client("outsider").get(url).status_code == 404
+    assert persona_client("analyst").get("/dashboard/ZZ/pdf/").status_code == 404
+
+
+@needs_poppler
+def test_pdfs_for_meetings(tmp_path, every_report, persona_client):
+    """The roadmap status report and the region dashboard: text, page numbers, the stamp,
+    the header on every page; page 1 saved as an image."""
+    path = tmp_path / "rs.pdf"
+    written = export_write(
+        kind="roadmap_status",
+        params=CASES["roadmap_status"],
+        user=every_report.coordinator,
+        fmt="pdf",
+        path=str(path),
+        now=NOW,
+    )
+    assert written.content_type == "application/pdf" and written.filename.endswith(".pdf")
+    pages = pdf_pages(path)
+    measures = Measure.objects.filter(roadmap__region__code="66").count()
+    assert 1 < len(pages) <= math.ceil(measures / 5) + 3
+    first = page_text(pages[0])
+    assert "Статус выполнения дорожных карт" in first
+    assert "Свердловская область" in first
+    assert HOSTILE[0].split("(")[0] in first.replace(" ", "") or "HYPERLINK" in first
+    for n, words in enumerate(pages, 1):
+        text = page_text(words)
+        assert f"Стр. {n} из {len(pages)}" in text
+        assert "Сформировано: 10.10.2025 12:00 (UTC+3)" in text
+        # the header of the table on the page (measures, sections, agencies)
+        assert "Мероприятие" in text or "Ответственный орган" in text or "Раздел" in text
+        assert not overlaps(words), n
+    all_text = " ".join(page_text(p) for p in pages)
+    assert "КОНЕЦКОММЕНТАРИЯ" in all_text
+    save_first_page_png(path, "pdf-roadmap_status")
+
+    response = persona_client("coordinator").get("/dashboard/66/pdf/?date=2025-10-10")
+    dashboard = tmp_path / "dashboard.pdf"
+    dashboard.write_bytes(b"".join(response.streaming_content))
+    pages = pdf_pages(dashboard)
+    assert 1 <= len(pages) <= 6
+    text = page_text(pages[0])
+    assert "Свердловская область" in text and "Показатели Сферума" in text
+    assert "Сформировано:" in text and f"Стр. 1 из {len(pages)}" in text
+    for words in pages:
+        assert not overlaps(words)
+    save_first_page_png(dashboard, "pdf-region_dashboard")
+
+
+# --- LibreOffice ---------------------------------------------------------------------------
+
+
+def header_words(ws_headers: list[str]) -> set[str]:
+    return {w for h in ws_headers for w in h.split()}
+
+
+@needs_libreoffice
+def test_every_report_prints_in_libreoffice(tmp_path, every_report):
+    files = {}
+    for fmt in ("xlsx", "ods"):
+        (tmp_path / fmt).mkdir()
+        for kind, (path, _written) in write_all(tmp_path / fmt, every_report.analyst, fmt).items():
+            target = tmp_path / f"{kind}-{fmt}.{fmt}"
+            os.replace(path, target)
+            files[target] = (kind, fmt)
+    pdfs = convert_to_pdf(list(files), tmp_path / "pdf", tmp_path / "lo-profile")
+    for source, pdf in pdfs.items():
+        kind, fmt = files[source]
+        sheets = xlsx_values(source) if fmt == "xlsx" else ods_values(source)
+        # the header row of each sheet: the row after the blank line that ends the title
+        headers = {}
+        rows = 0
+        for name, values in sheets.items():
+            blank = values.index([])
+            headers[name] = [h for h in values[blank + 1] if h]
+            rows += len(values) - blank - 2
+        pages = pdf_pages(pdf)
+        where = f"{kind} ({fmt})"
+        assert len(sheets) <= len(pages) <= len(sheets) + math.ceil(rows / 4), where
+        for n, words in enumerate(pages, 1):
+            found = {w.text for w in words}
+            # the first and the last heading of some sheet (their first words: a heading may
+            # wrap inside a word): the header is on the page, the table one page wide
+            assert any(
+                h[0].split()[0] in found and h[-1].split()[0] in found for h in headers.values()
+            ), f"{where}: page {n} has no header row"
+            assert not any("##" in w for w in found), f"{where}: page {n}: a value too wide"
+            bad = overlaps(words)
+            assert not bad, f"{where}: page {n}: text drawn over text: {bad[:3]}"
+        text = " ".join(page_text(p) for p in pages)
+        if kind == "roadmap_status":
+            assert "КОНЕЦКОММЕНТАРИЯ" in text, f"{where}: the long comment is cut"
+        save_first_page_png(pdf, f"libreoffice-{kind}-{fmt}")
