@@ -3,6 +3,9 @@ FROM python:3.11-slim-bookworm
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
     VAR_DIR=/srv/roadmap/var STATIC_ROOT=/srv/roadmap/static
 WORKDIR /srv/roadmap/app
+# Pango for WeasyPrint (PDF); the PDF font is committed under static/fonts/
+RUN apt-get update && apt-get install -y --no-install-recommends \
+      libpango-1.0-0 libpangoft2-1.0-0 && rm -rf /var/lib/apt/lists/*
 COPY . .
 # runtime dependencies pinned with hashes (requirements-prod.lock, see `make lock`), then the app
 RUN pip install --no-cache-dir --upgrade pip && \

@@ -19,7 +19,7 @@ from agencies import access
 from reports import selectors
 from reports.choices_exports import ExportStatus
 from reports.exports import jobs
-from reports.exports.formats import content_type
+from reports.exports.formats import FORMATS, content_type
 from reports.exports.registry import REPORTS, get_report
 from reports.forms_exports import ExportForm
 from reports.models import GeneratedExport
@@ -42,7 +42,13 @@ def _page(request, form: ExportForm, status: int = 200) -> HttpResponse:
     return render(
         request,
         "reports/export_page.html",
-        {"form": form, "jobs": recent, "reports": list(REPORTS.values())},
+        {
+            "form": form,
+            "jobs": recent,
+            "reports": list(REPORTS.values()),
+            "ods_max_rows": f"{FORMATS['ods'].max_rows:,}".replace(",", " "),
+            "pdf_max_rows": f"{FORMATS['pdf'].max_rows:,}".replace(",", " "),
+        },
         status=status,
     )
 
@@ -72,7 +78,7 @@ def export_create(request):
         return _page(request, form, status=400)
     kind, fmt, params = form.cleaned_data["kind"], form.cleaned_data["fmt"], form.params()
     spec = get_report(kind)
-    if spec.runs_in_background(params):
+    if spec.runs_in_background(params, fmt):
         export = jobs.export_create(user=request.user, kind=kind, params=params, fmt=fmt)
         export.refresh_from_db()
         if export.status == ExportStatus.PENDING and export.enqueued_at is None:

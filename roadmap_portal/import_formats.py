@@ -3,10 +3,13 @@
 Imports: CSV in UTF-8 or cp1251, `;` or `,` (detected), and XLSX. Exports: CSV and XLSX whose
 every text cell goes through the portal's one formula neutralisation
 (`roadmap_portal.cells.neutralise`), like the portal's own reports: a name typed as
-`=HYPERLINK(…)` is written as the text `'=HYPERLINK(…)`, never as a formula cell.
+`=HYPERLINK(…)` is written as the text `'=HYPERLINK(…)`, never as a formula cell. The XLSX
+prints its header row on every page.
 """
 
 from __future__ import annotations
+
+import io
 
 import tablib
 from import_export.formats import base_formats
@@ -48,8 +51,24 @@ class NeutralisedCSV(base_formats.CSV):
 
 
 class NeutralisedXLSX(base_formats.XLSX):
+    """Neutralised, and printed as the reports print: the header row on every page (print
+    titles), A4 landscape, one page wide. Its cells do not wrap, so the default row height
+    fits every row in every office suite."""
+
     def export_data(self, dataset, **kwargs):
-        return super().export_data(neutralised_dataset(dataset), **kwargs)
+        import openpyxl
+
+        data = super().export_data(neutralised_dataset(dataset), **kwargs)
+        book = openpyxl.load_workbook(io.BytesIO(data))
+        for sheet in book.worksheets:
+            sheet.print_title_rows = "1:1"
+            sheet.page_setup.orientation = "landscape"
+            sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+            sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
+            sheet.sheet_properties.pageSetUpPr.fitToPage = True
+        out = io.BytesIO()
+        book.save(out)
+        return out.getvalue()
 
 
 IMPORT_FORMATS = [DetectingCSV, base_formats.XLSX]

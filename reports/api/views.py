@@ -26,7 +26,6 @@ from .serializers import (
     ExportSerializer,
 )
 
-
 ERROR = OpenApiResponse(OpenApiTypes.OBJECT, description="Ошибка: {code, detail, fields}.")
 
 

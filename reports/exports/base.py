@@ -108,9 +108,10 @@ def row_height(
     LINE_HEIGHT, capped at MAX_ROW_HEIGHT; None for a one-line row (the default height)."""
     lines = 1
     for column, value in zip(columns, values, strict=False):
-        if column.wrap and value is not None and value != "":
-            if column.kind is Kind.TEXT or isinstance(value, str):
-                lines = max(lines, wrapped_lines(str(value), column.width, bold=bold))
+        if not column.wrap or value is None or value == "":
+            continue
+        if column.kind is Kind.TEXT or isinstance(value, str):
+            lines = max(lines, wrapped_lines(str(value), column.width, bold=bold))
     if lines == 1:
         return None
     return min(lines * LINE_HEIGHT, MAX_ROW_HEIGHT)

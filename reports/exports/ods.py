@@ -171,7 +171,9 @@ class OdsTable(Table):
             self._text_row("", None, LINE_HEIGHT, width)
         header = book.cell_style(bold=True, wrap=True, fill=Fill.GREY, border=True)
         self.body.write("<table:table-header-rows>")
-        self.body.write(f'<table:table-row table:style-name="{book.row_style(header_height(columns))}">')
+        self.body.write(
+            f'<table:table-row table:style-name="{book.row_style(header_height(columns))}">'
+        )
         for column in self.columns:
             self.body.write(self._string_cell(header, neutralise(column.header)))
         self.body.write("</table:table-row></table:table-header-rows>")
@@ -180,7 +182,9 @@ class OdsTable(Table):
     def _text_row(self, text: str, style: str | None, height: float, width: int) -> None:
         row = f'<table:table-row table:style-name="{self.book.row_style(height)}">'
         cell = self._string_cell(style, text) if text else "<table:table-cell/>"
-        rest = f'<table:table-cell table:number-columns-repeated="{width - 1}"/>' if width > 1 else ""
+        rest = (
+            f'<table:table-cell table:number-columns-repeated="{width - 1}"/>' if width > 1 else ""
+        )
         self.body.write(row + cell + rest + "</table:table-row>")
 
     @staticmethod
@@ -217,7 +221,9 @@ class OdsTable(Table):
             if rule is not None:
                 cell_fill = rag_fill(rule, value)
                 if cell_fill is not None:
-                    style = book.cell_style(kind=column.kind, fill=cell_fill, wrap=column.wrap, border=True)
+                    style = book.cell_style(
+                        kind=column.kind, fill=cell_fill, wrap=column.wrap, border=True
+                    )
             parts.append(self._cell(style, value, column.kind))
         parts.append("</table:table-row>")
         self.body.write("".join(parts))
@@ -373,7 +379,7 @@ class OdsBook(Book):
             "</office:automatic-styles>"
             '<office:master-styles><style:master-page style:name="Report" '
             'style:page-layout-name="A4Landscape"><style:header style:display="false"/>'
-            '<style:footer><text:p>Стр. <text:page-number>1</text:page-number> из '
+            "<style:footer><text:p>Стр. <text:page-number>1</text:page-number> из "
             "<text:page-count>1</text:page-count></text:p></style:footer>"
             "</style:master-page></office:master-styles></office:document-styles>"
         )

@@ -73,9 +73,10 @@ class ReportSpec:
     def build(self) -> Callable[..., int]:
         return self.module.build
 
-    def runs_in_background(self, params: ExportParams) -> bool:
-        """Small reports download at once; the organisation-level one goes to Celery."""
-        return self.supports_orgs and params.orgs
+    def runs_in_background(self, params: ExportParams, fmt: str = "xlsx") -> bool:
+        """Small reports download at once; the organisation-level one goes to Celery, and
+        so does a PDF of every region in scope (laying out thousands of rows takes time)."""
+        return (self.supports_orgs and params.orgs) or (fmt == "pdf" and not params.region)
 
 
 REPORTS: dict[str, ReportSpec] = {

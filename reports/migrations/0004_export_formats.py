@@ -4,15 +4,24 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('reports', '0003_move_alerts_to_alerts_app'),
+        ("reports", "0003_move_alerts_to_alerts_app"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='generatedexport',
-            name='fmt',
-            field=models.CharField(choices=[('xlsx', 'Excel (XLSX)'), ('ods', 'OpenDocument (ODS): LibreOffice, Р7-Офис, МойОфис'), ('csv', 'CSV (UTF-8, «;»)'), ('pdf', 'PDF для печати (A4, альбомная)')], default='xlsx', max_length=10, verbose_name='формат'),
+            model_name="generatedexport",
+            name="fmt",
+            field=models.CharField(
+                choices=[
+                    ("xlsx", "Excel (XLSX)"),
+                    ("ods", "OpenDocument (ODS): LibreOffice, Р7-Офис, МойОфис"),
+                    ("csv", "CSV (UTF-8, «;»)"),
+                    ("pdf", "PDF для печати (A4, альбомная)"),
+                ],
+                default="xlsx",
+                max_length=10,
+                verbose_name="формат",
+            ),
         ),
     ]

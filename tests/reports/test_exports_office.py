@@ -26,7 +26,6 @@ from reports.exports.base import (
     Column,
     ExportRefused,
     Kind,
-    XlsxBook,
     header_height,
     row_height,
     wrapped_lines,
@@ -347,3 +346,66 @@ def test_every_report_prints_in_libreoffice(tmp_path, every_report):
         if kind == "roadmap_status":
             assert "КОНЕЦКОММЕНТАРИЯ" in text, f"{where}: the long comment is cut"
         save_first_page_png(pdf, f"libreoffice-{kind}-{fmt}")
+
+
+# --- the download page, background jobs, the API ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("data", "content_type"),
+    [
+        ({"kind": "alerts", "fmt": "ods"}, "application/vnd.oasis.opendocument.spreadsheet"),
+        ({"kind": "roadmap_status", "region": "66", "fmt": "pdf"}, "application/pdf"),
+    ],
+)
+def test_download_page_offers_the_new_formats(persona_client, every_report, data, content_type):
+    client = persona_client("coordinator")
+    page = client.get("/reports/exports/").content.decode()
+    assert 'value="ods"' in page and 'value="pdf"' in page and "Точка с запятой" in page
+    response = client.post("/reports/exports/new/", data)
+    assert response.status_code == 200
+    assert response["Content-Type"] == content_type
+    body = b"".join(response.streaming_content)
+    assert body.startswith(b"%PDF" if data["fmt"] == "pdf" else b"PK")
+    assert response["Content-Disposition"].endswith(f'.{data["fmt"]}"')
+
+
+def test_download_page_explains_a_refused_ods(persona_client, every_report, monkeypatch):
+    monkeypatch.setattr(ods_module, "ODS_MAX_ROWS", 1)
+    response = persona_client("coordinator").post(
+        "/reports/exports/new/", {"kind": "roadmap_status", "region": "66", "fmt": "ods"}
+    )
+    assert response.status_code == 400
+    assert "Выберите XLSX или CSV" in response.content.decode()
+
+
+def test_api_job_in_ods_downloads_with_its_type(
+    persona_client, every_report, django_capture_on_commit_callbacks
+):
+    client = persona_client("analyst")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/api/v1/exports/",
+            {"kind": "indicators", "region": "66", "orgs": True, "fmt": "ods"},
+            content_type="application/json",
+        )
+    assert response.status_code == 202, response.content
+    job = GeneratedExport.objects.get()
+    assert job.status == "done" and job.filename.endswith(".ods")
+    download = client.get(f"/api/v1/exports/{job.pk}/download/")
+    assert download["Content-Type"] == "application/vnd.oasis.opendocument.spreadsheet"
+    page = client.get(f"/reports/exports/{job.pk}/download/")
+    assert page["Content-Type"] == "application/vnd.oasis.opendocument.spreadsheet"
+
+
+def test_pdf_of_every_region_goes_to_the_background(
+    persona_client, every_report, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = persona_client("analyst").post(
+            "/reports/exports/new/", {"kind": "roadmap_status", "region": "", "fmt": "pdf"}
+        )
+    job = GeneratedExport.objects.get()
+    assert response.status_code == 302 and response["Location"].endswith(f"/{job.pk}/")
+    job.refresh_from_db()
+    assert job.status == "done" and job.filename.endswith(".pdf"), job.error

@@ -49,7 +49,7 @@ def test_page_offers_only_regions_in_scope(persona_client, django_assert_max_num
         response = client.get(PAGE)
     html = response.content.decode()
     assert 'value="66"' in html and 'value="50"' not in html
-    assert "Отчёты в Excel" in html and "Статус выполнения дорожных карт" in html
+    assert "Отчёты: XLSX, ODS, CSV, PDF" in html and "Статус выполнения дорожных карт" in html
     assert client.get(PAGE, {"region": "66"}).status_code == 200
     assert client.get(PAGE, {"region": "50"}).status_code == 404
     analyst_html = persona_client("analyst").get(PAGE).content.decode()
