@@ -409,3 +409,13 @@ def test_pdf_of_every_region_goes_to_the_background(
     assert response.status_code == 302 and response["Location"].endswith(f"/{job.pk}/")
     job.refresh_from_db()
     assert job.status == "done" and job.filename.endswith(".pdf"), job.error
+
+
+def test_command_picks_ods_and_pdf_from_the_extension(tmp_path, every_report, capsys):
+    for name in ("status.ods", "status.pdf"):
+        call_command(
+            "export_report", "roadmap_status", "--region", "66", "--output", str(tmp_path / name)
+        )
+        assert f"{tmp_path / name}: " in capsys.readouterr().out
+    assert ods_values(tmp_path / "status.ods")["Мероприятия"]
+    assert (tmp_path / "status.pdf").read_bytes().startswith(b"%PDF")
