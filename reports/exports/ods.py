@@ -30,6 +30,8 @@ from decimal import Decimal
 from typing import IO, Any
 from xml.sax.saxutils import escape, quoteattr
 
+from xlsxwriter.utility import xl_col_to_name
+
 from .base import (
     LINE_HEIGHT,
     TITLE_SIZE,
@@ -161,6 +163,7 @@ class OdsTable(Table):
         self.column_styles = [book.column_style(c.width) for c in self.columns]
         self.body: IO[str] = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115
         width = len(self.columns)
+        self.header_row = 0  # 0-based, for the frozen pane and the filter
         if title is not None:
             for i, line in enumerate(title.lines()):
                 style = book.cell_style(bold=True, size=TITLE_SIZE) if i == 0 else None
@@ -181,6 +184,7 @@ class OdsTable(Table):
 
     def _text_row(self, text: str, style: str | None, height: float, width: int) -> None:
         row = f'<table:table-row table:style-name="{self.book.row_style(height)}">'
+        self.header_row += 1
         cell = self._string_cell(style, text) if text else "<table:table-cell/>"
         rest = (
             f'<table:table-cell table:number-columns-repeated="{width - 1}"/>' if width > 1 else ""
@@ -265,6 +269,41 @@ class OdsTable(Table):
 
     def close(self) -> None:
         self.body.close()
+
+    def filter_range(self, index: int) -> str:
+        """The sheet's autofilter (header and rows), as the workbook has it."""
+        sheet = "'" + self.name.replace("'", "''") + "'"
+        last_col = xl_col_to_name(len(self.columns) - 1)
+        first, last = self.header_row + 1, self.header_row + 1 + self.rows_written
+        return (
+            f'<table:database-range table:name="__Anonymous_Sheet_DB__{index}" '
+            f"table:target-range-address={quoteattr(f'{sheet}.A{first}:{sheet}.{last_col}{last}')} "
+            'table:display-filter-buttons="true"/>'
+        )
+
+    def view_settings(self) -> str:
+        """The frozen pane below the header row (LibreOffice's view settings)."""
+        split = self.header_row + 1
+        items = {
+            "HorizontalSplitMode": ("short", 0),
+            "VerticalSplitMode": ("short", 2),
+            "HorizontalSplitPosition": ("int", 0),
+            "VerticalSplitPosition": ("int", split),
+            "ActiveSplitRange": ("short", 2),
+            "PositionLeft": ("int", 0),
+            "PositionRight": ("int", 0),
+            "PositionTop": ("int", 0),
+            "PositionBottom": ("int", split),
+        }
+        return (
+            f"<config:config-item-map-entry config:name={quoteattr(self.name)}>"
+            + "".join(
+                f'<config:config-item config:name="{name}" config:type="{kind}">{value}'
+                "</config:config-item>"
+                for name, (kind, value) in items.items()
+            )
+            + "</config:config-item-map-entry>"
+        )
 
 
 @dataclass
@@ -384,6 +423,23 @@ class OdsBook(Book):
             "</style:master-page></office:master-styles></office:document-styles>"
         )
 
+    def _settings_xml(self) -> str:
+        tables = "".join(t.view_settings() for t in self._tables)
+        return (
+            '<?xml version="1.0" encoding="UTF-8"?><office:document-settings '
+            'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+            'xmlns:config="urn:oasis:names:tc:opendocument:xmlns:config:1.0" '
+            'office:version="1.3"><office:settings>'
+            '<config:config-item-set config:name="ooo:view-settings">'
+            '<config:config-item-map-indexed config:name="Views"><config:config-item-map-entry>'
+            '<config:config-item config:name="ViewId" config:type="string">view1'
+            "</config:config-item>"
+            f'<config:config-item-map-named config:name="Tables">{tables}'
+            "</config:config-item-map-named></config:config-item-map-entry>"
+            "</config:config-item-map-indexed></config:config-item-set>"
+            "</office:settings></office:document-settings>"
+        )
+
     def _meta_xml(self) -> str:
         created = self.title.generated_at.replace(tzinfo=None).isoformat(timespec="seconds")
         return (
@@ -417,9 +473,12 @@ class OdsBook(Book):
                     out.write(b"<office:body><office:spreadsheet>")
                     for table in self._tables:
                         table.write_to(out)
+                    ranges = "".join(t.filter_range(i) for i, t in enumerate(self._tables))
+                    out.write(f"<table:database-ranges>{ranges}</table:database-ranges>".encode())
                     out.write(b"</office:spreadsheet></office:body></office:document-content>")
                 zf.writestr("styles.xml", self._styles_xml())
                 zf.writestr("meta.xml", self._meta_xml())
+                zf.writestr("settings.xml", self._settings_xml())
                 zf.writestr(
                     "META-INF/manifest.xml",
                     '<?xml version="1.0" encoding="UTF-8"?>'
@@ -432,6 +491,8 @@ class OdsBook(Book):
                     '<manifest:file-entry manifest:full-path="styles.xml" '
                     'manifest:media-type="text/xml"/>'
                     '<manifest:file-entry manifest:full-path="meta.xml" '
+                    'manifest:media-type="text/xml"/>'
+                    '<manifest:file-entry manifest:full-path="settings.xml" '
                     'manifest:media-type="text/xml"/>'
                     "</manifest:manifest>",
                 )

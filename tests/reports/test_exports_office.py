@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import os
+import zipfile
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -167,6 +168,16 @@ def test_ods_is_neutralised_and_typed(tmp_path, every_report):
     assert any(isinstance(v, dt.datetime) for row in values for v in row)
     with open(path, "rb") as fh:
         assert fh.read(38)[30:] == b"mimetype"  # the first entry, stored (ODF packaging)
+    header = values.index([]) + 2  # 1-based row of the header
+    with zipfile.ZipFile(path) as zf:
+        settings = zf.read("settings.xml").decode()
+        content = zf.read("content.xml").decode()
+    # the frozen pane below the header and the autofilter, as in the workbook
+    assert (
+        '<config:config-item config:name="VerticalSplitPosition" config:type="int">'
+        f"{header}</config:config-item>"
+    ) in settings
+    assert f"'Мероприятия'.A{header}:'Мероприятия'.N{len(values)}" in content
 
 
 def test_ods_refused_above_the_row_limit(tmp_path, every_report, monkeypatch):
@@ -419,3 +430,39 @@ def test_command_picks_ods_and_pdf_from_the_extension(tmp_path, every_report, ca
         assert f"{tmp_path / name}: " in capsys.readouterr().out
     assert ods_values(tmp_path / "status.ods")["Мероприятия"]
     assert (tmp_path / "status.pdf").read_bytes().startswith(b"%PDF")
+
+
+@needs_libreoffice
+def test_csv_opens_in_libreoffice_with_the_documented_settings(tmp_path, every_report):
+    """README: character set UTF-8, separated by semicolon only, string delimiter «"»."""
+    import subprocess
+
+    from tests.reports.office import SOFFICE
+
+    path, _ = write_all(tmp_path, every_report.analyst, "csv")["roadmap_status"]
+    xlsx, _ = write_all(tmp_path, every_report.analyst, "xlsx")["roadmap_status"]
+    out = tmp_path / "lo"
+    subprocess.run(
+        [
+            SOFFICE,
+            f"-env:UserInstallation=file://{tmp_path / 'lo-profile'}",
+            "--headless",
+            "--norestore",
+            "--infilter=CSV:59,34,76,1",  # ";" separator, '"' delimiter, UTF-8, from row 1
+            "--convert-to",
+            "xlsx",
+            "--outdir",
+            str(out),
+            str(path),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    opened = next(iter(xlsx_values(out / "roadmap_status.xlsx").values()))
+    sheet = xlsx_values(xlsx)["Мероприятия"]
+    header = sheet.index([]) + 1
+    assert opened[0] == sheet[header]  # the same columns, Cyrillic intact
+    assert len(opened) == len(sheet) - header
+    titles = [row[3] for row in opened[1:]]
+    assert "'" + HOSTILE[0] in titles  # still text, not a formula
