@@ -10,7 +10,7 @@ import datetime as dt
 import os
 
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
@@ -79,6 +79,8 @@ def region_dashboard_pdf_view(request, code: str):
             path,
         )
         handle = open(path, "rb")  # noqa: SIM115 - FileResponse closes it
+    except jobs.ExportRefused as refused:  # the server cannot render PDF
+        return HttpResponse(str(refused), status=503, content_type="text/plain; charset=utf-8")
     finally:
         os.unlink(path)  # the open handle keeps the data until the response is sent
     return FileResponse(

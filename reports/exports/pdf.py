@@ -18,6 +18,7 @@ is a spreadsheet matter and does not apply to paper.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -28,6 +29,8 @@ from django.conf import settings
 from django.template.loader import render_to_string
 
 from .base import Book, Column, ExportRefused, Fill, Kind, Table, TitleBlock
+
+logger = logging.getLogger(__name__)
 
 PDF_MAX_ROWS = 3000
 CELL_CLASSES = {
@@ -77,8 +80,15 @@ def stamp_text(generated_at: dt.datetime, generated_by: str) -> str:
 def render_pdf(template: str, context: dict, path: str) -> None:
     """Renders `template` (extending reports/pdf/base.html) to a PDF file at `path`;
     `context` must hold `title` (document title) and `stamp` (from `stamp_text`)."""
-    import weasyprint  # imported here: it loads Pango, which only PDF rendering needs
-
+    try:  # imported here: it loads Pango, which only PDF rendering needs
+        import weasyprint
+    except (ImportError, OSError):
+        logger.exception("WeasyPrint cannot be loaded")
+        raise ExportRefused(
+            "PDF на этом сервере сейчас не формируется (не установлены системные библиотеки). "
+            "Выберите XLSX или ODS и сообщите администратору портала.",
+            field="fmt",
+        ) from None
     html = render_to_string(template, {**context, "fonts": font_urls()})
     weasyprint.HTML(string=html, url_fetcher=local_fonts_only()).write_pdf(path)
 

@@ -466,3 +466,24 @@ def test_csv_opens_in_libreoffice_with_the_documented_settings(tmp_path, every_r
     assert len(opened) == len(sheet) - header
     titles = [row[3] for row in opened[1:]]
     assert "'" + HOSTILE[0] in titles  # still text, not a formula
+
+
+def test_pdf_without_pango_is_refused_in_russian(persona_client, every_report, monkeypatch):
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_weasyprint(name, *args, **kwargs):
+        if name == "weasyprint":
+            raise OSError("cannot load library 'libpango-1.0-0'")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_weasyprint)
+    response = persona_client("coordinator").get("/dashboard/66/pdf/")
+    assert response.status_code == 503
+    assert "PDF на этом сервере сейчас не формируется" in response.content.decode()
+    response = persona_client("coordinator").post(
+        "/reports/exports/new/", {"kind": "roadmap_status", "region": "66", "fmt": "pdf"}
+    )
+    assert response.status_code == 400
+    assert "Выберите XLSX или ODS" in response.content.decode()
