@@ -1,4 +1,6 @@
-"""Streaming workbook writers shared by every report (XLSX for people, CSV for machines).
+"""Streaming workbook writers shared by every report (XLSX for people, CSV for machines;
+ODS in `ods.py` and PDF in `pdf.py` implement the same `Book`/`Table` interface, and
+`formats.py` is the registry of all four).
 
 A report writes *tables* into a *book*: `book.table(name, columns)` gives a `Table` whose
 `row(values)` appends one row. Rows go straight to disk:
