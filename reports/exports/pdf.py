@@ -41,7 +41,10 @@ CELL_CLASSES = {
     Kind.DATE: "num date",
     Kind.DATETIME: "num",
 }
-MIN_WIDTHS = {Kind.DATE: 13, Kind.DATETIME: 13}
+# in print, a column for words or dates gets room for a date (31.08.2025) at least;
+# narrower ones (numbers, "№") keep their width
+PRINT_MIN_WIDTH = 13
+NARROW = 8
 FONT_DIR = os.path.join(settings.BASE_DIR, "static", "fonts")
 FONTS = {"regular": "PTS55F.ttf", "bold": "PTS75F.ttf"}
 
@@ -139,7 +142,12 @@ class PdfTable(Table):
     def widths(self) -> list[float]:
         """Column widths in percent of the page, proportional to the workbook's (a date
         needs a little more room in print than in a spreadsheet)."""
-        widths = [max(c.width, MIN_WIDTHS.get(c.kind, 0)) for c in self.columns]
+        widths = [
+            max(c.width, PRINT_MIN_WIDTH)
+            if c.width >= NARROW and c.kind in (Kind.TEXT, Kind.DATE, Kind.DATETIME)
+            else c.width
+            for c in self.columns
+        ]
         total = sum(widths) or 1
         return [round(w / total * 100, 2) for w in widths]
 
