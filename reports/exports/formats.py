@@ -9,6 +9,7 @@ limit past which the export is refused with a message pointing to another format
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from reports.choices_exports import ExportFormat
@@ -21,7 +22,7 @@ from .pdf import PDF_MAX_ROWS, PdfBook
 @dataclass(frozen=True)
 class ExportFormatSpec:
     code: str
-    book: type[Book]
+    book: Callable[..., Book]  # a Book class, called with path= and title=
     content_type: str
     max_rows: int | None = None  # of one sheet (None: the format's own limit)
     pdf: bool = False  # offered only for reports with `ReportSpec.pdf`

@@ -62,7 +62,7 @@ def _font_path_allowed(url: str) -> bool:
 
 def local_fonts_only():
     """A WeasyPrint URL fetcher that loads the committed fonts and nothing else."""
-    from weasyprint.urls import URLFetcher
+    from weasyprint.urls import URLFetcher  # type: ignore[import-untyped]
 
     class LocalFontsOnly(URLFetcher):
         def fetch(self, url, headers=None):
@@ -84,7 +84,7 @@ def render_pdf(template: str, context: dict, path: str) -> None:
     """Renders `template` (extending reports/pdf/base.html) to a PDF file at `path`;
     `context` must hold `title` (document title) and `stamp` (from `stamp_text`)."""
     try:  # imported here: it loads Pango, which only PDF rendering needs
-        import weasyprint
+        import weasyprint  # type: ignore[import-untyped]
     except (ImportError, OSError):
         logger.exception("WeasyPrint cannot be loaded")
         raise ExportRefused(
@@ -119,7 +119,7 @@ class PdfTable(Table):
     name: str
     columns: list[Column]
     note: str = ""
-    rows: list = field(default_factory=list)
+    lines: list = field(default_factory=list)  # the rendered rows
     rows_written: int = 0
 
     def row(self, values: Sequence[Any], *, fill: Fill | None = None) -> None:
@@ -135,7 +135,7 @@ class PdfTable(Table):
             (pdf_value(values[i] if i < len(values) else None, c.kind), CELL_CLASSES[c.kind])
             for i, c in enumerate(self.columns)
         ]
-        self.rows.append({"cells": cells, "fill": fill.name.lower() if fill else ""})
+        self.lines.append({"cells": cells, "fill": fill.name.lower() if fill else ""})
         self.rows_written += 1
 
     @property
