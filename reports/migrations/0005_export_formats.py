@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("reports", "0003_move_alerts_to_alerts_app"),
+        ("reports", "0004_job_bookkeeping"),
     ]
 
     operations = [
