@@ -295,12 +295,12 @@ class IndexComponentHead:
 
 @dataclass(frozen=True)
 class IndexRankRow:
-    place: int  # among every region (ties share a place), as on the ranking page
+    place: int | None  # among every region (ties share a place); None: no data
     code: str
     name: str
-    total: Decimal
-    claimed_total: Decimal
-    components: tuple[Decimal, ...]  # verified points, in the order of `IndexExport.components`
+    total: Decimal | None
+    claimed_total: Decimal | None
+    components: tuple[Decimal | None, ...]  # verified points, as `IndexExport.components`
     earlier: Decimal | None
     change: Decimal | None
 
@@ -414,7 +414,9 @@ def index_export(
                 name=row.region.name,
                 total=row.total,
                 claimed_total=row.claimed_total,
-                components=tuple(c.points for c in result.components),
+                components=tuple(
+                    c.points if row.total is not None else None for c in result.components
+                ),
                 earlier=row.earlier,
                 change=row.change,
             )

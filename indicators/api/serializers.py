@@ -270,11 +270,11 @@ class RegionIndexSerializer(serializers.Serializer):
 
 
 class RankingRowSerializer(serializers.Serializer):
-    place = serializers.IntegerField()
+    place = serializers.IntegerField(allow_null=True, help_text="null: нет данных, не ранжируется.")
     region_code = serializers.CharField(source="region.code")
     region_name = serializers.CharField(source="region.name")
-    total = serializers.DecimalField(max_digits=6, decimal_places=2)
-    claimed_total = serializers.DecimalField(max_digits=6, decimal_places=2)
+    total = serializers.DecimalField(max_digits=6, decimal_places=2, allow_null=True)
+    claimed_total = serializers.DecimalField(max_digits=6, decimal_places=2, allow_null=True)
     earlier = serializers.DecimalField(max_digits=6, decimal_places=2, allow_null=True)
     change = serializers.DecimalField(max_digits=6, decimal_places=2, allow_null=True)
     highlighted = serializers.BooleanField(help_text="Субъект из области видимости вызывающего.")

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from agencies.models import Region
@@ -491,32 +492,39 @@ def region_index_page(*, region: Region, on_date: dt.date) -> RegionIndexPage:
 
 @dataclass
 class RankingRow:
-    place: int
+    place: int | None  # None: no data, not ranked
     region: Region
-    total: Decimal
-    claimed_total: Decimal
+    total: Decimal | None  # None: «нет данных»
+    claimed_total: Decimal | None
     earlier: Decimal | None
     highlighted: bool
 
     @property
     def change(self) -> Decimal | None:
-        return None if self.earlier is None else self.total - self.earlier
+        if self.earlier is None or self.total is None:
+            return None
+        return self.total - self.earlier
 
 
 def index_ranking(
     *, on_date: dt.date, since: dt.date | None = None, highlight: frozenset[int] = frozenset()
 ) -> tuple[MethodologyVersion | None, list[RankingRow]]:
-    """Every region by total on `on_date` (ties share a place), with the change since `since`."""
+    """Every region by total on `on_date` (ties share a place), with the change since `since`.
+
+    The one ranking of the portal (ranking page, exports, region dashboard): a region with
+    neither a fact nor a monitoring week has no place; it comes last as «нет данных».
+    """
     regions = list(Region.objects.order_by("code"))
     ids = [r.pk for r in regions]
     version, results = index_evaluate(region_ids=ids, on_date=on_date)
     earlier = {}
     if since is not None:
         _v, earlier_results = index_evaluate(region_ids=ids, on_date=since)
-        earlier = {rid: r.total for rid, r in earlier_results.items()}
+        earlier = {rid: r.total for rid, r in earlier_results.items() if r.has_data}
     if version is None:
         return None, []
-    ordered = sorted(regions, key=lambda r: (-results[r.pk].total, r.code))
+    with_data = [r for r in regions if results[r.pk].has_data]
+    ordered = sorted(with_data, key=lambda r: (-results[r.pk].total, r.code))
     rows: list[RankingRow] = []
     place = 0
     previous = None
@@ -534,4 +542,30 @@ def index_ranking(
                 region.pk in highlight,
             )
         )
+    rows += [
+        RankingRow(None, region, None, None, None, region.pk in highlight)
+        for region in regions
+        if not results[region.pk].has_data
+    ]
     return version, rows
+
+
+def national_date(now: dt.datetime | None = None) -> dt.date:
+    """The one date every region is ranked on: the portal's (Moscow) date, whatever the
+    region's time zone, so «N место из M» is the same on every page at any hour."""
+    return timezone.localdate(now)
+
+
+@dataclass(frozen=True)
+class RegionPlace:
+    place: int | None
+    ranked: int  # regions with data on that date
+    on_date: dt.date
+
+
+def region_place(*, region_id: int, on_date: dt.date) -> RegionPlace:
+    """The region's place in `index_ranking` on `on_date` and how many regions are ranked."""
+    _version, rows = index_ranking(on_date=on_date)
+    ranked = sum(1 for row in rows if row.place is not None)
+    place = next((row.place for row in rows if row.region.pk == region_id), None)
+    return RegionPlace(place, ranked, on_date)

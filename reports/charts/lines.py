@@ -39,17 +39,31 @@ def _tick_formatter(unit: str) -> Callable[[float], str]:
     return lambda v: ru_number(v)
 
 
+# Weekly data: two known points further apart than this have at least one week without
+# data between them, and the line breaks there instead of drawing a straight rise across it.
+MAX_GAP = dt.timedelta(days=10)
+
+
 def _segments(
     coords: Sequence[tuple[float, float] | None],
+    dates: Sequence[dt.date | None] | None = None,
+    max_gap: dt.timedelta = MAX_GAP,
 ) -> tuple[str, list[tuple[float, float]]]:
-    """SVG path data with gaps at None, and the isolated points (no neighbour to join)."""
+    """SVG path data with gaps at None and, when `dates` are given, wherever two known
+    points are more than `max_gap` apart; and the isolated points (no neighbour to join)."""
     runs: list[list[tuple[float, float]]] = [[]]
-    for c in coords:
+    previous: dt.date | None = None
+    for i, c in enumerate(coords):
         if c is None:
             if runs[-1]:
                 runs.append([])
-        else:
-            runs[-1].append(c)
+            continue
+        day = dates[i] if dates is not None else None
+        if day is not None and previous is not None and day - previous > max_gap and runs[-1]:
+            runs.append([])
+        if day is not None:
+            previous = day
+        runs[-1].append(c)
     d = []
     lonely = []
     for run in runs:
@@ -131,7 +145,7 @@ def sparkline(
     step = (right - pad_x) / (count - 1) if count > 1 else 0.0
     xs = [pad_x + i * step if count > 1 else (pad_x + right) / 2 for i in range(count)]
     coords = [None if v is None else (xs[i], y(v)) for i, (_, v) in enumerate(points)]
-    d, lonely = _segments(coords)
+    d, lonely = _segments(coords, [day for day, _ in points])
     last_i = max(i for i, (_, v) in enumerate(points) if v is not None)
     last = points[last_i][1]
     state = rag(last, goal) if goal is not None else "none"
@@ -379,7 +393,7 @@ def line_chart(
     for i, pts in enumerate(clean):
         color, shape = colors[i], shapes[i]
         coords = [None if v is None else (x(d), y(v)) for d, v in pts]
-        d_path, _ = _segments(coords)
+        d_path, _ = _segments(coords, [d for d, _ in pts])
         parts.append(f'<g class="series" data-series="{esc(series[i].name)}">')
         if d_path:
             parts.append(
@@ -488,7 +502,7 @@ def small_multiples(
                 return pad_x + (d - d0).days / span * (width - 2 * pad_x - 3)
 
             coords = [None if v is None else (x(d), y(v)) for d, v in pts]
-            d_path, lonely = _segments(coords)
+            d_path, lonely = _segments(coords, [d for d, _ in pts])
             if d_path:
                 svg.append(
                     f'<path d="{d_path}" fill="none" stroke="{ACCENT}" stroke-width="1.6" '

@@ -1,4 +1,5 @@
-"""Read side of the index blocks: stored IndexScore rows only (never a live recompute)."""
+"""Read side of the index blocks: stored IndexScore rows for the totals and history; the
+place comes from the one ranking (`region_place`), the one the ranking page shows."""
 
 from __future__ import annotations
 
@@ -6,9 +7,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Q
-
 from agencies.models import Region
+from indicators.index.selectors import national_date, region_place
 from indicators.models import Component, IndexScore, MeasureCriterion
 from reports import charts
 from roadmaps.choices import CLOSED_STATUSES
@@ -51,7 +51,7 @@ class IndexBlock:
     components: list[ComponentBar]
     history: list[tuple[dt.date, Decimal]]  # oldest first
     rank: int | None
-    ranked: int  # regions scored on the same date under the same version
+    ranked: int  # regions with data in the ranking on the national date
     potential: Decimal
     potential_measures: int
     previous: IndexScore | None  # the latest score at least a week older
@@ -95,8 +95,10 @@ def _dec(value) -> Decimal:
     return Decimal(str(value)) if value is not None else Decimal("0")
 
 
-def index_block(*, region: Region, today: dt.date) -> IndexBlock:
-    """Total, components and criteria, trend, rank and potential: 6 queries at most."""
+def index_block(*, region: Region, today: dt.date, rank_on: dt.date | None = None) -> IndexBlock:
+    """Total, components and criteria, trend, potential, and the place in the one ranking
+    (`indicators.index.selectors.region_place`) on the national date `rank_on` (default:
+    `national_date()`), the place the ranking page shows."""
     history_rows = IndexScore.objects.filter(region=region, on_date__lte=today).order_by(
         "-on_date", "-version__valid_from"
     )
@@ -143,9 +145,7 @@ def index_block(*, region: Region, today: dt.date) -> IndexBlock:
             )
         )
 
-    ranks = IndexScore.objects.filter(on_date=score.on_date, version=score.version).aggregate(
-        higher=Count("id", filter=Q(total__gt=score.total)), ranked=Count("id")
-    )
+    ranks = region_place(region_id=region.pk, on_date=rank_on or national_date())
 
     potential = Decimal("0")
     measures: set[int] = set()
@@ -169,8 +169,8 @@ def index_block(*, region: Region, today: dt.date) -> IndexBlock:
         score=score,
         components=components,
         history=history,
-        rank=ranks["higher"] + 1,
-        ranked=ranks["ranked"],
+        rank=ranks.place,
+        ranked=ranks.ranked,
         potential=potential,
         potential_measures=len(measures),
         previous=previous,

@@ -14,7 +14,7 @@ from roadmaps.models import MeasureChange
 from . import roadmap as rm
 from . import sferum
 from .alerts import AlertsBlock, open_alerts
-from .index import IndexBlock, index_block
+from .index import IndexBlock, index_block, national_date
 
 MOVES_SHOWN = 12
 OVERDUE_SHOWN = 8
@@ -119,7 +119,11 @@ def region_dashboard(
         region=region,
         today=today,
         since=since,
-        index=index_block(region=region, today=today),
+        index=index_block(
+            region=region,
+            today=today,
+            rank_on=national_date() if today == region.local_today() else today,
+        ),
         indicators=cards,
         municipalities=municipalities,
         municipality_sort=municipality_sort,

@@ -7,6 +7,7 @@ import datetime as dt
 import gzip
 import math
 import random
+import re
 from decimal import Decimal
 from pathlib import Path
 
@@ -571,3 +572,25 @@ def test_demo_page_in_chromium():
     flat = [b for b in boxes if not (b[1] > 0 and b[2] > 0)]
     assert flat == []
     assert (ARTIFACTS / "charts_demo.png").stat().st_size > 10_000
+
+
+def _months_gap_points():
+    """Eight weeks, then ten months without a row (absent, not None), then four weeks."""
+    start = dt.date(2025, 1, 6)
+    first = [(start + dt.timedelta(weeks=k), 20 + k) for k in range(8)]
+    later = start + dt.timedelta(weeks=8 + 44)
+    return first + [(later + dt.timedelta(weeks=k), 60 + k) for k in range(4)]
+
+
+def test_lines_break_where_weeks_have_no_rows():
+    points = _months_gap_points()
+    root = parse(charts.line_chart([charts.Series("П1", points)], label="П1"))
+    series_path = root.find(f".//{SVG}g[@class='series']/{SVG}path")
+    assert series_path.get("d").count("M") == 2  # no straight rise across ten months
+    spark = parse(charts.sparkline(points, label="П1"))
+    assert spark.find(f".//{SVG}path").get("d").count("M") == 2
+    grid = charts.small_multiples([("Субъект", points)], unit="percent")
+    assert re.search(r'<path d="M[^"]*M[^"]*" fill="none" stroke="[^"]+" stroke-width="1.6"', grid)
+    # consecutive weeks stay one line
+    weekly = parse(charts.line_chart([charts.Series("П1", points[:8])]))
+    assert weekly.find(f".//{SVG}g[@class='series']/{SVG}path").get("d").count("M") == 1

@@ -100,19 +100,28 @@ def test_ranking_sheet_matches_the_index_services(tmp_path, personas, facts):
         assert row["Место"].value == want.place
         assert row["Код субъекта"].value == want.region.code
         assert row["Субъект РФ"].value == want.region.name
+        if want.total is None:  # no fact, no monitoring: not ranked, no zeros
+            assert want.place is None and row["Место"].value is None
+            assert row["Итого (подтверждено)"].value is None
+            assert [cells[5 + i].value for i in range(3)] == [None] * 3
+            assert row["Изменение"].value is None
+            continue
         assert row["Итого (подтверждено)"].value == pytest.approx(float(want.total))
         assert row["Итого (заявлено)"].value == pytest.approx(float(want.claimed_total))
         result = results[want.region.pk]
         assert [cells[5 + i].value for i in range(3)] == [
             pytest.approx(float(c.points)) for c in result.components
         ]
-        assert row["Изменение"].value == pytest.approx(float(want.change))
+        if want.change is not None:
+            assert row["Изменение"].value == pytest.approx(float(want.change))
     by_code = {r[1].value: by_header(headers, r) for r in rows}
     sverdlovsk, vladimir = by_code["66"], by_code["33"]
     assert sverdlovsk["Место"].value == 1
     assert sverdlovsk["Итого (подтверждено)"].value == 17  # 10 digital ID + 7 media
     assert sverdlovsk["Итого (заявлено)"].value == 22  # + the unverified bot
-    assert sverdlovsk["Изменение"].value == 17
+    # no fact yet on the comparison date: «нет данных» then, so no change is claimed
+    assert sverdlovsk["Итого на дату сравнения"].value is None
+    assert sverdlovsk["Изменение"].value is None
     # a fall stays a negative number, formatted as a number
     assert vladimir["Изменение"].value == -3 and vladimir["Изменение"].data_type == "n"
     assert vladimir["Изменение"].number_format == "#,##0.00"
@@ -256,8 +265,8 @@ def test_csv(tmp_path, personas, facts):
             "Сервисы региона (из 50)": "0.00",  # the bot is not verified
             "Цифровой ID (из 35)": "10.00",
             "Продвижение (из 15)": "7.00",
-            "Итого на дату сравнения": "0.00",
-            "Изменение": "17.00",
+            "Итого на дату сравнения": "",  # no data on the comparison date
+            "Изменение": "",
         }
     ]
 

@@ -103,6 +103,11 @@ class RegionInputs:
     sferum_share: Number | None = None
     sferum_week: dt.date | None = None
 
+    @property
+    def has_data(self) -> bool:
+        """Any fact or any monitoring week at all: without either a region is not ranked."""
+        return bool(self.claimed) or self.sferum_share is not None
+
 
 @dataclass(frozen=True)
 class CriterionResult:
@@ -131,6 +136,7 @@ class ScoreResult:
     components: tuple[ComponentResult, ...]
     criteria: tuple[CriterionResult, ...]  # the official (verified) reading
     claimed: tuple[CriterionResult, ...]  # the claimed reading, same order
+    has_data: bool = True  # False: no fact, no monitoring; «нет данных», never ranked
 
 
 def _q(value: Decimal) -> Decimal:
@@ -347,4 +353,5 @@ def score_region(spec: VersionSpec, inputs: RegionInputs, on_date: dt.date) -> S
         components=tuple(components),
         criteria=tuple(official),
         claimed=tuple(claimed),
+        has_data=inputs.has_data,
     )
