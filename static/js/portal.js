@@ -5,9 +5,15 @@
   document.addEventListener("click", function (event) {
     var target = event.target.closest("[data-action]");
     if (!target) return;
-    if (target.getAttribute("data-action") === "print") {
+    var action = target.getAttribute("data-action");
+    if (action === "print") {
       event.preventDefault();
       window.print();
+    } else if (action === "menu") {
+      // the phone menu: the navigation folds under one button (see portal.css)
+      var open = target.getAttribute("aria-expanded") !== "true";
+      target.setAttribute("aria-expanded", open ? "true" : "false");
+      target.closest(".topbar").classList.toggle("nav-open", open);
     }
   });
 })();
