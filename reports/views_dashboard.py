@@ -14,11 +14,14 @@ from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 
 from agencies import access
 from agencies.models import Municipality, Region
 from roadmap_portal.dates import parse_date
 
+from . import charts
 from .dashboards.country import country_overview
 from .dashboards.municipality import municipality_organisations
 from .dashboards.region import region_dashboard
@@ -111,8 +114,38 @@ def country_overview_view(request):
         if row.history
     ]
     return render(
-        request, "reports/dashboard_country.html", {"o": overview, "multiples": multiples}
+        request,
+        "reports/dashboard_country.html",
+        {"o": overview, "multiples": multiples, **_country_map(request, overview)},
     )
+
+
+def _country_map(request, overview) -> dict:
+    """The tile-grid map of the overview's regions, coloured by the index or one indicator
+    (`?map=i1`…); each tile links to the region's dashboard (the rows are the user's own)."""
+    choices = [("index", _("Индекс внедрения"))] + [
+        (i.code, f"П{i.number}. {i.name}") for i in overview.indicators
+    ]
+    chosen = request.GET.get("map", "index")
+    if chosen not in dict(choices):
+        chosen = "index"
+    tiles = [
+        charts.Tile(
+            code=row.region.code,
+            name=row.region.name,
+            value=row.total if chosen == "index" else row.indicator(chosen),
+            href=reverse("reports:region-dashboard", kwargs={"code": row.region.code}),
+        )
+        for row in overview.rows
+    ]
+    svg = charts.tile_map(
+        tiles,
+        unit="points" if chosen == "index" else "percent",
+        low=0,
+        high=100,
+        label=dict(choices)[chosen],
+    )
+    return {"map_svg": mark_safe(svg), "map_choices": choices, "map_chosen": chosen}
 
 
 def municipality_view(request, code: str, pk: int):

@@ -8,11 +8,14 @@ format (ru_formats). Values use the 0-100 percent scale unless unit="points"/"nu
 from .bars import bar_gauge, progress_bars, stacked_bar
 from .lines import Series, line_chart, small_multiples, sparkline
 from .palette import RAG_COLORS, RAG_LABELS, heat_class, heat_legend, rag
+from .tilemap import TILE_POSITIONS, Tile, tile_map
 
 __all__ = [
     "RAG_COLORS",
     "RAG_LABELS",
     "Series",
+    "TILE_POSITIONS",
+    "Tile",
     "bar_gauge",
     "heat_class",
     "heat_legend",
@@ -22,4 +25,5 @@ __all__ = [
     "small_multiples",
     "sparkline",
     "stacked_bar",
+    "tile_map",
 ]

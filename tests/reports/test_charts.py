@@ -594,3 +594,28 @@ def test_lines_break_where_weeks_have_no_rows():
     # consecutive weeks stay one line
     weekly = parse(charts.line_chart([charts.Series("П1", points[:8])]))
     assert weekly.find(f".//{SVG}g[@class='series']/{SVG}path").get("d").count("M") == 1
+
+
+def test_tile_map_has_one_square_per_region_with_links_and_legend():
+    import csv as _csv
+
+    with open(Path(__file__).resolve().parents[2] / "fixtures" / "regions.csv") as fh:
+        codes = {row["code"] for row in _csv.DictReader(fh)}
+    assert set(charts.TILE_POSITIONS) == codes and len(codes) == 89
+    assert len(set(charts.TILE_POSITIONS.values())) == 89  # one square per place
+    tiles = [
+        charts.Tile("66", "Свердловская область", 42.5, "/dashboard/66/"),
+        charts.Tile("77", "Москва", 90, "/dashboard/77/"),
+        charts.Tile("50", HOSTILE, None, None),
+    ]
+    markup = charts.tile_map(tiles, low=0, high=100, label="Индекс")
+    root = parse(markup)
+    assert len(root.findall(f".//{SVG}g[@class='tile']")) == 89
+    links = [a.get("href") for a in root.iter(f"{SVG}a")]
+    assert sorted(links) == ["/dashboard/66/", "/dashboard/77/"]
+    tips = titles(root)
+    assert f"Свердловская область: 42,5{NBSP}балла" in tips
+    assert f"{HOSTILE}: нет данных" in tips and "<script>" not in markup
+    texts = [t.text for t in root.iter(f"{SVG}text")]
+    assert "нет данных" in texts and f"от 0{NBSP}баллов" in texts, texts[-6:]
+    assert "2 из 89 субъектов с данными" in root.get("aria-label")

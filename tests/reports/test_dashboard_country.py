@@ -116,3 +116,17 @@ def test_home_sends_each_role_to_its_page(persona_client, seeded, persona, targe
     response = persona_client(persona).get(reverse("home"))
     assert response.status_code == 302
     assert response["Location"].startswith(target)
+
+
+def test_country_map_tiles_link_to_dashboards_and_follow_the_chosen_colour(persona_client, country):
+    url = reverse("reports:country-overview")
+    client = persona_client("analyst")
+    html = client.get(url).content.decode()
+    assert 'data-testid="country-map"' in html
+    assert html.count('class="tile"') == 89
+    assert html.count('<a href="/dashboard/') >= 89  # every region the analyst may see
+    assert 'aria-label="Индекс внедрения:' in html
+    html = client.get(url, {"map": "i1"}).content.decode()
+    assert 'option value="i1" selected' in html and 'aria-label="П1.' in html
+    html = client.get(url, {"map": "<bad>"}).content.decode()
+    assert 'option value="index" selected' in html  # unknown choice: the index
