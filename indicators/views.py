@@ -10,6 +10,7 @@ from django.db import transaction
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -27,6 +28,7 @@ from .selectors import (
     municipality_rollups,
     region_roster,
     regions_for_upload,
+    regions_indicators_table,
 )
 from .selectors import (
     upload_list as select_uploads,
@@ -60,13 +62,21 @@ def _enqueue(request, upload: MonitoringUpload) -> None:
 
 @require_GET
 def indicators_home(request):
-    """The user's own region, or the list of regions for those who see several."""
+    """The user's own region, or for those who see several a sortable table of their
+    regions' П1-П4 with the current stage's targets."""
     regions = regions_for_upload(user=request.user)
     if not access.spans_regions(request.user):
         region = regions.first()
         if region is not None:
             return redirect("indicators:region", code=region.code)
-    return render(request, "indicators/region_choose.html", {"regions": regions})
+    on_date = timezone.localdate()
+    sort = request.GET.get("sort", "")[:10]
+    indicators, rows = regions_indicators_table(user=request.user, on_date=on_date, sort=sort)
+    return render(
+        request,
+        "indicators/region_choose.html",
+        {"indicators": indicators, "rows": rows, "on_date": on_date, "sort": sort},
+    )
 
 
 @require_GET
