@@ -248,16 +248,15 @@ def regions_indicators_table(
     codes = [i.code for i in indicators]
     if key in codes:
         k = codes.index(key)
-        present = [r for r in rows if r.cells[k].value is not None]
-        present.sort(key=lambda r: r.cells[k].value, reverse=descending)
-        rows = present + [r for r in rows if r.cells[k].value is None]
+        known = [(v, r) for r in rows if (v := r.cells[k].value) is not None]
+        known.sort(key=lambda pair: pair[0], reverse=descending)
+        rows = [r for _v, r in known] + [r for r in rows if r.cells[k].value is None]
     elif key == "name":
         rows.sort(key=lambda r: r.region.name, reverse=descending)
     elif key == "week":
-        present = sorted(
-            (r for r in rows if r.week_start), key=lambda r: r.week_start, reverse=descending
-        )
-        rows = present + [r for r in rows if not r.week_start]
+        weeks = [(r.week_start, r) for r in rows if r.week_start is not None]
+        weeks.sort(key=lambda pair: pair[0], reverse=descending)
+        rows = [r for _w, r in weeks] + [r for r in rows if r.week_start is None]
     elif descending:
         rows.reverse()
     return indicators, rows

@@ -98,7 +98,7 @@ def tile_map(
     ]
     for code, (col, row) in sorted(TILE_POSITIONS.items(), key=lambda item: item[1][::-1]):
         tile = by_code.get(code)
-        x, y = col * cell, row * cell
+        x, y = float(col * cell), float(row * cell)
         size = cell - gap
         value = to_float(tile.value) if tile else None
         if value is None:
