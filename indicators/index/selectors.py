@@ -520,7 +520,9 @@ def index_ranking(
     earlier = {}
     if since is not None:
         _v, earlier_results = index_evaluate(region_ids=ids, on_date=since)
-        earlier = {rid: r.total for rid, r in earlier_results.items() if r.has_data}
+        # the change counts from the earlier total even where nothing was known then
+        # (the methodology's 0 points): «+10 since 01.09» for a region that started since
+        earlier = {rid: r.total for rid, r in earlier_results.items()}
     if version is None:
         return None, []
     with_data = [r for r in regions if results[r.pk].has_data]

@@ -112,16 +112,13 @@ def test_ranking_sheet_matches_the_index_services(tmp_path, personas, facts):
         assert [cells[5 + i].value for i in range(3)] == [
             pytest.approx(float(c.points)) for c in result.components
         ]
-        if want.change is not None:
-            assert row["Изменение"].value == pytest.approx(float(want.change))
+        assert row["Изменение"].value == pytest.approx(float(want.change))
     by_code = {r[1].value: by_header(headers, r) for r in rows}
     sverdlovsk, vladimir = by_code["66"], by_code["33"]
     assert sverdlovsk["Место"].value == 1
     assert sverdlovsk["Итого (подтверждено)"].value == 17  # 10 digital ID + 7 media
     assert sverdlovsk["Итого (заявлено)"].value == 22  # + the unverified bot
-    # no fact yet on the comparison date: «нет данных» then, so no change is claimed
-    assert sverdlovsk["Итого на дату сравнения"].value is None
-    assert sverdlovsk["Изменение"].value is None
+    assert sverdlovsk["Изменение"].value == 17
     # a fall stays a negative number, formatted as a number
     assert vladimir["Изменение"].value == -3 and vladimir["Изменение"].data_type == "n"
     assert vladimir["Изменение"].number_format == "#,##0.00"
@@ -265,8 +262,8 @@ def test_csv(tmp_path, personas, facts):
             "Сервисы региона (из 50)": "0.00",  # the bot is not verified
             "Цифровой ID (из 35)": "10.00",
             "Продвижение (из 15)": "7.00",
-            "Итого на дату сравнения": "",  # no data on the comparison date
-            "Изменение": "",
+            "Итого на дату сравнения": "0.00",
+            "Изменение": "17.00",
         }
     ]
 
