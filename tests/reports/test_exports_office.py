@@ -177,7 +177,8 @@ def test_ods_is_neutralised_and_typed(tmp_path, every_report):
         '<config:config-item config:name="VerticalSplitPosition" config:type="int">'
         f"{header}</config:config-item>"
     ) in settings
-    assert f"'Мероприятия'.A{header}:'Мероприятия'.N{len(values)}" in content
+    last_column = chr(ord("A") + len(values[header - 1]) - 1)  # the header's last column
+    assert f"'Мероприятия'.A{header}:'Мероприятия'.{last_column}{len(values)}" in content
 
 
 def test_ods_refused_above_the_row_limit(tmp_path, every_report, monkeypatch):
@@ -284,7 +285,8 @@ def test_pdfs_for_meetings(tmp_path, every_report, persona_client):
     assert written.content_type == "application/pdf" and written.filename.endswith(".pdf")
     pages = pdf_pages(path)
     measures = Measure.objects.filter(roadmap__region__code="66").count()
-    assert 1 < len(pages) <= math.ceil(measures / 5) + 3
+    # a row carries the title, sub-steps and the bodies that have not done their part
+    assert 1 < len(pages) <= math.ceil(measures / 3) + 3
     first = page_text(pages[0])
     assert "Статус выполнения дорожных карт" in first
     assert "Свердловская область" in first
@@ -297,7 +299,9 @@ def test_pdfs_for_meetings(tmp_path, every_report, persona_client):
         assert "Мероприятие" in text or "Ответственный орган" in text or "Раздел" in text
         assert not overlaps(words), n
     all_text = " ".join(page_text(p) for p in pages).replace("\u2010 ", "")  # hyphenation
-    assert "КОНЕЦКОММЕНТАРИЯ" in all_text
+    # the comment's last word is printed (not cut off); a narrow column may break it in two
+    words = all_text.split()
+    assert "КОНЕЦКОММЕНТАРИЯ" in words or ("КОНЕЦ" in all_text and "КОММЕНТАРИЯ" in words)
     save_first_page_png(path, "pdf-roadmap_status")
 
     response = persona_client("coordinator").get("/dashboard/66/pdf/?date=2025-10-10")
