@@ -36,5 +36,7 @@ CSRF_COOKIE_SECURE = False
 # SQLite tests keep their database in a file per xdist worker, so that `--reuse-db` (make test)
 # skips the migrations of an unchanged schema; PostgreSQL takes DB_TEST_NAME (see .ci/run).
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
-    # pytest-django appends the xdist worker id (test-db.sqlite3_gw0, ...)
+    # pytest-django appends the xdist worker id (test-db.sqlite3_gw0, ...); var/ is not in git,
+    # so a fresh clone has no such folder until the first test run makes it
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}  # noqa: F405

@@ -174,3 +174,23 @@ def test_monitoring_stale_days_setting(env, expected):
         timeout=60,
     )
     assert result.stdout.strip() == expected, result.stderr
+
+
+def test_test_settings_make_their_own_var_folder(tmp_path):
+    """A fresh clone has no var/ (it is not in git): the SQLite test database must still open.
+
+    CI once failed on every database test of a clean clone with «unable to open database file».
+    """
+    var = tmp_path / "fresh-clone-var"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DB", "DATABASE"))}
+    env.update(VAR_DIR=str(var), DJANGO_SETTINGS_MODULE="roadmap_portal.settings_test")
+    code = (
+        "import django; django.setup();"
+        "import sqlite3; from django.conf import settings;"
+        "sqlite3.connect(settings.DATABASES['default']['TEST']['NAME']).close()"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=BASE, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    assert var.is_dir()
