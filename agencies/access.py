@@ -343,3 +343,34 @@ def may_import_roadmaps(user: User) -> bool:
     if not user.is_authenticated or not user.is_active:
         return False
     return is_admin(user) or (user.role == Role.COORDINATOR and user.home_region_id is not None)
+
+
+# --- report subscriptions --------------------------------------------------------------
+
+
+def can_subscribe_reports(user: User) -> bool:
+    """Reports that arrive by themselves: whoever may download them (`can_export`), within
+    the regions they see. Asked again at every send: a subscriber who lost the right (or the
+    region) gets nothing."""
+    return can_export(user)
+
+
+def can_manage_mailing_lists(user: User) -> bool:
+    """Subscriptions of a mailing-list address for a region: administrators only."""
+    return bool(is_admin(user) and user.is_active)
+
+
+def region_reader(region, *, name: str = "") -> User:
+    """A reader of exactly one region, never saved: whose scope a mailing-list subscription's
+    file is built in (an analyst of that region alone, with no agency)."""
+    from .models import User
+
+    reader = User(
+        username=name or f"region-{region.code}",
+        first_name=name,
+        role=Role.ANALYST,
+        is_active=True,
+        region=region,
+    )
+    setattr(reader, _SCOPE_ATTR, frozenset({region.pk}))  # no rows: the scope is the region
+    return reader

@@ -82,3 +82,17 @@ def jobs_sweep_all() -> dict[str, dict[str, list[int]]]:
 def jobs_sweep() -> dict[str, dict[str, list[int]]]:
     """Every 5 minutes (beat "jobs-sweep"); twin of `manage.py sweep_jobs`."""
     return jobs_sweep_all()
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def subscriptions_send() -> dict:
+    """Every 10 minutes (beat "subscriptions-send"); twin of `manage.py send_subscriptions`.
+    Safe to run twice: a period is inserted once and each delivery claimed by one UPDATE."""
+    from .subscriptions.services import subscriptions_send as send
+
+    report = send()
+    return {
+        "created": report.created,
+        "processed": report.processed,
+        "files_deleted": report.files_deleted,
+    }

@@ -15,5 +15,6 @@ urlpatterns = [
         views_exports.export_download,
         name="export-download",
     ),
+    path("reports/subscriptions/", include("reports.subscriptions.urls")),
     path("dashboard/", include("reports.urls_dashboard")),
 ]

@@ -241,6 +241,7 @@ CELERY_TASK_ROUTES = {
     "indicators.tasks.seeds_load_task": {"queue": "imports"},
     "reports.tasks.export_generate": {"queue": "exports"},
     "reports.tasks.exports_cleanup": {"queue": "exports"},
+    "reports.tasks.subscriptions_send": {"queue": "exports"},  # builds the files
     "alerts.tasks.*": {"queue": "notifications"},
 }
 CELERY_TIMEZONE = TIME_ZONE
@@ -257,6 +258,11 @@ CELERY_BEAT_SCHEDULE: dict = {
     "exports-cleanup": {"task": "reports.tasks.exports_cleanup", "schedule": crontab(minute=40)},
     # finds lost, stuck and never-queued jobs (twin: manage.py sweep_jobs)
     "jobs-sweep": {"task": "reports.tasks.jobs_sweep", "schedule": crontab(minute="*/5")},
+    # report subscriptions due at the hour (twin: manage.py send_subscriptions)
+    "subscriptions-send": {
+        "task": "reports.tasks.subscriptions_send",
+        "schedule": crontab(minute="*/10"),
+    },
 }
 
 EMAIL_BACKEND = env_str(
@@ -279,6 +285,17 @@ MAX_BOT_API_URL = env_str("MAX_BOT_API_URL")
 MAX_BOT_ENABLED = env_bool("MAX_BOT_ENABLED", False)
 MAX_BOT_RATE_PER_CHAT = 2  # messages per second per chat (MAX bot API limit)
 MAX_BOT_RETRIES = env_int("MAX_BOT_RETRIES", 4)
+
+# Report subscriptions (reports.subscriptions): a file up to this size is attached to the
+# e-mail, a larger one is sent as a link; files are kept for the links this many days;
+# a failed delivery is retried up to SUBSCRIPTION_MAX_ATTEMPTS times, waiting
+# SUBSCRIPTION_RETRY_MINUTES doubled after each attempt; a delivery whose worker was lost
+# is taken over after SUBSCRIPTION_LEASE_MINUTES.
+SUBSCRIPTION_ATTACH_MAX_BYTES = env_int("SUBSCRIPTION_ATTACH_MAX_BYTES", 5 * 1024 * 1024)
+SUBSCRIPTION_FILE_KEEP_DAYS = env_int("SUBSCRIPTION_FILE_KEEP_DAYS", 14)
+SUBSCRIPTION_MAX_ATTEMPTS = env_int("SUBSCRIPTION_MAX_ATTEMPTS", 5)
+SUBSCRIPTION_RETRY_MINUTES = env_int("SUBSCRIPTION_RETRY_MINUTES", 10)
+SUBSCRIPTION_LEASE_MINUTES = env_int("SUBSCRIPTION_LEASE_MINUTES", EXPORT_TIME_LIMIT // 60 + 10)
 
 # Monitoring data are stale when the newest week started more than this many days ago
 # (indicators.staleness: alerts and both dashboards). ALERT_STALE_DAYS is its former name.

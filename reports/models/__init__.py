@@ -1,3 +1,4 @@
 from .exports import GeneratedExport
+from .subscriptions import ReportSubscription, SubscriptionAttempt, SubscriptionDelivery
 
-__all__ = ["GeneratedExport"]
+__all__ = ["GeneratedExport", "ReportSubscription", "SubscriptionAttempt", "SubscriptionDelivery"]

@@ -1,0 +1,1 @@
+"""Reports that arrive by themselves: schedule (pure), services, views, forms."""

@@ -1,0 +1,617 @@
+"""Write side of report subscriptions (STYLE R3): subscribe, pause, delete, and deliver.
+
+`subscriptions_send` is what the beat entry "subscriptions-send" and `manage.py
+send_subscriptions` run:
+
+1. for every active subscription whose period is due (`schedule.due_period`, in its time
+   zone), a `SubscriptionDelivery` row is inserted once per (subscription, period): the
+   idempotency key (a unique constraint; a second beat inserts nothing);
+2. every delivery waiting for an attempt (new, or a retry whose time has come, or one whose
+   worker was lost past SUBSCRIPTION_LEASE_MINUTES) is claimed by one conditional UPDATE
+   (one winner among concurrent runs) and delivered (`delivery_send`);
+3. files past their keep time are deleted.
+
+Scope is decided at send time, never at subscription time: the subscriber must still be
+active, still have the right to download reports (`access.can_subscribe_reports`) and still
+see the region; else the delivery is refused and logged, and nothing is built or sent. The
+file is built with the export code (`reports.exports.jobs.export_write`) as the subscriber
+(a mailing list: as a reader of its region alone, `access.region_reader`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import smtplib
+from dataclasses import dataclass, field
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core import signing
+from django.core.files import File
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone
+
+from agencies import access
+from agencies.models import Region, User
+from alerts.maxbot import max_send
+from alerts.models import MaxChannel
+from alerts.notify import max_enabled
+from reports.exports import jobs as export_jobs
+from reports.exports.base import ExportRefused
+from reports.exports.formats import check_format
+from reports.exports.registry import REPORTS, ExportParams, get_report
+from reports.models import ReportSubscription, SubscriptionAttempt, SubscriptionDelivery
+from ru_formats import ru_date
+
+from .choices import AttemptStatus, Channel, ChannelState, DeliveryStatus
+from .schedule import Period, due_period
+
+logger = logging.getLogger(__name__)
+
+FILE_SALT = "reports.subscription-file"
+LOST_WORKER = (
+    "Отправка прервалась (обработчик остановлен); неизвестно, дошло ли сообщение, поэтому "
+    "повторно не отправляем, чтобы отчёт не пришёл дважды."
+)
+
+
+# --- subscribing --------------------------------------------------------------------------
+
+
+@transaction.atomic
+def subscription_create(
+    *, created_by: User, owner: User | None = None, address: str = "", **fields: Any
+) -> ReportSubscription:
+    """A subscription of `owner` (or, by an administrator, of a mailing-list `address`).
+
+    `fields`: kind, fmt, region, orgs, frequency, weekday, day_of_month, hour, by_email,
+    by_max. The form has checked the rights; they are checked again at every send.
+    """
+    subscription = ReportSubscription(
+        owner=owner, address=address, created_by=created_by, active_since=timezone.now(), **fields
+    )
+    subscription.full_clean()
+    subscription.save()
+    return subscription
+
+
+@transaction.atomic
+def subscription_set_paused(
+    *, subscription: ReportSubscription, paused: bool, now: dt.datetime | None = None
+) -> ReportSubscription:
+    """Pause, or resume from now (a period that fell due while paused is not sent)."""
+    now = now or timezone.now()
+    if paused and subscription.paused_at is None:
+        subscription.paused_at = now
+    elif not paused and subscription.paused_at is not None:
+        subscription.paused_at = None
+        subscription.active_since = now
+    subscription.save(update_fields=["paused_at", "active_since"])
+    return subscription
+
+
+@transaction.atomic
+def subscription_delete(*, subscription: ReportSubscription) -> None:
+    for delivery in subscription.deliveries.exclude(file=""):
+        delivery.file.delete(save=False)
+    subscription.delete()
+
+
+# --- who may still receive it -------------------------------------------------------------
+
+
+def refusal(subscription: ReportSubscription) -> str:
+    """Why the subscription may not be delivered now (Russian), or "" when it may."""
+    if subscription.kind not in REPORTS:
+        return "Такого отчёта больше нет в портале."
+    if subscription.is_mailing_list:
+        return ""  # an administrator's list for a region: the file is the region's alone
+    owner = subscription.owner
+    assert owner is not None  # not a mailing list
+    if not owner.is_active:
+        return "Учётная запись подписчика отключена."
+    if not access.can_subscribe_reports(owner):
+        return "У подписчика больше нет права получать отчёты."
+    if subscription.region_id and not access.can_see_region(owner, subscription.region_id):
+        return "Субъект РФ больше не доступен подписчику."
+    return ""
+
+
+def reader_of(subscription: ReportSubscription) -> User:
+    """The user whose scope the file is built in."""
+    if subscription.is_mailing_list:
+        return access.region_reader(subscription.region, name=f"Рассылка {subscription.address}")
+    assert subscription.owner is not None
+    return subscription.owner
+
+
+def file_scope(subscription: ReportSubscription, reader: User) -> list[int] | None:
+    """The regions the file covers (None: every region)."""
+    if subscription.region_id:
+        return [subscription.region_id]
+    scope = access.region_scope(reader)
+    return None if scope is None else sorted(scope)
+
+
+def may_download(user: User, delivery: SubscriptionDelivery) -> bool:
+    """The subscriber, while they may still receive it and their scope still covers the file."""
+    subscription = delivery.subscription
+    if subscription.owner_id != user.pk or refusal(subscription):
+        return False
+    scope = access.region_scope(user)
+    if scope is None:
+        return True
+    return delivery.scope_region_ids is not None and set(delivery.scope_region_ids) <= scope
+
+
+def shared_link_token(delivery: SubscriptionDelivery) -> str:
+    return signing.dumps(delivery.pk, salt=FILE_SALT)
+
+
+def shared_link_delivery(token: str) -> SubscriptionDelivery | None:
+    """The mailing-list delivery of a signed link still within the keep time, else None."""
+    max_age = dt.timedelta(days=settings.SUBSCRIPTION_FILE_KEEP_DAYS)
+    try:
+        pk = signing.loads(token, salt=FILE_SALT, max_age=max_age)
+    except signing.BadSignature:
+        return None
+    return (
+        SubscriptionDelivery.objects.filter(pk=pk, subscription__owner__isnull=True)
+        .select_related("subscription")
+        .first()
+    )
+
+
+def file_url(delivery: SubscriptionDelivery) -> str:
+    if delivery.subscription.is_mailing_list:
+        path = reverse("reports:subscription-file-shared", args=[shared_link_token(delivery)])
+    else:
+        path = reverse("reports:subscription-file", args=[delivery.pk])
+    return f"{settings.SITE_URL}{path}"
+
+
+# --- the beat -----------------------------------------------------------------------------
+
+
+@dataclass
+class SendReport:
+    created: list[int] = field(default_factory=list)  # new deliveries
+    processed: dict[int, str] = field(default_factory=dict)  # delivery id -> final status
+    files_deleted: int = 0
+
+
+def zones() -> dict[int, ZoneInfo]:
+    return {pk: ZoneInfo(name) for pk, name in Region.objects.values_list("id", "timezone")}
+
+
+def subscription_zone(subscription: ReportSubscription, zones: dict[int, ZoneInfo]) -> ZoneInfo:
+    """`ReportSubscription.tz` without a query per subscription."""
+    if subscription.region_id:
+        return zones[subscription.region_id]
+    home = subscription.owner.home_region_id if subscription.owner is not None else None
+    return zones[home] if home else ZoneInfo(settings.TIME_ZONE)
+
+
+def deliveries_create_due(*, now: dt.datetime) -> list[int]:
+    """Inserts the deliveries of every due period once (ignore_conflicts on the key)."""
+    zone_map = zones()
+    due: list[tuple[ReportSubscription, Period]] = []
+    for subscription in (
+        ReportSubscription.objects.active().select_related("owner__agency").order_by("id")
+    ):
+        tz = subscription_zone(subscription, zone_map)
+        period = due_period(subscription.schedule, tz, now, subscription.active_since)
+        if period is not None:
+            due.append((subscription, period))
+    if not due:
+        return []
+    keys = Q()
+    for subscription, period in due:
+        keys |= Q(subscription_id=subscription.pk, period=period.key)
+    existing = set(
+        SubscriptionDelivery.objects.filter(keys).values_list("subscription_id", "period")
+    )
+    rows = [
+        SubscriptionDelivery(
+            subscription=subscription,
+            period=period.key,
+            due_at=period.due_at,
+            next_attempt_at=period.due_at,
+            email_state=ChannelState.TODO if subscription.by_email else ChannelState.NONE,
+            max_state=ChannelState.TODO if subscription.by_max else ChannelState.NONE,
+            created_at=now,
+        )
+        for subscription, period in due
+        if (subscription.pk, period.key) not in existing
+    ]
+    SubscriptionDelivery.objects.bulk_create(rows, ignore_conflicts=True)
+    return list(
+        SubscriptionDelivery.objects.filter(
+            subscription_id__in=[r.subscription_id for r in rows], created_at=now
+        ).values_list("id", flat=True)
+    )
+
+
+def _waiting_q(now: dt.datetime) -> Q:
+    lost = now - dt.timedelta(minutes=settings.SUBSCRIPTION_LEASE_MINUTES)
+    return Q(
+        status__in=[DeliveryStatus.PENDING, DeliveryStatus.RETRY], next_attempt_at__lte=now
+    ) | Q(status=DeliveryStatus.SENDING, claimed_at__lt=lost)
+
+
+def delivery_claim(*, delivery_id: int, now: dt.datetime) -> SubscriptionDelivery | None:
+    """One conditional UPDATE: the delivery is this worker's, or None (another has it)."""
+    claimed = (
+        SubscriptionDelivery.objects.filter(pk=delivery_id)
+        .filter(_waiting_q(now))
+        .update(status=DeliveryStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1)
+    )
+    if not claimed:
+        return None
+    return SubscriptionDelivery.objects.select_related(
+        "subscription__owner__agency", "subscription__region"
+    ).get(pk=delivery_id)
+
+
+def subscriptions_send(*, now: dt.datetime | None = None) -> SendReport:
+    """The beat: new due deliveries, then every waiting one, then old files."""
+    now = now or timezone.now()
+    report = SendReport(created=deliveries_create_due(now=now))
+    waiting = list(
+        SubscriptionDelivery.objects.filter(_waiting_q(now))
+        .order_by("due_at", "id")
+        .values_list("id", flat=True)
+    )
+    for delivery_id in waiting:
+        delivery = delivery_claim(delivery_id=delivery_id, now=now)
+        if delivery is None:
+            continue
+        report.processed[delivery_id] = delivery_send(delivery=delivery, now=now)
+    report.files_deleted = subscription_files_cleanup(now=now)
+    return report
+
+
+def subscription_files_cleanup(*, now: dt.datetime | None = None) -> int:
+    now = now or timezone.now()
+    count = 0
+    for delivery in SubscriptionDelivery.objects.filter(expires_at__lt=now).exclude(file=""):
+        delivery.file.delete(save=False)
+        count += SubscriptionDelivery.objects.filter(pk=delivery.pk).update(file="")
+    return count
+
+
+# --- one delivery -------------------------------------------------------------------------
+
+
+def _log(
+    delivery: SubscriptionDelivery,
+    channel: str,
+    recipient: str,
+    status: str,
+    error: str,
+    now: dt.datetime,
+) -> None:
+    SubscriptionAttempt.objects.create(
+        delivery=delivery,
+        attempt=delivery.attempts,
+        channel=channel,
+        recipient=recipient[:254],
+        status=status,
+        error=error,
+        at=now,
+    )
+
+
+def _set(delivery: SubscriptionDelivery, **values: Any) -> None:
+    for name, value in values.items():
+        setattr(delivery, name, value)
+    SubscriptionDelivery.objects.filter(pk=delivery.pk).update(**values)
+
+
+def delivery_send(*, delivery: SubscriptionDelivery, now: dt.datetime) -> str:
+    """Delivers a claimed delivery; returns its new status.
+
+    1. a channel left SENDING by a lost worker is not sent again (logged as failed);
+    2. scope at send time (`refusal`): refused → logged, nothing built or sent;
+    3. the file is built as the subscriber into private storage (kept for the links);
+    4. each channel still to do is marked SENDING, sent, then SENT / TODO (a transient
+       error: retried later with backoff, at most SUBSCRIPTION_MAX_ATTEMPTS) / FAILED;
+    5. the delivery's status follows its channels.
+    """
+    subscription = delivery.subscription
+    for name, channel in (("email_state", Channel.EMAIL), ("max_state", Channel.MAX)):
+        if getattr(delivery, name) == ChannelState.SENDING:
+            _set(delivery, **{name: ChannelState.FAILED})
+            _log(delivery, channel, "", AttemptStatus.FAILED, LOST_WORKER, now)
+
+    reason = refusal(subscription)
+    if reason:
+        _log(
+            delivery, Channel.NONE, subscription.recipient_text, AttemptStatus.REFUSED, reason, now
+        )
+        _set(delivery, status=DeliveryStatus.REFUSED, error=reason, claimed_at=None)
+        return DeliveryStatus.REFUSED
+
+    todo = [
+        channel
+        for name, channel in (("email_state", Channel.EMAIL), ("max_state", Channel.MAX))
+        if getattr(delivery, name) == ChannelState.TODO
+    ]
+    if todo:
+        error = _build(delivery=delivery, now=now)
+        if error is not None:
+            message, transient = error
+            _log(
+                delivery,
+                Channel.NONE,
+                subscription.recipient_text,
+                AttemptStatus.FAILED,
+                message,
+                now,
+            )
+            if not transient:  # e.g. more rows than the format holds: no retry helps
+                _set(delivery, **{
+                    name: ChannelState.FAILED
+                    for name in ("email_state", "max_state")
+                    if getattr(delivery, name) == ChannelState.TODO
+                })  # fmt: skip
+            return _finish(delivery, now, error=message, transient=transient)
+        if Channel.EMAIL in todo:
+            _send_email(delivery=delivery, now=now)
+        if Channel.MAX in todo:
+            _send_max(delivery=delivery, now=now)
+    return _finish(delivery, now)
+
+
+def _period_text(delivery: SubscriptionDelivery) -> str:
+    params = _params(delivery)
+    spec = get_report(delivery.subscription.kind)
+    if not spec.uses_period:
+        return f"на {ru_date(timezone.localtime(delivery.due_at, delivery.subscription.tz))}"
+    return f"с {ru_date(params.date_from)} по {ru_date(params.date_to)}"
+
+
+def _params(delivery: SubscriptionDelivery) -> ExportParams:
+    """The previous week or month of the delivery's period (schedule.period_on)."""
+    from .schedule import period_on
+
+    subscription = delivery.subscription
+    tz = subscription.tz
+    period = period_on(subscription.schedule, timezone.localtime(delivery.due_at, tz).date(), tz)
+    spec = get_report(subscription.kind)
+    return ExportParams(
+        region=subscription.region.code if subscription.region is not None else "",
+        date_from=period.data_from if spec.uses_period else None,
+        date_to=period.data_to if spec.uses_period else None,
+        orgs=subscription.orgs and spec.supports_orgs,
+    )
+
+
+def _build(*, delivery: SubscriptionDelivery, now: dt.datetime) -> tuple[str, bool] | None:
+    """Builds the file as the subscriber; (Russian error, transient?) when it cannot."""
+    subscription = delivery.subscription
+    reader = reader_of(subscription)
+    spec = get_report(subscription.kind)
+    path = export_jobs.export_temp_path(subscription.fmt)
+    try:
+        check_format(subscription.fmt, spec)
+        written = export_jobs.export_write(
+            kind=subscription.kind,
+            params=_params(delivery),
+            user=reader,
+            fmt=subscription.fmt,
+            path=path,
+            now=now,
+        )
+        if delivery.file:
+            delivery.file.delete(save=False)
+        with open(path, "rb") as fh:
+            delivery.file.save(written.filename, File(fh), save=False)
+        _set(
+            delivery,
+            file=delivery.file.name,
+            filename=written.filename,
+            size=os.path.getsize(path),
+            rows=written.rows,
+            scope_region_ids=file_scope(subscription, reader),
+            expires_at=now + dt.timedelta(days=settings.SUBSCRIPTION_FILE_KEEP_DAYS),
+        )
+    except Region.DoesNotExist:
+        return "Субъект РФ больше не доступен подписчику.", False
+    except ExportRefused as refused:
+        return str(refused), False
+    except Exception:
+        logger.exception("subscription delivery %s: the report was not built", delivery.pk)
+        return "Не удалось сформировать отчёт; повторим позже.", True
+    finally:
+        if os.path.exists(path):
+            os.unlink(path)
+    return None
+
+
+def _subject(delivery: SubscriptionDelivery) -> str:
+    subscription = delivery.subscription
+    region = subscription.region
+    where = region.name if region is not None else "все доступные субъекты"
+    return f"{subscription.kind_label}: {where}, {_period_text(delivery)}"
+
+
+def _email_error(exc: Exception) -> tuple[str, bool]:
+    """A Russian message and whether a later attempt may succeed."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = sorted({code for code, _msg in exc.recipients.values()})
+        transient = all(code < 500 for code in codes)
+        return (
+            f"Почтовый сервер не принял адрес получателя (код {', '.join(map(str, codes))}).",
+            transient,
+        )
+    if isinstance(exc, smtplib.SMTPResponseException):
+        transient = exc.smtp_code < 500
+        return f"Почтовый сервер отказал в отправке (код {exc.smtp_code}).", transient
+    if isinstance(exc, smtplib.SMTPException | OSError):
+        return "Почтовый сервер недоступен; повторим позже.", True
+    return "Письмо не отправлено из-за внутренней ошибки; повторим позже.", True
+
+
+def _send_email(*, delivery: SubscriptionDelivery, now: dt.datetime) -> None:
+    subscription = delivery.subscription
+    owner = subscription.owner
+    address = subscription.address or (owner.email if owner is not None else "")
+    if not address:
+        _set(delivery, email_state=ChannelState.FAILED)
+        _log(
+            delivery, Channel.EMAIL, "", AttemptStatus.FAILED,
+            "У подписчика не указан адрес электронной почты.", now,
+        )  # fmt: skip
+        return
+    attach = delivery.size <= settings.SUBSCRIPTION_ATTACH_MAX_BYTES
+    lines = [
+        "Здравствуйте!",
+        "",
+        f"Отчёт «{subscription.kind_label}» по подписке ({subscription.schedule_text}).",
+        f"Период: {_period_text(delivery)}.",
+        "",
+    ]
+    if attach:
+        lines.append(f"Файл {delivery.filename} во вложении.")
+    else:
+        keep = ru_date(timezone.localtime(delivery.expires_at, subscription.tz))
+        lines += [
+            "Файл слишком велик для вложения; скачать его (до " + keep + "):",
+            file_url(delivery),
+        ]
+    lines += [
+        "",
+        "Управлять подписками: " + settings.SITE_URL + reverse("reports:subscription-list"),
+        "—",
+        "Портал дорожных карт MAX (письмо отправлено автоматически)",
+    ]
+    message = EmailMessage(subject=_subject(delivery), body="\n".join(lines), to=[address])
+    if attach:
+        from reports.exports.formats import content_type
+
+        with delivery.file.open("rb") as fh:
+            message.attach(delivery.filename, fh.read(), content_type(subscription.fmt))
+    _set(delivery, email_state=ChannelState.SENDING)
+    try:
+        message.send()
+    except Exception as exc:
+        logger.warning(
+            "subscription delivery %s: e-mail to %s failed: %r", delivery.pk, address, exc
+        )
+        text, transient = _email_error(exc)
+        _set(delivery, email_state=ChannelState.TODO if transient else ChannelState.FAILED)
+        _log(delivery, Channel.EMAIL, address, AttemptStatus.FAILED, text, now)
+        return
+    _set(delivery, email_state=ChannelState.SENT)
+    _log(delivery, Channel.EMAIL, address, AttemptStatus.SENT, "", now)
+
+
+def _max_error(status: int | None) -> tuple[str, bool]:
+    if status is None:
+        return "Сервер MAX недоступен; повторим позже.", True
+    if status == 429:
+        return "MAX ограничил частоту сообщений (код 429); повторим позже.", True
+    if status >= 500:
+        return f"Сервер MAX ответил ошибкой (код {status}); повторим позже.", True
+    return f"MAX отказал в отправке (код {status}): проверьте токен бота и чат.", False
+
+
+def _send_max(*, delivery: SubscriptionDelivery, now: dt.datetime) -> None:
+    subscription = delivery.subscription
+    channels = (
+        list(MaxChannel.objects.filter(user_id=subscription.owner_id, enabled=True).order_by("id"))
+        if subscription.owner_id and max_enabled()
+        else []
+    )
+    if not channels:
+        _set(delivery, max_state=ChannelState.FAILED)
+        _log(
+            delivery, Channel.MAX, "", AttemptStatus.FAILED,
+            "Канал MAX не подключён (или отправка в MAX выключена на портале).", now,
+        )  # fmt: skip
+        return
+    text = "\n".join(
+        [
+            f"**{_subject(delivery)}**",
+            "",
+            f"Отчёт по подписке ({subscription.schedule_text}): "
+            f"[скачать {delivery.filename}]({file_url(delivery)})",
+        ]
+    )
+    _set(delivery, max_state=ChannelState.SENDING)
+    outcome = ChannelState.SENT
+    for channel in channels:
+        result = max_send(
+            base_url=settings.MAX_BOT_API_URL,
+            token=channel.bot_token,
+            chat_id=channel.chat_id,
+            text=text,
+            retries=int(getattr(settings, "MAX_BOT_RETRIES", 4)),
+            backoff=float(getattr(settings, "MAX_BOT_BACKOFF", 0.5)),
+        )
+        recipient = f"чат {channel.chat_id}"
+        if result.ok:
+            _log(delivery, Channel.MAX, recipient, AttemptStatus.SENT, "", now)
+            continue
+        logger.warning("subscription delivery %s: MAX failed: %s", delivery.pk, result.reason)
+        message, transient = _max_error(result.status)
+        _log(delivery, Channel.MAX, recipient, AttemptStatus.FAILED, message, now)
+        if outcome == ChannelState.SENT:
+            outcome = ChannelState.TODO if transient else ChannelState.FAILED
+    _set(delivery, max_state=outcome)
+
+
+def _finish(
+    delivery: SubscriptionDelivery, now: dt.datetime, *, error: str = "", transient: bool = False
+) -> str:
+    """The delivery's status from its channels: retry with backoff while a channel (or the
+    build) failed transiently and attempts remain."""
+    states = [s for s in (delivery.email_state, delivery.max_state) if s != ChannelState.NONE]
+    pending = transient or ChannelState.TODO in states
+    if pending and delivery.attempts < settings.SUBSCRIPTION_MAX_ATTEMPTS:
+        _set(
+            delivery,
+            status=DeliveryStatus.RETRY,
+            next_attempt_at=now + delivery.retry_delay(),
+            claimed_at=None,
+            error=error,
+        )
+        return DeliveryStatus.RETRY
+    # no attempts left: what is still to do has failed
+    updates: dict[str, str] = {}
+    if delivery.email_state == ChannelState.TODO:
+        updates["email_state"] = ChannelState.FAILED
+    if delivery.max_state == ChannelState.TODO:
+        updates["max_state"] = ChannelState.FAILED
+    if updates:
+        _set(delivery, **updates)
+    states = [s for s in (delivery.email_state, delivery.max_state) if s != ChannelState.NONE]
+    sent = [s for s in states if s == ChannelState.SENT]
+    if states and len(sent) == len(states) and not error:
+        status = DeliveryStatus.SENT
+    elif sent:
+        status = DeliveryStatus.PARTIAL
+    else:
+        status = DeliveryStatus.FAILED
+    if not error and status != DeliveryStatus.SENT:
+        error = (
+            "Отчёт доставлен не по всем каналам, см. журнал."
+            if sent
+            else "Отчёт не доставлен, см. журнал."
+        )
+    _set(
+        delivery,
+        status=status,
+        claimed_at=None,
+        next_attempt_at=None,
+        error=error,
+        sent_at=now if sent else None,
+    )
+    return status
