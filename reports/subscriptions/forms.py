@@ -34,10 +34,14 @@ class SubscriptionForm(forms.Form):
         ),
     )
     weekday = forms.TypedChoiceField(
-        label=_("День недели"), choices=Weekday.choices, coerce=int, required=False, initial=0
+        label=_("День недели (еженедельно)"),
+        choices=Weekday.choices,
+        coerce=int,
+        required=False,
+        initial=0,
     )
     day_of_month = forms.TypedChoiceField(
-        label=_("Число месяца"),
+        label=_("Число месяца (ежемесячно)"),
         choices=DAYS,
         coerce=int,
         required=False,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -232,3 +234,15 @@ def test_region_reader_sees_its_region_only(seeded):
         Measure.objects.visible_to(reader).values_list("roadmap__region__code", flat=True)
     )
     assert regions <= {"66", None}
+
+
+def test_admin_pages(admin_client, with_email):
+    subscription = own(with_email.coordinator)
+    services.subscriptions_send(now=subscription.active_since + dt.timedelta(days=8))
+    delivery = subscription.deliveries.get()
+    for name in ("reportsubscription", "subscriptiondelivery"):
+        assert admin_client.get(reverse(f"admin:reports_{name}_changelist")).status_code == 200
+    page = admin_client.get(
+        reverse("admin:reports_subscriptiondelivery_change", args=[delivery.pk])
+    )
+    assert page.status_code == 200
