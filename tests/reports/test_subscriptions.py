@@ -433,3 +433,12 @@ def test_a_list_file_past_its_keep_time_is_gone(people, settings):
     import os
 
     assert not os.path.exists(path)
+
+
+def test_beat_entry_runs_the_task(settings, seeded):
+    from reports.tasks import subscriptions_send
+    from roadmap_portal.celery import app
+
+    entry = settings.CELERY_BEAT_SCHEDULE["subscriptions-send"]
+    assert entry["task"] == "reports.tasks.subscriptions_send" and entry["task"] in app.tasks
+    assert subscriptions_send.delay().get() == {"created": [], "processed": {}, "files_deleted": 0}
