@@ -272,7 +272,11 @@ def subscriptions_send(*, now: dt.datetime | None = None) -> SendReport:
         delivery = delivery_claim(delivery_id=delivery_id, now=now)
         if delivery is None:
             continue
-        report.processed[delivery_id] = delivery_send(delivery=delivery, now=now)
+        try:
+            report.processed[delivery_id] = delivery_send(delivery=delivery, now=now)
+        except Exception:  # the others still go; this one is taken over after the lease
+            logger.exception("subscription delivery %s failed unexpectedly", delivery_id)
+            report.processed[delivery_id] = "error"
     report.files_deleted = subscription_files_cleanup(now=now)
     return report
 
@@ -541,8 +545,8 @@ def _send_max(*, delivery: SubscriptionDelivery, now: dt.datetime) -> None:
         [
             f"**{_subject(delivery)}**",
             "",
-            f"Отчёт по подписке ({subscription.schedule_text}): "
-            f"[скачать {delivery.filename}]({file_url(delivery)})",
+            f"Отчёт по подписке ({subscription.schedule_text}), файл `{delivery.filename}`: "
+            f"[скачать]({file_url(delivery)})",
         ]
     )
     _set(delivery, max_state=ChannelState.SENDING)
