@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from . import views_exports
+from . import views_exports, views_timeline
 
 app_name = "reports"
 
@@ -15,5 +15,6 @@ urlpatterns = [
         views_exports.export_download,
         name="export-download",
     ),
+    path("timeline/", views_timeline.roadmap_timeline_view, name="roadmap-timeline"),
     path("dashboard/", include("reports.urls_dashboard")),
 ]
