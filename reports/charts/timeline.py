@@ -45,6 +45,7 @@ ROW_H = 36.0  # label line + bar + gap
 AXIS_H = 40.0  # month names and the «сегодня» caption
 LANE_H = 58.0  # the federal plan's milestones (caption, diamonds, numbers on two levels)
 LEGEND_LINE = 22.0
+ROWS_PER_PIECE = 16  # a band of the chart prints on one A4 landscape page
 MIN_WIDTH = 640.0
 DEFAULT_DAY_PX = 2.4  # a year is ~880 px: readable on a screen, fits A4 landscape
 
@@ -144,6 +145,7 @@ class TimelineLayout:
     legend: list[tuple[str, str, float, float]] = field(default_factory=list)  # code, text, x, y
     legend_y: float = 0.0
     empty: bool = False
+    message_y: float = 0.0  # «нет мероприятий по выбранным условиям»
 
     def x(self, day: dt.date) -> float:
         """Left edge of a day."""
@@ -259,6 +261,7 @@ def timeline_layout(
         )
         y = row_y + 6
     if layout.empty:
+        layout.message_y = y + 26
         y += 40
     layout.legend_y = y + 18
     _place_legend(layout, legend)
@@ -269,7 +272,10 @@ def timeline_layout(
 def _place_legend(layout: TimelineLayout, legend: Sequence[tuple[str, str]]) -> None:
     """The key flows from left to right and wraps at the chart's edge."""
     items: list[tuple[str, str]] = [(code, text) for code, text in legend]
-    items += [("late", "просрочено (после срока)"), ("tick", "ежемесячный срок")]
+    if any(r.late_w > 0 for r in layout.rows):
+        items.append(("late", "просрочено (после срока)"))
+    if any(r.ticks for r in layout.rows):
+        items.append(("tick", "ежемесячный срок"))
     if layout.milestones or any(r.federal_x is not None for r in layout.rows):
         items.append(("milestone", "веха федерального плана"))
     items.append(("today", "сегодня"))
@@ -348,6 +354,24 @@ def _tooltip(m: TimelineMeasure, today: dt.date) -> str:
     return text
 
 
+def pieces(layout: TimelineLayout) -> list[tuple[float, float]]:
+    """Horizontal bands the chart is cut into, top to bottom, without gaps: the axis (and
+    the milestones lane), each section (a long one every ROWS_PER_PIECE rows), the key.
+
+    Each band is an SVG of its own with the same width and scale, stacked in one box: on
+    screen they read as one chart (and scroll together); printed, a page breaks between
+    bands, never through a row.
+    """
+    cuts = [0.0]
+    for group in layout.groups:
+        cuts.append(group.y - 3)
+        for k in range(ROWS_PER_PIECE, len(group.rows), ROWS_PER_PIECE):
+            cuts.append(group.rows[k].y)
+    cuts.append(layout.legend_y - 18)
+    cuts.append(layout.height)
+    return list(zip(cuts, cuts[1:], strict=False))
+
+
 def timeline_chart(
     groups: Sequence[TimelineGroup],
     *,
@@ -357,7 +381,9 @@ def timeline_chart(
     label: str = "",
     day_px: float = DEFAULT_DAY_PX,
 ) -> str:
-    """The SVG of `timeline_layout`. legend: (status code, label) in the order to show."""
+    """The chart of `timeline_layout` as SVG elements stacked top to bottom (`pieces`):
+    the first holds the title and the description of the whole chart. legend: (status
+    code, label) in the order to show."""
     layout = timeline_layout(
         groups, today=today, milestones=milestones, legend=legend, day_px=day_px
     )
@@ -373,83 +399,122 @@ def timeline_chart(
     )
     if milestones:
         desc += f" Вех федерального плана: {len(milestones)}."
-    out = [
-        svg_open(layout.width, layout.height, label=title, css="chart-timeline", desc=desc),
-        f"<defs>{hatch_pattern(uid, '#fff', background=LATE_COLOR, spacing=5)}</defs>",
-    ]
-    top, bottom = AXIS_H - 4, layout.legend_y - 14
-    # month grid and names
-    out.append('<g class="tl-axis">')
-    for month in layout.months:
-        out.append(
-            f'<line x1="{n(month.x)}" y1="{n(top - 14)}" x2="{n(month.x)}" y2="{n(bottom)}" '
-            f'stroke="{GRID}" stroke-width="1"/>'
-        )
-        if month.label:
-            out.append(
-                f'<text x="{n(month.x + 3)}" y="14" font-size="11" fill="{MUTED}">'
-                f"{esc(month.label)}</text>"
+    bands = pieces(layout)
+    out = []
+    for k, (y0, y1) in enumerate(bands):
+        inside = [r for r in rows if y0 <= r.y < y1]
+        headers = [g for g in layout.groups if y0 <= g.y < y1]
+        if k == 0:
+            piece_label, piece_desc, css = title, desc, "chart-timeline tl-head"
+        elif k == len(bands) - 1:
+            piece_label, piece_desc, css = "Условные обозначения", "", "chart-timeline tl-foot"
+        else:
+            group = [g for g in layout.groups if g.y - 3 <= y0 + 0.01][-1]
+            piece_label = " ".join(group.title_lines)
+            if not headers:
+                piece_label += " (продолжение)"
+            piece_desc, css = "", "chart-timeline tl-piece"
+        pid = f"{uid}-{k}"
+        part = [
+            svg_open(layout.width, y1 - y0, label=piece_label, css=css, desc=piece_desc),
+            f"<defs>{hatch_pattern(pid, '#fff', background=LATE_COLOR, spacing=5)}</defs>",
+            f'<g transform="translate(0 {n(-y0)})">',
+            _grid(layout, y0, y1, head=k == 0),
+        ]
+        for group in headers:
+            part.append(_draw_header(layout, group))
+        if layout.empty and y0 <= layout.message_y < y1:
+            part.append(
+                f'<text x="{n(MARGIN)}" y="{n(layout.message_y)}" font-size="13" '
+                f'fill="{MUTED}">нет мероприятий по выбранным условиям</text>'
             )
+        if k == 0:
+            part.append(_draw_lane(layout))
+        part.extend(_draw_row(layout, row, pid) for row in inside)
+        if k == len(bands) - 1:
+            part.append(_legend(layout, pid))
+        part.append("</g></svg>")
+        out.append("".join(part))
+    return "".join(out)
+
+
+def _grid(layout: TimelineLayout, y0: float, y1: float, *, head: bool) -> str:
+    """Month lines and today's line within a band (under everything else); the month
+    names and today's caption in the head."""
+    bottom = layout.legend_y - 14
+    out = ['<g class="tl-axis">']
+    top, low = max(y0, AXIS_H - 18), min(y1, bottom)
+    if top < low:
+        for month in layout.months:
+            out.append(
+                f'<line x1="{n(month.x)}" y1="{n(top)}" x2="{n(month.x)}" y2="{n(low)}" '
+                f'stroke="{GRID}" stroke-width="1"/>'
+            )
+    if head:
+        for month in layout.months:
+            if month.label:
+                out.append(
+                    f'<text x="{n(month.x + 3)}" y="14" font-size="11" fill="{MUTED}">'
+                    f"{esc(month.label)}</text>"
+                )
     out.append("</g>")
-    # group headers (bands under the rows)
-    for group in layout.groups:
-        head_h = 8 + len(group.title_lines) * (HEADER_SIZE + 4)
+    today = ru_date(layout.today)
+    top = max(y0, AXIS_H - 4)
+    out.append(f'<g class="tl-today"><title>Сегодня: {today}</title>')
+    if top < low:
         out.append(
-            f'<g class="tl-group"><rect x="0" y="{n(group.y)}" width="{n(layout.width)}" '
-            f'height="{n(head_h - 2)}" fill="{TRACK}"/>'
+            f'<line x1="{n(layout.today_x)}" y1="{n(top)}" x2="{n(layout.today_x)}" '
+            f'y2="{n(low)}" stroke="{INK}" stroke-width="1.5" stroke-dasharray="4 3"/>'
         )
-        for k, line in enumerate(group.title_lines):
-            out.append(
-                f'<text class="tl-group-title" x="{n(MARGIN)}" '
-                f'y="{n(group.y + 4 + HEADER_SIZE + k * (HEADER_SIZE + 4))}" '
-                f'font-size="{n(HEADER_SIZE)}" font-weight="700">{esc(line)}</text>'
-            )
-        out.append("</g>")
-    if layout.empty:
-        y = (layout.groups[-1].y + layout.groups[-1].height) if layout.groups else AXIS_H
+    if head:
+        caption = f"сегодня {today}"
+        cw = text_width(caption, 11, bold=True)
+        cx = min(max(layout.today_x, MARGIN + cw / 2), layout.width - MARGIN - cw / 2)
         out.append(
-            f'<text x="{n(MARGIN)}" y="{n(y + 26)}" font-size="13" fill="{MUTED}">'
-            "нет мероприятий по выбранным условиям</text>"
+            f'<text x="{n(cx)}" y="30" font-size="11" font-weight="700" '
+            f'text-anchor="middle">{esc(caption)}</text>'
         )
-    # the milestones lane
-    if layout.lane_y is not None:
-        lane = layout.lane_y
+    out.append("</g>")
+    return "".join(out)
+
+
+def _draw_header(layout: TimelineLayout, group: GroupLayout) -> str:
+    head_h = 8 + len(group.title_lines) * (HEADER_SIZE + 4)
+    out = [
+        f'<g class="tl-group"><rect x="0" y="{n(group.y)}" width="{n(layout.width)}" '
+        f'height="{n(head_h - 2)}" fill="{TRACK}"/>'
+    ]
+    for k, line in enumerate(group.title_lines):
         out.append(
-            f'<g class="tl-lane"><text x="{n(MARGIN)}" y="{n(lane + 10)}" font-size="11" '
-            f'fill="{MUTED}">Вехи федерального плана</text>'
+            f'<text class="tl-group-title" x="{n(MARGIN)}" '
+            f'y="{n(group.y + 4 + HEADER_SIZE + k * (HEADER_SIZE + 4))}" '
+            f'font-size="{n(HEADER_SIZE)}" font-weight="700">{esc(line)}</text>'
         )
-        for item in layout.milestones:
-            ms = item.milestone
-            tip = f"Пункт {ms.key} федерального плана: {ms.title} — срок {ru_date(ms.day)}"
-            body = (
-                f"<title>{esc(tip)}</title>"
-                + marker("diamond", item.x, item.y, 5.5, MILESTONE_COLOR)
-                + f'<text x="{n(item.x)}" y="{n(item.label_y)}" font-size="11" '
-                f'text-anchor="middle" fill="{MILESTONE_COLOR}">{esc(ms.key)}</text>'
-            )
-            body = f'<g class="tl-milestone" data-key="{esc(ms.key)}">{body}</g>'
-            if ms.href:
-                body = f'<a href="{esc(ms.href)}">{body}</a>'
-            out.append(body)
-        out.append("</g>")
-    # today's line under the rows: labels keep a white halo over it
-    out.append(
-        f'<g class="tl-today"><title>Сегодня: {ru_date(today)}</title>'
-        f'<line x1="{n(layout.today_x)}" y1="{n(top)}" x2="{n(layout.today_x)}" '
-        f'y2="{n(bottom)}" stroke="{INK}" stroke-width="1.5" stroke-dasharray="4 3"/>'
-    )
-    caption = f"сегодня {ru_date(today)}"
-    cw = text_width(caption, 11, bold=True)
-    cx = min(max(layout.today_x, MARGIN + cw / 2), layout.width - MARGIN - cw / 2)
-    out.append(
-        f'<text x="{n(cx)}" y="30" font-size="11" font-weight="700" text-anchor="middle">'
-        f"{esc(caption)}</text></g>"
-    )
-    # rows
-    for row in rows:
-        out.append(_draw_row(layout, row, uid))
-    out.append(_legend(layout, uid))
-    out.append("</svg>")
+    out.append("</g>")
+    return "".join(out)
+
+
+def _draw_lane(layout: TimelineLayout) -> str:
+    if layout.lane_y is None:
+        return ""
+    out = [
+        f'<g class="tl-lane"><text x="{n(MARGIN)}" y="{n(layout.lane_y + 10)}" '
+        f'font-size="11" fill="{MUTED}">Вехи федерального плана</text>'
+    ]
+    for item in layout.milestones:
+        ms = item.milestone
+        tip = f"Пункт {ms.key} федерального плана: {ms.title} — срок {ru_date(ms.day)}"
+        body = (
+            f"<title>{esc(tip)}</title>"
+            + marker("diamond", item.x, item.y, 5.5, MILESTONE_COLOR)
+            + f'<text x="{n(item.x)}" y="{n(item.label_y)}" font-size="11" '
+            f'text-anchor="middle" fill="{MILESTONE_COLOR}">{esc(ms.key)}</text>'
+        )
+        body = f'<g class="tl-milestone" data-key="{esc(ms.key)}">{body}</g>'
+        if ms.href:
+            body = f'<a href="{esc(ms.href)}">{body}</a>'
+        out.append(body)
+    out.append("</g>")
     return "".join(out)
 
 

@@ -92,12 +92,13 @@ def _geometry(page) -> dict:
             boxWidth: box.getBoundingClientRect().width,
             svg: rect(svg),
             natural: parseFloat(svg.getAttribute("width")),
-            labels: [...svg.querySelectorAll(".tl-label, .tl-group-title")].map(
+            pieces: [...box.querySelectorAll("svg")].map(rect),
+            labels: [...box.querySelectorAll(".tl-label, .tl-group-title")].map(
               (el) => ({text: el.textContent, ...rect(el)})),
-            bars: [...svg.querySelectorAll(".tl-span")].map(rect),
-            late: svg.querySelectorAll(".tl-late").length,
-            ticks: svg.querySelectorAll(".tl-tick").length,
-            milestones: svg.querySelectorAll(".tl-milestone").length,
+            bars: [...box.querySelectorAll(".tl-span")].map(rect),
+            late: box.querySelectorAll(".tl-late").length,
+            ticks: box.querySelectorAll(".tl-tick").length,
+            milestones: box.querySelectorAll(".tl-milestone").length,
           };
         }"""
     )
@@ -113,6 +114,11 @@ def _assert_readable(geometry: dict) -> None:
     assert len(geometry["bars"]) == 7  # every measure with a date has its bar
     assert all(bar["width"] >= 5 and bar["height"] >= 10 for bar in geometry["bars"])
     assert geometry["late"] == 1 and geometry["ticks"] >= 6 and geometry["milestones"] == 4
+    # the pieces of the chart are stacked edge to edge, one width: they read as one chart
+    pieces = geometry["pieces"]
+    assert {round(p["left"]) for p in pieces} == {round(svg["left"])}
+    assert {round(p["width"]) for p in pieces} == {round(svg["width"])}
+    assert all(abs(a["bottom"] - b["top"]) < 1 for a, b in zip(pieces, pieces[1:], strict=False))
 
 
 def test_timeline_at_desktop_and_phone_width(browser, live_server, roadmap, personas, artifacts):
@@ -126,7 +132,7 @@ def test_timeline_at_desktop_and_phone_width(browser, live_server, roadmap, pers
         page.click("[data-testid=timeline-link]")
         page.wait_for_load_state()
         assert re.search(rf"/timeline/\?roadmap={roadmap.pk}$", page.url)
-        assert page.locator("[data-testid=timeline] svg").is_visible()
+        assert page.locator("[data-testid=timeline] svg.tl-head").is_visible()
         desktop = _geometry(page)
         _assert_readable(desktop)
         assert desktop["pageOverflow"] <= 0 and desktop["boxScroll"] <= 0  # fits: no scrolling
@@ -183,5 +189,30 @@ def test_timeline_prints_on_a4_landscape(browser, live_server, roadmap, personas
         assert printed["boxScroll"] <= 0
         assert page.locator(".filters").is_hidden() and page.locator(".topbar").is_hidden()
         page.screenshot(path=str(artifacts / "timeline_print.png"), full_page=True)
+    finally:
+        context.close()
+
+
+def test_a_long_roadmap_prints_on_several_landscape_pages(
+    browser, live_server, personas, artifacts
+):
+    """The seeded Sverdlovsk roadmap (44 measures, 5 sections): taller than a page, every
+    page A4 landscape, the chart at the page's width."""
+    from roadmaps.models import Roadmap
+
+    roadmap = Roadmap.objects.get(code="sverdlovsk-2025")
+    context = browser.new_context(viewport=DESKTOP, locale="ru-RU")
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    try:
+        _login(page, live_server, personas.coordinator.username)
+        page.goto(f"{live_server.url}/timeline/?roadmap={roadmap.pk}")
+        assert page.locator(".tl-bar").count() == roadmap.measures.count() == 44
+        page.emulate_media(media="print")
+        pdf = page.pdf(prefer_css_page_size=True, print_background=True)
+        (artifacts / "timeline_long.pdf").write_bytes(pdf)
+        boxes = re.findall(rb"/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\s*\]", pdf)
+        assert len(boxes) >= 2
+        assert all(float(w) > float(h) for w, h in boxes)  # landscape, every page
     finally:
         context.close()

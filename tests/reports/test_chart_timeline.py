@@ -11,11 +11,13 @@ from reports.charts.palette import STATUS_COLORS
 from reports.charts.timeline import (
     MARGIN,
     MIN_WIDTH,
+    ROWS_PER_PIECE,
     TimelineGroup,
     TimelineMeasure,
     TimelineMilestone,
     timeline_chart,
     timeline_layout,
+    pieces,
 )
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -39,6 +41,11 @@ def measure(key: str, start=None, due=None, status="in_progress", **kwargs) -> T
 
 def one_group(*measures: TimelineMeasure) -> list[TimelineGroup]:
     return [TimelineGroup(title="1. Общие мероприятия", measures=measures)]
+
+
+def parse(markup: str):
+    """The chart's stacked SVG elements under one root; each must be well-formed."""
+    return ElementTree.fromstring(f"<div>{markup}</div>")
 
 
 def row(layout, key: str):
@@ -195,9 +202,9 @@ def test_empty_roadmap():
     layout = timeline_layout([], today=TODAY)
     assert layout.empty and layout.rows == [] and layout.groups == []
     svg = timeline_chart([], today=TODAY, legend=LEGEND)
-    root = ElementTree.fromstring(svg)
+    root = parse(svg)
     assert "нет мероприятий по выбранным условиям" in svg
-    assert root.find(f"{SVG}title").text == "Мероприятия на шкале времени"
+    assert root[0].find(f"{SVG}title").text == "Мероприятия на шкале времени"
     assert "сегодня 20.11.2025" in svg
 
 
@@ -229,10 +236,15 @@ def chart() -> str:
 
 
 def test_svg_is_accessible_and_every_bar_has_its_title():
-    root = ElementTree.fromstring(chart())
-    assert root.get("role") == "img"
-    assert root.find(f"{SVG}title").text == "Свердловская область"
-    desc = root.find(f"{SVG}desc").text
+    root = parse(chart())
+    assert all(svg.get("role") == "img" for svg in root)
+    assert root[0].find(f"{SVG}title").text == "Свердловская область"
+    assert [svg.find(f"{SVG}title").text for svg in root[1:]] == [
+        "1. Общие мероприятия",
+        "2. <Органы> & «МСУ»",
+        "Условные обозначения",
+    ]
+    desc = root[0].find(f"{SVG}desc").text
     assert "Мероприятий: 4, со сроками: 3, просрочено: 1" in desc
     assert "сегодня 20.11.2025" in desc
     bars = {g.get("data-key"): g for g in root.iter(f"{SVG}g") if "tl-bar" in g.get("class", "")}
@@ -270,12 +282,39 @@ def test_svg_is_accessible_and_every_bar_has_its_title():
 
 
 def test_everything_drawn_stays_inside_the_chart():
-    root = ElementTree.fromstring(chart())
-    width, height = float(root.get("width")), float(root.get("height"))
+    root = parse(chart())
+    width = float(root[0].get("width"))
+    assert {float(svg.get("width")) for svg in root} == {width}
+    height = sum(float(svg.get("height")) for svg in root)
     for el in root.iter():
         for attr, limit in (("x", width), ("x1", width), ("x2", width), ("y", height)):
             if el.get(attr) is not None and el.tag != f"{SVG}pattern":
                 assert -0.01 <= float(el.get(attr)) <= limit + 0.01, (el.tag, attr, el.get(attr))
+
+
+@pytest.mark.parametrize(("sizes", "expected"), [((3,), 1), ((3, 2), 2), ((16,), 1),
+                                                 ((17,), 2), ((40, 1), 4)])  # fmt: skip
+def test_pieces_break_between_sections_and_every_sixteen_rows(sizes, expected):
+    """Stacked without gaps; a page may break between them, never through a row."""
+    groups = [
+        TimelineGroup(f"{g}. Раздел", tuple(measure(f"{g}.{k}", D(2025, 9, 1), D(2025, 9, 30))
+                                           for k in range(size)))
+        for g, size in enumerate(sizes)
+    ]  # fmt: skip
+    layout = timeline_layout(groups, today=TODAY)
+    bands = pieces(layout)
+    assert len(bands) == 2 + expected  # the head, the sections' bands, the key
+    assert bands[0][0] == 0 and bands[-1][1] == layout.height
+    assert all(a[1] == b[0] for a, b in zip(bands, bands[1:], strict=False))
+    for band in bands:
+        inside = [r for r in layout.rows if band[0] <= r.y < band[1]]
+        assert len(inside) <= ROWS_PER_PIECE == 16
+        assert all(r.y + 36 <= band[1] for r in inside)  # a row is whole in its band
+    svg = timeline_chart(groups, today=TODAY)
+    assert svg.count("<svg") == len(bands)
+    titles = [piece.find(f"{SVG}title").text for piece in parse(svg)]
+    continued = [t for t in titles if t.endswith("(продолжение)")]
+    assert len(continued) == sum((size - 1) // 16 for size in sizes)
 
 
 def test_hundreds_of_measures_stay_light():
