@@ -15,9 +15,9 @@ from reports.charts.timeline import (
     TimelineGroup,
     TimelineMeasure,
     TimelineMilestone,
+    pieces,
     timeline_chart,
     timeline_layout,
-    pieces,
 )
 
 SVG = "{http://www.w3.org/2000/svg}"
