@@ -213,5 +213,18 @@ def test_query_count_does_not_grow_with_the_roadmap(
             assert client.get(URL, {"roadmap": roadmap.pk}).status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1], counts
-    with django_assert_max_num_queries(20):
+    # 13 today: session, user, navigation, the roadmap, the time zones' dates, the measures,
+    # the federal plan's items and the four choice lists of the filter form
+    with django_assert_max_num_queries(14):
         client.get(URL, {"roadmap": big.pk, "status": "not_started", "overdue": "false"})
+
+
+def test_nothing_matches(persona_client):
+    roadmap = Roadmap.objects.get(code="sverdlovsk-2025")
+    response = persona_client("coordinator").get(
+        URL, {"roadmap": roadmap.pk, "q": "нет такого мероприятия"}
+    )
+    assert response.status_code == 200
+    assert bars(svg_of(response)) == {}
+    assert "нет мероприятий по выбранным условиям" in response.content.decode()
+    assert response.context["timeline"].shown == 0
