@@ -226,11 +226,16 @@ def timeline_layout(
     month_w = 30 * day_px
     widest = max(text_width(f"{name} 2000", 11) for name in MONTHS_SHORT) + 6
     step = 1 if month_w >= widest else 3
+    shown_year = None
     for k, first in enumerate(months):
-        show = k % step == 0 and layout.x(first) + text_width(_month_name(first, k), 11) <= right
-        layout.months.append(
-            MonthLayout(day=first, x=layout.x(first), label=_month_name(first, k) if show else "")
-        )
+        # the year with the first name shown in it
+        name = MONTHS_SHORT[first.month - 1]
+        if first.year != shown_year:
+            name = f"{name} {first.year}"
+        show = k % step == 0 and layout.x(first) + text_width(name, 11) <= right
+        if show:
+            shown_year = first.year
+        layout.months.append(MonthLayout(day=first, x=layout.x(first), label=name if show else ""))
 
     y = AXIS_H
     if milestones:
@@ -240,12 +245,12 @@ def timeline_layout(
             x = layout.mid(ms.day)
             w = text_width(ms.key, 11)
             level = 0
-            while level < 2 and any(
+            while level < 1 and any(
                 lvl == level and x - w / 2 - 3 < r and x + w / 2 + 3 > lft for lft, r, lvl in placed
             ):
                 level += 1
             placed.append((x - w / 2, x + w / 2, level))
-            layout.milestones.append(MilestoneLayout(ms, x, y + 24, y + 42 + 11 * min(level, 1)))
+            layout.milestones.append(MilestoneLayout(ms, x, y + 24, y + 42 + 11 * level))
         y += LANE_H
 
     for group in groups:
@@ -286,11 +291,6 @@ def _place_legend(layout: TimelineLayout, legend: Sequence[tuple[str, str]]) -> 
             x, y = MARGIN, y + LEGEND_LINE
         layout.legend.append((code, text, x, y))
         x += w
-
-
-def _month_name(first: dt.date, k: int) -> str:
-    name = MONTHS_SHORT[first.month - 1]
-    return f"{name} {first.year}" if k == 0 or first.month == 1 else name
 
 
 def _row(layout: TimelineLayout, m: TimelineMeasure, y: float) -> RowLayout:

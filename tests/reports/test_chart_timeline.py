@@ -325,3 +325,12 @@ def test_hundreds_of_measures_stay_light():
     svg = timeline_chart([TimelineGroup("Раздел", measures)], today=TODAY, legend=LEGEND)
     assert len(svg) < 400 * 1200
     assert svg.count('class="tl-bar') == 400
+
+
+def test_a_long_axis_names_every_third_month_with_its_year():
+    layout = timeline_layout(
+        one_group(measure("1", D(2025, 1, 1), D(2027, 12, 31))), today=TODAY, day_px=0.8
+    )
+    shown = [m.label for m in layout.months if m.label]
+    assert shown[:5] == ["янв 2025", "апр", "июл", "окт", "янв 2026"]
+    assert len(layout.months) == 36 and len(shown) == 12
