@@ -228,3 +228,37 @@ def test_nothing_matches(persona_client):
     assert bars(svg_of(response)) == {}
     assert "нет мероприятий по выбранным условиям" in response.content.decode()
     assert response.context["timeline"].shown == 0
+
+
+D = dt.date
+
+
+@pytest.mark.parametrize(
+    ("start", "due", "approved", "monthly", "expected"),
+    [
+        (D(2025, 9, 1), D(2025, 9, 30), D(2025, 8, 22), False, (D(2025, 9, 1), D(2025, 9, 30))),
+        # no start: the roadmap's approval date
+        (None, D(2025, 9, 30), D(2025, 8, 22), False, (D(2025, 8, 22), D(2025, 9, 30))),
+        # never after the due date
+        (None, D(2025, 8, 1), D(2025, 8, 22), False, (D(2025, 8, 1), D(2025, 8, 1))),
+        (D(2025, 10, 1), D(2025, 9, 30), None, False, (D(2025, 9, 30), D(2025, 9, 30))),
+        # neither: a plain measure has only its due date, a monthly duty its due month
+        (None, D(2025, 9, 30), None, False, (None, D(2025, 9, 30))),
+        (None, D(2025, 12, 26), None, True, (D(2025, 12, 1), D(2025, 12, 26))),
+        # no due date: open-ended from its own start, never from the approval date
+        (D(2025, 9, 15), None, D(2025, 8, 22), False, (D(2025, 9, 15), None)),
+        (None, None, D(2025, 8, 22), False, (None, None)),
+    ],
+)
+def test_measure_period(start, due, approved, monthly, expected):
+    from roadmaps.selectors import measure_monthly_dates, measure_period
+
+    measure = Measure(
+        roadmap=Roadmap(approved_on=approved),
+        start_date=start,
+        due_date=due,
+        recurrence=Recurrence.MONTHLY if monthly else "",
+    )
+    assert measure_period(measure) == expected
+    dates = measure_monthly_dates(measure)
+    assert bool(dates) == monthly and (not dates or dates[-1] == due)
