@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from . import views_exports
+from . import views_exports, views_timeline
 
 app_name = "reports"
 
@@ -16,5 +16,6 @@ urlpatterns = [
         name="export-download",
     ),
     path("reports/subscriptions/", include("reports.subscriptions.urls")),
+    path("timeline/", views_timeline.roadmap_timeline_view, name="roadmap-timeline"),
     path("dashboard/", include("reports.urls_dashboard")),
 ]

@@ -190,6 +190,31 @@ def parts_prefetch() -> models.Prefetch[Any]:
     )
 
 
+def measure_period(measure: Measure) -> tuple[dt.date | None, dt.date | None]:
+    """(start, due date) of a measure as its monthly duty and the timeline read it.
+
+    It starts at its start date, else at its roadmap's approval date (`roadmap` loaded),
+    never after its due date; a monthly duty with neither starts in its due date's month
+    (a single report). A measure without a due date keeps its own start (open-ended) or
+    has no period at all.
+    """
+    due = measure.due_date
+    if due is None:  # «с 15.09.2025»: open-ended from its own start, if it has one
+        return measure.start_date, None
+    start = measure.start_date or measure.roadmap.approved_on
+    if start is None and measure.recurrence == Recurrence.MONTHLY:
+        start = due.replace(day=1)
+    return (min(start, due) if start is not None else None), due
+
+
+def measure_monthly_dates(measure: Measure) -> list[dt.date]:
+    """The due dates of a monthly duty over its period (none for other measures)."""
+    start, due = measure_period(measure)
+    if measure.recurrence != Recurrence.MONTHLY or due is None or start is None:
+        return []
+    return monthly_due_dates(until=due, start=start)
+
+
 @dataclass(frozen=True)
 class ReportMonth:
     period: dt.date
@@ -205,17 +230,16 @@ class ReportMonth:
 def measure_report_months(measure: Measure, today: dt.date | None = None) -> list[ReportMonth]:
     """Every reporting month of a recurring measure with its report (if any).
 
-    The duty starts at the measure's start date, else the roadmap's approval date, else the
-    first day of the last month (a single report).
+    The duty runs over `measure_period`: from the measure's start date, else the roadmap's
+    approval date, else the first day of the last month (a single report).
     """
-    if measure.recurrence != Recurrence.MONTHLY or not measure.due_date:
+    dates = measure_monthly_dates(measure)
+    if not dates:
         return []
-    start = measure.start_date or measure.roadmap.approved_on or measure.due_date.replace(day=1)
-    start = min(start, measure.due_date)
     today = today or measure.local_today()
     reports = {report.period: report for report in measure.reports.all()}
     months = []
-    for due in monthly_due_dates(until=measure.due_date, start=start):
+    for due in dates:
         period = due.replace(day=1)
         report = reports.get(period)
         done = report is not None and report.status == MeasureStatus.DONE

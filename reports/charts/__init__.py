@@ -9,6 +9,7 @@ from .bars import bar_gauge, progress_bars, stacked_bar
 from .lines import Series, line_chart, small_multiples, sparkline
 from .palette import RAG_COLORS, RAG_LABELS, heat_class, heat_legend, rag
 from .tilemap import TILE_POSITIONS, Tile, tile_map
+from .timeline import TimelineGroup, TimelineMeasure, TimelineMilestone, timeline_chart
 
 __all__ = [
     "RAG_COLORS",
@@ -16,6 +17,9 @@ __all__ = [
     "Series",
     "TILE_POSITIONS",
     "Tile",
+    "TimelineGroup",
+    "TimelineMeasure",
+    "TimelineMilestone",
     "bar_gauge",
     "heat_class",
     "heat_legend",
@@ -26,4 +30,5 @@ __all__ = [
     "sparkline",
     "stacked_bar",
     "tile_map",
+    "timeline_chart",
 ]
