@@ -39,11 +39,10 @@ def _open(region_code: str) -> dict[tuple[str, str], tuple]:
 def test_alerts_sync_monitoring_syncs_only_monitoring_alerts_of_its_regions(seeded):
     """What a monitoring import enqueues: the monitoring alerts of the file's regions, the
     same ones a full sync opens; the measure and cascade alerts and other regions untouched."""
-    from alerts.choices import MONITORING_KINDS
-    from alerts.tasks import alerts_sync_monitoring
-
     from django.utils import timezone
 
+    from alerts.choices import MONITORING_KINDS
+    from alerts.tasks import alerts_sync_monitoring
     from indicators.models import MonitoringUpload
 
     ids = dict(Region.objects.filter(code__in=["66", "33"]).values_list("code", "id"))
