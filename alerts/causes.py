@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -519,17 +520,36 @@ def _region_series(
     )
 
 
+_MEASURE_KINDS = {AlertKind.MEASURE_OVERDUE, AlertKind.MEASURE_DUE_SOON, AlertKind.REPORT_MISSING}
+_INDICATOR_KINDS = {AlertKind.INDICATOR_BELOW, AlertKind.INDICATOR_AT_RISK}
+_MONITORING_KINDS = {
+    AlertKind.DATA_STALE,
+    AlertKind.INDICATOR_DROP,
+    AlertKind.ORGS_MISSING,
+    AlertKind.UPLOAD_FAILED,
+}
+
+
 def alert_causes(
-    *, region: Region, on_date: dt.date, stages: list[IndicatorStage] | None = None
+    *,
+    region: Region,
+    on_date: dt.date,
+    stages: list[IndicatorStage] | None = None,
+    kinds: Collection[str] | None = None,
 ) -> list[Cause]:
-    """Every cause of an alert in the region on the date (read only)."""
-    if stages is None:
-        stages = list(IndicatorStage.objects.select_related("indicator"))
-    series = _region_series(region, on_date)
-    judged = _region_series(region, on_date, complete_only=True)
-    return [
-        *_measure_causes(region, on_date),
-        *_cascade_causes(region, on_date),
-        *_indicator_causes(region, on_date, stages, judged),
-        *_monitoring_causes(region, on_date, series),
-    ]
+    """Every cause of an alert in the region on the date (read only); `kinds`: only the
+    causes of these kinds (the families that cannot produce them are not read at all)."""
+    wanted = set(AlertKind.values if kinds is None else kinds)
+    causes: list[Cause] = []
+    if wanted & _MEASURE_KINDS:
+        causes += _measure_causes(region, on_date)
+    if AlertKind.CASCADE_LAGGING in wanted:
+        causes += _cascade_causes(region, on_date)
+    if wanted & _INDICATOR_KINDS:
+        if stages is None:
+            stages = list(IndicatorStage.objects.select_related("indicator"))
+        judged = _region_series(region, on_date, complete_only=True)
+        causes += _indicator_causes(region, on_date, stages, judged)
+    if wanted & _MONITORING_KINDS:
+        causes += _monitoring_causes(region, on_date, _region_series(region, on_date))
+    return [cause for cause in causes if cause.kind in wanted]

@@ -15,6 +15,20 @@ class AlertKind(models.TextChoices):
     UPLOAD_FAILED = "upload_failed", _("Загрузка мониторинга отклонена")
 
 
+# The alerts whose causes only monitoring data feed (rollups, uploads, stages): after a
+# monitoring import these alone are synced for the file's regions (`alerts_sync_monitoring`);
+# the measure, report and cascade alerts do not depend on monitoring and keep their hourly
+# sync.
+MONITORING_KINDS = (
+    AlertKind.INDICATOR_BELOW,
+    AlertKind.INDICATOR_AT_RISK,
+    AlertKind.DATA_STALE,
+    AlertKind.INDICATOR_DROP,
+    AlertKind.ORGS_MISSING,
+    AlertKind.UPLOAD_FAILED,
+)
+
+
 # Alerts whose `details.due_date` gives a count of days late (overdue, report, stale data).
 DATED_KINDS = (AlertKind.MEASURE_OVERDUE, AlertKind.REPORT_MISSING, AlertKind.DATA_STALE)
 

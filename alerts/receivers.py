@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from .tasks import alerts_sync_region, alerts_sync_regions
+from .tasks import alerts_sync_monitoring, alerts_sync_region
 
 
 def sync_after_measure_change(sender, *, measure_id: int, region_id: int, **kwargs) -> None:
@@ -15,8 +15,9 @@ def sync_after_measure_change(sender, *, measure_id: int, region_id: int, **kwar
 
 def sync_after_monitoring_import(sender, *, region_ids: list[int], **kwargs) -> str:
     """A monitoring file was imported (sent inside its transaction): on commit, one task
-    syncs the alerts of all the file's regions (stale data, indicators below target or at
-    risk, regressions)."""
+    syncs the monitoring alerts of the file's regions only (stale data, indicators below
+    target or at risk, drops, organisations gone): the other regions, and the measure and
+    cascade alerts, which the file cannot change, are not read."""
     ids = list(region_ids)
-    transaction.on_commit(lambda: alerts_sync_regions.delay(ids))
-    return alerts_sync_regions.name
+    transaction.on_commit(lambda: alerts_sync_monitoring.delay(ids))
+    return alerts_sync_monitoring.name

@@ -10,7 +10,7 @@ one open alert per cause even when two workers run at once (STYLE R10b).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 
 from django.db import transaction
@@ -57,8 +57,10 @@ def alerts_sync(
     region: Region,
     on_date: dt.date | None = None,
     stages: list[IndicatorStage] | None = None,
+    kinds: Collection[str] | None = None,
 ) -> SyncResult:
-    """Bring the region's open alerts in line with its data on `on_date` (idempotent).
+    """Bring the region's open alerts in line with its data on `on_date` (idempotent);
+    `kinds`: only the alerts of these kinds (the others are neither read nor touched).
 
     1. Compute the causes (a constant number of queries, whatever the number of measures).
     2. Lock nothing; read the region's open alerts.
@@ -68,12 +70,15 @@ def alerts_sync(
     5. Update severity and text of the others where they changed (one bulk UPDATE).
     """
     on_date = on_date or region.local_today()
-    causes = alert_causes(region=region, on_date=on_date, stages=stages)
+    causes = alert_causes(region=region, on_date=on_date, stages=stages, kinds=kinds)
     wanted = {(c.kind, c.key): c for c in causes}
     result = SyncResult(region_code=region.code)
     now = timezone.now()
     with transaction.atomic():
-        current = {(a.kind, a.cause_key): a for a in Alert.objects.filter(region=region).open()}
+        open_alerts = Alert.objects.filter(region=region).open()
+        if kinds is not None:
+            open_alerts = open_alerts.filter(kind__in=list(kinds))
+        current = {(a.kind, a.cause_key): a for a in open_alerts}
         gone = [a.pk for key, a in current.items() if key not in wanted]
         if gone:
             result.closed = Alert.objects.filter(pk__in=gone, resolved_at__isnull=True).update(

@@ -14,7 +14,9 @@ from django.db import OperationalError
 from agencies.models import Region
 from alerts.notify import overdue_notify
 from alerts.selectors import regions_with_unannounced_overdue
+from indicators.models import IndicatorStage
 
+from .choices import MONITORING_KINDS
 from .notify import digest_send_all as digest_send_all_service
 from .services import alerts_sync
 from .services import alerts_sync_all as alerts_sync_all_service
@@ -45,6 +47,21 @@ def alerts_sync_regions(region_ids: list[int], on_date_iso: str | None = None) -
     for region in regions_with_unannounced_overdue():
         if region.pk in region_ids:
             overdue_notify(region=region)
+    return opened
+
+
+@shared_task(autoretry_for=TRANSIENT, retry_backoff=True, max_retries=5)
+def alerts_sync_monitoring(region_ids: list[int], on_date_iso: str | None = None) -> int:
+    """After a monitoring import: the alerts that monitoring feeds (`MONITORING_KINDS`) of
+    the file's regions only; the measure and cascade alerts do not depend on the file and
+    keep their hourly sync (twin: check_alerts --monitoring-only). Returns the alerts opened.
+    """
+    on_date = dt.date.fromisoformat(on_date_iso) if on_date_iso else None
+    stages = list(IndicatorStage.objects.select_related("indicator"))
+    opened = 0
+    for region in Region.objects.filter(pk__in=region_ids).order_by("code"):
+        result = alerts_sync(region=region, on_date=on_date, stages=stages, kinds=MONITORING_KINDS)
+        opened += len(result.opened)
     return opened
 
 

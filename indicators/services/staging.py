@@ -173,8 +173,10 @@ class Staging:
         """After the last row: statistics (PostgreSQL) or indexes (SQLite) for the joins."""
         with connection.cursor() as cursor:
             if self.postgres:
-                # temp tables are never auto-analysed; the planner needs their size
-                cursor.execute(f"ANALYZE {STAGE_ROWS}")
+                # temp tables are never auto-analysed; the planner needs their size and the
+                # spread of the grouping and join keys (only those: ANALYZE of every column
+                # costs as much again)
+                cursor.execute(f"ANALYZE {STAGE_ROWS} (org_code, week_start, row_no)")
             else:
                 cursor.execute(f"CREATE INDEX {STAGE_ROWS}_code ON {STAGE_ROWS} (org_code)")
                 cursor.execute(f"CREATE INDEX {STAGE_ROWS}_row ON {STAGE_ROWS} (row_no)")
@@ -216,21 +218,32 @@ class Staging:
 
     def derive_organisations(self, cursor: Any) -> None:
         """One record per organisation: the region of its first row, the type of its last
-        row, the name and municipality of its last row that has them."""
+        row, the name and municipality of its last row that has them.
+
+        The four rows of each organisation are fetched by ONE join (each organisation
+        paired with the four roles 0-3, the role picking the row number), then folded back
+        by role: one hash of the staged rows instead of four (a third faster on PostgreSQL);
+        a role without a row (no name anywhere) finds none and gives ''."""
+        row_of = (
+            "CASE p.k WHEN 0 THEN g.first_row WHEN 1 THEN g.last_row "
+            "WHEN 2 THEN g.name_row ELSE g.muni_row END"
+        )
         cursor.execute(
             f"INSERT INTO {STAGE_ORGS} (code, region_id, municipality, name, org_type, "
             f"first_row, regions) "
-            f"SELECT g.code, f.region_id, COALESCE(m.municipality, ''), COALESCE(n.name, ''), "
-            f"l.org_type, g.first_row, g.regions FROM ("
+            f"SELECT g.code, MAX(CASE WHEN p.k = 0 THEN s.region_id END), "
+            f"COALESCE(MAX(CASE WHEN p.k = 3 THEN s.municipality END), ''), "
+            f"COALESCE(MAX(CASE WHEN p.k = 2 THEN s.name END), ''), "
+            f"MAX(CASE WHEN p.k = 1 THEN s.org_type END), g.first_row, g.regions FROM ("
             f"SELECT org_code AS code, MIN(row_no) AS first_row, MAX(row_no) AS last_row, "
             f"MAX(CASE WHEN name <> '' THEN row_no END) AS name_row, "
             f"MAX(CASE WHEN municipality <> '' THEN row_no END) AS muni_row, "
             f"CASE WHEN MIN(region_id) = MAX(region_id) THEN 1 ELSE 2 END AS regions "
             f"FROM {STAGE_ROWS} GROUP BY org_code) g "
-            f"JOIN {STAGE_ROWS} f ON f.row_no = g.first_row "
-            f"JOIN {STAGE_ROWS} l ON l.row_no = g.last_row "
-            f"LEFT JOIN {STAGE_ROWS} n ON n.row_no = g.name_row "
-            f"LEFT JOIN {STAGE_ROWS} m ON m.row_no = g.muni_row"
+            f"CROSS JOIN (SELECT 0 AS k UNION ALL SELECT 1 UNION ALL SELECT 2 "
+            f"UNION ALL SELECT 3) p "
+            f"JOIN {STAGE_ROWS} s ON s.row_no = {row_of} "
+            f"GROUP BY g.code, g.first_row, g.regions"
         )
         if self.postgres:
             cursor.execute(f"ANALYZE {STAGE_ORGS}")
@@ -327,8 +340,8 @@ class Staging:
                 f"LEFT JOIN {_q(T_ROW)} r ON r.organisation_id = o.id "
                 f"AND r.week_start = s.week_start"
             )
-            if self.postgres:
-                cursor.execute(f"ANALYZE {STAGE_KEYED}")
+            if self.postgres:  # what the writes filter and join on
+                cursor.execute(f"ANALYZE {STAGE_KEYED} (action, row_id)")
             cursor.execute(f"SELECT action, COUNT(*) FROM {STAGE_KEYED} GROUP BY action")
             by_action = dict(cursor.fetchall())
         return {

@@ -485,3 +485,58 @@ def test_spaces_btrim_keeps_send_the_file_row_by_row(import_file, caplog):
     assert "rows (row by row)" in caplog.text
     org = Organisation.objects.get(code="ORG4")
     assert (org.name, org.municipality.name) == ("Школа\u00a0№ 4", "Ирбит")
+
+
+def test_one_bad_file_is_refused_alike_by_either_path(import_file, monkeypatch, caplog):
+    """One rule, whatever the path: a CSV with every kind of broken row, a duplicate and a
+    region conflict gets the same row- and column-exact messages when the set-based path
+    (PostgreSQL) tries it first and when the reader alone reads it (SQLite, or PostgreSQL
+    with the set-based path switched off); this test runs on both databases."""
+    import logging
+
+    from indicators.services import staging, uploads
+
+    caplog.set_level(logging.INFO, logger="indicators.services.uploads")
+    rows = [row("ORG1"), row("ORG3")]
+    expected = []
+    for _name, make, csv_column, _xlsx_column, fragment, _xlsx_fragment in CASES:
+        if csv_column is None:
+            continue
+        rows.append(make("csv"))
+        expected.append((len(rows) + 1, csv_column, fragment))  # the header is line 1
+    rows += [row("ORG1"), row("ORG3", region="50", week="13.10.2025")]
+    expected += [
+        (len(rows), "Код организации", "уже встречалась в файле за неделю 06.10.2025"),
+        (len(rows) + 1, "Код региона", "выше в файле (строка 3) указана в другом субъекте"),
+    ]
+    data = csv_bytes(rows)
+
+    tried = []
+    copy_csv = uploads.copy_csv
+
+    def spy(*args, **kwargs):
+        tried.append(True)
+        return copy_csv(*args, **kwargs)
+
+    monkeypatch.setattr(uploads, "copy_csv", spy)
+    first = import_file(data, region=None)
+    assert tried == ([True] if connection.vendor == "postgresql" else [])
+    assert "rows (set-based)" not in caplog.text
+
+    def refuse(*args, **kwargs):
+        raise staging.NotForTheFastPath
+
+    monkeypatch.setattr(uploads, "copy_csv", refuse)
+    second = import_file(data + b"\r\n", region=None)  # another sha256, the same rows
+
+    for upload in (first, second):
+        assert upload.status == "refused"
+        found = {(e["row"], e["column"]): e["message"] for e in upload.errors}
+        for line, column, fragment in expected:
+            message = found.get((line, column))
+            assert message is not None, (line, column, upload.errors)
+            assert message.startswith(f"Строка {line}, столбец «{column}»:"), message
+            assert fragment in message, message
+    assert first.errors == second.errors
+    assert first.preview["errors_total"] == second.preview["errors_total"]
+    assert not MonitoringRow.objects.exists()

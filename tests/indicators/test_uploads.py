@@ -130,11 +130,11 @@ def test_failed_job_is_recorded_and_can_rerun(import_file, monkeypatch, caplog):
 def test_import_signal_enqueues_index_and_alerts_on_commit(
     import_file, monkeypatch, django_capture_on_commit_callbacks
 ):
-    from alerts.tasks import alerts_sync_regions
+    from alerts.tasks import alerts_sync_monitoring
     from indicators.tasks import index_recompute_regions
 
     calls = []
-    for task in (index_recompute_regions, alerts_sync_regions):
+    for task in (index_recompute_regions, alerts_sync_monitoring):
         monkeypatch.setattr(task, "delay", lambda ids, n=task.name: calls.append((n, ids)))
     with django_capture_on_commit_callbacks(execute=True):
         upload = import_file(csv_bytes([row("ORG1"), row("M1", region="50")]), region=None)
@@ -144,9 +144,68 @@ def test_import_signal_enqueues_index_and_alerts_on_commit(
 
     ids = sorted(Region.objects.filter(code__in=["50", "66"]).values_list("id", flat=True))
     assert sorted(calls) == [
-        ("alerts.tasks.alerts_sync_regions", ids),
+        ("alerts.tasks.alerts_sync_monitoring", ids),
         ("indicators.tasks.index_recompute_regions", ids),
     ]
+
+
+def test_import_touches_only_the_regions_and_weeks_of_its_file(
+    import_file, django_capture_on_commit_callbacks
+):
+    """Rollups, the index and the alerts after an import: the file's regions and weeks
+    only; another region's rows, rollups, index score and alerts keep their timestamps."""
+    from alerts.models import Alert
+    from indicators.models import IndexScore
+
+    W2 = "13.10.2025"
+    with django_capture_on_commit_callbacks(execute=True):
+        first = import_file(
+            csv_bytes(
+                [
+                    row("ORG1", municipality="М1"),
+                    row("ORG1", municipality="М1", week=W2),
+                    row("M1", region="50", municipality="Химки"),
+                ]
+            ),
+            region=None,
+        )
+    assert first.status == "done", first.errors
+
+    def rollups():
+        return {
+            (r.region.code, r.municipality_id, r.week_start): r.updated_at
+            for r in MonitoringRollup.objects.select_related("region")
+        }
+
+    def others():
+        return (
+            list(IndexScore.objects.filter(region__code="50").values_list("id", "computed_at")),
+            list(
+                Alert.objects.filter(region__code="50").values_list(
+                    "id", "updated_at", "resolved_at"
+                )
+            ),
+        )
+
+    rollups_before, others_before = rollups(), others()
+    assert others_before[0]  # the first import scored region 50
+    with django_capture_on_commit_callbacks(execute=True):
+        second = import_file(
+            csv_bytes(
+                [row("ORG1", municipality="М1", counts=(90, 40, 400, 300, 500, 200, 450, 300))]
+            )
+        )
+    assert second.status == "done", second.errors
+    assert second.rows_updated == 1
+    after = rollups()
+    assert set(after) == set(rollups_before)
+    rebuilt = {key for key, at in after.items() if at != rollups_before[key]}
+    assert {(code, week) for code, _muni, week in rebuilt} == {("66", W1)}
+    assert others() == others_before
+    stored = MonitoringRow.objects.values_list("organisation__code", "week_start", "upload_id")
+    assert sorted(stored) == sorted(
+        [("ORG1", W1, second.pk), ("ORG1", dt.date(2025, 10, 13), first.pk), ("M1", W1, first.pk)]
+    )
 
 
 def test_rollups_rebuilt_per_region_and_municipality(import_file):

@@ -4,6 +4,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from agencies.models import Region
+from alerts.choices import MONITORING_KINDS
 from alerts.notify import overdue_notify
 from alerts.selectors import regions_with_alert_sources
 from alerts.services import alerts_sync
@@ -11,7 +12,10 @@ from indicators.models import IndicatorStage
 
 
 class Command(BaseCommand):
-    help = "Пересчитывает оповещения (все субъекты или один); двойник задачи alerts_sync_all."
+    help = (
+        "Пересчитывает оповещения (все субъекты или один); двойник задач alerts_sync_all "
+        "и alerts_sync_monitoring (--monitoring-only)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--region", help="код субъекта, например 66")
@@ -19,8 +23,16 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-notify", action="store_true", help="не отправлять сообщения о новых просрочках"
         )
+        parser.add_argument(
+            "--monitoring-only",
+            action="store_true",
+            help="только оповещения по данным мониторинга (как после загрузки файла; "
+            "двойник задачи alerts_sync_monitoring)",
+        )
 
-    def handle(self, *args, region=None, today=None, no_notify=False, **options):
+    def handle(
+        self, *args, region=None, today=None, no_notify=False, monitoring_only=False, **options
+    ):
         on_date = None
         if today:
             try:
@@ -38,8 +50,13 @@ class Command(BaseCommand):
         started = time.monotonic()
         opened = closed = total = count = 0
         for item in regions:
-            result = alerts_sync(region=item, on_date=on_date, stages=stages)
-            if not no_notify:
+            result = alerts_sync(
+                region=item,
+                on_date=on_date,
+                stages=stages,
+                kinds=MONITORING_KINDS if monitoring_only else None,
+            )
+            if not no_notify and not monitoring_only:
                 overdue_notify(region=item)
             opened += len(result.opened)
             closed += result.closed
