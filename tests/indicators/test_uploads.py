@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 
 import pytest
+from django.db import connection
 
 from agencies.models import Municipality, Organisation
 from indicators.models import MonitoringRollup, MonitoringRow, MonitoringUpload
-from indicators.services.uploads import monitoring_import, monitoring_upload_confirm
+from indicators.services.uploads import LEASE, monitoring_import, monitoring_upload_confirm
 from indicators.tasks import monitoring_import_task
 from tests.indicators.conftest import csv_bytes, row
 
@@ -96,12 +98,51 @@ def test_task_is_safe_to_redeliver(import_file, seeded):
 
 
 def test_second_delivery_of_a_running_job_is_a_noop(import_file):
-    """Without leases to look at (SQLite) a running upload is never run a second time; the
-    sweeper or a rerun recovers it if its worker was lost (tests/test_jobs.py)."""
+    """A running upload whose worker is alive is never run a second time. On PostgreSQL the
+    live worker is the holder of the job's lease (held here from a second connection); on
+    SQLite there are no leases, so a running upload is always left alone and the sweeper or
+    a rerun recovers it if its worker was lost (tests/test_jobs.py)."""
     upload = import_file(csv_bytes([row("ORG1")]), dry_run=True)
     MonitoringUpload.objects.filter(pk=upload.pk).update(status="running", dry_run=False)
-    assert monitoring_import_task.delay(upload.pk).get() == "running"
+    with _lease_held_elsewhere(LEASE, upload.pk):
+        assert monitoring_import_task.delay(upload.pk).get() == "running"
     assert MonitoringRow.objects.count() == 0
+
+
+def test_running_job_with_a_lost_worker_is_taken_over_on_postgresql(import_file):
+    """A running upload whose lease is free has lost its worker (killed, OOM): a redelivered
+    task takes it over and finishes it. Without leases (SQLite) it is left for the sweeper."""
+    upload = import_file(csv_bytes([row("ORG1")]), dry_run=True)
+    MonitoringUpload.objects.filter(pk=upload.pk).update(status="running", dry_run=False)
+    result = monitoring_import_task.delay(upload.pk).get()
+    if connection.vendor == "postgresql":
+        assert result == "done"
+        assert MonitoringRow.objects.count() == 1
+    else:
+        assert result == "running"
+        assert MonitoringRow.objects.count() == 0
+
+
+@contextlib.contextmanager
+def _lease_held_elsewhere(namespace, job_id):
+    """Holds the job's advisory lock from a second database connection, as a live worker does."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    from django.db import connections
+
+    from roadmap_portal.jobs import _keys
+
+    other = connections.create_connection("default")
+    try:
+        with other.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_try_advisory_lock(hashtext(%s), %s)", list(_keys(namespace, job_id))
+            )
+            assert cursor.fetchone()[0]
+        yield
+    finally:
+        other.close()
 
 
 def test_failed_job_is_recorded_and_can_rerun(import_file, monkeypatch, caplog):
