@@ -645,7 +645,7 @@ def summary_rows(report: dict) -> list[tuple[str, str, str, str]]:
         for label in ("20k", "200k"):
             if f"{label} rows" in e:
                 add(
-                    f"organisation-level export, {e[f'{label} rows']:,} rows",
+                    f"organisation-level export, {label} set: {e[f'{label} rows']:,} rows",
                     f"{e[f'{label} seconds']} s, {e[f'{label} peak MB']} MB peak",
                 )
         if "memory ratio 200k/20k" in e:
