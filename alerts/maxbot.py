@@ -1,7 +1,8 @@
 """The MAX bot client: one POST per message, a per-chat rate limit, retries with backoff.
 
 The rate limit (2 messages per second per chat) holds across all worker processes when
-Redis is configured (`RedisChatRateLimiter`), per process otherwise.
+Redis is configured (`RedisChatRateLimiter`); with Redis unreachable each process takes its
+share (MAX_BOT_SENDERS); in the embedded default (one process, no Redis) it is per process.
 
 Knows nothing about alerts or the database; `alerts.notify.max_deliver` sends through it
 and logs the `Delivery`.
@@ -13,6 +14,7 @@ import datetime as dt
 import email.utils
 import json
 import logging
+import math
 import threading
 import time
 import urllib.error
@@ -74,13 +76,25 @@ redis.call('SET', KEYS[1], after, 'PX', after - now + 1000)
 return slot - now
 """
 
+# Slots are (1 s + MARGIN_MS) / rate apart, so that a message delayed on its way by up to the
+# margin (a busy machine, the network) still does not land in the same second as the one
+# `rate` slots later.
+MARGIN_MS = 150
+# After Redis fails, the process limits itself for this long before asking Redis again (no
+# connection attempt and no log line per message while Redis is down).
+REDIS_RETRY_SECONDS = 5.0
+
 
 class RedisChatRateLimiter:
     """At most `rate` messages per second to each chat across all worker processes.
 
-    The slots of a chat live in Redis (one Lua script, atomic); while Redis cannot be
-    reached each process falls back to its own `ChatRateLimiter` (logged), so sending goes on
-    at the per-process rate.
+    The slots of a chat live in Redis (one Lua script, atomic), (1 s + `MARGIN_MS`) / rate
+    apart. While Redis cannot be reached it fails open at a reduced rate: each process
+    limits itself to `rate / senders` per chat (`senders`: how many processes may send at
+    once, MAX_BOT_SENDERS), so on average the limit holds when `senders` is right; processes
+    that start together may still send one burst, which MAX answers with 429 and `max_send`
+    retries after Retry-After (nothing is lost). Redis is asked again after
+    REDIS_RETRY_SECONDS.
     """
 
     def __init__(
@@ -88,26 +102,40 @@ class RedisChatRateLimiter:
         url: str,
         rate: float = 2.0,
         *,
+        senders: int = 1,
         prefix: str = "roadmap:maxbot:chat:",
         sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
     ):
         import redis
 
         self.errors: tuple[type[BaseException], ...] = (redis.RedisError, OSError)
         self.client = redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=2)
         self.script = self.client.register_script(_RESERVE_SLOT)
-        self.interval_ms = max(int(1000 / rate), 1)
+        self.interval_ms = max(math.ceil((1000 + MARGIN_MS) / rate), 1)
         self.prefix = prefix
         self.sleep = sleep
-        self.fallback = ChatRateLimiter(rate=rate, sleep=sleep)
+        self.clock = clock
+        self.fallback = ChatRateLimiter(rate=rate / max(senders, 1), sleep=sleep)
+        self._down_until: float | None = None
 
     def wait(self, chat_id: str) -> None:
+        if self._down_until is not None and self.clock() < self._down_until:
+            self.fallback.wait(chat_id)
+            return
         try:
             delay_ms = int(self.script(keys=[self.prefix + chat_id], args=[self.interval_ms]))
         except self.errors as exc:
-            logger.warning("MAX rate limit: Redis unavailable (%s), limiting per process", exc)
+            if self._down_until is None:
+                logger.warning(
+                    "MAX rate limit: Redis unavailable (%s), each process limits itself", exc
+                )
+            self._down_until = self.clock() + REDIS_RETRY_SECONDS
             self.fallback.wait(chat_id)
             return
+        if self._down_until is not None:
+            logger.warning("MAX rate limit: Redis is back, the limit is shared again")
+            self._down_until = None
         if delay_ms > 0:
             self.sleep(delay_ms / 1000)
 
@@ -121,7 +149,10 @@ def default_limiter() -> Limiter:
     if not _limiters:
         rate = float(getattr(settings, "MAX_BOT_RATE_PER_CHAT", 2))
         url = getattr(settings, "REDIS_URL", "")
-        _limiters.append(RedisChatRateLimiter(url, rate) if url else ChatRateLimiter(rate))
+        senders = int(getattr(settings, "MAX_BOT_SENDERS", 1))
+        _limiters.append(
+            RedisChatRateLimiter(url, rate, senders=senders) if url else ChatRateLimiter(rate)
+        )
     return _limiters[0]
 
 

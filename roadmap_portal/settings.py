@@ -230,6 +230,9 @@ if _LONGEST_JOB >= CELERY_VISIBILITY_TIMEOUT:
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 # Separate queues: a national import or a big export never delays an overdue notice.
+# Every task has its route here (tests/roadmap_portal/test_celery.py checks it): imports and
+# the index recompute they trigger on "imports", reports on "exports", alert sync and
+# notices on "notifications", the light sweeper on "default".
 # A worker started without -Q consumes all of them (the embedded setup, CI); production runs
 # one worker service per queue (docker-compose.yml).
 CELERY_TASK_DEFAULT_QUEUE = "default"
@@ -239,10 +242,18 @@ CELERY_TASK_QUEUES: dict[str, dict] = {
 CELERY_TASK_ROUTES = {
     "indicators.tasks.monitoring_import_task": {"queue": "imports"},
     "indicators.tasks.seeds_load_task": {"queue": "imports"},
+    "indicators.tasks.index_recompute_region": {"queue": "imports"},
+    "indicators.tasks.index_recompute_regions": {"queue": "imports"},
+    "indicators.tasks.index_recompute_all": {"queue": "imports"},
     "reports.tasks.export_generate": {"queue": "exports"},
     "reports.tasks.exports_cleanup": {"queue": "exports"},
     "reports.tasks.subscriptions_send": {"queue": "exports"},  # builds the files
-    "alerts.tasks.*": {"queue": "notifications"},
+    "reports.tasks.jobs_sweep": {"queue": "default"},
+    "alerts.tasks.alerts_sync_region": {"queue": "notifications"},
+    "alerts.tasks.alerts_sync_regions": {"queue": "notifications"},
+    "alerts.tasks.alerts_sync_monitoring": {"queue": "notifications"},
+    "alerts.tasks.alerts_sync_all": {"queue": "notifications"},
+    "alerts.tasks.digest_send_all": {"queue": "notifications"},
 }
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE: dict = {
@@ -284,6 +295,12 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 MAX_BOT_API_URL = env_str("MAX_BOT_API_URL")
 MAX_BOT_ENABLED = env_bool("MAX_BOT_ENABLED", False)
 MAX_BOT_RATE_PER_CHAT = 2  # messages per second per chat (MAX bot API limit)
+# The limit is shared through Redis (REDIS_URL) by every process. While Redis is unreachable
+# each process sends to a chat at most MAX_BOT_RATE_PER_CHAT / MAX_BOT_SENDERS per second:
+# set it to the processes that may send at once (notification worker replicas × concurrency).
+MAX_BOT_SENDERS = env_int("MAX_BOT_SENDERS", 2)
+if MAX_BOT_SENDERS < 1:
+    raise ImproperlyConfigured("MAX_BOT_SENDERS must be at least 1")
 MAX_BOT_RETRIES = env_int("MAX_BOT_RETRIES", 4)
 
 # Report subscriptions (reports.subscriptions): a file up to this size is attached to the

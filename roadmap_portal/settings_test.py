@@ -5,13 +5,16 @@ import os
 # DEBUG is off unless set, and then a real SECRET_KEY is required: tests get one of their own
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-" + "x" * 40)
 
+from .env import env_bool
 from .settings import *  # noqa: F403
 from .settings import VAR_DIR
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Tasks run eagerly in tests; tests marked `integration` switch to the real broker and worker
 # that .ci/run starts (tests/conftest.py), so the broker comes from the environment if set.
-CELERY_TASK_ALWAYS_EAGER = True
+# The workers that integration tests start themselves (tests/processes.py) set it false, so a
+# task's follow-up tasks go to their own queues as in production.
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", True)
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or "memory://"
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

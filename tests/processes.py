@@ -108,7 +108,17 @@ def database_url(settings_dict: dict) -> str:
 class CeleryWorker:
     """A Celery worker of the test's own on `broker_url`, sharing the test database."""
 
-    def __init__(self, *, broker_url: str, database: str, name: str, env: dict | None = None):
+    def __init__(
+        self,
+        *,
+        broker_url: str,
+        database: str,
+        name: str,
+        env: dict | None = None,
+        queues: list[str] | None = None,
+    ):
+        """`queues`: the queues it consumes (-Q); all of them when None."""
+        self.queues = queues
         self.broker_url = broker_url
         self.database = database
         self.name = name
@@ -134,6 +144,8 @@ class CeleryWorker:
             "DJANGO_SETTINGS_MODULE": "roadmap_portal.settings_test",
             "DATABASE_URL": self.database,
             "CELERY_BROKER_URL": self.broker_url,
+            # follow-up tasks (index, alerts after an import) go through their queues
+            "CELERY_TASK_ALWAYS_EAGER": "false",
             "PYTHONUNBUFFERED": "1",
             **self.extra_env,
         }
@@ -154,6 +166,7 @@ class CeleryWorker:
                 "-n",
                 f"{self.name}-{self.starts}@%h",
                 f"--logfile={self.logfile}",
+                *(["-Q", ",".join(self.queues)] if self.queues else []),
             ],
             cwd=ROOT,
             env=env,
@@ -202,17 +215,28 @@ def use_broker(url: str) -> str:
     return previous
 
 
-def send_times(url: str, chat: str, count: int, start_at: float, out) -> None:
-    """In a separate process: `count` messages to `chat` through the Redis limiter; puts the
-    moments they were allowed out on `out`. (Here, not in a test module: a spawned process
-    imports this module without Django set up.)"""
-    from alerts.maxbot import RedisChatRateLimiter
+def send_messages(
+    redis_url: str, max_url: str, chats: list[str], count: int, senders: int, start_at: float, out
+) -> None:
+    """In a separate process: `count` messages to each of `chats`, round robin, through the
+    MAX bot client and the Redis limiter, to the fake MAX server at `max_url`; puts how many
+    were delivered on `out`. (Here, not in a test module: a spawned process imports this
+    module without Django set up.)"""
+    from alerts.maxbot import RedisChatRateLimiter, max_send
 
-    limiter = RedisChatRateLimiter(url, rate=2)
+    limiter = RedisChatRateLimiter(redis_url, rate=2, senders=senders)
     while time.time() < start_at:
         time.sleep(0.005)
-    times = []
-    for _ in range(count):
-        limiter.wait(chat)
-        times.append(time.time())
-    out.put(times)
+    delivered = 0
+    for number in range(count):
+        for chat in chats:
+            result = max_send(
+                base_url=max_url,
+                token="bench-token",
+                chat_id=chat,
+                text=f"{chat} #{number} from {os.getpid()}",
+                retries=0,
+                limiter=limiter,
+            )
+            delivered += result.ok
+    out.put(delivered)

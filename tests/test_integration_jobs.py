@@ -7,6 +7,7 @@ test process publishes to the same private Redis (`use_broker`).
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import multiprocessing
 import time
@@ -23,12 +24,13 @@ from indicators.models import MonitoringRow, MonitoringUpload
 from indicators.services.uploads import monitoring_upload_create
 from indicators.tasks import monitoring_import_enqueue
 from reports.tasks import jobs_sweep_all
+from tests.alerts.servers import FakeMaxApi
 from tests.indicators.conftest import csv_bytes, row
 from tests.processes import (
     CeleryWorker,
     RedisServer,
     database_url,
-    send_times,
+    send_messages,
     use_broker,
     wait_for,
 )
@@ -174,22 +176,73 @@ def test_redis_stopped_during_an_upload(own_worker, own_redis, client, personas)
 # --- the MAX bot's rate limit across processes ------------------------------------------------
 
 
-def test_max_rate_limit_holds_across_processes(own_redis):
-    """Two processes, 4 messages each to one chat: never more than 2 in any second."""
+def _most_in_one_second(times: list[float]) -> int:
+    """The most messages inside any window [t, t + 1 s) (sliding, not calendar seconds)."""
+    times = sorted(times)
+    return max(bisect.bisect_left(times, t + 1.0) - i for i, t in enumerate(times))
+
+
+def _send_from_processes(redis_url: str, api: FakeMaxApi, *, processes: int, count: int):
     context = multiprocessing.get_context("spawn")
     out = context.Queue()
-    start_at = time.time() + 3
-    workers = [
-        context.Process(target=send_times, args=(own_redis.url(2), "chat-1", 4, start_at, out))
-        for _ in range(2)
+    start_at = time.time() + 4  # every process imported and waiting
+    senders = [
+        context.Process(
+            target=send_messages,
+            args=(redis_url, api.url, ["chat-a", "chat-b"], count, processes, start_at, out),
+        )
+        for _ in range(processes)
     ]
-    for process in workers:
+    for process in senders:
         process.start()
-    times = sorted(out.get(timeout=60) + out.get(timeout=60))
-    for process in workers:
+    delivered = sum(out.get(timeout=120) for _ in senders)
+    for process in senders:
         process.join(timeout=30)
-    assert len(times) == 8
-    # the third message is at least a second after the first, whichever process sent it
-    gaps = [later - first for first, later in zip(times, times[2:], strict=False)]
-    assert min(gaps) >= 0.95, gaps
-    assert times[-1] - times[0] >= 3.4  # 8 messages at 2 per second: 3.5 s of slots
+    by_chat: dict[str, list[float]] = {}
+    for message in api.received:
+        by_chat.setdefault(message.query["chat_id"][0], []).append(message.at)
+    return delivered, by_chat
+
+
+@pytest.fixture
+def max_api():
+    api = FakeMaxApi()
+    try:
+        yield api
+    finally:
+        api.close()
+
+
+def test_max_rate_limit_holds_across_processes(own_redis, max_api):
+    """Three processes send to two chats through the real client to the fake MAX server:
+    no chat gets more than 2 messages in any second (as MAX counts them, on arrival), and
+    one chat's queue does not hold up the other."""
+    delivered, by_chat = _send_from_processes(own_redis.url(2), max_api, processes=3, count=3)
+    assert delivered == 18
+    assert sorted(by_chat) == ["chat-a", "chat-b"]
+    for chat, times in by_chat.items():
+        assert len(times) == 9
+        assert _most_in_one_second(times) <= 2, (chat, sorted(times))
+    # per chat: 9 messages in slots 0.575 s apart take ~4.6 s; the two chats run side by side
+    first = min(min(t) for t in by_chat.values())
+    last = max(max(t) for t in by_chat.values())
+    assert 4.0 <= last - first < 8, last - first
+
+
+def test_max_rate_limit_with_redis_down_is_each_process_share(own_redis, max_api):
+    """Redis stopped: nothing is lost, and each of the three processes sends to a chat at a
+    third of the rate (MAX_BOT_SENDERS=3), so a chat gets 2 per second on average. (Without
+    Redis the processes cannot agree on who goes first: their first messages may arrive
+    together; MAX answers such a burst with 429 and the client retries after Retry-After.)"""
+    own_redis.stop()
+    delivered, by_chat = _send_from_processes(own_redis.url(2), max_api, processes=3, count=3)
+    assert delivered == 18
+    senders: dict[tuple[str, str], list[float]] = {}
+    for message in max_api.received:
+        sender = message.body["text"].rsplit(" from ", 1)[1]
+        senders.setdefault((message.query["chat_id"][0], sender), []).append(message.at)
+    assert len(senders) == 6  # 2 chats × 3 processes
+    for key, times in senders.items():
+        gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+        # each process: 1.5 s apart (3 processes / 2 per second), less the way's jitter
+        assert len(times) == 3 and min(gaps) >= 1.3 and sum(gaps) >= 2.9, (key, gaps)
