@@ -5,6 +5,7 @@ import pytest
 from django.urls import reverse
 
 from agencies.models import Region
+from indicators.formulas import FORMULAS
 from indicators.index.selectors import region_place
 from indicators.models import IndexScore, MonitoringRollup
 from reports.dashboards import trend
@@ -205,8 +206,9 @@ def test_newest_week_without_a_value_draws_no_projection(persona_client, sverdlo
     """A newest week whose indicator has no value (no denominator) keeps the earlier weeks'
     trend but draws no projection from it (it used to take float(None): the page failed)."""
     newest = FIRST_WEEK + dt.timedelta(weeks=WEEKS - 1)
+    i1_formula = FORMULAS["i1"]  # no staff in the week: I1 has no value
     MonitoringRollup.objects.filter(region=sverdlovsk, municipality=None, week_start=newest).update(
-        i1=None
+        **{i1_formula.rollup_numerator: 0, i1_formula.rollup_denominator: 0}
     )
     i1 = region_dashboard(user=personas.coordinator, region=sverdlovsk, today=TODAY).indicators[0]
     assert (i1.latest, i1.latest_week) == (None, newest)
