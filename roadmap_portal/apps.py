@@ -14,7 +14,7 @@ class PortalConfig(AppConfig):
         # does on start-up, so a service can publish a task by its name
         # (`roadmap_portal.jobs.task_named`) without importing the tasks module above it.
         # (Not `loader.import_default_modules()`: its Django fixup would call django.setup()
-        # again from inside it.) A function-local import: the settings name this module.
+        # again from inside it.) Imported here: the app is made when Django is ready.
         from .celery import app
 
         app.autodiscover_tasks(force=True)
