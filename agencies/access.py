@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import TYPE_CHECKING
 
+from django.apps import apps
 from django.db.models import Q
 
 from .choices import AgencyKind, Role
@@ -77,8 +78,8 @@ def acting_agency_ids(user: User) -> frozenset[int]:
     cached = getattr(user, _ACTING_ATTR, None)
     if cached is not None:
         return cached
-    from .models import Agency
-
+    # by name: the models' querysets use this module, so it cannot import them
+    Agency = apps.get_model("agencies", "Agency")
     own = user.agency
     assert own is not None  # user.agency_id was checked above
     rows = list(
@@ -363,9 +364,8 @@ def can_manage_mailing_lists(user: User) -> bool:
 def region_reader(region, *, name: str = "") -> User:
     """A reader of exactly one region, never saved: whose scope a mailing-list subscription's
     file is built in (an analyst of that region alone, with no agency)."""
-    from .models import User
-
-    reader = User(
+    # by name, like the agencies above: the models' querysets use this module
+    reader = apps.get_model("agencies", "User")(
         username=name or f"region-{region.code}",
         first_name=name,
         role=Role.ANALYST,

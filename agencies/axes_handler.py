@@ -11,6 +11,7 @@ from __future__ import annotations
 from axes.handlers.database import AxesDatabaseHandler
 from axes.helpers import get_client_username
 from axes.models import AccessAttempt
+from django.conf import settings
 
 
 class PortalAxesHandler(AxesDatabaseHandler):
@@ -30,8 +31,6 @@ def client_ip(request) -> str | None:
     proxy writes (`X-Real-IP`, or `X-Forwarded-For`, whose last entry — the one the proxy
     itself appended — is taken; earlier entries come from the client and prove nothing).
     """
-    from django.conf import settings
-
     header = settings.LOGIN_CLIENT_IP_HEADER
     if header:
         meta_key = "HTTP_" + header.upper().replace("-", "_")

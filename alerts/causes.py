@@ -33,10 +33,10 @@ from indicators.models.indicators import indicator_label
 from indicators.selectors import region_stage_targets
 from indicators.stages import current_stage, last_passed_stage
 from indicators.trends import project
+from roadmap_portal.ru_formats import ru_date, ru_percent
 from roadmaps.choices import CLOSED_STATUSES, MeasureStatus, Recurrence
 from roadmaps.deadlines import monthly_due_dates
 from roadmaps.models import Cascade, CascadeProgress, Measure, MeasureReport
-from ru_formats import ru_date, ru_percent
 
 from .choices import AlertKind, Severity
 
@@ -414,6 +414,8 @@ def _monitoring_causes(region: Region, on_date: dt.date, series: list) -> list[C
             continue
         if not (weeks[previous].complete and weeks[latest].complete):
             continue  # a «неполная неделя» is never judged
+        municipality = weeks[latest].municipality
+        assert municipality is not None  # municipality__isnull=False
         for number, code in enumerate(INDICATOR_CODES, start=1):
             before, now_value = getattr(weeks[previous], code), getattr(weeks[latest], code)
             if before is None or now_value is None or before - now_value < drop_points:
@@ -428,7 +430,7 @@ def _monitoring_causes(region: Region, on_date: dt.date, series: list) -> list[C
                         "за неделю с %(week)s"
                     )
                     % {
-                        "muni": weeks[latest].municipality.name,
+                        "muni": municipality.name,
                         "label": indicator_label(number),
                         "before": _pct(before),
                         "after": _pct(now_value),
@@ -444,6 +446,7 @@ def _monitoring_causes(region: Region, on_date: dt.date, series: list) -> list[C
                 )
             )
     if has_previous:
+        assert latest is not None and previous is not None  # has_previous says so
         missing = list(
             MonitoringRow.objects.filter(region=region, week_start=previous)
             .exclude(

@@ -29,8 +29,8 @@ from django.utils.translation import gettext as _
 
 from agencies.choices import Role
 from agencies.models import Region, User
+from roadmap_portal.ru_formats import ru_date
 from roadmaps.models import MeasureResponsibility
-from ru_formats import ru_date
 
 from .choices import AlertKind, DeliveryChannel, DeliveryStatus, MessageKind
 from .maxbot import max_send
@@ -121,7 +121,7 @@ def _channels(*, agency_ids=(), user_ids=()) -> tuple[dict, dict]:
     ):
         if channel.agency_id:
             by_agency[channel.agency_id].append(channel)
-        else:
+        elif channel.user_id:
             by_user[channel.user_id].append(channel)
     return by_agency, by_user
 
@@ -163,11 +163,11 @@ def _agency_recipients(alerts: list[Alert]) -> dict[str, Recipient]:
         items = agency_alerts[agency_id].values()
         add(agency_email or f"agency:{agency_id}", agency_name, items, by_agency_channel[agency_id])
     for user in staff:
-        items = [
-            a for a in agency_alerts[user.agency_id].values() if a.kind not in opt_outs[user.pk]
-        ]
-        if items:
-            add(user.email, str(user), items, by_user_channel[user.pk])
+        if user.agency_id is None:  # (staff are agencies' users)
+            continue
+        own = [a for a in agency_alerts[user.agency_id].values() if a.kind not in opt_outs[user.pk]]
+        if own:
+            add(user.email, str(user), own, by_user_channel[user.pk])
     return recipients
 
 

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Self
+
 from django.db import models
 
 from agencies.querysets import RegionScopedQuerySet
@@ -7,10 +9,10 @@ from roadmaps.models import MeasureResponsibility
 
 
 class AlertQuerySet(RegionScopedQuerySet):
-    def open(self):
+    def open(self) -> Self:
         return self.filter(resolved_at__isnull=True)
 
-    def closed(self):
+    def closed(self) -> Self:
         return self.filter(resolved_at__isnull=False)
 
     def for_agencies(self, agency_ids):

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils import timezone
 
-from agencies.models import Region
+from agencies.models import Region, User
 from indicators.models import IndicatorStage
 
 from .causes import Cause, alert_causes, overdue_severity
@@ -146,7 +146,7 @@ def alerts_sync_all(*, on_date: dt.date | None = None) -> list[SyncResult]:
 
 
 @transaction.atomic
-def alert_acknowledge(*, alert: Alert, actor, comment: str) -> Alert:
+def alert_acknowledge(*, alert: Alert, actor: User, comment: str) -> Alert:
     """Mark an alert as seen, with the user's comment; a later acknowledgement replaces it."""
     alert.acknowledged_at = timezone.now()
     alert.acknowledged_by = actor
@@ -157,7 +157,7 @@ def alert_acknowledge(*, alert: Alert, actor, comment: str) -> Alert:
 
 
 @transaction.atomic
-def notification_preferences_set(*, user, muted_kinds: Iterable[str]) -> set[str]:
+def notification_preferences_set(*, user: User, muted_kinds: Iterable[str]) -> set[str]:
     """Replace the user's opt-outs with `muted_kinds` (unknown kinds are refused)."""
     muted = set(muted_kinds)
     unknown = muted - set(AlertKind.values)

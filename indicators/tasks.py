@@ -7,21 +7,25 @@ import datetime as dt
 from celery import shared_task
 from django.conf import settings
 from django.db import OperationalError
-from django.utils import timezone
 
 from agencies.models import Region
-from roadmap_portal.jobs import JobKind, job_publish
 
-from .choices import UploadStatus
 from .index.services import index_recompute
+from .jobs import (
+    INDEX_RECOMPUTE_ALL_TASK,
+    INDEX_RECOMPUTE_REGION_TASK,
+    INDEX_RECOMPUTE_REGIONS_TASK,
+    MONITORING_IMPORT_TASK,
+)
 from .models import MonitoringUpload
 from .services.seeds import seeds_load
-from .services.uploads import LEASE, monitoring_import
+from .services.uploads import monitoring_import
 
 TRANSIENT = (ConnectionError, OperationalError)
 
 
 @shared_task(
+    name=MONITORING_IMPORT_TASK,
     autoretry_for=TRANSIENT,
     retry_backoff=True,
     max_retries=3,
@@ -43,35 +47,9 @@ def monitoring_import_task(upload_id: int) -> str | None:
     return monitoring_import(upload=upload).status
 
 
-def _upload_failed(reason: str) -> dict:
-    return {
-        "status": UploadStatus.FAILED,
-        "errors": [{"row": None, "column": "", "message": reason}],
-        "finished_at": timezone.now(),
-    }
-
-
-# how sweep_jobs finds and mends monitoring uploads (roadmap_portal.jobs)
-MONITORING_UPLOAD_JOB = JobKind(
-    model=MonitoringUpload,
-    lease=LEASE,
-    task=monitoring_import_task,
-    created="uploaded_at",
-    pending=UploadStatus.PENDING,
-    running=UploadStatus.RUNNING,
-    failed_status=UploadStatus.FAILED,
-    time_limit=settings.IMPORT_TIME_LIMIT,
-    failed=_upload_failed,
+@shared_task(
+    name=INDEX_RECOMPUTE_REGION_TASK, autoretry_for=TRANSIENT, retry_backoff=True, max_retries=3
 )
-
-
-def monitoring_import_enqueue(upload_id: int) -> bool:
-    """Publishes the import of a pending upload; False when the broker is down (the upload
-    stays pending and `sweep_jobs` publishes it once the queue is back)."""
-    return job_publish(MONITORING_UPLOAD_JOB, upload_id)
-
-
-@shared_task(autoretry_for=TRANSIENT, retry_backoff=True, max_retries=3)
 def index_recompute_region(region_id: int, on_date_iso: str | None = None) -> int:
     """Recomputes one region's index (its local today by default); twin of
     `manage.py recompute_index --region CODE`. Quietly does nothing if the region is gone."""
@@ -81,14 +59,18 @@ def index_recompute_region(region_id: int, on_date_iso: str | None = None) -> in
     return len(index_recompute(region_ids=[region_id], on_date=on_date))
 
 
-@shared_task(autoretry_for=TRANSIENT, retry_backoff=True, max_retries=3)
+@shared_task(
+    name=INDEX_RECOMPUTE_REGIONS_TASK, autoretry_for=TRANSIENT, retry_backoff=True, max_retries=3
+)
 def index_recompute_regions(region_ids: list[int], on_date_iso: str | None = None) -> int:
     """Several regions at once: the same constant number of queries as one region."""
     on_date = dt.date.fromisoformat(on_date_iso) if on_date_iso else None
     return len(index_recompute(region_ids=list(region_ids), on_date=on_date))
 
 
-@shared_task(autoretry_for=TRANSIENT, retry_backoff=True, max_retries=3)
+@shared_task(
+    name=INDEX_RECOMPUTE_ALL_TASK, autoretry_for=TRANSIENT, retry_backoff=True, max_retries=3
+)
 def index_recompute_all() -> int:
     """Nightly: every region's index on its local today (beat "index-recompute-nightly")."""
     return len(index_recompute())

@@ -21,6 +21,7 @@ from roadmap_portal.jobs import QUEUE_DOWN_MESSAGE
 from .choices import UploadStatus
 from .forms import MonitoringRosterForm, MonitoringUploadForm, RegionBaselineForm
 from .imports.template import template_columns, template_csv, template_xlsx
+from .jobs import monitoring_import_enqueue
 from .models import MonitoringUpload, RegionBaseline
 from .selectors import (
     incomplete_newest_week,
@@ -42,7 +43,6 @@ from .services.uploads import (
     upload_may_rerun,
     upload_progress,
 )
-from .tasks import monitoring_import_enqueue
 
 
 def _region(request, code: str) -> Region:

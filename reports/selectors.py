@@ -13,14 +13,16 @@ import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any, Protocol, TypeVar
 
 from django.db.models import F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from agencies.models import Region
+from agencies.models import Region, User
 from alerts.models import Alert
 from indicators.coverage import Coverage
 from indicators.formulas import FORMULAS, INDICATOR_CODES
+from indicators.index.scoring import CriterionResult
 from indicators.index.selectors import (
     criteria_of,
     criterion_inputs,
@@ -29,6 +31,7 @@ from indicators.index.selectors import (
     rule_text,
 )
 from indicators.models import (
+    Criterion,
     IndexFact,
     Indicator,
     MethodologyVersion,
@@ -44,16 +47,28 @@ from roadmaps.querysets import local_dates_by_timezone
 CHUNK_SIZE = 2000
 
 
-def _visible(qs: QuerySet, user) -> QuerySet:
-    return qs if user is None else qs.visible_to(user)
+class _Scoped(Protocol):
+    def visible_to(self, user: User) -> Any: ...
 
 
-def export_regions(*, user) -> QuerySet[Region]:
+_QS = TypeVar("_QS", bound=_Scoped)
+_QSet = TypeVar("_QSet", bound="QuerySet[Any]")
+
+
+def _visible(qs: _QS, user: User | None) -> _QS:
+    """`qs` scoped to what `user` may see (its `visible_to`); everything for the system."""
+    if user is None:
+        return qs
+    scoped: _QS = qs.visible_to(user)
+    return scoped
+
+
+def export_regions(*, user: User | None) -> QuerySet[Region]:
     """Regions the user may export (the region picker of the export page)."""
     return _visible(Region.objects.all(), user).order_by("code")
 
 
-def export_region_get(*, user, code: str) -> Region:
+def export_region_get(*, user: User | None, code: str) -> Region:
     """The region with this code if the user may see it, else Region.DoesNotExist."""
     return export_regions(user=user).get(code=code)
 
@@ -86,7 +101,7 @@ class MeasureStatusRow:
 
 
 def roadmap_status_rows(
-    *, user, region: Region | None = None, now: dt.datetime | None = None
+    *, user: User | None, region: Region | None = None, now: dt.datetime | None = None
 ) -> Iterator[MeasureStatusRow]:
     """Every visible measure (of one region or all in scope) with its state on `now`.
 
@@ -208,7 +223,7 @@ ROLLUP_FIELDS = (
 )
 
 
-def _week_range(qs: QuerySet, date_from: dt.date | None, date_to: dt.date | None) -> QuerySet:
+def _week_range(qs: _QSet, date_from: dt.date | None, date_to: dt.date | None) -> _QSet:
     if date_from:
         qs = qs.filter(week_start__gte=date_from)
     if date_to:
@@ -217,7 +232,11 @@ def _week_range(qs: QuerySet, date_from: dt.date | None, date_to: dt.date | None
 
 
 def indicator_rollup_rows(
-    *, user, region: Region, date_from: dt.date | None = None, date_to: dt.date | None = None
+    *,
+    user: User | None,
+    region: Region,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
 ) -> Iterator[RollupRow]:
     """The region's weekly sums, then each municipality's, week by week (one query)."""
     qs = _visible(MonitoringRollup.objects.filter(region=region), user)
@@ -255,25 +274,31 @@ ORG_ROW_FIELDS = (
 )
 
 
-def _org_rows_qs(*, user, region, date_from, date_to) -> QuerySet:
+def _org_rows_qs(
+    *, user: User | None, region: Region, date_from: dt.date | None, date_to: dt.date | None
+) -> QuerySet[MonitoringRow]:
     qs = _visible(MonitoringRow.objects.filter(region=region), user)
     return _week_range(qs, date_from, date_to)
 
 
 def monitoring_org_row_count(
-    *, user, region: Region, date_from: dt.date | None = None, date_to: dt.date | None = None
+    *,
+    user: User | None,
+    region: Region,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
 ) -> int:
     return _org_rows_qs(user=user, region=region, date_from=date_from, date_to=date_to).count()
 
 
 def monitoring_org_rows(
     *,
-    user,
+    user: User | None,
     region: Region,
     date_from: dt.date | None = None,
     date_to: dt.date | None = None,
     chunk_size: int = CHUNK_SIZE,
-) -> Iterator[tuple]:
+) -> Iterator[tuple[Any, ...]]:
     """Raw weekly rows of every organisation as tuples in ORG_ROW_FIELDS order, streamed.
 
     Ordered by week, then by the monitoring row id (import order) so the database can
@@ -347,21 +372,27 @@ def _evidence(url: str, file: str, text: str) -> str:
     return "; ".join(p.strip() for p in parts if p and p.strip())
 
 
-def _index_inputs(criterion, result, evidence: dict[int, str]) -> tuple[IndexInputRow, ...]:
+def _index_inputs(
+    criterion: Criterion, result: CriterionResult, evidence: dict[int, str]
+) -> tuple[IndexInputRow, ...]:
     return tuple(
         IndexInputRow(
             item.label,
             item.value,
             item.as_of,
             item.verified,
-            "мониторинг Сферума" if item.from_monitoring else evidence.get(item.fact_id, ""),
+            "мониторинг Сферума"
+            if item.from_monitoring
+            else evidence.get(item.fact_id, "")
+            if item.fact_id is not None
+            else "",
         )
         for item in criterion_inputs(criterion, result)
     )
 
 
 def index_export(
-    *, user, region: Region | None, on_date: dt.date, since: dt.date | None = None
+    *, user: User | None, region: Region | None, on_date: dt.date, since: dt.date | None = None
 ) -> IndexExport:
     """The ranking on `on_date` with the change since `since` (indicators' own ranking,
     places among every region) cut to the regions in scope, and the per-criterion breakdown
@@ -471,14 +502,15 @@ def _day_start(day: dt.date) -> dt.datetime:
 
 
 def _alert_subject(alert: Alert) -> str:
-    if alert.measure_id:
+    # (the relations come with the row: select_related; a missing one is None, no query)
+    if alert.measure is not None:
         return f"Мероприятие {alert.measure.number}. {alert.measure.title}"
-    if alert.indicator_id:
+    if alert.indicator is not None:
         text = f"{alert.indicator.label}. {alert.indicator.name}"
-        if alert.municipality_id:
+        if alert.municipality is not None:
             text += f" — {alert.municipality.name}"
         return text
-    if alert.municipality_id:
+    if alert.municipality is not None:
         return f"Муниципальное образование: {alert.municipality.name}"
     if alert.upload_id:
         return f"Загрузка мониторинга № {alert.upload_id}"
@@ -487,7 +519,7 @@ def _alert_subject(alert: Alert) -> str:
 
 def alert_export_rows(
     *,
-    user,
+    user: User | None,
     region: Region | None = None,
     date_from: dt.date | None = None,
     date_to: dt.date | None = None,

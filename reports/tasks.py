@@ -9,17 +9,17 @@ from __future__ import annotations
 
 from celery import shared_task
 from django.conf import settings
-from django.utils import timezone
 
+from indicators.jobs import MONITORING_UPLOAD_JOB
 from roadmap_portal import jobs as job_tools
-from roadmap_portal.jobs import JobKind, job_publish
 
-from .choices_exports import ExportStatus
 from .exports import jobs
+from .exports.jobs import EXPORT_GENERATE_TASK, GENERATED_EXPORT_JOB
 from .models import GeneratedExport
 
 
 @shared_task(
+    name=EXPORT_GENERATE_TASK,
     acks_late=True,
     reject_on_worker_lost=True,
     time_limit=settings.EXPORT_TIME_LIMIT,
@@ -32,30 +32,6 @@ def export_generate(export_id: int) -> None:
     jobs.export_generate(export=export)
 
 
-def _export_failed(reason: str) -> dict:
-    return {"status": ExportStatus.FAILED, "error": reason, "finished_at": timezone.now()}
-
-
-# how sweep_jobs finds and mends export jobs (roadmap_portal.jobs)
-GENERATED_EXPORT_JOB = JobKind(
-    model=GeneratedExport,
-    lease=jobs.LEASE,
-    task=export_generate,
-    created="created_at",
-    pending=ExportStatus.PENDING,
-    running=ExportStatus.RUNNING,
-    failed_status=ExportStatus.FAILED,
-    time_limit=settings.EXPORT_TIME_LIMIT,
-    failed=_export_failed,
-)
-
-
-def export_generate_enqueue(export_id: int) -> bool:
-    """Publishes a pending export job; False when the broker is down (the job stays
-    pending and `sweep_jobs` publishes it once the queue is back)."""
-    return job_publish(GENERATED_EXPORT_JOB, export_id)
-
-
 @shared_task
 def exports_cleanup() -> int:
     return jobs.exports_cleanup()
@@ -64,8 +40,6 @@ def exports_cleanup() -> int:
 def jobs_sweep_all() -> dict[str, dict[str, list[int]]]:
     """Monitoring uploads and export jobs: lost ones re-queued or failed, pending ones
     whose task is missing published again (see `roadmap_portal.jobs.jobs_sweep`)."""
-    from indicators.tasks import MONITORING_UPLOAD_JOB
-
     report = {}
     for name, kind in (("uploads", MONITORING_UPLOAD_JOB), ("exports", GENERATED_EXPORT_JOB)):
         result = job_tools.jobs_sweep(kind)

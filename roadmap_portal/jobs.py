@@ -2,7 +2,7 @@
 
 Two small tools shared by every job table (monitoring uploads, generated exports):
 
-* `enqueue(task, *args)` publishes a task and says whether the broker took it. With the
+* `enqueue(task_name, *args)` publishes a task and says whether the broker took it. With the
   broker down it returns False instead of raising: the caller keeps its pending row, tells
   the user, and the sweeper (`sweep_jobs`) enqueues the row once the queue is back.
 * `job_lease(namespace, job_id)` holds a PostgreSQL session advisory lock for as long as a
@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from celery import current_app
 from django.conf import settings
 from django.db import connection, models
 from django.utils import timezone
@@ -42,12 +43,22 @@ QUEUE_DOWN_EXPORT_MESSAGE = gettext_lazy(
 BROKER_ERRORS: tuple[type[BaseException], ...] = (BrokerError, ConnectionError, OSError)
 
 
-def enqueue(task: Any, *args: Any) -> bool:
-    """Publishes `task(*args)`; False (logged) when the broker is unreachable."""
+def task_named(name: str) -> Any:
+    """The registered Celery task called `name`.
+
+    Services publish their jobs by task name and never import the tasks module above them
+    (tasks import services, not the reverse). Every app's tasks module is loaded with the
+    Celery app (`roadmap_portal.apps`), so the name is known in the web process too.
+    """
+    return current_app.tasks[name]
+
+
+def enqueue(task_name: str, *args: Any) -> bool:
+    """Publishes `task_name(*args)`; False (logged) when the broker is unreachable."""
     try:
-        task.apply_async(args=args, retry=False)
+        task_named(task_name).apply_async(args=args, retry=False)
     except BROKER_ERRORS as exc:
-        logger.warning("broker unavailable, %s%r stays pending: %s", task.name, args, exc)
+        logger.warning("broker unavailable, %s%r stays pending: %s", task_name, args, exc)
         return False
     return True
 
@@ -95,12 +106,13 @@ class JobKind:
 
     The table has `status`, `started_at`, `enqueued_at` (null: never published) and
     `attempts` (claims so far); `created` names its creation time field; `failed(reason)`
-    gives the fields that fail a job with a Russian reason.
+    gives the fields that fail a job with a Russian reason; `task` is the registered name of
+    the task that runs one job (`task_named`).
     """
 
     model: type[models.Model]
     lease: str
-    task: Any
+    task: str
     created: str
     pending: str
     running: str

@@ -55,6 +55,8 @@ INSTALLED_APPS = [
     "indicators",
     "alerts",
     "reports",
+    # last: loads the Celery app and every app's tasks once the apps above are ready
+    "roadmap_portal.apps.PortalConfig",
 ]
 
 MIDDLEWARE = [

@@ -16,7 +16,7 @@ import datetime as dt
 from django import template
 from django.utils import timezone
 
-import ru_formats as formats
+from roadmap_portal import ru_formats as formats
 
 register = template.Library()
 

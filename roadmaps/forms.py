@@ -9,7 +9,9 @@ from agencies.choices import OrgType
 from agencies.models import Municipality, Organisation
 
 from .choices import CascadeScope, MeasureStatus
+from .models import Cascade, Measure, Roadmap
 from .services.evidence import ALLOWED_LABEL
+from .services.roadmap_import import NEW_AGENCY, _agency_pool
 
 EVIDENCE_ACCEPT = ".pdf,.docx,.xlsx,.jpg,.jpeg,.png"
 
@@ -97,8 +99,6 @@ class MeasureFederalForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
     def __init__(self, *args, **kwargs):
-        from .models import Measure
-
         super().__init__(*args, **kwargs)
         self.fields["federal_item"].queryset = Measure.objects.filter(
             roadmap__region__isnull=True
@@ -166,8 +166,6 @@ class CascadeForm(forms.Form):
     )
 
     def __init__(self, *args, region=None, measure=None, **kwargs):
-        from .models import Cascade
-
         super().__init__(*args, **kwargs)
         self.fields["parent"].queryset = (
             Cascade.objects.filter(measure=measure)
@@ -227,8 +225,6 @@ class RoadmapUploadForm(forms.Form):
     )
 
     def __init__(self, *args, region, initial_roadmap=None, **kwargs):
-        from .models import Roadmap
-
         super().__init__(*args, **kwargs)
         field = self.fields["roadmap"]
         field.queryset = Roadmap.objects.filter(region=region).order_by("-approved_on", "code")
@@ -240,8 +236,6 @@ class RoadmapConfirmForm(forms.Form):
     """The user's decision for each body of the document without an exact agency."""
 
     def __init__(self, *args, plan, **kwargs):
-        from .services.roadmap_import import NEW_AGENCY, _agency_pool
-
         super().__init__(*args, **kwargs)
         self.keys: dict[str, str] = {}
         pool = None

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.validators import FileExtensionValidator
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Agency, Municipality, Organisation, Region
@@ -284,8 +285,6 @@ class Measure(models.Model):
         return self.archived_at is not None
 
     def local_today(self) -> dt.date:
-        from django.utils import timezone
-
         if self.roadmap.region is not None:
             return self.roadmap.region.local_today()
         return timezone.localdate()

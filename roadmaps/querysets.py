@@ -1,9 +1,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from agencies import access
 from agencies.choices import Role
@@ -75,10 +78,6 @@ class MeasureManager(models.Manager.from_queryset(MeasureQuerySet)):  # type: ig
 
 def local_dates_by_timezone(now: dt.datetime | None = None) -> dict[str, dt.date]:
     """Today's date in every time zone used by a region (about a dozen in Russia)."""
-    from zoneinfo import ZoneInfo
-
-    from django.utils import timezone
-
     now = now or timezone.now()
     zones = set(Region.objects.values_list("timezone", flat=True).distinct())
     return {tz: timezone.localtime(now, ZoneInfo(tz)).date() for tz in zones}
@@ -92,11 +91,6 @@ def overdue_q(
     Federal measures (no region) are judged by Moscow time. `dates` (from
     `local_dates_by_timezone`) saves its query when the caller already has them.
     """
-    from zoneinfo import ZoneInfo
-
-    from django.conf import settings
-    from django.utils import timezone
-
     dates = dates if dates is not None else local_dates_by_timezone(now)
     q = Q()
     for tz, today in dates.items():
@@ -108,11 +102,6 @@ def overdue_q(
 
 def due_within_q(days: int, now: dt.datetime | None = None, prefix: str = "") -> Q:
     """Open and due from today to today + `days` in the region's local date (not yet overdue)."""
-    from zoneinfo import ZoneInfo
-
-    from django.conf import settings
-    from django.utils import timezone
-
     dates = local_dates_by_timezone(now)
     q = Q()
     span = dt.timedelta(days=days)

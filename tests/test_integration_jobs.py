@@ -20,9 +20,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from agencies.models import Organisation, Region
+from indicators.jobs import monitoring_import_enqueue
 from indicators.models import MonitoringRow, MonitoringUpload
 from indicators.services.uploads import monitoring_upload_create
-from indicators.tasks import monitoring_import_enqueue
 from reports.tasks import jobs_sweep_all
 from tests.alerts.servers import FakeMaxApi
 from tests.indicators.conftest import csv_bytes, row

@@ -12,9 +12,10 @@ from django.utils import timezone
 
 from reports.choices_exports import ExportStatus
 from reports.exports import jobs as export_jobs
+from reports.exports.jobs import GENERATED_EXPORT_JOB
 from reports.exports.registry import ExportParams
 from reports.models import GeneratedExport
-from reports.tasks import GENERATED_EXPORT_JOB, export_generate
+from reports.tasks import export_generate
 from roadmap_portal import jobs
 from roadmap_portal.celery import app
 

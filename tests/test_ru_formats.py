@@ -1,11 +1,14 @@
 """The one place numbers, percents and dates are written in Russian."""
 
 import datetime as dt
+import subprocess
+import sys
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
-import ru_formats as f
+from roadmap_portal import ru_formats as f
 
 NNBSP, NBSP, MINUS = "\u202f", "\u00a0", "\u2212"
 
@@ -218,3 +221,19 @@ def test_ru_delta_as_the_charts_show_them(value, expected):
 def test_ru_dates_as_the_charts_show_them(value, expected, short):
     assert f.ru_date(value) == expected
     assert f.ru_date_short(value) == short
+
+
+def test_formats_and_charts_load_without_django():
+    """The formats module and the chart package are pure: importing them (and the
+    `roadmap_portal` package around the formats) loads neither Django nor Celery."""
+    code = (
+        "import sys\n"
+        "import roadmap_portal.ru_formats, reports.charts\n"
+        "loaded = sorted({m.split('.')[0] for m in sys.modules} & {'django', 'celery', 'kombu'})\n"
+        "print(','.join(loaded))\n"
+    )
+    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
+    )
+    assert result.stdout.strip() == ""

@@ -23,6 +23,7 @@ from roadmap_portal.jobs import QUEUE_DOWN_MESSAGE
 from ..choices import FactSource, UploadStatus
 from ..index.selectors import index_ranking, region_index_page
 from ..index.uploads import index_upload_apply, index_upload_create
+from ..jobs import monitoring_import_enqueue
 from ..models import (
     IndexFact,
     IndexScore,
@@ -37,7 +38,6 @@ from ..models import (
 )
 from ..services.rosters import monitoring_roster_delete, monitoring_roster_upload
 from ..services.uploads import monitoring_upload_create, monitoring_upload_rerun, upload_progress
-from ..tasks import monitoring_import_enqueue
 from .filters import (
     IndexFactFilterSet,
     IndexScoreFilterSet,

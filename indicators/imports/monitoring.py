@@ -36,8 +36,8 @@ from django.utils.translation import gettext_lazy
 
 from agencies.choices import OrgType
 from roadmap_portal.dates import DATE_HINT, parse_date
-from roadmap_portal.tables import FORMULA_WITHOUT_VALUE, Table
-from ru_formats import ru_date
+from roadmap_portal.ru_formats import ru_date
+from roadmap_portal.tables import FORMULA_WITHOUT_VALUE, Table, _column_letter
 
 from .columns import BY_KEY, COUNT_KEYS, CROSS_CHECKS, TEXT_LIMITS, TITLES
 
@@ -278,8 +278,6 @@ class MonitoringRowReader:
             if at == index:
                 return self.column(key)
         if self.table.format == "xlsx":
-            from roadmap_portal.tables import _column_letter
-
             return _column_letter(index)
         header = self.table.headers[index] if index < len(self.table.headers) else ""
         return header or _("№ %(n)s (без заголовка)") % {"n": index + 1}

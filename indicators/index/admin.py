@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.db import transaction
 
+from ..jobs import index_recompute_publish
 from ..models import (
     Component,
     Criterion,
@@ -15,9 +16,7 @@ from ..models import (
 
 
 def _recompute_all_after_commit() -> None:
-    from ..tasks import index_recompute_all
-
-    transaction.on_commit(lambda: index_recompute_all.delay())
+    transaction.on_commit(index_recompute_publish)
 
 
 class LockedVersionMixin:

@@ -37,7 +37,9 @@ class IndexFactForm(forms.Form):
     def __init__(self, *args, criterion: Criterion, **kwargs):
         super().__init__(*args, **kwargs)
         self.criterion = criterion
-        self.fields["input"].choices = [
+        input_field = self.fields["input"]
+        assert isinstance(input_field, forms.ChoiceField)
+        input_field.choices = [
             (item.get("code", ""), item.get("label") or item.get("code", ""))
             for item in criterion.inputs
         ]

@@ -12,14 +12,16 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from agencies.models import Region
+from roadmap_portal.ru_formats import ru_date, ru_number, ru_percent
 from roadmaps.choices import CLOSED_STATUSES
-from ru_formats import ru_date, ru_number, ru_percent
+from roadmaps.models import Measure
 
 from ..models import (
     Criterion,
@@ -46,11 +48,12 @@ from .scoring import (
 
 def version_on(on_date: dt.date) -> MethodologyVersion | None:
     """The methodology version in force on `on_date`, its components and criteria loaded."""
-    return (
+    version: MethodologyVersion | None = (
         MethodologyVersion.objects.valid_on(on_date)
         .prefetch_related("components__criteria")
         .first()
     )
+    return version
 
 
 def version_spec(version: MethodologyVersion) -> VersionSpec:
@@ -193,10 +196,10 @@ def rule_text(result: CriterionResult) -> str:
         }
     if code == "assessor":
         return _("%(points)s из %(max)s: оценка эксперта") % {"points": points, "max": max_points}
-    return code
+    return str(code)
 
 
-def breakdown(result: ScoreResult, spec: VersionSpec) -> tuple[dict, dict]:
+def breakdown(result: ScoreResult, spec: VersionSpec) -> tuple[dict[str, Any], dict[str, Any]]:
     """(components, criteria) JSON of a score as stored in IndexScore."""
     component_of = {k.code: c.code for c in spec.components for k in c.criteria}
     components = {
@@ -207,7 +210,7 @@ def breakdown(result: ScoreResult, spec: VersionSpec) -> tuple[dict, dict]:
         }
         for c in result.components
     }
-    criteria = {}
+    criteria: dict[str, Any] = {}
     for official, claimed in zip(result.criteria, result.claimed, strict=True):
         criteria[official.code] = {
             "component": component_of[official.code],
@@ -272,7 +275,7 @@ class CriterionRow:
     counts_from: dt.date | None
     is_monitoring: bool
     inputs: list[InputRow]
-    measures: list = field(default_factory=list)  # open measures that serve it
+    measures: list[Measure] = field(default_factory=list)  # open measures that serve it
 
     @property
     def pending(self) -> bool:
@@ -318,7 +321,7 @@ class CriterionInput:
     from_monitoring: bool
 
 
-def criterion_inputs(criterion, result: CriterionResult) -> list[CriterionInput]:
+def criterion_inputs(criterion: Criterion, result: CriterionResult) -> list[CriterionInput]:
     """The inputs of a scored criterion in the methodology's order of its input codes."""
     if criterion.source == "monitoring":
         share, week = result.inputs.get("share_percent"), result.inputs.get("week_start")
@@ -352,7 +355,7 @@ def criterion_inputs(criterion, result: CriterionResult) -> list[CriterionInput]
     return rows
 
 
-def _input_rows(criterion, result: CriterionResult) -> list[InputRow]:
+def _input_rows(criterion: Criterion, result: CriterionResult) -> list[InputRow]:
     return [
         InputRow(
             item.label,
@@ -394,8 +397,9 @@ def criterion_titles() -> CriterionTitles:
     return CriterionTitles(names, inputs)
 
 
-def with_titles(facts: Iterable, titles: CriterionTitles | None = None) -> list:
-    """Facts (or preview rows as dicts) with `criterion_title` and `input_title` set."""
+def with_titles(facts: Iterable[Any], titles: CriterionTitles | None = None) -> list[Any]:
+    """Facts (or preview rows as dicts) with `criterion_title` and `input_title` set
+    (attributes added to the IndexFact rows, keys to the dicts)."""
     titles = titles or criterion_titles()
     out = []
     for fact in facts:
@@ -418,7 +422,7 @@ def region_index_page(*, region: Region, on_date: dt.date) -> RegionIndexPage:
     version, results = index_evaluate(region_ids=[region.pk], on_date=on_date)
     result = results.get(region.pk)
     components: list[ComponentRow] = []
-    links: dict[str, list] = {}
+    links: dict[str, list[Measure]] = {}
     for link in (
         MeasureCriterion.objects.filter(measure__roadmap__region=region)
         .exclude(measure__status__in=CLOSED_STATUSES)
@@ -427,7 +431,7 @@ def region_index_page(*, region: Region, on_date: dt.date) -> RegionIndexPage:
     ):
         links.setdefault(link.criterion_code, []).append(link.measure)
     potential = Decimal("0")
-    potential_measures = set()
+    potential_measures: set[int] = set()
     if version is not None and result is not None:
         criteria = criteria_of(version)
         by_code = {c.code: c for c in result.criteria}

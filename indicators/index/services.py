@@ -18,13 +18,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from agencies import access
-from agencies.models import Region
+from agencies.models import Region, User
 
 from ..choices import CriterionSource, FactSource
+from ..jobs import index_recompute_publish
 from ..models import (
     Criterion,
     IndexFact,
     IndexScore,
+    IndexUpload,
     MethodologyVersion,
 )
 from .scoring import (
@@ -46,7 +48,8 @@ def _store(
             on_date=on_date, version=version, region_id__in=list(results)
         )
     }
-    to_create, to_update = [], []
+    to_create: list[IndexScore] = []
+    to_update: list[IndexScore] = []
     for region_id, result in results.items():
         components, criteria = breakdown(result, spec)
         score = existing.get(region_id) or IndexScore(
@@ -107,7 +110,7 @@ def index_compute(*, region: Region, on_date: dt.date) -> IndexScore | None:
 
 
 def fact_value_errors(
-    criterion: Criterion, input_code: str, raw
+    criterion: Criterion, input_code: str, raw: object
 ) -> tuple[Decimal | None, list[str]]:
     """Parses and checks a value against the criterion's input spec; Russian messages."""
     if criterion.source != CriterionSource.FACT:
@@ -133,7 +136,7 @@ def fact_value_errors(
             return None, [_("Значение «%(value)s» не является числом.") % {"value": raw}]
     if not value.is_finite():
         return None, [_("Значение «%(value)s» не является числом.") % {"value": raw}]
-    errors = []
+    errors: list[str] = []
     if spec.get("integer") and value != value.to_integral_value():
         errors.append(_("Значение должно быть целым числом."))
     low, high = spec.get("min"), spec.get("max")
@@ -141,7 +144,8 @@ def fact_value_errors(
         errors.append(_("Значение не может быть меньше %(min)s.") % {"min": low})
     if high is not None and value > Decimal(str(high)):
         errors.append(_("Значение не может быть больше %(max)s.") % {"max": high})
-    if value.as_tuple().exponent < -2 or abs(value) >= Decimal("1e12"):
+    exponent = value.as_tuple().exponent  # an int: the value is finite
+    if (isinstance(exponent, int) and exponent < -2) or abs(value) >= Decimal("1e12"):
         errors.append(_("Значение вне допустимого диапазона (до двух знаков после запятой)."))
     return (value if not errors else None), errors
 
@@ -150,15 +154,15 @@ def index_fact_create(
     *,
     region: Region,
     criterion_code: str,
-    value,
+    value: object,
     as_of: dt.date,
     input: str = "",
     evidence_url: str = "",
     evidence_file: UploadedFile | None = None,
     evidence_text: str = "",
-    entered_by=None,
+    entered_by: User | None = None,
     source: str = FactSource.FORM,
-    upload=None,
+    upload: IndexUpload | None = None,
     recompute: bool = True,
 ) -> IndexFact:
     """Records a fact; verified as it lands when an analyst/administrator or the command
@@ -169,7 +173,7 @@ def index_fact_create(
             {"criterion_code": _("Неизвестный критерий «%(code)s».") % {"code": criterion_code}}
         )
     parsed, errors = fact_value_errors(criterion, input, value)
-    if errors:
+    if errors or parsed is None:  # (no errors: a value)
         raise ValidationError({"value": errors})
     verified = source == FactSource.COMMAND or access.is_verifier(entered_by)
     now = timezone.now()
@@ -198,7 +202,7 @@ def index_fact_create(
 
 
 @transaction.atomic
-def index_fact_verify(*, fact: IndexFact, actor) -> IndexFact:
+def index_fact_verify(*, fact: IndexFact, actor: User) -> IndexFact:
     """An analyst or administrator confirms a fact; conditional update, safe to repeat."""
     if not access.is_verifier(actor):
         raise ValidationError(_("Подтверждать сведения могут аналитики и администраторы."))
@@ -213,10 +217,7 @@ def index_fact_verify(*, fact: IndexFact, actor) -> IndexFact:
 
 
 def schedule_recompute(region_ids: list[int]) -> None:
-    from ..tasks import index_recompute_all, index_recompute_region
-
+    """Once the transaction commits, queues the index of the regions that changed."""
     ids = sorted(set(region_ids))
-    if len(ids) == 1:
-        transaction.on_commit(lambda: index_recompute_region.delay(ids[0]))
-    elif ids:
-        transaction.on_commit(lambda: index_recompute_all.delay())
+    if ids:
+        transaction.on_commit(lambda: index_recompute_publish(ids))

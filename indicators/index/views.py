@@ -7,10 +7,11 @@ use is 403; POST-only actions answer 405 to GET.
 from __future__ import annotations
 
 import datetime as dt
+from typing import overload
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -22,7 +23,7 @@ from agencies.models import Region
 from indicators.index.selectors import criteria_of, version_on
 from indicators.index.services import index_fact_create, index_fact_verify
 from roadmap_portal.dates import parse_date
-from ru_formats import ru_date
+from roadmap_portal.ru_formats import ru_date
 
 from ..choices import CriterionSource, FactSource, UploadStatus
 from ..models import IndexFact, IndexUpload
@@ -32,7 +33,11 @@ from .selectors import index_ranking, region_index_page, with_titles
 from .uploads import index_upload_apply, index_upload_create, upload_summary
 
 
-def _date_param(request, name: str, default: dt.date | None) -> dt.date | None:
+@overload
+def _date_param(request: HttpRequest, name: str, default: dt.date) -> dt.date: ...
+@overload
+def _date_param(request: HttpRequest, name: str, default: None) -> dt.date | None: ...
+def _date_param(request: HttpRequest, name: str, default: dt.date | None) -> dt.date | None:
     raw = (request.GET.get(name) or "").strip()
     if not raw:
         return default

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -59,7 +60,7 @@ class MethodologyVersion(models.Model):
     def __str__(self) -> str:
         return f"{self.name} ({self.code})"
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         # invariant: a version in use keeps its content; only `valid_to` may be set
         if self.pk:
             stored = (
@@ -124,7 +125,7 @@ class Component(models.Model):
     def __str__(self) -> str:
         return f"{self.name} ({self.max_points:g})"
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         _guard_locked(self.version_id)
         super().save(*args, **kwargs)
 
@@ -207,7 +208,7 @@ class Criterion(models.Model):
     # set on a version in use (the scores from then on change, the rules do not)
     UNLOCKED_FIELDS = frozenset({"counts_from"})
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk and self.component_id:
             stored = type(self).objects.filter(pk=self.pk).first()
             if stored is not None and any(

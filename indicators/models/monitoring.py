@@ -10,6 +10,7 @@ from agencies.models import Municipality, Organisation, Region
 from agencies.querysets import RegionScopedQuerySet
 
 from ..choices import UploadStatus
+from ..coverage import coverage_of, is_complete, min_coverage
 from ..formulas import indicator_value
 
 
@@ -169,8 +170,6 @@ class MonitoringRollupQuerySet(RegionScopedQuerySet):
         """Weeks at or above `MONITORING_MIN_COVERAGE` (indicators.coverage): the ones the
         index, the stage checks and the alerts judge. Exact, in integers: with the
         threshold p/q, reported × q ≥ expected × p. Unknown coverage counts as complete."""
-        from ..coverage import min_coverage
-
         threshold = min_coverage()
         return self.alias(
             _coverage_lhs=models.F("coverage_reported") * threshold.denominator,
@@ -281,15 +280,11 @@ class MonitoringRollup(models.Model):
     @property
     def coverage(self):
         """`indicators.coverage.Coverage` of this week (None: not computed)."""
-        from ..coverage import coverage_of
-
         return coverage_of(self)
 
     @property
     def complete(self) -> bool:
         """At or above `MONITORING_MIN_COVERAGE` (not a «неполная неделя»)."""
-        from ..coverage import is_complete
-
         return is_complete(self.coverage_reported, self.coverage_expected)
 
 

@@ -36,9 +36,9 @@ from typing import Any
 from django.db import connection
 from django.db.backends.utils import CursorWrapper
 
-from agencies.models import Organisation
+from agencies.models import Municipality, Organisation, Region
 
-from ..coverage import BASIS_NONE, BASIS_ROSTER, BASIS_WEEKS, COVERAGE_WEEKS, Coverage
+from ..coverage import BASIS_NONE, BASIS_ROSTER, BASIS_WEEKS, COVERAGE_WEEKS, Coverage, min_coverage
 from ..models import MonitoringRollup, MonitoringRosterEntry, MonitoringRow
 
 WINDOW = dt.timedelta(weeks=COVERAGE_WEEKS)
@@ -354,10 +354,6 @@ def coverage_preview(
     expected and whether the week is complete, with the municipalities that lost the most
     expected organisations (biggest drop first). Reads the rows as they are in the open
     transaction, so a dry run shows what the file would make of each week."""
-    from agencies.models import Municipality, Region
-
-    from ..coverage import min_coverage
-
     counts = coverage_counts(region_ids=region_ids, weeks=weeks)
     regions = {
         r.pk: r

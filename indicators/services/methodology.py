@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -39,8 +40,8 @@ CRITERION_FIELDS = (
 DECIMAL_FIELDS = {"max_points", "points", "step", "gate_min"}
 
 
-def _criterion_defaults(item: dict, position: int) -> dict:
-    defaults = {"position": position}
+def _criterion_defaults(item: dict[str, Any], position: int) -> dict[str, Any]:
+    defaults: dict[str, Any] = {"position": position}
     for name in CRITERION_FIELDS:
         if name in item:
             value = item[name]
@@ -91,7 +92,7 @@ def methodology_load(path: Path | None = None) -> dict[str, int]:
     return counts
 
 
-def measure_links_load(links: list[dict]) -> int:
+def measure_links_load(links: list[dict[str, Any]]) -> int:
     """Links seed measures to criteria by (roadmap code, measure number); returns new links."""
     created = 0
     for link in links:

@@ -14,9 +14,11 @@ import json
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
+from typing import Any, TypeVar
 
 from django.conf import settings
-from django.db import transaction
+from django.db import models, transaction
+from django.db.models import ForeignObjectRel
 
 from agencies.models import Agency, Municipality, Region
 from roadmaps.deadlines import parse_deadline
@@ -61,12 +63,18 @@ class SeedSummary:
         return lines + self.notes
 
 
-def _load_json(name: str):
+_M = TypeVar("_M", bound=models.Model)
+
+
+def _load_json(name: str) -> Any:
+    """The parsed seed file (its shape is the file's: fixtures/seeds/README)."""
     return json.loads((SEEDS_DIR / name).read_text(encoding="utf-8"))
 
 
-def _upsert(summary: SeedSummary, model, lookup: dict, defaults: dict):
-    obj, created = model.objects.update_or_create(**lookup, defaults=defaults)
+def _upsert(
+    summary: SeedSummary, model: type[_M], lookup: dict[str, Any], defaults: dict[str, Any]
+) -> _M:
+    obj, created = model._default_manager.update_or_create(**lookup, defaults=defaults)
     summary.count(model.__name__, created)
     return obj
 
@@ -170,7 +178,7 @@ def _measure_load(
     roadmap: Roadmap,
     section: Section,
     position: int,
-    item: dict,
+    item: dict[str, Any],
     agencies: dict[str, Agency],
     indicators: dict[str, Indicator],
 ) -> Measure:
@@ -276,7 +284,14 @@ def roadmaps_load(
     return roadmaps
 
 
-def _cascade_load(summary, item, *, roadmaps, agencies, loaded) -> Cascade:
+def _cascade_load(
+    summary: SeedSummary,
+    item: dict[str, Any],
+    *,
+    roadmaps: dict[str, Roadmap],
+    agencies: dict[str, Agency],
+    loaded: dict[str, Cascade],
+) -> Cascade:
     roadmap = roadmaps[item["roadmap"]]
     measure = Measure.objects.get(roadmap=roadmap, number=item["measure"])
     municipality = None
@@ -290,7 +305,7 @@ def _cascade_load(summary, item, *, roadmaps, agencies, loaded) -> Cascade:
         Cascade,
         {"measure": measure, "document_number": item.get("document_number", "")},
         {
-            "issued_by": agencies.get(item.get("issued_by")),
+            "issued_by": agencies.get(item["issued_by"]) if item.get("issued_by") else None,
             "subject": item.get("subject", ""),
             "document_date": dt.date.fromisoformat(item["document_date"])
             if item.get("document_date")
@@ -321,10 +336,12 @@ def _referenced(agency: Agency) -> list[str]:
     reverse = [
         field
         for field in agency._meta.get_fields(include_hidden=True)
-        if field.auto_created and not field.concrete and field.related_model is not None
+        if isinstance(field, ForeignObjectRel) and field.auto_created and not field.concrete
     ]
     for rel in reverse:
         model = rel.related_model
+        if not isinstance(model, type):
+            continue
         if model._meta.auto_created:  # the hidden through table of a many-to-many
             continue
         if model._base_manager.filter(**{rel.field.name: agency}).exists():

@@ -33,7 +33,8 @@ from django.db import DatabaseError, connection, transaction
 
 from agencies.models import Municipality, Organisation, Region
 
-from ..imports.columns import COUNT_KEYS
+from ..imports.columns import COUNT_KEYS, CROSS_CHECKS, TEXT_LIMITS
+from ..imports.monitoring import PLAIN_COUNT, max_count
 from ..models import MonitoringRow
 
 STAGE_ROWS = "monitoring_stage_row"
@@ -491,9 +492,6 @@ def copy_csv(stream: Any, table: Any, reader: Any, *, stage: Staging) -> int:
     `NotForTheFastPath` and the caller rolls back to its savepoint and runs the reader, which
     names every problem. Row numbers are the file's lines: a valid row is one line.
     """
-    from ..imports.columns import COUNT_KEYS, CROSS_CHECKS, TEXT_LIMITS
-    from ..imports.monitoring import PLAIN_COUNT, max_count
-
     width = table.width
     columns = table.columns
     names = [f"c{i}" for i in range(width)]

@@ -37,15 +37,15 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from agencies import access
 from agencies.models import Region, User
 from roadmap_portal.jobs import job_is_stuck, job_lease, job_reset, leases_supported
+from roadmap_portal.ru_formats import ru_date
 from roadmap_portal.tables import TableError, open_table
-from ru_formats import ru_date
 
 from .. import signals
 from ..choices import UploadStatus
@@ -56,6 +56,7 @@ from ..imports.monitoring import (
     MonitoringRowReader,
     format_error,
 )
+from ..jobs import LEASE, MONITORING_UPLOAD_JOB
 from ..models import MonitoringUpload
 from .coverage import coverage_preview
 from .rollups import rollups_rebuild
@@ -66,7 +67,6 @@ logger = logging.getLogger(__name__)
 PROGRESS_EVERY = 20_000
 PREVIEW_ROWS = 200
 SETTLED = (UploadStatus.DONE, UploadStatus.REFUSED, UploadStatus.REPEAT)
-LEASE = "indicators.monitoring_upload"  # roadmap_portal.jobs.job_lease namespace
 
 
 def _progress_key(upload_id: int) -> str:
@@ -179,8 +179,6 @@ def monitoring_upload_confirm(*, upload: MonitoringUpload) -> bool:
 
 def upload_is_stuck(upload: MonitoringUpload) -> bool:
     """Pending with no task queued for it, or running with its worker lost."""
-    from ..tasks import MONITORING_UPLOAD_JOB
-
     return job_is_stuck(MONITORING_UPLOAD_JOB, upload)
 
 
@@ -191,8 +189,6 @@ def upload_may_rerun(upload: MonitoringUpload) -> bool:
 def monitoring_upload_rerun(*, upload: MonitoringUpload) -> bool:
     """A failed or stuck job goes back to pending (the caller publishes it); True when it
     did. A running job whose worker is alive is left alone."""
-    from ..tasks import MONITORING_UPLOAD_JOB
-
     upload.refresh_from_db()
     if upload.status == UploadStatus.FAILED:
         changed = MonitoringUpload.objects.filter(pk=upload.pk, status=UploadStatus.FAILED).update(
@@ -212,9 +208,9 @@ def monitoring_upload_rerun(*, upload: MonitoringUpload) -> bool:
 
 
 def _scope(upload: MonitoringUpload) -> tuple[frozenset[int] | None, str]:
-    if upload.region_id:
-        return frozenset({upload.region_id}), upload.region.name
-    if upload.uploaded_by_id:
+    if upload.region is not None:
+        return frozenset({upload.region.pk}), upload.region.name
+    if upload.uploaded_by is not None:
         scope = access.region_scope(upload.uploaded_by)
         if scope is not None:
             codes = Region.objects.filter(id__in=scope).values_list("code", flat=True)
@@ -274,8 +270,8 @@ def _import_claimed(
         return upload  # settled or failed (a rerun puts it back to pending first)
     if not upload.dry_run and (
         MonitoringUpload.objects.filter(
+            Q(region__isnull=True) if upload.region_id is None else Q(region_id=upload.region_id),
             sha256=upload.sha256,
-            region_id=upload.region_id,
             status=UploadStatus.DONE,
             dry_run=False,
         )
@@ -427,7 +423,7 @@ def _run(upload: MonitoringUpload, *, progress_every: int) -> MonitoringUpload:
             if errors:
                 raise _Refused
             phases["stage_organisations"] = time.monotonic() - started
-            result = staging.organisation_changes()
+            result = {**staging.organisation_changes()}
             staging.write_reference()
             result.update(staging.key_rows())
             result["rows"] = staging.preview(PREVIEW_ROWS)

@@ -1,6 +1,6 @@
 from django import template
 
-from ru_formats import ru_number
+from roadmap_portal.ru_formats import ru_number
 
 register = template.Library()
 

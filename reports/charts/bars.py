@@ -6,7 +6,7 @@ from __future__ import annotations
 import builtins
 from collections.abc import Sequence
 
-from ru_formats import NO_DATA, ru_number, ru_percent, to_float
+from roadmap_portal.ru_formats import NO_DATA, ru_number, ru_percent, to_float
 
 from .lines import compact_formatter, value_formatter
 from .palette import (

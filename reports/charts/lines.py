@@ -7,7 +7,15 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
-from ru_formats import NO_DATA, ru_date, ru_date_short, ru_number, ru_percent, ru_points, to_float
+from roadmap_portal.ru_formats import (
+    NO_DATA,
+    ru_date,
+    ru_date_short,
+    ru_number,
+    ru_percent,
+    ru_points,
+    to_float,
+)
 
 from .palette import ACCENT, GRID, INK, MUTED, RAG_COLORS, SERIES_COLORS, SERIES_MARKERS, rag
 from .svg import esc, marker, n, nice_ticks, svg_open, text_width
@@ -231,15 +239,16 @@ def line_chart(
     tick_fmt = _tick_formatter(unit)
     y_max = to_float(y_max) or 0.0  # None from a template: scale to the data alone
     series = list(series)
-    projection = [(d, to_float(v)) for d, v in (projection or [])]
-    goals = [(str(name), to_float(v)) for name, v in targets]
-    goals = [(name, v) for name, v in goals if v is not None]
+    projected = [(d, to_float(v)) for d, v in (projection or [])]
+    goals = [
+        (str(name), v) for name, v in ((name, to_float(t)) for name, t in targets) if v is not None
+    ]
     clean = [[(d, to_float(v)) for d, v in s.points] for s in series]
     dates = sorted(
-        {d for pts in clean for d, _ in pts} | {d for d, _ in projection} | {d for d, _ in markers}
+        {d for pts in clean for d, _ in pts} | {d for d, _ in projected} | {d for d, _ in markers}
     )
     values = [v for pts in clean for _, v in pts if v is not None]
-    values += [v for _, v in projection if v is not None] + [v for _, v in goals]
+    values += [v for _, v in projected if v is not None] + [v for _, v in goals]
 
     # 1. Labels and captions, so the margins can be sized to fit them.
     colors = [s.color or SERIES_COLORS[i % len(SERIES_COLORS)] for i, s in enumerate(series)]
@@ -325,7 +334,7 @@ def line_chart(
         f'stroke="{MUTED}" stroke-width="1"/>'
     )
     # 4. Date ticks: data weeks, thinned to >= 52 px apart; the year where it first appears.
-    data_dates = sorted({d for pts in clean for d, _ in pts} | {d for d, _ in projection})
+    data_dates = sorted({d for pts in clean for d, _ in pts} | {d for d, _ in projected})
     shown: list[dt.date] = []
     for d in data_dates:
         if not shown or x(d) - x(shown[-1]) >= 52:
@@ -368,9 +377,9 @@ def line_chart(
         )
 
     # 7. Projection of the first series: dashed, hollow markers, from its last real point.
-    if projection and clean and lasts and lasts[0][0] == 0:
+    if projected and clean and lasts and lasts[0][0] == 0:
         _, ld, lv = lasts[0]
-        proj = [(ld, lv)] + [(d, v) for d, v in projection if v is not None]
+        proj = [(ld, lv)] + [(d, v) for d, v in projected if v is not None]
         d_path = "M" + "L".join(f"{n(x(d))} {n(y(v))}" for d, v in proj)
         parts.append(
             f'<path d="{d_path}" fill="none" stroke="{colors[0]}" stroke-width="2" '
@@ -400,15 +409,15 @@ def line_chart(
                 f'<path d="{d_path}" fill="none" stroke="{color}" stroke-width="2.2" '
                 'stroke-linejoin="round" stroke-linecap="round"/>'
             )
-        for d, v in pts:
-            tip = f"<title>{esc(series[i].name)}, {ru_date(d)}: {esc(fmt(v))}</title>"
-            if v is None:
+        for d, point in pts:
+            tip = f"<title>{esc(series[i].name)}, {ru_date(d)}: {esc(fmt(point))}</title>"
+            if point is None:
                 parts.append(
                     f'<circle cx="{n(x(d))}" cy="{n(base_y)}" r="3" fill="#fff" '
                     f'stroke="{RAG_COLORS["none"]}" stroke-width="1.2">{tip}</circle>'
                 )
             else:
-                parts.append(marker(shape, x(d), y(v), 3.4, color, tip))
+                parts.append(marker(shape, x(d), y(point), 3.4, color, tip))
         parts.append("</g>")
 
     # 9. Gutter labels, stacked so they never overlap; a leader line when one had to move.

@@ -7,7 +7,9 @@ and «просрочено») so a black-and-white printout still reads.
 
 from __future__ import annotations
 
-from ru_formats import to_decimal
+from decimal import Decimal
+
+from roadmap_portal.ru_formats import to_decimal
 
 INK = "#1d2433"  # text
 MUTED = "#5b6475"  # axis labels, captions
@@ -57,7 +59,7 @@ def rag(value: object, target: object, *, at_risk_margin: object = DEFAULT_AT_RI
     """ "green" at or above target; "amber" within at_risk_margin (same units, e.g.
     percentage points) below it; "red" further below; "none" when value or target is missing."""
     number, goal = to_decimal(value), to_decimal(target)
-    margin = to_decimal(at_risk_margin) or 0
+    margin = to_decimal(at_risk_margin) or Decimal(0)
     if number is None or goal is None:
         return "none"
     if number >= goal:
@@ -79,7 +81,7 @@ def heat_class(value: object, target: object = None) -> str:
         return "heat-none"
     goal = to_decimal(target)
     if goal is None or goal <= 0:
-        goal = to_decimal(100)
+        goal = Decimal(100)
     reached = number * 100 / goal
     for floor, css in HEAT_STEPS:
         if reached >= floor:

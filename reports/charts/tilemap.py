@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ru_formats import NO_DATA, to_float
+from roadmap_portal.ru_formats import NO_DATA, to_float
 
 from .lines import value_formatter
 from .palette import GRID, INK, MUTED, RAG_COLORS

@@ -22,7 +22,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from ru_formats import ru_date, ru_plural
+from roadmap_portal.ru_formats import ru_date, ru_plural
 
 from .palette import GRID, INK, MUTED, RAG_COLORS, STATUS_COLORS, TRACK
 from .svg import esc, hatch_pattern, marker, n, new_uid, svg_open, text_width, wrap

@@ -171,7 +171,7 @@ def _targets_all(region_ids: list[int], indicators: list[Indicator], on_date: dt
             stage = current_stage(targets[region_id].get(indicator.pk, []), on_date)
             value = stage.value_on(on_date) if stage else None
             result[(region_id, indicator.pk)] = (
-                (value, stage.target_date) if value is not None else None
+                (value, stage.target_date) if stage is not None and value is not None else None
             )
     return result
 
@@ -321,27 +321,27 @@ def country_overview(
         )
 
     # places over every visible region (ties share a place), then the lagging flag
-    ranked = sorted((r for r in rows if r.total is not None), key=lambda r: -r.total)
+    ranked = sorted((r for r in rows if r.total is not None), key=lambda r: -(r.total or 0))
     place, previous = 0, None
     for position, row in enumerate(ranked, start=1):
         if row.total != previous:
             place, previous = position, row.total
         row.place = place
-    totals = sorted(r.total for r in ranked)
+    totals = sorted(t for r in ranked if (t := r.total) is not None)
     median = totals[len(totals) // 2] if totals else None
     # lagging = behind the peers: the lower quarter of the index ranking (by place, ties
     # share the better place), or the lower quarter of an indicator among the regions with
     # data while that indicator is not on track
     cutoff = len(ranked) - len(ranked) // 4
-    quartiles = {}
+    quartiles: dict[str, Decimal | None] = {}
     for code in INDICATOR_CODES:
-        values = sorted(v for r in rows if (v := r.indicator(code)) is not None)
-        quartiles[code] = values[(len(values) - 1) // 4] if len(values) >= 4 else None
+        shares = sorted(v for r in rows if (v := r.indicator(code)) is not None)
+        quartiles[code] = shares[(len(shares) - 1) // 4] if len(shares) >= 4 else None
     for row in rows:
         behind = any(
             item.value is not None
-            and quartiles[item.code] is not None
-            and item.value <= quartiles[item.code]
+            and (quartile := quartiles[item.code]) is not None
+            and item.value <= quartile
             and item.rag != trend.GREEN
             for item in row.indicators
         )

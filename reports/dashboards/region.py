@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.utils import timezone
 
-from agencies.models import Region
+from agencies.models import Municipality, Region
 from indicators.models import MonitoringRollup
 from roadmaps.models import MeasureChange
 
@@ -22,10 +23,10 @@ OVERDUE_SHOWN = 8
 
 @dataclass(frozen=True)
 class IndicatorMove:
-    municipality: object
+    municipality: Municipality
     code: str
-    value: object
-    change: object
+    value: Decimal | None
+    change: Decimal
 
 
 @dataclass
@@ -84,10 +85,10 @@ class RegionDashboard:
 def indicator_moves(rows: list[sferum.MunicipalityRow], limit: int = MOVES_SHOWN):
     """The largest weekly moves of I1–I4 per municipality, biggest first."""
     moves = [
-        IndicatorMove(row.municipality, cell.code, cell.value, cell.change)
+        IndicatorMove(row.municipality, cell.code, cell.value, change)
         for row in rows
         for cell in row.cells
-        if cell.change
+        if (change := cell.change)
     ]
     moves.sort(key=lambda m: (-abs(m.change), m.municipality.name, m.code))
     return moves[:limit]

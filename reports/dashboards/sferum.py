@@ -78,7 +78,12 @@ class IndicatorCard:
     def chart_projection(self) -> list[tuple[dt.date, float]] | None:
         """The trend from the latest week to the current stage's date (or the date the
         target is reached, when earlier), clamped to 0–100 %."""
-        if self.trend is None or self.latest_week is None or self.current is None:
+        if (
+            self.trend is None
+            or self.latest_week is None
+            or self.latest is None
+            or self.current is None
+        ):
             return None
         end = self.current.target_date
         if self.current.projected and self.latest_week < self.current.projected < end:
@@ -223,6 +228,9 @@ def municipality_rows(
     targets = {card.code: (card.current.counted if card.current else None) for card in cards}
     rows = []
     for muni_id, rollup in current.items():
+        municipality = rollup.municipality
+        if municipality is None:  # not in the query (municipality__isnull=False)
+            continue
         prior = before.get(muni_id)
         cells = []
         ratios = []
@@ -241,7 +249,7 @@ def municipality_rows(
                 ratios.append(min(float(value) / float(target), 1.0))
         rows.append(
             MunicipalityRow(
-                municipality=rollup.municipality,
+                municipality=municipality,
                 organisations=rollup.organisations,
                 cells=cells,
                 score=sum(ratios) / len(ratios) if ratios else 2.0,

@@ -29,6 +29,10 @@ import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
+
+if TYPE_CHECKING:  # the CSV side runs without Django (bench); the database side imports late
+    from agencies.models import Agency
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 REGIONS_CSV = BASE_DIR / "fixtures" / "regions.csv"
@@ -390,12 +394,16 @@ def _region_build(
     numbers: dict[tuple[int, str], int] = {}
     for index in range(n_edu):
         if index < len(world.municipalities):
-            muni, org_type = index, "school"
+            muni_index, org_type = index, "school"
         else:
-            muni = rng.choices(range(len(weights)), weights)[0]
+            muni_index = rng.choices(range(len(weights)), weights)[0]
             org_type = _pick(rng, EDU_TYPE_WEIGHTS)
-        numbers[(muni, org_type)] = n = numbers.get((muni, org_type), 0) + 1
-        add(_edu_name(rng, org_type, n, world.municipalities[muni], abbr), org_type, muni)
+        numbers[(muni_index, org_type)] = n = numbers.get((muni_index, org_type), 0) + 1
+        add(
+            _edu_name(rng, org_type, n, world.municipalities[muni_index], abbr),
+            org_type,
+            muni_index,
+        )
     return world
 
 
@@ -562,13 +570,16 @@ class WriteResult:
         return self.rows / self.seconds if self.seconds else 0.0
 
 
+_Row = TypeVar("_Row")
+
+
 class _Counter:
     """Counts rows as csv.writer pulls them from the generator (no list in between)."""
 
     def __init__(self) -> None:
         self.rows = 0
 
-    def wrap(self, rows: Iterable[list[object]]) -> Iterator[list[object]]:
+    def wrap(self, rows: Iterable[_Row]) -> Iterator[_Row]:
         for row in rows:
             self.rows += 1
             yield row
@@ -758,14 +769,14 @@ def _index_fact_rows(
         ]
         publications = rng.choices([0, 1, 2, 3, 5, 8, 12], [1, 2, 3, 3, 2, 2, 1])[0]
         reach = rng.uniform(3, 70)
-        when = _date_text(_between(rng, on(2025, 9, 30), last))
+        media_day = _date_text(_between(rng, on(2025, 9, 30), last))
         evidence = f"Медиаплан: отчёт о публикациях ({site}/media)"
-        yield [code, "media_reach", "publications", str(publications), when, evidence]
+        yield [code, "media_reach", "publications", str(publications), media_day, evidence]
         reach_text = f"{reach:.1f}".replace(".", ",")
-        yield [code, "media_reach", "reach_percent", reach_text, when, evidence]
+        yield [code, "media_reach", "reach_percent", reach_text, media_day, evidence]
         qr = rng.choices([0, 1, 2, 3, 4, 5], [2, 2, 3, 3, 2, 1])[0]
-        when = _date_text(_between(rng, on(2025, 10, 1), last))
-        yield [code, "offline_qr", "", str(qr), when, "Фотоотчёт о размещении QR-кодов"]
+        qr_day = _date_text(_between(rng, on(2025, 10, 1), last))
+        yield [code, "offline_qr", "", str(qr), qr_day, "Фотоотчёт о размещении QR-кодов"]
 
 
 def index_facts_write(
@@ -1064,7 +1075,7 @@ def roadmaps_generate(regions: Iterable[RegionInfo], *, seed: int, today: dt.dat
     return result
 
 
-def _agencies_ensure(region, result: RoadmapResult) -> dict[str, object]:
+def _agencies_ensure(region, result: RoadmapResult) -> dict[str, Agency]:
     from agencies.models import Agency
 
     gen = region_genitive(region.name)
@@ -1142,7 +1153,8 @@ def _roadmap_generate(region, *, seed: int, today: dt.date, result: RoadmapResul
     )
     section_of = dict(zip(used_sections, sections, strict=True))
     discipline = rng.uniform(0.3, 0.95)  # share of measures due by today that are done
-    measures, plans, counters = [], [], {}
+    measures, plans = [], []
+    counters: dict[int, int] = {}
     for position, (section_index, title, deadlines, responsible) in enumerate(items):
         section = section_of[section_index]
         counters[section_index] = counters.get(section_index, 0) + 1

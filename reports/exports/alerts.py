@@ -19,12 +19,13 @@ from django.utils.translation import gettext_lazy as _
 
 from alerts.choices import Severity
 from reports import selectors
-from ru_formats import ru_date
+from roadmap_portal.ru_formats import ru_date
 
+from ..choices_exports import ReportKind
 from .base import Book, Column, Fill, Kind
 
-KIND = "alerts"
-LABEL = _("Оповещения за период")
+KIND = ReportKind.ALERTS.value
+LABEL = ReportKind.ALERTS.label
 DESCRIPTION = _(
     "Открытые и закрытые оповещения, действовавшие в периоде (открыты не позже «по» и не "
     "закрыты раньше «с»): вид, важность, субъект, предмет, даты открытия и закрытия, кто "
@@ -47,7 +48,7 @@ COLUMNS = [
     Column("Кто принял к сведению", width=18, wrap=True),
     Column("Комментарий", width=30, wrap=True),
 ]
-FILLS = {Severity.HIGH: Fill.RED, Severity.MEDIUM: Fill.AMBER}
+FILLS: dict[int, Fill] = {Severity.HIGH: Fill.RED, Severity.MEDIUM: Fill.AMBER}
 
 
 def period_text(params, *, now: dt.datetime, region) -> str:
@@ -62,13 +63,17 @@ def period_text(params, *, now: dt.datetime, region) -> str:
 
 def local(moment: dt.datetime | None, now: dt.datetime) -> dt.datetime | None:
     """A naive local time (Excel has no time zones) in the report's zone."""
-    return moment.astimezone(now.tzinfo).replace(tzinfo=None) if moment else None
+    return _naive_local(moment, now) if moment else None
+
+
+def _naive_local(moment: dt.datetime, now: dt.datetime) -> dt.datetime:
+    return moment.astimezone(now.tzinfo).replace(tzinfo=None)
 
 
 def days_open(opened: dt.datetime, resolved: dt.datetime | None, now: dt.datetime) -> int:
     """Calendar days from opening to resolution (or to now), in the report's zone."""
-    end = local(resolved or now, now)
-    return max((end.date() - local(opened, now).date()).days, 0)
+    end = _naive_local(resolved or now, now)
+    return max((end.date() - _naive_local(opened, now).date()).days, 0)
 
 
 def build(

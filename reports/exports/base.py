@@ -51,7 +51,7 @@ from typing import IO, Any
 
 import xlsxwriter
 
-import ru_formats as formats
+from roadmap_portal import ru_formats as formats
 
 # the one neutralisation rule, shared with the admin's exports (re-exported for the reports)
 from roadmap_portal.cells import FORMULA_TRIGGERS, MAX_TEXT, neutralise  # noqa: F401

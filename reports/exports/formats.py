@@ -17,6 +17,7 @@ from reports.choices_exports import ExportFormat
 from .base import Book, CsvBook, ExportRefused, TitleBlock, XlsxBook
 from .ods import ODS_MAX_ROWS, OdsBook
 from .pdf import PDF_MAX_ROWS, PdfBook
+from .registry import REPORTS
 
 
 @dataclass(frozen=True)
@@ -78,8 +79,6 @@ def pdf_reports_text(reports) -> str:
 
 def check_format(code: str, report, *, estimate: int | None = None) -> ExportFormatSpec:
     """The format for `report` (a `ReportSpec`), or ExportRefused with a Russian message."""
-    from .registry import REPORTS
-
     fmt = get_format(code)
     if fmt.pdf and not report.pdf:
         raise ExportRefused(

@@ -24,12 +24,13 @@ from collections.abc import Callable
 from django.utils.translation import gettext_lazy as _
 
 from reports import selectors
-from ru_formats import ru_date, ru_number
+from roadmap_portal.ru_formats import ru_date, ru_number
 
+from ..choices_exports import ReportKind
 from .base import Book, Column, Kind, Rag
 
-KIND = "index"
-LABEL = _("Индекс внедрения: рейтинг и критерии")
+KIND = ReportKind.INDEX.value
+LABEL = ReportKind.INDEX.label
 DESCRIPTION = _(
     "Рейтинг доступных субъектов на дату «по» (место среди всех субъектов), итоги "
     "подтверждённые и заявленные, баллы по компонентам, изменение с даты «с»; лист по "
@@ -177,19 +178,19 @@ def build(
         note="Баллы «подтверждено» засчитываются в индекс; входы — последние сведения на дату.",
     )
     version_text = str(version) if version else ""
-    for row in data.criteria:
-        values: list = [
-            row.region_code,
-            row.region_name,
-            row.component,
-            row.code,
-            row.name,
-            row.points,
-            row.claimed,
-            row.max_points,
+    for crit in data.criteria:
+        values: list[object] = [
+            crit.region_code,
+            crit.region_name,
+            crit.component,
+            crit.code,
+            crit.name,
+            crit.points,
+            crit.claimed,
+            crit.max_points,
         ]
         for n in range(slots):
-            item = row.inputs[n] if n < len(row.inputs) else None
+            item = crit.inputs[n] if n < len(crit.inputs) else None
             if item is None:
                 values += [None] * 5
             else:
@@ -201,10 +202,10 @@ def build(
                     item.evidence,
                 ]
         values += [
-            row.rule,
-            row.applied,
-            row.claimed_applied,
-            verification(row),
+            crit.rule,
+            crit.applied,
+            crit.claimed_applied,
+            verification(crit),
             version_text,
         ]
         criteria.row(values)

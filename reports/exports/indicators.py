@@ -32,12 +32,13 @@ from indicators.formulas import FORMULAS, share_fraction
 from indicators.models.indicators import indicator_label
 from indicators.stages import RegionStageTarget
 from reports import selectors
-from ru_formats import ru_date
+from roadmap_portal.ru_formats import ru_date
 
+from ..choices_exports import ReportKind
 from .base import Book, Column, Kind, Rag
 
-KIND = "indicators"
-LABEL = _("Показатели Сферума (П1–П4)")
+KIND = ReportKind.INDICATORS.value
+LABEL = ReportKind.INDICATORS.label
 DESCRIPTION = _(
     "Показатели 1–4 по субъекту и муниципалитетам по неделям выбранного периода: числители, "
     "знаменатели, цели и отклонения; по листу на показатель; по желанию — лист по "

@@ -16,6 +16,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
@@ -28,7 +29,7 @@ from agencies.models import Region
 from reports import selectors
 from reports.choices_exports import ExportStatus
 from reports.models import GeneratedExport
-from roadmap_portal.jobs import job_lease, leases_supported
+from roadmap_portal.jobs import JobKind, job_lease, job_publish, leases_supported
 
 from .base import ExportRefused, TitleBlock
 from .formats import check_format, open_book
@@ -37,8 +38,34 @@ from .registry import ExportParams, ReportSpec, get_report
 logger = logging.getLogger(__name__)
 
 LEASE = "reports.generated_export"  # roadmap_portal.jobs.job_lease namespace
+# the registered name of the task that runs one job (reports.tasks registers it)
+EXPORT_GENERATE_TASK = "reports.tasks.export_generate"
 SYSTEM_AUTHOR = "командная строка (все субъекты)"
 ALL_REGIONS = "все доступные субъекты"
+
+
+def _export_failed(reason: str) -> dict[str, Any]:
+    return {"status": ExportStatus.FAILED, "error": reason, "finished_at": timezone.now()}
+
+
+# how sweep_jobs finds and mends export jobs (roadmap_portal.jobs)
+GENERATED_EXPORT_JOB = JobKind(
+    model=GeneratedExport,
+    lease=LEASE,
+    task=EXPORT_GENERATE_TASK,
+    created="created_at",
+    pending=ExportStatus.PENDING,
+    running=ExportStatus.RUNNING,
+    failed_status=ExportStatus.FAILED,
+    time_limit=settings.EXPORT_TIME_LIMIT,
+    failed=_export_failed,
+)
+
+
+def export_generate_enqueue(export_id: int) -> bool:
+    """Publishes a pending export job; False when the broker is down (the job stays
+    pending and `sweep_jobs` publishes it once the queue is back)."""
+    return job_publish(GENERATED_EXPORT_JOB, export_id)
 
 
 @dataclass(frozen=True)
@@ -119,8 +146,6 @@ def export_temp_path(fmt: str) -> str:
 @transaction.atomic
 def export_create(*, user, kind: str, params: ExportParams, fmt: str) -> GeneratedExport:
     """A pending background job; the task is queued once the transaction commits."""
-    from reports.tasks import export_generate_enqueue
-
     spec = get_report(kind)
     region = export_region(user=user, spec=spec, params=params)
     estimate = getattr(spec.module, "estimate", None)

@@ -14,13 +14,14 @@ from collections.abc import Callable
 from django.utils.translation import gettext_lazy as _
 
 from reports import selectors
+from roadmap_portal.ru_formats import ru_date
 from roadmaps.choices import MeasureStatus
-from ru_formats import ru_date
 
+from ..choices_exports import ReportKind
 from .base import Book, Column, Fill, Kind
 
-KIND = "roadmap_status"
-LABEL = _("Статус выполнения дорожных карт")
+KIND = ReportKind.ROADMAP_STATUS.value
+LABEL = ReportKind.ROADMAP_STATUS.label
 DESCRIPTION = _(
     "Все мероприятия субъекта (или всех доступных субъектов): номер, раздел, срок как в "
     "документе и в виде даты, ответственные, статус, дата выполнения, дни просрочки, "

@@ -9,15 +9,13 @@ from django.utils.translation import gettext_lazy as _
 from agencies import access
 from agencies.models import Region
 
-from ..choices_exports import ExportFormat, ExportStatus
+from ..choices_exports import ExportFormat, ExportStatus, ReportKind
 
 
 def validate_export_kind(value: str) -> None:
-    """The kind must be a registered report (a plain code: adding a report needs no
-    migration, see reports/exports/registry.py)."""
-    from reports.exports.registry import REPORTS
-
-    if value not in REPORTS:
+    """The kind must be a known report (a plain code, not field choices: adding a report
+    needs no migration, see reports/exports/registry.py)."""
+    if value not in ReportKind.values:
         raise ValidationError(_("Неизвестный вид отчёта: %(kind)s"), params={"kind": value})
 
 
@@ -107,10 +105,7 @@ class GeneratedExport(models.Model):
 
     @property
     def kind_label(self) -> str:
-        from reports.exports.registry import REPORTS
-
-        spec = REPORTS.get(self.kind)
-        return spec.label if spec else self.kind
+        return str(ReportKind(self.kind).label) if self.kind in ReportKind.values else self.kind
 
     @property
     def percent(self) -> int:

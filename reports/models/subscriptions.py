@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from agencies import access
 from agencies.models import Region
-from reports.subscriptions.choices import (
+from reports.choices_subscriptions import (
     AttemptStatus,
     Channel,
     ChannelState,
@@ -28,9 +28,9 @@ from reports.subscriptions.choices import (
     Frequency,
     Weekday,
 )
-from reports.subscriptions.schedule import Schedule
+from reports.subscription_schedule import Schedule
 
-from ..choices_exports import ExportFormat
+from ..choices_exports import ExportFormat, ReportKind
 from .exports import validate_export_kind
 
 
@@ -142,10 +142,7 @@ class ReportSubscription(models.Model):
 
     @property
     def kind_label(self) -> str:
-        from reports.exports.registry import REPORTS
-
-        spec = REPORTS.get(self.kind)
-        return spec.label if spec else self.kind
+        return str(ReportKind(self.kind).label) if self.kind in ReportKind.values else self.kind
 
     @property
     def is_mailing_list(self) -> bool:

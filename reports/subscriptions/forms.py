@@ -6,11 +6,10 @@ from django.utils.translation import gettext_lazy as _
 from alerts.models import MaxChannel
 from alerts.notify import max_enabled
 from reports.choices_exports import ExportFormat
+from reports.choices_subscriptions import Frequency, Weekday
 from reports.exports.base import ExportRefused
 from reports.exports.formats import check_format
 from reports.exports.registry import get_report, report_choices
-
-from .choices import Frequency, Weekday
 
 HOURS = [(h, f"{h:02d}:00") for h in range(24)]
 DAYS = [(d, str(d)) for d in range(1, 32)]

@@ -42,15 +42,14 @@ from agencies.models import Region, User
 from alerts.maxbot import max_send
 from alerts.models import MaxChannel
 from alerts.notify import max_enabled
+from reports.choices_subscriptions import AttemptStatus, Channel, ChannelState, DeliveryStatus
 from reports.exports import jobs as export_jobs
 from reports.exports.base import ExportRefused
 from reports.exports.formats import check_format
 from reports.exports.registry import REPORTS, ExportParams, get_report
 from reports.models import ReportSubscription, SubscriptionAttempt, SubscriptionDelivery
-from ru_formats import ru_date
-
-from .choices import AttemptStatus, Channel, ChannelState, DeliveryStatus
-from .schedule import Period, due_period
+from reports.subscription_schedule import Period, due_period
+from roadmap_portal.ru_formats import ru_date
 
 logger = logging.getLogger(__name__)
 
@@ -383,7 +382,7 @@ def _period_text(delivery: SubscriptionDelivery) -> str:
 
 def _params(delivery: SubscriptionDelivery) -> ExportParams:
     """The previous week or month of the delivery's period (schedule.period_on)."""
-    from .schedule import period_on
+    from reports.subscription_schedule import period_on
 
     subscription = delivery.subscription
     tz = subscription.tz

@@ -22,11 +22,11 @@ from agencies import access
 from reports import selectors
 from reports.exports.formats import content_type
 from reports.models import ReportSubscription, SubscriptionDelivery
-from ru_formats import ru_datetime
+from reports.subscription_schedule import next_due_at
+from roadmap_portal.ru_formats import ru_datetime
 
 from . import services
 from .forms import MailingListForm, SubscriptionForm
-from .schedule import next_due_at
 
 RECENT_DELIVERIES = 30
 

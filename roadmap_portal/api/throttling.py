@@ -22,7 +22,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from rest_framework.throttling import SimpleRateThrottle
 
-from agencies.models import ApiToken
+from agencies.models import ApiRateCounter, ApiToken
 
 logger = logging.getLogger(__name__)
 
@@ -42,8 +42,6 @@ def _cache_incr(key: str, ttl: int) -> int:
 
 
 def _db_incr(key: str, window_start: int) -> int:
-    from agencies.models import ApiRateCounter
-
     rows = ApiRateCounter.objects.filter(key=key, window_start=window_start)
     with transaction.atomic():
         if not rows.update(count=F("count") + 1):

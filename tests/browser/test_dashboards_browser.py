@@ -10,13 +10,13 @@ import datetime as dt
 
 import pytest
 
-import ru_formats
 from agencies.choices import Role
 from agencies.models import Region
 from indicators.models import MonitoringRow
 from reports.dashboards.country import country_overview
 from reports.dashboards.region import region_dashboard
 from reports.management.commands.load_demo_data import demo_status_changes
+from roadmap_portal import ru_formats
 from tests.factories import make_organisation, make_user
 from tests.reports.dashboard_data import (
     FIRST_WEEK,

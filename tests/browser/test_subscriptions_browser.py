@@ -12,7 +12,7 @@ from django.utils import timezone
 from agencies.choices import Role
 from agencies.models import Region
 from reports.models import ReportSubscription
-from reports.subscriptions.schedule import WEEKLY, Schedule, next_due_at
+from reports.subscription_schedule import WEEKLY, Schedule, next_due_at
 from reports.subscriptions.services import subscriptions_send
 from tests.factories import make_user
 

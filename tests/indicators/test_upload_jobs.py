@@ -12,13 +12,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from agencies.models import Region
+from indicators.jobs import MONITORING_UPLOAD_JOB
 from indicators.models import MonitoringRow, MonitoringUpload
 from indicators.services.uploads import (
     monitoring_import,
     monitoring_upload_create,
     upload_is_stuck,
 )
-from indicators.tasks import MONITORING_UPLOAD_JOB, monitoring_import_task
+from indicators.tasks import monitoring_import_task
 from roadmap_portal import jobs
 from tests.indicators.conftest import csv_bytes, row
 

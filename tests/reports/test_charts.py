@@ -20,7 +20,7 @@ from django.test import RequestFactory
 
 from reports import charts
 from reports.charts import Series
-from ru_formats import NBSP, THOUSANDS_SEP
+from roadmap_portal.ru_formats import NBSP, THOUSANDS_SEP
 
 SVG = "{http://www.w3.org/2000/svg}"
 NNBSP = THOUSANDS_SEP  # U+202F, the one thousands separator used everywhere

@@ -4,12 +4,13 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-import ru_formats
 from agencies.models import Region
+from indicators.formulas import FORMULAS
 from indicators.index.selectors import region_place
 from indicators.models import IndexScore, MonitoringRollup
 from reports.dashboards import trend
 from reports.dashboards.region import region_dashboard
+from roadmap_portal import ru_formats
 from roadmaps.models import Measure
 from tests.factories import make_measure, make_roadmap
 
@@ -199,3 +200,21 @@ def test_page_query_count_does_not_grow(persona_client, sverdlovsk):
         response = client.get(later)
     assert response.content.decode().count('data-testid="municipality-row"') == 24
     assert len(second) <= len(first)
+
+
+def test_newest_week_without_a_value_draws_no_projection(persona_client, sverdlovsk, personas):
+    """A newest week whose indicator has no value (no denominator) keeps the earlier weeks'
+    trend but draws no projection from it (it used to take float(None): the page failed)."""
+    newest = FIRST_WEEK + dt.timedelta(weeks=WEEKS - 1)
+    i1_formula = FORMULAS["i1"]  # no staff in the week: I1 has no value
+    MonitoringRollup.objects.filter(region=sverdlovsk, municipality=None, week_start=newest).update(
+        **{i1_formula.rollup_numerator: 0, i1_formula.rollup_denominator: 0}
+    )
+    i1 = region_dashboard(user=personas.coordinator, region=sverdlovsk, today=TODAY).indicators[0]
+    assert (i1.latest, i1.latest_week) == (None, newest)
+    assert i1.trend is not None and i1.current is not None
+    assert i1.chart_projection is None
+    response = persona_client("coordinator").get(
+        reverse("reports:region-dashboard", args=["66"]) + f"?date={TODAY:%Y-%m-%d}"
+    )
+    assert response.status_code == 200

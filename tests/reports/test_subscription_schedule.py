@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from reports.subscriptions.schedule import (
+from reports.subscription_schedule import (
     MONTHLY,
     WEEKLY,
     Schedule,

@@ -18,10 +18,10 @@ from django.utils import timezone
 from agencies.choices import Role
 from agencies.models import Region
 from alerts.models import MaxChannel
+from reports.choices_subscriptions import AttemptStatus, ChannelState, DeliveryStatus
 from reports.models import ReportSubscription, SubscriptionAttempt, SubscriptionDelivery
+from reports.subscription_schedule import WEEKLY, Schedule, next_due_at
 from reports.subscriptions import services
-from reports.subscriptions.choices import AttemptStatus, ChannelState, DeliveryStatus
-from reports.subscriptions.schedule import WEEKLY, Schedule, next_due_at
 from roadmaps.models import Measure
 from tests.alerts.servers import FakeMaxApi, FakeSmtp
 from tests.factories import make_measure, make_roadmap

@@ -295,6 +295,7 @@ def _roadmap_demo_changes(roadmap: Roadmap, today: dt.date) -> int:
         if rng.random()
         < (DEMO_SHARE_DUE if m.due_date is None or m.due_date < today else DEMO_SHARE_AHEAD)
     ]
+    assert roadmap.region is not None  # demo roadmaps are regional (_demo_roadmaps)
     tz = roadmap.region.tz
     changed = 0
     for measure in chosen:

@@ -3,8 +3,9 @@
 Pages (through the built-in template filters of `roadmap_portal.template_formats`), SVG
 charts, alert messages and the text cells of exports all format through here; numeric cells
 of exports stay numbers and take the Excel formats below. Pure Python, no Django and none
-of the portal's packages: a module of its own at the top of the project, so that the pure
-chart package (`reports.charts`) and every layer above the utilities can import it.
+of the portal's other modules (`roadmap_portal/__init__.py` loads nothing either; the Celery
+app is loaded by `roadmap_portal.apps`), so that the pure chart package (`reports.charts`)
+and every layer above it can import it.
 
 Conventions:
 - decimal comma: 75.3 -> «75,3»;
