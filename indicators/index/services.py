@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from agencies import access
+from agencies import access, dataversion
 from agencies.models import Region
 
 from ..choices import CriterionSource, FactSource
@@ -67,6 +67,7 @@ def _store(
     )
     # a version in use is locked: from now on it can only be superseded
     MethodologyVersion.objects.filter(pk=version.pk, locked_at__isnull=True).update(locked_at=now)
+    dataversion.bump(region_ids=results)  # the dashboards show the stored scores
     return to_create + to_update
 
 
@@ -213,9 +214,12 @@ def index_fact_verify(*, fact: IndexFact, actor) -> IndexFact:
 
 
 def schedule_recompute(region_ids: list[int]) -> None:
+    """The regions' facts changed: the ranking (evaluated live) shows them at commit, the
+    stored scores follow with the recompute."""
     from ..tasks import index_recompute_all, index_recompute_region
 
     ids = sorted(set(region_ids))
+    dataversion.bump(region_ids=ids)
     if len(ids) == 1:
         transaction.on_commit(lambda: index_recompute_region.delay(ids[0]))
     elif ids:

@@ -18,6 +18,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 
+from agencies import dataversion
 from agencies.models import Agency, Municipality, Region
 from roadmaps.deadlines import parse_deadline
 from roadmaps.models import (
@@ -363,4 +364,5 @@ def seeds_load() -> SeedSummary:
     # the stage 1 index methodology and the measure -> criterion links
     for model, created in methodology_load().items():
         summary.created[model] = summary.created.get(model, 0) + created
+    dataversion.bump(everything=True)  # reference data: stages, targets, roadmaps
     return summary
