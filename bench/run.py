@@ -310,7 +310,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--weeks", type=int, default=40)
     parser.add_argument("--import-rows", type=int, default=1_000_000)
     parser.add_argument("--samples", type=int, default=40, help="requests per page for p50/p95")
-    parser.add_argument("--load-users", type=int, default=50)
+    parser.add_argument(
+        "--load-users", default="50,200", help="users of the load test, comma-separated"
+    )
     parser.add_argument("--load-seconds", type=float, default=60)
     parser.add_argument("--think-min", type=float, default=2.0, help="seconds between pages")
     parser.add_argument("--think-max", type=float, default=8.0)
@@ -338,7 +340,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.distinct_orgs is None:
         args.distinct_orgs = max(1000, round(2_000_000 * min(args.scale, 1.0)))
     if args.ci:
-        args.samples, args.load_users, args.load_seconds = 5, 5, 5
+        args.samples, args.load_users, args.load_seconds = 5, "5", 5
         args.think_min, args.think_max = 0.2, 0.5
         args.out = WORK / "ci.json"
     WORK.mkdir(parents=True, exist_ok=True)
@@ -465,31 +467,50 @@ def main(argv: list[str] | None = None) -> int:
             )
     if want("load"):
         with steps("load"):
-            by_persona: dict[str, list[str]] = {}
-            for path, persona in page_paths(env).values():
-                by_persona.setdefault(persona, []).append(path)
-            with Gunicorn(env, workers=4) as server:
-                people = loadgen.run_load(
-                    server.base,
-                    by_persona,
-                    users=args.load_users,
-                    seconds=args.load_seconds,
-                    credentials=USERS,
-                    think_s=(args.think_min, args.think_max),
-                )
+            from bench import load as people
+
+            paths = people.load_paths(env, 20)
+            config = people.Config.parse(os.environ.get("BENCH_GUNICORN", "gthread:2x8"))
+            runs = []
+            with people.Server(env, config) as server:
+                sessions = {
+                    persona: [
+                        loadgen.login(server.base, *USERS[persona])
+                        for _ in range(people.SESSIONS_PER_PERSONA)
+                    ]
+                    for persona in paths
+                }
+                for users in [int(u) for u in str(args.load_users).split(",") if u.strip()]:
+                    before = os.getloadavg()
+                    result = people.run_people(
+                        server.base,
+                        paths,
+                        sessions,
+                        users=users,
+                        seconds=args.load_seconds,
+                        think_s=(args.think_min, args.think_max),
+                        seed=users,
+                    )
+                    runs.append(
+                        {
+                            **people.figures(
+                                result, users, "run", config, (before, os.getloadavg())
+                            ),
+                            "think_s": [args.think_min, args.think_max],
+                        }
+                    )
                 stress = loadgen.run_load(
                     server.base,
-                    by_persona,
-                    users=args.load_users,
+                    paths,
+                    users=int(str(args.load_users).split(",")[0]),
                     seconds=max(args.load_seconds / 3, 5),
                     credentials=USERS,
                 )
-            figures["load"] = {
-                "users": args.load_users,
-                "think_s": [args.think_min, args.think_max],
-                **people.summary(),
+            figures["load_runs"] = runs
+            figures["load_no_think"] = {
+                "users": int(str(args.load_users).split(",")[0]),
+                **stress.summary(),
             }
-            figures["load_no_think"] = {"users": args.load_users, **stress.summary()}
 
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, ensure_ascii=False, indent=2))
@@ -498,11 +519,16 @@ def main(argv: list[str] | None = None) -> int:
     if steps.errors:
         print("\nERRORS:\n" + "\n".join(steps.errors))
         return 1
-    errors = figures.get("load", {}).get("errors", 0) + figures.get("load_no_think", {}).get(
-        "errors", 0
-    )
+    errors = sum(r["errors"] for r in figures.get("load_runs", [])) + figures.get(
+        "load_no_think", {}
+    ).get("errors", 0)
     errors += sum(page.get("errors", 0) for page in figures.get("pages", {}).values())
     return 1 if errors else 0
+
+
+def args_think(load: dict) -> str:
+    low, high = load.get("think_s", (2, 8))
+    return f"{low:g}-{high:g} s"
 
 
 STEP_NAMES = ("import", "memory", "rest", "index", "recompute", "pages", "exports", "load")
@@ -608,13 +634,14 @@ def print_table(report: dict) -> None:
     if "exports" in f:
         for key, value in f["exports"].items():
             row(f"export {key}", value)
-    if "load" in f:
-        load = f["load"]
+    for load in f.get("load_runs", []):
+        verdict = "met" if load["met"] else "**missed**"
         row(
-            f"load {load['users']} users, {load['think_s'][0]:g}-{load['think_s'][1]:g} s "
-            "between pages: rps / p95 ms / errors",
-            f"{load['throughput_rps']} / {load['p95_ms']} / {load['errors']}",
-            "target p95 < 500, 0 errors",
+            f"load {load['users']} users, {args_think(load)} between pages, gunicorn "
+            f"{load['config']}: rps / p95 ms / errors (load average)",
+            f"{load['throughput_rps']} / {load['p95_ms']} / {load['errors']} "
+            f"({load['load_average_after'][0]})",
+            f"target p95 < {load['target_p95_ms']:g}, 0 errors: {verdict}",
         )
     if "load_no_think" in f:
         load = f["load_no_think"]
