@@ -293,6 +293,9 @@ def main(argv: list[str] | None = None) -> int:
     think = tuple(float(x) for x in args.think.split(","))
     configs = [Config.parse(c.strip()) for c in args.configs.split(",") if c.strip()]
     env = bench_env()
+    subprocess.run(
+        [PYTHON, "manage.py", "collectstatic", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True
+    )
     paths = load_paths(env, args.regions)
     rows: list[dict] = []
     for config in configs:
