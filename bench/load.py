@@ -294,7 +294,10 @@ def main(argv: list[str] | None = None) -> int:
     configs = [Config.parse(c.strip()) for c in args.configs.split(",") if c.strip()]
     env = bench_env()
     subprocess.run(
-        [PYTHON, "manage.py", "collectstatic", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True
+        [PYTHON, "manage.py", "collectstatic", "--noinput", "-v", "0"],
+        cwd=ROOT,
+        env=env,
+        check=True,
     )
     paths = load_paths(env, args.regions)
     rows: list[dict] = []

@@ -6,8 +6,8 @@ from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Agency, Region
 from roadmap_portal.api.filters import AllYesNoSelect
-from roadmap_portal.widgets import FastSelect
 from roadmap_portal.search import folded_contains
+from roadmap_portal.widgets import FastSelect
 
 from .choices import MeasureStatus
 from .models import Measure, Roadmap, Section
