@@ -109,13 +109,12 @@ class Server:
             stdout=subprocess.DEVNULL,
             stderr=(WORK / "gunicorn-load.log").open("w"),
         )
-        deadline = time.monotonic() + 90
+        deadline = time.monotonic() + 180
         while time.monotonic() < deadline:
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
-                    return
-            except OSError:
-                time.sleep(0.3)
+            # answering, not only listening: the workers import Django after the bind
+            if loadgen.timed_get(loadgen._opener()[0], self.base + "healthz")[1] == 200:
+                return
+            time.sleep(0.5)
         self.stop()
         raise RuntimeError("gunicorn did not start: see var/bench/gunicorn-load.log")
 
@@ -293,12 +292,13 @@ def main(argv: list[str] | None = None) -> int:
     think = tuple(float(x) for x in args.think.split(","))
     configs = [Config.parse(c.strip()) for c in args.configs.split(",") if c.strip()]
     env = bench_env()
-    subprocess.run(
-        [PYTHON, "manage.py", "collectstatic", "--noinput", "-v", "0"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-    )
+    if not (Path(env["STATIC_ROOT"]) / "staticfiles.json").exists():  # collected once
+        subprocess.run(
+            [PYTHON, "manage.py", "collectstatic", "--noinput", "-v", "0"],
+            cwd=ROOT,
+            env=env,
+            check=True,
+        )
     paths = load_paths(env, args.regions)
     rows: list[dict] = []
     for config in configs:
