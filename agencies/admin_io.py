@@ -20,6 +20,7 @@ from import_export.admin import ImportExportModelAdmin
 
 from roadmap_portal.import_formats import EXPORT_FORMATS, IMPORT_FORMATS
 
+from . import dataversion
 from .services import admin_import_record
 
 logger = logging.getLogger(__name__)
@@ -72,6 +73,8 @@ class PortalImportExportAdmin(ImportExportModelAdmin):
             file_name=name,
             result=result,
         )
+        if not result.has_errors():  # reference data may be on any page
+            dataversion.bump(everything=True)
         return result
 
     def _imported_file(self, form) -> tuple[bytes, str]:

@@ -16,3 +16,11 @@ class AgenciesConfig(AppConfig):
         user_logged_in.connect(start_idle_clock, dispatch_uid="portal-idle-clock")
         # the lowest app: every later query may search with roadmap_portal.search.Folded
         connection_created.connect(register_sqlite, dispatch_uid="portal_fold")
+        # an edit in the admin (stages, targets, measures, …: each writes a LogEntry) may
+        # change any page: every data version moves (agencies.dataversion)
+        from django.contrib.admin.models import LogEntry
+        from django.db.models.signals import post_save
+
+        from .dataversion import bump_after_admin_edit
+
+        post_save.connect(bump_after_admin_edit, sender=LogEntry, dispatch_uid="dataversion-admin")

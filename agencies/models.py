@@ -340,3 +340,19 @@ class ApiRateCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} @{self.window_start}: {self.count}"
+
+
+class DataVersion(models.Model):
+    """The data version of one region (`scope` "r<id>") or of the country ("all"): a random
+    token replaced by every write that changes what the dashboards, the country overview or
+    the index ranking show. Cached page data are keyed by it (`agencies.dataversion`)."""
+
+    scope = models.CharField(max_length=16, unique=True)
+    token = models.CharField(max_length=32)
+
+    class Meta:
+        verbose_name = _("версия данных")
+        verbose_name_plural = _("версии данных")
+
+    def __str__(self) -> str:
+        return f"{self.scope}: {self.token}"

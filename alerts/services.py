@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils import timezone
 
+from agencies import dataversion
 from agencies.models import Region, User
 from indicators.models import IndicatorStage
 
@@ -125,6 +126,8 @@ def alerts_sync(
         if changed:
             Alert.objects.bulk_update(changed, [*SYNCED_FIELDS, "updated_at"])
         result.updated = len(changed)
+        if gone or new or changed:
+            dataversion.bump(region_ids=[region.pk])  # the dashboards list the open alerts
     if new:
         result.opened = list(
             Alert.objects.filter(region=region, opened_at=now).open().values_list("pk", flat=True)
@@ -153,6 +156,7 @@ def alert_acknowledge(*, alert: Alert, actor: User, comment: str) -> Alert:
     alert.ack_comment = comment.strip()
     alert.full_clean(validate_constraints=False)
     alert.save(update_fields=["acknowledged_at", "acknowledged_by", "ack_comment", "updated_at"])
+    dataversion.bump(region_ids=[alert.region_id])
     return alert
 
 

@@ -31,6 +31,7 @@ from urllib.parse import urlparse
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench import load as people  # noqa: E402
 from bench import loadgen  # noqa: E402
 
 PYTHON = sys.executable
@@ -310,7 +311,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--weeks", type=int, default=40)
     parser.add_argument("--import-rows", type=int, default=1_000_000)
     parser.add_argument("--samples", type=int, default=40, help="requests per page for p50/p95")
-    parser.add_argument("--load-users", type=int, default=50)
+    parser.add_argument(
+        "--load-users", default="50,200", help="users of the load test, comma-separated"
+    )
     parser.add_argument("--load-seconds", type=float, default=60)
     parser.add_argument("--think-min", type=float, default=2.0, help="seconds between pages")
     parser.add_argument("--think-max", type=float, default=8.0)
@@ -339,7 +342,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.distinct_orgs is None:
         args.distinct_orgs = max(1000, round(2_000_000 * min(args.scale, 1.0)))
     if args.ci:
-        args.samples, args.load_users, args.load_seconds = 5, 5, 5
+        args.samples, args.load_users, args.load_seconds = 5, "5", 5
         args.think_min, args.think_max = 0.2, 0.5
         args.out = WORK / "ci.json"
     WORK.mkdir(parents=True, exist_ok=True)
@@ -471,31 +474,48 @@ def main(argv: list[str] | None = None) -> int:
             )
     if want("load"):
         with steps("load"):
-            by_persona: dict[str, list[str]] = {}
-            for path, persona in page_paths(env).values():
-                by_persona.setdefault(persona, []).append(path)
-            with Gunicorn(env, workers=4) as server:
-                people = loadgen.run_load(
-                    server.base,
-                    by_persona,
-                    users=args.load_users,
-                    seconds=args.load_seconds,
-                    credentials=USERS,
-                    think_s=(args.think_min, args.think_max),
-                )
+            paths = people.load_paths(env, 20)
+            config = people.Config.parse(os.environ.get("BENCH_GUNICORN", "gthread:2x8"))
+            runs = []
+            with people.Server(env, config) as server:
+                sessions = {
+                    persona: [
+                        loadgen.login(server.base, *USERS[persona])
+                        for _ in range(people.SESSIONS_PER_PERSONA)
+                    ]
+                    for persona in paths
+                }
+                for users in [int(u) for u in str(args.load_users).split(",") if u.strip()]:
+                    before = os.getloadavg()
+                    result = people.run_people(
+                        server.base,
+                        paths,
+                        sessions,
+                        users=users,
+                        seconds=args.load_seconds,
+                        think_s=(args.think_min, args.think_max),
+                        seed=users,
+                    )
+                    runs.append(
+                        {
+                            **people.figures(
+                                result, users, "run", config, (before, os.getloadavg())
+                            ),
+                            "think_s": [args.think_min, args.think_max],
+                        }
+                    )
                 stress = loadgen.run_load(
                     server.base,
-                    by_persona,
-                    users=args.load_users,
+                    paths,
+                    users=int(str(args.load_users).split(",")[0]),
                     seconds=max(args.load_seconds / 3, 5),
                     credentials=USERS,
                 )
-            figures["load"] = {
-                "users": args.load_users,
-                "think_s": [args.think_min, args.think_max],
-                **people.summary(),
+            figures["load_runs"] = runs
+            figures["load_no_think"] = {
+                "users": int(str(args.load_users).split(",")[0]),
+                **stress.summary(),
             }
-            figures["load_no_think"] = {"users": args.load_users, **stress.summary()}
 
     report["seconds"] = round(time.perf_counter() - run_started, 1)
     report["summary"] = [
@@ -509,11 +529,16 @@ def main(argv: list[str] | None = None) -> int:
     if steps.errors:
         print("\nERRORS:\n" + "\n".join(steps.errors))
         return 1
-    errors = figures.get("load", {}).get("errors", 0) + figures.get("load_no_think", {}).get(
-        "errors", 0
-    )
+    errors = sum(r["errors"] for r in figures.get("load_runs", [])) + figures.get(
+        "load_no_think", {}
+    ).get("errors", 0)
     errors += sum(page.get("errors", 0) for page in figures.get("pages", {}).values())
     return 1 if errors else 0
+
+
+def args_think(load: dict) -> str:
+    low, high = load.get("think_s", (2, 8))
+    return f"{low:g}-{high:g} s"
 
 
 STEP_NAMES = ("import", "memory", "rest", "index", "recompute", "pages", "exports", "load")
@@ -573,18 +598,10 @@ class Steps:
 # The targets of issue 17 and bench/README.md. Each row of the summary: figure, measured,
 # target, and "met" / "missed" ("" where a figure is a baseline or context, not judged).
 CI_SMOKE_SECONDS = 120
-LOAD_TARGETS_MS = ((50, 300.0), (200, 800.0))  # users up to N: p95 below this, 0 errors
 
 
 def _verdict(met: bool) -> str:
     return "met" if met else "missed"
-
-
-def _load_target_ms(users: int) -> float:
-    for most, p95 in LOAD_TARGETS_MS:
-        if users <= most:
-            return p95
-    return LOAD_TARGETS_MS[-1][1]
 
 
 def summary_rows(report: dict) -> list[tuple[str, str, str, str]]:
@@ -662,14 +679,24 @@ def summary_rows(report: dict) -> list[tuple[str, str, str, str]]:
         if "memory ratio 200k/20k" in e:
             ratio = e["memory ratio 200k/20k"]
             add("export peak memory, 200k / 20k rows", ratio, "≤ 1.2", ratio <= 1.2)
+    for run in f.get("load_runs", []):
+        add(
+            f"load: {run['users']} users, {args_think(run)} between pages, gunicorn "
+            f"{run['config']}, {run['phase']} (load average {run['load_average_after'][0]})",
+            f"p95 {run['p95_ms']} ms, {run['throughput_rps']} req/s, {run['errors']} errors",
+            f"p95 < {run['target_p95_ms']:g} ms, 0 errors",
+            run["met"],
+        )
     for key, load in f.items():
-        if not key.startswith("load") or "p95_ms" not in load or "users" not in load:
+        if not key.startswith("load") or not isinstance(load, dict):
+            continue
+        if "p95_ms" not in load or "users" not in load:
             continue
         measured = (
             f"p95 {load['p95_ms']} ms, {load['throughput_rps']} req/s, {load['errors']} errors"
         )
         if "think_s" in load:
-            limit = _load_target_ms(load["users"])
+            limit = people.target_for(load["users"])
             add(
                 f"load: {load['users']} users, {load['think_s'][0]:g}-{load['think_s'][1]:g} s "
                 "between pages",

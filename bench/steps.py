@@ -2,6 +2,7 @@
 
     python bench/steps.py page-paths            -> {"name": [path, persona], …}
     python bench/steps.py query-counts PATHS    -> {"name": queries, …}
+    python bench/steps.py load-paths N          -> {"persona": [path, …], …} (bench/load.py)
     python bench/steps.py exports WORKDIR       -> export seconds and peak memory
 
 The last line printed is the JSON result.
@@ -52,6 +53,32 @@ def page_paths() -> dict[str, tuple[str, str]]:
         except NoReverseMatch:
             continue
     return paths
+
+
+def load_paths(regions: int) -> dict[str, list[str]]:
+    """The pages people open in the load test (bench/load.py): the coordinator of region 66
+    its dashboard, measures, indicators and the ranking; the analyst the country overview,
+    the ranking, the country's measures and `regions` regions' dashboards."""
+    from agencies.models import Region
+    from roadmaps.models import Roadmap
+
+    sverdlovsk = Region.objects.get(code="66")
+    roadmap = Roadmap.objects.filter(region=sverdlovsk).order_by("id").first()
+    dashboard = reverse("reports:region-dashboard", args=[sverdlovsk.code])
+    coordinator = [
+        dashboard,
+        reverse("roadmaps:measure-list") + f"?roadmap={roadmap.pk}",
+        dashboard,
+        reverse("indicators:region", kwargs={"code": sverdlovsk.code}),
+        reverse("index:ranking"),
+    ]
+    analyst = [reverse("reports:country-overview"), reverse("index:ranking")]
+    codes = list(Region.objects.order_by("code").values_list("code", flat=True)[:regions])
+    for n, code in enumerate(codes):
+        analyst.append(reverse("reports:region-dashboard", args=[code]))
+        if n % 5 == 4:
+            analyst += [reverse("roadmaps:measure-list"), reverse("reports:country-overview")]
+    return {"coordinator": coordinator, "analyst": analyst}
 
 
 def query_counts(paths: dict[str, list[str]]) -> dict[str, int]:
@@ -123,6 +150,8 @@ def main() -> None:
     command = sys.argv[1]
     if command == "page-paths":
         result = page_paths()
+    elif command == "load-paths":
+        result = load_paths(int(sys.argv[2]))
     elif command == "query-counts":
         result = query_counts(json.loads(sys.argv[2]))
     elif command == "exports":

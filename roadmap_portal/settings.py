@@ -118,6 +118,10 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# how long the cached data of the region dashboards, the country overview and the index
+# ranking live at most (seconds; 0 = no cache). Every write that changes them changes their
+# data version (agencies.dataversion), so this bounds memory, not staleness.
+PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 900)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -17,6 +17,10 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", True)
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or "memory://"
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# The page cache is off by default in tests: a test's writes run in a transaction that never
+# commits, so the data-version bumps (applied at commit) never happen there. The cache's own
+# tests (tests/reports/test_page_cache.py) turn it on and run the commit callbacks.
+PAGE_CACHE_SECONDS = 0
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # pytest-xdist runs several processes at once: each gets its own private-file folder (removed
 # at the end of its session by tests/conftest.py), so one worker never deletes another's files.

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from agencies.models import Agency, Region
 from roadmap_portal.api.filters import AllYesNoSelect
 from roadmap_portal.search import folded_contains
+from roadmap_portal.widgets import FastSelect
 
 from .choices import MeasureStatus
 from .models import Measure, Roadmap, Section
@@ -22,15 +23,23 @@ class MeasureFilterSet(django_filters.FilterSet):
 
     q = django_filters.CharFilter(method="filter_text", label=_("Поиск"))
     region = django_filters.ModelChoiceFilter(
-        field_name="roadmap__region", queryset=Region.objects.none(), label=_("Субъект")
+        field_name="roadmap__region",
+        queryset=Region.objects.none(),
+        label=_("Субъект"),
+        widget=FastSelect,
     )
-    roadmap = django_filters.ModelChoiceFilter(queryset=Roadmap.objects.none(), label=_("Карта"))
-    section = django_filters.ModelChoiceFilter(queryset=Section.objects.none(), label=_("Раздел"))
+    roadmap = django_filters.ModelChoiceFilter(
+        queryset=Roadmap.objects.none(), label=_("Карта"), widget=FastSelect
+    )
+    section = django_filters.ModelChoiceFilter(
+        queryset=Section.objects.none(), label=_("Раздел"), widget=FastSelect
+    )
     agency = django_filters.ModelChoiceFilter(
         field_name="responsibilities__agency",  # the method filters; this names the type
         queryset=Agency.objects.none(),
         label=_("Ответственный"),
         method="filter_agency",
+        widget=FastSelect,
     )
     status = django_filters.ChoiceFilter(choices=MeasureStatus.choices, label=_("Статус"))
     overdue = django_filters.BooleanFilter(

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from django.dispatch import Signal
 
+from agencies import dataversion
+
 from .models import Measure
 
 measure_changed = Signal()  # kwargs: measure_id, region_id
@@ -19,6 +21,9 @@ def announce_measure_changed(measure_id: int) -> None:
     region_id = (
         Measure.objects.filter(pk=measure_id).values_list("roadmap__region_id", flat=True).first()
     )
+    # the region's dashboard, the overview's overdue counts and the ranking (criteria linked
+    # to measures) change with it; a federal measure: the country's pages
+    dataversion.bump(region_ids=[region_id])
     if region_id is None:  # gone, or a federal measure: no region to announce
         return
     measure_changed.send(sender=Measure, measure_id=measure_id, region_id=region_id)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
@@ -18,6 +18,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from agencies import dataversion
 from agencies.models import Region
 from roadmap_portal.ru_formats import ru_date, ru_number, ru_percent
 from roadmaps.choices import CLOSED_STATUSES
@@ -517,7 +518,22 @@ def index_ranking(
 
     The one ranking of the portal (ranking page, exports, region dashboard): a region with
     neither a fact nor a monitoring week has no place; it comes last as «нет данных».
+    Cached under the national data version (`agencies.dataversion`): every write that can
+    move a total (facts, monitoring, measure statuses, methodology) changes it. `highlight`
+    (the user's own regions) is applied after the cache.
     """
+    version, rows = dataversion.cached(
+        lambda: f"ranking:{dataversion.national_token()}:{on_date.isoformat()}:{since or ''}",
+        lambda: _index_ranking(on_date=on_date, since=since),
+    )
+    return version, [
+        replace(row, highlighted=row.region.pk in highlight) if highlight else row for row in rows
+    ]
+
+
+def _index_ranking(
+    *, on_date: dt.date, since: dt.date | None
+) -> tuple[MethodologyVersion | None, list[RankingRow]]:
     regions = list(Region.objects.order_by("code"))
     ids = [r.pk for r in regions]
     version, results = index_evaluate(region_ids=ids, on_date=on_date)
@@ -545,11 +561,11 @@ def index_ranking(
                 total,
                 results[region.pk].claimed_total,
                 earlier.get(region.pk),
-                region.pk in highlight,
+                False,
             )
         )
     rows += [
-        RankingRow(None, region, None, None, None, region.pk in highlight)
+        RankingRow(None, region, None, None, None, False)
         for region in regions
         if not results[region.pk].has_data
     ]

@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from agencies import access
+from agencies import access, dataversion
 from agencies.models import Region, User
 
 from ..choices import CriterionSource, FactSource
@@ -70,6 +70,7 @@ def _store(
     )
     # a version in use is locked: from now on it can only be superseded
     MethodologyVersion.objects.filter(pk=version.pk, locked_at__isnull=True).update(locked_at=now)
+    dataversion.bump(region_ids=results)  # the dashboards show the stored scores
     return to_create + to_update
 
 
@@ -217,7 +218,9 @@ def index_fact_verify(*, fact: IndexFact, actor: User) -> IndexFact:
 
 
 def schedule_recompute(region_ids: list[int]) -> None:
-    """Once the transaction commits, queues the index of the regions that changed."""
+    """The regions' facts changed: the ranking (evaluated live) shows them at commit, the
+    stored scores follow with the recompute queued once the transaction commits."""
     ids = sorted(set(region_ids))
+    dataversion.bump(region_ids=ids)
     if ids:
         transaction.on_commit(lambda: index_recompute_publish(ids))

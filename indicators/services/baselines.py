@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from django.db import transaction
 
+from agencies import dataversion
 from agencies.models import Region, User
 
 from ..models import Indicator, RegionBaseline
@@ -24,4 +25,5 @@ def region_baseline_set(
     baseline.entered_by = actor
     baseline.full_clean()
     baseline.save()
+    dataversion.bump(region_ids=[region.pk])  # the targets that count, on every page
     return baseline

@@ -36,6 +36,7 @@ from typing import Any
 from django.db import connection
 from django.db.backends.utils import CursorWrapper
 
+from agencies import dataversion
 from agencies.models import Municipality, Organisation, Region
 
 from ..coverage import BASIS_NONE, BASIS_ROSTER, BASIS_WEEKS, COVERAGE_WEEKS, Coverage, min_coverage
@@ -191,6 +192,7 @@ def coverage_update(*, region_ids: Iterable[int], weeks: Iterable[dt.date | str]
     week_list = _with_following_weeks(region_list, sorted({_as_date(w) for w in weeks}))
     if not region_list or not week_list:
         return
+    dataversion.bump(region_ids=region_list)  # «неполная неделя» on the pages
     rostered = sorted(_roster_regions(region_list))
     by_weeks = [r for r in region_list if r not in set(rostered)]
     rollup = _q(MonitoringRollup._meta.db_table)

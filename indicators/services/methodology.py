@@ -15,6 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 
+from agencies import dataversion
 from roadmaps.models import Measure
 
 from ..models import Component, Criterion, MeasureCriterion, MethodologyVersion
@@ -89,6 +90,7 @@ def methodology_load(path: Path | None = None) -> dict[str, int]:
                 criterion.save()
                 counts["Criterion"] += int(created)
     counts["MeasureCriterion"] = measure_links_load(data.get("measure_links", []))
+    dataversion.bump(everything=True)  # every region's index, the ranking, the overview
     return counts
 
 

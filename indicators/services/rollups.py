@@ -14,6 +14,8 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 
+from agencies import dataversion
+
 from ..formulas import EDU_TYPES, GOV_TYPES, NON_PRESCHOOL_TYPES
 from ..models import MonitoringRollup, MonitoringRow
 from .coverage import coverage_update
@@ -58,6 +60,7 @@ def rollups_rebuild(
 ) -> int:
     """Replaces the rollups of the given regions × weeks, or of exactly the given
     (region, week) pairs (an import: only what the file holds); returns how many were written.
+    Bumps the regions' data version (applied at commit; nothing when rolled back).
     """
     if pairs is None:
         return _rebuild(region_ids, weeks)
@@ -85,6 +88,7 @@ def _rebuild(region_ids: Iterable[int], weeks: Iterable[dt.date | str]) -> int:
     week_list = sorted({_as_date(w) for w in weeks})
     if not region_ids or not week_list:
         return 0
+    dataversion.bump(region_ids=region_ids)
     rollup = connection.ops.quote_name(MonitoringRollup._meta.db_table)
     rows = connection.ops.quote_name(MonitoringRow._meta.db_table)
     r_marks = ", ".join(["%s"] * len(region_ids))

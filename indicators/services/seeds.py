@@ -20,6 +20,7 @@ from django.conf import settings
 from django.db import models, transaction
 from django.db.models import ForeignObjectRel
 
+from agencies import dataversion
 from agencies.models import Agency, Municipality, Region
 from roadmaps.deadlines import parse_deadline
 from roadmaps.models import (
@@ -380,4 +381,5 @@ def seeds_load() -> SeedSummary:
     # the stage 1 index methodology and the measure -> criterion links
     for model, created in methodology_load().items():
         summary.created[model] = summary.created.get(model, 0) + created
+    dataversion.bump(everything=True)  # reference data: stages, targets, roadmaps
     return summary

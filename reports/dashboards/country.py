@@ -14,6 +14,7 @@ from decimal import Decimal
 from django.db.models import Count, Max, OuterRef, Subquery
 from django.utils import timezone
 
+from agencies import dataversion
 from agencies.models import Region
 from indicators.choices import UploadStatus
 from indicators.formulas import INDICATOR_CODES
@@ -176,17 +177,95 @@ def _targets_all(region_ids: list[int], indicators: list[Indicator], on_date: dt
     return result
 
 
+@dataclass
+class NationalRows:
+    """Every region's row of the overview on a date: national data, the same for everyone."""
+
+    rows: list[RegionRow]
+    components: list[Component]
+    indicators: list[Indicator]
+
+
 def country_overview(
     *, user, on_date: dt.date | None = None, sort: str = "", query: str = "", lagging: bool = False
 ) -> CountryOverview:
     """Every region the user may see: index with components, indicators, overdue, freshness.
 
-    About 12 queries whatever the number of regions, weeks or measures.
+    The rows of every region are cached under the national data version
+    (`agencies.dataversion`); the user's scope, the places among the visible regions, the
+    lagging flags, the filters and the order are applied after the cache. A cache miss
+    costs about 12 queries whatever the number of regions, weeks or measures; a hit two.
     """
     on_date = on_date or timezone.localdate()
-    regions = list(Region.objects.visible_to(user).order_by("code"))
-    ids = [r.pk for r in regions]
+    visible = set(Region.objects.visible_to(user).values_list("pk", flat=True))
+    national = dataversion.cached(
+        lambda: f"country:{dataversion.national_token()}:{on_date.isoformat()}",
+        lambda: national_rows(on_date=on_date),
+    )
+    rows = [row for row in national.rows if row.region.pk in visible]
+    components = national.components
+    indicators = national.indicators
+    history_dates = sorted({day for row in rows for day, _total in row.history})
 
+    # places over every visible region (ties share a place), then the lagging flag
+    ranked = sorted((r for r in rows if r.total is not None), key=lambda r: -(r.total or 0))
+    place, previous = 0, None
+    for position, row in enumerate(ranked, start=1):
+        if row.total != previous:
+            place, previous = position, row.total
+        row.place = place
+    totals = sorted(t for r in ranked if (t := r.total) is not None)
+    median = totals[len(totals) // 2] if totals else None
+    # lagging = behind the peers: the lower quarter of the index ranking (by place, ties
+    # share the better place), or the lower quarter of an indicator among the regions with
+    # data while that indicator is not on track
+    cutoff = len(ranked) - len(ranked) // 4
+    quartiles: dict[str, Decimal | None] = {}
+    for code in INDICATOR_CODES:
+        shares = sorted(v for r in rows if (v := r.indicator(code)) is not None)
+        quartiles[code] = shares[(len(shares) - 1) // 4] if len(shares) >= 4 else None
+    for row in rows:
+        behind = any(
+            item.value is not None
+            and (quartile := quartiles[item.code]) is not None
+            and item.value <= quartile
+            and item.rag != trend.GREEN
+            for item in row.indicators
+        )
+        row.lagging = behind or (row.place is not None and row.place > cutoff)
+
+    visible_total = len(rows)
+    text = query.strip().lower()
+    if text:
+        rows = [r for r in rows if text in r.region.name.lower() or text == r.region.code]
+    if lagging:
+        rows = [r for r in rows if r.lagging]
+    rows = sort_rows(rows, sort, {c.code for c in components})
+    return CountryOverview(
+        on_date=on_date,
+        rows=rows,
+        regions_total=visible_total,
+        components=components,
+        indicators=indicators,
+        sort=sort,
+        query=query,
+        lagging_only=lagging,
+        history_dates=history_dates,
+        median_total=median,
+    )
+
+
+def national_rows(*, on_date: dt.date) -> NationalRows:
+    """The overview's row of every region on `on_date`, without places (computed)."""
+    # every region with the date of its latest score (one query)
+    latest_day = (
+        IndexScore.objects.filter(on_date__lte=on_date, region_id=OuterRef("pk"))
+        .order_by("-on_date")
+        .values("on_date")[:1]
+    )
+    regions = list(Region.objects.order_by("code").annotate(latest_score_day=Subquery(latest_day)))
+    ids = [r.pk for r in regions]
+    latest_of = {r.pk: r.latest_score_day for r in regions}
     # index: history (values only) and the latest score of each region with its components
     # one score a week (the latest of the week) over the last weeks with scores, and the
     # latest score of each region whenever it was computed
@@ -197,18 +276,8 @@ def country_overview(
         .distinct()
     )
     dates = trend.weekly_dates(all_dates, HISTORY_WEEKS)
-    latest_day = (
-        IndexScore.objects.filter(region_id__in=ids, on_date__lte=on_date, region_id=OuterRef("pk"))
-        .order_by("-on_date")
-        .values("on_date")[:1]
-    )
     history: dict[int, dict[dt.date, tuple[int, Decimal]]] = defaultdict(dict)
     latest_id: dict[int, tuple[dt.date, int]] = {}
-    latest_of = dict(
-        Region.objects.filter(pk__in=ids)
-        .annotate(day=Subquery(latest_day))
-        .values_list("pk", "day")
-    )
     wanted_days = set(dates) | {d for d in latest_of.values() if d}
     for pk, region_id, day, total in (
         IndexScore.objects.filter(region_id__in=ids, on_date__in=wanted_days)
@@ -229,7 +298,6 @@ def country_overview(
     components = (
         list(Component.objects.filter(version=version).order_by("position")) if version else []
     )
-    history_dates = sorted({day for per in history.values() for day in per})
 
     # indicators: the region rollups of the last weeks (trend and latest value)
     indicators = list(Indicator.objects.order_by("number")[:4])
@@ -319,50 +387,4 @@ def country_overview(
                 partial=own[-1] if own and not own[-1].complete else None,
             )
         )
-
-    # places over every visible region (ties share a place), then the lagging flag
-    ranked = sorted((r for r in rows if r.total is not None), key=lambda r: -(r.total or 0))
-    place, previous = 0, None
-    for position, row in enumerate(ranked, start=1):
-        if row.total != previous:
-            place, previous = position, row.total
-        row.place = place
-    totals = sorted(t for r in ranked if (t := r.total) is not None)
-    median = totals[len(totals) // 2] if totals else None
-    # lagging = behind the peers: the lower quarter of the index ranking (by place, ties
-    # share the better place), or the lower quarter of an indicator among the regions with
-    # data while that indicator is not on track
-    cutoff = len(ranked) - len(ranked) // 4
-    quartiles: dict[str, Decimal | None] = {}
-    for code in INDICATOR_CODES:
-        shares = sorted(v for r in rows if (v := r.indicator(code)) is not None)
-        quartiles[code] = shares[(len(shares) - 1) // 4] if len(shares) >= 4 else None
-    for row in rows:
-        behind = any(
-            item.value is not None
-            and (quartile := quartiles[item.code]) is not None
-            and item.value <= quartile
-            and item.rag != trend.GREEN
-            for item in row.indicators
-        )
-        row.lagging = behind or (row.place is not None and row.place > cutoff)
-
-    visible_total = len(rows)
-    text = query.strip().lower()
-    if text:
-        rows = [r for r in rows if text in r.region.name.lower() or text == r.region.code]
-    if lagging:
-        rows = [r for r in rows if r.lagging]
-    rows = sort_rows(rows, sort, {c.code for c in components})
-    return CountryOverview(
-        on_date=on_date,
-        rows=rows,
-        regions_total=visible_total,
-        components=components,
-        indicators=indicators,
-        sort=sort,
-        query=query,
-        lagging_only=lagging,
-        history_dates=history_dates,
-        median_total=median,
-    )
+    return NationalRows(rows=rows, components=components, indicators=indicators)

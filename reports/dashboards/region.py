@@ -8,7 +8,9 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from agencies import dataversion
 from agencies.models import Municipality, Region
+from indicators.index.selectors import region_place
 from indicators.models import MonitoringRollup
 from roadmaps.models import MeasureChange
 
@@ -94,11 +96,12 @@ def indicator_moves(rows: list[sferum.MunicipalityRow], limit: int = MOVES_SHOWN
     return moves[:limit]
 
 
-def region_dashboard(
+def build_region_dashboard(
     *, user, region: Region, today: dt.date | None = None, municipality_sort: str = ""
 ) -> RegionDashboard:
-    """Everything the region's dashboard shows. The caller has checked the user's scope
-    (`Region.objects.visible_to(user)`); `today` is the region's local date."""
+    """Everything the region's dashboard shows, computed (`region_dashboard` is the cached
+    way in). The caller has checked the user's scope (`Region.objects.visible_to(user)`);
+    `today` is the region's local date. Nothing here depends on the user."""
     today = today or region.local_today()
     since = today - dt.timedelta(days=7)
     since_moment = timezone.make_aware(dt.datetime.combine(since, dt.time.min), region.tz)
@@ -142,3 +145,35 @@ def region_dashboard(
         partial=partial,
         judged_week=judged[-1].week_start if judged else None,
     )
+
+
+def region_dashboard(
+    *, user, region: Region, today: dt.date | None = None, municipality_sort: str = ""
+) -> RegionDashboard:
+    """`build_region_dashboard`, cached per region, day and ranking date under the region's
+    data version (`agencies.dataversion`). The place in the ranking is taken from the one
+    ranking (cached under the national version) on every call, so another region's write
+    moves it at once without recomputing this region's blocks; the municipalities are
+    sorted after the cache. The data are the region's, not the user's: the caller checks
+    the user's scope first."""
+    today = today or region.local_today()
+    rank_on = national_date() if today == region.local_today() else today
+    computed = []
+
+    def compute() -> RegionDashboard:
+        computed.append(True)
+        return build_region_dashboard(user=user, region=region, today=today)
+
+    dashboard = dataversion.cached(
+        lambda: f"region:{region.pk}:{dataversion.region_token(region.pk)}:{today}:{rank_on}",
+        compute,
+    )
+    if not computed and dashboard.index.score is not None:
+        place = region_place(region_id=region.pk, on_date=rank_on)
+        dashboard.index.rank, dashboard.index.ranked = place.place, place.ranked
+    if municipality_sort:
+        dashboard.municipalities = sferum.sort_municipalities(
+            dashboard.municipalities, municipality_sort
+        )
+        dashboard.municipality_sort = municipality_sort
+    return dashboard
