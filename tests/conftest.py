@@ -143,6 +143,36 @@ def django_db_setup(django_db_setup, django_db_blocker):
             _seeds_load_once(connection, seeds_load, Measure)
         finally:
             _sqlite_template.after_setup()
+    global _db_blocker
+    _db_blocker = django_db_blocker
+
+
+_db_blocker = None  # set once the session's test database exists
+
+
+def _flushes(item) -> bool:
+    """Transactional tests (live_server, transactional_db, django_db(transaction=True))
+    end with a flush of every table, the seeds included."""
+    names = set(getattr(item, "fixturenames", ()))
+    marker = item.get_closest_marker("django_db")
+    return bool(
+        names & {"transactional_db", "live_server"} or (marker and marker.kwargs.get("transaction"))
+    )
+
+
+@pytest.hookimpl(hookwrapper=True, trylast=True)
+def pytest_runtest_teardown(item, nextitem):
+    """After a flushing test (its fixtures torn down), the seeds are loaded back and
+    committed, so the tests after it find them as in a fresh database. (The `seeded` fixture
+    alone would load them inside each test's rolled-back transaction: again in every test.)"""
+    yield
+    if _db_blocker is None or not _flushes(item):
+        return
+    from indicators.services.seeds import seeds_load
+
+    with _db_blocker.unblock():
+        if not (Region.objects.filter(code="66").exists() and Agency.objects.exists()):
+            seeds_load()
 
 
 def _seeds_load_once(connection, seeds_load, Measure) -> None:
