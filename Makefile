@@ -43,8 +43,9 @@ run: setup
 
 # One pytest process per core (files stay together: the browser tests flush the database and
 # reload the seeds once their module is done) and each worker keeps its test database between
-# runs (--reuse-db; new migrations are still applied). `make test PYTEST_ARGS="-n0"` runs
-# serially; `--create-db` rebuilds the databases.
+# runs (--reuse-db; new migrations are still applied). On a fresh clone one worker migrates
+# and seeds its SQLite database and the others copy it (tests/conftest.py, var/test-db-template-*).
+# `make test PYTEST_ARGS="-n0"` runs serially; `--create-db` rebuilds the databases.
 PYTEST_XDIST ?= -n auto --dist loadfile
 test: install
 	$(BIN)/python -m pytest --reuse-db $(PYTEST_XDIST) $(PYTEST_ARGS)

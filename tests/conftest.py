@@ -45,6 +45,87 @@ def _seeds_fingerprint() -> str:
 _SEEDS_MARK = "test_seeds_fingerprint"
 
 
+class _SqliteTemplate:
+    """A migrated and seeded SQLite database that xdist workers copy instead of each running
+    every migration on a fresh clone (CI): the first worker without a database builds its own
+    the ordinary way (all migrations, then the seeds) and saves a copy under a file lock; the
+    others wait for the lock and copy it. The template's name carries a fingerprint of the
+    migration files and of Django, so a changed migration makes a new one. Only with
+    --reuse-db (make test) and without --create-db; a reused worker database is never replaced
+    (pytest-django applies new migrations to it as before)."""
+
+    def __init__(self) -> None:
+        self.lock = None  # the open lock file while this worker builds the template
+        self.path = None
+
+    @staticmethod
+    def _fingerprint() -> str:
+        import hashlib
+        from pathlib import Path
+
+        import django
+
+        digest = hashlib.sha256(django.__version__.encode())
+        for path in sorted(Path(settings.BASE_DIR).glob("*/migrations/*.py")):
+            digest.update(str(path.relative_to(settings.BASE_DIR)).encode() + path.read_bytes())
+        return digest.hexdigest()[:16]
+
+    def before_setup(self, config) -> None:
+        import fcntl
+        from pathlib import Path
+
+        db = settings.DATABASES["default"]
+        if db["ENGINE"] != "django.db.backends.sqlite3":
+            return
+        if not config.getvalue("reuse_db") or config.getvalue("create_db"):
+            return
+        target = Path(db.get("TEST", {}).get("NAME") or "")
+        if not target.name or target.exists():
+            return
+        folder = target.parent
+        folder.mkdir(parents=True, exist_ok=True)
+        self.path = folder / f"test-db-template-{self._fingerprint()}.sqlite3"
+        lock = (folder / "test-db-template.lock").open("w")
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released on close, or when the process ends
+        if self.path.exists():
+            import shutil
+
+            shutil.copyfile(self.path, target)
+            lock.close()
+            return
+        self.lock = lock  # build it: released in after_setup
+
+    def after_setup(self) -> None:
+        import sqlite3
+
+        from django.db import connection
+
+        if self.lock is None:
+            return
+        try:
+            partial = self.path.with_suffix(".partial")
+            partial.unlink(missing_ok=True)
+            connection.ensure_connection()
+            copy = sqlite3.connect(partial)
+            connection.connection.backup(copy)
+            copy.close()
+            for old in self.path.parent.glob("test-db-template-*.sqlite3"):
+                old.unlink(missing_ok=True)
+            partial.rename(self.path)
+        finally:
+            self.lock.close()
+            self.lock = None
+
+
+_sqlite_template = _SqliteTemplate()
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings, request):
+    """The worker's database name is final here (xdist suffix): copy the template if any."""
+    _sqlite_template.before_setup(request.config)
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """Loads the seed fixtures once into the test database (each test rolls back over it).
@@ -58,17 +139,54 @@ def django_db_setup(django_db_setup, django_db_blocker):
     from roadmaps.models import Measure
 
     with django_db_blocker.unblock():
-        fingerprint = _seeds_fingerprint()
-        with connection.cursor() as cursor:
-            cursor.execute(f"CREATE TABLE IF NOT EXISTS {_SEEDS_MARK} (value varchar(64))")
-            cursor.execute(f"SELECT value FROM {_SEEDS_MARK}")
-            stored = [row[0] for row in cursor.fetchall()]
-        present = Region.objects.filter(code="66").exists() and Measure.objects.exists()
-        if stored != [fingerprint] or not present:
+        try:
+            _seeds_load_once(connection, seeds_load, Measure)
+        finally:
+            _sqlite_template.after_setup()
+    global _db_blocker
+    _db_blocker = django_db_blocker
+
+
+_db_blocker = None  # set once the session's test database exists
+
+
+def _flushes(item) -> bool:
+    """Transactional tests (live_server, transactional_db, django_db(transaction=True))
+    end with a flush of every table, the seeds included."""
+    names = set(getattr(item, "fixturenames", ()))
+    marker = item.get_closest_marker("django_db")
+    return bool(
+        names & {"transactional_db", "live_server"} or (marker and marker.kwargs.get("transaction"))
+    )
+
+
+@pytest.hookimpl(hookwrapper=True, trylast=True)
+def pytest_runtest_teardown(item, nextitem):
+    """After a flushing test (its fixtures torn down), the seeds are loaded back and
+    committed, so the tests after it find them as in a fresh database. (The `seeded` fixture
+    alone would load them inside each test's rolled-back transaction: again in every test.)"""
+    yield
+    if _db_blocker is None or not _flushes(item):
+        return
+    from indicators.services.seeds import seeds_load
+
+    with _db_blocker.unblock():
+        if not (Region.objects.filter(code="66").exists() and Agency.objects.exists()):
             seeds_load()
-            with connection.cursor() as cursor:
-                cursor.execute(f"DELETE FROM {_SEEDS_MARK}")
-                cursor.execute(f"INSERT INTO {_SEEDS_MARK} (value) VALUES (%s)", [fingerprint])
+
+
+def _seeds_load_once(connection, seeds_load, Measure) -> None:
+    fingerprint = _seeds_fingerprint()
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE TABLE IF NOT EXISTS {_SEEDS_MARK} (value varchar(64))")
+        cursor.execute(f"SELECT value FROM {_SEEDS_MARK}")
+        stored = [row[0] for row in cursor.fetchall()]
+    present = Region.objects.filter(code="66").exists() and Measure.objects.exists()
+    if stored != [fingerprint] or not present:
+        seeds_load()
+        with connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {_SEEDS_MARK}")
+            cursor.execute(f"INSERT INTO {_SEEDS_MARK} (value) VALUES (%s)", [fingerprint])
 
 
 @pytest.fixture(autouse=True)

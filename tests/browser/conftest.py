@@ -1,5 +1,6 @@
 """Browser tests run against `live_server` (a transactional database that is flushed after
-each test); the seeds are loaded back once the module is done, for the tests that follow."""
+each test); tests/conftest.py loads the seeds back after each of them, for the tests that
+follow."""
 
 from __future__ import annotations
 
@@ -11,15 +12,6 @@ from django.conf import settings
 
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
 ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts"
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _reload_seeds_after_flush(django_db_setup, django_db_blocker):
-    yield
-    from indicators.services.seeds import seeds_load
-
-    with django_db_blocker.unblock():
-        seeds_load()
 
 
 @pytest.fixture(scope="module")
