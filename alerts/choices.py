@@ -13,6 +13,8 @@ class AlertKind(models.TextChoices):
     INDICATOR_DROP = "indicator_drop", _("Резкое падение показателя")
     ORGS_MISSING = "orgs_missing", _("Организации пропали из выгрузки")
     UPLOAD_FAILED = "upload_failed", _("Загрузка мониторинга отклонена")
+    WEEK_NOT_SUBMITTED = "week_not_submitted", _("Неделя не направлена на утверждение в срок")
+    APPROVAL_WAITING = "approval_waiting", _("Неделя долго ждёт утверждения")
 
 
 # Alerts whose `details.due_date` gives a count of days late (overdue, report, stale data).

@@ -189,6 +189,7 @@ class RollupRow:
     # (numerator, denominator) of I1..I4, in the order of docs/domain.md
     parts: tuple[tuple[int, int], tuple[int, int], tuple[int, int], tuple[int, int]]
     coverage: Coverage | None = None  # None: computed before coverage existed
+    approval: str = "draft"  # the region-week's approval (indicators.approval)
 
     @property
     def complete(self) -> bool:
@@ -205,6 +206,7 @@ ROLLUP_FIELDS = (
     "coverage_reported",
     "coverage_expected",
     "coverage_basis",
+    "approval_state",
 )
 
 
@@ -220,12 +222,12 @@ def indicator_rollup_rows(
     *, user, region: Region, date_from: dt.date | None = None, date_to: dt.date | None = None
 ) -> Iterator[RollupRow]:
     """The region's weekly sums, then each municipality's, week by week (one query)."""
-    qs = _visible(MonitoringRollup.objects.filter(region=region), user)
+    qs = _visible(MonitoringRollup.objects.filter(region=region).with_approval(), user)
     qs = _week_range(qs, date_from, date_to).order_by(
         F("municipality__name").asc(nulls_first=True), "week_start"
     )
     for values in qs.values_list(*ROLLUP_FIELDS).iterator(chunk_size=CHUNK_SIZE):
-        muni, week, orgs, *sums, reported, expected, basis = values
+        muni, week, orgs, *sums, reported, expected, basis, approval = values
         yield RollupRow(
             municipality=muni or "",
             week_start=week,
@@ -235,6 +237,7 @@ def indicator_rollup_rows(
                 f.parts(sums[2 * i], sums[2 * i + 1]) for i, f in enumerate(_INDICATORS)
             ),
             coverage=Coverage(reported, expected, basis) if expected is not None else None,
+            approval=approval,
         )
 
 
@@ -303,6 +306,7 @@ class IndexRankRow:
     components: tuple[Decimal | None, ...]  # verified points, as `IndexExport.components`
     earlier: Decimal | None
     change: Decimal | None
+    approved: bool = False  # the total rests on approved weeks only (indicators.approval)
 
 
 @dataclass(frozen=True)
@@ -419,6 +423,7 @@ def index_export(
                 ),
                 earlier=row.earlier,
                 change=row.change,
+                approved=row.approved,
             )
         )
     for row in sorted(ranking, key=lambda r: r.region.code):

@@ -120,6 +120,13 @@ class IndicatorValueSerializer(serializers.ModelSerializer):
         read_only=True, help_text="false: «неполная неделя» (охват ниже порога)"
     )
     coverage = serializers.SerializerMethodField()
+    approval = serializers.ChoiceField(
+        source="approval_state",
+        choices=["draft", "submitted", "approved"],
+        read_only=True,
+        help_text="Утверждение недели: draft — подготовлено, submitted — направлено "
+        "(оба — предварительные данные), approved — утверждено.",
+    )
 
     class Meta:
         model = MonitoringRollup
@@ -132,6 +139,7 @@ class IndicatorValueSerializer(serializers.ModelSerializer):
             "organisations",
             "complete",
             "coverage",
+            "approval",
             "i1",
             "i2",
             "i3",
@@ -278,12 +286,16 @@ class RankingRowSerializer(serializers.Serializer):
     earlier = serializers.DecimalField(max_digits=6, decimal_places=2, allow_null=True)
     change = serializers.DecimalField(max_digits=6, decimal_places=2, allow_null=True)
     highlighted = serializers.BooleanField(help_text="Субъект из области видимости вызывающего.")
+    approved = serializers.BooleanField(
+        help_text="true: итог рассчитан только по утверждённым неделям; false: предварительный."
+    )
 
 
 class RankingSerializer(serializers.Serializer):
     on_date = serializers.DateField()
     since = serializers.DateField(allow_null=True)
     version = serializers.CharField(allow_null=True)
+    approved_only = serializers.BooleanField(help_text="Рейтинг только по утверждённым данным.")
     rows = RankingRowSerializer(many=True)
 
 

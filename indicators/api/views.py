@@ -122,6 +122,7 @@ class IndicatorValueViewSet(ScopedReadOnlyViewSet):
     def get_queryset(self):
         return (
             MonitoringRollup.objects.visible_to(self.request.user)
+            .with_approval()
             .select_related("region", "municipality")
             .order_by("region__code", "municipality__name", "-week_start")
         )
@@ -184,6 +185,11 @@ class IndexScoreViewSet(ScopedReadOnlyViewSet):
             OpenApiParameter(
                 "since", OpenApiTypes.DATE, description="Изменение с этой даты (ГГГГ-ММ-ДД)."
             ),
+            OpenApiParameter(
+                "approved",
+                OpenApiTypes.BOOL,
+                description="true: только утверждённые данные (недели в состоянии «утверждено»).",
+            ),
         ],
         responses={200: RankingSerializer, 400: ERROR, 403: ERROR},
         filters=False,
@@ -198,10 +204,17 @@ class IndexScoreViewSet(ScopedReadOnlyViewSet):
         since = parse_iso_date(request.query_params.get("since"), "since")
         scope = access.region_scope(user)
         highlight = frozenset(scope) if scope is not None else frozenset()
-        version, rows = index_ranking(on_date=on_date, since=since, highlight=highlight)
+        raw = (request.query_params.get("approved") or "").strip().lower()
+        if raw not in ("", "true", "false", "1", "0"):
+            raise exceptions.ValidationError({"approved": ["Ожидается true или false."]})
+        approved_only = raw in ("true", "1")
+        version, rows = index_ranking(
+            on_date=on_date, since=since, highlight=highlight, approved_only=approved_only
+        )
         data = {
             "on_date": on_date,
             "since": since,
+            "approved_only": approved_only,
             "version": version.code if version else None,
             "rows": rows,
         }

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from agencies import access
 from agencies.models import Region
 
+from ..approval import check_fact_unlocked, week_of
 from ..choices import CriterionSource, FactSource
 from ..models import (
     Criterion,
@@ -27,6 +28,7 @@ from ..models import (
     IndexScore,
     MethodologyVersion,
 )
+from ..services.approval import approval_corrections_record
 from .scoring import (
     ScoreResult,
 )
@@ -171,6 +173,7 @@ def index_fact_create(
     parsed, errors = fact_value_errors(criterion, input, value)
     if errors:
         raise ValidationError({"value": errors})
+    check_fact_unlocked(region.pk, as_of)
     verified = source == FactSource.COMMAND or access.is_verifier(entered_by)
     now = timezone.now()
     fact = IndexFact(
@@ -192,6 +195,11 @@ def index_fact_create(
     fact.full_clean()
     with transaction.atomic():
         fact.save()
+        approval_corrections_record(
+            pairs=[(region.pk, week_of(as_of))],
+            actor=entered_by,
+            note=_("Сведения для индекса: %(fact)s") % {"fact": fact},
+        )
         if recompute:
             schedule_recompute([region.pk])
     return fact
@@ -202,6 +210,7 @@ def index_fact_verify(*, fact: IndexFact, actor) -> IndexFact:
     """An analyst or administrator confirms a fact; conditional update, safe to repeat."""
     if not access.is_verifier(actor):
         raise ValidationError(_("Подтверждать сведения могут аналитики и администраторы."))
+    check_fact_unlocked(fact.region_id, fact.as_of)
     now = timezone.now()
     changed = IndexFact.objects.filter(pk=fact.pk, verified_at__isnull=True).update(
         verified_at=now, verified_by=actor

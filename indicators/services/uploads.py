@@ -57,6 +57,7 @@ from ..imports.monitoring import (
     format_error,
 )
 from ..models import MonitoringUpload
+from .approval import approval_corrections_record, locked_week_errors
 from .coverage import coverage_preview
 from .rollups import rollups_rebuild
 from .staging import NotForTheFastPath, Staging, copy_csv, lock_imports
@@ -233,6 +234,15 @@ def _finish(upload: MonitoringUpload, **fields: Any) -> MonitoringUpload:
 
 class _Refused(Exception):
     pass
+
+
+def _record_corrections(upload: MonitoringUpload, pairs: set[tuple[int, dt.date]]) -> None:
+    """A reopened week changed by this file: «исправление» in its approval history."""
+    note = _("Загрузка мониторинга «%(name)s» (№ %(id)s)") % {
+        "name": upload.original_name,
+        "id": upload.pk,
+    }
+    approval_corrections_record(pairs=pairs, actor=upload.uploaded_by, note=note)
 
 
 def monitoring_import(
@@ -426,6 +436,10 @@ def _run(upload: MonitoringUpload, *, progress_every: int) -> MonitoringUpload:
                 )
             if errors:
                 raise _Refused
+            if locked_week_errors(
+                pairs=reader.pairs, errors=errors, column=reader.column("week_start")
+            ):
+                raise _Refused  # an approved week is locked (indicators.approval)
             phases["stage_organisations"] = time.monotonic() - started
             result = staging.organisation_changes()
             staging.write_reference()
@@ -441,6 +455,7 @@ def _run(upload: MonitoringUpload, *, progress_every: int) -> MonitoringUpload:
             result["coverage"] = coverage_preview(region_ids=reader.region_ids, weeks=weeks)
             if not upload.dry_run:
                 signals.announce_monitoring_imported(region_ids=reader.region_ids, weeks=weeks)
+                _record_corrections(upload, reader.pairs)
             phases["rollups"] = time.monotonic() - started
             staging.drop()
             if upload.dry_run:

@@ -15,7 +15,8 @@ from django.db.models import Count, Max, OuterRef, Subquery
 from django.utils import timezone
 
 from agencies.models import Region
-from indicators.choices import UploadStatus
+from indicators.approval import figure_label, states_of
+from indicators.choices import ApprovalState, UploadStatus
 from indicators.formulas import INDICATOR_CODES
 from indicators.models import (
     Component,
@@ -63,6 +64,12 @@ class RegionRow:
     lagging: bool = False
     # the newest week when it is a «неполная неделя»: shown with its coverage, never judged
     partial: MonitoringRollup | None = None
+    # approval (indicators.approval) of the week whose indicators are shown
+    approval: str = ApprovalState.DRAFT
+
+    @property
+    def approval_label(self) -> str:
+        return figure_label(self.approval)
 
     @property
     def total(self) -> Decimal | None:
@@ -319,6 +326,18 @@ def country_overview(
                 partial=own[-1] if own and not own[-1].complete else None,
             )
         )
+
+    # approval of the week each row's indicators read (one query)
+    shown: dict[int, dt.date] = {}
+    for row in rows:
+        complete = [r.week_start for r in series.get(row.region.pk, []) if r.complete]
+        if complete:
+            shown[row.region.pk] = complete[-1]
+    states = states_of(shown.items())
+    for row in rows:
+        week = shown.get(row.region.pk)
+        if week is not None:
+            row.approval = states[(row.region.pk, week)]
 
     # places over every visible region (ties share a place), then the lagging flag
     ranked = sorted((r for r in rows if r.total is not None), key=lambda r: -r.total)
