@@ -102,7 +102,7 @@ class WeekApprovalEventInline(admin.TabularInline):
     extra = 0
     can_delete = False
     fields = ["at", "action", "from_state", "to_state", "actor", "comment"]
-    readonly_fields = fields
+    readonly_fields = ["at", "action", "from_state", "to_state", "actor", "comment"]
 
     def has_add_permission(self, request, obj=None):
         return False

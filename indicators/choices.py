@@ -56,4 +56,4 @@ class ApprovalAction(models.TextChoices):
     APPROVE = "approve", _("Утверждено")
     RETURN = "return", _("Возвращено на доработку")
     REOPEN = "reopen", _("Открыто для исправления")
-    CORRECT = "correct", _("Исправление после открытия")
+    CORRECT = "correct", _("Исправление данных недели")

@@ -6,6 +6,8 @@ right → 403."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -23,7 +25,7 @@ from .forms import WeekApprovalForm
 from .models import MonitoringRollup, WeekApproval
 from .services.approval import week_approve, week_reopen, week_return, week_submit
 
-ACTIONS = {
+ACTIONS: dict[str, tuple[Callable[..., Any], str, Any]] = {
     "submit": (week_submit, "comment", _("Неделя направлена на утверждение.")),
     "approve": (week_approve, "comment", _("Неделя утверждена.")),
     "return": (week_return, "reason", _("Неделя возвращена на доработку.")),
@@ -121,7 +123,7 @@ def approval_action(request, code: str, week: str, action: str):
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
-                messages.error(request, error)
+                messages.error(request, str(error))
         return redirect("indicators:approval-week", code=region.code, week=week_start.isoformat())
     try:
         service(

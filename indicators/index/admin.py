@@ -147,7 +147,7 @@ class IndexFactAdmin(admin.ModelAdmin):
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
 
-        class LockCheckedForm(form):  # type: ignore[valid-type,misc]
+        class LockCheckedForm(form):
             def clean(self):
                 cleaned = super().clean()
                 region, as_of = cleaned.get("region"), cleaned.get("as_of")

@@ -174,9 +174,7 @@ class MonitoringRollupQuerySet(RegionScopedQuerySet):
         state = WeekApproval.objects.filter(
             region_id=models.OuterRef("region_id"), week_start=models.OuterRef("week_start")
         ).values("state")[:1]
-        return self.annotate(
-            approval_state=Coalesce(models.Subquery(state), models.Value("draft"))
-        )
+        return self.annotate(approval_state=Coalesce(models.Subquery(state), models.Value("draft")))
 
     def complete(self) -> MonitoringRollupQuerySet:
         """Weeks at or above `MONITORING_MIN_COVERAGE` (indicators.coverage): the ones the

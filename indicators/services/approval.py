@@ -15,6 +15,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -205,8 +206,9 @@ def week_reopen(*, region: Region, week_start: dt.date, actor: User, reason: str
 
 
 def approval_corrections_record(*, pairs: Iterable[Pair], actor: User | None, note: str) -> int:
-    """A history event «исправление после открытия» for every reopened week among `pairs`
-    that a write has just changed (an import, a fact); returns how many."""
+    """A history event «исправление данных недели» for every week among `pairs` that a write
+    has just changed (an import, a fact) and that was reopened or is waiting for approval
+    (the approver sees that the data changed after submission); returns how many."""
     wanted = set(pairs)
     if not wanted:
         return 0
@@ -215,8 +217,9 @@ def approval_corrections_record(*, pairs: Iterable[Pair], actor: User | None, no
         for row in WeekApproval.objects.filter(
             region_id__in={region for region, _week in wanted},
             week_start__in={week for _region, week in wanted},
-            reopened_at__isnull=False,
-        ).exclude(state=ApprovalState.APPROVED)
+        )
+        .filter(Q(reopened_at__isnull=False) | Q(state=ApprovalState.SUBMITTED))
+        .exclude(state=ApprovalState.APPROVED)
         if (row.region_id, row.week_start) in wanted
     ]
     WeekApprovalEvent.objects.bulk_create(

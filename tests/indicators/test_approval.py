@@ -632,3 +632,16 @@ def test_alerts_open_and_close(week_data, personas, approver, settings):
     assert AlertKind.APPROVAL_WAITING not in open_kinds(today + dt.timedelta(days=6))
     week_submit(region=week_data, week_start=NEXT, actor=personas.coordinator)
     assert open_kinds(today) == {}  # both closed once resolved
+
+
+def test_a_change_to_a_submitted_week_is_in_its_history(
+    week_data, personas, approver, import_file
+):
+    week_submit(region=week_data, week_start=WEEK, actor=personas.coordinator)
+    upload = import_file(csv_bytes([row("A3", week="06.10.2025")]), user=personas.coordinator)
+    assert upload.status == UploadStatus.DONE
+    approval = WeekApproval.objects.get(region=week_data, week_start=WEEK)
+    assert approval.state == ApprovalState.SUBMITTED
+    assert [e.action for e in approval.events.order_by("id")] == ["submit", "correct"]
+    # an untouched draft gets nothing
+    assert not WeekApproval.objects.filter(region=week_data, week_start=NEXT).exists()
