@@ -6,59 +6,174 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('agencies', '0003_admin_import_rate_counter'),
-        ('indicators', '0006_job_bookkeeping'),
+        ("agencies", "0003_admin_import_rate_counter"),
+        ("indicators", "0006_job_bookkeeping"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='WeekApproval',
+            name="WeekApproval",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('week_start', models.DateField(verbose_name='начало недели')),
-                ('state', models.CharField(choices=[('draft', 'Подготовлено'), ('submitted', 'Направлено'), ('approved', 'Утверждено')], default='draft', max_length=20, verbose_name='состояние')),
-                ('submitted_at', models.DateTimeField(blank=True, null=True, verbose_name='когда направлено')),
-                ('approved_at', models.DateTimeField(blank=True, null=True, verbose_name='когда утверждено')),
-                ('reopened_at', models.DateTimeField(blank=True, null=True, verbose_name='когда возвращено для исправления')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='изменено')),
-                ('approved_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='кто утвердил')),
-                ('region', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='agencies.region', verbose_name='субъект РФ')),
-                ('submitted_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='кто направил')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("week_start", models.DateField(verbose_name="начало недели")),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Подготовлено"),
+                            ("submitted", "Направлено"),
+                            ("approved", "Утверждено"),
+                        ],
+                        default="draft",
+                        max_length=20,
+                        verbose_name="состояние",
+                    ),
+                ),
+                (
+                    "submitted_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="когда направлено"),
+                ),
+                (
+                    "approved_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="когда утверждено"),
+                ),
+                (
+                    "reopened_at",
+                    models.DateTimeField(
+                        blank=True, null=True, verbose_name="когда возвращено для исправления"
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="изменено")),
+                (
+                    "approved_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="кто утвердил",
+                    ),
+                ),
+                (
+                    "region",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="agencies.region",
+                        verbose_name="субъект РФ",
+                    ),
+                ),
+                (
+                    "submitted_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="кто направил",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'утверждение недели мониторинга',
-                'verbose_name_plural': 'утверждение недель мониторинга',
-                'ordering': ['region', '-week_start'],
-                'permissions': [('approve_week', 'Может утверждать недели мониторинга')],
+                "verbose_name": "утверждение недели мониторинга",
+                "verbose_name_plural": "утверждение недель мониторинга",
+                "ordering": ["region", "-week_start"],
+                "permissions": [("approve_week", "Может утверждать недели мониторинга")],
             },
         ),
         migrations.CreateModel(
-            name='WeekApprovalEvent',
+            name="WeekApprovalEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('action', models.CharField(choices=[('submit', 'Направлено на утверждение'), ('approve', 'Утверждено'), ('return', 'Возвращено на доработку'), ('reopen', 'Открыто для исправления'), ('correct', 'Исправление данных недели')], max_length=20, verbose_name='действие')),
-                ('from_state', models.CharField(choices=[('draft', 'Подготовлено'), ('submitted', 'Направлено'), ('approved', 'Утверждено')], max_length=20, verbose_name='было')),
-                ('to_state', models.CharField(choices=[('draft', 'Подготовлено'), ('submitted', 'Направлено'), ('approved', 'Утверждено')], max_length=20, verbose_name='стало')),
-                ('at', models.DateTimeField(auto_now_add=True, verbose_name='когда')),
-                ('comment', models.TextField(blank=True, verbose_name='комментарий или причина')),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='кто')),
-                ('approval', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='indicators.weekapproval', verbose_name='неделя')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[
+                            ("submit", "Направлено на утверждение"),
+                            ("approve", "Утверждено"),
+                            ("return", "Возвращено на доработку"),
+                            ("reopen", "Открыто для исправления"),
+                            ("correct", "Исправление данных недели"),
+                        ],
+                        max_length=20,
+                        verbose_name="действие",
+                    ),
+                ),
+                (
+                    "from_state",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Подготовлено"),
+                            ("submitted", "Направлено"),
+                            ("approved", "Утверждено"),
+                        ],
+                        max_length=20,
+                        verbose_name="было",
+                    ),
+                ),
+                (
+                    "to_state",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Подготовлено"),
+                            ("submitted", "Направлено"),
+                            ("approved", "Утверждено"),
+                        ],
+                        max_length=20,
+                        verbose_name="стало",
+                    ),
+                ),
+                ("at", models.DateTimeField(auto_now_add=True, verbose_name="когда")),
+                ("comment", models.TextField(blank=True, verbose_name="комментарий или причина")),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="кто",
+                    ),
+                ),
+                (
+                    "approval",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="events",
+                        to="indicators.weekapproval",
+                        verbose_name="неделя",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'событие утверждения недели',
-                'verbose_name_plural': 'история утверждения недель',
-                'ordering': ['approval', 'at', 'id'],
+                "verbose_name": "событие утверждения недели",
+                "verbose_name_plural": "история утверждения недель",
+                "ordering": ["approval", "at", "id"],
             },
         ),
         migrations.AddIndex(
-            model_name='weekapproval',
-            index=models.Index(fields=['state', 'region'], name='weekapproval_state_idx'),
+            model_name="weekapproval",
+            index=models.Index(fields=["state", "region"], name="weekapproval_state_idx"),
         ),
         migrations.AddConstraint(
-            model_name='weekapproval',
-            constraint=models.UniqueConstraint(fields=('region', 'week_start'), name='weekapproval_unique'),
+            model_name="weekapproval",
+            constraint=models.UniqueConstraint(
+                fields=("region", "week_start"), name="weekapproval_unique"
+            ),
         ),
     ]

@@ -634,9 +634,7 @@ def test_alerts_open_and_close(week_data, personas, approver, settings):
     assert open_kinds(today) == {}  # both closed once resolved
 
 
-def test_a_change_to_a_submitted_week_is_in_its_history(
-    week_data, personas, approver, import_file
-):
+def test_a_change_to_a_submitted_week_is_in_its_history(week_data, personas, approver, import_file):
     week_submit(region=week_data, week_start=WEEK, actor=personas.coordinator)
     upload = import_file(csv_bytes([row("A3", week="06.10.2025")]), user=personas.coordinator)
     assert upload.status == UploadStatus.DONE
