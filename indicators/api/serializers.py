@@ -8,6 +8,8 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from ..approval import states_of, week_of
+from ..choices import ApprovalState
 from ..formulas import FORMULAS, share_percent
 from ..models import (
     IndexFact,
@@ -303,6 +305,9 @@ class IndexFactSerializer(serializers.ModelSerializer):
     region_code = serializers.CharField(source="region.code", read_only=True)
     is_verified = serializers.BooleanField(read_only=True)
     has_evidence_file = serializers.SerializerMethodField()
+    approval = serializers.SerializerMethodField(
+        help_text="Утверждение недели сведений (draft, submitted — предварительные; approved)."
+    )
 
     class Meta:
         model = IndexFact
@@ -321,10 +326,20 @@ class IndexFactSerializer(serializers.ModelSerializer):
             "entered_at",
             "is_verified",
             "verified_at",
+            "approval",
         ]
 
     def get_has_evidence_file(self, obj) -> bool:
         return bool(obj.evidence_file)
+
+    def get_approval(self, obj) -> str:
+        """The state of the fact's week (indicators.approval); a list passes the states of
+        every week in one query (`approval_states`), a single fact asks for its own."""
+        pair = (obj.region_id, week_of(obj.as_of))
+        states = self.context.get("approval_states")
+        if states is None:
+            return states_of([pair])[pair]
+        return states.get(pair, ApprovalState.DRAFT)
 
 
 class IndexFactInputSerializer(serializers.Serializer):

@@ -34,6 +34,7 @@ from ..models import (
     MonitoringUpload,
     RegionBaseline,
     RegionTarget,
+    WeekApproval,
 )
 from ..services.rosters import monitoring_roster_delete, monitoring_roster_upload
 from ..services.uploads import monitoring_upload_create, monitoring_upload_rerun, upload_progress
@@ -227,6 +228,17 @@ class IndexFactViewSet(ScopedReadOnlyViewSet):
     serializer_class = IndexFactSerializer
     filterset_class = IndexFactFilterSet
     ordering_fields = ["as_of", "entered_at"]
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        if self.action == "list":  # the approval of every week in scope: one query
+            context["approval_states"] = {
+                (region_id, week): state
+                for region_id, week, state in WeekApproval.objects.visible_to(
+                    self.request.user
+                ).values_list("region_id", "week_start", "state")
+            }
+        return context
 
     def get_queryset(self):
         return (

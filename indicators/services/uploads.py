@@ -11,7 +11,8 @@
 3. in ONE transaction: open the table (missing columns refuse the file before any row),
    stream and validate every row, staging the valid ones (COPY on PostgreSQL, executemany
    on SQLite), collecting every error;
-4. any error → roll back, status «refused» with the errors (the first 1000 and a count);
+4. any error (a row of an approved week too: `services.approval.locked_week_errors`) → roll
+   back, status «refused» with the errors (the first 1000 and a count);
 5. classify created / updated / unchanged against the stored rows and keep a preview;
    a dry run rolls back here;
 6. otherwise write set-based (new municipalities and organisations, renames, one upsert),
@@ -237,7 +238,8 @@ class _Refused(Exception):
 
 
 def _record_corrections(upload: MonitoringUpload, pairs: set[tuple[int, dt.date]]) -> None:
-    """A reopened week changed by this file: «исправление» in its approval history."""
+    """A reopened or submitted week changed by this file: «исправление данных недели» in
+    its approval history."""
     note = _("Загрузка мониторинга «%(name)s» (№ %(id)s)") % {
         "name": upload.original_name,
         "id": upload.pk,
@@ -418,6 +420,10 @@ def _run(upload: MonitoringUpload, *, progress_every: int) -> MonitoringUpload:
                         "указана в другом субъекте"
                     ) % {"code": code, "row": other}
                 errors.add(row_no, column, format_error(row_no, column, problem))
+            # an approved week is locked (indicators.approval): reported with the rest
+            locked_week_errors(
+                pairs=reader.pairs, errors=errors, column=reader.column("week_start")
+            )
             if errors:
                 raise _Refused
             for first_row, code, file_region, stored_region in staging.region_conflicts(
@@ -436,10 +442,6 @@ def _run(upload: MonitoringUpload, *, progress_every: int) -> MonitoringUpload:
                 )
             if errors:
                 raise _Refused
-            if locked_week_errors(
-                pairs=reader.pairs, errors=errors, column=reader.column("week_start")
-            ):
-                raise _Refused  # an approved week is locked (indicators.approval)
             phases["stage_organisations"] = time.monotonic() - started
             result = staging.organisation_changes()
             staging.write_reference()

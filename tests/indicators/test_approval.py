@@ -643,3 +643,31 @@ def test_a_change_to_a_submitted_week_is_in_its_history(week_data, personas, app
     assert [e.action for e in approval.events.order_by("id")] == ["submit", "correct"]
     # an untouched draft gets nothing
     assert not WeekApproval.objects.filter(region=week_data, week_start=NEXT).exists()
+
+
+def test_api_facts_say_preliminary_or_approved(
+    week_data, personas, approver, django_assert_max_num_queries
+):
+    from rest_framework.test import APIClient
+
+    from tests.indicators.index_helpers import fact
+
+    fact(week_data, "mfc_notify", 1, dt.date(2025, 10, 8))
+    fact(week_data, "mfc_bot", 1, dt.date(2025, 10, 14))
+    _approved(week_data, personas, approver)
+    api = APIClient()
+    api.force_authenticate(personas.coordinator)
+    with django_assert_max_num_queries(8):
+        body = api.get("/api/v1/index-inputs/").json()
+    rows = body["results"] if isinstance(body, dict) else body
+    states = {r["as_of"]: r["approval"] for r in rows}
+    assert states["2025-10-08"] == "approved" and states["2025-10-14"] == "draft"
+
+
+def test_the_lock_is_reported_with_the_other_errors(week_data, personas, approver, import_file):
+    _approved(week_data, personas, approver)
+    bad = row("A5", week="13.10.2025", counts=(100, 500, 400, 300, 500, 200, 450, 300))
+    upload = import_file(csv_bytes([row("A2", week="06.10.2025", counts=CHANGED), bad]))
+    assert upload.status == UploadStatus.REFUSED
+    assert [e["row"] for e in upload.errors] == [2, 3]
+    assert "утверждена" in upload.errors[0]["message"]
