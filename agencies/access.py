@@ -374,3 +374,42 @@ def region_reader(region, *, name: str = "") -> User:
     )
     setattr(reader, _SCOPE_ATTR, frozenset({region.pk}))  # no rows: the scope is the region
     return reader
+
+
+# --- approval of monitoring weeks and index facts --------------------------------------
+
+APPROVE_WEEK_PERMISSION = "indicators.approve_week"
+
+
+def can_see_week_approval(user: User, region_id: int | None) -> bool:
+    """A region's approval page and history: whoever sees the region (others get a 404)."""
+    return bool(
+        user.is_authenticated
+        and user.is_active
+        and region_id is not None
+        and can_see_region(user, region_id)
+    )
+
+
+def can_submit_week(user: User, region_id: int | None) -> bool:
+    """Submit a week for approval («направить»): the coordinators of the region (within the
+    regions they coordinate) and administrators."""
+    if not can_see_week_approval(user, region_id):
+        return False
+    return is_admin(user) or user.role == Role.COORDINATOR
+
+
+def has_approval_right(user: User) -> bool:
+    """The right to approve: administrators, and ministry staff or analysts granted the
+    permission «Может утверждать недели мониторинга» (`indicators.approve_week`, in the admin,
+    on the user or on a group). Coordinators submit and never approve, even when granted."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if is_admin(user):
+        return True
+    return user.role in (Role.STAFF, Role.ANALYST) and user.has_perm(APPROVE_WEEK_PERMISSION)
+
+
+def can_approve_week(user: User, region_id: int | None) -> bool:
+    """Approve, return or reopen a region's week: the right, within the regions one sees."""
+    return can_see_week_approval(user, region_id) and has_approval_right(user)

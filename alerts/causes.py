@@ -14,20 +14,21 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
 from agencies.models import Region
-from indicators import staleness
-from indicators.choices import UploadStatus
+from indicators import approval, staleness
+from indicators.choices import ApprovalState, UploadStatus
 from indicators.formulas import INDICATOR_CODES
 from indicators.models import (
     IndicatorStage,
     MonitoringRollup,
     MonitoringRow,
     MonitoringUpload,
+    WeekApproval,
 )
 from indicators.models.indicators import indicator_label
 from indicators.selectors import region_stage_targets
@@ -504,6 +505,81 @@ def _monitoring_causes(region: Region, on_date: dt.date, series: list) -> list[C
     return causes
 
 
+# --- Approval of monitoring weeks ------------------------------------------------------------
+
+
+def _approval_causes(region: Region, on_date: dt.date) -> list[Cause]:
+    """Weeks with data not submitted by their deadline (one alert for the region, naming
+    them), submissions waiting for approval too long (one alert each): two queries.
+
+    A week is due `APPROVAL_SUBMIT_DAYS` after its Monday (indicators.approval); the alerts
+    close when the week is submitted, approved or returned."""
+    causes = []
+    last_due_week = on_date - dt.timedelta(days=approval.submit_days() + 1)
+    submitted_at = WeekApproval.objects.filter(
+        region_id=OuterRef("region_id"), week_start=OuterRef("week_start")
+    ).values("submitted_at")[:1]
+    # one query: the weeks past their deadline and the submitted ones (a submitted week has
+    # data: submitting needs it), with their approval
+    rows = {
+        row["week_start"]: row
+        for row in MonitoringRollup.objects.filter(region=region, municipality__isnull=True)
+        .with_approval()
+        .annotate(submitted_at=Subquery(submitted_at))
+        .filter(Q(week_start__lte=last_due_week) | Q(approval_state=ApprovalState.SUBMITTED))
+        .order_by("week_start")
+        .values("week_start", "approval_state", "submitted_at")
+    }
+    late = [
+        week
+        for week, row in rows.items()
+        if week <= last_due_week and row["approval_state"] == ApprovalState.DRAFT
+    ]
+    if late:
+        due = approval.submission_due(late[0])
+        causes.append(
+            Cause(
+                kind=AlertKind.WEEK_NOT_SUBMITTED,
+                key=f"not_submitted:{region.pk}",
+                severity=overdue_severity((on_date - due).days),
+                message=_(
+                    "Не направлены на утверждение в срок недели мониторинга: %(weeks)s "
+                    "(первая — срок %(due)s)"
+                )
+                % {
+                    "weeks": ", ".join(_("с %(week)s") % {"week": _d(w)} for w in late[:5])
+                    + (_(" и ещё %(n)s") % {"n": len(late) - 5} if len(late) > 5 else ""),
+                    "due": _d(due),
+                },
+                details={
+                    "weeks": [w.isoformat() for w in late],
+                    "due_date": due.isoformat(),
+                },
+            )
+        )
+    wait = approval.wait_days()
+    for week, row in sorted(rows.items()):
+        if row["approval_state"] != ApprovalState.SUBMITTED or row["submitted_at"] is None:
+            continue
+        submitted_on = timezone.localtime(row["submitted_at"], region.tz).date()
+        if (on_date - submitted_on).days <= wait:
+            continue
+        causes.append(
+            Cause(
+                kind=AlertKind.APPROVAL_WAITING,
+                key=f"approval_wait:{region.pk}:{week.isoformat()}",
+                severity=Severity.MEDIUM,
+                message=_(
+                    "Неделя мониторинга с %(week)s направлена на утверждение %(day)s "
+                    "и ещё не утверждена"
+                )
+                % {"week": _d(week), "day": _d(submitted_on)},
+                details={"week": week.isoformat(), "submitted_on": submitted_on.isoformat()},
+            )
+        )
+    return causes
+
+
 # --- All causes ----------------------------------------------------------------------------
 
 
@@ -531,6 +607,7 @@ _MONITORING_KINDS = {
     AlertKind.ORGS_MISSING,
     AlertKind.UPLOAD_FAILED,
 }
+_APPROVAL_KINDS = {AlertKind.WEEK_NOT_SUBMITTED, AlertKind.APPROVAL_WAITING}
 
 
 def alert_causes(
@@ -555,4 +632,6 @@ def alert_causes(
         causes += _indicator_causes(region, on_date, stages, judged)
     if wanted & _MONITORING_KINDS:
         causes += _monitoring_causes(region, on_date, _region_series(region, on_date))
+    if wanted & _APPROVAL_KINDS:
+        causes += _approval_causes(region, on_date)
     return [cause for cause in causes if cause.kind in wanted]

@@ -13,6 +13,8 @@ class AlertKind(models.TextChoices):
     INDICATOR_DROP = "indicator_drop", _("Резкое падение показателя")
     ORGS_MISSING = "orgs_missing", _("Организации пропали из выгрузки")
     UPLOAD_FAILED = "upload_failed", _("Загрузка мониторинга отклонена")
+    WEEK_NOT_SUBMITTED = "week_not_submitted", _("Неделя не направлена на утверждение в срок")
+    APPROVAL_WAITING = "approval_waiting", _("Неделя долго ждёт утверждения")
 
 
 # The alerts whose causes only monitoring data feed (rollups, uploads, stages): after a
@@ -26,6 +28,8 @@ MONITORING_KINDS = (
     AlertKind.INDICATOR_DROP,
     AlertKind.ORGS_MISSING,
     AlertKind.UPLOAD_FAILED,
+    # an imported week that is already past its submission deadline opens it at once
+    AlertKind.WEEK_NOT_SUBMITTED,
 )
 
 

@@ -21,3 +21,11 @@ def sync_after_monitoring_import(sender, *, region_ids: list[int], **kwargs) -> 
     ids = list(region_ids)
     transaction.on_commit(lambda: alerts_sync_monitoring.delay(ids))
     return alerts_sync_monitoring.name
+
+
+def sync_after_week_approval(sender, *, region_id: int, **kwargs) -> str:
+    """A week was submitted, approved, returned or reopened (sent inside the transition's
+    transaction): on commit, sync the region's alerts, so «не направлена в срок» and «ждёт
+    утверждения» close as soon as they are resolved."""
+    transaction.on_commit(lambda: alerts_sync_region.delay(region_id=region_id))
+    return alerts_sync_region.name

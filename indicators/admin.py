@@ -8,6 +8,8 @@ from .models import (
     MonitoringUpload,
     RegionBaseline,
     RegionTarget,
+    WeekApproval,
+    WeekApprovalEvent,
 )
 
 
@@ -93,3 +95,34 @@ class MonitoringRollupAdmin(admin.ModelAdmin):
 
 
 from .index import admin as index_admin  # noqa: E402,F401  registers the index models
+
+
+class WeekApprovalEventInline(admin.TabularInline):
+    model = WeekApprovalEvent
+    extra = 0
+    can_delete = False
+    fields = ["at", "action", "from_state", "to_state", "actor", "comment"]
+    readonly_fields = ["at", "action", "from_state", "to_state", "actor", "comment"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(WeekApproval)
+class WeekApprovalAdmin(admin.ModelAdmin):
+    """Read only: transitions go through the approval pages and commands (the services),
+    so that every one is checked and kept in the history."""
+
+    list_display = ["region", "week_start", "state", "submitted_at", "approved_at", "approved_by"]
+    list_filter = ["state", "region"]
+    date_hierarchy = "week_start"
+    inlines = [WeekApprovalEventInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

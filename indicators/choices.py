@@ -41,3 +41,19 @@ class FactSource(models.TextChoices):
     IMPORT = "import", _("Загрузка файла")
     COMMAND = "command", _("Командная строка")
     API = "api", _("API")
+
+
+class ApprovalState(models.TextChoices):
+    """A region's monitoring week and its index facts (indicators.approval)."""
+
+    DRAFT = "draft", _("Подготовлено")
+    SUBMITTED = "submitted", _("Направлено")
+    APPROVED = "approved", _("Утверждено")
+
+
+class ApprovalAction(models.TextChoices):
+    SUBMIT = "submit", _("Направлено на утверждение")
+    APPROVE = "approve", _("Утверждено")
+    RETURN = "return", _("Возвращено на доработку")
+    REOPEN = "reopen", _("Открыто для исправления")
+    CORRECT = "correct", _("Исправление данных недели")

@@ -74,3 +74,14 @@ class RegionBaselineForm(forms.Form):
             "Откуда взято значение: максимум показателя в VK Мессенджере за 2024/25 уч. г."
         ),
     )
+
+
+class WeekApprovalForm(forms.Form):
+    """A comment (submit, approve) or a reason (return, reopen: required by the service)."""
+
+    text = forms.CharField(
+        label=_("Комментарий или причина"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )

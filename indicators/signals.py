@@ -20,3 +20,15 @@ def announce_monitoring_imported(*, region_ids: list[int], weeks: list[str]) -> 
         sender=announce_monitoring_imported, region_ids=sorted(region_ids), weeks=list(weeks)
     )
     return [name for _receiver, name in responses if name]
+
+
+week_approval_changed = Signal()  # kwargs: region_id, week_start
+
+
+def announce_week_approval_changed(*, region_id: int, week_start) -> list[str]:
+    """Sent by `indicators.services.approval` inside the transition's transaction; the
+    receivers (alerts) act on commit."""
+    responses = week_approval_changed.send(
+        sender=announce_week_approval_changed, region_id=region_id, week_start=week_start
+    )
+    return [name for _receiver, name in responses if name]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_approval
 
 app_name = "indicators"
 
@@ -11,6 +11,17 @@ urlpatterns = [
     path("regions/<str:code>/roster/", views.roster_edit, name="roster"),
     path("regions/<str:code>/uploads/", views.upload_list, name="upload-list"),
     path("regions/<str:code>/uploads/new/", views.upload_create, name="upload-create"),
+    path("regions/<str:code>/approval/", views_approval.approval_list, name="approval-list"),
+    path(
+        "regions/<str:code>/approval/<str:week>/",
+        views_approval.approval_week,
+        name="approval-week",
+    ),
+    path(
+        "regions/<str:code>/approval/<str:week>/<str:action>/",
+        views_approval.approval_action,
+        name="approval-action",
+    ),
     path("uploads/template.<str:fmt>", views.upload_template, name="upload-template"),
     path("uploads/<int:pk>/", views.upload_detail, name="upload-detail"),
     path("uploads/<int:pk>/status/", views.upload_status, name="upload-status"),

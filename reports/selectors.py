@@ -204,6 +204,7 @@ class RollupRow:
     # (numerator, denominator) of I1..I4, in the order of docs/domain.md
     parts: tuple[tuple[int, int], tuple[int, int], tuple[int, int], tuple[int, int]]
     coverage: Coverage | None = None  # None: computed before coverage existed
+    approval: str = "draft"  # the region-week's approval (indicators.approval)
 
     @property
     def complete(self) -> bool:
@@ -220,6 +221,7 @@ ROLLUP_FIELDS = (
     "coverage_reported",
     "coverage_expected",
     "coverage_basis",
+    "approval_state",
 )
 
 
@@ -239,12 +241,12 @@ def indicator_rollup_rows(
     date_to: dt.date | None = None,
 ) -> Iterator[RollupRow]:
     """The region's weekly sums, then each municipality's, week by week (one query)."""
-    qs = _visible(MonitoringRollup.objects.filter(region=region), user)
+    qs = _visible(MonitoringRollup.objects.filter(region=region).with_approval(), user)
     qs = _week_range(qs, date_from, date_to).order_by(
         F("municipality__name").asc(nulls_first=True), "week_start"
     )
     for values in qs.values_list(*ROLLUP_FIELDS).iterator(chunk_size=CHUNK_SIZE):
-        muni, week, orgs, *sums, reported, expected, basis = values
+        muni, week, orgs, *sums, reported, expected, basis, approval = values
         yield RollupRow(
             municipality=muni or "",
             week_start=week,
@@ -254,6 +256,7 @@ def indicator_rollup_rows(
                 f.parts(sums[2 * i], sums[2 * i + 1]) for i, f in enumerate(_INDICATORS)
             ),
             coverage=Coverage(reported, expected, basis) if expected is not None else None,
+            approval=approval,
         )
 
 
@@ -328,6 +331,7 @@ class IndexRankRow:
     components: tuple[Decimal | None, ...]  # verified points, as `IndexExport.components`
     earlier: Decimal | None
     change: Decimal | None
+    approved: bool = False  # the total rests on approved weeks only (indicators.approval)
 
 
 @dataclass(frozen=True)
@@ -450,6 +454,7 @@ def index_export(
                 ),
                 earlier=row.earlier,
                 change=row.change,
+                approved=row.approved,
             )
         )
     for row in sorted(ranking, key=lambda r: r.region.code):

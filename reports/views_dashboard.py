@@ -54,6 +54,7 @@ def region_dashboard_view(request, code: str):
             "measures_url": reverse("roadmaps:measure-list"),
             "uploads_url": reverse("indicators:upload-list", kwargs={"code": region.code}),
             "indicators_url": reverse("indicators:region", kwargs={"code": region.code}),
+            "approval_url": reverse("indicators:approval-list", kwargs={"code": region.code}),
             "alerts_url": reverse("alerts:alert-list"),
             # the municipality links of the table: one reverse, not one per row
             "muni_base": reverse(

@@ -337,6 +337,12 @@ ALERT_DROP_POINTS = env_int("ALERT_DROP_POINTS", 10)  # week-over-week fall, poi
 ALERT_TREND_WEEKS = env_int("ALERT_TREND_WEEKS", 8)  # weeks fitted for "at risk"
 ALERT_CASCADE_TOLERANCE = env_int("ALERT_CASCADE_TOLERANCE", 5)  # points below schedule
 
+# Approval of monitoring weeks (indicators.approval): a week is due for submission this many
+# days after its Monday (region's local date); a submission waiting for approval longer than
+# ALERT_APPROVAL_WAIT_DAYS days raises an alert.
+APPROVAL_SUBMIT_DAYS = env_int("APPROVAL_SUBMIT_DAYS", 10)
+ALERT_APPROVAL_WAIT_DAYS = env_int("ALERT_APPROVAL_WAIT_DAYS", 5)
+
 # filters offer «Все» when nothing is chosen (django-filter's default is «---------»)
 FILTERS_EMPTY_CHOICE_LABEL = "Все"
 

@@ -8,6 +8,8 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from ..approval import states_of, week_of
+from ..choices import ApprovalState
 from ..formulas import FORMULAS, share_percent
 from ..models import (
     IndexFact,
@@ -120,6 +122,13 @@ class IndicatorValueSerializer(serializers.ModelSerializer):
         read_only=True, help_text="false: «неполная неделя» (охват ниже порога)"
     )
     coverage = serializers.SerializerMethodField()
+    approval = serializers.ChoiceField(
+        source="approval_state",
+        choices=["draft", "submitted", "approved"],
+        read_only=True,
+        help_text="Утверждение недели: draft — подготовлено, submitted — направлено "
+        "(оба — предварительные данные), approved — утверждено.",
+    )
 
     class Meta:
         model = MonitoringRollup
@@ -132,6 +141,7 @@ class IndicatorValueSerializer(serializers.ModelSerializer):
             "organisations",
             "complete",
             "coverage",
+            "approval",
             "i1",
             "i2",
             "i3",
@@ -278,12 +288,16 @@ class RankingRowSerializer(serializers.Serializer):
     earlier = serializers.DecimalField(max_digits=6, decimal_places=2, allow_null=True)
     change = serializers.DecimalField(max_digits=6, decimal_places=2, allow_null=True)
     highlighted = serializers.BooleanField(help_text="Субъект из области видимости вызывающего.")
+    approved = serializers.BooleanField(
+        help_text="true: итог рассчитан только по утверждённым неделям; false: предварительный."
+    )
 
 
 class RankingSerializer(serializers.Serializer):
     on_date = serializers.DateField()
     since = serializers.DateField(allow_null=True)
     version = serializers.CharField(allow_null=True)
+    approved_only = serializers.BooleanField(help_text="Рейтинг только по утверждённым данным.")
     rows = RankingRowSerializer(many=True)
 
 
@@ -291,6 +305,9 @@ class IndexFactSerializer(serializers.ModelSerializer):
     region_code = serializers.CharField(source="region.code", read_only=True)
     is_verified = serializers.BooleanField(read_only=True)
     has_evidence_file = serializers.SerializerMethodField()
+    approval = serializers.SerializerMethodField(
+        help_text="Утверждение недели сведений (draft, submitted — предварительные; approved)."
+    )
 
     class Meta:
         model = IndexFact
@@ -309,10 +326,20 @@ class IndexFactSerializer(serializers.ModelSerializer):
             "entered_at",
             "is_verified",
             "verified_at",
+            "approval",
         ]
 
     def get_has_evidence_file(self, obj) -> bool:
         return bool(obj.evidence_file)
+
+    def get_approval(self, obj) -> str:
+        """The state of the fact's week (indicators.approval); a list passes the states of
+        every week in one query (`approval_states`), a single fact asks for its own."""
+        pair = (obj.region_id, week_of(obj.as_of))
+        states = self.context.get("approval_states")
+        if states is None:
+            return states_of([pair])[pair]
+        return states.get(pair, ApprovalState.DRAFT)
 
 
 class IndexFactInputSerializer(serializers.Serializer):

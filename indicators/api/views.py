@@ -35,6 +35,7 @@ from ..models import (
     MonitoringUpload,
     RegionBaseline,
     RegionTarget,
+    WeekApproval,
 )
 from ..services.rosters import monitoring_roster_delete, monitoring_roster_upload
 from ..services.uploads import monitoring_upload_create, monitoring_upload_rerun, upload_progress
@@ -122,6 +123,7 @@ class IndicatorValueViewSet(ScopedReadOnlyViewSet):
     def get_queryset(self):
         return (
             MonitoringRollup.objects.visible_to(self.request.user)
+            .with_approval()
             .select_related("region", "municipality")
             .order_by("region__code", "municipality__name", "-week_start")
         )
@@ -184,6 +186,11 @@ class IndexScoreViewSet(ScopedReadOnlyViewSet):
             OpenApiParameter(
                 "since", OpenApiTypes.DATE, description="Изменение с этой даты (ГГГГ-ММ-ДД)."
             ),
+            OpenApiParameter(
+                "approved",
+                OpenApiTypes.BOOL,
+                description="true: только утверждённые данные (недели в состоянии «утверждено»).",
+            ),
         ],
         responses={200: RankingSerializer, 400: ERROR, 403: ERROR},
         filters=False,
@@ -198,10 +205,17 @@ class IndexScoreViewSet(ScopedReadOnlyViewSet):
         since = parse_iso_date(request.query_params.get("since"), "since")
         scope = access.region_scope(user)
         highlight = frozenset(scope) if scope is not None else frozenset()
-        version, rows = index_ranking(on_date=on_date, since=since, highlight=highlight)
+        raw = (request.query_params.get("approved") or "").strip().lower()
+        if raw not in ("", "true", "false", "1", "0"):
+            raise exceptions.ValidationError({"approved": ["Ожидается true или false."]})
+        approved_only = raw in ("true", "1")
+        version, rows = index_ranking(
+            on_date=on_date, since=since, highlight=highlight, approved_only=approved_only
+        )
         data = {
             "on_date": on_date,
             "since": since,
+            "approved_only": approved_only,
             "version": version.code if version else None,
             "rows": rows,
         }
@@ -214,6 +228,17 @@ class IndexFactViewSet(ScopedReadOnlyViewSet):
     serializer_class = IndexFactSerializer
     filterset_class = IndexFactFilterSet
     ordering_fields = ["as_of", "entered_at"]
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        if self.action == "list":  # the approval of every week in scope: one query
+            context["approval_states"] = {
+                (region_id, week): state
+                for region_id, week, state in WeekApproval.objects.visible_to(
+                    self.request.user
+                ).values_list("region_id", "week_start", "state")
+            }
+        return context
 
     def get_queryset(self):
         return (

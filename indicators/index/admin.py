@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.db import transaction
 
+from ..approval import check_fact_unlocked, fact_lock_problem
 from ..jobs import index_recompute_publish
 from ..models import (
     Component,
@@ -131,6 +132,31 @@ class IndexFactAdmin(admin.ModelAdmin):
     search_fields = ["criterion_code", "evidence_text", "evidence_url"]
     raw_id_fields = ["entered_by", "verified_by", "upload"]
     date_hierarchy = "as_of"
+
+    # a fact of an approved week is locked (indicators.approval): shown, never changed
+    def _locked(self, obj) -> bool:
+        return obj is not None and fact_lock_problem(obj.region_id, obj.as_of) is not None
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and not self._locked(obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and not self._locked(obj)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+
+        class LockCheckedForm(form):
+            def clean(self):
+                cleaned = super().clean()
+                region, as_of = cleaned.get("region"), cleaned.get("as_of")
+                if region is not None and as_of is not None:
+                    check_fact_unlocked(region.pk, as_of)
+                if obj is not None:  # moving a fact out of a locked week is a change too
+                    check_fact_unlocked(obj.region_id, obj.as_of)
+                return cleaned
+
+        return LockCheckedForm
 
 
 @admin.register(IndexScore)

@@ -24,6 +24,8 @@ from roadmap_portal.ru_formats import ru_date, ru_number, ru_percent
 from roadmaps.choices import CLOSED_STATUSES
 from roadmaps.models import Measure
 
+from ..approval import approved_weeks, week_of
+from ..choices import ApprovalState
 from ..models import (
     Criterion,
     IndexFact,
@@ -31,6 +33,7 @@ from ..models import (
     MeasureCriterion,
     MethodologyVersion,
     MonitoringRollup,
+    WeekApproval,
 )
 from .scoring import (
     BandSpec,
@@ -90,7 +93,9 @@ def criteria_of(version: MethodologyVersion) -> dict[str, Criterion]:
     return {c.code: c for comp in version.components.all() for c in comp.criteria.all()}
 
 
-def index_inputs_load(*, region_ids: Iterable[int], on_date: dt.date) -> dict[int, RegionInputs]:
+def index_inputs_load(
+    *, region_ids: Iterable[int], on_date: dt.date, approved_only: bool = False
+) -> dict[int, RegionInputs]:
     """Inputs valid on `on_date` for every region in `region_ids`: two queries.
 
     Facts: the latest `as_of` ≤ date per (region, criterion, input), the later entry on the
@@ -98,15 +103,21 @@ def index_inputs_load(*, region_ids: Iterable[int], on_date: dt.date) -> dict[in
     region's rollup of the latest complete week (coverage at or above
     `MONITORING_MIN_COVERAGE`, indicators.coverage) on or before the date, as the exact
     fraction of its sums (a «неполная неделя» never moves the index).
+
+    `approved_only` (the approved-only ranking, indicators.approval): only facts whose week
+    is approved and the latest complete approved week count (one more query).
     """
     ids = list(region_ids)
     result = {region_id: RegionInputs() for region_id in ids}
+    approved = approved_weeks(ids) if approved_only else None
     facts = (
         IndexFact.objects.filter(region_id__in=ids, as_of__lte=on_date)
         .order_by("region_id", "criterion_code", "input", "-as_of", "-id")
         .values_list("id", "region_id", "criterion_code", "input", "value", "as_of", "verified_at")
     )
     for fact_id, region_id, code, name, value, as_of, verified_at in facts:
+        if approved is not None and (region_id, week_of(as_of)) not in approved:
+            continue
         inputs = result[region_id]
         key = (code, name)
         item = InputValue(value, as_of, verified_at is not None, fact_id)
@@ -122,10 +133,20 @@ def index_inputs_load(*, region_ids: Iterable[int], on_date: dt.date) -> dict[in
             week_start__lte=on_date,
         )
         .order_by("-week_start")
-        .values("week_start")[:1]
     )
+    if approved is not None:
+        latest_week = latest_week.filter(
+            models.Exists(
+                WeekApproval.objects.filter(
+                    region_id=models.OuterRef("region_id"),
+                    week_start=models.OuterRef("week_start"),
+                    state=ApprovalState.APPROVED,
+                )
+            )
+        )
+    newest = latest_week.values("week_start")[:1]
     rollups = MonitoringRollup.objects.filter(
-        region_id__in=ids, municipality__isnull=True, week_start=models.Subquery(latest_week)
+        region_id__in=ids, municipality__isnull=True, week_start=models.Subquery(newest)
     ).only("region_id", "week_start", "vkm_users", "vkm_and_max_users")
     for rollup in rollups:
         inputs = result[rollup.region_id]
@@ -228,15 +249,46 @@ def breakdown(result: ScoreResult, spec: VersionSpec) -> tuple[dict[str, Any], d
 
 
 def index_evaluate(
-    *, region_ids: Iterable[int], on_date: dt.date, version: MethodologyVersion | None = None
+    *,
+    region_ids: Iterable[int],
+    on_date: dt.date,
+    version: MethodologyVersion | None = None,
+    approved_only: bool = False,
 ) -> tuple[MethodologyVersion | None, dict[int, ScoreResult]]:
     """Scores in memory (nothing written): the version used and region id -> result."""
+    version, results, _inputs = _evaluate(
+        region_ids=region_ids, on_date=on_date, version=version, approved_only=approved_only
+    )
+    return version, results
+
+
+def _evaluate(
+    *,
+    region_ids: Iterable[int],
+    on_date: dt.date,
+    version: MethodologyVersion | None = None,
+    approved_only: bool = False,
+) -> tuple[MethodologyVersion | None, dict[int, ScoreResult], dict[int, RegionInputs]]:
     version = version or version_on(on_date)
     if version is None:
-        return None, {}
+        return None, {}, {}
     spec = version_spec(version)
-    inputs = index_inputs_load(region_ids=region_ids, on_date=on_date)
-    return version, {rid: score_region(spec, data, on_date) for rid, data in inputs.items()}
+    inputs = index_inputs_load(region_ids=region_ids, on_date=on_date, approved_only=approved_only)
+    results = {rid: score_region(spec, data, on_date) for rid, data in inputs.items()}
+    return version, results, inputs
+
+
+def inputs_approved(
+    inputs: RegionInputs, region_id: int, approved: set[tuple[int, dt.date]]
+) -> bool:
+    """Whether a region's figure rests on approved weeks only (indicators.approval): every
+    fact read and the monitoring week of M; a region without inputs is not approved."""
+    if not inputs.has_data:
+        return False
+    weeks = {week_of(item.as_of) for item in inputs.claimed.values()}
+    if inputs.sferum_week is not None:
+        weeks.add(inputs.sferum_week)
+    return all((region_id, week) in approved for week in weeks)
 
 
 def criterion_for(code: str, on_date: dt.date) -> Criterion | None:
@@ -503,6 +555,7 @@ class RankingRow:
     claimed_total: Decimal | None
     earlier: Decimal | None
     highlighted: bool
+    approved: bool = False  # the figure rests on approved weeks only (indicators.approval)
 
     @property
     def change(self) -> Decimal | None:
@@ -512,19 +565,28 @@ class RankingRow:
 
 
 def index_ranking(
-    *, on_date: dt.date, since: dt.date | None = None, highlight: frozenset[int] = frozenset()
+    *,
+    on_date: dt.date,
+    since: dt.date | None = None,
+    highlight: frozenset[int] = frozenset(),
+    approved_only: bool = False,
 ) -> tuple[MethodologyVersion | None, list[RankingRow]]:
     """Every region by total on `on_date` (ties share a place), with the change since `since`.
 
     The one ranking of the portal (ranking page, exports, region dashboard): a region with
     neither a fact nor a monitoring week has no place; it comes last as «нет данных».
+    Each row says whether its figure is approved (`approved`); `approved_only` ranks the
+    figures of approved weeks only (indicators.approval), the change too.
     Cached under the national data version (`agencies.dataversion`): every write that can
-    move a total (facts, monitoring, measure statuses, methodology) changes it. `highlight`
-    (the user's own regions) is applied after the cache.
+    move a total or its approval (facts, monitoring, measure statuses, methodology, approval
+    transitions) changes it. `highlight` (the user's own regions) is applied after the cache.
     """
     version, rows = dataversion.cached(
-        lambda: f"ranking:{dataversion.national_token()}:{on_date.isoformat()}:{since or ''}",
-        lambda: _index_ranking(on_date=on_date, since=since),
+        lambda: (
+            f"ranking:{dataversion.national_token()}:{on_date.isoformat()}:{since or ''}"
+            f":{int(approved_only)}"
+        ),
+        lambda: _index_ranking(on_date=on_date, since=since, approved_only=approved_only),
     )
     return version, [
         replace(row, highlighted=row.region.pk in highlight) if highlight else row for row in rows
@@ -532,14 +594,19 @@ def index_ranking(
 
 
 def _index_ranking(
-    *, on_date: dt.date, since: dt.date | None
+    *, on_date: dt.date, since: dt.date | None, approved_only: bool
 ) -> tuple[MethodologyVersion | None, list[RankingRow]]:
     regions = list(Region.objects.order_by("code"))
     ids = [r.pk for r in regions]
-    version, results = index_evaluate(region_ids=ids, on_date=on_date)
+    version, results, inputs = _evaluate(
+        region_ids=ids, on_date=on_date, approved_only=approved_only
+    )
+    approved = approved_weeks(ids)
     earlier = {}
     if since is not None:
-        _v, earlier_results = index_evaluate(region_ids=ids, on_date=since)
+        _v, earlier_results = index_evaluate(
+            region_ids=ids, on_date=since, approved_only=approved_only
+        )
         # the change counts from the earlier total even where nothing was known then
         # (the methodology's 0 points): «+10 since 01.09» for a region that started since
         earlier = {rid: r.total for rid, r in earlier_results.items()}
@@ -562,6 +629,7 @@ def _index_ranking(
                 results[region.pk].claimed_total,
                 earlier.get(region.pk),
                 False,
+                inputs_approved(inputs[region.pk], region.pk, approved),
             )
         )
     rows += [
@@ -583,11 +651,13 @@ class RegionPlace:
     place: int | None
     ranked: int  # regions with data on that date
     on_date: dt.date
+    approved: bool = False  # the region's figure rests on approved weeks only
 
 
 def region_place(*, region_id: int, on_date: dt.date) -> RegionPlace:
     """The region's place in `index_ranking` on `on_date` and how many regions are ranked."""
     _version, rows = index_ranking(on_date=on_date)
     ranked = sum(1 for row in rows if row.place is not None)
-    place = next((row.place for row in rows if row.region.pk == region_id), None)
-    return RegionPlace(place, ranked, on_date)
+    own = next((row for row in rows if row.region.pk == region_id), None)
+    place = own.place if own else None
+    return RegionPlace(place, ranked, on_date, bool(own and own.approved))

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from agencies import access, dataversion
 from agencies.models import Region, User
 
+from ..approval import check_fact_unlocked, week_of
 from ..choices import CriterionSource, FactSource
 from ..jobs import index_recompute_publish
 from ..models import (
@@ -29,6 +30,7 @@ from ..models import (
     IndexUpload,
     MethodologyVersion,
 )
+from ..services.approval import approval_corrections_record
 from .scoring import (
     ScoreResult,
 )
@@ -176,6 +178,7 @@ def index_fact_create(
     parsed, errors = fact_value_errors(criterion, input, value)
     if errors or parsed is None:  # (no errors: a value)
         raise ValidationError({"value": errors})
+    check_fact_unlocked(region.pk, as_of)
     verified = source == FactSource.COMMAND or access.is_verifier(entered_by)
     now = timezone.now()
     fact = IndexFact(
@@ -197,6 +200,11 @@ def index_fact_create(
     fact.full_clean()
     with transaction.atomic():
         fact.save()
+        approval_corrections_record(
+            pairs=[(region.pk, week_of(as_of))],
+            actor=entered_by,
+            note=_("Сведения для индекса: %(fact)s") % {"fact": fact},
+        )
         if recompute:
             schedule_recompute([region.pk])
     return fact
@@ -207,6 +215,7 @@ def index_fact_verify(*, fact: IndexFact, actor: User) -> IndexFact:
     """An analyst or administrator confirms a fact; conditional update, safe to repeat."""
     if not access.is_verifier(actor):
         raise ValidationError(_("Подтверждать сведения могут аналитики и администраторы."))
+    check_fact_unlocked(fact.region_id, fact.as_of)
     now = timezone.now()
     changed = IndexFact.objects.filter(pk=fact.pk, verified_at__isnull=True).update(
         verified_at=now, verified_by=actor

@@ -23,9 +23,11 @@ from django.utils.translation import gettext as _
 from agencies import access
 from indicators.index.services import schedule_recompute
 
+from ..approval import lock_problem, locked_weeks, week_of
 from ..choices import FactSource, UploadStatus
 from ..models import IndexFact, IndexUpload
-from .inputs import ReadResult, index_inputs_read
+from ..services.approval import approval_corrections_record
+from .inputs import TITLES, ReadResult, index_inputs_read
 
 PREVIEW_ROWS = 50
 
@@ -74,8 +76,37 @@ def _check(upload: IndexUpload, user) -> ReadResult:
         for r in result.rows[:PREVIEW_ROWS]
     ]
     upload.regions = sorted({r.region_code for r in result.rows})
+    if not result.errors:
+        result.errors.extend(_locked_rows(result))
     upload.status = UploadStatus.REFUSED if result.errors else UploadStatus.PENDING
     return result
+
+
+def _locked_rows(result: ReadResult) -> list[str]:
+    """Rows that would enter a new value into an approved week (indicators.approval): one
+    Russian error each; a row equal to the fact already there changes nothing and passes."""
+    locked = locked_weeks({(r.region_id, week_of(r.as_of)) for r in result.rows})
+    if not locked:
+        return []
+    existing: dict[tuple, Decimal] = {}
+    for region_id, code, name, as_of, value in (
+        IndexFact.objects.filter(region_id__in={pair[0] for pair in locked})
+        .order_by("id")
+        .values_list("region_id", "criterion_code", "input", "as_of", "value")
+    ):
+        existing[(region_id, code, name, as_of)] = value
+    errors = []
+    for r in result.rows:
+        approval = locked.get((r.region_id, week_of(r.as_of)))
+        if approval is None:
+            continue
+        if existing.get((r.region_id, r.criterion_code, r.input, r.as_of)) == r.value:
+            continue
+        errors.append(
+            _("Строка %(row)s, столбец «%(col)s»: %(msg)s")
+            % {"row": r.row, "col": TITLES["as_of"], "msg": lock_problem(approval)}
+        )
+    return errors
 
 
 def source_scoped(upload: IndexUpload) -> bool:
@@ -132,6 +163,11 @@ def index_upload_apply(*, upload: IndexUpload, user=None) -> IndexUpload:
             )
         )
     IndexFact.objects.bulk_create(new, batch_size=1000)
+    approval_corrections_record(
+        pairs={(f.region_id, week_of(f.as_of)) for f in new},
+        actor=user,
+        note=_("Загрузка сведений для индекса «%(name)s»") % {"name": upload.original_name},
+    )
     upload.rows_created = len(new)
     upload.rows_unchanged = unchanged
     upload.status = UploadStatus.DONE

@@ -91,11 +91,20 @@ def index_ranking_view(request):
     since = _date_param(request, "since", None)
     scope = access.region_scope(user)
     highlight = frozenset(scope) if scope is not None else frozenset()
-    version, rows = index_ranking(on_date=on_date, since=since, highlight=highlight)
+    approved_only = request.GET.get("approved") == "1"
+    version, rows = index_ranking(
+        on_date=on_date, since=since, highlight=highlight, approved_only=approved_only
+    )
     return render(
         request,
         "indicators/index_ranking.html",
-        {"version": version, "rows": rows, "on_date": on_date, "since": since},
+        {
+            "version": version,
+            "rows": rows,
+            "on_date": on_date,
+            "since": since,
+            "approved_only": approved_only,
+        },
     )
 
 

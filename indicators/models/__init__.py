@@ -1,3 +1,4 @@
+from .approval import WeekApproval, WeekApprovalEvent
 from .index import IndexFact, IndexScore, IndexUpload, MeasureCriterion
 from .indicators import Indicator, IndicatorStage, RegionBaseline, RegionTarget
 from .methodology import Component, Criterion, MethodologyVersion
@@ -26,4 +27,6 @@ __all__ = [
     "MonitoringUpload",
     "RegionBaseline",
     "RegionTarget",
+    "WeekApproval",
+    "WeekApprovalEvent",
 ]

@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Municipality, Organisation, Region
@@ -166,6 +167,16 @@ class MonitoringRow(models.Model):
 
 
 class MonitoringRollupQuerySet(RegionScopedQuerySet):
+    def with_approval(self) -> MonitoringRollupQuerySet:
+        """Annotates `approval_state`: the approval of the row's region-week
+        (indicators.approval; "draft" without a record), one subquery, no extra query."""
+        from .approval import WeekApproval
+
+        state = WeekApproval.objects.filter(
+            region_id=models.OuterRef("region_id"), week_start=models.OuterRef("week_start")
+        ).values("state")[:1]
+        return self.annotate(approval_state=Coalesce(models.Subquery(state), models.Value("draft")))
+
     def complete(self) -> MonitoringRollupQuerySet:
         """Weeks at or above `MONITORING_MIN_COVERAGE` (indicators.coverage): the ones the
         index, the stage checks and the alerts judge. Exact, in integers: with the

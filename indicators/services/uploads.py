@@ -11,7 +11,8 @@
 3. in ONE transaction: open the table (missing columns refuse the file before any row),
    stream and validate every row, staging the valid ones (COPY on PostgreSQL, executemany
    on SQLite), collecting every error;
-4. any error → roll back, status «refused» with the errors (the first 1000 and a count);
+4. any error (a row of an approved week too: `services.approval.locked_week_errors`) → roll
+   back, status «refused» with the errors (the first 1000 and a count);
 5. classify created / updated / unchanged against the stored rows and keep a preview;
    a dry run rolls back here;
 6. otherwise write set-based (new municipalities and organisations, renames, one upsert),
@@ -58,6 +59,7 @@ from ..imports.monitoring import (
 )
 from ..jobs import LEASE, MONITORING_UPLOAD_JOB
 from ..models import MonitoringUpload
+from .approval import approval_corrections_record, locked_week_errors
 from .coverage import coverage_preview
 from .rollups import rollups_rebuild
 from .staging import NotForTheFastPath, Staging, copy_csv, lock_imports
@@ -229,6 +231,16 @@ def _finish(upload: MonitoringUpload, **fields: Any) -> MonitoringUpload:
 
 class _Refused(Exception):
     pass
+
+
+def _record_corrections(upload: MonitoringUpload, pairs: set[tuple[int, dt.date]]) -> None:
+    """A reopened or submitted week changed by this file: «исправление данных недели» in
+    its approval history."""
+    note = _("Загрузка мониторинга «%(name)s» (№ %(id)s)") % {
+        "name": upload.original_name,
+        "id": upload.pk,
+    }
+    approval_corrections_record(pairs=pairs, actor=upload.uploaded_by, note=note)
 
 
 def monitoring_import(
@@ -404,6 +416,10 @@ def _run(upload: MonitoringUpload, *, progress_every: int) -> MonitoringUpload:
                         "указана в другом субъекте"
                     ) % {"code": code, "row": other}
                 errors.add(row_no, column, format_error(row_no, column, problem))
+            # an approved week is locked (indicators.approval): reported with the rest
+            locked_week_errors(
+                pairs=reader.pairs, errors=errors, column=reader.column("week_start")
+            )
             if errors:
                 raise _Refused
             for first_row, code, file_region, stored_region in staging.region_conflicts(
@@ -437,6 +453,7 @@ def _run(upload: MonitoringUpload, *, progress_every: int) -> MonitoringUpload:
             result["coverage"] = coverage_preview(region_ids=reader.region_ids, weeks=weeks)
             if not upload.dry_run:
                 signals.announce_monitoring_imported(region_ids=reader.region_ids, weeks=weeks)
+                _record_corrections(upload, reader.pairs)
             phases["rollups"] = time.monotonic() - started
             staging.drop()
             if upload.dry_run:

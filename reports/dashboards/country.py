@@ -16,7 +16,8 @@ from django.utils import timezone
 
 from agencies import dataversion
 from agencies.models import Region
-from indicators.choices import UploadStatus
+from indicators.approval import figure_label, states_of
+from indicators.choices import ApprovalState, UploadStatus
 from indicators.formulas import INDICATOR_CODES
 from indicators.models import (
     Component,
@@ -64,6 +65,12 @@ class RegionRow:
     lagging: bool = False
     # the newest week when it is a «неполная неделя»: shown with its coverage, never judged
     partial: MonitoringRollup | None = None
+    # approval (indicators.approval) of the week whose indicators are shown
+    approval: str = ApprovalState.DRAFT
+
+    @property
+    def approval_label(self) -> str:
+        return figure_label(self.approval)
 
     @property
     def total(self) -> Decimal | None:
@@ -387,4 +394,17 @@ def national_rows(*, on_date: dt.date) -> NationalRows:
                 partial=own[-1] if own and not own[-1].complete else None,
             )
         )
+
+    # approval of the week each row's indicators read (one query)
+    shown: dict[int, dt.date] = {}
+    for row in rows:
+        complete = [r.week_start for r in series.get(row.region.pk, []) if r.complete]
+        if complete:
+            shown[row.region.pk] = complete[-1]
+    states = states_of(shown.items())
+    for row in rows:
+        week = shown.get(row.region.pk)
+        if week is not None:
+            row.approval = states[(row.region.pk, week)]
+
     return NationalRows(rows=rows, components=components, indicators=indicators)

@@ -55,6 +55,7 @@ class IndexBlock:
     potential: Decimal
     potential_measures: int
     previous: IndexScore | None  # the latest score at least a week older
+    approved: bool = False  # the ranked figure rests on approved weeks (indicators.approval)
 
     @property
     def change(self) -> Decimal | None:
@@ -174,4 +175,5 @@ def index_block(*, region: Region, today: dt.date, rank_on: dt.date | None = Non
         potential=potential,
         potential_measures=len(measures),
         previous=previous,
+        approved=ranks.approved,
     )

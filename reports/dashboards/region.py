@@ -10,6 +10,8 @@ from django.utils import timezone
 
 from agencies import dataversion
 from agencies.models import Municipality, Region
+from indicators.approval import figure_label, states_of
+from indicators.choices import ApprovalState
 from indicators.index.selectors import region_place
 from indicators.models import MonitoringRollup
 from roadmaps.models import MeasureChange
@@ -54,6 +56,17 @@ class RegionDashboard:
     # the newest week when it is a «неполная неделя» (shown, never judged)
     partial: MonitoringRollup | None = None
     judged_week: dt.date | None = None  # the latest complete week, which the cards judge
+    # approval state (indicators.approval) of the newest week and of the judged week
+    latest_approval: str = ApprovalState.DRAFT
+    judged_approval: str = ApprovalState.DRAFT
+
+    @property
+    def latest_approval_label(self) -> str:
+        return figure_label(self.latest_approval)
+
+    @property
+    def judged_approval_label(self) -> str:
+        return figure_label(self.judged_approval)
 
     @property
     def measures_total(self) -> int:
@@ -119,6 +132,8 @@ def build_region_dashboard(
     )
     overdue_total, overdue = rm.overdue_measures(region=region, today=today, limit=OVERDUE_SHOWN)
     parts = rm.pending_parts(region=region, today=today)
+    judged_week = judged[-1].week_start if judged else None
+    states = states_of((region.pk, row.week_start) for row in series[-1:] + judged[-1:])
     return RegionDashboard(
         region=region,
         today=today,
@@ -143,7 +158,13 @@ def build_region_dashboard(
         indicator_moves=indicator_moves(municipalities),
         pending_parts=parts.agencies,
         partial=partial,
-        judged_week=judged[-1].week_start if judged else None,
+        judged_week=judged_week,
+        latest_approval=states.get((region.pk, series[-1].week_start), ApprovalState.DRAFT)
+        if series
+        else ApprovalState.DRAFT,
+        judged_approval=states.get((region.pk, judged_week), ApprovalState.DRAFT)
+        if judged_week
+        else ApprovalState.DRAFT,
     )
 
 

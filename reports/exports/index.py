@@ -50,6 +50,8 @@ RANK_LEAD = [
 RANK_TAIL = [
     Column("Итого на дату сравнения", Kind.NUMBER, width=12),
     Column("Изменение", Kind.NUMBER, width=11),
+    # indicators.approval: the total rests on approved weeks only, or is preliminary
+    Column("Данные", width=16, wrap=True),
 ]
 CRITERIA_LEAD = [
     Column("Код субъекта", width=8),
@@ -141,7 +143,7 @@ def build(
     version = data.version
     max_total = float(sum(c.max_points for c in data.components))
     columns = rank_columns(data.components)
-    total_col, change_col = 3, len(columns) - 1
+    total_col, change_col = 3, len(columns) - 2
     if version is None:
         note = f"На {ru_date(on_date)} нет действующей методики индекса."
     else:
@@ -169,6 +171,9 @@ def build(
                 *row.components,
                 row.earlier,
                 row.change,
+                ("утверждено" if row.approved else "предварительные данные")
+                if row.total is not None
+                else "",
             ]
         )
     slots = max((len(row.inputs) for row in data.criteria), default=1)

@@ -27,6 +27,8 @@ from decimal import Decimal
 from django.utils.translation import gettext_lazy as _
 
 from agencies.choices import OrgType
+from indicators.approval import figure_label, state_label
+from indicators.choices import ApprovalState
 from indicators.coverage import BASIS_LABELS, INCOMPLETE_LABEL, Coverage
 from indicators.formulas import FORMULAS, share_fraction
 from indicators.models.indicators import indicator_label
@@ -59,6 +61,8 @@ LEAD_COLUMNS = [
     Column("Ожидалось организаций", Kind.INT, width=12),
     Column("Охват", Kind.PERCENT, width=9),
     Column("Полнота недели", width=24, wrap=True),
+    # indicators.approval: «утверждено» or «предварительные данные (подготовлено/направлено)»
+    Column("Утверждение недели", width=22, wrap=True),
 ]
 SERIES_COLUMNS = [
     Column("Территория", width=30, wrap=True),
@@ -126,6 +130,13 @@ def points(difference: float) -> float:
 
 def _pct(value: Decimal | None) -> float | None:
     return float(value) / 100 if value is not None else None
+
+
+def approval_cell(state: str) -> str:
+    """The week's approval in words: «утверждено», else preliminary with its state."""
+    if state == ApprovalState.APPROVED:
+        return state_label(state)
+    return f"{figure_label(state)} ({state_label(state)})"
 
 
 def coverage_cells(coverage: Coverage | None) -> list:
@@ -217,6 +228,7 @@ def build(
         level = MUNICIPALITY_LEVEL if rollup.municipality else REGION_LEVEL
         values: list = [territory, level, rollup.week_start, rollup.organisations]
         values += coverage_cells(rollup.coverage)
+        values.append(approval_cell(rollup.approval))
         for indicator, (numerator, denominator), sheet in zip(
             targets, rollup.parts, series, strict=False
         ):

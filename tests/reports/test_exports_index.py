@@ -75,6 +75,7 @@ RANK_HEADERS = [
     "Продвижение (из 15)",
     "Итого на дату сравнения",
     "Изменение",
+    "Данные",  # indicators.approval: approved or preliminary
 ]
 
 
@@ -132,7 +133,7 @@ def test_ranking_sheet_matches_the_index_services(tmp_path, personas, facts):
         "AND(ISNUMBER(D9),D9<40.0)",
     ]
     assert rules["J9:J97"][2] == "AND(ISNUMBER(J9),J9<0)"
-    assert ws.freeze_panes == "A9" and ws.auto_filter.ref == "A8:J97"
+    assert ws.freeze_panes == "A9" and ws.auto_filter.ref == "A8:K97"
     assert_no_formulas(wb)
 
 
@@ -264,6 +265,7 @@ def test_csv(tmp_path, personas, facts):
             "Продвижение (из 15)": "7.00",
             "Итого на дату сравнения": "0.00",
             "Изменение": "17.00",
+            "Данные": "предварительные данные",
         }
     ]
 
@@ -275,7 +277,7 @@ def test_command_line(tmp_path, facts, capsys):
     )
     assert "89 строк" in capsys.readouterr().out
     headers, rows = table(open_xlsx(str(out))["Рейтинг"])
-    assert rows[0][1].value == "66" and headers[-1] == "Изменение"
+    assert rows[0][1].value == "66" and headers[-1] == "Данные"
 
 
 def test_query_count_does_not_grow_with_regions(

@@ -44,7 +44,7 @@ def test_main_sheet(tmp_path, personas, monitoring):
     ws = wb["Показатели"]
     assert ws["A3"].value == "Период: все загруженные недели"
     headers, rows = table(ws)
-    assert headers[:7] == [
+    assert headers[:8] == [
         "Территория",
         "Уровень",
         "Начало недели",
@@ -52,15 +52,16 @@ def test_main_sheet(tmp_path, personas, monitoring):
         "Ожидалось организаций",
         "Охват",
         "Полнота недели",
+        "Утверждение недели",  # indicators.approval: preliminary or approved
     ]
-    assert headers[7:12] == [
+    assert headers[8:13] == [
         "П1: числитель",
         "П1: знаменатель",
         "П1: значение",
         "П1: цель",
         "П1: отклонение, п.п.",
     ]
-    assert len(headers) == 27
+    assert len(headers) == 28
     assert [r[0].value for r in rows] == ["Свердловская область"] * 3 + ["'-2+3"] * 3 + [
         "Екатеринбург"
     ] * 3
@@ -104,7 +105,7 @@ def test_main_sheet(tmp_path, personas, monitoring):
     assert village["П1: отклонение, п.п."].value is None
     # RAG on every gap column
     ranges = sorted(str(cf.sqref) for cf in ws.conditional_formatting)
-    assert ranges == ["AA9:AA17", "L9:L17", "Q9:Q17", "V9:V17"]
+    assert ranges == ["AB9:AB17", "M9:M17", "R9:R17", "W9:W17"]  # one column more: approval
     assert_no_formulas(wb)
 
 

@@ -6,6 +6,8 @@ region), with numerators and denominators; a zero denominator gives `null` ("no 
 (`{"reported": N, "expected": M, "share": N/M, "complete": …, "basis": …}`,
 indicators.coverage); a week below `MONITORING_MIN_COVERAGE` has `"complete": false` and
 `judged_week` names the latest complete week, the one targets and the index read.
+`approval` is the week's approval state (indicators.approval): "draft" («подготовлено»),
+"submitted" («направлено») or "approved" («утверждено»); null without a week.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from agencies.models import Region
+from indicators.approval import state_of
 from indicators.formulas import rollup_fractions
 from indicators.selectors import latest_region_rollup
 
@@ -49,6 +52,7 @@ class Command(BaseCommand):
             "coverage": None,
             "complete": None,
             "judged_week": None,
+            "approval": state_of(region_obj.pk, rollup.week_start) if rollup else None,
             "indicators": {},
         }
         coverage = rollup.coverage if rollup else None
