@@ -14,9 +14,9 @@ from agencies.models import Region
 from alerts.choices import AlertKind
 from alerts.models import Alert
 from alerts.tasks import alerts_sync_region
+from indicators.jobs import monitoring_import_enqueue
 from indicators.models import MonitoringUpload
 from indicators.services.uploads import monitoring_upload_create
-from indicators.tasks import monitoring_import_enqueue
 from tests.indicators.conftest import csv_bytes, row
 from tests.processes import CeleryWorker, RedisServer, database_url, use_broker, wait_for
 

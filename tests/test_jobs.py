@@ -28,7 +28,7 @@ from roadmap_portal.celery import app
         ("alerts.tasks.alerts_sync_region", "notifications"),
         ("alerts.tasks.alerts_sync_regions", "notifications"),
         ("alerts.tasks.digest_send_all", "notifications"),
-        ("indicators.tasks.index_recompute_regions", "default"),
+        ("indicators.tasks.index_recompute_regions", "imports"),
         ("reports.tasks.jobs_sweep", "default"),
     ],
 )
