@@ -36,8 +36,8 @@ from indicators.stages import current_stage, last_passed_stage
 from indicators.trends import project
 from roadmap_portal.ru_formats import ru_date, ru_percent
 from roadmaps.choices import CLOSED_STATUSES, MeasureStatus, Recurrence
-from roadmaps.deadlines import monthly_due_dates
 from roadmaps.models import Cascade, CascadeProgress, Measure, MeasureReport
+from roadmaps.selectors import duty_monthly_dates, duty_period
 
 from .choices import AlertKind, Severity
 
@@ -145,12 +145,15 @@ def _measure_causes(region: Region, on_date: dt.date) -> list[Cause]:
 
 
 def _missing_reports(m: dict, label: str, on_date: dt.date, reported: set) -> list[Cause]:
-    due = m["due_date"]
-    start = m["roadmap__approved_on"] or m["start_date"] or dt.date(due.year, 1, 1)
-    if start > due:
-        return []
+    # the measure page's months, the timeline's ticks and these alerts: one period rule
+    start, due = duty_period(
+        start_date=m["start_date"],
+        approved_on=m["roadmap__approved_on"],
+        due_date=m["due_date"],
+        monthly=True,
+    )
     causes = []
-    for report_due in monthly_due_dates(until=due, start=start):
+    for report_due in duty_monthly_dates(start=start, due=due):
         if report_due >= on_date:
             break
         period = report_due.replace(day=1)

@@ -191,28 +191,50 @@ def parts_prefetch() -> models.Prefetch[Any]:
 
 
 def measure_period(measure: Measure) -> tuple[dt.date | None, dt.date | None]:
-    """(start, due date) of a measure as its monthly duty and the timeline read it.
+    """(start, due date) of a measure as its monthly duty, the timeline and the alerts read
+    it (`duty_period` on the measure's fields; `roadmap` loaded)."""
+    return duty_period(
+        start_date=measure.start_date,
+        approved_on=measure.roadmap.approved_on,
+        due_date=measure.due_date,
+        monthly=measure.recurrence == Recurrence.MONTHLY,
+    )
 
-    It starts at its start date, else at its roadmap's approval date (`roadmap` loaded),
-    never after its due date; a monthly duty with neither starts in its due date's month
-    (a single report). A measure without a due date keeps its own start (open-ended) or
-    has no period at all.
+
+def duty_period(
+    *,
+    start_date: dt.date | None,
+    approved_on: dt.date | None,
+    due_date: dt.date | None,
+    monthly: bool,
+) -> tuple[dt.date | None, dt.date | None]:
+    """The one rule of a measure's period, on plain values (the alerts read `values()`).
+
+    It starts at its start date, else at its roadmap's approval date, never after its due
+    date; a monthly duty with neither starts in its due date's month (a single report). A
+    measure without a due date keeps its own start (open-ended) or has no period at all.
     """
-    due = measure.due_date
-    if due is None:  # «с 15.09.2025»: open-ended from its own start, if it has one
-        return measure.start_date, None
-    start = measure.start_date or measure.roadmap.approved_on
-    if start is None and measure.recurrence == Recurrence.MONTHLY:
-        start = due.replace(day=1)
-    return (min(start, due) if start is not None else None), due
+    if due_date is None:  # «с 15.09.2025»: open-ended from its own start, if it has one
+        return start_date, None
+    start = start_date or approved_on
+    if start is None and monthly:
+        start = due_date.replace(day=1)
+    return (min(start, due_date) if start is not None else None), due_date
+
+
+def duty_monthly_dates(*, start: dt.date | None, due: dt.date | None) -> list[dt.date]:
+    """The monthly report due dates over a duty's period."""
+    if due is None or start is None:
+        return []
+    return monthly_due_dates(until=due, start=start)
 
 
 def measure_monthly_dates(measure: Measure) -> list[dt.date]:
     """The due dates of a monthly duty over its period (none for other measures)."""
-    start, due = measure_period(measure)
-    if measure.recurrence != Recurrence.MONTHLY or due is None or start is None:
+    if measure.recurrence != Recurrence.MONTHLY:
         return []
-    return monthly_due_dates(until=due, start=start)
+    start, due = measure_period(measure)
+    return duty_monthly_dates(start=start, due=due)
 
 
 @dataclass(frozen=True)

@@ -240,6 +240,42 @@ def test_monthly_reports_missing_in_seed_and_closing():
     ) == {"2025-08-01", "2025-10-01"}
 
 
+@pytest.mark.parametrize(
+    ("start_date", "approved_on", "due_date"),
+    [
+        (dt.date(2025, 10, 1), dt.date(2025, 8, 22), dt.date(2025, 12, 26)),  # starts later
+        (None, dt.date(2025, 8, 22), dt.date(2025, 12, 26)),  # from the approval
+        (None, None, dt.date(2025, 10, 26)),  # neither: one report, in the due month
+        (dt.date(2025, 12, 1), None, dt.date(2025, 10, 26)),  # a start after the due date
+    ],
+)
+def test_missing_reports_are_the_measure_pages_missing_months(start_date, approved_on, due_date):
+    """One period rule (`roadmaps.selectors.duty_period`): the alerts once counted from the
+    roadmap's approval before the measure's own start, and from 1 January without either."""
+    from roadmaps.selectors import measure_report_months
+
+    region = Region.objects.get(code="66")
+    roadmap = make_roadmap(region)
+    roadmap.approved_on = approved_on
+    roadmap.save(update_fields=["approved_on"])
+    measure = make_measure(roadmap, due_date=due_date, recurrence="monthly")
+    Measure.objects.filter(pk=measure.pk).update(start_date=start_date)
+    measure.refresh_from_db()
+    on_date = dt.date(2025, 11, 30)
+    alerts_sync(region=region, on_date=on_date)
+    alerted = set(
+        Alert.objects.open()
+        .filter(kind=AlertKind.REPORT_MISSING, measure=measure)
+        .values_list("details__period", flat=True)
+    )
+    missing = {
+        month.period.isoformat()
+        for month in measure_report_months(measure, today=on_date)
+        if month.due_date < on_date and month.report is None
+    }
+    assert alerted == missing
+
+
 def test_cascade_lagging():
     region = make_region("94")
     muni = make_municipality(region)
