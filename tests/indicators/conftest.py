@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 
 import openpyxl
 import pytest
+from django.db import connection
 
 from indicators.imports.columns import TITLES
 
@@ -69,3 +71,25 @@ def import_file(seeded, tmp_path):
         return monitoring_import(upload=upload)
 
     return run
+
+
+@contextlib.contextmanager
+def lease_held_elsewhere(namespace, job_id):
+    """Holds the job's advisory lock from a second database connection, as a live worker does."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    from django.db import connections
+
+    from roadmap_portal.jobs import _keys
+
+    other = connections.create_connection("default")
+    try:
+        with other.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_try_advisory_lock(hashtext(%s), %s)", list(_keys(namespace, job_id))
+            )
+            assert cursor.fetchone()[0]
+        yield
+    finally:
+        other.close()

@@ -21,7 +21,7 @@ from indicators.services.uploads import (
 )
 from indicators.tasks import monitoring_import_task
 from roadmap_portal import jobs
-from tests.indicators.conftest import csv_bytes, row
+from tests.indicators.conftest import csv_bytes, lease_held_elsewhere, row
 
 PERSONAS = ["ministry_user", "other_agency_user", "coordinator", "analyst", "admin", "outsider"]
 QUEUE_DOWN = "Очередь обработки сейчас недоступна"
@@ -171,7 +171,9 @@ def _running(upload, *, started_ago: dt.timedelta, attempts: int = 1):
 
 def test_running_within_its_time_limit_is_left_alone(upload66):
     _running(upload66, started_ago=dt.timedelta(minutes=5))
-    result = jobs.jobs_sweep(MONITORING_UPLOAD_JOB)
+    # its worker is alive: on PostgreSQL it holds the job's lease (SQLite has no leases)
+    with lease_held_elsewhere(MONITORING_UPLOAD_JOB.lease, upload66.pk):
+        result = jobs.jobs_sweep(MONITORING_UPLOAD_JOB)
     assert (result.requeued, result.failed) == ([], [])
     upload66.refresh_from_db()
     assert upload66.status == "running"
@@ -304,7 +306,9 @@ def test_rerun_of_a_live_or_finished_upload_is_refused(persona_client, upload66)
     MonitoringUpload.objects.filter(pk=upload66.pk).update(
         status="running", started_at=timezone.now()
     )
-    response = client.post(f"/api/v1/monitoring/uploads/{upload66.pk}/rerun/")
+    # a live worker holds the lease on PostgreSQL (without it the upload counts as lost)
+    with lease_held_elsewhere(MONITORING_UPLOAD_JOB.lease, upload66.pk):
+        response = client.post(f"/api/v1/monitoring/uploads/{upload66.pk}/rerun/")
     assert response.status_code == 409
     assert "Повторно запустить можно только" in response.json()["detail"]
     MonitoringUpload.objects.filter(pk=upload66.pk).update(status="done")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 
 import pytest
@@ -12,7 +11,7 @@ from agencies.models import Municipality, Organisation
 from indicators.models import MonitoringRollup, MonitoringRow, MonitoringUpload
 from indicators.services.uploads import LEASE, monitoring_import, monitoring_upload_confirm
 from indicators.tasks import monitoring_import_task
-from tests.indicators.conftest import csv_bytes, row
+from tests.indicators.conftest import csv_bytes, lease_held_elsewhere, row
 
 W1 = dt.date(2025, 10, 6)
 
@@ -104,7 +103,7 @@ def test_second_delivery_of_a_running_job_is_a_noop(import_file):
     a rerun recovers it if its worker was lost (tests/test_jobs.py)."""
     upload = import_file(csv_bytes([row("ORG1")]), dry_run=True)
     MonitoringUpload.objects.filter(pk=upload.pk).update(status="running", dry_run=False)
-    with _lease_held_elsewhere(LEASE, upload.pk):
+    with lease_held_elsewhere(LEASE, upload.pk):
         assert monitoring_import_task.delay(upload.pk).get() == "running"
     assert MonitoringRow.objects.count() == 0
 
@@ -121,28 +120,6 @@ def test_running_job_with_a_lost_worker_is_taken_over_on_postgresql(import_file)
     else:
         assert result == "running"
         assert MonitoringRow.objects.count() == 0
-
-
-@contextlib.contextmanager
-def _lease_held_elsewhere(namespace, job_id):
-    """Holds the job's advisory lock from a second database connection, as a live worker does."""
-    if connection.vendor != "postgresql":
-        yield
-        return
-    from django.db import connections
-
-    from roadmap_portal.jobs import _keys
-
-    other = connections.create_connection("default")
-    try:
-        with other.cursor() as cursor:
-            cursor.execute(
-                "SELECT pg_try_advisory_lock(hashtext(%s), %s)", list(_keys(namespace, job_id))
-            )
-            assert cursor.fetchone()[0]
-        yield
-    finally:
-        other.close()
 
 
 def test_failed_job_is_recorded_and_can_rerun(import_file, monkeypatch, caplog):
