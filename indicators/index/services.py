@@ -44,36 +44,43 @@ def _store(
 ) -> list[IndexScore]:
     spec = version_spec(version)
     now = timezone.now()
-    existing = {
-        s.region_id: s
-        for s in IndexScore.objects.filter(
-            on_date=on_date, version=version, region_id__in=list(results)
-        )
-    }
-    to_create: list[IndexScore] = []
-    to_update: list[IndexScore] = []
+    scores: list[IndexScore] = []
     for region_id, result in results.items():
         components, criteria = breakdown(result, spec)
-        score = existing.get(region_id) or IndexScore(
-            region_id=region_id, on_date=on_date, version=version
+        scores.append(
+            IndexScore(
+                region_id=region_id,
+                on_date=on_date,
+                version=version,
+                total=result.total,
+                claimed_total=result.claimed_total,
+                max_points=result.max_points,
+                components=components,
+                criteria=criteria,
+                computed_at=now,
+            )
         )
-        score.total = result.total
-        score.claimed_total = result.claimed_total
-        score.max_points = result.max_points
-        score.components = components
-        score.criteria = criteria
-        score.computed_at = now
-        (to_update if score.pk else to_create).append(score)
-    IndexScore.objects.bulk_create(to_create, batch_size=500)
-    IndexScore.objects.bulk_update(
-        to_update,
-        ["total", "claimed_total", "max_points", "components", "criteria", "computed_at"],
+    # one INSERT ... ON CONFLICT DO UPDATE per batch: a recompute updates the row of its
+    # (region, date, version), never duplicates it (bulk_update's CASE per row and field
+    # cost seconds for 89 regions)
+    IndexScore.objects.bulk_create(
+        scores,
         batch_size=500,
+        update_conflicts=True,
+        unique_fields=["region", "on_date", "version"],
+        update_fields=[
+            "total",
+            "claimed_total",
+            "max_points",
+            "components",
+            "criteria",
+            "computed_at",
+        ],
     )
     # a version in use is locked: from now on it can only be superseded
     MethodologyVersion.objects.filter(pk=version.pk, locked_at__isnull=True).update(locked_at=now)
     dataversion.bump(region_ids=results)  # the dashboards show the stored scores
-    return to_create + to_update
+    return scores
 
 
 @transaction.atomic

@@ -68,8 +68,16 @@ def wrap(text: str, font_size: float, width: float, max_lines: int = 2) -> list[
         lines.append(current)
     if len(lines) > max_lines:
         last = " ".join(lines[max_lines - 1 :])
-        while last and text_width(last + "…", font_size) > width:
-            last = last[:-1]
+        # the longest prefix that fits with its «…» (widths add up left to right, as in
+        # text_width; one pass, not a text_width per dropped character)
+        ellipsis = _char_width("…")
+        keep, total = 0, 0.0
+        for i, ch in enumerate(last):
+            total += _char_width(ch)
+            if font_size * (total + ellipsis) > width:
+                break
+            keep = i + 1
+        last = last[:keep]
         lines = lines[: max_lines - 1] + [last.rstrip() + "…"]
     return lines or [""]
 

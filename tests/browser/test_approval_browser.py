@@ -61,7 +61,7 @@ def test_coordinator_submits_and_staff_approves(page, live_server, seeded, artif
     assert "Неделя направлена на утверждение" in page.inner_text(".messages")
     assert page.inner_text("[data-testid=approval-state]") == "направлено"
     assert "Неделя собрана" in page.inner_text("[data-testid=approval-history]")
-    page.screenshot(path=str(artifacts / "approval_submitted.png"), full_page=True)
+    page.screenshot(path=str(artifacts / "approval_submitted.jpg"), full_page=True)
     page.click("button:has-text('Выйти')")
 
     # 2. staff without the right see the week, but no buttons
@@ -81,5 +81,5 @@ def test_coordinator_submits_and_staff_approves(page, live_server, seeded, artif
     history = page.inner_text("[data-testid=approval-history]")
     assert "Направлено на утверждение" in history and "Утверждено" in history
     assert page.locator("button:has-text('Открыть для исправления')").count() == 1
-    page.screenshot(path=str(artifacts / "approval_approved.png"), full_page=True)
+    page.screenshot(path=str(artifacts / "approval_approved.jpg"), full_page=True)
     assert state_of(region.pk, WEEK) == ApprovalState.APPROVED

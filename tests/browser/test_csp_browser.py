@@ -1,6 +1,6 @@
-"""Under the Content-Security-Policy the pages still work in headless Chromium: no CSP
-violation on any page of the navigation, the print button (static/js/portal.js) works, the
-API docs render."""
+"""Under the Content-Security-Policy the pages still work in headless Chromium: the print
+button (static/js/portal.js) works, the API docs render. (Every page of every role's
+navigation is loaded under the policy by tests/browser/test_phone_and_print.py.)"""
 
 from __future__ import annotations
 
@@ -35,22 +35,9 @@ def csp_violations(page):
     return found
 
 
-@pytest.mark.parametrize(
-    ("username", "role"), [("csp-coord", Role.COORDINATOR), ("csp-analyst", Role.ANALYST)]
-)
-def test_pages_work_under_the_policy(page, live_server, seeded, csp_violations, username, role):
-    if role == Role.COORDINATOR:
-        make_user(role, username=username, region=Region.objects.get(code="66"))
-    else:
-        make_user(role, username=username, all_regions=True)
-    _login(page, live_server, username)
-    links = page.eval_on_selector_all(
-        "nav.mainnav a", "els => els.map(e => e.getAttribute('href'))"
-    )
-    assert len(links) >= 4
-    for href in links:
-        page.goto(f"{live_server.url}{href}")
-        page.wait_for_load_state("networkidle")
+def test_the_print_button_works_under_the_policy(page, live_server, seeded, csp_violations):
+    make_user(Role.COORDINATOR, username="csp-coord", region=Region.objects.get(code="66"))
+    _login(page, live_server, "csp-coord")
     # the landing dashboard's print button runs through the static script
     page.goto(f"{live_server.url}/")
     page.click("[data-action=print]")

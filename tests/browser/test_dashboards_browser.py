@@ -99,10 +99,10 @@ def test_coordinator_dashboard_numbers_match(page, live_server, demo, artifacts)
     )
     assert page.locator("[data-testid=section-row]").count() == len(d.sections)
     assert page.locator("[data-testid=status-changes] li").count() == max(1, len(d.status_changes))
-    page.screenshot(path=str(artifacts / "dashboard_region.png"), full_page=True)
-    page.screenshot(path=str(artifacts / "dashboard_region_top.png"))
+    page.screenshot(path=str(artifacts / "dashboard_region.jpg"), full_page=True)
+    page.screenshot(path=str(artifacts / "dashboard_region_top.jpg"))
     for block in ("index", "indicators", "municipalities", "roadmap", "silent", "changes"):
-        page.locator(f"#{block}").screenshot(path=str(artifacts / f"dashboard_block_{block}.png"))
+        page.locator(f"#{block}").screenshot(path=str(artifacts / f"dashboard_block_{block}.jpg"))
 
     # sort the municipalities by I1, highest first (server-side, by query parameter)
     page.click("#municipalities th a:has-text('П1')")
@@ -120,12 +120,12 @@ def test_coordinator_dashboard_numbers_match(page, live_server, demo, artifacts)
     page.wait_for_load_state()
     assert page.locator("[data-testid=organisation-row]").count() == 3
     assert "25,0\u00a0%" in page.inner_text("[data-testid=organisations]")  # 10 of 40 write
-    page.screenshot(path=str(artifacts / "dashboard_municipality.png"), full_page=True)
+    page.screenshot(path=str(artifacts / "dashboard_municipality.jpg"), full_page=True)
 
     # print layout
     page.goto(f"{live_server.url}/dashboard/66/?date={TODAY:%Y-%m-%d}")
     page.emulate_media(media="print")
-    page.screenshot(path=str(artifacts / "dashboard_region_print.png"), full_page=True)
+    page.screenshot(path=str(artifacts / "dashboard_region_print.jpg"), full_page=True)
 
 
 def test_analyst_overview_and_outsider_404(page, live_server, demo, artifacts):
@@ -147,9 +147,9 @@ def test_analyst_overview_and_outsider_404(page, live_server, demo, artifacts):
         assert shown_i1 == ("—" if value is None else ru_formats.ru_percent(value))
         assert line.locator("[data-testid=overdue]").inner_text() == str(row.overdue)
     assert page.locator("[data-testid=small-multiples] .chart-multiple").count() == 89
-    page.screenshot(path=str(artifacts / "dashboard_country.png"), full_page=True)
-    page.screenshot(path=str(artifacts / "dashboard_country_top.png"))
-    page.locator("#multiples").screenshot(path=str(artifacts / "dashboard_country_multiples.png"))
+    page.screenshot(path=str(artifacts / "dashboard_country.jpg"), full_page=True)
+    page.screenshot(path=str(artifacts / "dashboard_country_top.jpg"))
+    page.locator("#multiples").screenshot(path=str(artifacts / "dashboard_country_multiples.jpg"))
 
     page.fill("#id_q", "Свердлов")
     page.click("[data-testid=country-filters] button[type=submit]")

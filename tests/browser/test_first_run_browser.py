@@ -41,7 +41,7 @@ def test_first_run_tells_the_truth(page, live_server, first_run, artifacts):
     page.set_viewport_size({"width": 1366, "height": 1000})
     _login(page, live_server, "coord-first")
     page.goto(f"{live_server.url}/dashboard/66/")
-    page.screenshot(path=str(artifacts / "first_run_dashboard_66.png"), full_page=True)
+    page.screenshot(path=str(artifacts / "first_run_dashboard_66.jpg"), full_page=True)
     overdue = int(page.inner_text("[data-testid=overdue-total]").strip())
     chips = page.inner_text("#alerts .kinds")
     match = re.search(r"Мероприятие просрочено: (\d+)", chips)
@@ -59,25 +59,25 @@ def test_first_run_tells_the_truth(page, live_server, first_run, artifacts):
     assert "устарел" not in page.inner_text("[data-testid=freshness]").lower()
 
     page.goto(f"{live_server.url}/indicators/regions/66/uploads/")
-    page.screenshot(path=str(artifacts / "first_run_uploads_66.png"), full_page=True)
+    page.screenshot(path=str(artifacts / "first_run_uploads_66.jpg"), full_page=True)
     assert "demo_monitoring_66_" in page.content()
     assert "Загрузок пока нет" not in page.content()
 
     page.goto(f"{live_server.url}/indicators/regions/66/uploads/new/")
-    page.screenshot(path=str(artifacts / "upload_guide_66.png"), full_page=True)
+    page.screenshot(path=str(artifacts / "upload_guide_66.jpg"), full_page=True)
     guide = page.inner_text("#upload-columns")
     assert "Начало недели" in guide and "шаблон XLSX" in guide
 
     page.goto(f"{live_server.url}/measures/?q=MAX")
     latin = page.locator("table tbody tr").count()
-    page.screenshot(path=str(artifacts / "search_max_latin.png"), full_page=True)
+    page.screenshot(path=str(artifacts / "search_max_latin.jpg"), full_page=True)
     page.goto(f"{live_server.url}/measures/?q=%D0%BC%D0%B0%D1%85")  # «мах»
     assert page.locator("table tbody tr").count() == latin > 1
     options = page.locator("select option").all_inner_texts()
     assert "---------" not in options and "Неизвестно" not in options and "Все" in options
 
     page.goto(f"{live_server.url}/index/66/")
-    page.screenshot(path=str(artifacts / "index_region_66.png"), full_page=True)
+    page.screenshot(path=str(artifacts / "index_region_66.jpg"), full_page=True)
     assert not CODE.findall(
         page.inner_text("main") if page.locator("main").count() else page.inner_text("body")
     )

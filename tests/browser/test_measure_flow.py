@@ -39,7 +39,7 @@ def test_staff_closes_overdue_measure_other_agency_cannot(
     row = page.locator("tr.overdue", has_text=measure.title[:40])
     assert row.count() == 1
     assert "просрочено на" in row.inner_text()
-    page.screenshot(path=str(artifacts / "measure_list.png"), full_page=True)
+    page.screenshot(path=str(artifacts / "measure_list.jpg"), full_page=True)
 
     # 2. open it and set it to done with a comment and a PDF
     row.locator("a").first.click()
@@ -60,7 +60,7 @@ def test_staff_closes_overdue_measure_other_agency_cannot(
     with page.expect_download() as download_info:
         page.click("[data-testid=history] a:has-text('подтверждающий файл')")
     assert download_info.value.suggested_filename.endswith(".pdf")
-    page.screenshot(path=str(artifacts / "measure_detail.png"), full_page=True)
+    page.screenshot(path=str(artifacts / "measure_detail.jpg"), full_page=True)
     measure.refresh_from_db()
     assert measure.status == "done"
 
@@ -117,11 +117,11 @@ def test_cascade_and_monthly_pages(page, live_server, seeded, artifacts):
     _login(page, live_server, "boss")
     page.goto(f"{live_server.url}/measures/{measure.pk}/")
     assert "Выполнили: 1 из 6" in page.content()
-    page.screenshot(path=str(artifacts / "measure_steps.png"), full_page=True)
+    page.screenshot(path=str(artifacts / "measure_steps.jpg"), full_page=True)
     page.click("a:has-text('Переход Сферума в MAX')")
     page.wait_for_url(f"**/measures/cascades/{cascade.pk}/")
     assert "Не выполнили (5)" in page.content()
-    page.screenshot(path=str(artifacts / "cascade_detail.png"), full_page=True)
+    page.screenshot(path=str(artifacts / "cascade_detail.jpg"), full_page=True)
 
     monthly = Measure.objects.get(roadmap__code="sverdlovsk-2025", number="4.6")
     page.goto(f"{live_server.url}/measures/{monthly.pk}/")
@@ -131,4 +131,4 @@ def test_cascade_and_monthly_pages(page, live_server, seeded, artifacts):
     form.locator("button[type=submit]").click()
     page.wait_for_load_state()
     assert "Отчёт за 08.2025 сохранён" in page.inner_text(".messages")
-    page.screenshot(path=str(artifacts / "measure_monthly.png"), full_page=True)
+    page.screenshot(path=str(artifacts / "measure_monthly.jpg"), full_page=True)

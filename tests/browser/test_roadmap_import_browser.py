@@ -68,7 +68,7 @@ def test_coordinator_imports_roadmap_document(page, live_server, seeded, artifac
     choices = page.locator("[data-testid=agency-choice]")
     assert choices.count() == 2
     assert "близкое совпадение" in page.inner_text("form.stacked")
-    page.screenshot(path=str(artifacts / "roadmap_import_preview.png"), full_page=True)
+    page.screenshot(path=str(artifacts / "roadmap_import_preview.jpg"), full_page=True)
     assert RoadmapVersion.objects.get().roadmap is None  # nothing written yet
 
     # 3. confirm: the measures are in the list
@@ -76,7 +76,7 @@ def test_coordinator_imports_roadmap_document(page, live_server, seeded, artifac
     page.wait_for_url("**/measures/?roadmap=*")
     assert "Загружена версия 1" in page.inner_text(".messages")
     assert "Перевести рабочие чаты в MAX" in page.inner_text("table.measures")
-    page.screenshot(path=str(artifacts / "roadmap_import_done.png"), full_page=True)
+    page.screenshot(path=str(artifacts / "roadmap_import_done.jpg"), full_page=True)
     version = RoadmapVersion.objects.get()
     measure = Measure.objects.get(roadmap=version.roadmap, number="2.1")
     assert [r.agency.name for r in measure.ordered_responsibilities] == [MINOBR]

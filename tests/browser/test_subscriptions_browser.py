@@ -47,7 +47,7 @@ def test_subscribe_pause_and_read_the_log(page, live_server, seeded, artifacts):
     text = rows.first.inner_text()
     assert "еженедельно, пятница, 18:00" in text and "(Asia/Yekaterinburg)" in text
 
-    page.screenshot(path=str(artifacts / "subscriptions-1400.png"), full_page=True)
+    page.screenshot(path=str(artifacts / "subscriptions-1400.jpg"), full_page=True)
     rows.first.get_by_role("button", name="Приостановить").click()
     page.wait_for_load_state()
     assert "приостановлена" in page.locator("[data-testid=own-subscriptions]").inner_text()
@@ -77,4 +77,4 @@ def test_subscribe_pause_and_read_the_log(page, live_server, seeded, artifacts):
         page.wait_for_load_state("networkidle")
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 0, (path, overflow)
-    page.screenshot(path=str(artifacts / "subscriptions-390.png"), full_page=True)
+    page.screenshot(path=str(artifacts / "subscriptions-390.jpg"), full_page=True)

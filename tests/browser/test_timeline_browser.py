@@ -143,7 +143,7 @@ def test_timeline_at_desktop_and_phone_width(browser, live_server, roadmap, pers
             .first.get_attribute("class")
             .endswith("tl-overdue")
         )
-        page.screenshot(path=str(artifacts / "timeline_desktop.png"), full_page=True)
+        page.screenshot(path=str(artifacts / "timeline_desktop.jpg"), full_page=True)
 
         page.set_viewport_size(PHONE)
         page.reload()
@@ -153,7 +153,7 @@ def test_timeline_at_desktop_and_phone_width(browser, live_server, roadmap, pers
         assert phone["pageOverflow"] <= 0, phone["pageOverflow"]  # the page does not scroll
         assert phone["boxScroll"] > 0  # the chart scrolls inside its box
         assert phone["boxWidth"] <= PHONE["width"]
-        page.screenshot(path=str(artifacts / "timeline_phone.png"), full_page=True)
+        page.screenshot(path=str(artifacts / "timeline_phone.jpg"), full_page=True)
         # scrolled to today's line, the labels there are whole
         page.evaluate(
             """() => { const box = document.querySelector("[data-testid=timeline]");
@@ -161,7 +161,7 @@ def test_timeline_at_desktop_and_phone_width(browser, live_server, roadmap, pers
               box.scrollLeft = line.getBBox().x - box.clientWidth / 2; }"""
         )
         page.locator("[data-testid=timeline]").screenshot(
-            path=str(artifacts / "timeline_phone_today.png")
+            path=str(artifacts / "timeline_phone_today.jpg")
         )
     finally:
         context.close()
@@ -188,7 +188,7 @@ def test_timeline_prints_on_a4_landscape(browser, live_server, roadmap, personas
         assert printed["svg"]["right"] <= 1047 + 0.5
         assert printed["boxScroll"] <= 0
         assert page.locator(".filters").is_hidden() and page.locator(".topbar").is_hidden()
-        page.screenshot(path=str(artifacts / "timeline_print.png"), full_page=True)
+        page.screenshot(path=str(artifacts / "timeline_print.jpg"), full_page=True)
     finally:
         context.close()
 

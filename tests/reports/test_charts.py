@@ -558,9 +558,9 @@ def test_demo_page_in_chromium():
             css_applied = page.eval_on_selector(
                 ".chart-multiples", "e => getComputedStyle(e).display"
             )
-            page.screenshot(path=str(ARTIFACTS / "charts_demo.png"), full_page=True)
+            page.screenshot(path=str(ARTIFACTS / "charts_demo.jpg"), full_page=True)
             page.emulate_media(media="print")
-            page.screenshot(path=str(ARTIFACTS / "charts_demo_print.png"), full_page=True)
+            page.screenshot(path=str(ARTIFACTS / "charts_demo_print.jpg"), full_page=True)
             page.pdf(path=str(ARTIFACTS / "charts_demo.pdf"), format="A4", print_background=True)
         finally:
             browser.close()
@@ -571,7 +571,7 @@ def test_demo_page_in_chromium():
     assert len(boxes) > 89 + 20
     flat = [b for b in boxes if not (b[1] > 0 and b[2] > 0)]
     assert flat == []
-    assert (ARTIFACTS / "charts_demo.png").stat().st_size > 10_000
+    assert (ARTIFACTS / "charts_demo.jpg").stat().st_size > 10_000
 
 
 def _months_gap_points():
