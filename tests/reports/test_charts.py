@@ -619,3 +619,40 @@ def test_tile_map_has_one_square_per_region_with_links_and_legend():
     texts = [t.text for t in root.iter(f"{SVG}text")]
     assert "нет данных" in texts and f"от 0{NBSP}баллов" in texts, texts[-6:]
     assert "2 из 89 субъектов с данными" in root.get("aria-label")
+
+
+def _wrap_by_dropping_characters(text: str, font_size: float, width: float, max_lines: int):
+    """The plain reading of wrap's rule: greedy lines, then the last line loses one character
+    at a time until it fits with its «…»."""
+    from reports.charts.svg import text_width
+
+    lines: list[str] = []
+    current = ""
+    for word in text.split():
+        candidate = f"{current} {word}".strip()
+        if text_width(candidate, font_size) <= width or not current:
+            current = candidate
+        else:
+            lines.append(current)
+            current = word
+    if current:
+        lines.append(current)
+    if len(lines) > max_lines:
+        last = " ".join(lines[max_lines - 1 :])
+        while last and text_width(last + "…", font_size) > width:
+            last = last[:-1]
+        lines = lines[: max_lines - 1] + [last.rstrip() + "…"]
+    return lines or [""]
+
+
+def test_wrap_truncates_exactly_like_dropping_one_character_at_a_time():
+    from reports.charts.svg import wrap
+
+    rng = random.Random(7)
+    words = ["Обеспечить", "подключение", "МАОУ", "СОШ", "№", "12", "MAX", "—", "i", "Щ", "%"]
+    for _ in range(500):
+        text = " ".join(rng.choice(words) for _ in range(rng.randint(0, 30)))
+        size, width, lines = rng.choice([9, 11, 12.5]), rng.uniform(5, 260), rng.randint(1, 3)
+        assert wrap(text, size, width, lines) == _wrap_by_dropping_characters(
+            text, size, width, lines
+        ), (text, size, width, lines)
