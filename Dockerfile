@@ -16,5 +16,4 @@ RUN pip install --no-cache-dir --upgrade pip && \
     useradd --system --home /srv/roadmap portal && mkdir -p "$VAR_DIR" && chown -R portal "$VAR_DIR"
 USER portal
 EXPOSE 8000
-CMD ["gunicorn", "roadmap_portal.wsgi:application", "--bind", "0.0.0.0:8000", \
-     "--workers", "3", "--timeout", "120", "--access-logfile", "-"]
+CMD ["gunicorn", "roadmap_portal.wsgi:application", "--config", "gunicorn.conf.py"]

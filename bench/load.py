@@ -9,13 +9,14 @@ Every user is a logged-in person (coordinator of region 66 or the analyst) who o
 pages such a person opens — the region dashboard, the roadmap's measures, the country
 overview, the index ranking, the country-wide measure list, other regions' dashboards —
 pausing 2-8 s between pages (`--think`). For every gunicorn configuration (`class:workers`
-or `gthread:workersxthreads`) and every number of users it runs twice: *cold* (the page cache
-emptied first, so the first views compute) and *warm* (right after, the cache filled), and
-prints p95 against the target (< 300 ms at 50 users, < 800 ms at 200, 0 errors) with
-met / missed and the machine's load average (the machine may be shared: figures are only
-comparable within one run). The database is the benchmark's (`bench/run.py --steps
-import,rest,index,recompute` fills it); `REDIS_URL` is the cache the servers share (its
-database is emptied for the cold runs, nothing else). Only loopback is ever contacted.
+or `gthread:workersxthreads`; by default the production one of gunicorn.conf.py) and every
+number of users it runs twice: *cold* (the page cache emptied first, so the first views
+compute) and *warm* (right after, the cache filled), and prints p95 against the target
+(< 300 ms at 50 users, < 800 ms at 200, 0 errors) with met / missed and the machine's load
+average (the machine may be shared: figures are only comparable within one run). The
+database is the benchmark's (`bench/run.py --steps import,rest,index,recompute` fills it);
+`REDIS_URL` is the cache the servers share (its database is emptied for the cold runs,
+nothing else). Only loopback is ever contacted.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import json
 import os
 import platform
 import random
+import runpy
 import socket
 import subprocess
 import sys
@@ -74,6 +76,13 @@ class Config:
             if self.worker_class == "gthread"
             else f"{self.worker_class} {self.workers}"
         )
+
+
+def production_config() -> Config:
+    """What the web service runs: gunicorn.conf.py's worker class, count and threads (under
+    this environment's GUNICORN_* variables, as in production)."""
+    conf = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    return Config(conf["worker_class"], conf["workers"], conf["threads"])
 
 
 def free_port() -> int:
@@ -281,8 +290,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--think", default="2,8", help="seconds between pages: min,max")
     parser.add_argument(
         "--configs",
-        default="gthread:2x8",
-        help="gunicorn configurations: sync:N or gthread:NxT, comma-separated",
+        default="",
+        help="gunicorn configurations: sync:N or gthread:NxT, comma-separated "
+        "(default: the production one, gunicorn.conf.py)",
     )
     parser.add_argument("--regions", type=int, default=20, help="region dashboards opened")
     parser.add_argument("--no-warm", action="store_true", help="cold runs only")
@@ -290,7 +300,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     users_list = [int(u) for u in args.users.split(",") if u.strip()]
     think = tuple(float(x) for x in args.think.split(","))
-    configs = [Config.parse(c.strip()) for c in args.configs.split(",") if c.strip()]
+    configs = [Config.parse(c.strip()) for c in args.configs.split(",") if c.strip()] or [
+        production_config()
+    ]
     env = bench_env()
     if not (Path(env["STATIC_ROOT"]) / "staticfiles.json").exists():  # collected once
         subprocess.run(

@@ -475,7 +475,13 @@ def main(argv: list[str] | None = None) -> int:
     if want("load"):
         with steps("load"):
             paths = people.load_paths(env, 20)
-            config = people.Config.parse(os.environ.get("BENCH_GUNICORN", "gthread:2x8"))
+            # the production configuration (gunicorn.conf.py) unless BENCH_GUNICORN names one
+            bench_gunicorn = os.environ.get("BENCH_GUNICORN")
+            config = (
+                people.Config.parse(bench_gunicorn)
+                if bench_gunicorn
+                else people.production_config()
+            )
             runs = []
             with people.Server(env, config) as server:
                 sessions = {
