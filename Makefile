@@ -42,14 +42,16 @@ run: setup
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 # One pytest process per core (files stay together: the browser tests flush the database and
-# reload the seeds once their module is done) and each worker keeps its test database between
-# runs (--reuse-db; new migrations are still applied). On a fresh clone one worker migrates
-# and seeds its SQLite database and the others copy it (tests/conftest.py, var/test-db-template-*).
+# reload the seeds once their module is done; --no-loadscope-reorder keeps the order
+# tests/conftest.py gives, the long browser files first) and each worker keeps its test
+# database between runs (--reuse-db; new migrations are still applied). On a fresh clone one
+# worker migrates and seeds its SQLite database and the others copy it (tests/conftest.py,
+# var/test-db-template-*).
 # `make test PYTEST_ARGS="-n0"` runs serially; `--create-db` rebuilds the databases.
 # Bytecode is cached even where the environment turns it off (PYTHONDONTWRITEBYTECODE=1, as on
 # some CI machines): otherwise every process of the run compiles the project and pytest
 # rewrites every test module's asserts again (~3 s per process; __pycache__ is ignored by git).
-PYTEST_XDIST ?= -n auto --dist loadfile
+PYTEST_XDIST ?= -n auto --dist loadfile --no-loadscope-reorder
 test: install
 	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest --reuse-db $(PYTEST_XDIST) $(PYTEST_ARGS)
 
