@@ -21,7 +21,6 @@ import os
 import platform
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -228,58 +227,6 @@ def copy_baseline(url: str, path: Path, rows: int) -> float:
 
 
 # --------------------------------------------------------------------------- pages
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class Gunicorn:
-    """gunicorn on loopback for the page and load figures; stopped on exit."""
-
-    def __init__(self, env: dict[str, str], workers: int = 3):
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}/"
-        self.proc = subprocess.Popen(
-            [
-                str(Path(PYTHON).parent / "gunicorn"),
-                "roadmap_portal.wsgi:application",
-                "--bind",
-                f"127.0.0.1:{self.port}",
-                "--workers",
-                str(workers),
-                "--timeout",
-                "120",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=(WORK / "gunicorn.log").open("w"),
-        )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
-                    return
-            except OSError:
-                time.sleep(0.3)
-        self.stop()
-        raise RuntimeError("gunicorn did not start: see var/bench/gunicorn.log")
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.stop()
-
-
 def page_paths(env: dict[str, str]) -> dict[str, tuple[str, str]]:
     """The pages measured: name -> (path, persona). Region ids come from the database."""
     result = run([PYTHON, "bench/steps.py", "page-paths"], env)
@@ -294,11 +241,19 @@ def measure_pages(env: dict[str, str], *, samples: int) -> dict:
         .splitlines()[-1]
     )
     figures = {}
-    with Gunicorn(env) as server:
+    # the production server (gunicorn.conf.py), each of its workers warmed up on each page
+    # first: a worker's first view of a page loads its templates and code, and with fewer
+    # warm-up requests than workers that first view fell among the samples
+    # without the page cache: what each page costs to compute (the load test has it on)
+    config = people.production_config()
+    with people.Server({**env, "PAGE_CACHE_SECONDS": "0"}, config) as server:
         openers = {name: loadgen.login(server.base, *creds) for name, creds in USERS.items()}
         for name, (path, persona) in paths.items():
             figures[name] = loadgen.sample(
-                openers[persona], server.base + path.lstrip("/"), count=samples
+                openers[persona],
+                server.base + path.lstrip("/"),
+                count=samples,
+                warmup=2 * config.workers,
             )
             figures[name]["queries"] = queries.get(name)
     return figures
