@@ -90,3 +90,16 @@ def page(browser):
 def artifacts() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+def csp_violations_of(page) -> list[str]:
+    """The Content-Security-Policy violations the page reports on its console from now on
+    (each with the page's address), collected into the returned list."""
+    found: list[str] = []
+    page.on(
+        "console",
+        lambda msg: found.append(f"{page.url}: {msg.text}")
+        if "Content Security Policy" in msg.text or "Refused to" in msg.text
+        else None,
+    )
+    return found

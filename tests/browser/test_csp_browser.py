@@ -8,6 +8,7 @@ import pytest
 
 from agencies.choices import Role
 from agencies.models import Region
+from tests.browser.conftest import csp_violations_of
 from tests.factories import make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -23,13 +24,7 @@ def _login(page, live_server, username: str) -> None:
 
 @pytest.fixture
 def csp_violations(page):
-    found: list[str] = []
-    page.on(
-        "console",
-        lambda msg: found.append(msg.text)
-        if "Content Security Policy" in msg.text or "Refused to" in msg.text
-        else None,
-    )
+    found = csp_violations_of(page)
     # a stand-in for the print dialog (init scripts are injected by the browser, not the page)
     page.add_init_script("window.__printed = 0; window.print = () => { window.__printed++; };")
     return found

@@ -15,6 +15,7 @@ import pytest
 from django.conf import settings
 
 from agencies.models import Region
+from tests.browser.conftest import csp_violations_of
 from tests.factories import make_measure, make_roadmap
 from tests.reports.dashboard_data import (
     FIRST_WEEK,
@@ -91,13 +92,7 @@ def _walk_the_navigation(browser, live_server, username: str, role: str) -> dict
     context = browser.new_context(viewport=PHONE, locale="ru-RU")
     page = context.new_page()
     page.set_default_timeout(20_000)
-    violations: list[str] = []
-    page.on(
-        "console",
-        lambda msg: violations.append(f"{page.url}: {msg.text}")
-        if "Content Security Policy" in msg.text or "Refused to" in msg.text
-        else None,
-    )
+    violations = csp_violations_of(page)
     try:
         _login(page, live_server, username)
         nav = page.locator("#mainnav")

@@ -622,27 +622,17 @@ def test_tile_map_has_one_square_per_region_with_links_and_legend():
 
 
 def _wrap_by_dropping_characters(text: str, font_size: float, width: float, max_lines: int):
-    """The plain reading of wrap's rule: greedy lines, then the last line loses one character
-    at a time until it fits with its «…»."""
-    from reports.charts.svg import text_width
+    """The plain reading of wrap's truncation: wrap's greedy lines (no limit), then the last
+    allowed line loses one character at a time until it fits with its «…»."""
+    from reports.charts.svg import text_width, wrap
 
-    lines: list[str] = []
-    current = ""
-    for word in text.split():
-        candidate = f"{current} {word}".strip()
-        if text_width(candidate, font_size) <= width or not current:
-            current = candidate
-        else:
-            lines.append(current)
-            current = word
-    if current:
-        lines.append(current)
+    lines = wrap(text, font_size, width, max_lines=10**6)
     if len(lines) > max_lines:
         last = " ".join(lines[max_lines - 1 :])
         while last and text_width(last + "…", font_size) > width:
             last = last[:-1]
         lines = lines[: max_lines - 1] + [last.rstrip() + "…"]
-    return lines or [""]
+    return lines
 
 
 def test_wrap_truncates_exactly_like_dropping_one_character_at_a_time():
