@@ -226,6 +226,42 @@ def copy_baseline(url: str, path: Path, rows: int) -> float:
     return rows / seconds
 
 
+def storing_floor(url: str) -> float | None:
+    """Seconds to store the rows of the last finished import again, with no import logic:
+    one INSERT … SELECT into an empty copy of the monitoring table with its indexes, logged
+    like it (the same statement shape as the import's write). What the table itself costs:
+    part of any import that keeps these rows, however fast its checks. PostgreSQL only."""
+    if not url.startswith("postgres"):
+        return None
+    import psycopg
+
+    table = "indicators_monitoringrow"
+    with psycopg.connect(url) as conn:
+        names = [
+            row[0]
+            for row in conn.execute(
+                "SELECT column_name FROM information_schema.columns "
+                "WHERE table_name = %s AND column_name <> 'id' ORDER BY ordinal_position",
+                [table],
+            )
+        ]
+        columns = ", ".join(names)
+        conn.execute("DROP TABLE IF EXISTS bench_store_floor")
+        conn.execute(f"CREATE TABLE bench_store_floor (LIKE {table} INCLUDING ALL)")
+        conn.commit()
+        started = time.perf_counter()
+        conn.execute(
+            f"INSERT INTO bench_store_floor ({columns}) SELECT {columns} FROM {table} "
+            "WHERE upload_id = (SELECT MAX(id) FROM indicators_monitoringupload "
+            "WHERE status = 'done') ORDER BY organisation_id, week_start"
+        )
+        conn.commit()
+        seconds = time.perf_counter() - started
+        conn.execute("DROP TABLE bench_store_floor")
+        conn.commit()
+    return seconds
+
+
 # --------------------------------------------------------------------------- pages
 def page_paths(env: dict[str, str]) -> dict[str, tuple[str, str]]:
     """The pages measured: name -> (path, persona). Region ids come from the database."""
@@ -354,6 +390,7 @@ def main(argv: list[str] | None = None) -> int:
             first = manage({**env, "LOG_LEVEL": "INFO"}, "import_monitoring", str(big))
             load_after = os.getloadavg()[0]
             found = PHASES.findall(first["output"])
+            floor = storing_floor(full_url)
             again = manage(env, "import_monitoring", str(big))
             corrected = sorted(data.glob("*_corrected.csv"))
             fixed = manage(env, "import_monitoring", str(corrected[0])) if corrected else None
@@ -369,6 +406,7 @@ def main(argv: list[str] | None = None) -> int:
                 "corrected_seconds": round(fixed["seconds"], 2) if fixed else None,
                 "path": "set-based" if "(set-based)" in first["output"] else "row by row",
                 "phases_elapsed_s": ast.literal_eval(found[-1]) if found else {},
+                "store_floor_seconds": round(floor, 2) if floor is not None else None,
                 # a shared machine: the ratio holds within one run, the times do not
                 "load_average": [round(load_before, 1), round(load_after, 1)],
             }
@@ -594,6 +632,13 @@ def summary_rows(report: dict) -> list[tuple[str, str, str, str]]:
             # without Django's start-up and the index/alert recompute run eagerly at commit
             own = phases["rollups"] / (b["rows"] / b["copy_rows_per_s"])
             add("  import's own work (to rollups) / raw COPY", round(own, 2))
+        if i.get("store_floor_seconds") and b.get("copy_rows_per_s"):
+            # the import's write alone, without reading or checking anything
+            floor = i["store_floor_seconds"] / (b["rows"] / b["copy_rows_per_s"])
+            add(
+                "  floor: storing the same rows in the indexed table / raw COPY",
+                f"{round(floor, 2)} ({i['store_floor_seconds']} s)",
+            )
         add(
             "re-import of the same file",
             f"{i['reimport_seconds']} s",

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection
@@ -47,6 +48,19 @@ WINDOW_DAYS = WINDOW.days
 MISSING_TABLE = "coverage_missing_tmp"
 # the window's rows are sorted by organisation and week: in memory, not on disk
 WORK_MEM = "64MB"
+
+
+@dataclass
+class MissingCounts:
+    """The missing organisations that `coverage_update` counted, for `coverage_counts` to
+    reuse in the same transaction instead of scanning the window again: (region id, week,
+    municipality id or None) → count, for every (region, week) in `pairs`."""
+
+    pairs: set[tuple[int, dt.date]] = field(default_factory=set)
+    counts: dict[tuple[int, dt.date, int | None], int] = field(default_factory=dict)
+
+    def covers(self, region_ids: Iterable[int], weeks: Iterable[dt.date]) -> bool:
+        return all((r, w) in self.pairs for r in region_ids for w in weeks)
 
 
 def _as_date(value: dt.date | str) -> dt.date:
@@ -185,9 +199,15 @@ def _with_following_weeks(region_ids: list[int], weeks: list[dt.date]) -> list[d
     )
 
 
-def coverage_update(*, region_ids: Iterable[int], weeks: Iterable[dt.date | str]) -> None:
+def coverage_update(
+    *,
+    region_ids: Iterable[int],
+    weeks: Iterable[dt.date | str],
+    missing_out: MissingCounts | None = None,
+) -> None:
     """Writes the coverage of the region and municipality rollups of regions × weeks (and
-    of the stored weeks within 4 weeks after them). Call after the rollups are written."""
+    of the stored weeks within 4 weeks after them). Call after the rollups are written.
+    `missing_out` receives the missing organisations it counted (see `MissingCounts`)."""
     region_list = sorted({int(r) for r in region_ids})
     week_list = _with_following_weeks(region_list, sorted({_as_date(w) for w in weeks}))
     if not region_list or not week_list:
@@ -242,6 +262,13 @@ def coverage_update(*, region_ids: Iterable[int], weeks: Iterable[dt.date | str]
                      AND {rollup}.week_start = s.week_start AND {own}""",
                 target_params,
             )
+            if missing_out is not None:
+                cursor.execute(
+                    f"SELECT region_id, week_start, municipality_id, missing FROM {MISSING_TABLE}"
+                )
+                for region_id, week, municipality_id, count in cursor.fetchall():
+                    missing_out.counts[(region_id, _as_date(week), municipality_id)] = count
+                missing_out.pairs.update((r, w) for r in by_weeks for w in week_list)
             cursor.execute(f"DROP TABLE {MISSING_TABLE}")
         if rostered:
             counted, params = _roster_sql(rostered, week_list)
@@ -277,11 +304,16 @@ def coverage_update(*, region_ids: Iterable[int], weeks: Iterable[dt.date | str]
 
 
 def coverage_counts(
-    *, region_ids: Iterable[int], weeks: Iterable[dt.date | str]
+    *,
+    region_ids: Iterable[int],
+    weeks: Iterable[dt.date | str],
+    missing: MissingCounts | None = None,
 ) -> dict[tuple[int, dt.date, int | None], Coverage]:
     """(region id, week, municipality id or None) → coverage, computed from the rows as
     they are now (in the open transaction of a dry run: as they would be). The same figures
-    as `coverage_update` stores, plus the municipalities where nobody reported."""
+    as `coverage_update` stores, plus the municipalities where nobody reported. Call after
+    the rollups of these weeks are written (the basis reads them, as `coverage_update`
+    does); `missing`, when it covers regions × weeks, spares the window scan."""
     region_list = sorted({int(r) for r in region_ids})
     week_list = sorted({_as_date(w) for w in weeks})
     if not region_list or not week_list:
@@ -303,26 +335,23 @@ def coverage_counts(
             )
             for region_id, week, municipality_id, reported in cursor.fetchall():
                 groups[(region_id, _as_date(week), municipality_id)] = [reported, reported]
-            missing, params = _missing_sql(
-                by_weeks, week_list, "g.region_id, w.week_start, g.municipality_id"
-            )
-            cursor.execute(missing, params)
-            for region_id, week, municipality_id, count in cursor.fetchall():
+            if missing is not None and missing.covers(by_weeks, week_list):
+                wanted = set(week_list)
+                missing_rows = [(*k, n) for k, n in missing.counts.items() if k[1] in wanted]
+            else:
+                sql, params = _missing_sql(
+                    by_weeks, week_list, "g.region_id, w.week_start, g.municipality_id"
+                )
+                cursor.execute(sql, params)
+                missing_rows = cursor.fetchall()
+            for region_id, week, municipality_id, count in missing_rows:
                 group = groups.setdefault((region_id, _as_date(week), municipality_id), [0, 0])
                 group[1] += count
-            cursor.execute(
-                f"""SELECT DISTINCT region_id, week_start FROM {rows}
-                   WHERE region_id IN ({_marks(by_weeks)})
-                     AND week_start >= %s AND week_start <= %s""",
-                [*by_weeks, *_dates([min(week_list) - WINDOW, max(week_list)])],
-            )
-            seen: dict[int, set[dt.date]] = {}
-            for region_id, week in cursor.fetchall():
-                seen.setdefault(region_id, set()).add(_as_date(week))
+            first_weeks = _weeks_without_base(by_weeks, week_list)
             for region_id in by_weeks:
                 for week in week_list:
-                    before = any(week - WINDOW <= w < week for w in seen.get(region_id, ()))
-                    basis[(region_id, week)] = BASIS_WEEKS if before else BASIS_NONE
+                    first = week in first_weeks.get(region_id, ())
+                    basis[(region_id, week)] = BASIS_NONE if first else BASIS_WEEKS
         if rostered:
             counted, params = _roster_sql(rostered, week_list)
             cursor.execute(counted, params)
@@ -350,13 +379,17 @@ DROPS_SHOWN = 5
 
 
 def coverage_preview(
-    *, region_ids: Iterable[int], weeks: Iterable[dt.date | str], drops: int = DROPS_SHOWN
+    *,
+    region_ids: Iterable[int],
+    weeks: Iterable[dt.date | str],
+    drops: int = DROPS_SHOWN,
+    missing: MissingCounts | None = None,
 ) -> dict[str, Any]:
     """The dry run's coverage block (JSON-safe): per region and week of the file, reported /
     expected and whether the week is complete, with the municipalities that lost the most
     expected organisations (biggest drop first). Reads the rows as they are in the open
     transaction, so a dry run shows what the file would make of each week."""
-    counts = coverage_counts(region_ids=region_ids, weeks=weeks)
+    counts = coverage_counts(region_ids=region_ids, weeks=weeks, missing=missing)
     regions = {
         r.pk: r
         for r in Region.objects.filter(pk__in={key[0] for key in counts}).only("code", "name")

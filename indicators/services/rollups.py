@@ -18,7 +18,7 @@ from agencies import dataversion
 
 from ..formulas import EDU_TYPES, GOV_TYPES, NON_PRESCHOOL_TYPES
 from ..models import MonitoringRollup, MonitoringRow
-from .coverage import coverage_update
+from .coverage import MissingCounts, coverage_update
 
 
 def _in(types: Iterable[str]) -> str:
@@ -57,13 +57,15 @@ def rollups_rebuild(
     region_ids: Iterable[int] = (),
     weeks: Iterable[dt.date | str] = (),
     pairs: Iterable[tuple[int, dt.date | str]] | None = None,
+    missing_out: MissingCounts | None = None,
 ) -> int:
     """Replaces the rollups of the given regions × weeks, or of exactly the given
     (region, week) pairs (an import: only what the file holds); returns how many were written.
     Bumps the regions' data version (applied at commit; nothing when rolled back).
+    `missing_out` receives the coverage step's missing organisations (for the preview).
     """
     if pairs is None:
-        return _rebuild(region_ids, weeks)
+        return _rebuild(region_ids, weeks, missing_out)
     by_region_set: dict[frozenset[int], set[dt.date]] = {}
     regions_of: dict[dt.date, set[int]] = {}
     for region_id, week in pairs:
@@ -71,14 +73,18 @@ def rollups_rebuild(
     for week, regions in regions_of.items():
         by_region_set.setdefault(frozenset(regions), set()).add(week)
     # a national file has the same regions every week: one rebuild for all its weeks
-    return sum(_rebuild(regions, group) for regions, group in by_region_set.items())
+    return sum(_rebuild(regions, group, missing_out) for regions, group in by_region_set.items())
 
 
 def _as_date(value: dt.date | str) -> dt.date:
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
 
 
-def _rebuild(region_ids: Iterable[int], weeks: Iterable[dt.date | str]) -> int:
+def _rebuild(
+    region_ids: Iterable[int],
+    weeks: Iterable[dt.date | str],
+    missing_out: MissingCounts | None = None,
+) -> int:
     """1. delete the region and municipality rollups of regions × weeks;
     2. one INSERT … SELECT … GROUP BY region, week (municipality empty);
     3. one INSERT … SELECT … GROUP BY municipality, week;
@@ -114,5 +120,5 @@ def _rebuild(region_ids: Iterable[int], weeks: Iterable[dt.date | str]) -> int:
             [now, *params],
         )
         written += max(cursor.rowcount, 0)
-    coverage_update(region_ids=region_ids, weeks=week_list)
+    coverage_update(region_ids=region_ids, weeks=week_list, missing_out=missing_out)
     return int(written)

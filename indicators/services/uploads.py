@@ -60,7 +60,7 @@ from ..imports.monitoring import (
 from ..jobs import LEASE, MONITORING_UPLOAD_JOB
 from ..models import MonitoringUpload
 from .approval import approval_corrections_record, locked_week_errors
-from .coverage import coverage_preview
+from .coverage import MissingCounts, coverage_preview
 from .rollups import rollups_rebuild
 from .staging import NotForTheFastPath, Staging, copy_csv, lock_imports
 
@@ -448,9 +448,13 @@ def _run(upload: MonitoringUpload, *, progress_every: int) -> MonitoringUpload:
             # preview shows each week's coverage as the file would make it
             staging.apply(upload_id=upload.pk)
             phases["write"] = time.monotonic() - started
-            rollups_rebuild(pairs=reader.pairs)
+            # the preview reuses the missing organisations the rollups' coverage counted
+            missing = MissingCounts()
+            rollups_rebuild(pairs=reader.pairs, missing_out=missing)
             weeks = [week.isoformat() for week in reader.weeks]
-            result["coverage"] = coverage_preview(region_ids=reader.region_ids, weeks=weeks)
+            result["coverage"] = coverage_preview(
+                region_ids=reader.region_ids, weeks=weeks, missing=missing
+            )
             if not upload.dry_run:
                 signals.announce_monitoring_imported(region_ids=reader.region_ids, weeks=weeks)
                 _record_corrections(upload, reader.pairs)

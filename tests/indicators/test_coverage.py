@@ -241,3 +241,46 @@ def test_municipality_coverage_and_preview_agree_with_the_rollups(import_file):
     assert (by_name["Нижний Тагил"].reported, by_name["Нижний Тагил"].expected) == (0, 5)
     region_week = counts[(region.pk, weeks[2], None)]
     assert (region_week.reported, region_week.expected) == (5, 11)
+
+
+@pytest.mark.django_db
+def test_the_preview_reuses_the_missing_counts_of_the_rollups_and_agrees_with_a_scan(
+    import_file,
+):
+    """An import's preview takes the missing organisations the rollups' coverage counted
+    (no second scan of the window); the figures are those a fresh scan gives, for the
+    file's weeks and for weeks the rollups did not count (then it scans)."""
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+
+    from agencies.models import Region
+    from indicators.services.coverage import MissingCounts, coverage_counts
+    from indicators.services.rollups import rollups_rebuild
+
+    weeks = _weeks(6)
+    _import_weeks(
+        import_file,
+        {
+            weeks[0]: range(12),
+            weeks[1]: range(10),
+            weeks[2]: [1, 2, 3, 4, 10],  # Нижний Тагил silent, ORG0 missing
+            weeks[3]: [0, 1, 2, 5, 6],
+            weeks[5]: [2, 3],  # week 4 missing entirely
+        },
+    )
+    region = Region.objects.get(code="66")
+    with transaction.atomic():
+        missing = MissingCounts()
+        rollups_rebuild(pairs=[(region.pk, w) for w in weeks[2:4]], missing_out=missing)
+        assert missing.covers([region.pk], weeks[2:4])
+        assert not missing.covers([region.pk], weeks[4:])
+        scanned = coverage_counts(region_ids=[region.pk], weeks=weeks[2:4])
+        with CaptureQueriesContext(connection) as queries:
+            reused = coverage_counts(region_ids=[region.pk], weeks=weeks[2:4], missing=missing)
+        assert not [q for q in queries.captured_queries if "LEAD(" in q["sql"]]  # no scan
+        assert reused == scanned
+        assert reused[(region.pk, weeks[2], None)].expected == 12
+        # weeks it did not count: scanned as before
+        later = coverage_counts(region_ids=[region.pk], weeks=weeks[3:], missing=missing)
+        assert later == coverage_counts(region_ids=[region.pk], weeks=weeks[3:])
+        transaction.set_rollback(True)
