@@ -17,6 +17,7 @@ from django.utils import timezone
 from agencies import dataversion
 
 from ..formulas import EDU_TYPES, GOV_TYPES, NON_PRESCHOOL_TYPES
+from ..imports.columns import COUNT_KEYS
 from ..models import MonitoringRollup, MonitoringRow
 from .coverage import MissingCounts, coverage_update
 
@@ -29,9 +30,11 @@ def _sum_if(column: str, types: Iterable[str]) -> str:
     return f"SUM(CASE WHEN org_type IN {_in(types)} THEN {column} ELSE 0 END)"
 
 
+# the sums over a region's (or municipality's) rows of a week, read from `_PARTS`: the same
+# rows summed per organisation type first (`n` is their number)
 _SUMS = ", ".join(
     [
-        "COUNT(*)",
+        "SUM(n)",
         _sum_if("staff_total", EDU_TYPES),
         _sum_if("staff_writers", EDU_TYPES),
         _sum_if("students_total", EDU_TYPES),
@@ -43,6 +46,13 @@ _SUMS = ", ".join(
         "SUM(vkm_users)",
         "SUM(vkm_and_max_users)",
     ]
+)
+# one pass over the rows with plain sums (the type conditions then run on ~7 parts per
+# municipality-week, not on every row: a third of the time of summing with them per row)
+_PARTS = (
+    "SELECT region_id, municipality_id, week_start, org_type, COUNT(*) AS n, "
+    + ", ".join(f"SUM({key}) AS {key}" for key in COUNT_KEYS)
+    + " FROM {rows} WHERE {where} GROUP BY region_id, municipality_id, week_start, org_type"
 )
 _ROLLUP_COLUMNS = (
     "organisations, edu_staff_total, edu_staff_writers, edu_students_total, "
@@ -86,9 +96,9 @@ def _rebuild(
     missing_out: MissingCounts | None = None,
 ) -> int:
     """1. delete the region and municipality rollups of regions × weeks;
-    2. one INSERT … SELECT … GROUP BY region, week (municipality empty);
-    3. one INSERT … SELECT … GROUP BY municipality, week;
-    4. their coverage (services.coverage.coverage_update).
+    2. one INSERT of the region rollups (municipality empty) and the municipality rollups,
+       from one pass over the rows summed per municipality, week and organisation type;
+    3. their coverage (services.coverage.coverage_update).
     """
     region_ids = sorted({int(r) for r in region_ids})
     week_list = sorted({_as_date(w) for w in weeks})
@@ -105,19 +115,16 @@ def _rebuild(
     written = 0
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {rollup} WHERE {where}", params)
+        # both levels from one pass over the rows (the parts are used twice: materialised)
+        parts = _PARTS.format(rows=rows, where=where)
         cursor.execute(
+            f"WITH parts AS ({parts}) "
             f"INSERT INTO {rollup} (region_id, municipality_id, week_start, {_ROLLUP_COLUMNS}, "
-            f"updated_at) SELECT region_id, NULL, week_start, {_SUMS}, %s FROM {rows} "
-            f"WHERE {where} GROUP BY region_id, week_start",
-            [now, *params],
-        )
-        written += max(cursor.rowcount, 0)
-        cursor.execute(
-            f"INSERT INTO {rollup} (region_id, municipality_id, week_start, {_ROLLUP_COLUMNS}, "
-            f"updated_at) SELECT region_id, municipality_id, week_start, {_SUMS}, %s "
-            f"FROM {rows} WHERE {where} AND municipality_id IS NOT NULL "
-            f"GROUP BY region_id, municipality_id, week_start",
-            [now, *params],
+            f"updated_at) SELECT region_id, NULL, week_start, {_SUMS}, %s FROM parts "
+            f"GROUP BY region_id, week_start "
+            f"UNION ALL SELECT region_id, municipality_id, week_start, {_SUMS}, %s FROM parts "
+            f"WHERE municipality_id IS NOT NULL GROUP BY region_id, municipality_id, week_start",
+            [*params, now, now],
         )
         written += max(cursor.rowcount, 0)
     coverage_update(region_ids=region_ids, weeks=week_list, missing_out=missing_out)
