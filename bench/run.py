@@ -114,13 +114,44 @@ def database_reset(url: str) -> None:
             Path(str(path) + suffix).unlink(missing_ok=True)
 
 
+def database_clone(source: str, target: str) -> None:
+    """`target` becomes a copy of `source` (PostgreSQL: a template copy, files not rows;
+    SQLite: the file). Nothing may be connected to `source`."""
+    if source.startswith("postgres"):
+        import psycopg
+
+        parsed = urlparse(source)
+        names = [parsed.path.lstrip("/"), urlparse(target).path.lstrip("/")]
+        admin = parsed._replace(path="/postgres").geturl()
+        with psycopg.connect(admin, autocommit=True) as conn:
+            for name in names:
+                conn.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
+                    (name,),
+                )
+            conn.execute(f'DROP DATABASE IF EXISTS "{names[1]}"')
+            conn.execute(f'CREATE DATABASE "{names[1]}" TEMPLATE "{names[0]}"')
+        return
+    database_reset(target)
+    for suffix in ("", "-wal"):
+        origin = Path(urlparse(source).path + suffix)
+        if origin.exists():
+            shutil.copyfile(origin, urlparse(target).path + suffix)
+
+
 # --------------------------------------------------------------------------- data
-def prepare(url: str, *, scale: float, weeks: int, out: Path, today: dt.date) -> dict:
+def database_setup(url: str) -> None:
+    """An empty portal: the schema, the seed fixtures and the demo users."""
     env = base_env(url)
     database_reset(url)
     manage(env, "migrate", "--noinput")
     manage(env, "load_seeds")
     manage(env, "create_demo_users")
+
+
+def prepare(url: str, *, scale: float, weeks: int, out: Path, today: dt.date) -> dict:
+    """The generated data set in a database made by `database_setup` (or a copy of one)."""
+    env = base_env(url)
     shutil.rmtree(out, ignore_errors=True)
     generated = run(
         [
@@ -360,11 +391,15 @@ def main(argv: list[str] | None = None) -> int:
     small_data = WORK / "data_small"
     env = base_env(full_url)
     small_env = base_env(small_url)
+    small_wanted = any(want(n) for n in ("rest", "index", "recompute", "pages", "load"))
     with steps("generate (full)"):
+        database_setup(full_url)
+        if small_wanted:  # the same empty portal for the 1 % set: copied, not built again
+            database_clone(full_url, small_url)
         figures["generate"] = prepare(
             full_url, scale=args.scale, weeks=args.weeks, out=data, today=today
         )
-    if any(want(n) for n in ("rest", "index", "recompute", "pages", "load")):
+    if small_wanted:
         with steps("generate (1 %)"):
             figures["generate_small"] = prepare(
                 small_url, scale=args.scale / 100, weeks=args.weeks, out=small_data, today=today
