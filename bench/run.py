@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import contextlib
 import csv
 import datetime as dt
 import json
@@ -24,7 +25,9 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -94,18 +97,30 @@ def database_urls(base_url: str) -> tuple[str, str]:
     return f"sqlite:///{WORK / 'bench.sqlite3'}", f"sqlite:///{WORK / 'bench_small.sqlite3'}"
 
 
-def database_reset(url: str) -> None:
-    if url.startswith("postgres"):
-        import psycopg
+@contextlib.contextmanager
+def _pg_admin(url: str, *databases: str) -> Iterator[Any]:
+    """An autocommit connection to the server's `postgres` database, every session of
+    `databases` ended first (a database in use can be neither dropped nor copied)."""
+    import psycopg
 
-        parsed = urlparse(url)
-        name = parsed.path.lstrip("/")
-        admin = parsed._replace(path="/postgres").geturl()
-        with psycopg.connect(admin, autocommit=True) as conn:
+    admin = urlparse(url)._replace(path="/postgres").geturl()
+    with psycopg.connect(admin, autocommit=True) as conn:
+        for name in databases:
             conn.execute(
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
                 (name,),
             )
+        yield conn
+
+
+def _db_name(url: str) -> str:
+    return urlparse(url).path.lstrip("/")
+
+
+def database_reset(url: str) -> None:
+    if url.startswith("postgres"):
+        name = _db_name(url)
+        with _pg_admin(url, name) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
             conn.execute(f'CREATE DATABASE "{name}"')
     else:
@@ -118,19 +133,10 @@ def database_clone(source: str, target: str) -> None:
     """`target` becomes a copy of `source` (PostgreSQL: a template copy, files not rows;
     SQLite: the file). Nothing may be connected to `source`."""
     if source.startswith("postgres"):
-        import psycopg
-
-        parsed = urlparse(source)
-        names = [parsed.path.lstrip("/"), urlparse(target).path.lstrip("/")]
-        admin = parsed._replace(path="/postgres").geturl()
-        with psycopg.connect(admin, autocommit=True) as conn:
-            for name in names:
-                conn.execute(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
-                    (name,),
-                )
-            conn.execute(f'DROP DATABASE IF EXISTS "{names[1]}"')
-            conn.execute(f'CREATE DATABASE "{names[1]}" TEMPLATE "{names[0]}"')
+        origin, copy = _db_name(source), _db_name(target)
+        with _pg_admin(source, origin, copy) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{copy}"')
+            conn.execute(f'CREATE DATABASE "{copy}" TEMPLATE "{origin}"')
         return
     database_reset(target)
     for suffix in ("", "-wal"):
