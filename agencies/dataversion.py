@@ -9,7 +9,8 @@ serve old figures. Every write that changes those pages calls `bump`:
 - `bump(region_ids=[...])`: those regions and the country (a region's figures are also in
   the ranking and the overview);
 - `bump(everything=True)`: every region and the country (methodology, stage targets,
-  reference data, admin edits).
+  reference data, admin edits: each `LogEntry` saved, and the admin's bulk delete, which logs
+  in bulk, through `agencies.admin.delete_selected`).
 
 A bump inside a transaction is applied when it commits (`transaction.on_commit`, one
 UPDATE per transaction whatever the number of calls, no row lock held during the transaction, so

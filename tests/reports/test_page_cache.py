@@ -21,7 +21,7 @@ from agencies.models import Agency, DataVersion, Region
 from alerts.services import alert_acknowledge, alerts_sync
 from indicators.index.selectors import index_ranking, national_date
 from indicators.index.services import index_fact_create
-from indicators.models import Indicator
+from indicators.models import Indicator, RegionBaseline
 from indicators.services.baselines import region_baseline_set
 from indicators.services.methodology import methodology_load
 from indicators.services.uploads import monitoring_import, monitoring_upload_create
@@ -255,6 +255,55 @@ def test_methodology_and_admin_edits_change_every_version(sverdlovsk, personas, 
     )
     again = versions()
     assert all(again[scope] != token for scope, token in after.items())
+
+
+def site_admin(personas):
+    user = personas.admin
+    user.is_staff = user.is_superuser = True
+    user.save(update_fields=["is_staff", "is_superuser"])
+    return user
+
+
+def test_a_bulk_delete_in_the_admin_shows_at_once(sverdlovsk, personas, client, committed):
+    """The admin's «Удалить выбранные» logs its deletions with one bulk insert (no `post_save`
+    of a `LogEntry`) and before it deletes: the pages must still move, after the delete."""
+    d = region_dashboard(user=personas.coordinator, region=sverdlovsk, today=TODAY)
+    assert d.indicators[0].stages[0].value == Decimal("45")
+    before = versions()
+    baselines = list(RegionBaseline.objects.filter(region=sverdlovsk).values_list("pk", flat=True))
+    assert len(baselines) >= 2
+    client.force_login(site_admin(personas))
+    response = committed(
+        client.post,
+        "/admin/indicators/regionbaseline/",
+        {"action": "delete_selected", "_selected_action": baselines, "post": "yes"},
+    )
+    assert response.status_code == 302
+    assert not RegionBaseline.objects.filter(region=sverdlovsk).exists()
+    assert LogEntry.objects.filter(object_id__in=[str(pk) for pk in baselines]).count() == len(
+        baselines
+    )
+    after = versions()
+    assert all(after[scope] != token for scope, token in before.items())
+    d = region_dashboard(user=personas.coordinator, region=sverdlovsk, today=TODAY)
+    assert d.indicators[0].stages[0].value != Decimal("45")
+
+
+def test_the_admin_delete_confirmation_page_moves_nothing(sverdlovsk, personas, client, committed):
+    region_dashboard(user=personas.coordinator, region=sverdlovsk, today=TODAY)
+    before = versions()
+    baselines = list(RegionBaseline.objects.filter(region=sverdlovsk).values_list("pk", flat=True))
+    client.force_login(site_admin(personas))
+    response = committed(
+        client.post,
+        "/admin/indicators/regionbaseline/",
+        {"action": "delete_selected", "_selected_action": baselines},
+    )
+    assert response.status_code == 200  # «Вы уверены?»
+    changelist = client.get("/admin/indicators/regionbaseline/").content.decode()
+    assert "Удалить выбранные" in changelist  # the action keeps Django's translated name
+    assert RegionBaseline.objects.filter(pk__in=baselines).count() == len(baselines)
+    assert versions() == before
 
 
 # --------------------------------------------------------------------------- targets, alerts
