@@ -145,6 +145,25 @@ def database_clone(source: str, target: str) -> None:
             shutil.copyfile(origin, urlparse(target).path + suffix)
 
 
+def database_settle(*urls: str) -> dict | None:
+    """`VACUUM (ANALYZE)` of each database, as autovacuum would leave them after a big write:
+    statistics for the planner, the visibility map for index-only scans, dead rows of the
+    upserts gone. Run before each measuring step so that every machine measures the same
+    settled state, whether its server's autovacuum is on (as in docker-compose.yml and any
+    default PostgreSQL) or off, and however far it has got. PostgreSQL only (None on SQLite)."""
+    if not urls or not urls[0].startswith("postgres"):
+        return None
+    import psycopg
+
+    started = time.perf_counter()
+    autovacuum = ""
+    for url in urls:
+        with psycopg.connect(url, autocommit=True) as conn:
+            autovacuum = conn.execute("SHOW autovacuum").fetchone()[0]
+            conn.execute("VACUUM (ANALYZE)")
+    return {"seconds": round(time.perf_counter() - started, 1), "autovacuum": autovacuum}
+
+
 # --------------------------------------------------------------------------- data
 def database_setup(url: str) -> None:
     """An empty portal: the schema, the seed fixtures and the demo users."""
@@ -412,6 +431,18 @@ def main(argv: list[str] | None = None) -> int:
             )
     if want("pages") or want("load"):
         manage(env, "collectstatic", "--noinput", "-v", "0")
+    settled: list[dict] = []
+
+    def settle(before: str) -> None:
+        """The databases vacuumed and analysed before the step `before` (database_settle)."""
+        urls = (full_url, small_url) if small_wanted else (full_url,)
+        with steps(f"vacuum and analyse before «{before}»"):
+            done = database_settle(*urls)
+            if done is not None:
+                settled.append({"before": before, **done})
+                figures["settle"] = settled
+
+    settle("import")
 
     files = week_files(data)
     big = WORK / "import.csv"
@@ -478,6 +509,7 @@ def main(argv: list[str] | None = None) -> int:
             manage(env, "import_index_inputs", str(data / "index_facts.csv"))
             manage(small_env, "import_index_inputs", str(small_data / "index_facts.csv"))
     if want("recompute"):
+        settle("recompute")
         with steps("recompute"):
             index = manage(env, "recompute_index", "--date", today.isoformat())
             alerts = manage(env, "check_alerts", "--today", today.isoformat())
@@ -487,6 +519,8 @@ def main(argv: list[str] | None = None) -> int:
                 "index_all_regions_s": round(index["seconds"], 2),
                 "alerts_all_regions_s": round(alerts["seconds"], 2),
             }
+    if want("pages") or want("exports") or want("load"):
+        settle("pages")
     if want("pages"):
         with steps("pages"):
             full = measure_pages(env, samples=args.samples)
@@ -657,6 +691,12 @@ def summary_rows(report: dict) -> list[tuple[str, str, str, str]]:
         add("rows in the import file", f"{b['rows']:,}", "")
         add("baseline: raw COPY into an unindexed table", f"{b['copy_rows_per_s']:,} rows/s")
         add("baseline: plain CSV parse + convert", f"{b['parse_rows_per_s']:,} rows/s")
+    for done in f.get("settle", []):
+        add(
+            f"VACUUM (ANALYZE) before «{done['before']}» (server's autovacuum: "
+            f"{done['autovacuum']})",
+            f"{done['seconds']} s",
+        )
     if "import" in f:
         i = f["import"]
         path = f", {i['path']}" if i.get("path") else ""
