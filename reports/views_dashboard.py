@@ -7,17 +7,21 @@ for analysts, administrators and coordinators of several regions (others get 403
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
+import secrets
 
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from agencies import access
+from agencies import access, dataversion
 from agencies.models import Municipality, Region
 from roadmap_portal.dates import parse_date
 
@@ -45,23 +49,48 @@ def region_dashboard_view(request, code: str):
         today=today,
         municipality_sort=request.GET.get("msort", ""),
     )
-    return render(
-        request,
-        "reports/dashboard_region.html",
-        {
-            "d": dashboard,
-            "can_see_country": access.can_see_country(request.user),
-            "measures_url": reverse("roadmaps:measure-list"),
-            "uploads_url": reverse("indicators:upload-list", kwargs={"code": region.code}),
-            "indicators_url": reverse("indicators:region", kwargs={"code": region.code}),
-            "approval_url": reverse("indicators:approval-list", kwargs={"code": region.code}),
-            "alerts_url": reverse("alerts:alert-list"),
-            # the municipality links of the table: one reverse, not one per row
-            "muni_base": reverse(
-                "reports:municipality-dashboard", kwargs={"code": region.code, "pk": 0}
-            )[:-2],
-        },
+    context = {
+        "d": dashboard,
+        "measures_url": reverse("roadmaps:measure-list"),
+        "uploads_url": reverse("indicators:upload-list", kwargs={"code": region.code}),
+        "indicators_url": reverse("indicators:region", kwargs={"code": region.code}),
+        "approval_url": reverse("indicators:approval-list", kwargs={"code": region.code}),
+        "alerts_url": reverse("alerts:alert-list"),
+        # the municipality links of the table: one reverse, not one per row
+        "muni_base": reverse(
+            "reports:municipality-dashboard", kwargs={"code": region.code, "pk": 0}
+        )[:-2],
+    }
+    context["body"] = _region_body(request, dashboard, context)
+    context["can_see_country"] = access.can_see_country(request.user)
+    return render(request, "reports/dashboard_region.html", context)
+
+
+# Rendered bodies of one process's templates and code: a deploy never serves another's HTML.
+_RENDERING = secrets.token_hex(4)
+
+
+def _region_body(request, dashboard, context: dict) -> str:
+    """The dashboard's figures (the `body` partial), rendered once per data version.
+
+    The template renders 2,000+ variables and the charts: most of a cached page's time. The
+    body holds the region's data only, never the user's (the scope is checked before, the
+    user's own links are outside the body), so it is cached under the key the data were read
+    under (`region_dashboard`), plus what the rendering adds: the ranking place (read from the
+    national ranking on every call), the query string (the sort links keep it), the
+    language, and this process's code. Cache off or data not cached: rendered each time."""
+
+    def render_body() -> str:
+        return render_to_string("reports/dashboard_region.html#body", context, request=request)
+
+    if dashboard.cache_key is None:
+        return render_body()
+    query = hashlib.sha256(request.GET.urlencode().encode()).hexdigest()[:16]
+    key = (
+        f"html:{_RENDERING}:{dashboard.cache_key}:{dashboard.index.rank}:"
+        f"{dashboard.index.ranked}:{get_language()}:{query}"
     )
+    return mark_safe(dataversion.cached(lambda: key, render_body))
 
 
 def region_dashboard_pdf_view(request, code: str):

@@ -59,6 +59,8 @@ class RegionDashboard:
     # approval state (indicators.approval) of the newest week and of the judged week
     latest_approval: str = ApprovalState.DRAFT
     judged_approval: str = ApprovalState.DRAFT
+    # the page cache key these data were read under (region_dashboard); None: not cached
+    cache_key: str | None = None
 
     @property
     def latest_approval_label(self) -> str:
@@ -185,10 +187,14 @@ def region_dashboard(
         computed.append(True)
         return build_region_dashboard(user=user, region=region, today=today)
 
-    dashboard = dataversion.cached(
-        lambda: f"region:{region.pk}:{dataversion.region_token(region.pk)}:{today}:{rank_on}",
-        compute,
-    )
+    keys: list[str] = []
+
+    def key() -> str:
+        keys.append(f"region:{region.pk}:{dataversion.region_token(region.pk)}:{today}:{rank_on}")
+        return keys[-1]
+
+    dashboard = dataversion.cached(key, compute)
+    dashboard.cache_key = keys[-1] if keys else None
     if not computed and dashboard.index.score is not None:
         place = region_place(region_id=region.pk, on_date=rank_on)
         dashboard.index.rank, dashboard.index.ranked = place.place, place.ranked

@@ -229,6 +229,63 @@ def test_an_index_fact_shows_at_once_in_the_ranking_and_on_the_dashboard(
     assert d50.index.rank == 1
 
 
+def text_of(page, name: str) -> str:
+    """The text of the element with data-testid=`name` on the page."""
+    html = page.content.decode()
+    start = html.index(f'data-testid="{name}"')
+    return html[html.index(">", start) + 1 : html.index("<", start)]
+
+
+def test_the_rendered_dashboard_moves_with_its_region_and_its_place(
+    seeded, personas, persona_client, committed, django_assert_max_num_queries
+):
+    """The dashboard's body is rendered once per data version (reports.views_dashboard):
+    a write in the region and another region's move in the ranking both show at once."""
+    vladimir, moscow_oblast = Region.objects.get(code="33"), Region.objects.get(code="50")
+    for region, value in ((Region.objects.get(code="66"), 4), (vladimir, 1), (moscow_oblast, 0)):
+        committed(fact, region, value, actor=personas.analyst)
+    client = persona_client("analyst")
+    first = client.get("/dashboard/33/")
+    assert text_of(first, "index-rank") == "2"
+    with django_assert_max_num_queries(8):
+        again = client.get("/dashboard/33/")  # data and body from the cache
+    assert text_of(again, "index-rank") == "2" and text_of(again, "index-total") == text_of(
+        first, "index-total"
+    )
+    # another region overtakes: Vladimir's data are unchanged, its place is not
+    committed(fact, moscow_oblast, 5, dt.date(2025, 9, 2), actor=personas.analyst)
+    assert text_of(client.get("/dashboard/33/"), "index-rank") == "3"
+    # Vladimir's own write
+    committed(fact, vladimir, 5, dt.date(2025, 9, 3), actor=personas.analyst)
+    moved = client.get("/dashboard/33/")
+    _v, rows = index_ranking(on_date=national_date())
+    place = next(r.place for r in rows if r.region.code == "33")
+    assert text_of(moved, "index-rank") == str(place) != "3"
+    assert text_of(moved, "index-total") != text_of(first, "index-total")
+
+
+def test_the_rendered_dashboard_keeps_each_query_string_and_each_user_own_links(
+    sverdlovsk, personas, persona_client
+):
+    def body(client, path):
+        html = client.get(path).content.decode()
+        return html[html.index('<section class="kpis"') : html.index("</main>")]
+
+    def crumbs(client, path):
+        html = client.get(path).content.decode()
+        return html[html.index('<p class="crumbs">') : html.index("<h1>")]
+
+    analyst = persona_client("analyst")
+    by_name = body(analyst, "/dashboard/66/?msort=name")
+    assert by_name != body(analyst, "/dashboard/66/")  # the sort links keep the query string
+    assert body(analyst, "/dashboard/66/?msort=name") == by_name  # a hit: the same body
+    assert "Все субъекты" in crumbs(analyst, "/dashboard/66/?msort=name")
+    coordinator = persona_client("coordinator")  # the same client, logged in again
+    # the figures are the region's, the same for both; the way to the country is not
+    assert body(coordinator, "/dashboard/66/?msort=name") == by_name
+    assert "Все субъекты" not in crumbs(coordinator, "/dashboard/66/?msort=name")
+
+
 def test_the_ranking_page_shows_a_new_fact_at_once(personas, persona_client, committed):
     client = persona_client("analyst")
     rows = client.get("/index/ranking/").context["rows"]
