@@ -28,6 +28,36 @@ def _attrs(attrs: dict) -> str:
 
 class FastSelect(forms.Select):
     def render(self, name, value, attrs=None, renderer=None):
+        if hasattr(self.choices, "queryset") and not self.allow_multiple_selected:
+            return self._render_flat(name, value, attrs)  # a model's options: never grouped
+        return self._render_groups(name, value, attrs)
+
+    def option_pairs(self) -> list[tuple[str, str]]:
+        """(value, label) of every option, as strings (`agencies.widgets` caches them)."""
+        return [(str(v), str(label)) for v, label in self.choices]
+
+    def _render_flat(self, name, value, attrs):
+        """Django's markup for a flat list with at most one option selected, from the
+        (value, label) pairs alone (`option_pairs`): no option dict per option."""
+        final = self.build_attrs(self.attrs, attrs)
+        lines = [format_html('<select name="{}"{}>', name, mark_safe(_attrs(final)))]
+        wanted = set(self.format_value(value))
+        chosen = False
+        for option_value, label in self.option_pairs():
+            selected = not chosen and option_value in wanted
+            chosen = chosen or selected
+            lines.append(
+                format_html(
+                    '\n  <option value="{}"{}>{}</option>\n',
+                    option_value,
+                    mark_safe(" selected") if selected else "",
+                    conditional_escape(label),
+                )
+            )
+        lines.append("\n</select>")
+        return mark_safe("".join(lines))
+
+    def _render_groups(self, name, value, attrs):
         widget = self.get_context(name, value, attrs)["widget"]
         lines = [
             format_html('<select name="{}"{}>', widget["name"], mark_safe(_attrs(widget["attrs"])))

@@ -5,9 +5,9 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Agency, Region
+from agencies.widgets import VersionedSelect
 from roadmap_portal.api.filters import AllYesNoSelect
 from roadmap_portal.search import folded_contains
-from roadmap_portal.widgets import FastSelect
 
 from .choices import MeasureStatus
 from .models import Measure, Roadmap, Section
@@ -26,20 +26,20 @@ class MeasureFilterSet(django_filters.FilterSet):
         field_name="roadmap__region",
         queryset=Region.objects.none(),
         label=_("Субъект"),
-        widget=FastSelect,
+        widget=VersionedSelect,
     )
     roadmap = django_filters.ModelChoiceFilter(
-        queryset=Roadmap.objects.none(), label=_("Карта"), widget=FastSelect
+        queryset=Roadmap.objects.none(), label=_("Карта"), widget=VersionedSelect
     )
     section = django_filters.ModelChoiceFilter(
-        queryset=Section.objects.none(), label=_("Раздел"), widget=FastSelect
+        queryset=Section.objects.none(), label=_("Раздел"), widget=VersionedSelect
     )
     agency = django_filters.ModelChoiceFilter(
         field_name="responsibilities__agency",  # the method filters; this names the type
         queryset=Agency.objects.none(),
         label=_("Ответственный"),
         method="filter_agency",
-        widget=FastSelect,
+        widget=VersionedSelect,
     )
     status = django_filters.ChoiceFilter(choices=MeasureStatus.choices, label=_("Статус"))
     overdue = django_filters.BooleanFilter(
