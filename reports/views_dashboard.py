@@ -70,6 +70,10 @@ def region_dashboard_view(request, code: str):
 _RENDERING = secrets.token_hex(4)
 
 
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
 def _region_body(request, dashboard, context: dict) -> str:
     """The dashboard's figures (the `body` partial), rendered once per data version.
 
@@ -85,10 +89,9 @@ def _region_body(request, dashboard, context: dict) -> str:
 
     if dashboard.cache_key is None:
         return render_body()
-    query = hashlib.sha256(request.GET.urlencode().encode()).hexdigest()[:16]
     key = (
         f"html:{_RENDERING}:{dashboard.cache_key}:{dashboard.index.rank}:"
-        f"{dashboard.index.ranked}:{get_language()}:{query}"
+        f"{dashboard.index.ranked}:{get_language()}:{_digest(request.GET.urlencode())}"
     )
     return mark_safe(dataversion.cached(lambda: key, render_body))
 
@@ -127,27 +130,44 @@ def region_dashboard_pdf_view(request, code: str):
 def country_overview_view(request):
     if not access.can_see_country(request.user):
         raise PermissionDenied
-    overview = country_overview(
-        user=request.user,
-        on_date=_date_param(request, timezone.localdate()),
-        sort=request.GET.get("sort", ""),
-        query=request.GET.get("q", "")[:100],
-        lagging=request.GET.get("lagging") == "1",
-    )
-    multiples = [
-        (
-            row.region.name,
-            row.history,
-            reverse("reports:region-dashboard", kwargs={"code": row.region.code}),
+    on_date = _date_param(request, timezone.localdate())
+
+    def render_body() -> str:
+        overview = country_overview(
+            user=request.user,
+            on_date=on_date,
+            sort=request.GET.get("sort", ""),
+            query=request.GET.get("q", "")[:100],
+            lagging=request.GET.get("lagging") == "1",
         )
-        for row in overview.rows
-        if row.history
-    ]
-    return render(
-        request,
-        "reports/dashboard_country.html",
-        {"o": overview, "multiples": multiples, **_country_map(request, overview)},
-    )
+        multiples = [
+            (
+                row.region.name,
+                row.history,
+                reverse("reports:region-dashboard", kwargs={"code": row.region.code}),
+            )
+            for row in overview.rows
+            if row.history
+        ]
+        context = {"o": overview, "multiples": multiples, **_country_map(request, overview)}
+        fresh.update(context)
+        return render_to_string("reports/dashboard_country.html#body", context, request=request)
+
+    def key() -> str:
+        """The overview is every visible region's row (places among them, the lagging
+        quarter): the national version, the date and the set of visible regions say it all,
+        with the query string (filters, order, map) and the language."""
+        scope = ",".join(
+            map(str, sorted(Region.objects.visible_to(request.user).values_list("pk", flat=True)))
+        )
+        return (
+            f"html-country:{_RENDERING}:{dataversion.national_token()}:{on_date}:"
+            f"{_digest(scope)}:{get_language()}:{_digest(request.GET.urlencode())}"
+        )
+
+    fresh: dict = {}  # the body's context when it is rendered in this request (for tests)
+    body = mark_safe(dataversion.cached(key, render_body))
+    return render(request, "reports/dashboard_country.html", {**fresh, "body": body})
 
 
 def _country_map(request, overview) -> dict:

@@ -7,6 +7,7 @@ callbacks (the version bumps, the eager tasks) run (`django_capture_on_commit_ca
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
@@ -284,6 +285,37 @@ def test_the_rendered_dashboard_keeps_each_query_string_and_each_user_own_links(
     # the figures are the region's, the same for both; the way to the country is not
     assert body(coordinator, "/dashboard/66/?msort=name") == by_name
     assert "Все субъекты" not in crumbs(coordinator, "/dashboard/66/?msort=name")
+
+
+def test_the_rendered_overview_is_each_scope_own_and_moves_with_every_write(
+    seeded, personas, client, committed
+):
+    """The overview's body is rendered once per national version, date, set of visible
+    regions and query string: a user with two regions never gets the analyst's rendering."""
+
+    def tiles(user, path="/dashboard/?date=2025-10-15", *, queries=None):
+        client.force_login(user)
+        with CaptureQueriesContext(connection) as done:
+            html = client.get(path).content.decode()
+        if queries is not None:
+            queries.extend(done.captured_queries)
+        return set(re.findall(r'href="/dashboard/(\d\d)/"', html))
+
+    everything = tiles(personas.analyst)
+    assert len(everything) == Region.objects.count()
+    hit: list = []
+    assert tiles(personas.analyst, queries=hit) == everything  # a hit
+    assert len(hit) <= 6  # session, user, the visible regions, the version, the alert badge
+    two = make_user("coordinator", region=Region.objects.get(code="66"))
+    two.extra_regions.add(Region.objects.get(code="50"))
+    assert tiles(two) == {"66", "50"}  # the same query string, another scope
+    assert tiles(two) == {"66", "50"}
+    # a write moves the national version: the next view is rendered again
+    client.force_login(personas.analyst)
+    before = client.get("/dashboard/?date=2025-10-15&q=33").content.decode()
+    committed(fact, Region.objects.get(code="33"), 5, actor=personas.analyst)
+    after = client.get("/dashboard/?date=2025-10-15&q=33").content.decode()
+    assert before != after
 
 
 def test_the_ranking_page_shows_a_new_fact_at_once(personas, persona_client, committed):
