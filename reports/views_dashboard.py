@@ -74,6 +74,15 @@ def _digest(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+def _page_params(request, allowed: set[str]) -> str | None:
+    """The query string as part of a rendered body's key, or None (render, don't cache) when
+    it carries a parameter the page does not read or a free-text search: the bodies cached
+    are the pages people open, not whatever strings a client sends."""
+    if not set(request.GET) <= allowed or request.GET.get("q"):
+        return None
+    return _digest(request.GET.urlencode())
+
+
 def _region_body(request, dashboard, context: dict) -> str:
     """The dashboard's figures (the `body` partial), rendered once per data version.
 
@@ -82,16 +91,18 @@ def _region_body(request, dashboard, context: dict) -> str:
     user's own links are outside the body), so it is cached under the key the data were read
     under (`region_dashboard`), plus what the rendering adds: the ranking place (read from the
     national ranking on every call), the query string (the sort links keep it), the
-    language, and this process's code. Cache off or data not cached: rendered each time."""
+    language, and this process's code. Cache off, data not cached, or a query string the page
+    does not read (`_page_params`): rendered each time."""
 
     def render_body() -> str:
         return render_to_string("reports/dashboard_region.html#body", context, request=request)
 
-    if dashboard.cache_key is None:
+    params = _page_params(request, {"date", "msort"})
+    if dashboard.cache_key is None or params is None:
         return render_body()
     key = (
         f"html:{_RENDERING}:{dashboard.cache_key}:{dashboard.index.rank}:"
-        f"{dashboard.index.ranked}:{get_language()}:{_digest(request.GET.urlencode())}"
+        f"{dashboard.index.ranked}:{get_language()}:{params}"
     )
     return mark_safe(dataversion.cached(lambda: key, render_body))
 
@@ -162,11 +173,12 @@ def country_overview_view(request):
         )
         return (
             f"html-country:{_RENDERING}:{dataversion.national_token()}:{on_date}:"
-            f"{_digest(scope)}:{get_language()}:{_digest(request.GET.urlencode())}"
+            f"{_digest(scope)}:{get_language()}:{params}"
         )
 
     fresh: dict = {}  # the body's context when it is rendered in this request (for tests)
-    body = mark_safe(dataversion.cached(key, render_body))
+    params = _page_params(request, {"date", "sort", "lagging", "map"})
+    body = mark_safe(dataversion.cached(key, render_body) if params else render_body())
     return render(request, "reports/dashboard_country.html", {**fresh, "body": body})
 
 

@@ -287,6 +287,22 @@ def test_the_rendered_dashboard_keeps_each_query_string_and_each_user_own_links(
     assert "Все субъекты" not in crumbs(coordinator, "/dashboard/66/?msort=name")
 
 
+def test_only_the_pages_people_open_are_kept_rendered(sverdlovsk, persona_client):
+    """A query string with a parameter the page does not read, or a free-text search, is
+    rendered each time: a client cannot fill the cache with bodies of made-up URLs."""
+
+    def rendered() -> set[str]:
+        return {k for k in cache._cache if ":pages:html" in k}  # LocMemCache's keys
+
+    client = persona_client("analyst")
+    for path in ("/dashboard/66/?junk=1", "/dashboard/?x=y", "/dashboard/?q=Свердл"):
+        assert client.get(path).status_code == 200
+    assert not rendered()
+    client.get("/dashboard/66/?msort=name")
+    client.get("/dashboard/?sort=total&lagging=1")
+    assert len(rendered()) == 2
+
+
 def test_the_rendered_overview_is_each_scope_own_and_moves_with_every_write(
     seeded, personas, client, committed
 ):
