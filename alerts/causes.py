@@ -1,20 +1,22 @@
-"""What should be alarming in a region on a date: the causes of alerts (read only).
+"""What should be alarming in the regions on a date: the causes of alerts (read only).
 
-Each function reads one family of data with a fixed number of queries for the whole
-region and returns `Cause` rows; `alerts.services.alerts_sync` turns them into
-open and closed alerts.
+Each function reads one family of data for a whole set of regions at once, with a fixed
+number of queries whatever the number of regions, and returns their `Cause` rows by region
+id; `alerts.services.alerts_sync_regions` turns them into open and closed alerts. An
+hourly check of 89 regions is thus a few dozen queries, not a dozen per region.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
@@ -31,7 +33,7 @@ from indicators.models import (
     WeekApproval,
 )
 from indicators.models.indicators import indicator_label
-from indicators.selectors import region_stage_targets
+from indicators.selectors import stage_targets_by_region
 from indicators.stages import current_stage, last_passed_stage
 from indicators.trends import project
 from roadmap_portal.ru_formats import ru_date, ru_percent
@@ -41,11 +43,18 @@ from roadmaps.selectors import duty_monthly_dates, duty_period
 
 from .choices import AlertKind, Severity
 
-__all__ = ["Cause", "alert_causes", "overdue_severity"]
+__all__ = ["Cause", "alert_causes", "alert_causes_by_region", "overdue_severity"]
 
 
 def _setting(name: str, default: int) -> int:
     return int(getattr(settings, name, default))
+
+
+ByRegion = dict[int, list["Cause"]]
+
+
+def _ids(regions: Sequence[Region]) -> list[int]:
+    return [region.pk for region in regions]
 
 
 @dataclass(frozen=True)
@@ -83,12 +92,13 @@ def _d(day: dt.date) -> str:
 # --- Measures ------------------------------------------------------------------------------
 
 
-def _measure_causes(region: Region, on_date: dt.date) -> list[Cause]:
-    """Overdue, due soon and missing monthly reports: two queries for the whole region."""
+def _measure_causes(regions: Sequence[Region], on_date: dt.date) -> ByRegion:
+    """Overdue, due soon and missing monthly reports: two queries for all the regions."""
     soon_days = _setting("ALERT_DUE_SOON_DAYS", 7)
     soon_limit = on_date + dt.timedelta(days=soon_days)
+    ids = _ids(regions)
     measures = list(
-        Measure.objects.filter(roadmap__region=region, due_date__isnull=False)
+        Measure.objects.filter(roadmap__region_id__in=ids, due_date__isnull=False)
         .exclude(status__in=CLOSED_STATUSES)
         .filter(Q(due_date__lte=soon_limit) | Q(recurrence=Recurrence.MONTHLY))
         .values(
@@ -99,17 +109,20 @@ def _measure_causes(region: Region, on_date: dt.date) -> list[Cause]:
             "start_date",
             "recurrence",
             "roadmap__approved_on",
+            "roadmap__region_id",
         )
+        .order_by("id")
     )
     reported = set(
         MeasureReport.objects.filter(
-            measure__roadmap__region=region,
+            measure__roadmap__region_id__in=ids,
             measure__recurrence=Recurrence.MONTHLY,
             status=MeasureStatus.DONE,
         ).values_list("measure_id", "period")
     )
-    causes = []
+    by_region: ByRegion = defaultdict(list)
     for m in measures:
+        causes = by_region[m["roadmap__region_id"]]
         label = f"{m['number']}. {Truncator(m['title']).chars(150)}"
         due = m["due_date"]
         if due < on_date:
@@ -141,7 +154,7 @@ def _measure_causes(region: Region, on_date: dt.date) -> list[Cause]:
             )
         if m["recurrence"] == Recurrence.MONTHLY:
             causes.extend(_missing_reports(m, label, on_date, reported))
-    return causes
+    return by_region
 
 
 def _missing_reports(m: dict, label: str, on_date: dt.date, reported: set) -> list[Cause]:
@@ -177,11 +190,14 @@ def _missing_reports(m: dict, label: str, on_date: dt.date, reported: set) -> li
 # --- Cascades ------------------------------------------------------------------------------
 
 
-def _cascade_causes(region: Region, on_date: dt.date) -> list[Cause]:
-    """Share of organisations done (every sub-step) against a linear schedule; two queries."""
+def _cascade_causes(regions: Sequence[Region], on_date: dt.date) -> ByRegion:
+    """Share of organisations done (every sub-step) against a linear schedule; two queries
+    for all the regions."""
     tolerance = _setting("ALERT_CASCADE_TOLERANCE", 5)
+    ids = _ids(regions)
+    tz_of = {region.pk: region.tz for region in regions}
     cascades = list(
-        Cascade.objects.filter(measure__roadmap__region=region)
+        Cascade.objects.filter(measure__roadmap__region_id__in=ids)
         .exclude(measure__status=MeasureStatus.CANCELLED)
         .annotate(
             n_targets=Count("targets", distinct=True),
@@ -198,10 +214,12 @@ def _cascade_causes(region: Region, on_date: dt.date) -> list[Cause]:
             "created_at",
             "n_targets",
             "n_steps",
+            "measure__roadmap__region_id",
         )
+        .order_by("id")
     )
     per_org = (
-        CascadeProgress.objects.filter(cascade__measure__roadmap__region=region)
+        CascadeProgress.objects.filter(cascade__measure__roadmap__region_id__in=ids)
         .values("cascade_id", "organisation_id")
         .annotate(
             steps=Count("step_id", distinct=True),
@@ -217,12 +235,13 @@ def _cascade_causes(region: Region, on_date: dt.date) -> list[Cause]:
             continue
         if (n_steps and row["steps"] >= n_steps) or (not n_steps and row["whole"]):
             done[row["cascade_id"]] += 1
-    causes = []
+    by_region: ByRegion = defaultdict(list)
     for c in cascades:
         due = c["due_date"] or c["measure__due_date"]
         if not due or not c["n_targets"]:
             continue
-        start = c["document_date"] or timezone.localtime(c["created_at"], region.tz).date()
+        region_id = c["measure__roadmap__region_id"]
+        start = c["document_date"] or timezone.localtime(c["created_at"], tz_of[region_id]).date()
         if on_date <= start:
             continue
         span = (due - start).days
@@ -230,7 +249,7 @@ def _cascade_causes(region: Region, on_date: dt.date) -> list[Cause]:
         actual = done[c["id"]] / c["n_targets"]
         if actual * 100 >= expected * 100 - tolerance:
             continue
-        causes.append(
+        by_region[region_id].append(
             Cause(
                 kind=AlertKind.CASCADE_LAGGING,
                 key=f"cascade:{c['id']}",
@@ -255,17 +274,37 @@ def _cascade_causes(region: Region, on_date: dt.date) -> list[Cause]:
                 measure_id=c["measure_id"],
             )
         )
-    return causes
+    return by_region
 
 
 # --- Indicators ----------------------------------------------------------------------------
 
 
 def _indicator_causes(
-    region: Region, on_date: dt.date, stages: list[IndicatorStage], series: list
-) -> list[Cause]:
-    targets = region_stage_targets(region=region, stages=stages)
+    regions: Sequence[Region],
+    on_date: dt.date,
+    stages: list[IndicatorStage],
+    series: dict[int, list[MonitoringRollup]],
+) -> ByRegion:
+    """Below the last passed stage's target, at risk of missing the current one, judged on
+    the complete weeks of `series`; the targets of all the regions in two queries."""
+    targets_by_region = stage_targets_by_region(region_ids=_ids(regions), stages=stages)
     indicators = {stage.indicator_id: stage.indicator for stage in stages}
+    return {
+        region.pk: _region_indicator_causes(
+            region, on_date, targets_by_region[region.pk], indicators, series.get(region.pk, [])
+        )
+        for region in regions
+    }
+
+
+def _region_indicator_causes(
+    region: Region,
+    on_date: dt.date,
+    targets: dict,
+    indicators: dict,
+    series: list[MonitoringRollup],
+) -> list[Cause]:
     causes = []
     for indicator_id, indicator_targets in targets.items():
         indicator = indicators[indicator_id]
@@ -364,20 +403,101 @@ def _day_bounds(region: Region, first: dt.date, last: dt.date) -> tuple[dt.datet
     return start, end
 
 
-def _monitoring_causes(region: Region, on_date: dt.date, series: list) -> list[Cause]:
-    """Stale data, week-over-week drops, organisations gone, refused uploads."""
+def _monitoring_causes(
+    regions: Sequence[Region], on_date: dt.date, series: dict[int, list[MonitoringRollup]]
+) -> ByRegion:
+    """Stale data, week-over-week drops, organisations gone, refused uploads: four queries
+    for all the regions (one more for each further pair of newest weeks among them)."""
+    window = _setting("ALERT_UPLOAD_WINDOW_DAYS", 30)
+    bounds = {
+        region.pk: _day_bounds(region, on_date - dt.timedelta(days=window), on_date)
+        for region in regions
+    }
+    # the uploads of each region's window (its own time zone): one term per time zone
+    by_zone: dict[tuple[dt.datetime, dt.datetime], list[int]] = defaultdict(list)
+    for region_id, (start, end) in bounds.items():
+        by_zone[(start, end)].append(region_id)
+    in_window = Q()
+    for (start, end), ids in by_zone.items():
+        in_window |= Q(region_id__in=ids, uploaded_at__lt=end) & (
+            Q(uploaded_at__gte=start) | Q(status=UploadStatus.DONE)
+        )
+    uploads: dict[int, list[dict]] = defaultdict(list)
+    for upload in (
+        # a dry run writes nothing: neither its success nor its refusal is the region's data
+        MonitoringUpload.objects.filter(in_window, dry_run=False)
+        .annotate(
+            _newest=Window(
+                RowNumber(),
+                partition_by=[F("region_id")],
+                order_by=[F("uploaded_at").desc(), F("id").desc()],
+            )
+        )
+        .filter(_newest__lte=200)
+        .order_by("region_id", "-uploaded_at", "-id")
+        .values("id", "region_id", "status", "uploaded_at", "original_name", "errors")
+    ):
+        uploads[upload["region_id"]].append(upload)
+
+    # the two newest consecutive weeks of each region: its municipalities' rollups, and
+    # the organisations of the earlier week missing from the later one
+    pairs: dict[int, tuple[dt.date, dt.date]] = {}
+    for region in regions:
+        newest = series.get(region.pk, [])
+        if len(newest) > 1 and newest[1].week_start == newest[0].week_start - dt.timedelta(7):
+            pairs[region.pk] = (newest[1].week_start, newest[0].week_start)
+    muni_rows: dict[int, list[MonitoringRollup]] = defaultdict(list)
+    missing: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    if pairs:
+        weeks = {week for pair in pairs.values() for week in pair}
+        for row in MonitoringRollup.objects.filter(
+            region_id__in=list(pairs), municipality__isnull=False, week_start__in=weeks
+        ).select_related("municipality"):
+            if row.week_start in pairs[row.region_id]:
+                muni_rows[row.region_id].append(row)
+        by_pair: dict[tuple[dt.date, dt.date], list[int]] = defaultdict(list)
+        for region_id, pair in pairs.items():
+            by_pair[pair].append(region_id)
+        for (previous, latest), ids in by_pair.items():
+            still_there = MonitoringRow.objects.filter(
+                region_id=OuterRef("region_id"),
+                organisation_id=OuterRef("organisation_id"),
+                week_start=latest,
+            )
+            for region_id, code, name in (
+                MonitoringRow.objects.filter(region_id__in=ids, week_start=previous)
+                .exclude(Exists(still_there))
+                .order_by("region_id", "organisation__code")
+                .values_list("region_id", "organisation__code", "organisation__name")
+            ):
+                missing[region_id].append((code, name))
+    return {
+        region.pk: _region_monitoring_causes(
+            region,
+            on_date,
+            series.get(region.pk, []),
+            uploads=uploads[region.pk],
+            start=bounds[region.pk][0],
+            muni_rows=muni_rows[region.pk],
+            missing=missing[region.pk],
+        )
+        for region in regions
+    }
+
+
+def _region_monitoring_causes(
+    region: Region,
+    on_date: dt.date,
+    series: list[MonitoringRollup],
+    *,
+    uploads: list[dict],
+    start: dt.datetime,
+    muni_rows: list[MonitoringRollup],
+    missing: list[tuple[str, str]],
+) -> list[Cause]:
     causes = []
     stale_days = staleness.stale_days()
     drop_points = _setting("ALERT_DROP_POINTS", 10)
-    window = _setting("ALERT_UPLOAD_WINDOW_DAYS", 30)
-    start, end = _day_bounds(region, on_date - dt.timedelta(days=window), on_date)
-    uploads = list(
-        # a dry run writes nothing: neither its success nor its refusal is the region's data
-        MonitoringUpload.objects.filter(region=region, uploaded_at__lt=end, dry_run=False)
-        .filter(Q(uploaded_at__gte=start) | Q(status=UploadStatus.DONE))
-        .order_by("-uploaded_at", "-id")
-        .values("id", "status", "uploaded_at", "original_name", "errors")[:200]
-    )
 
     # 1. stale: the newest week (or, before any week, the newest accepted upload) is too old
     last_done = next((u for u in uploads if u["status"] == UploadStatus.DONE), None)
@@ -401,18 +521,10 @@ def _monitoring_causes(region: Region, on_date: dt.date, series: list) -> list[C
     latest = series[0].week_start if series else None
     previous = latest - dt.timedelta(days=7) if latest else None
     has_previous = len(series) > 1 and series[1].week_start == previous
-    muni_rows = (
-        list(
-            MonitoringRollup.objects.filter(
-                region=region, municipality__isnull=False, week_start__in=[previous, latest]
-            ).select_related("municipality")
-        )
-        if has_previous
-        else []
-    )
     by_muni: dict[int, dict[dt.date, MonitoringRollup]] = defaultdict(dict)
     for row in muni_rows:
-        by_muni[row.municipality_id][row.week_start] = row
+        if row.municipality_id is not None:  # always: municipality__isnull=False
+            by_muni[row.municipality_id][row.week_start] = row
     for muni_id, weeks in sorted(by_muni.items()):
         if previous not in weeks or latest not in weeks:
             continue
@@ -450,17 +562,7 @@ def _monitoring_causes(region: Region, on_date: dt.date, series: list) -> list[C
                 )
             )
     if has_previous:
-        assert latest is not None and previous is not None  # has_previous says so
-        missing = list(
-            MonitoringRow.objects.filter(region=region, week_start=previous)
-            .exclude(
-                organisation_id__in=MonitoringRow.objects.filter(
-                    region=region, week_start=latest
-                ).values("organisation_id")
-            )
-            .order_by("organisation__code")
-            .values_list("organisation__code", "organisation__name")
-        )
+        assert latest is not None  # has_previous says so
         if missing:
             sample = ", ".join(f"{code} {name}" for code, name in missing[:5])
             causes.append(
@@ -511,28 +613,39 @@ def _monitoring_causes(region: Region, on_date: dt.date, series: list) -> list[C
 # --- Approval of monitoring weeks ------------------------------------------------------------
 
 
-def _approval_causes(region: Region, on_date: dt.date) -> list[Cause]:
-    """Weeks with data not submitted by their deadline (one alert for the region, naming
-    them), submissions waiting for approval too long (one alert each): two queries.
+def _approval_causes(regions: Sequence[Region], on_date: dt.date) -> ByRegion:
+    """Weeks with data not submitted by their deadline (one alert for each region, naming
+    them), submissions waiting for approval too long (one alert each): one query for all
+    the regions.
 
     A week is due `APPROVAL_SUBMIT_DAYS` after its Monday (indicators.approval); the alerts
     close when the week is submitted, approved or returned."""
-    causes = []
     last_due_week = on_date - dt.timedelta(days=approval.submit_days() + 1)
     submitted_at = WeekApproval.objects.filter(
         region_id=OuterRef("region_id"), week_start=OuterRef("week_start")
     ).values("submitted_at")[:1]
     # one query: the weeks past their deadline and the submitted ones (a submitted week has
     # data: submitting needs it), with their approval
-    rows = {
-        row["week_start"]: row
-        for row in MonitoringRollup.objects.filter(region=region, municipality__isnull=True)
+    rows: dict[int, dict[dt.date, dict]] = defaultdict(dict)
+    for row in (
+        MonitoringRollup.objects.filter(region_id__in=_ids(regions), municipality__isnull=True)
         .with_approval()
         .annotate(submitted_at=Subquery(submitted_at))
         .filter(Q(week_start__lte=last_due_week) | Q(approval_state=ApprovalState.SUBMITTED))
-        .order_by("week_start")
-        .values("week_start", "approval_state", "submitted_at")
+        .order_by("region_id", "week_start")
+        .values("region_id", "week_start", "approval_state", "submitted_at")
+    ):
+        rows[row["region_id"]][row["week_start"]] = row
+    return {
+        region.pk: _region_approval_causes(region, on_date, last_due_week, rows[region.pk])
+        for region in regions
     }
+
+
+def _region_approval_causes(
+    region: Region, on_date: dt.date, last_due_week: dt.date, rows: dict[dt.date, dict]
+) -> list[Cause]:
+    causes = []
     late = [
         week
         for week, row in rows.items()
@@ -587,19 +700,30 @@ def _approval_causes(region: Region, on_date: dt.date) -> list[Cause]:
 
 
 def _region_series(
-    region: Region, on_date: dt.date, *, complete_only: bool = False
-) -> list[MonitoringRollup]:
-    """The region's newest weekly rollups up to `on_date`, newest first; `complete_only`:
-    without the «неполные недели» (indicators.coverage), which are never judged."""
+    regions: Sequence[Region], on_date: dt.date, *, complete_only: bool = False
+) -> dict[int, list[MonitoringRollup]]:
+    """Each region's newest weekly rollups up to `on_date`, newest first (one query);
+    `complete_only`: without the «неполные недели» (indicators.coverage), which are never
+    judged."""
     weeks = _setting("ALERT_TREND_WEEKS", 8)
     rollups = MonitoringRollup.objects.all()
     if complete_only:
         rollups = rollups.complete()
-    return list(
-        rollups.filter(region=region, municipality__isnull=True, week_start__lte=on_date).order_by(
-            "-week_start"
-        )[:weeks]
-    )
+    series: dict[int, list[MonitoringRollup]] = defaultdict(list)
+    for row in (
+        rollups.filter(
+            region_id__in=_ids(regions), municipality__isnull=True, week_start__lte=on_date
+        )
+        .annotate(
+            _newest=Window(
+                RowNumber(), partition_by=[F("region_id")], order_by=F("week_start").desc()
+            )
+        )
+        .filter(_newest__lte=weeks)
+        .order_by("region_id", "-week_start")
+    ):
+        series[row.region_id].append(row)
+    return series
 
 
 _MEASURE_KINDS = {AlertKind.MEASURE_OVERDUE, AlertKind.MEASURE_DUE_SOON, AlertKind.REPORT_MISSING}
@@ -613,6 +737,46 @@ _MONITORING_KINDS = {
 _APPROVAL_KINDS = {AlertKind.WEEK_NOT_SUBMITTED, AlertKind.APPROVAL_WAITING}
 
 
+def alert_causes_by_region(
+    *,
+    regions: Sequence[Region],
+    on_date: dt.date | None = None,
+    stages: list[IndicatorStage] | None = None,
+    kinds: Collection[str] | None = None,
+) -> ByRegion:
+    """Every cause of an alert in each region (read only), by region id: on `on_date`, or
+    else on each region's own local date; `kinds`: only the causes of these kinds (the
+    families that cannot produce them are not read at all).
+
+    The regions are read together, one set of queries per distinct date (at most two
+    without `on_date`: Russia's time zones span less than a day)."""
+    wanted = set(AlertKind.values if kinds is None else kinds)
+    by_date: dict[dt.date, list[Region]] = defaultdict(list)
+    for region in regions:
+        by_date[on_date or region.local_today()].append(region)
+    if wanted & _INDICATOR_KINDS and stages is None:
+        stages = list(IndicatorStage.objects.select_related("indicator"))
+    result: ByRegion = {region.pk: [] for region in regions}
+    for day, group in by_date.items():
+        families: list[ByRegion] = []
+        if wanted & _MEASURE_KINDS:
+            families.append(_measure_causes(group, day))
+        if AlertKind.CASCADE_LAGGING in wanted:
+            families.append(_cascade_causes(group, day))
+        if wanted & _INDICATOR_KINDS:
+            assert stages is not None  # read above
+            judged = _region_series(group, day, complete_only=True)
+            families.append(_indicator_causes(group, day, stages, judged))
+        if wanted & _MONITORING_KINDS:
+            families.append(_monitoring_causes(group, day, _region_series(group, day)))
+        if wanted & _APPROVAL_KINDS:
+            families.append(_approval_causes(group, day))
+        for family in families:
+            for region_id, causes in family.items():
+                result[region_id] += [cause for cause in causes if cause.kind in wanted]
+    return result
+
+
 def alert_causes(
     *,
     region: Region,
@@ -620,21 +784,7 @@ def alert_causes(
     stages: list[IndicatorStage] | None = None,
     kinds: Collection[str] | None = None,
 ) -> list[Cause]:
-    """Every cause of an alert in the region on the date (read only); `kinds`: only the
-    causes of these kinds (the families that cannot produce them are not read at all)."""
-    wanted = set(AlertKind.values if kinds is None else kinds)
-    causes: list[Cause] = []
-    if wanted & _MEASURE_KINDS:
-        causes += _measure_causes(region, on_date)
-    if AlertKind.CASCADE_LAGGING in wanted:
-        causes += _cascade_causes(region, on_date)
-    if wanted & _INDICATOR_KINDS:
-        if stages is None:
-            stages = list(IndicatorStage.objects.select_related("indicator"))
-        judged = _region_series(region, on_date, complete_only=True)
-        causes += _indicator_causes(region, on_date, stages, judged)
-    if wanted & _MONITORING_KINDS:
-        causes += _monitoring_causes(region, on_date, _region_series(region, on_date))
-    if wanted & _APPROVAL_KINDS:
-        causes += _approval_causes(region, on_date)
-    return [cause for cause in causes if cause.kind in wanted]
+    """Every cause of an alert in the region on the date (`alert_causes_by_region`)."""
+    return alert_causes_by_region(regions=[region], on_date=on_date, stages=stages, kinds=kinds)[
+        region.pk
+    ]

@@ -1,10 +1,11 @@
-"""alerts_sync: raise, update and close a region's alerts from the state of its data.
+"""alerts_sync_many: raise, update and close the regions' alerts from the state of their data.
 
-The causes are computed by `alerts.causes` from a constant number of queries per
-region (never one per measure), then compared with the region's open alerts: new causes
-are bulk-created, gone causes are closed with one UPDATE, changed ones (severity, values)
-are bulk-updated. A partial unique constraint on (kind, cause_key) among open alerts keeps
-one open alert per cause even when two workers run at once (STYLE R10b).
+The causes are computed by `alerts.causes` from a constant number of queries for any
+number of regions (never one per region or per measure), then compared with the regions'
+open alerts: new causes are bulk-created, gone causes are closed with one UPDATE, changed
+ones (severity, values) are bulk-updated. A partial unique constraint on (kind, cause_key)
+among open alerts keeps one open alert per cause even when two workers run at once
+(STYLE R10b).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from agencies import dataversion
 from agencies.models import Region, User
 from indicators.models import IndicatorStage
 
-from .causes import Cause, alert_causes, overdue_severity
+from .causes import Cause, alert_causes_by_region, overdue_severity
 from .choices import AlertKind
 from .models import Alert, NotificationOptOut
 from .selectors import regions_with_alert_sources
@@ -31,6 +32,7 @@ __all__ = [
     "alert_acknowledge",
     "alerts_sync",
     "alerts_sync_all",
+    "alerts_sync_many",
     "notification_preferences_set",
     "overdue_severity",
 ]
@@ -60,36 +62,57 @@ def alerts_sync(
     stages: list[IndicatorStage] | None = None,
     kinds: Collection[str] | None = None,
 ) -> SyncResult:
-    """Bring the region's open alerts in line with its data on `on_date` (idempotent);
-    `kinds`: only the alerts of these kinds (the others are neither read nor touched).
+    """Bring the region's open alerts in line with its data (`alerts_sync_many`)."""
+    return alerts_sync_many(regions=[region], on_date=on_date, stages=stages, kinds=kinds)[0]
 
-    1. Compute the causes (a constant number of queries, whatever the number of measures).
-    2. Lock nothing; read the region's open alerts.
+
+def alerts_sync_many(
+    *,
+    regions: Iterable[Region],
+    on_date: dt.date | None = None,
+    stages: list[IndicatorStage] | None = None,
+    kinds: Collection[str] | None = None,
+) -> list[SyncResult]:
+    """Bring the regions' open alerts in line with their data on `on_date`, or else on
+    each region's own local date (idempotent); `kinds`: only the alerts of these kinds
+    (the others are neither read nor touched). One result per region, in their order.
+
+    1. Compute the causes of all the regions together (`alert_causes_by_region`: a
+       constant number of queries, whatever the number of regions and measures).
+    2. Lock nothing; read the regions' open alerts (one query).
     3. Close the alerts whose cause is gone (one UPDATE, keeps opened_at).
     4. Create alerts for new causes (one INSERT; a concurrent twin is ignored by the
        partial unique constraint).
     5. Update severity and text of the others where they changed (one bulk UPDATE).
+    An alert belongs to its region: a cause is matched with the open alerts of the region
+    it was found in.
     """
-    on_date = on_date or region.local_today()
-    causes = alert_causes(region=region, on_date=on_date, stages=stages, kinds=kinds)
-    wanted = {(c.kind, c.key): c for c in causes}
-    result = SyncResult(region_code=region.code)
+    regions = list(regions)
+    if not regions:
+        return []
+    by_region = alert_causes_by_region(regions=regions, on_date=on_date, stages=stages, kinds=kinds)
+    wanted = {
+        (region_id, c.kind, c.key): c for region_id, causes in by_region.items() for c in causes
+    }
+    results = {region.pk: SyncResult(region_code=region.code) for region in regions}
     now = timezone.now()
     with transaction.atomic():
-        open_alerts = Alert.objects.filter(region=region).open()
+        open_alerts = Alert.objects.filter(region_id__in=list(results)).open()
         if kinds is not None:
             open_alerts = open_alerts.filter(kind__in=list(kinds))
-        current = {(a.kind, a.cause_key): a for a in open_alerts}
-        gone = [a.pk for key, a in current.items() if key not in wanted]
+        current = {(a.region_id, a.kind, a.cause_key): a for a in open_alerts}
+        gone = [a for key, a in current.items() if key not in wanted]
         if gone:
-            result.closed = Alert.objects.filter(pk__in=gone, resolved_at__isnull=True).update(
+            Alert.objects.filter(pk__in=[a.pk for a in gone], resolved_at__isnull=True).update(
                 resolved_at=now, updated_at=now
             )
+            for alert in gone:
+                results[alert.region_id].closed += 1
         new = [
             Alert(
                 kind=c.kind,
                 cause_key=c.key,
-                region=region,
+                region_id=region_id,
                 severity=c.severity,
                 message=c.message,
                 details=c.details,
@@ -100,8 +123,8 @@ def alerts_sync(
                 opened_at=now,
                 updated_at=now,
             )
-            for key, c in wanted.items()
-            if key not in current
+            for (region_id, *_key), c in wanted.items()
+            if (region_id, *_key) not in current
         ]
         if new:
             Alert.objects.bulk_create(new, ignore_conflicts=True)
@@ -123,26 +146,29 @@ def alerts_sync(
                     setattr(alert, name, value)
                 alert.updated_at = now
                 changed.append(alert)
+                results[alert.region_id].updated += 1
         if changed:
             Alert.objects.bulk_update(changed, [*SYNCED_FIELDS, "updated_at"])
-        result.updated = len(changed)
-        if gone or new or changed:
-            dataversion.bump(region_ids=[region.pk])  # the dashboards list the open alerts
+        touched = {a.region_id for a in gone} | {a.region_id for a in new}
+        touched |= {a.region_id for a in changed}
+        if touched:
+            dataversion.bump(region_ids=touched)  # the dashboards list the open alerts
     if new:
-        result.opened = list(
-            Alert.objects.filter(region=region, opened_at=now).open().values_list("pk", flat=True)
-        )
-    result.open_total = len(wanted)
-    return result
+        for region_id, pk in (
+            Alert.objects.filter(region_id__in={a.region_id for a in new}, opened_at=now)
+            .open()
+            .order_by("pk")
+            .values_list("region_id", "pk")
+        ):
+            results[region_id].opened.append(pk)
+    for region_id, causes in by_region.items():
+        results[region_id].open_total = len(causes)
+    return list(results.values())
 
 
 def alerts_sync_all(*, on_date: dt.date | None = None) -> list[SyncResult]:
     """Every region with something to watch, each on its own local date unless given."""
-    stages = list(IndicatorStage.objects.select_related("indicator"))
-    return [
-        alerts_sync(region=region, on_date=on_date, stages=stages)
-        for region in regions_with_alert_sources()
-    ]
+    return alerts_sync_many(regions=regions_with_alert_sources(), on_date=on_date)
 
 
 # --- User actions --------------------------------------------------------------------------

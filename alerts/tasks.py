@@ -14,11 +14,10 @@ from django.db import OperationalError
 from agencies.models import Region
 from alerts.notify import overdue_notify
 from alerts.selectors import regions_with_unannounced_overdue
-from indicators.models import IndicatorStage
 
 from .choices import MONITORING_KINDS
 from .notify import digest_send_all as digest_send_all_service
-from .services import alerts_sync
+from .services import alerts_sync, alerts_sync_many
 from .services import alerts_sync_all as alerts_sync_all_service
 
 TRANSIENT = (OperationalError, ConnectionError, TimeoutError)
@@ -41,13 +40,11 @@ def alerts_sync_regions(region_ids: list[int], on_date_iso: str | None = None) -
     """Several regions in one task (a monitoring file covering many regions); notices go
     only to regions with unannounced overdue measures. Returns the alerts opened."""
     on_date = dt.date.fromisoformat(on_date_iso) if on_date_iso else None
-    opened = 0
-    for region in Region.objects.filter(pk__in=region_ids).order_by("code"):
-        opened += len(alerts_sync(region=region, on_date=on_date).opened)
-    for region in regions_with_unannounced_overdue():
-        if region.pk in region_ids:
-            overdue_notify(region=region)
-    return opened
+    regions = Region.objects.filter(pk__in=region_ids).order_by("code")
+    results = alerts_sync_many(regions=regions, on_date=on_date)
+    for region in regions_with_unannounced_overdue().filter(pk__in=region_ids):
+        overdue_notify(region=region)
+    return sum(len(r.opened) for r in results)
 
 
 @shared_task(autoretry_for=TRANSIENT, retry_backoff=True, max_retries=5)
@@ -57,12 +54,12 @@ def alerts_sync_monitoring(region_ids: list[int], on_date_iso: str | None = None
     keep their hourly sync (twin: check_alerts --monitoring-only). Returns the alerts opened.
     """
     on_date = dt.date.fromisoformat(on_date_iso) if on_date_iso else None
-    stages = list(IndicatorStage.objects.select_related("indicator"))
-    opened = 0
-    for region in Region.objects.filter(pk__in=region_ids).order_by("code"):
-        result = alerts_sync(region=region, on_date=on_date, stages=stages, kinds=MONITORING_KINDS)
-        opened += len(result.opened)
-    return opened
+    results = alerts_sync_many(
+        regions=Region.objects.filter(pk__in=region_ids).order_by("code"),
+        on_date=on_date,
+        kinds=MONITORING_KINDS,
+    )
+    return sum(len(r.opened) for r in results)
 
 
 @shared_task(autoretry_for=TRANSIENT, retry_backoff=True, max_retries=3)

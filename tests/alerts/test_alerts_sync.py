@@ -17,7 +17,7 @@ from django.utils import timezone
 from agencies.models import Region
 from alerts.choices import AlertKind, Severity
 from alerts.models import Alert
-from alerts.services import alerts_sync, alerts_sync_all, overdue_severity
+from alerts.services import alerts_sync, alerts_sync_all, alerts_sync_many, overdue_severity
 from indicators.choices import UploadStatus
 from indicators.models import (
     Indicator,
@@ -216,6 +216,68 @@ def test_local_date_of_the_region_decides():
     assert region.local_today(moment) == TODAY
     alerts_sync(region=region, on_date=region.local_today(moment))
     assert Alert.objects.open().get().kind == AlertKind.MEASURE_OVERDUE
+
+
+def test_one_sync_of_many_regions_judges_each_on_its_own_local_date(monkeypatch):
+    khabarovsk = Region.objects.get(code="27")  # UTC+10
+    kaliningrad = Region.objects.get(code="39")  # UTC+2
+    due = dt.date(2025, 10, 31)
+    late = make_measure(make_roadmap(khabarovsk), due_date=due)
+    soon = make_measure(make_roadmap(kaliningrad), due_date=due)
+    # 31.10 17:00 UTC: 01.11 03:00 in Khabarovsk (overdue), 31.10 19:00 in Kaliningrad
+    moment = dt.datetime(2025, 10, 31, 17, 0, tzinfo=dt.UTC)
+    monkeypatch.setattr(timezone, "now", lambda: moment)
+    results = alerts_sync_many(regions=[khabarovsk, kaliningrad])
+    assert [r.region_code for r in results] == ["27", "39"]
+    assert set(Alert.objects.open().values_list("region__code", "kind", "measure")) == {
+        ("27", AlertKind.MEASURE_OVERDUE, late.pk),
+        ("39", AlertKind.MEASURE_DUE_SOON, soon.pk),
+    }
+    assert [len(r.opened) for r in results] == [1, 1]
+    # each result counts its own region's alerts only
+    assert [r.open_total for r in results] == [1, 1]
+
+
+def test_one_sync_of_many_regions_keeps_each_region_its_own_alerts():
+    """A region's causes are matched with its own open alerts only: syncing several regions
+    together opens, updates and closes exactly what syncing them one by one does."""
+    regions = list(Region.objects.filter(code__in=["66", "50", "33"]).order_by("code"))
+    together = {
+        r.region_code: len(r.opened) for r in alerts_sync_many(regions=regions, on_date=TODAY)
+    }
+    opened = {
+        code: set(Alert.objects.open().filter(region__code=code).values_list("kind", "cause_key"))
+        for code in together
+    }
+    Alert.objects.all().delete()
+    for region in regions:
+        result = alerts_sync(region=region, on_date=TODAY)
+        assert len(result.opened) == together[region.code]
+        assert (
+            set(Alert.objects.open().filter(region=region).values_list("kind", "cause_key"))
+            == opened[region.code]
+        )
+    # the measures of one region done: only its alerts close
+    Measure.objects.filter(roadmap__region__code="33").update(status="done")
+    results = {r.region_code: r for r in alerts_sync_many(regions=regions, on_date=TODAY)}
+    assert results["33"].closed > 0
+    assert results["50"].closed == results["66"].closed == 0
+    assert results["50"].updated == results["66"].updated == 0
+
+
+def test_query_count_does_not_grow_with_regions():
+    """The hourly check of every region costs what the check of one region costs."""
+    one = [Region.objects.get(code="33")]
+    many = list(Region.objects.filter(code__in=["66", "50", "33", "63", "27"]))
+    counts = {}
+    for name, regions in (("one", one), ("many", many)):
+        alerts_sync_many(regions=regions, on_date=TODAY)  # opens
+        with CaptureQueriesContext(connection) as steady:
+            results = alerts_sync_many(regions=regions, on_date=TODAY)
+        assert not any(r.opened or r.closed or r.updated for r in results)
+        counts[name] = len(steady.captured_queries)
+    assert counts["one"] == counts["many"]
+    assert counts["many"] <= 16
 
 
 def test_monthly_reports_missing_in_seed_and_closing():

@@ -6,9 +6,8 @@ from django.core.management.base import BaseCommand, CommandError
 from agencies.models import Region
 from alerts.choices import MONITORING_KINDS
 from alerts.notify import overdue_notify
-from alerts.selectors import regions_with_alert_sources
-from alerts.services import alerts_sync
-from indicators.models import IndicatorStage
+from alerts.selectors import regions_with_alert_sources, regions_with_unannounced_overdue
+from alerts.services import alerts_sync_many
 
 
 class Command(BaseCommand):
@@ -46,18 +45,16 @@ class Command(BaseCommand):
         else:
             # regions without measures, monitoring or open alerts cannot change: skipped
             regions = regions_with_alert_sources()
-        stages = list(IndicatorStage.objects.select_related("indicator"))
         started = time.monotonic()
-        opened = closed = total = count = 0
-        for item in regions:
-            result = alerts_sync(
-                region=item,
-                on_date=on_date,
-                stages=stages,
-                kinds=MONITORING_KINDS if monitoring_only else None,
-            )
-            if not no_notify and not monitoring_only:
+        results = alerts_sync_many(
+            regions=regions, on_date=on_date, kinds=MONITORING_KINDS if monitoring_only else None
+        )
+        if not no_notify and not monitoring_only:
+            # the regions with an overdue alert not yet announced (one query)
+            for item in regions_with_unannounced_overdue().filter(pk__in=[r.pk for r in regions]):
                 overdue_notify(region=item)
+        opened = closed = total = count = 0
+        for result in results:
             opened += len(result.opened)
             closed += result.closed
             total += result.open_total
