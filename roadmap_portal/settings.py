@@ -12,6 +12,7 @@ from pathlib import Path
 from celery.schedules import crontab
 from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
+from whitenoise.compress import Compressor
 
 from .env import database_from_env, env_bool, env_int, env_list, env_secret, env_str
 
@@ -184,6 +185,10 @@ STORAGES = {
     },
 }
 MEDIA_ROOT = VAR_DIR / "private"
+# Source maps are fetched only by a browser's developer tools: served as they are, not
+# compressed at build time (Brotli at its default quality spent ~28 of collectstatic's
+# ~60 s of CPU on the API documentation's two maps and their hashed copies).
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = [*Compressor.SKIP_COMPRESS_EXTENSIONS, "map"]
 
 # Upload limits (bytes). Requests above DATA_UPLOAD_MAX_MEMORY_SIZE without files are refused.
 EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_BYTES", 20 * 1024 * 1024)
