@@ -94,7 +94,8 @@ def free_port() -> int:
 class Server:
     """gunicorn with `config` on loopback, through the project's gunicorn.conf.py."""
 
-    def __init__(self, env: dict[str, str], config: Config):
+    def __init__(self, env: dict[str, str], config: Config, *, wait: bool = True):
+        """Starts gunicorn; with `wait`, returns once it answers (else call `wait_ready`)."""
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}/"
         WORK.mkdir(parents=True, exist_ok=True)
@@ -118,6 +119,10 @@ class Server:
             stdout=subprocess.DEVNULL,
             stderr=(WORK / "gunicorn-load.log").open("w"),
         )
+        if wait:
+            self.wait_ready()
+
+    def wait_ready(self) -> None:
         deadline = time.monotonic() + 180
         while time.monotonic() < deadline:
             # answering, not only listening: the workers import Django after the bind
@@ -139,6 +144,20 @@ class Server:
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+
+def persona_sessions(
+    base: str, paths: dict[str, list[str]], *, users: int | None = None
+) -> dict[str, list]:
+    """`SESSIONS_PER_PERSONA` logged-in sessions of each persona, or fewer when at most
+    `users` people will use them: no more sessions than people (through the login form,
+    several at once: set-up, not measured)."""
+    personas = sorted(paths)
+    each = SESSIONS_PER_PERSONA
+    if users is not None:
+        each = max(1, min(each, -(-users // len(personas))))
+    openers = loadgen.login_many(base, [USERS[p] for p in personas for _ in range(each)])
+    return {persona: openers[i * each : (i + 1) * each] for i, persona in enumerate(personas)}
 
 
 def load_paths(env: dict[str, str], regions: int) -> dict[str, list[str]]:
@@ -315,12 +334,7 @@ def main(argv: list[str] | None = None) -> int:
     rows: list[dict] = []
     for config in configs:
         with Server(env, config) as server:
-            sessions = {
-                persona: [
-                    loadgen.login(server.base, *USERS[persona]) for _ in range(SESSIONS_PER_PERSONA)
-                ]
-                for persona in paths
-            }
+            sessions = persona_sessions(server.base, paths, users=max(users_list))
             for users in users_list:
                 phases = ["cold"] if args.no_warm else ["cold", "warm"]
                 for phase in phases:

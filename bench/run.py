@@ -26,6 +26,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -41,7 +42,8 @@ WORK = ROOT / "var" / "bench"
 RESULTS = ROOT / "bench" / "results"
 FIRST_WEEK = dt.date(2025, 9, 1)
 SECRET = "bench-only-secret-key-not-for-production-0123456789-abcdefghijklmnop"
-USERS = {"analyst": ("analyst", "demo-analyst"), "coordinator": ("coord66", "demo-coord66")}
+USERS = people.USERS
+LOAD_REGIONS = 20  # the analyst of the load test opens this many regions' dashboards
 
 
 # --------------------------------------------------------------------------- processes
@@ -67,9 +69,12 @@ def base_env(database_url: str) -> dict[str, str]:
     return env
 
 
-def run(args: list[str], env: dict[str, str], *, check: bool = True) -> dict:
-    """Runs a child process; returns seconds, peak RSS (MB) and its output."""
-    log = WORK / "last-step.log"
+def run(
+    args: list[str], env: dict[str, str], *, check: bool = True, log_name: str = "last-step.log"
+) -> dict:
+    """Runs a child process; returns seconds, peak RSS (MB) and its output (kept in
+    var/bench/`log_name`, which two children running at once must not share)."""
+    log = WORK / log_name
     started = time.perf_counter()
     with log.open("w") as out:
         proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
@@ -84,6 +89,15 @@ def run(args: list[str], env: dict[str, str], *, check: bool = True) -> dict:
 
 def manage(env: dict[str, str], *args: str, check: bool = True) -> dict:
     return run([PYTHON, "manage.py", *args], env, check=check)
+
+
+def manage_many(env: dict[str, str], commands: list[tuple[str, ...]]) -> dict:
+    """Several management commands (name and arguments as on the command line), in order,
+    in one child process: Django starts once. For set-up, whose time is not a figure."""
+    script = "from django.core.management import call_command as c\n" + "\n".join(
+        f"c(*{list(command)!r})" for command in commands
+    )
+    return manage(env, "shell", "-c", script)
 
 
 # --------------------------------------------------------------------------- databases
@@ -166,16 +180,18 @@ def database_settle(*urls: str) -> dict | None:
 
 # --------------------------------------------------------------------------- data
 def database_setup(url: str) -> None:
-    """An empty portal: the schema, the seed fixtures and the demo users."""
-    env = base_env(url)
+    """An empty portal: the schema, the seed fixtures and the demo users (the three
+    commands of `make run`, in one process: Django starts once)."""
     database_reset(url)
-    manage(env, "migrate", "--noinput")
-    manage(env, "load_seeds")
-    manage(env, "create_demo_users")
+    manage_many(
+        base_env(url),
+        [("migrate", "--noinput", "-v", "0"), ("load_seeds",), ("create_demo_users",)],
+    )
 
 
 def prepare(url: str, *, scale: float, weeks: int, out: Path, today: dt.date) -> dict:
-    """The generated data set in a database made by `database_setup` (or a copy of one)."""
+    """The generated data set in a database made by `database_setup` (or a copy of one).
+    Two data sets can be prepared at once (each child has its own log)."""
     env = base_env(url)
     shutil.rmtree(out, ignore_errors=True)
     generated = run(
@@ -194,6 +210,7 @@ def prepare(url: str, *, scale: float, weeks: int, out: Path, today: dt.date) ->
             today.isoformat(),
         ],
         env,
+        log_name=f"generate-{out.name}.log",
     )
     summary = json.loads((out / "generate.json").read_text())
     summary["seconds"] = round(generated["seconds"], 1)
@@ -319,36 +336,40 @@ def storing_floor(url: str) -> float | None:
 
 
 # --------------------------------------------------------------------------- pages
-def page_paths(env: dict[str, str]) -> dict[str, tuple[str, str]]:
-    """The pages measured: name -> (path, persona). Region ids come from the database."""
-    result = run([PYTHON, "bench/steps.py", "page-paths"], env)
+def page_plan(env: dict[str, str], load_regions: int | None = None) -> dict:
+    """In one child process: `paths`, the pages measured, name -> (path, persona), region
+    ids from the database; `queries`, the queries of each page; and with `load_regions`,
+    `load_paths`, the load test's pages of each persona (bench/load.py `load_paths`)."""
+    extra = [] if load_regions is None else [str(load_regions)]
+    result = run([PYTHON, "bench/steps.py", "page-plan", *extra], env)
     return json.loads(result["output"].strip().splitlines()[-1])
 
 
-def measure_pages(env: dict[str, str], *, samples: int) -> dict:
-    paths = page_paths(env)
-    queries = json.loads(
-        run([PYTHON, "bench/steps.py", "query-counts", json.dumps(paths)], env)["output"]
-        .strip()
-        .splitlines()[-1]
-    )
+def measure_pages(
+    env: dict[str, str], *, samples: int, load_regions: int | None = None
+) -> tuple[dict, dict]:
+    """p50/p95 and queries of each page; returns them and the `page_plan` they came from."""
     figures = {}
     # the production server (gunicorn.conf.py), each of its workers warmed up on each page
     # first: a worker's first view of a page loads its templates and code, and with fewer
     # warm-up requests than workers that first view fell among the samples
     # without the page cache: what each page costs to compute (the load test has it on)
     config = people.production_config()
-    with people.Server({**env, "PAGE_CACHE_SECONDS": "0"}, config) as server:
-        openers = {name: loadgen.login(server.base, *creds) for name, creds in USERS.items()}
-        for name, (path, persona) in paths.items():
+    with people.Server({**env, "PAGE_CACHE_SECONDS": "0"}, config, wait=False) as server:
+        plan = page_plan(env, load_regions)  # set-up: read while gunicorn starts
+        server.wait_ready()
+        openers = dict(
+            zip(USERS, loadgen.login_many(server.base, list(USERS.values())), strict=True)
+        )
+        for name, (path, persona) in plan["paths"].items():
             figures[name] = loadgen.sample(
                 openers[persona],
                 server.base + path.lstrip("/"),
                 count=samples,
                 warmup=2 * config.workers,
             )
-            figures[name]["queries"] = queries.get(name)
-    return figures
+            figures[name]["queries"] = plan["queries"].get(name)
+    return figures, plan
 
 
 # --------------------------------------------------------------------------- main
@@ -417,21 +438,49 @@ def main(argv: list[str] | None = None) -> int:
     env = base_env(full_url)
     small_env = base_env(small_url)
     small_wanted = any(want(n) for n in ("rest", "index", "recompute", "pages", "load"))
-    with steps("generate (full)"):
+    # the pages need the collected static files (the manifest of the production storage);
+    # collecting and compressing them is set-up, not a figure: it runs beside the data
+    # generation and is waited for before the first measured step
+    collecting = (
+        subprocess.Popen(
+            [PYTHON, "manage.py", "collectstatic", "--noinput", "-v", "0"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=(WORK / "collectstatic.log").open("w"),
+        )
+        if want("pages") or want("load")
+        else None
+    )
+    with steps("generate (full and 1 %, side by side)"):
         database_setup(full_url)
         if small_wanted:  # the same empty portal for the 1 % set: copied, not built again
             database_clone(full_url, small_url)
-        figures["generate"] = prepare(
-            full_url, scale=args.scale, weeks=args.weeks, out=data, today=today
-        )
-    if small_wanted:
-        with steps("generate (1 %)"):
-            figures["generate_small"] = prepare(
-                small_url, scale=args.scale / 100, weeks=args.weeks, out=small_data, today=today
+        # set-up, not a figure: the two data sets are generated at once
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            small_set = (
+                pool.submit(
+                    prepare,
+                    small_url,
+                    scale=args.scale / 100,
+                    weeks=args.weeks,
+                    out=small_data,
+                    today=today,
+                )
+                if small_wanted
+                else None
             )
-    if want("pages") or want("load"):
-        manage(env, "collectstatic", "--noinput", "-v", "0")
+            figures["generate"] = prepare(
+                full_url, scale=args.scale, weeks=args.weeks, out=data, today=today
+            )
+            if small_set is not None:
+                figures["generate_small"] = small_set.result()
+    if collecting is not None:
+        with steps("static files (collected beside the generation)"):
+            if collecting.wait() != 0:
+                raise RuntimeError("collectstatic failed: see var/bench/collectstatic.log")
     settled: list[dict] = []
+    full_plan: dict = {}  # the pages step's plan, with the load test's pages when both run
 
     def settle(before: str) -> None:
         """The databases vacuumed and analysed before the step `before` (database_settle)."""
@@ -485,6 +534,8 @@ def main(argv: list[str] | None = None) -> int:
     if want("memory"):
         with steps("import memory, distinct organisations"):
             figures["import_memory"] = memory_step(env, args.distinct_orgs)
+    # the 1 % set's share of the steps below, run after them in one process
+    small_commands: list[tuple[str, ...]] = []
     if want("rest"):
         with steps("import the rest of the season"):
             # whole weeks in one file each: one import per data set, as a region would send
@@ -495,36 +546,43 @@ def main(argv: list[str] | None = None) -> int:
             if rest:
                 rest_rows, _used = concat(rest, WORK / "rest.csv", rows_wanted=10**12)
                 manage(env, "import_monitoring", str(WORK / "rest.csv"))
+            seconds = time.perf_counter() - started
             small_rows, _used = concat(
                 week_files(small_data), WORK / "small.csv", rows_wanted=10**12
             )
-            manage(small_env, "import_monitoring", str(WORK / "small.csv"))
+            small_commands.append(("import_monitoring", str(WORK / "small.csv")))
             figures["import_rest"] = {
                 "rows": rest_rows,
                 "small_rows": small_rows,
-                "seconds": round(time.perf_counter() - started, 1),
+                "seconds": round(seconds, 1),
             }
     if want("index"):
         with steps("index inputs"):
             manage(env, "import_index_inputs", str(data / "index_facts.csv"))
-            manage(small_env, "import_index_inputs", str(small_data / "index_facts.csv"))
+            small_commands.append(("import_index_inputs", str(small_data / "index_facts.csv")))
     if want("recompute"):
         settle("recompute")
         with steps("recompute"):
             index = manage(env, "recompute_index", "--date", today.isoformat())
             alerts = manage(env, "check_alerts", "--today", today.isoformat())
-            manage(small_env, "recompute_index", "--date", today.isoformat())
-            manage(small_env, "check_alerts", "--today", today.isoformat())
+            small_commands.append(("recompute_index", "--date", today.isoformat()))
+            small_commands.append(("check_alerts", "--today", today.isoformat()))
             figures["recompute"] = {
                 "index_all_regions_s": round(index["seconds"], 2),
                 "alerts_all_regions_s": round(alerts["seconds"], 2),
             }
+    if small_commands:
+        with steps("the 1 % set: the same imports and recompute, in one process"):
+            # set-up of the baseline pages, not a figure: Django starts once, not four times
+            manage_many(small_env, small_commands)
     if want("pages") or want("exports") or want("load"):
         settle("pages")
     if want("pages"):
         with steps("pages"):
-            full = measure_pages(env, samples=args.samples)
-            small = measure_pages(small_env, samples=args.samples)
+            full, full_plan = measure_pages(
+                env, samples=args.samples, load_regions=LOAD_REGIONS if want("load") else None
+            )
+            small, _plan = measure_pages(small_env, samples=args.samples)
             figures["pages"] = {
                 name: {
                     **full[name],
@@ -542,7 +600,7 @@ def main(argv: list[str] | None = None) -> int:
             )
     if want("load"):
         with steps("load"):
-            paths = people.load_paths(env, 20)
+            paths = full_plan.get("load_paths") or people.load_paths(env, LOAD_REGIONS)
             # the production configuration (gunicorn.conf.py) unless BENCH_GUNICORN names one
             bench_gunicorn = os.environ.get("BENCH_GUNICORN")
             config = (
@@ -552,13 +610,9 @@ def main(argv: list[str] | None = None) -> int:
             )
             runs = []
             with people.Server(env, config) as server:
-                sessions = {
-                    persona: [
-                        loadgen.login(server.base, *USERS[persona])
-                        for _ in range(people.SESSIONS_PER_PERSONA)
-                    ]
-                    for persona in paths
-                }
+                sessions = people.persona_sessions(
+                    server.base, paths, users=max(int(u) for u in str(args.load_users).split(","))
+                )
                 for users in [int(u) for u in str(args.load_users).split(",") if u.strip()]:
                     before = os.getloadavg()
                     result = people.run_people(
@@ -583,7 +637,7 @@ def main(argv: list[str] | None = None) -> int:
                     paths,
                     users=int(str(args.load_users).split(",")[0]),
                     seconds=max(args.load_seconds / 3, 5),
-                    credentials=USERS,
+                    sessions=sessions,
                 )
             figures["load_runs"] = runs
             figures["load_no_think"] = {

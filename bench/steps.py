@@ -2,6 +2,8 @@
 
     python bench/steps.py page-paths            -> {"name": [path, persona], …}
     python bench/steps.py query-counts PATHS    -> {"name": queries, …}
+    python bench/steps.py page-plan [N]         -> {"paths": page-paths, "queries": query-counts,
+                                                    "load_paths": load-paths N (when N is given)}
     python bench/steps.py load-paths N          -> {"persona": [path, …], …} (bench/load.py)
     python bench/steps.py exports WORKDIR       -> export seconds and peak memory
 
@@ -154,6 +156,11 @@ def main() -> None:
         result = load_paths(int(sys.argv[2]))
     elif command == "query-counts":
         result = query_counts(json.loads(sys.argv[2]))
+    elif command == "page-plan":
+        paths = page_paths()
+        result = {"paths": paths, "queries": query_counts(paths)}
+        if len(sys.argv) > 2:
+            result["load_paths"] = load_paths(int(sys.argv[2]))
     elif command == "exports":
         result = exports(sys.argv[2])
     else:
