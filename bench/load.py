@@ -146,6 +146,18 @@ class Server:
         self.stop()
 
 
+def collect_static(env: dict[str, str]) -> None:
+    """The static files' manifest, which the pages link through, in `STATIC_ROOT`: hashed,
+    not compressed, since no figure reads a static file (bench/collect_settings.py)."""
+    subprocess.run(
+        [PYTHON, "manage.py", "collectstatic", "--noinput", "-v", "0"],
+        cwd=ROOT,
+        env={**env, "DJANGO_SETTINGS_MODULE": "bench.collect_settings"},
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+
+
 def persona_sessions(
     base: str, paths: dict[str, list[str]], *, users: int | None = None
 ) -> dict[str, list]:
@@ -324,12 +336,7 @@ def main(argv: list[str] | None = None) -> int:
     ]
     env = bench_env()
     if not (Path(env["STATIC_ROOT"]) / "staticfiles.json").exists():  # collected once
-        subprocess.run(
-            [PYTHON, "manage.py", "collectstatic", "--noinput", "-v", "0"],
-            cwd=ROOT,
-            env=env,
-            check=True,
-        )
+        collect_static(env)
     paths = load_paths(env, args.regions)
     rows: list[dict] = []
     for config in configs:

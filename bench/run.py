@@ -438,20 +438,6 @@ def main(argv: list[str] | None = None) -> int:
     env = base_env(full_url)
     small_env = base_env(small_url)
     small_wanted = any(want(n) for n in ("rest", "index", "recompute", "pages", "load"))
-    # the pages need the collected static files (the manifest of the production storage);
-    # collecting and compressing them is set-up, not a figure: it runs beside the data
-    # generation and is waited for before the first measured step
-    collecting = (
-        subprocess.Popen(
-            [PYTHON, "manage.py", "collectstatic", "--noinput", "-v", "0"],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=(WORK / "collectstatic.log").open("w"),
-        )
-        if want("pages") or want("load")
-        else None
-    )
     with steps("generate (full and 1 %, side by side)"):
         database_setup(full_url)
         if small_wanted:  # the same empty portal for the 1 % set: copied, not built again
@@ -475,10 +461,8 @@ def main(argv: list[str] | None = None) -> int:
             )
             if small_set is not None:
                 figures["generate_small"] = small_set.result()
-    if collecting is not None:
-        with steps("static files (collected beside the generation)"):
-            if collecting.wait() != 0:
-                raise RuntimeError("collectstatic failed: see var/bench/collectstatic.log")
+    if want("pages") or want("load"):
+        people.collect_static(env)
     settled: list[dict] = []
     full_plan: dict = {}  # the pages step's plan, with the load test's pages when both run
 
