@@ -94,8 +94,17 @@ def free_port() -> int:
 class Server:
     """gunicorn with `config` on loopback, through the project's gunicorn.conf.py."""
 
-    def __init__(self, env: dict[str, str], config: Config, *, wait: bool = True):
-        """Starts gunicorn; with `wait`, returns once it answers (else call `wait_ready`)."""
+    def __init__(
+        self,
+        env: dict[str, str],
+        config: Config,
+        *,
+        wait: bool = True,
+        log_name: str = "gunicorn-load.log",
+    ):
+        """Starts gunicorn, its errors in var/bench/`log_name`; with `wait`, returns once it
+        answers (else call `wait_ready`)."""
+        self.log_name = log_name
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}/"
         WORK.mkdir(parents=True, exist_ok=True)
@@ -117,7 +126,7 @@ class Server:
                 "GUNICORN_ACCESS_LOG": "",
             },
             stdout=subprocess.DEVNULL,
-            stderr=(WORK / "gunicorn-load.log").open("w"),
+            stderr=(WORK / log_name).open("w"),
         )
         if wait:
             self.wait_ready()
@@ -130,7 +139,7 @@ class Server:
                 return
             time.sleep(0.5)
         self.stop()
-        raise RuntimeError("gunicorn did not start: see var/bench/gunicorn-load.log")
+        raise RuntimeError(f"gunicorn did not start: see var/bench/{self.log_name}")
 
     def stop(self) -> None:
         self.proc.terminate()

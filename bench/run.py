@@ -336,40 +336,68 @@ def storing_floor(url: str) -> float | None:
 
 
 # --------------------------------------------------------------------------- pages
-def page_plan(env: dict[str, str], load_regions: int | None = None) -> dict:
+def page_plan(
+    env: dict[str, str], load_regions: int | None = None, *, log_name: str = "last-step.log"
+) -> dict:
     """In one child process: `paths`, the pages measured, name -> (path, persona), region
     ids from the database; `queries`, the queries of each page; and with `load_regions`,
     `load_paths`, the load test's pages of each persona (bench/load.py `load_paths`)."""
     extra = [] if load_regions is None else [str(load_regions)]
-    result = run([PYTHON, "bench/steps.py", "page-plan", *extra], env)
+    result = run([PYTHON, "bench/steps.py", "page-plan", *extra], env, log_name=log_name)
     return json.loads(result["output"].strip().splitlines()[-1])
 
 
 def measure_pages(
-    env: dict[str, str], *, samples: int, load_regions: int | None = None
-) -> tuple[dict, dict]:
-    """p50/p95 and queries of each page; returns them and the `page_plan` they came from."""
-    figures = {}
+    data_sets: list[tuple[dict[str, str], int | None]], *, samples: int
+) -> list[tuple[dict, dict]]:
+    """p50/p95 and queries of each page of each data set, given as (environment, regions of
+    the load test's paths or None); returns each one's figures and its `page_plan`.
+
+    Set-up first, for all data sets at once: their servers start and their plans are read
+    side by side. Then the data sets are sampled one after the other, the others' servers
+    idle."""
     # the production server (gunicorn.conf.py), each of its workers warmed up on each page
     # first: a worker's first view of a page loads its templates and code, and with fewer
     # warm-up requests than workers that first view fell among the samples
     # without the page cache: what each page costs to compute (the load test has it on)
     config = people.production_config()
-    with people.Server({**env, "PAGE_CACHE_SECONDS": "0"}, config, wait=False) as server:
-        plan = page_plan(env, load_regions)  # set-up: read while gunicorn starts
-        server.wait_ready()
-        openers = dict(
-            zip(USERS, loadgen.login_many(server.base, list(USERS.values())), strict=True)
-        )
-        for name, (path, persona) in plan["paths"].items():
-            figures[name] = loadgen.sample(
-                openers[persona],
-                server.base + path.lstrip("/"),
-                count=samples,
-                warmup=2 * config.workers,
+    with contextlib.ExitStack() as stack:
+        servers = [
+            stack.enter_context(
+                people.Server(
+                    {**env, "PAGE_CACHE_SECONDS": "0"},
+                    config,
+                    wait=False,
+                    log_name=f"gunicorn-pages-{index}.log",
+                )
             )
-            figures[name]["queries"] = plan["queries"].get(name)
-    return figures, plan
+            for index, (env, _regions) in enumerate(data_sets)
+        ]
+        with ThreadPoolExecutor(max_workers=len(data_sets)) as pool:
+            plans = list(
+                pool.map(
+                    lambda i: page_plan(*data_sets[i], log_name=f"plan-{i}.log"),
+                    range(len(data_sets)),
+                )
+            )
+        for server in servers:  # every server up before any sample: the others idle, not booting
+            server.wait_ready()
+        results = []
+        for server, plan in zip(servers, plans, strict=True):
+            openers = dict(
+                zip(USERS, loadgen.login_many(server.base, list(USERS.values())), strict=True)
+            )
+            figures = {}
+            for name, (path, persona) in plan["paths"].items():
+                figures[name] = loadgen.sample(
+                    openers[persona],
+                    server.base + path.lstrip("/"),
+                    count=samples,
+                    warmup=2 * config.workers,
+                )
+                figures[name]["queries"] = plan["queries"].get(name)
+            results.append((figures, plan))
+    return results
 
 
 # --------------------------------------------------------------------------- main
@@ -563,10 +591,10 @@ def main(argv: list[str] | None = None) -> int:
         settle("pages")
     if want("pages"):
         with steps("pages"):
-            full, full_plan = measure_pages(
-                env, samples=args.samples, load_regions=LOAD_REGIONS if want("load") else None
+            (full, full_plan), (small, _plan) = measure_pages(
+                [(env, LOAD_REGIONS if want("load") else None), (small_env, None)],
+                samples=args.samples,
             )
-            small, _plan = measure_pages(small_env, samples=args.samples)
             figures["pages"] = {
                 name: {
                     **full[name],
