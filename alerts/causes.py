@@ -2,7 +2,7 @@
 
 Each function reads one family of data for a whole set of regions at once, with a fixed
 number of queries whatever the number of regions, and returns their `Cause` rows by region
-id; `alerts.services.alerts_sync_regions` turns them into open and closed alerts. An
+id; `alerts.services.alerts_sync_many` turns them into open and closed alerts. An
 hourly check of 89 regions is thus a few dozen queries, not a dozen per region.
 """
 
@@ -476,6 +476,7 @@ def _monitoring_causes(
             region,
             on_date,
             series.get(region.pk, []),
+            pair=pairs.get(region.pk),
             uploads=uploads[region.pk],
             start=bounds[region.pk][0],
             muni_rows=muni_rows[region.pk],
@@ -490,6 +491,7 @@ def _region_monitoring_causes(
     on_date: dt.date,
     series: list[MonitoringRollup],
     *,
+    pair: tuple[dt.date, dt.date] | None,
     uploads: list[dict],
     start: dt.datetime,
     muni_rows: list[MonitoringRollup],
@@ -497,7 +499,6 @@ def _region_monitoring_causes(
 ) -> list[Cause]:
     causes = []
     stale_days = staleness.stale_days()
-    drop_points = _setting("ALERT_DROP_POINTS", 10)
 
     # 1. stale: the newest week (or, before any week, the newest accepted upload) is too old
     last_done = next((u for u in uploads if u["status"] == UploadStatus.DONE), None)
@@ -517,10 +518,23 @@ def _region_monitoring_causes(
             )
         )
 
-    # 2. regressions between the two newest consecutive weeks
-    latest = series[0].week_start if series else None
-    previous = latest - dt.timedelta(days=7) if latest else None
-    has_previous = len(series) > 1 and series[1].week_start == previous
+    # 2. regressions between the two newest consecutive weeks (`pair`: none when the two
+    # newest weeks are not consecutive, and then nothing is compared)
+    if pair is not None:
+        causes += _regression_causes(region, pair, muni_rows, missing)
+    # 3. refused or failed uploads, until an accepted upload follows them
+    return causes + _failed_upload_causes(region, uploads, start)
+
+
+def _regression_causes(
+    region: Region,
+    pair: tuple[dt.date, dt.date],
+    muni_rows: list[MonitoringRollup],
+    missing: list[tuple[str, str]],
+) -> list[Cause]:
+    causes = []
+    drop_points = _setting("ALERT_DROP_POINTS", 10)
+    previous, latest = pair
     by_muni: dict[int, dict[dt.date, MonitoringRollup]] = defaultdict(dict)
     for row in muni_rows:
         if row.municipality_id is not None:  # always: municipality__isnull=False
@@ -561,25 +575,26 @@ def _region_monitoring_causes(
                     municipality_id=muni_id,
                 )
             )
-    if has_previous:
-        assert latest is not None  # has_previous says so
-        if missing:
-            sample = ", ".join(f"{code} {name}" for code, name in missing[:5])
-            causes.append(
-                Cause(
-                    kind=AlertKind.ORGS_MISSING,
-                    key=f"orgs_missing:{region.pk}:{latest.isoformat()}",
-                    severity=Severity.MEDIUM,
-                    message=_(
-                        "В выгрузке за неделю с %(week)s нет %(count)s организаций, "
-                        "бывших неделей раньше: %(sample)s"
-                    )
-                    % {"week": _d(latest), "count": len(missing), "sample": sample},
-                    details={"count": len(missing), "codes": [c for c, _n in missing[:50]]},
+    if missing:
+        sample = ", ".join(f"{code} {name}" for code, name in missing[:5])
+        causes.append(
+            Cause(
+                kind=AlertKind.ORGS_MISSING,
+                key=f"orgs_missing:{region.pk}:{latest.isoformat()}",
+                severity=Severity.MEDIUM,
+                message=_(
+                    "В выгрузке за неделю с %(week)s нет %(count)s организаций, "
+                    "бывших неделей раньше: %(sample)s"
                 )
+                % {"week": _d(latest), "count": len(missing), "sample": sample},
+                details={"count": len(missing), "codes": [c for c, _n in missing[:50]]},
             )
+        )
+    return causes
 
-    # 3. refused or failed uploads, until an accepted upload follows them
+
+def _failed_upload_causes(region: Region, uploads: list[dict], start: dt.datetime) -> list[Cause]:
+    causes = []
     for upload in uploads:
         if upload["status"] == UploadStatus.DONE:
             break  # newer accepted data supersede older failures
