@@ -1,12 +1,13 @@
 """Creates an API token for a user and prints its key once (CI, scripts, first setup)."""
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from agencies.models import User
 from agencies.services import api_token_create
+from roadmap_portal.commands import PortalCommand
 
 
-class Command(BaseCommand):
+class Command(PortalCommand):
     help = "Создаёт токен API пользователя и печатает ключ (он не хранится и не покажется снова)."
 
     def add_arguments(self, parser):

@@ -1,9 +1,8 @@
-from django.core.management.base import BaseCommand
-
 from agencies.demo import demo_users_create
+from roadmap_portal.commands import PortalCommand
 
 
-class Command(BaseCommand):
+class Command(PortalCommand):
     help = "Создаёт демонстрационных пользователей (по одному на роль) и печатает их пароли."
 
     def handle(self, *args, **options):

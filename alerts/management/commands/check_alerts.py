@@ -1,16 +1,17 @@
 import datetime as dt
 import time
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from agencies.models import Region
 from alerts.choices import MONITORING_KINDS
 from alerts.notify import overdue_notify
 from alerts.selectors import regions_with_alert_sources, regions_with_unannounced_overdue
 from alerts.services import alerts_sync_many
+from roadmap_portal.commands import PortalCommand
 
 
-class Command(BaseCommand):
+class Command(PortalCommand):
     help = (
         "Пересчитывает оповещения (все субъекты или один); двойник задач alerts_sync_all "
         "и alerts_sync_monitoring (--monitoring-only)."

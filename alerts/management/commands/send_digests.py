@@ -1,10 +1,11 @@
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from agencies.models import Region
 from alerts.notify import alerts_escalate, digest_send, digest_send_all
+from roadmap_portal.commands import PortalCommand
 
 
-class Command(BaseCommand):
+class Command(PortalCommand):
     help = "Отправляет эскалации и ежедневные сводки оповещений; двойник задачи digest_send_all."
 
     def add_arguments(self, parser):

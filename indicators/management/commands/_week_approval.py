@@ -9,13 +9,14 @@ from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from agencies.models import Region, User
 from indicators.approval import state_label
+from roadmap_portal.commands import PortalCommand
 
 
-class WeekApprovalCommand(BaseCommand):
+class WeekApprovalCommand(PortalCommand):
     service: Callable[..., Any]
     text_option = "comment"  # or "reason" (required)
     done = ""

@@ -1,13 +1,14 @@
 from pathlib import Path
 
 from django.core.files import File
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from indicators.choices import FactSource, UploadStatus
 from indicators.index.uploads import index_upload_apply, index_upload_create, upload_summary
+from roadmap_portal.commands import PortalCommand
 
 
-class Command(BaseCommand):
+class Command(PortalCommand):
     help = (
         "Загружает «Сведения для индекса внедрения» (CSV/XLSX). Сведения из командной строки "
         "считаются подтверждёнными. Файл с ошибками не загружается ни в какой части."

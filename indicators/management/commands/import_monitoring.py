@@ -10,14 +10,15 @@ from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.core.files import File
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from agencies.models import Region, User
 from indicators.choices import UploadStatus
 from indicators.services.uploads import monitoring_import, monitoring_upload_create
+from roadmap_portal.commands import PortalCommand
 
 
-class Command(BaseCommand):
+class Command(PortalCommand):
     help = "Импорт выгрузки мониторинга Сферума (CSV или XLSX)."
 
     def add_arguments(self, parser):

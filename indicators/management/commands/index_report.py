@@ -1,14 +1,15 @@
 import json
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils import timezone
 
 from agencies.models import Region
 from indicators.index.selectors import index_evaluate
 from indicators.management.commands.recompute_index import parse_date
+from roadmap_portal.commands import PortalCommand
 
 
-class Command(BaseCommand):
+class Command(PortalCommand):
     help = "Печатает индекс внедрения по субъектам на дату (по критериям, с входными данными)."
 
     def add_arguments(self, parser):

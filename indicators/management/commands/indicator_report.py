@@ -15,15 +15,16 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from agencies.models import Region
 from indicators.approval import state_of
 from indicators.formulas import rollup_fractions
 from indicators.selectors import latest_region_rollup
+from roadmap_portal.commands import PortalCommand
 
 
-class Command(BaseCommand):
+class Command(PortalCommand):
     help = "Показатели Сферума (П1–П4) и доля перехода M по субъекту за последнюю неделю."
 
     def add_arguments(self, parser):

@@ -1,9 +1,8 @@
-from django.core.management.base import BaseCommand
-
 from indicators.services.seeds import seeds_load
+from roadmap_portal.commands import PortalCommand
 
 
-class Command(BaseCommand):
+class Command(PortalCommand):
     help = "Загружает справочники и дорожные карты из fixtures/ (повторный запуск безопасен)."
 
     def handle(self, *args, **options):

@@ -1,12 +1,13 @@
 import datetime as dt
 import time
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from agencies.models import Region
 from indicators.index.services import index_recompute
+from roadmap_portal.commands import PortalCommand
 
 
 def parse_date(value: str) -> dt.date:
@@ -16,7 +17,7 @@ def parse_date(value: str) -> dt.date:
         raise CommandError(f"Дата должна быть в формате ГГГГ-ММ-ДД: {value}") from exc
 
 
-class Command(BaseCommand):
+class Command(PortalCommand):
     help = "Пересчитывает индекс внедрения (все субъекты или один) на дату."
 
     def add_arguments(self, parser):

@@ -14,12 +14,13 @@ import os
 import shutil
 import time
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from agencies.models import Region, User
 from reports.exports import jobs
 from reports.exports.formats import FORMATS, check_format
 from reports.exports.registry import REPORTS, ExportParams, get_report
+from roadmap_portal.commands import PortalCommand
 
 
 def _date(value: str) -> dt.date:
@@ -29,7 +30,7 @@ def _date(value: str) -> dt.date:
         raise CommandError(f"Дата должна быть в виде ГГГГ-ММ-ДД: {value!r}") from None
 
 
-class Command(BaseCommand):
+class Command(PortalCommand):
     help = "Выгружает отчёт в XLSX, ODS, CSV или PDF (по расширению файла)."
 
     def add_arguments(self, parser):

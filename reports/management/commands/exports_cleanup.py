@@ -1,9 +1,8 @@
-from django.core.management.base import BaseCommand
-
 from reports.exports.jobs import exports_cleanup
+from roadmap_portal.commands import PortalCommand
 
 
-class Command(BaseCommand):
+class Command(PortalCommand):
     help = "Удаляет файлы фоновых отчётов с истёкшим сроком хранения (как задача exports-cleanup)."
 
     def handle(self, *args, **options):

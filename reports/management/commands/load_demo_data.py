@@ -20,7 +20,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.db import transaction
 from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
@@ -30,6 +30,7 @@ from alerts.tasks import alerts_sync_regions
 from indicators.index.services import index_recompute
 from indicators.models import IndicatorStage
 from reports.demo import generator
+from roadmap_portal.commands import PortalCommand
 from roadmaps.choices import ChangeKind, MeasureStatus
 from roadmaps.models import Cascade, Measure, MeasureChange, MeasurePart, Roadmap
 from roadmaps.services.cascades import cascade_targets_sync
@@ -77,7 +78,7 @@ def demo_shift_recorded() -> dt.timedelta | None:
     return dt.date.fromisoformat(new) - dt.date.fromisoformat(old)
 
 
-class Command(BaseCommand):
+class Command(PortalCommand):
     help = "Загружает демонстрационные данные (организации, мониторинг, сведения для индекса)."
 
     def add_arguments(self, parser):

@@ -6,13 +6,14 @@ delivered is never sent again.
 
 import datetime as dt
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils import timezone
 
 from reports.subscriptions.services import subscriptions_send
+from roadmap_portal.commands import PortalCommand
 
 
-class Command(BaseCommand):
+class Command(PortalCommand):
     help = "Отправляет отчёты по подпискам, срок которых наступил."
 
     def add_arguments(self, parser):

@@ -5,12 +5,11 @@ go back to the queue, or fail with a reason after JOBS_MAX_ATTEMPTS; PENDING one
 task was never published (broker down) or long ago are published again.
 """
 
-from django.core.management.base import BaseCommand
-
 from reports.tasks import jobs_sweep_all
+from roadmap_portal.commands import PortalCommand
 
 
-class Command(BaseCommand):
+class Command(PortalCommand):
     help = "Перезапускает зависшие и потерянные фоновые задачи (загрузки, отчёты)."
 
     def handle(self, *args, **options):

@@ -10,9 +10,10 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from agencies.models import Region, User
+from roadmap_portal.commands import PortalCommand
 from roadmaps.imports.document import DocumentError, roadmap_document_read
 from roadmaps.models import Roadmap
 from roadmaps.services.roadmap_import import (
@@ -26,7 +27,7 @@ from roadmaps.services.roadmap_import import (
 )
 
 
-class Command(BaseCommand):
+class Command(PortalCommand):
     help = "Импорт дорожной карты субъекта из документа DOCX, XLSX или CSV."
 
     def add_arguments(self, parser):

@@ -8,14 +8,15 @@ or once on a database from before parts existed. Idempotent.
 
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from agencies.models import Region
+from roadmap_portal.commands import PortalCommand
 from roadmaps.models import Measure
 from roadmaps.services.parts import measure_parts_sync
 
 
-class Command(BaseCommand):
+class Command(PortalCommand):
     help = "Части мероприятий по каждому ответственному органу (повторный запуск безопасен)."
 
     def add_arguments(self, parser):
