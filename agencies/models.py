@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth.models import AbstractUser
@@ -10,6 +11,21 @@ from django.utils.translation import gettext_lazy as _
 
 from .choices import AgencyKind, CollectiveScope, OrgType, Role
 from .querysets import AgencyQuerySet, OrganisationQuerySet, RegionScopedQuerySet
+
+
+def normalise_region_code(value: Any) -> str:
+    """A region code as a person or a spreadsheet writes it, the way the portal stores it:
+    «7», « 07 », 7 and 7.0 are all «07» (a spreadsheet keeps a code typed as a number
+    without its leading zero). Anything else comes back trimmed, to be refused as an unknown
+    code by the caller. The one rule for every file, form, API field and command argument."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = str(value).strip()
+    if text.isascii() and text.isdigit():
+        return str(int(text)).zfill(2)
+    return text
 
 
 class Region(models.Model):

@@ -9,11 +9,23 @@ from roadmap_portal.api.filters import IdFilter
 from roadmap_portal.search import folded_contains
 
 from ..choices import OrgType
-from ..models import Municipality, Organisation
+from ..models import Municipality, Organisation, normalise_region_code
+
+
+class RegionCodeFilter(django_filters.CharFilter):
+    """`?region=07` by a region's code, read as every file and form reads one
+    (`normalise_region_code`: `?region=7` is region 07)."""
+
+    def __init__(self, field_name: str = "region__code", **kwargs):
+        kwargs.setdefault("label", _("Код субъекта"))
+        super().__init__(field_name=field_name, **kwargs)
+
+    def filter(self, qs, value):
+        return super().filter(qs, normalise_region_code(value) if value else value)
 
 
 class MunicipalityFilterSet(django_filters.FilterSet):
-    region = django_filters.CharFilter(field_name="region__code", label=_("Код субъекта"))
+    region = RegionCodeFilter()
     name = django_filters.CharFilter(lookup_expr="icontains", label=_("Наименование"))
 
     class Meta:
@@ -22,7 +34,7 @@ class MunicipalityFilterSet(django_filters.FilterSet):
 
 
 class OrganisationFilterSet(django_filters.FilterSet):
-    region = django_filters.CharFilter(field_name="region__code", label=_("Код субъекта"))
+    region = RegionCodeFilter()
     municipality = IdFilter(label=_("Муниципальное образование (id)"))
     org_type = django_filters.ChoiceFilter(choices=OrgType.choices, label=_("Тип"))
     code = django_filters.CharFilter(label=_("Код организации"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
+from agencies.api.filters import RegionCodeFilter
 from roadmap_portal.api.filters import IdFilter
 
 from ..choices import Stage, UploadStatus
@@ -19,7 +20,7 @@ from ..models import (
 
 
 class RegionTargetFilterSet(django_filters.FilterSet):
-    region = django_filters.CharFilter(field_name="region__code", label=_("Код субъекта"))
+    region = RegionCodeFilter()
     indicator = django_filters.CharFilter(field_name="indicator__code", label=_("Показатель"))
     stage = django_filters.ChoiceFilter(choices=Stage.choices, label=_("Этап"))
 
@@ -29,7 +30,7 @@ class RegionTargetFilterSet(django_filters.FilterSet):
 
 
 class RegionBaselineFilterSet(django_filters.FilterSet):
-    region = django_filters.CharFilter(field_name="region__code", label=_("Код субъекта"))
+    region = RegionCodeFilter()
     indicator = django_filters.CharFilter(field_name="indicator__code", label=_("Показатель"))
 
     class Meta:
@@ -40,7 +41,7 @@ class RegionBaselineFilterSet(django_filters.FilterSet):
 class IndicatorValueFilterSet(django_filters.FilterSet):
     """Weeks of a region (`level=region`) or of its municipalities (`level=municipality`)."""
 
-    region = django_filters.CharFilter(field_name="region__code", label=_("Код субъекта"))
+    region = RegionCodeFilter()
     level = django_filters.ChoiceFilter(
         choices=[("region", _("Субъект")), ("municipality", _("Муниципальные образования"))],
         method="filter_level",
@@ -80,7 +81,7 @@ class IndicatorValueFilterSet(django_filters.FilterSet):
 class IndexScoreFilterSet(django_filters.FilterSet):
     """The index history: a region's stored scores over dates."""
 
-    region = django_filters.CharFilter(field_name="region__code", label=_("Код субъекта"))
+    region = RegionCodeFilter()
     on_date = django_filters.DateFilter(label=_("На дату"))
     date_from = django_filters.DateFilter(
         field_name="on_date", lookup_expr="gte", label=_("С даты")
@@ -94,7 +95,7 @@ class IndexScoreFilterSet(django_filters.FilterSet):
 
 
 class IndexFactFilterSet(django_filters.FilterSet):
-    region = django_filters.CharFilter(field_name="region__code", label=_("Код субъекта"))
+    region = RegionCodeFilter()
     criterion = django_filters.CharFilter(field_name="criterion_code", label=_("Критерий"))
     input = django_filters.CharFilter(label=_("Вход"))
     as_of_from = django_filters.DateFilter(field_name="as_of", lookup_expr="gte", label=_("С"))
@@ -109,7 +110,7 @@ class IndexFactFilterSet(django_filters.FilterSet):
 
 
 class MonitoringUploadFilterSet(django_filters.FilterSet):
-    region = django_filters.CharFilter(field_name="region__code", label=_("Код субъекта"))
+    region = RegionCodeFilter()
     status = django_filters.ChoiceFilter(choices=UploadStatus.choices, label=_("Статус"))
     uploaded_from = django_filters.DateFilter(
         field_name="uploaded_at", lookup_expr="date__gte", label=_("Загружены с")

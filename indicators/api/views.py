@@ -14,7 +14,7 @@ from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
 from agencies import access
-from agencies.models import Region
+from agencies.models import Region, normalise_region_code
 from indicators.index.services import index_fact_create, index_fact_verify
 from roadmap_portal.api.common import parse_iso_date
 from roadmap_portal.api.viewsets import ScopedReadOnlyViewSet
@@ -398,7 +398,9 @@ class MonitoringUploadViewSet(ScopedReadOnlyViewSet):
         code = (form.validated_data.get("region") or "").strip()
         user = request.user
         if code:
-            region = Region.objects.visible_to(user).filter(code=code.zfill(2)).first()
+            region = (
+                Region.objects.visible_to(user).filter(code=normalise_region_code(code)).first()
+            )
             if region is None:
                 raise exceptions.NotFound()
         elif not access.spans_regions(user):
@@ -480,7 +482,7 @@ class MonitoringRosterViewSet(ScopedReadOnlyViewSet):
         → `file`: the messages with row and column)."""
         form = MonitoringRosterInputSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        code = form.validated_data["region"].strip().zfill(2)
+        code = normalise_region_code(form.validated_data["region"])
         region = Region.objects.visible_to(request.user).filter(code=code).first()
         if region is None:
             raise exceptions.NotFound()

@@ -35,6 +35,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from agencies.choices import OrgType
+from agencies.models import normalise_region_code
 from roadmap_portal.dates import DATE_HINT, parse_date
 from roadmap_portal.ru_formats import ru_date
 from roadmap_portal.tables import FORMULA_WITHOUT_VALUE, Table, _column_letter
@@ -215,13 +216,6 @@ def _text(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value).strip()
-
-
-def normalise_region_code(value: Any) -> str:
-    text = _text(value)
-    if text.isascii() and text.isdigit():
-        return str(int(text)).zfill(2)
-    return text
 
 
 class MonitoringRowReader:

@@ -15,6 +15,7 @@ from typing import IO, Any
 
 from django.utils.translation import gettext as _
 
+from agencies.models import normalise_region_code
 from roadmap_portal.tables import TableError, open_table
 
 from .columns import ALIASES, TITLES
@@ -66,8 +67,8 @@ def roster_read(stream: IO[bytes], *, region_code: str) -> RosterRead:
                 "column": code_column,
             }
             if region_at is not None:
-                cell = _text(cells[region_at] if region_at < len(cells) else None)
-                if cell and cell.zfill(2) != region_code:
+                cell = normalise_region_code(cells[region_at] if region_at < len(cells) else None)
+                if cell and cell != region_code:
                     result.error(
                         number,
                         region_column,

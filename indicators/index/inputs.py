@@ -17,7 +17,7 @@ from typing import IO, Any
 from django.utils.translation import gettext as _
 
 from agencies import access
-from agencies.models import Region, User
+from agencies.models import Region, User, normalise_region_code
 from roadmap_portal.dates import DATE_HINT, parse_date
 from roadmap_portal.tables import Table, TableError, normalize_header, open_table
 
@@ -63,14 +63,14 @@ class ReadResult:
         return not self.errors
 
 
-def _cell_text(cells: list[Any], table: Table, key: str) -> str:
+def _cell(cells: list[Any], table: Table, key: str) -> Any:
     index = table.columns.get(key)
-    if index is None or index >= len(cells) or cells[index] is None:
-        return ""
-    value = cells[index]
-    if isinstance(value, float) and value.is_integer() and key == "region_code":
-        value = int(value)
-    return str(value).strip()
+    return None if index is None or index >= len(cells) else cells[index]
+
+
+def _cell_text(cells: list[Any], table: Table, key: str) -> str:
+    value = _cell(cells, table, key)
+    return "" if value is None else str(value).strip()
 
 
 class _Criteria:
@@ -124,7 +124,7 @@ def index_inputs_read(stream: IO[bytes], *, user: User | None = None) -> ReadRes
         for number, cells in rows:
             result.rows_read += 1
             before = len(result.errors)
-            code = _cell_text(cells, table, "region_code").zfill(2)
+            code = normalise_region_code(_cell(cells, table, "region_code"))
             region = regions.get(code)
             if region is None:
                 error(number, "region_code", _("неизвестный код субъекта «%(v)s».") % {"v": code})

@@ -5,6 +5,7 @@ from __future__ import annotations
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
+from agencies.api.filters import RegionCodeFilter
 from roadmap_portal.api.filters import IdFilter
 
 from ..choices import MeasureStatus
@@ -12,7 +13,7 @@ from ..models import Cascade, CascadeProgress, MeasurePart, Roadmap, Section
 
 
 class RoadmapFilterSet(django_filters.FilterSet):
-    region = django_filters.CharFilter(field_name="region__code", label=_("Код субъекта"))
+    region = RegionCodeFilter()
     federal = django_filters.BooleanFilter(
         field_name="region", lookup_expr="isnull", label=_("Федеральный план")
     )
@@ -33,9 +34,7 @@ class SectionFilterSet(django_filters.FilterSet):
 class CascadeFilterSet(django_filters.FilterSet):
     measure = IdFilter(label=_("Мероприятие (id)"))
     municipality = IdFilter(label=_("Муниципальное образование (id)"))
-    region = django_filters.CharFilter(
-        field_name="measure__roadmap__region__code", label=_("Код субъекта")
-    )
+    region = RegionCodeFilter("measure__roadmap__region__code")
 
     class Meta:
         model = Cascade
@@ -64,9 +63,7 @@ class MeasurePartFilterSet(django_filters.FilterSet):
     measure = IdFilter(label=_("Мероприятие (id)"))
     agency = IdFilter(label=_("Орган (id)"))
     status = django_filters.ChoiceFilter(choices=MeasureStatus.choices, label=_("Статус"))
-    region = django_filters.CharFilter(
-        field_name="measure__roadmap__region__code", label=_("Код субъекта")
-    )
+    region = RegionCodeFilter("measure__roadmap__region__code")
 
     class Meta:
         model = MeasurePart

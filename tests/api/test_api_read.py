@@ -182,3 +182,43 @@ def test_list_query_count_is_bounded(
     with django_assert_max_num_queries(12):
         response = client.get(f"/api/v1/{resource}/")
     assert response.status_code == 200 and response.json()["count"] >= 2
+
+
+def _filtersets_with_a_region_filter():
+    import django_filters
+
+    from agencies.api import filters as agencies_filters
+    from indicators.api import filters as indicators_filters
+    from roadmaps.api import filters as roadmaps_filters
+
+    for module in (agencies_filters, indicators_filters, roadmaps_filters):
+        for value in vars(module).values():
+            if (
+                isinstance(value, type)
+                and issubclass(value, django_filters.FilterSet)
+                and "region" in value.base_filters
+            ):
+                yield value
+
+
+def test_every_region_filter_reads_codes_by_the_one_rule():
+    from agencies.api.filters import RegionCodeFilter
+
+    filtersets = list(_filtersets_with_a_region_filter())
+    assert len(filtersets) >= 9
+    for filterset in filtersets:
+        assert isinstance(filterset.base_filters["region"], RegionCodeFilter), filterset
+
+
+# the lists that filter by region (a section or a cascade's progress is found by its parent)
+@pytest.mark.parametrize(
+    "resource", sorted(set(RESOURCES) - {"regions", "sections", "cascade-progress"})
+)
+def test_region_filter_takes_a_code_as_files_write_it(api_as, sverdlovsk, moscow_oblast, resource):
+    """`?region=066` and `?region= 66` are region 66, as in every file and form (a code with
+    a lost leading zero, «7», is region 07); before, the API silently answered nothing."""
+    client = api_as("analyst")
+    exact = _all_ids(client, f"/api/v1/{resource}/?region=66")
+    assert exact == _all_ids(client, f"/api/v1/{resource}/?region=066")
+    assert exact == _all_ids(client, f"/api/v1/{resource}/?region=%2066%20")
+    assert not _all_ids(client, f"/api/v1/{resource}/?region=6")

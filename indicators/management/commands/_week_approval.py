@@ -11,7 +11,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import CommandError
 
-from agencies.models import Region, User
+from agencies.models import Region, User, normalise_region_code
 from indicators.approval import state_label
 from roadmap_portal.commands import PortalCommand
 
@@ -31,7 +31,7 @@ class WeekApprovalCommand(PortalCommand):
             parser.add_argument("--comment", default="", help="комментарий")
 
     def handle(self, *args, region, week, as_user, **options):
-        region_obj = Region.objects.filter(code=str(region).zfill(2)).first()
+        region_obj = Region.objects.filter(code=normalise_region_code(region)).first()
         if region_obj is None:
             raise CommandError(f"Неизвестный код субъекта: {region}")
         try:

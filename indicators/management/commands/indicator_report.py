@@ -17,7 +17,7 @@ import json
 
 from django.core.management.base import CommandError
 
-from agencies.models import Region
+from agencies.models import Region, normalise_region_code
 from indicators.approval import state_of
 from indicators.formulas import rollup_fractions
 from indicators.selectors import latest_region_rollup
@@ -33,7 +33,7 @@ class Command(PortalCommand):
         parser.add_argument("--format", choices=["json"], default="json")
 
     def handle(self, *args, region, week=None, **options):
-        region_obj = Region.objects.filter(code=region.zfill(2)).first()
+        region_obj = Region.objects.filter(code=normalise_region_code(region)).first()
         if region_obj is None:
             raise CommandError(f"Неизвестный код субъекта: {region}")
         if week:

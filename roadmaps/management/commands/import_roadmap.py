@@ -12,7 +12,7 @@ from pathlib import Path
 
 from django.core.management.base import CommandError
 
-from agencies.models import Region, User
+from agencies.models import Region, User, normalise_region_code
 from roadmap_portal.commands import PortalCommand
 from roadmaps.imports.document import DocumentError, roadmap_document_read
 from roadmaps.models import Roadmap
@@ -45,7 +45,7 @@ class Command(PortalCommand):
         source = Path(path)
         if not source.is_file():
             raise CommandError(f"Файл не найден: {path}")
-        region_obj = Region.objects.filter(code=region.zfill(2)).first()
+        region_obj = Region.objects.filter(code=normalise_region_code(region)).first()
         if region_obj is None:
             raise CommandError(f"Неизвестный код субъекта: {region}")
         roadmap = None
