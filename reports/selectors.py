@@ -18,7 +18,7 @@ from typing import Any, Protocol, TypeVar
 from django.db.models import F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from agencies.models import Region, User
+from agencies.models import Region, User, normalise_region_code
 from alerts.models import Alert
 from indicators.coverage import Coverage
 from indicators.formulas import FORMULAS, INDICATOR_CODES
@@ -70,7 +70,7 @@ def export_regions(*, user: User | None) -> QuerySet[Region]:
 
 def export_region_get(*, user: User | None, code: str) -> Region:
     """The region with this code if the user may see it, else Region.DoesNotExist."""
-    return export_regions(user=user).get(code=code)
+    return export_regions(user=user).get(code=normalise_region_code(code))
 
 
 # --- roadmap status -----------------------------------------------------------------------

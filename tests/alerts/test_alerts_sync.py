@@ -546,8 +546,10 @@ def test_check_alerts_one_region_and_bad_input():
     assert set(Alert.objects.open().values_list("region__code", flat=True)) == {"33"}
     with pytest.raises(CommandError, match="не найден"):
         call_command("check_alerts", "--region", "XX")
-    with pytest.raises(CommandError, match="ГГГГ-ММ-ДД"):
-        call_command("check_alerts", "--today", "01.11.2025")
+    # a date as files write it, either way (agencies.commands.PortalCommand.date_option)
+    call_command("check_alerts", "--region", "33", "--today", "01.09.2025", "--no-notify")
+    with pytest.raises(CommandError, match="ДД.ММ.ГГГГ или ГГГГ-ММ-ДД"):
+        call_command("check_alerts", "--today", "31.02.2025")
 
 
 def test_task_is_thin_and_quiet_on_missing_region():

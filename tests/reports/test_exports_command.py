@@ -72,8 +72,8 @@ def test_csv_as_a_user(tmp_path, personas, monitoring):
         (["roadmap_status", "--region", "66", "--output", "missing/x.xlsx"], "Нет папки"),
         (["indicators", "--region", "ZZ", "--output", "x.xlsx"], "не найден"),
         (
-            ["indicators", "--region", "66", "--from", "06.10.2025", "--output", "x.xlsx"],
-            "ГГГГ-ММ-ДД",
+            ["indicators", "--region", "66", "--from", "31.09.2025", "--output", "x.xlsx"],
+            "ДД.ММ.ГГГГ или ГГГГ-ММ-ДД",
         ),
         (
             ["roadmap_status", "--region", "66", "--user", "nobody", "--output", "x.xlsx"],

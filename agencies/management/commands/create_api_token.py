@@ -2,9 +2,9 @@
 
 from django.core.management.base import CommandError
 
+from agencies.commands import PortalCommand
 from agencies.models import User
 from agencies.services import api_token_create
-from roadmap_portal.commands import PortalCommand
 
 
 class Command(PortalCommand):

@@ -1,5 +1,5 @@
+from agencies.commands import PortalCommand
 from agencies.demo import demo_users_create
-from roadmap_portal.commands import PortalCommand
 
 
 class Command(PortalCommand):

@@ -1,14 +1,11 @@
-import datetime as dt
 import time
 
-from django.core.management.base import CommandError
-
-from agencies.models import Region
+from agencies.commands import PortalCommand
 from alerts.choices import MONITORING_KINDS
 from alerts.notify import overdue_notify
 from alerts.selectors import regions_with_alert_sources, regions_with_unannounced_overdue
 from alerts.services import alerts_sync_many
-from roadmap_portal.commands import PortalCommand
+from roadmap_portal.dates import DATE_HINT
 
 
 class Command(PortalCommand):
@@ -19,7 +16,7 @@ class Command(PortalCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--region", help="код субъекта, например 66")
-        parser.add_argument("--today", help="дата ГГГГ-ММ-ДД вместо местной даты субъекта")
+        parser.add_argument("--today", help=f"дата {DATE_HINT} вместо местной даты субъекта")
         parser.add_argument(
             "--no-notify", action="store_true", help="не отправлять сообщения о новых просрочках"
         )
@@ -35,17 +32,10 @@ class Command(PortalCommand):
     ):
         on_date = None
         if today:
-            try:
-                on_date = dt.date.fromisoformat(today)
-            except ValueError:
-                raise CommandError(f"Неверная дата «{today}»: нужен формат ГГГГ-ММ-ДД") from None
-        if region:
-            regions = list(Region.objects.filter(code=region))
-            if not regions:
-                raise CommandError(f"Субъект с кодом «{region}» не найден")
-        else:
-            # regions without measures, monitoring or open alerts cannot change: skipped
-            regions = regions_with_alert_sources()
+            on_date = self.date_option(today)
+        # without --region: regions without measures, monitoring or open alerts cannot
+        # change, and are skipped
+        regions = [self.region_option(region)] if region else regions_with_alert_sources()
         started = time.monotonic()
         results = alerts_sync_many(
             regions=regions, on_date=on_date, kinds=MONITORING_KINDS if monitoring_only else None

@@ -1,8 +1,5 @@
-from django.core.management.base import CommandError
-
-from agencies.models import Region
+from agencies.commands import PortalCommand
 from alerts.notify import alerts_escalate, digest_send, digest_send_all
-from roadmap_portal.commands import PortalCommand
 
 
 class Command(PortalCommand):
@@ -13,9 +10,7 @@ class Command(PortalCommand):
 
     def handle(self, *args, region=None, **options):
         if region:
-            item = Region.objects.filter(code=region).first()
-            if item is None:
-                raise CommandError(f"Субъект с кодом «{region}» не найден")
+            item = self.region_option(region)
             sent = alerts_escalate(region=item) + digest_send(region=item)
         else:
             sent = digest_send_all()

@@ -4,16 +4,16 @@ non-zero exit."""
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import CommandError
 
-from agencies.models import Region, User, normalise_region_code
+from agencies.commands import PortalCommand
+from agencies.models import User
 from indicators.approval import state_label
-from roadmap_portal.commands import PortalCommand
+from roadmap_portal.dates import DATE_HINT
 
 
 class WeekApprovalCommand(PortalCommand):
@@ -23,7 +23,7 @@ class WeekApprovalCommand(PortalCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--region", required=True, help="код субъекта")
-        parser.add_argument("--week", required=True, help="понедельник недели (ГГГГ-ММ-ДД)")
+        parser.add_argument("--week", required=True, help=f"понедельник недели ({DATE_HINT})")
         parser.add_argument("--as", dest="as_user", required=True, help="от имени пользователя")
         if self.text_option == "reason":
             parser.add_argument("--reason", required=True, help="причина")
@@ -31,13 +31,8 @@ class WeekApprovalCommand(PortalCommand):
             parser.add_argument("--comment", default="", help="комментарий")
 
     def handle(self, *args, region, week, as_user, **options):
-        region_obj = Region.objects.filter(code=normalise_region_code(region)).first()
-        if region_obj is None:
-            raise CommandError(f"Неизвестный код субъекта: {region}")
-        try:
-            week_start = dt.date.fromisoformat(week)
-        except ValueError:
-            raise CommandError(f"Неверная дата: {week} (ожидается ГГГГ-ММ-ДД)") from None
+        region_obj = self.region_option(region)
+        week_start = self.date_option(week)
         actor = User.objects.filter(username=as_user).first()
         if actor is None:
             raise CommandError(f"Нет пользователя: {as_user}")

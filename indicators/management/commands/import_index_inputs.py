@@ -3,9 +3,9 @@ from pathlib import Path
 from django.core.files import File
 from django.core.management.base import CommandError
 
+from agencies.commands import PortalCommand
 from indicators.choices import FactSource, UploadStatus
 from indicators.index.uploads import index_upload_apply, index_upload_create, upload_summary
-from roadmap_portal.commands import PortalCommand
 
 
 class Command(PortalCommand):

@@ -12,10 +12,10 @@ from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.management.base import CommandError
 
-from agencies.models import Region, User, normalise_region_code
+from agencies.commands import PortalCommand
+from agencies.models import User
 from indicators.choices import UploadStatus
 from indicators.services.uploads import monitoring_import, monitoring_upload_create
-from roadmap_portal.commands import PortalCommand
 
 
 class Command(PortalCommand):
@@ -33,9 +33,7 @@ class Command(PortalCommand):
             raise CommandError(f"Файл не найден: {path}")
         region_obj = None
         if region:
-            region_obj = Region.objects.filter(code=normalise_region_code(region)).first()
-            if region_obj is None:
-                raise CommandError(f"Неизвестный код субъекта: {region}")
+            region_obj = self.region_option(region)
         user_obj = None
         if user:
             user_obj = User.objects.filter(username=user).first()

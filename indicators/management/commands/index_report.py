@@ -3,10 +3,10 @@ import json
 from django.core.management.base import CommandError
 from django.utils import timezone
 
+from agencies.commands import PortalCommand
 from agencies.models import Region
 from indicators.index.selectors import index_evaluate
-from indicators.management.commands.recompute_index import parse_date
-from roadmap_portal.commands import PortalCommand
+from roadmap_portal.dates import DATE_HINT
 
 
 class Command(PortalCommand):
@@ -14,16 +14,14 @@ class Command(PortalCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--region", help="код субъекта, например 66")
-        parser.add_argument("--date", help="дата ГГГГ-ММ-ДД (по умолчанию — сегодня)")
+        parser.add_argument("--date", help=f"дата {DATE_HINT} (по умолчанию — сегодня)")
         parser.add_argument("--format", choices=["json"], default="json")
 
     def handle(self, *args, **options):
         regions = Region.objects.order_by("code")
         if options["region"]:
-            regions = regions.filter(code=options["region"])
-            if not regions.exists():
-                raise CommandError(f"Нет субъекта с кодом {options['region']}.")
-        on_date = parse_date(options["date"]) if options["date"] else timezone.localdate()
+            regions = regions.filter(pk=self.region_option(options["region"]).pk)
+        on_date = self.date_option(options["date"]) if options["date"] else timezone.localdate()
         codes = dict(regions.values_list("id", "code"))
         version, results = index_evaluate(region_ids=list(codes), on_date=on_date)
         if version is None:

@@ -12,16 +12,13 @@ indicators.coverage); a week below `MONITORING_MIN_COVERAGE` has `"complete": fa
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 
-from django.core.management.base import CommandError
-
-from agencies.models import Region, normalise_region_code
+from agencies.commands import PortalCommand
 from indicators.approval import state_of
 from indicators.formulas import rollup_fractions
 from indicators.selectors import latest_region_rollup
-from roadmap_portal.commands import PortalCommand
+from roadmap_portal.dates import DATE_HINT
 
 
 class Command(PortalCommand):
@@ -29,20 +26,12 @@ class Command(PortalCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--region", required=True)
-        parser.add_argument("--week", help="не позже этой даты (ГГГГ-ММ-ДД)")
+        parser.add_argument("--week", help=f"не позже этой даты ({DATE_HINT})")
         parser.add_argument("--format", choices=["json"], default="json")
 
     def handle(self, *args, region, week=None, **options):
-        region_obj = Region.objects.filter(code=normalise_region_code(region)).first()
-        if region_obj is None:
-            raise CommandError(f"Неизвестный код субъекта: {region}")
-        if week:
-            try:
-                on_date = dt.date.fromisoformat(week)
-            except ValueError:
-                raise CommandError(f"Неверная дата: {week} (ожидается ГГГГ-ММ-ДД)") from None
-        else:
-            on_date = region_obj.local_today()
+        region_obj = self.region_option(region)
+        on_date = self.date_option(week) if week else region_obj.local_today()
         rollup = latest_region_rollup(region=region_obj, on_date=on_date)
         report: dict = {
             "region": region_obj.code,

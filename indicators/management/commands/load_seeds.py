@@ -1,5 +1,5 @@
+from agencies.commands import PortalCommand
 from indicators.services.seeds import seeds_load
-from roadmap_portal.commands import PortalCommand
 
 
 class Command(PortalCommand):

@@ -9,25 +9,18 @@ runs as the system and sees every region; with `--user NAME` it is scoped like t
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import shutil
 import time
 
 from django.core.management.base import CommandError
 
+from agencies.commands import PortalCommand
 from agencies.models import Region, User
 from reports.exports import jobs
 from reports.exports.formats import FORMATS, check_format
 from reports.exports.registry import REPORTS, ExportParams, get_report
-from roadmap_portal.commands import PortalCommand
-
-
-def _date(value: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise CommandError(f"Дата должна быть в виде ГГГГ-ММ-ДД: {value!r}") from None
+from roadmap_portal.dates import DATE_HINT
 
 
 class Command(PortalCommand):
@@ -39,11 +32,14 @@ class Command(PortalCommand):
         parser.add_argument(
             "--from",
             dest="date_from",
-            type=_date,
-            help="ГГГГ-ММ-ДД (для индекса — дата сравнения)",
+            type=PortalCommand.date_option,
+            help=f"{DATE_HINT} (для индекса — дата сравнения)",
         )
         parser.add_argument(
-            "--to", dest="date_to", type=_date, help="ГГГГ-ММ-ДД (для индекса — дата рейтинга)"
+            "--to",
+            dest="date_to",
+            type=PortalCommand.date_option,
+            help=f"{DATE_HINT} (для индекса — дата рейтинга)",
         )
         parser.add_argument("--orgs", action="store_true", help="лист по организациям")
         parser.add_argument("--user", default="", help="сформировать от имени пользователя")

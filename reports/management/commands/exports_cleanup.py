@@ -1,5 +1,5 @@
+from agencies.commands import PortalCommand
 from reports.exports.jobs import exports_cleanup
-from roadmap_portal.commands import PortalCommand
 
 
 class Command(PortalCommand):

@@ -25,12 +25,12 @@ from django.db import transaction
 from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
+from agencies.commands import PortalCommand
 from agencies.models import Region
 from alerts.tasks import alerts_sync_regions
 from indicators.index.services import index_recompute
 from indicators.models import IndicatorStage
 from reports.demo import generator
-from roadmap_portal.commands import PortalCommand
 from roadmaps.choices import ChangeKind, MeasureStatus
 from roadmaps.models import Cascade, Measure, MeasureChange, MeasurePart, Roadmap
 from roadmaps.services.cascades import cascade_targets_sync

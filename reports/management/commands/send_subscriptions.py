@@ -9,8 +9,8 @@ import datetime as dt
 from django.core.management.base import CommandError
 from django.utils import timezone
 
+from agencies.commands import PortalCommand
 from reports.subscriptions.services import subscriptions_send
-from roadmap_portal.commands import PortalCommand
 
 
 class Command(PortalCommand):

@@ -5,8 +5,8 @@ go back to the queue, or fail with a reason after JOBS_MAX_ATTEMPTS; PENDING one
 task was never published (broker down) or long ago are published again.
 """
 
+from agencies.commands import PortalCommand
 from reports.tasks import jobs_sweep_all
-from roadmap_portal.commands import PortalCommand
 
 
 class Command(PortalCommand):

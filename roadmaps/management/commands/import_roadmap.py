@@ -7,13 +7,13 @@ preview and writes nothing. A refused document exits 1 with the reasons.
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 from django.core.management.base import CommandError
 
-from agencies.models import Region, User, normalise_region_code
-from roadmap_portal.commands import PortalCommand
+from agencies.commands import PortalCommand
+from agencies.models import User
+from roadmap_portal.dates import DATE_HINT
 from roadmaps.imports.document import DocumentError, roadmap_document_read
 from roadmaps.models import Roadmap
 from roadmaps.services.roadmap_import import (
@@ -38,16 +38,14 @@ class Command(PortalCommand):
         parser.add_argument(
             "--new-roadmap", action="store_true", help="новая дорожная карта, а не новая версия"
         )
-        parser.add_argument("--approved-on", help="дата утверждения, ГГГГ-ММ-ДД")
+        parser.add_argument("--approved-on", help=f"дата утверждения, {DATE_HINT}")
         parser.add_argument("--user", help="от имени пользователя (для истории)")
 
     def handle(self, *args, path, region, dry_run=False, **options):
         source = Path(path)
         if not source.is_file():
             raise CommandError(f"Файл не найден: {path}")
-        region_obj = Region.objects.filter(code=normalise_region_code(region)).first()
-        if region_obj is None:
-            raise CommandError(f"Неизвестный код субъекта: {region}")
+        region_obj = self.region_option(region)
         roadmap = None
         if options.get("roadmap"):
             roadmap = Roadmap.objects.filter(code=options["roadmap"], region=region_obj).first()
@@ -57,10 +55,7 @@ class Command(PortalCommand):
             roadmap = roadmap_default_for(region_obj)
         approved_on = None
         if options.get("approved_on"):
-            try:
-                approved_on = dt.date.fromisoformat(options["approved_on"])
-            except ValueError:
-                raise CommandError("Дата утверждения: ожидается ГГГГ-ММ-ДД") from None
+            approved_on = self.date_option(options["approved_on"])
         actor = None
         if options.get("user"):
             actor = User.objects.filter(username=options["user"]).first()

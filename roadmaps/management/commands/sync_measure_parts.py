@@ -8,10 +8,7 @@ or once on a database from before parts existed. Idempotent.
 
 from __future__ import annotations
 
-from django.core.management.base import CommandError
-
-from agencies.models import Region
-from roadmap_portal.commands import PortalCommand
+from agencies.commands import PortalCommand
 from roadmaps.models import Measure
 from roadmaps.services.parts import measure_parts_sync
 
@@ -25,10 +22,7 @@ class Command(PortalCommand):
     def handle(self, *args, region=None, **options):
         measures = Measure.objects.all()
         if region:
-            try:
-                measures = measures.filter(roadmap__region=Region.objects.get(code=region))
-            except Region.DoesNotExist:
-                raise CommandError(f"Субъект с кодом «{region}» не найден.") from None
+            measures = measures.filter(roadmap__region=self.region_option(region))
         counts = measure_parts_sync(measures)
         self.stdout.write(
             f"Частей создано: {counts['created']}, удалено: {counts['deleted']}, "

@@ -1,0 +1,44 @@
+"""The base of the portal's own management commands, and how they read what a person types."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.management.base import BaseCommand, CommandError
+
+from roadmap_portal.dates import DATE_HINT, parse_date
+
+from .models import Region, normalise_region_code
+
+
+class PortalCommand(BaseCommand):
+    """A command of the portal: an import, a recompute, a report, a sweep.
+
+    It does not run Django's system checks first. They cost ~0.7 s of every run (they load
+    every URL configuration and view), and these commands run every hour, every week or
+    again and again by hand: `import_monitoring` re-run on a file it already has must answer
+    at once. The checks still run where a configuration changes: `migrate` runs them before
+    every deployment (the compose file's `migrate` service, `make run`), and so do
+    `make check` and the CI.
+
+    A region code and a date given on the command line are read by the rules every file
+    and form uses (`region_option`, `date_option`, also an argparse `type=`), with one
+    Russian message each."""
+
+    requires_system_checks: list[str] = []
+
+    @staticmethod
+    def region_option(code: str) -> Region:
+        """The region of a `--region` code as files write it («7» is 07)."""
+        region = Region.objects.filter(code=normalise_region_code(code)).first()
+        if region is None:
+            raise CommandError(f"Субъект с кодом «{code}» не найден.")
+        return region
+
+    @staticmethod
+    def date_option(value: str) -> dt.date:
+        """A date as files write it: ДД.ММ.ГГГГ or ГГГГ-ММ-ДД."""
+        try:
+            return parse_date(value)
+        except ValueError:
+            raise CommandError(f"Неверная дата «{value}»: нужен формат {DATE_HINT}.") from None
