@@ -264,7 +264,11 @@ class IndexFactViewSet(ScopedReadOnlyViewSet):
         form = IndexFactInputSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         data = form.validated_data
-        region = Region.objects.visible_to(request.user).filter(code=data["region"]).first()
+        region = (
+            Region.objects.visible_to(request.user)
+            .filter(code=normalise_region_code(data["region"]))
+            .first()
+        )
         if region is None:
             raise exceptions.ValidationError({"region": ["Субъект не найден или недоступен."]})
         if not access.can_enter_facts(request.user, region.pk):

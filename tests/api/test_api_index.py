@@ -140,6 +140,13 @@ def test_fact_create_matrix(api_as, seeded, persona, code):
         assert body["is_verified"] is (persona in ("analyst", "admin"))
 
 
+def test_fact_region_is_read_as_files_write_it(api_as, seeded):
+    """A code that lost its leading zero, «7», is region 07, as in every file."""
+    response = _fact(api_as("analyst"), region="7")
+    assert response.status_code == 201, response.content
+    assert response.json()["region_code"] == "07"
+
+
 def test_fact_for_another_region_is_refused(api_as, seeded):
     response = _fact(api_as("coordinator"), region="50")
     assert response.status_code == 400

@@ -210,9 +210,10 @@ def test_every_region_filter_reads_codes_by_the_one_rule():
         assert isinstance(filterset.base_filters["region"], RegionCodeFilter), filterset
 
 
-# the lists that filter by region (a section or a cascade's progress is found by its parent)
+# the lists that filter by region code (a section or a cascade's progress is found by its
+# parent; measures share the page's FilterSet, whose `region` is the region's id)
 @pytest.mark.parametrize(
-    "resource", sorted(set(RESOURCES) - {"regions", "sections", "cascade-progress"})
+    "resource", sorted(set(RESOURCES) - {"regions", "sections", "cascade-progress", "measures"})
 )
 def test_region_filter_takes_a_code_as_files_write_it(api_as, sverdlovsk, moscow_oblast, resource):
     """`?region=066` and `?region= 66` are region 66, as in every file and form (a code with
