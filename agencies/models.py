@@ -9,6 +9,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from roadmap_portal.tables import cell_text
+
 from .choices import AgencyKind, CollectiveScope, OrgType, Role
 from .querysets import AgencyQuerySet, OrganisationQuerySet, RegionScopedQuerySet
 
@@ -18,11 +20,7 @@ def normalise_region_code(value: Any) -> str:
     «7», « 07 », 7 and 7.0 are all «07» (a spreadsheet keeps a code typed as a number
     without its leading zero). Anything else comes back trimmed, to be refused as an unknown
     code by the caller. The one rule for every file, form, API field and command argument."""
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    text = str(value).strip()
+    text = cell_text(value)
     if text.isascii() and text.isdigit():
         return str(int(text)).zfill(2)
     return text

@@ -42,6 +42,16 @@ MAX_ZIP_RATIO = 1000  # XLSX XML compresses ~10-100x; a thousandfold member is a
 csv.field_size_limit(1024 * 1024)
 
 
+def cell_text(value: Any) -> str:
+    """A cell as text, the way every import reads a code or a name: empty for no value, a
+    whole number a spreadsheet stored as 7.0 as «7», surrounding spaces stripped."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
 class TableError(Exception):
     """The file cannot be read as a table; the message is for the user (Russian)."""
 

@@ -38,7 +38,7 @@ from agencies.choices import OrgType
 from agencies.models import normalise_region_code
 from roadmap_portal.dates import DATE_HINT, parse_date
 from roadmap_portal.ru_formats import ru_date
-from roadmap_portal.tables import FORMULA_WITHOUT_VALUE, Table, _column_letter
+from roadmap_portal.tables import FORMULA_WITHOUT_VALUE, Table, _column_letter, cell_text
 
 from .columns import BY_KEY, COUNT_KEYS, CROSS_CHECKS, TEXT_LIMITS, TITLES
 
@@ -210,14 +210,6 @@ def fast_counts(cells: tuple[Any, ...]) -> list[int] | None:
 _PLAIN_ROWS: dict[int, Any] = {}
 
 
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
 class MonitoringRowReader:
     """Streams the validated rows of an opened table.
 
@@ -337,10 +329,10 @@ class MonitoringRowReader:
         try:
             return parse_date(raw), None
         except (ValueError, TypeError, OverflowError):
-            if raw is None or _text(raw) == "":
+            if raw is None or cell_text(raw) == "":
                 return None, _("не указано начало недели")
             return None, _("«%(value)s» — не дата (ожидается %(hint)s)") % {
-                "value": _shown(_text(raw)),
+                "value": _shown(cell_text(raw)),
                 "hint": DATE_HINT,
             }
 
@@ -361,10 +353,10 @@ class MonitoringRowReader:
 
     def type_of(self, raw: Any) -> tuple[str | None, str | None]:
         """An organisation type cell: (type key, None) or (None, the problem)."""
-        org_type = ORG_TYPES.get(_text(raw).lower())
+        org_type = ORG_TYPES.get(cell_text(raw).lower())
         if org_type is None:
             return None, _("неизвестный тип организации «%(value)s» (допустимы: %(allowed)s)") % {
-                "value": _shown(_text(raw)),
+                "value": _shown(cell_text(raw)),
                 "allowed": ", ".join(str(c.label) for c in OrgType),
             }
         return org_type, None
@@ -447,8 +439,8 @@ class MonitoringRowReader:
                 cells = cells + [None] * (needed - len(cells))
             raw_code = cells[i_code] if i_code < len(cells) else None
             raw_week = cells[i_week] if i_week < len(cells) else None
-            code = raw_code.strip() if type(raw_code) is str else _text(raw_code)
-            if not code and (raw_week is None or _text(raw_week) == ""):
+            code = raw_code.strip() if type(raw_code) is str else cell_text(raw_code)
+            if not code and (raw_week is None or cell_text(raw_week) == ""):
                 # a totals or note line («Итого») has neither organisation nor week
                 self.rows_skipped += 1
                 continue
@@ -495,8 +487,8 @@ class MonitoringRowReader:
                     self._error(number, "week_start", problem)
 
             # organisation and texts
-            municipality = _text(cells[i_muni]) if i_muni is not None else ""
-            name = _text(cells[i_name]) if i_name is not None else ""
+            municipality = cell_text(cells[i_muni]) if i_muni is not None else ""
+            name = cell_text(cells[i_name]) if i_name is not None else ""
             if not code:
                 ok = False
                 self._error(number, "org_code", _("не указан код организации"))

@@ -16,7 +16,7 @@ from typing import IO, Any
 from django.utils.translation import gettext as _
 
 from agencies.models import normalise_region_code
-from roadmap_portal.tables import TableError, open_table
+from roadmap_portal.tables import TableError, cell_text, open_table
 
 from .columns import ALIASES, TITLES
 
@@ -39,14 +39,6 @@ class RosterRead:
             self.errors.append({"row": row, "column": column, "message": message})
 
 
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
-
-
 def roster_read(stream: IO[bytes], *, region_code: str) -> RosterRead:
     """The organisation codes of a roster file for the region `region_code`."""
     result = RosterRead()
@@ -61,7 +53,7 @@ def roster_read(stream: IO[bytes], *, region_code: str) -> RosterRead:
     region_column = table.column_letter("region_code") if region_at is not None else ""
     try:
         for number, cells in table.rows():
-            code = _text(cells[code_at] if code_at < len(cells) else None)
+            code = cell_text(cells[code_at] if code_at < len(cells) else None)
             where = _("Строка %(row)s, столбец «%(column)s»") % {
                 "row": number,
                 "column": code_column,

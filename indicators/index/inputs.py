@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from agencies import access
 from agencies.models import Region, User, normalise_region_code
 from roadmap_portal.dates import DATE_HINT, parse_date
-from roadmap_portal.tables import Table, TableError, normalize_header, open_table
+from roadmap_portal.tables import Table, TableError, cell_text, normalize_header, open_table
 
 from ..models import Criterion
 from .services import fact_value_errors
@@ -69,8 +69,7 @@ def _cell(cells: list[Any], table: Table, key: str) -> Any:
 
 
 def _cell_text(cells: list[Any], table: Table, key: str) -> str:
-    value = _cell(cells, table, key)
-    return "" if value is None else str(value).strip()
+    return cell_text(_cell(cells, table, key))
 
 
 class _Criteria:

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from agencies import access
 from agencies.models import Municipality, Organisation, User
 from roadmap_portal.dates import DATE_HINT, parse_date
-from roadmap_portal.tables import Table, TableError, normalize_header, open_table
+from roadmap_portal.tables import Table, TableError, cell_text, normalize_header, open_table
 
 from .. import signals
 from ..choices import CascadeScope, ChangeKind
@@ -261,9 +261,7 @@ def cascade_progress_import(
         if all(str(cell or "").strip() == "" for cell in cells):
             continue  # a row with other columns only
         raw_code, raw_step, raw_date = cells
-        code = str(raw_code).strip()
-        if isinstance(raw_code, float) and raw_code.is_integer():
-            code = str(int(raw_code))
+        code = cell_text(raw_code)
         org = targets.get(code)
         if not code:
             error(offset, "org_code", _("не указан код организации."))

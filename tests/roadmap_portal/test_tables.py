@@ -115,3 +115,21 @@ def test_xlsx_zip_bomb_is_refused(settings):
 def test_not_a_workbook():
     with pytest.raises(TableError):
         read(b"PK\x03\x04garbage")
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (None, ""),
+        ("", ""),
+        ("  95000786 ", "95000786"),
+        (95000786, "95000786"),
+        (95000786.0, "95000786"),  # a code a spreadsheet stored as a number
+        (0.5, "0.5"),
+        ("ОО", "ОО"),
+    ],
+)
+def test_cell_text_is_how_every_import_reads_a_code_or_a_name(value, text):
+    from roadmap_portal.tables import cell_text
+
+    assert cell_text(value) == text
