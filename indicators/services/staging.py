@@ -289,25 +289,31 @@ class Staging:
             "municipalities_created": int(municipalities or 0),
         }
 
-    def write_reference(self) -> None:
+    def write_reference(self, changes: dict[str, int] | None = None) -> None:
         """New municipalities and organisations from the file; renamed ones updated.
 
         Runs in dry runs too (the caller rolls back), so the rows can be keyed by id.
+        `changes` (`organisation_changes`, counted just before in the same transaction and
+        under the import lock) skips the inserts when there is nothing new: a weekly file of
+        known organisations then costs no conflict check of each one.
         """
         org, muni = _q(T_ORG), _q(T_MUNI)
+        changes = changes or {}
         with connection.cursor() as cursor:
-            cursor.execute(
-                f"INSERT INTO {muni} (region_id, name) SELECT DISTINCT region_id, municipality "
-                f"FROM {STAGE_ORGS} WHERE municipality <> '' "
-                f"ON CONFLICT (region_id, name) DO NOTHING"
-            )
-            cursor.execute(
-                f"INSERT INTO {org} (code, name, org_type, region_id, municipality_id) "
-                f"SELECT s.code, CASE WHEN s.name = '' THEN s.code ELSE s.name END, s.org_type, "
-                f"s.region_id, m.id FROM {STAGE_ORGS} s LEFT JOIN {muni} m "
-                f"ON m.region_id = s.region_id AND m.name = s.municipality WHERE true "
-                f"ON CONFLICT (code) DO NOTHING"
-            )
+            if changes.get("municipalities_created", 1):
+                cursor.execute(
+                    f"INSERT INTO {muni} (region_id, name) SELECT DISTINCT region_id, "
+                    f"municipality FROM {STAGE_ORGS} WHERE municipality <> '' "
+                    f"ON CONFLICT (region_id, name) DO NOTHING"
+                )
+            if changes.get("organisations_created", 1):
+                cursor.execute(
+                    f"INSERT INTO {org} (code, name, org_type, region_id, municipality_id) "
+                    f"SELECT s.code, CASE WHEN s.name = '' THEN s.code ELSE s.name END, "
+                    f"s.org_type, s.region_id, m.id FROM {STAGE_ORGS} s LEFT JOIN {muni} m "
+                    f"ON m.region_id = s.region_id AND m.name = s.municipality WHERE true "
+                    f"ON CONFLICT (code) DO NOTHING"
+                )
             # renamed, retyped or moved to another municipality by a later file
             cursor.execute(
                 f"UPDATE {org} SET "

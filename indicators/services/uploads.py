@@ -440,7 +440,7 @@ def _run(upload: MonitoringUpload, *, progress_every: int) -> MonitoringUpload:
                 raise _Refused
             phases["stage_organisations"] = time.monotonic() - started
             result = {**staging.organisation_changes()}
-            staging.write_reference()
+            staging.write_reference(result)
             result.update(staging.key_rows())
             result["rows"] = staging.preview(PREVIEW_ROWS)
             phases["classify"] = time.monotonic() - started

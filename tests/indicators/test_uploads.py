@@ -289,3 +289,31 @@ def test_progress_is_saved_every_n_rows(import_file, monkeypatch):
         assert saved == [2, 4, 5]
     assert saved[-1] == 5 and saved == sorted(saved)
     assert upload.progress == 5
+
+
+def test_a_file_of_known_organisations_inserts_none(import_file):
+    """The next week of the same organisations: the reference inserts are skipped (nothing is
+    new), the rename still applies, and a new organisation in a later file is still added."""
+    from django.test.utils import CaptureQueriesContext
+
+    first = import_file(csv_bytes([row("ORG1"), row("ORG2")]))
+    assert first.status == "done", first.errors
+    with CaptureQueriesContext(connection) as queries:
+        second = import_file(
+            csv_bytes(
+                [row("ORG1", week="13.10.2025", name="Новое имя"), row("ORG2", week="13.10.2025")]
+            )
+        )
+    assert second.status == "done", second.errors
+    inserts = [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].lstrip().upper().startswith("INSERT INTO")
+        and ('"agencies_organisation"' in q["sql"] or '"agencies_municipality"' in q["sql"])
+    ]
+    assert inserts == []
+    assert Organisation.objects.get(code="ORG1").name == "Новое имя"
+    third = import_file(csv_bytes([row("ORG3", week="13.10.2025", municipality="Новое МО")]))
+    assert third.status == "done", third.errors
+    assert Organisation.objects.get(code="ORG3").municipality.name == "Новое МО"
+    assert Municipality.objects.filter(name="Новое МО").count() == 1
