@@ -17,6 +17,7 @@ from agencies import access
 from agencies.models import Region, normalise_region_code
 from indicators.index.services import index_fact_create, index_fact_verify
 from roadmap_portal.api.common import parse_iso_date
+from roadmap_portal.api.pagination import VersionedCountPagination
 from roadmap_portal.api.viewsets import ScopedReadOnlyViewSet
 from roadmap_portal.jobs import QUEUE_DOWN_MESSAGE
 
@@ -119,6 +120,8 @@ class IndicatorValueViewSet(ScopedReadOnlyViewSet):
     serializer_class = IndicatorValueSerializer
     filterset_class = IndicatorValueFilterSet
     ordering_fields = ["week_start"]
+    # the rollups are written only by rollups_rebuild, which bumps the data version
+    pagination_class = VersionedCountPagination
 
     def get_queryset(self):
         return (

@@ -138,6 +138,41 @@ def test_a_corrected_week_replaces_the_figure(seeded, persona_client, committed)
     assert before == 50 and after == 100
 
 
+def test_the_api_count_of_indicator_values_moves_with_every_import(seeded, personas, committed):
+    """`GET /api/v1/indicator-values/` keeps its page count under the data version
+    (roadmap_portal.api.pagination): a repeat costs no count, an import shows at once, and
+    each scope counts its own rows."""
+    from rest_framework.test import APIClient
+
+    def client_of(persona):
+        client = APIClient()
+        client.force_authenticate(getattr(personas, persona))
+        return client
+
+    def count(client, query=""):
+        with CaptureQueriesContext(connection) as queries:
+            body = client.get(f"/api/v1/indicator-values/{query}").json()
+        counted = [q for q in queries.captured_queries if "COUNT(*)" in q["sql"]]
+        return body["count"], len(counted)
+
+    analyst = client_of("analyst")
+    assert committed(import_csv, csv_bytes(full_week())).status == "done"
+    first, counted = count(analyst)
+    assert first > 0 and counted == 1
+    assert count(analyst) == (first, 0)  # the repeat: no count query
+    # another region's week: at once
+    other = [row("M1", region="50", municipality="Химки")]
+    assert committed(import_csv, csv_bytes(other), region="50").status == "done"
+    after, counted = count(analyst)
+    assert after > first and counted == 1
+    # another scope, another filter: their own counts
+    assert count(client_of("coordinator"))[0] < after
+    assert count(analyst, "?region=50")[0] == after - first
+    # a dry run changes nothing, and the count stays
+    assert committed(import_csv, csv_bytes(five_rows()), dry_run=True).dry_run
+    assert count(analyst) == (after, 0)
+
+
 def test_a_dry_run_changes_no_version(seeded, committed):
     committed(import_csv, csv_bytes(full_week()))
     before = versions()
