@@ -435,6 +435,9 @@ def main(argv: list[str] | None = None) -> int:
     def want(name: str) -> bool:
         return not wanted or name in wanted
 
+    partial = partial_data_note(wanted)
+    if partial:
+        print(f"NOTE: {partial}", flush=True)
     if args.distinct_orgs is None:
         args.distinct_orgs = max(1000, round(2_000_000 * min(args.scale, 1.0)))
     if args.ci:
@@ -657,6 +660,8 @@ def main(argv: list[str] | None = None) -> int:
                 **stress.summary(),
             }
 
+    if partial:
+        report["partial_data"] = partial
     report["seconds"] = round(time.perf_counter() - run_started, 1)
     report["summary"] = [
         dict(zip(("figure", "measured", "target", "verdict"), row, strict=True))
@@ -665,6 +670,8 @@ def main(argv: list[str] | None = None) -> int:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, ensure_ascii=False, indent=2))
     print_table(report)
+    if partial:
+        print(f"\nNOTE: {partial}")
     print(f"\nwritten: {args.out}")
     if steps.errors:
         print("\nERRORS:\n" + "\n".join(steps.errors))
@@ -682,6 +689,25 @@ def args_think(load: dict) -> str:
 
 
 STEP_NAMES = ("import", "memory", "rest", "index", "recompute", "pages", "exports", "load")
+# the generator writes the reference data; the monitoring rows come from these steps
+MONITORING_STEPS = ("import", "rest")
+READS_MONITORING = ("index", "recompute", "pages", "exports", "load")
+
+
+def partial_data_note(wanted: set[str]) -> str | None:
+    """A warning when the chosen steps read monitoring data that the run does not load: the
+    figures of such a run are not comparable with a full run's (cheaper pages, exports)."""
+    readers = [name for name in READS_MONITORING if name in wanted]
+    missing = [name for name in MONITORING_STEPS if name not in wanted]
+    if not wanted or not readers or not missing:
+        return None
+    return (
+        f"{', '.join(readers)} without {', '.join(missing)}: the full set holds "
+        f"{'no' if len(missing) == len(MONITORING_STEPS) else 'only part of its'} monitoring "
+        "rows, so these figures are not comparable with a full run's"
+    )
+
+
 PHASES = re.compile(r"elapsed by phase end (\{.*?\})")
 
 
