@@ -36,7 +36,7 @@ from indicators.models.indicators import indicator_label
 from indicators.selectors import stage_targets_by_region
 from indicators.stages import current_stage, last_passed_stage
 from indicators.trends import project
-from roadmap_portal.ru_formats import ru_date, ru_percent
+from roadmap_portal.ru_formats import ru_date, ru_percent, ru_percent_vs
 from roadmaps.choices import CLOSED_STATUSES, MeasureStatus, Recurrence
 from roadmaps.models import Cascade, CascadeProgress, Measure, MeasureReport
 from roadmaps.selectors import duty_monthly_dates, duty_period
@@ -334,7 +334,8 @@ def _region_indicator_causes(
                         )
                         % {
                             "label": indicator.label,
-                            "value": _pct(value),
+                            # never «75,0 % below the target 75 %»
+                            "value": ru_percent_vs(value, target),
                             "week": _d(week),
                             "target": _pct(target),
                             "stage": stage.stage,

@@ -16,7 +16,7 @@ alert and API takes numerators, denominators and shares from here. Pure Python, 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from agencies.choices import OrgType
@@ -25,8 +25,6 @@ EDU_TYPES: tuple[str, ...] = (OrgType.SCHOOL, OrgType.COLLEGE, OrgType.ADDITIONA
 GOV_TYPES: tuple[str, ...] = (OrgType.ROIV, OrgType.OMSU, OrgType.SUBORDINATE)
 NON_PRESCHOOL_TYPES: tuple[str, ...] = tuple(t for t in OrgType if t != OrgType.PRESCHOOL)
 ALL_TYPES: tuple[str, ...] = tuple(OrgType)
-
-CENT = Decimal("0.01")
 
 
 @dataclass(frozen=True)
@@ -81,10 +79,23 @@ INDICATOR_CODES = ("i1", "i2", "i3", "i4")
 
 
 def share_percent(numerator: int, denominator: int) -> Decimal | None:
-    """A share in percent to two places (half-even, as stored); zero denominator: None."""
+    """A share in percent, exact (28 significant digits: two shares of whole counts below
+    10^12 that differ, differ here); zero denominator: None.
+
+    Every target, band and RAG colour is judged on this value; rounding is for display only
+    (docs/domain.md): `ru_percent` on the pages, the cell format in the exports, two places
+    in the API. A share rounded here would be judged twice: 74.996 % "met" 75 % on the pages
+    and not in the export, and shown as «75,0 %» on a page but «74,9 %» in the export for
+    74.9496 % (74.95, rounded again)."""
     if not denominator:
         return None
-    return (Decimal(numerator) * 100 / Decimal(denominator)).quantize(CENT)
+    return Decimal(numerator) * 100 / Decimal(denominator)
+
+
+def published_percent(value: Decimal | None) -> Decimal | None:
+    """An exact share (`share_percent`) as the API and the command-line reports give it:
+    two places, half up, as every page rounds (`ru_percent`)."""
+    return None if value is None else value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
 def share_fraction(numerator: int, denominator: int) -> float | None:

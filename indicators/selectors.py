@@ -217,7 +217,8 @@ INDICATOR_SORTS = ("code", "name", "week")  # and "i1".."i4", "-" in front: desc
 def regions_indicators_table(
     *, user: User, on_date: dt.date, sort: str = ""
 ) -> tuple[list[Indicator], list[RegionIndicatorsRow]]:
-    """The regions the user sees with П1-П4 of their latest week on or before `on_date` and
+    """The regions the user sees with П1-П4 of their latest complete week on or before
+    `on_date` (the week `indicator_status` judges: a «неполная неделя» is never judged) and
     the current stage's target of each (the one rule of `indicators.stages`), sorted by
     `sort` (a column of INDICATOR_SORTS or an indicator code; no value sorts last).
 
@@ -226,9 +227,11 @@ def regions_indicators_table(
     regions = list(Region.objects.visible_to(user).order_by("code"))
     ids = [r.pk for r in regions]
     latest: dict[int, MonitoringRollup] = {}
-    for rollup in MonitoringRollup.objects.filter(
-        region_id__in=ids, municipality__isnull=True, week_start__lte=on_date
-    ).order_by("region_id", "-week_start"):
+    for rollup in (
+        MonitoringRollup.objects.complete()
+        .filter(region_id__in=ids, municipality__isnull=True, week_start__lte=on_date)
+        .order_by("region_id", "-week_start")
+    ):
         latest.setdefault(rollup.region_id, rollup)
     targets = stage_targets_by_region(region_ids=ids)
     rows = []

@@ -22,7 +22,7 @@ Rounding is half-up (75.25 -> «75,3»), as people round, not banker's rounding.
 from __future__ import annotations
 
 import datetime as dt
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation
 
 THOUSANDS_SEP = "\u202f"
 NBSP = "\u00a0"
@@ -99,6 +99,21 @@ def ru_percent(value: object, digits: int | None = 1, *, default: str = NO_DATA)
     if to_decimal(value) is None:
         return default
     return ru_number(value, digits) + NBSP + "%"
+
+
+def ru_percent_vs(value: object, target: object, digits: int = 1) -> str:
+    """`value` in percent next to the `target` it is judged against: with more decimals (up
+    to four) where `digits` would make a value that differs from the target read as it:
+    74.996 against 75 is «74,996 %», not «75,0 %» «below the target 75 %»."""
+    number, goal = to_decimal(value), to_decimal(target)
+    if number is None or goal is None or number == goal:
+        return ru_percent(value, digits)
+    for shown in range(digits, 5):
+        if to_decimal(ru_number(number, shown).replace(",", ".")) != goal:
+            return ru_percent(number, shown)
+    # closer than 0.00005: rounded away from the target, towards the value's side
+    side = ROUND_FLOOR if number < goal else ROUND_CEILING
+    return ru_percent(number.quantize(Decimal("0.0001"), rounding=side), 4)
 
 
 def ru_share(value: object, digits: int | None = 1, *, default: str = NO_DATA) -> str:

@@ -10,7 +10,7 @@ from rest_framework import serializers
 
 from ..approval import states_of, week_of
 from ..choices import ApprovalState
-from ..formulas import FORMULAS, share_percent
+from ..formulas import FORMULAS, published_percent, share_percent
 from ..models import (
     IndexFact,
     IndexScore,
@@ -82,7 +82,7 @@ class ShareSerializer(serializers.Serializer):
 def _share(obj: MonitoringRollup, code: str) -> dict:
     """The share of indicator `code` with its parts (indicators.formulas)."""
     numerator, denominator = FORMULAS[code].rollup_parts(obj)
-    value = share_percent(numerator, denominator)
+    value = published_percent(share_percent(numerator, denominator))
     # decimals as strings, like every DecimalField of the API
     text = None if value is None else f"{value:.2f}"
     return {"value": text, "numerator": numerator, "denominator": denominator}

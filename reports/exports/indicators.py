@@ -14,7 +14,8 @@ dates have passed); a region's own target overrides the federal one; a baseline 
 takes the region's baseline. A conditional target not yet in force is shown, but no gap is
 computed against it. The gap is value − target in percentage points (−2.5 in the cell,
 shown «−2,5 п.п.»; values and targets stay fractions shown as percents): green at or above
-the target, amber up to 5 points below, red further below. A zero denominator is "no data":
+the target, amber up to `DEFAULT_AT_RISK_MARGIN` points below (the pages' rule,
+`reports.charts.rag`), red further below. A zero denominator is "no data":
 an empty cell, never 0 %.
 """
 
@@ -30,10 +31,11 @@ from agencies.choices import OrgType
 from indicators.approval import figure_label, state_label
 from indicators.choices import ApprovalState
 from indicators.coverage import BASIS_LABELS, INCOMPLETE_LABEL, Coverage
-from indicators.formulas import FORMULAS, share_fraction
+from indicators.formulas import FORMULAS, share_fraction, share_percent
 from indicators.models.indicators import indicator_label
 from indicators.stages import RegionStageTarget
 from reports import selectors
+from reports.charts.palette import DEFAULT_AT_RISK_MARGIN as AMBER_POINTS
 from roadmap_portal.ru_formats import ru_date
 
 from ..choices_exports import ReportKind
@@ -48,7 +50,6 @@ DESCRIPTION = _(
 )
 
 I1, I2, I3 = FORMULAS["i1"], FORMULAS["i2"], FORMULAS["i3"]
-AMBER_BELOW = 5  # percentage points: five below the target is still amber
 PROGRESS_EVERY = 5000
 
 INDICATOR_FIELDS = ("числитель", "знаменатель", "значение", "цель", "отклонение")
@@ -123,11 +124,6 @@ def period_text(params, *, now: dt.datetime, region) -> str:
     return "все загруженные недели"
 
 
-def points(difference: float) -> float:
-    """A difference of two fractions of 1 in percentage points (0.025 -> 2.5)."""
-    return round(difference * 100, 6)
-
-
 def _pct(value: Decimal | None) -> float | None:
     return float(value) / 100 if value is not None else None
 
@@ -178,8 +174,14 @@ def assess(
             notes.append("базовое значение субъекта не внесено")
         if stage.conditional and not stage.in_force_on(week):
             notes.append(f"цель условная, не вступила в силу: {stage.condition}".rstrip(": "))
-        elif value is not None and target is not None and complete:
-            gap = points(value - target)
+        elif (
+            complete
+            and stage.value is not None
+            and (exact := share_percent(numerator, denominator)) is not None
+        ):
+            # in percentage points, from the exact share: its sign is the pages' verdict
+            # (`RegionStageTarget.met`), even a millionth of a point below
+            gap = float(exact - stage.value)
     return value, target, gap, stage, "; ".join(notes)
 
 
@@ -208,14 +210,14 @@ def build(
         "Показатели",
         columns,
         primary=not params.orgs,
-        rag=[Rag(col, 0, -AMBER_BELOW) for col in gap_columns],
+        rag=[Rag(col, 0, -AMBER_POINTS) for col in gap_columns],
         note="Отклонение — значение минус цель, в процентных пунктах. Пусто — нет данных.",
     )
     series = [
         book.table(
             indicator_label(t.number),
             SERIES_COLUMNS,
-            rag=[Rag(9, 0, -AMBER_BELOW)],
+            rag=[Rag(9, 0, -AMBER_POINTS)],
             note=f"{indicator_label(t.number)}. {t.name}",
         )
         for t in targets

@@ -12,6 +12,7 @@ from indicators.formulas import (
     GOV_TYPES,
     NON_PRESCHOOL_TYPES,
     indicator_value,
+    published_percent,
     rollup_fractions,
     share_fraction,
     share_percent,
@@ -34,7 +35,7 @@ ROLLUP = SimpleNamespace(
 @pytest.mark.parametrize(
     ("code", "parts", "value"),
     [
-        ("i1", (30, 64), Decimal("46.88")),
+        ("i1", (30, 64), Decimal("46.875")),  # exact: rounding is for display only
         ("i2", (300, 800), Decimal("37.50")),  # 2 × students
         ("i3", (10, 0), None),  # zero denominator: no data, never 0 %
         ("i4", (5, 8), Decimal("62.50")),
@@ -66,8 +67,8 @@ def test_row_parts_of_one_organisation():
 @pytest.mark.parametrize(
     ("numerator", "denominator", "percent", "fraction"),
     [
-        (1, 3, Decimal("33.33"), 1 / 3),
-        (2, 3, Decimal("66.67"), 2 / 3),
+        (1, 3, Decimal(100) / 3, 1 / 3),
+        (2, 3, Decimal(200) / 3, 2 / 3),
         (0, 5, Decimal("0.00"), 0.0),
         (0, 0, None, None),
         (7, 0, None, None),
@@ -89,3 +90,13 @@ def test_groups_follow_domain():
 
 def test_no_rollup():
     assert rollup_fractions(None) == {}
+
+
+def test_a_share_is_exact_and_rounded_only_where_published():
+    """74.996 % is below a 75 % target: the share keeps every digit; the API and the
+    command-line report round it half up to two places, as every page rounds."""
+    value = share_percent(74_996, 100_000)
+    assert value == Decimal("74.996") and value < 75
+    assert published_percent(value) == Decimal("75.00")
+    assert published_percent(Decimal("74.125")) == Decimal("74.13")  # half up, not half even
+    assert published_percent(None) is None

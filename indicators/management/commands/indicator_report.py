@@ -16,7 +16,7 @@ import json
 
 from agencies.commands import PortalCommand
 from indicators.approval import state_of
-from indicators.formulas import rollup_fractions
+from indicators.formulas import published_percent, rollup_fractions
 from indicators.selectors import latest_region_rollup
 from roadmap_portal.dates import DATE_HINT
 
@@ -59,7 +59,7 @@ class Command(PortalCommand):
         for code, (numerator, denominator) in rollup_fractions(rollup).items():
             value = getattr(rollup, code)
             report["indicators"][code] = {
-                "value": float(value) if value is not None else None,
+                "value": float(shown) if (shown := published_percent(value)) is not None else None,
                 "numerator": numerator,
                 "denominator": denominator,
             }
