@@ -25,6 +25,16 @@ def is_admin(user) -> bool:
     return bool(user.is_authenticated and (user.is_superuser or user.role == Role.ADMIN))
 
 
+def can_use_admin(user) -> bool:
+    """The Django admin is the administrators' tool: an active `is_staff` administrator.
+
+    Its model pages are not scoped by region or agency (every row of every region), so an
+    `is_staff` coordinator, staff member or analyst with model permissions would see and
+    change other regions' rows there. `agencies.apps.PortalAdminSite` asks this, and the
+    navigation offers the link on the same answer."""
+    return bool(user.is_active and user.is_staff and is_admin(user))
+
+
 def region_scope(user: User) -> frozenset[int] | None:
     """Ids of the regions the user may see; None means every region."""
     if not user.is_authenticated or not user.is_active:

@@ -9,7 +9,7 @@ def navigation(request):
     return {
         "nav": {
             "measures": True,
-            "admin": access.is_admin(user) or user.is_staff,
+            "admin": access.can_use_admin(user),
             "spans_regions": access.spans_regions(user),
             "dashboards": access.has_reporting_role(user),
             "reports": access.can_export(user),

@@ -44,7 +44,7 @@ def superuser(personas):
 @pytest.mark.parametrize(("app", "model"), ADMIN_PAGES)
 @pytest.mark.parametrize("action", ["import", "export"])
 def test_staff_with_view_permission_only_gets_403(client, personas, app, model, action):
-    user = personas.ministry_user
+    user = personas.admin  # an administrator who is not a superuser: model permissions apply
     _grant(user, f"view_{model}", f"change_{model}", f"add_{model}")
     client.force_login(user)
     url = reverse(f"admin:{app}_{model}_{action}")
@@ -60,10 +60,50 @@ def test_staff_with_view_permission_only_gets_403(client, personas, app, model, 
 
 @pytest.mark.parametrize("action", ["import", "export"])
 def test_the_explicit_permission_opens_the_page(client, personas, action):
-    user = personas.ministry_user
+    user = personas.admin
     _grant(user, "view_organisation", f"{action}_organisation")
     client.force_login(user)
     assert client.get(reverse(f"admin:agencies_organisation_{action}")).status_code == 200
+
+
+PEOPLE_WHO_ARE_NOT_ADMINISTRATORS = ["ministry_user", "coordinator", "analyst"]
+
+
+@pytest.mark.parametrize("persona", PEOPLE_WHO_ARE_NOT_ADMINISTRATORS)
+def test_the_admin_is_for_administrators_only(client, personas, persona):
+    """The admin's pages are not scoped by region or agency: an `is_staff` coordinator,
+    staff member or analyst with every model permission still does not get in (a review
+    found a coordinator of 66 renaming a measure of region 50 there)."""
+    from roadmaps.models import Measure
+
+    user = getattr(personas, persona)
+    _grant(user, "view_measure", "change_measure", "export_measure", "view_organisation")
+    client.force_login(user)
+    other = Measure.objects.exclude(roadmap__region__code="66").first()
+    change = reverse("admin:roadmaps_measure_change", args=[other.pk])
+    for url in [
+        reverse("admin:index"),
+        reverse("admin:roadmaps_measure_changelist"),
+        change,
+        reverse("admin:roadmaps_measure_export"),
+        reverse("admin:agencies_organisation_changelist"),
+    ]:
+        response = client.get(url)
+        assert response.status_code == 302 and "/admin/login/" in response["Location"], url
+    title = other.title
+    client.post(change, {"title": "Переименовано"})
+    other.refresh_from_db()
+    assert other.title == title
+    # and the navigation does not offer it
+    assert 'href="/admin/"' not in client.get(reverse("home"), follow=True).content.decode()
+
+
+def test_an_administrator_gets_in_and_the_navigation_offers_it(client, personas):
+    user = personas.admin
+    _grant(user, "view_measure")
+    client.force_login(user)
+    assert client.get(reverse("admin:roadmaps_measure_changelist")).status_code == 200
+    assert 'href="/admin/"' in client.get(reverse("home"), follow=True).content.decode()
 
 
 def _import(client, app: str, model: str, content: bytes, name: str = "import.csv"):

@@ -1,0 +1,23 @@
+"""The admin site: administrators only (`agencies.access.can_use_admin`).
+
+Django lets any active `is_staff` user in and then asks model permissions; the portal's model
+pages are not scoped by region or agency, so a coordinator or staff member given `is_staff`
+and a model permission would see and change every region's rows. Installed in place of
+`django.contrib.admin` (`PortalAdminConfig`, INSTALLED_APPS), so `admin.site` is this site.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.contrib.admin.apps import AdminConfig
+
+from . import access
+
+
+class PortalAdminSite(admin.AdminSite):
+    def has_permission(self, request) -> bool:
+        return access.can_use_admin(request.user)
+
+
+class PortalAdminConfig(AdminConfig):
+    default_site = "agencies.admin_site.PortalAdminSite"
