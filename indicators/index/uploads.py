@@ -1,7 +1,9 @@
 """Importing «Сведения для индекса внедрения»: check (dry run), then apply all or nothing.
 
 1. the file is stored with its SHA-256; a file already imported is a no-op (status
-   "repeat");
+   "repeat") only when none of its rows would enter a new value (`_is_repeat`): a fact
+   corrected since (by a later file, the form or the API) is entered again, so re-uploading
+   an earlier file restores its values;
 2. every row is read and validated (indicators.index.inputs); any error refuses
    the whole file and nothing is written;
 3. rows are upserted by their natural key (region, criterion, input, as_of): a row equal
@@ -51,11 +53,46 @@ def index_upload_create(*, file: File, user=None, source: str = FactSource.IMPOR
         source=source,
     )
     upload.file.save(upload.original_name.rsplit("/", 1)[-1], file, save=False)
-    _check(upload, user)
-    if IndexUpload.objects.filter(sha256=sha, status=UploadStatus.DONE).exists():
+    result = _check(upload, user)
+    if not result.errors and _is_repeat(upload, _changed_rows(result)):
         upload.status = UploadStatus.REPEAT
     upload.save()
     return upload
+
+
+def _existing(region_ids: set[int]) -> dict[tuple, Decimal]:
+    """The value in force for each (region, criterion, input, as_of): the latest entry."""
+    existing: dict[tuple, Decimal] = {}
+    for region_id, code, name, as_of, value in (
+        IndexFact.objects.filter(region_id__in=region_ids)
+        .order_by("id")
+        .values_list("region_id", "criterion_code", "input", "as_of", "value")
+    ):
+        existing[(region_id, code, name, as_of)] = value  # the latest entry wins
+    return existing
+
+
+def _changed_rows(result: ReadResult) -> list:
+    """The rows whose value differs from the one in force (the only ones written)."""
+    existing = _existing({r.region_id for r in result.rows})
+    return [
+        row
+        for row in result.rows
+        if existing.get((row.region_id, row.criterion_code, row.input, row.as_of)) != row.value
+    ]
+
+
+def _is_repeat(upload: IndexUpload, changed: list) -> bool:
+    """The same file imported before AND nothing written since changed its values: every
+    row equals the fact in force. Exact, and cheap: an index file has dozens of rows, and
+    the comparison is the one the import makes anyway."""
+    if changed:
+        return False
+    return (
+        IndexUpload.objects.filter(sha256=upload.sha256, status=UploadStatus.DONE)
+        .exclude(pk=upload.pk)
+        .exists()
+    )
 
 
 def _check(upload: IndexUpload, user) -> ReadResult:
@@ -120,32 +157,21 @@ def index_upload_apply(*, upload: IndexUpload, user=None) -> IndexUpload:
     upload = IndexUpload.objects.select_for_update().get(pk=upload.pk)
     if upload.status in (UploadStatus.DONE, UploadStatus.REPEAT):
         return upload  # applying twice is a no-op
-    if IndexUpload.objects.filter(sha256=upload.sha256, status=UploadStatus.DONE).exists():
-        upload.status = UploadStatus.REPEAT
-        upload.save(update_fields=["status"])
-        return upload
     result = _check(upload, user)
     if result.errors:
         upload.save()
         return upload
-    region_ids = {r.region_id for r in result.rows}
-    existing: dict[tuple, Decimal] = {}
-    for region_id, code, name, as_of, value in (
-        IndexFact.objects.filter(region_id__in=region_ids)
-        .order_by("id")
-        .values_list("region_id", "criterion_code", "input", "as_of", "value")
-    ):
-        existing[(region_id, code, name, as_of)] = value  # the latest entry wins
+    changed = _changed_rows(result)
+    if _is_repeat(upload, changed):
+        upload.status = UploadStatus.REPEAT
+        upload.save()
+        return upload
     verified = upload.source == FactSource.COMMAND or access.is_verifier(user)
 
     now = timezone.now()
     new = []
-    unchanged = 0
-    for row in result.rows:
-        key = (row.region_id, row.criterion_code, row.input, row.as_of)
-        if key in existing and existing[key] == row.value:
-            unchanged += 1
-            continue
+    unchanged = len(result.rows) - len(changed)
+    for row in changed:
         new.append(
             IndexFact(
                 region_id=row.region_id,

@@ -86,8 +86,11 @@ class MonitoringUpload(models.Model):
 class MonitoringRow(models.Model):
     """One organisation's figures for one week, as the Sferum monitoring exports them.
 
-    Region, municipality and type are copied from the organisation at import time, so the
-    rollups and the indicator queries never join the organisation table (85k rows).
+    Region, municipality and type are stored on the row at import time, so the rollups and
+    the indicator queries never join the organisation table (85k rows). Type and
+    municipality are the row's own, as the file gives them for that week (an organisation
+    reorganised during a season keeps its earlier weeks as they were); the organisation
+    record carries the latest week's (`indicators.services.staging`).
     """
 
     week_start = models.DateField(_("начало недели"))

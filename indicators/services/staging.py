@@ -7,8 +7,9 @@ plain SQL shared by both databases (SQLite ≥ 3.35 has upsert, `UPDATE … FROM
 `IS DISTINCT FROM`):
 
 0. the checks that need the whole file: one row per organisation and week, one region per
-   organisation (`file_problems`); then one record per organisation, the last row with a
-   name or a municipality giving it (`derive_organisations`);
+   organisation (`file_problems`); then one record per organisation, its latest week
+   giving the type, name and municipality (`derive_organisations`); each row keeps its
+   own type and municipality all the same (`key_rows`);
 1. new municipalities and organisations inserted from the staging table, renamed ones
    updated (`write_reference`);
 2. one pass keys every staged row by organisation id and the stored row and decides its
@@ -42,6 +43,7 @@ STAGE_ORGS = "monitoring_stage_org"
 STAGE_KEYED = "monitoring_stage_keyed"
 ACTIONS = {0: "created", 1: "updated", 2: "unchanged"}
 SQLITE_BATCH = 5000
+ROW_SPAN = 2**31  # above any row number: week day × ROW_SPAN + row orders by week, then row
 TEMP_BUFFERS = "512MB"
 
 ROW_COLUMNS = (
@@ -79,6 +81,8 @@ class Staging:
 
     def __init__(self) -> None:
         self.postgres = connection.vendor == "postgresql"
+        # some organisation names two municipalities in the file (`derive_organisations`)
+        self.mixed_municipalities = False
 
     def create(self) -> None:
         counts = ", ".join(f"{key} bigint NOT NULL" for key in COUNT_KEYS)
@@ -104,7 +108,8 @@ class Staging:
                 f"CREATE TEMP TABLE {STAGE_ORGS} (code varchar(64) NOT NULL PRIMARY KEY, "
                 "region_id bigint NOT NULL, municipality varchar(300) NOT NULL, "
                 "name varchar(1000) NOT NULL, org_type varchar(20) NOT NULL, "
-                "first_row integer NOT NULL, regions integer NOT NULL)"
+                "first_row integer NOT NULL, regions integer NOT NULL, "
+                "municipalities integer NOT NULL)"
             )
 
     def drop(self, cursor: Any = None) -> None:
@@ -218,36 +223,69 @@ class Staging:
         return problems
 
     def derive_organisations(self, cursor: Any) -> None:
-        """One record per organisation: the region of its first row, the type of its last
-        row, the name and municipality of its last row that has them.
+        """One record per organisation: the region of its first row; the type of its latest
+        week, the name and municipality of its latest week that has them (within a week,
+        the later row of the file).
 
-        The four rows of each organisation are fetched by ONE join (each organisation
-        paired with the four roles 0-3, the role picking the row number), then folded back
-        by role: one hash of the staged rows instead of four (a third faster on PostgreSQL);
-        a role without a row (no name anywhere) finds none and gives ''."""
+        A row keeps its OWN type and municipality (`key_rows`): a season file can span a
+        school's reorganisation (a kindergarten joined to a school, a school moved to
+        another district), and each week's figures belong to what the organisation was
+        that week; refusing such a file would refuse a true export. Only the reference
+        record takes the latest week's.
+
+        «Latest» is one integer per row: the week's day number × 2^31 + the row number,
+        whose MAX picks the week and, within it, the last row (the row number is the
+        remainder). The four rows of each organisation are then fetched by ONE join (each
+        organisation paired with the four roles 0-3, the role picking the row number), and
+        folded back by role: one hash of the staged rows instead of four (a third faster on
+        PostgreSQL); a role without a row (no name anywhere) finds none and gives ''."""
+        if self.postgres:
+            day = "(week_start - DATE '2000-01-01')::bigint"
+        else:
+            day = "CAST(julianday(week_start) - julianday('2000-01-01') AS INTEGER)"
+        latest = f"({day} * {ROW_SPAN} + row_no)"
         row_of = (
             "CASE p.k WHEN 0 THEN g.first_row WHEN 1 THEN g.last_row "
             "WHEN 2 THEN g.name_row ELSE g.muni_row END"
         )
         cursor.execute(
             f"INSERT INTO {STAGE_ORGS} (code, region_id, municipality, name, org_type, "
-            f"first_row, regions) "
+            f"first_row, regions, municipalities) "
             f"SELECT g.code, MAX(CASE WHEN p.k = 0 THEN s.region_id END), "
             f"COALESCE(MAX(CASE WHEN p.k = 3 THEN s.municipality END), ''), "
             f"COALESCE(MAX(CASE WHEN p.k = 2 THEN s.name END), ''), "
-            f"MAX(CASE WHEN p.k = 1 THEN s.org_type END), g.first_row, g.regions FROM ("
-            f"SELECT org_code AS code, MIN(row_no) AS first_row, MAX(row_no) AS last_row, "
-            f"MAX(CASE WHEN name <> '' THEN row_no END) AS name_row, "
-            f"MAX(CASE WHEN municipality <> '' THEN row_no END) AS muni_row, "
-            f"CASE WHEN MIN(region_id) = MAX(region_id) THEN 1 ELSE 2 END AS regions "
+            f"MAX(CASE WHEN p.k = 1 THEN s.org_type END), g.first_row, g.regions, "
+            f"g.municipalities FROM ("
+            f"SELECT org_code AS code, MIN(row_no) AS first_row, "
+            f"MAX({latest}) % {ROW_SPAN} AS last_row, "
+            f"MAX(CASE WHEN name <> '' THEN {latest} END) % {ROW_SPAN} AS name_row, "
+            f"MAX(CASE WHEN municipality <> '' THEN {latest} END) % {ROW_SPAN} AS muni_row, "
+            f"CASE WHEN MIN(region_id) = MAX(region_id) THEN 1 ELSE 2 END AS regions, "
+            f"CASE WHEN MIN(NULLIF(municipality, '')) < MAX(NULLIF(municipality, '')) "
+            f"THEN 2 ELSE 1 END AS municipalities "
             f"FROM {STAGE_ROWS} GROUP BY org_code) g "
             f"CROSS JOIN (SELECT 0 AS k UNION ALL SELECT 1 UNION ALL SELECT 2 "
             f"UNION ALL SELECT 3) p "
             f"JOIN {STAGE_ROWS} s ON s.row_no = {row_of} "
-            f"GROUP BY g.code, g.first_row, g.regions"
+            f"GROUP BY g.code, g.first_row, g.regions, g.municipalities"
         )
         if self.postgres:
             cursor.execute(f"ANALYZE {STAGE_ORGS}")
+        cursor.execute(f"SELECT 1 FROM {STAGE_ORGS} WHERE municipalities > 1 LIMIT 1")
+        self.mixed_municipalities = cursor.fetchone() is not None
+
+    def _named_municipalities(self) -> str:
+        """SQL: the distinct (region_id, municipality) the file names. The organisations'
+        own when each names one (nothing more to read); with the rows of the organisations
+        that name several when there are such."""
+        query = f"SELECT region_id, municipality FROM {STAGE_ORGS} WHERE municipality <> ''"
+        if self.mixed_municipalities:
+            query += (
+                f" UNION SELECT s.region_id, s.municipality FROM {STAGE_ROWS} s "
+                f"JOIN {STAGE_ORGS} o ON o.code = s.org_code "
+                f"WHERE o.municipalities > 1 AND s.municipality <> ''"
+            )
+        return query
 
     def region_conflicts(self, limit: int) -> list[tuple[int, str, str, str]]:
         """(first row, org code, file region code, stored region code) of organisations the
@@ -279,8 +317,9 @@ class Staging:
             new, renamed = cursor.fetchone()
             cursor.execute(
                 f"SELECT COUNT(*) FROM (SELECT DISTINCT s.region_id, s.municipality "
-                f"FROM {STAGE_ORGS} s LEFT JOIN {_q(T_MUNI)} m ON m.region_id = s.region_id "
-                f"AND m.name = s.municipality WHERE s.municipality <> '' AND m.id IS NULL) t"
+                f"FROM ({self._named_municipalities()}) s LEFT JOIN {_q(T_MUNI)} m "
+                f"ON m.region_id = s.region_id AND m.name = s.municipality "
+                f"WHERE m.id IS NULL) t"
             )
             (municipalities,) = cursor.fetchone()
         return {
@@ -302,8 +341,8 @@ class Staging:
         with connection.cursor() as cursor:
             if changes.get("municipalities_created", 1):
                 cursor.execute(
-                    f"INSERT INTO {muni} (region_id, name) SELECT DISTINCT region_id, "
-                    f"municipality FROM {STAGE_ORGS} WHERE municipality <> '' "
+                    f"INSERT INTO {muni} (region_id, name) SELECT DISTINCT t.region_id, "
+                    f"t.municipality FROM ({self._named_municipalities()}) t WHERE true "
                     f"ON CONFLICT (region_id, name) DO NOTHING"
                 )
             if changes.get("organisations_created", 1):
@@ -331,19 +370,35 @@ class Staging:
 
     def key_rows(self) -> dict[str, int]:
         """Keys every staged row by organisation id and the stored row, with its action
-        (0 created, 1 updated, 2 unchanged), in one pass; returns the counts."""
+        (0 created, 1 updated, 2 unchanged), in one pass; returns the counts.
+
+        Each row keeps its own type and municipality (see `derive_organisations`). The type
+        is the staged row's. The municipality is the organisation's record when the file
+        names one municipality for it (then the two are the same: no lookup per row); only
+        when some organisation names several is each row's looked up (a row with an empty
+        cell takes the organisation's)."""
         counts = ", ".join(f"s.{key}" for key in COUNT_KEYS)
+        if self.mixed_municipalities:
+            municipality = "COALESCE(m.id, o.municipality_id)"
+            lookup = (
+                f"LEFT JOIN {_q(T_MUNI)} m ON m.region_id = s.region_id "
+                f"AND m.name = s.municipality "
+            )
+        else:
+            municipality, lookup = "o.municipality_id", ""
         with connection.cursor() as cursor:
             cursor.execute(f"DROP TABLE IF EXISTS {STAGE_KEYED}")
             cursor.execute(
                 f"CREATE TEMP TABLE {STAGE_KEYED} AS SELECT s.row_no, s.org_code, "
-                f"s.week_start, o.id AS organisation_id, o.region_id, o.municipality_id, "
-                f"o.org_type, {counts}, r.id AS row_id, "
+                f"s.week_start, o.id AS organisation_id, o.region_id, "
+                f"{municipality} AS municipality_id, "
+                f"s.org_type, {counts}, r.id AS row_id, "
                 f"CASE WHEN r.id IS NULL THEN 0 WHEN {self._differs('r', 's')} "
-                f"OR r.org_type <> o.org_type "
-                f"OR r.municipality_id IS DISTINCT FROM o.municipality_id THEN 1 ELSE 2 END "
+                f"OR r.org_type <> s.org_type "
+                f"OR r.municipality_id IS DISTINCT FROM {municipality} THEN 1 ELSE 2 END "
                 f"AS action "
                 f"FROM {STAGE_ROWS} s JOIN {_q(T_ORG)} o ON o.code = s.org_code "
+                f"{lookup}"
                 f"LEFT JOIN {_q(T_ROW)} r ON r.organisation_id = o.id "
                 f"AND r.week_start = s.week_start"
             )

@@ -6,8 +6,8 @@
 1. claim the upload under a lease (`roadmap_portal.jobs.job_lease`) by one conditional
    UPDATE pending → running: a redelivered task of a running, settled or failed upload
    changes nothing; a running upload whose worker died (its lease is free) is taken over;
-2. the same file (sha256) already imported for the same scope → status «repeat», nothing
-   written;
+2. the same file (sha256) already imported for the same scope, and no later import changed
+   rows of its weeks → status «repeat», nothing written (`is_repeat`: the one rule);
 3. in ONE transaction: open the table (missing columns refuse the file before any row),
    stream and validate every row, staging the valid ones (COPY on PostgreSQL, executemany
    on SQLite), collecting every error;
@@ -243,6 +243,45 @@ def _record_corrections(upload: MonitoringUpload, pairs: set[tuple[int, dt.date]
     approval_corrections_record(pairs=pairs, actor=upload.uploaded_by, note=note)
 
 
+def is_repeat(upload: MonitoringUpload) -> bool:
+    """The one rule of a «repeat»: the same file (sha256) was imported for the same scope
+    AND nothing imported since could have changed what that import wrote.
+
+    «Since» is every later finished real import (any scope) that created or updated rows of
+    a week the earlier import holds (`MonitoringUpload.weeks`, `rows_created`,
+    `rows_updated`): file A, then B correcting A's week, then A again is imported again,
+    and restores A's figures (the import writes only the rows that differ). Monitoring rows
+    are written by the import alone, so the uploads' own counts are the exact record of what
+    changed; the test reads a few upload records, never the rows, so a repeat of a national
+    file stays cheap. Organisation names and types on the reference record are not figures
+    and are not part of the test (an older file re-imported would only take them back).
+    """
+    earlier = (
+        MonitoringUpload.objects.filter(
+            Q(region__isnull=True) if upload.region_id is None else Q(region_id=upload.region_id),
+            sha256=upload.sha256,
+            status=UploadStatus.DONE,
+            dry_run=False,
+        )
+        .exclude(pk=upload.pk)
+        .order_by(F("finished_at").desc(nulls_last=True), "-id")
+        .values("pk", "finished_at", "weeks")
+        .first()
+    )
+    if earlier is None:
+        return False
+    later = MonitoringUpload.objects.filter(
+        Q(rows_created__gt=0) | Q(rows_updated__gt=0),
+        status=UploadStatus.DONE,
+        dry_run=False,
+    ).exclude(pk__in=[earlier["pk"], upload.pk])
+    if earlier["finished_at"] is not None:  # a tie counts as later: imported again
+        later = later.filter(finished_at__gte=earlier["finished_at"])
+    weeks = set(earlier["weeks"] or [])
+    changed_weeks = later.values_list("weeks", flat=True)
+    return not any(weeks.intersection(other or []) for other in changed_weeks)
+
+
 def monitoring_import(
     *, upload: MonitoringUpload, dry_run: bool | None = None, progress_every: int | None = None
 ) -> MonitoringUpload:
@@ -280,16 +319,7 @@ def _import_claimed(
         upload.dry_run = dry_run
     if upload.status not in (UploadStatus.PENDING, UploadStatus.RUNNING):
         return upload  # settled or failed (a rerun puts it back to pending first)
-    if not upload.dry_run and (
-        MonitoringUpload.objects.filter(
-            Q(region__isnull=True) if upload.region_id is None else Q(region_id=upload.region_id),
-            sha256=upload.sha256,
-            status=UploadStatus.DONE,
-            dry_run=False,
-        )
-        .exclude(pk=upload.pk)
-        .exists()
-    ):
+    if not upload.dry_run and is_repeat(upload):
         return _finish(
             upload,
             status=UploadStatus.REPEAT,

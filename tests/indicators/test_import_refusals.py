@@ -384,6 +384,9 @@ def test_set_based_and_row_by_row_paths_store_the_same(import_file, monkeypatch,
         row("ORG3", region="66", week="2025-10-13", counts=_with(0, "0100")),
         # spaces at the edges are stripped alike
         row(" ORG4 ", name="  Школа № 4 ", municipality=" Ирбит "),
+        # reorganised within the file: each week keeps its own type and municipality
+        row("ORG5", week="13.10.2025", municipality="Асбест", org_type="ОО"),
+        row("ORG5", municipality="Ирбит", org_type="ДОО"),
     ]
     data = csv_bytes(rows)
 
@@ -422,7 +425,7 @@ def test_set_based_and_row_by_row_paths_store_the_same(import_file, monkeypatch,
 
     fast = import_file(data)
     assert fast.status == "done", fast.errors
-    assert fast.rows_read == 5
+    assert fast.rows_read == 7
     assert "rows (set-based)" in caplog.text
     assert Organisation.objects.get(code="ORG4").name == "Школа № 4"
     preview = fast.preview["rows"]

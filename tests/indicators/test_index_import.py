@@ -119,6 +119,26 @@ def test_all_or_nothing_and_idempotent(seeded, personas):
     assert IndexFact.objects.count() == 3  # history kept: the correction is a new entry
 
 
+def test_reupload_of_an_earlier_file_restores_its_values(seeded, personas):
+    def upload(data, name):
+        created = index_upload_create(file=ContentFile(data, name=name), user=personas.analyst)
+        return created, index_upload_apply(upload=created, user=personas.analyst)
+
+    a = _csv(["66;offline_qr;;3;01.10.2025;x", "66;mfc_bot;;1;01.10.2025;x"])
+    assert upload(a, "a.csv")[1].status == UploadStatus.DONE
+    assert upload(_csv(["66;offline_qr;;4;01.10.2025;x"]), "b.csv")[1].rows_created == 1
+    checked, again = upload(a, "a-again.csv")
+    # a value changed since: not a repeat, the changed row alone is entered again
+    assert checked.status == UploadStatus.PENDING
+    assert (again.status, again.rows_created, again.rows_unchanged) == (UploadStatus.DONE, 1, 1)
+    in_force = IndexFact.objects.filter(criterion_code="offline_qr").order_by("id").last()
+    assert in_force.value == 3
+    # nothing changed since: a repeat, nothing added
+    checked, third = upload(a, "a-third.csv")
+    assert checked.status == third.status == UploadStatus.REPEAT
+    assert IndexFact.objects.count() == 4
+
+
 def test_coordinator_import_is_unverified(seeded, personas):
     data = _csv(["66;mfc_bot;;1;01.10.2025;x"])
     upload = index_upload_create(file=ContentFile(data, name="c.csv"), user=personas.coordinator)

@@ -317,3 +317,62 @@ def test_a_file_of_known_organisations_inserts_none(import_file):
     assert third.status == "done", third.errors
     assert Organisation.objects.get(code="ORG3").municipality.name == "Новое МО"
     assert Municipality.objects.filter(name="Новое МО").count() == 1
+
+
+# --- a known file is a repeat only while nothing since changed what it wrote ---------------
+
+A_COUNTS = (100, 50, 400, 300, 500, 200, 450, 300)
+B_COUNTS = (90, 40, 400, 300, 500, 200, 450, 300)
+
+
+def _staff_total(week=W1):
+    return MonitoringRow.objects.get(organisation__code="ORG1", week_start=week).staff_total
+
+
+def test_reupload_of_an_earlier_file_restores_its_figures(import_file):
+    a = csv_bytes([row("ORG1", counts=A_COUNTS), row("ORG2")])
+    b = csv_bytes([row("ORG1", counts=B_COUNTS), row("ORG2")])
+    assert import_file(a).status == "done"
+    assert import_file(b).status == "done"
+    assert _staff_total() == 90
+    again = import_file(a)
+    assert again.status == "done", again.errors
+    # only the row B changed is written again
+    assert (again.rows_created, again.rows_updated, again.rows_unchanged) == (0, 1, 1)
+    assert _staff_total() == 100
+    assert MonitoringRow.objects.get(organisation__code="ORG1").upload_id == again.pk
+    rollup = MonitoringRollup.objects.get(municipality__isnull=True, week_start=W1)
+    assert rollup.edu_staff_total == 100 + 100
+    # nothing changed since this import: the same file is a repeat again
+    assert import_file(a).status == "repeat"
+
+
+def test_a_known_file_stays_a_repeat_when_later_imports_changed_other_weeks(import_file):
+    a = csv_bytes([row("ORG1", counts=A_COUNTS)])
+    assert import_file(a).status == "done"
+    later = import_file(csv_bytes([row("ORG1", week="13.10.2025", counts=B_COUNTS)]))
+    assert later.status == "done" and later.rows_created == 1
+    assert import_file(a).status == "repeat"
+
+
+def test_dry_runs_refusals_and_unchanged_imports_keep_a_known_file_a_repeat(import_file):
+    a = csv_bytes([row("ORG1", counts=A_COUNTS)])
+    b = csv_bytes([row("ORG1", counts=B_COUNTS)])
+    assert import_file(a).status == "done"
+    assert import_file(b, dry_run=True).status == "done"  # checked, not written
+    refused = import_file(csv_bytes([row("ORG1", counts=B_COUNTS), row("ORG1")]))
+    assert refused.status == "refused"
+    same = import_file(csv_bytes([row("ORG1", counts=A_COUNTS)], delimiter=","))
+    assert (same.status, same.rows_unchanged) == ("done", 1)
+    assert import_file(a).status == "repeat"
+    assert _staff_total() == 100
+
+
+def test_a_correction_in_another_scope_undoes_the_repeat(import_file):
+    a = csv_bytes([row("ORG1", counts=A_COUNTS)])
+    assert import_file(a, region="66").status == "done"
+    national = import_file(csv_bytes([row("ORG1", counts=B_COUNTS)]), region=None)
+    assert national.status == "done" and national.rows_updated == 1
+    again = import_file(a, region="66")
+    assert (again.status, again.rows_updated) == ("done", 1)
+    assert _staff_total() == 100
