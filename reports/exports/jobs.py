@@ -25,6 +25,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from agencies import access
 from agencies.models import Region
 from reports import selectors
 from reports.choices_exports import ExportStatus
@@ -196,6 +197,9 @@ def _generate_claimed(*, export: GeneratedExport) -> bool:
     params = ExportParams.from_json(export.params)
     user = export.created_by
     path = export_temp_path(export.fmt)
+    # what the file may hold: the author's regions as it is written (GeneratedExport.visible_to)
+    scope = access.region_scope(user)
+    export.scope_region_ids = None if scope is None else sorted(scope)
     try:
         estimate = getattr(spec.module, "estimate", None)
         if estimate is not None:
@@ -235,6 +239,7 @@ def _generate_claimed(*, export: GeneratedExport) -> bool:
                 "total",
                 "status",
                 "finished_at",
+                "scope_region_ids",
             ]
         )
     except Region.DoesNotExist:

@@ -22,14 +22,31 @@ def validate_export_kind(value: str) -> None:
 class GeneratedExportQuerySet(models.QuerySet):
     def visible_to(self, user):
         """A job is its author's, and only while its region is still in the author's scope;
-        administrators see every job."""
+        administrators see every job.
+
+        A report of «every region the author sees» (no region) holds the regions its author
+        saw when the file was written (`scope_region_ids`; null: every region): its file is
+        theirs only while they still see each of them, as a subscription's file
+        (`reports.subscriptions.services.may_download`). One more query for a user with a
+        limited scope, over their jobs that still hold a file (a few, kept
+        EXPORT_KEEP_HOURS)."""
         if not user.is_authenticated:
             return self.none()
         if access.is_admin(user):
             return self
-        return self.filter(created_by=user).filter(
+        mine = self.filter(created_by=user).filter(
             access.region_q(user, "region_id", null_visible=True)
         )
+        scope = access.region_scope(user)
+        if scope is None:
+            return mine
+        with_file = mine.filter(region__isnull=True, status=ExportStatus.DONE).exclude(file="")
+        beyond = [
+            pk
+            for pk, regions in with_file.values_list("pk", "scope_region_ids")
+            if regions is None or not set(regions) <= scope
+        ]
+        return mine.exclude(pk__in=beyond) if beyond else mine
 
     def expired(self, now=None):
         return self.filter(expires_at__lt=now or timezone.now()).exclude(
@@ -82,6 +99,10 @@ class GeneratedExport(models.Model):
     started_at = models.DateTimeField(_("начат"), null=True, blank=True)
     finished_at = models.DateTimeField(_("готов"), null=True, blank=True)
     expires_at = models.DateTimeField(_("хранится до"))
+    # the regions the author saw when the file was written (visible_to); null: every region
+    scope_region_ids = models.JSONField(
+        _("субъекты в области видимости автора"), null=True, blank=True, editable=False
+    )
     # job bookkeeping (roadmap_portal.jobs, sweep_jobs): null = the task was never published
     enqueued_at = models.DateTimeField(_("поставлен в очередь"), null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(_("попыток формирования"), default=0)
