@@ -16,9 +16,11 @@ A report writes *tables* into a *book*: `book.table(name, columns)` gives a `Tab
   workbook holds (0.753 for 75.3 %). Other tables are ignored.
 
 Formula neutralisation (CSV/DDE injection): every piece of *text* (titles, comments,
-organisation names, user names — anything typed by a person or read from an import) that
-starts with `=`, `+`, `-`, `@`, a tab or a carriage return is prefixed with a single quote
-`'` (the OWASP recommendation; `roadmap_portal.cells.neutralise`, shared with the admin). In
+organisation names, user names — anything typed by a person or read from an import) loses
+the control characters XML forbids and, when it starts a formula (`=`, `+`, `-`, `@`, a tab
+or a carriage return; or `=`, `+`, `-`, `@` or their full-width forms after leading white
+space), is prefixed with a single quote `'` (the OWASP recommendation;
+`roadmap_portal.cells.neutralise`, the one rule, shared with the admin). In
 the workbook the text is also written with `write_string` and the workbook is opened with
 `strings_to_formulas=False`, `strings_to_numbers=False` and `strings_to_urls=False`, so
 XlsxWriter never turns a string into a formula, number or link; the quote keeps the text
@@ -55,7 +57,13 @@ import xlsxwriter
 from roadmap_portal import ru_formats as formats
 
 # the one neutralisation rule, shared with the admin's exports (re-exported for the reports)
-from roadmap_portal.cells import FORMULA_TRIGGERS, MAX_TEXT, neutralise  # noqa: F401
+from roadmap_portal.cells import (  # noqa: F401
+    FORMULA_TRIGGERS,
+    MAX_TEXT,
+    XML_FORBIDDEN,
+    neutralise,
+    starts_formula,
+)
 
 CSV_DATE = "%d.%m.%Y"  # ДД.ММ.ГГГГ, as Russian readers and spreadsheets expect
 CSV_DATETIME = "%d.%m.%Y %H:%M"

@@ -50,14 +50,56 @@ COLUMNS = [
         ("\t=1", "'\t=1"),
         ("\r=1", "'\r=1"),
         ("Школа № 1", "Школа № 1"),
-        (" =1", " =1"),  # a leading space is text for every spreadsheet
+        # office suites trim leading white space (a CSV opened, a cell re-typed): the first
+        # character after it counts, NBSP and line breaks included
+        (" =1", "' =1"),
+        ("  +7 (343) 123-45-67", "'  +7 (343) 123-45-67"),
+        ("\xa0=1+1", "'\xa0=1+1"),
+        ("\n=1+2", "'\n=1+2"),
+        ("\u200b=1", "'\u200b=1"),  # an invisible format character is skipped too
+        # full-width operators, which some suites accept as formulas
+        ("＝1+2", "'＝1+2"),
+        ("＋7", "'＋7"),
+        ("－5", "'－5"),
+        ("＠SUM(1)", "'＠SUM(1)"),
+        # the characters XML forbids are dropped before the text is judged
+        ('\x01=HYPERLINK("http://evil/","x")', '\'=HYPERLINK("http://evil/","x")'),
+        ("\x00@SUM(1)", "'@SUM(1)"),
+        ("Школа\x0b№ 5\x1f\ufffe\uffff", "Школа№ 5"),
+        ("\x0c \x08-1", "' -1"),
         ("", ""),
         (None, ""),
         ("a=1", "a=1"),
+        ("  текст", "  текст"),
+        ("\n", "\n"),
     ],
 )
 def test_neutralise(text, expected):
     assert neutralise(text) == expected
+
+
+CONTROL_HOSTILE = ['\x01=HYPERLINK("http://evil/","x")', "\x00@SUM(1)", " =1+2", "\xa0＝1"]
+CONTROL_EXPECTED = ['\'=HYPERLINK("http://evil/","x")', "'@SUM(1)", "' =1+2", "'\xa0＝1"]
+
+
+def test_workbook_and_csv_drop_control_characters_before_judging(tmp_path):
+    with XlsxBook(path=str(tmp_path / "x.xlsx"), title=TITLE) as book:
+        book.table("Данные", [Column("Наименование")], primary=True).rows(
+            [t] for t in CONTROL_HOSTILE
+        )
+    wb = open_xlsx(str(tmp_path / "x.xlsx"))
+    assert_no_formulas(wb)
+    _headers, rows = table(wb.active)
+    assert [r[0].value for r in rows] == CONTROL_EXPECTED
+
+    with CsvBook(path=str(tmp_path / "x.csv"), title=TITLE) as book:
+        book.table("Данные", [Column("Наименование")], primary=True).rows(
+            [t] for t in CONTROL_HOSTILE
+        )
+    raw = (tmp_path / "x.csv").read_bytes()
+    assert b"\x00" not in raw and b"\x01" not in raw
+    with open(tmp_path / "x.csv", encoding="utf-8-sig", newline="") as fh:
+        assert [r[0] for r in csv.reader(fh, delimiter=";")][1:] == CONTROL_EXPECTED
 
 
 def write_sample(path):
