@@ -382,13 +382,18 @@ class Book:
 
 
 def sheet_name(name: str, taken: set[str]) -> str:
-    """A valid, unique worksheet name (31 characters, no []:*?/\\)."""
-    clean = "".join("_" if ch in SHEET_NAME_FORBIDDEN else ch for ch in name).strip("'")[:31]
-    clean = clean or "Лист"
+    """A valid, unique worksheet name: 31 characters at most, none of []:*?/\\ nor a
+    character XML forbids, neither first nor last character an apostrophe (cut first, then
+    stripped: a cut can leave an apostrophe at the end), not the name Excel reserves."""
+    text = XML_FORBIDDEN.sub("", name)
+    clean = "".join("_" if ch in SHEET_NAME_FORBIDDEN else ch for ch in text)[:31].strip("'")
+    if not clean.strip() or clean.lower() == "history":
+        clean = "Лист"
     candidate, n = clean, 2
     while candidate.lower() in taken:
         suffix = f" ({n})"
-        candidate = clean[: 31 - len(suffix)] + suffix
+        # the stem's cut is stripped again: no apostrophe next to the suffix, no empty stem
+        candidate = (clean[: 31 - len(suffix)].strip("'") or "Лист") + suffix
         n += 1
     taken.add(candidate.lower())
     return candidate

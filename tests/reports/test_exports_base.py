@@ -198,3 +198,34 @@ def test_sheet_names_are_valid_and_unique():
     assert sheet_name("Показатель 1: I1/I2?", taken) == "Показатель 1_ I1_I2_"
     assert sheet_name("x" * 40, taken) == "x" * 31
     assert sheet_name("x" * 40, taken) == "x" * 27 + " (2)"
+
+
+def test_sheet_names_never_start_or_end_with_an_apostrophe(tmp_path):
+    """Cut to 31 characters first, then stripped: a cut used to leave a final apostrophe,
+    which XlsxWriter refuses (InvalidWorksheetName)."""
+    taken: set[str] = set()
+    names = [
+        sheet_name("а" * 30 + "'б", taken),  # the cut ends with the apostrophe
+        sheet_name("'Отчёт'", taken),
+        sheet_name("б" * 26 + "'" + "в" * 10, taken),
+        sheet_name("б" * 26 + "'" + "в" * 10, taken),  # the suffix's stem ends with it
+        sheet_name("'" * 3, taken),
+        sheet_name("'" * 3, taken),
+        sheet_name("Лист\x01\x0b", taken),
+        sheet_name("History", taken),
+    ]
+    assert names[0] == "а" * 30
+    assert names[1] == "Отчёт"
+    assert names[3] == "б" * 26 + " (2)"
+    assert names[4:8] == ["Лист", "Лист (2)", "Лист (3)", "Лист (4)"]
+    for name in names:
+        assert not name.startswith("'") and not name.endswith("'") and len(name) <= 31
+    # XlsxWriter accepts every one of them
+    with XlsxBook(path=str(tmp_path / "names.xlsx"), title=TITLE) as book:
+        for name in ["а" * 30 + "'б", "б" * 26 + "'" + "в" * 10, "б" * 26 + "'" + "в" * 10]:
+            book.table(name, [Column("x")]).row(["1"])
+    assert open_xlsx(str(tmp_path / "names.xlsx")).sheetnames == [
+        "а" * 30,
+        "б" * 26 + "'" + "в" * 4,
+        "б" * 26 + " (2)",
+    ]
