@@ -14,11 +14,13 @@
 
 The portal's reports (`reports.exports.base`, `reports.exports.ods`) and the admin's exports
 (`roadmap_portal.import_formats`) all call `neutralise`; it lives here, below every app, so
-that the admin of any app can use it.
+that the admin of any app can use it. The CSV conventions every CSV the portal writes follows
+(UTF-8 with BOM, `;`, CRLF: what Russian Excel opens in columns) live here too.
 """
 
 from __future__ import annotations
 
+import csv
 import re
 import unicodedata
 from typing import Any
@@ -29,6 +31,15 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 MAX_TEXT = 32_000  # Excel's cell limit is 32,767 characters
 # characters no XML document (XLSX, ODS) may hold: control codes but \t \n \r, U+FFFE, U+FFFF
 XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+# the CSV every part of the portal writes: UTF-8 with BOM, `;`, CRLF, minimal quoting
+CSV_ENCODING = "utf-8-sig"
+
+
+class PortalCsvDialect(csv.excel):
+    delimiter = ";"
+    lineterminator = "\r\n"
+    quoting = csv.QUOTE_MINIMAL
 
 
 def _skippable(ch: str) -> bool:

@@ -9,11 +9,14 @@ control characters XML forbids are dropped (an organisation named `Школа\x0
 * `PortalResource`, the base of every admin resource, exports native values (dates, numbers,
   booleans; django-import-export 4 renders them as strings unless asked), so the XLSX holds
   typed cells: dates as dates (ДД.ММ.ГГГГ), numbers as numbers.
+* The CSV follows the reports' conventions (`roadmap_portal.cells`: UTF-8 with BOM, `;`,
+  CRLF), what Russian Excel opens in columns; dates in ISO 8601, as the import reads them.
 * The XLSX prints its header row on every page.
 """
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import io
 from decimal import Decimal
@@ -24,7 +27,7 @@ from import_export import resources
 from import_export.formats import base_formats
 
 from . import ru_formats
-from .cells import neutralise
+from .cells import CSV_ENCODING, PortalCsvDialect, neutralise
 from .textfiles import decode_bytes, detect_delimiter
 
 
@@ -69,6 +72,20 @@ def xlsx_value(value: Any) -> Any:
     return neutralise(value)
 
 
+def csv_text(value: Any) -> str:
+    """A native value of a resource as CSV text: booleans as 1/0 and dates in ISO 8601 (what
+    the import reads), numbers with a decimal point, anything else neutralised."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, int | float | Decimal | dt.date | dt.time):
+        return str(value)
+    return neutralise(value)
+
+
 def neutralised_dataset(dataset: tablib.Dataset) -> tablib.Dataset:
     """A copy of `dataset` whose text cells (and headers) no spreadsheet reads as formulas."""
     safe = tablib.Dataset(title=dataset.title)
@@ -79,8 +96,22 @@ def neutralised_dataset(dataset: tablib.Dataset) -> tablib.Dataset:
 
 
 class NeutralisedCSV(base_formats.CSV):
+    """The reports' CSV conventions (UTF-8 with BOM, `;`, CRLF), bytes so that the BOM is
+    not left to the admin's `to_encoding`."""
+
+    def is_binary(self):
+        return True
+
+    def get_content_type(self):
+        return "text/csv; charset=utf-8"
+
     def export_data(self, dataset, **kwargs):
-        return super().export_data(neutralised_dataset(dataset), **kwargs)
+        out = io.StringIO()
+        writer = csv.writer(out, dialect=PortalCsvDialect)
+        writer.writerow([neutralise(h) for h in dataset.headers or []])
+        for row in dataset:
+            writer.writerow([csv_text(cell) for cell in row])
+        return out.getvalue().encode(CSV_ENCODING)
 
 
 class NeutralisedXLSX(base_formats.XLSX):

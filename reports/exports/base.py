@@ -11,8 +11,9 @@ A report writes *tables* into a *book*: `book.table(name, columns)` gives a `Tab
   Everything that needs the final row count (autofilter, conditional fills) is applied when
   the table is closed.
 * `CsvBook` writes only the table marked `primary=True` (the report's main rows), UTF-8
-  with BOM, `;`-separated, the same values as the workbook: dates in ISO 8601
-  (`2025-10-06`), numbers with a decimal point, percentages as the same fractions the
+  with BOM, `;`-separated, CRLF lines (`roadmap_portal.cells.PortalCsvDialect`, which the
+  admin's CSV follows too), the same values as the workbook: dates as ДД.ММ.ГГГГ
+  (`06.10.2025`), numbers with a decimal point, percentages as the same fractions the
   workbook holds (0.753 for 75.3 %). Other tables are ignored.
 
 Formula neutralisation (CSV/DDE injection): every piece of *text* (titles, comments,
@@ -58,9 +59,11 @@ from roadmap_portal import ru_formats as formats
 
 # the one neutralisation rule, shared with the admin's exports (re-exported for the reports)
 from roadmap_portal.cells import (  # noqa: F401
+    CSV_ENCODING,
     FORMULA_TRIGGERS,
     MAX_TEXT,
     XML_FORBIDDEN,
+    PortalCsvDialect,
     neutralise,
     starts_formula,
 )
@@ -520,8 +523,8 @@ class CsvBook(Book):
     _primary: CsvTable | None = None
 
     def __post_init__(self):
-        self._fh: IO[str] = open(self.path, "w", encoding="utf-8-sig", newline="")  # noqa: SIM115
-        self._writer = csv.writer(self._fh, delimiter=";", quoting=csv.QUOTE_MINIMAL)
+        self._fh: IO[str] = open(self.path, "w", encoding=CSV_ENCODING, newline="")  # noqa: SIM115
+        self._writer = csv.writer(self._fh, dialect=PortalCsvDialect)
 
     def table(self, name, columns, *, primary=False, rag=(), note=""):
         if not primary:

@@ -14,7 +14,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from agencies.models import AdminImport, Organisation
-from roadmap_portal.cells import FORMULA_TRIGGERS
+from roadmap_portal.cells import starts_formula
 from roadmap_portal.import_formats import PortalResource
 from roadmaps.choices import MeasureStatus
 from tests.factories import make_measure, make_organisation, make_roadmap
@@ -173,11 +173,44 @@ def test_admin_csv_export_has_no_dangerous_first_character(client, superuser, ho
         | {f"organisationresource_{f}": "on" for f in ("code", "name", "org_type", "region")},
     )
     assert response.status_code == 200
+    # the reports' CSV: UTF-8 with BOM, ";" (what Russian Excel opens in columns), CRLF
+    assert response.content.startswith(b"\xef\xbb\xbfcode;name;org_type;region\r\n")
     text = response.content.decode("utf-8-sig")
-    cells = [cell for row in csv.reader(io.StringIO(text)) for cell in row]
+    cells = [cell for row in csv.reader(io.StringIO(text), delimiter=";") for cell in row]
     assert cells
-    assert not [cell for cell in cells if cell.startswith(FORMULA_TRIGGERS)]
+    assert not [cell for cell in cells if starts_formula(cell)]
     assert '\'=HYPERLINK("http://evil.example","нажми")' in cells
+
+
+ORG_FIELDS = {f"organisationresource_{f}": "on" for f in ("code", "name", "org_type", "region")}
+
+
+@pytest.mark.parametrize("fmt", ["0", "1"])
+def test_admin_export_of_control_characters(client, superuser, seeded, fmt):
+    """A name stored with a control character (an import's file contents are not checked by
+    TextInputMiddleware) used to end the XLSX export in a 500 (IllegalCharacterError) and to
+    go raw into the CSV; one in front of a formula let the formula through."""
+    from agencies.models import Region
+
+    region = Region.objects.get(code="66")
+    make_organisation(region, name="Школа\x0b№ 5")
+    make_organisation(region, name='\x01=HYPERLINK("http://evil.example","x")')
+    make_organisation(region, name="\xa0＝1+1")
+    client.force_login(superuser)
+    response = client.post(
+        reverse("admin:agencies_organisation_export"), {"format": fmt, "resource": "0"} | ORG_FIELDS
+    )
+    assert response.status_code == 200
+    if fmt == "1":
+        book = openpyxl.load_workbook(io.BytesIO(response.content))
+        cells = [cell for row in book.active.iter_rows() for cell in row]
+        assert not [c for c in cells if c.data_type == "f"]
+        names = [str(c.value) for c in cells]
+    else:
+        text = response.content.decode("utf-8-sig")
+        names = [cell for row in csv.reader(io.StringIO(text), delimiter=";") for cell in row]
+    assert not [name for name in names if starts_formula(name)]
+    assert {"Школа№ 5", '\'=HYPERLINK("http://evil.example","x")', "'\xa0＝1+1"} <= set(names)
 
 
 def test_admin_xlsx_export_is_typed(client, superuser, seeded):
