@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from import_export import fields, resources, widgets
+from import_export import fields, widgets
+
+from roadmap_portal.import_formats import PortalResource
 
 from .choices import OrgType
 from .models import Agency, Municipality, Organisation, Region
@@ -23,7 +25,7 @@ class OrgTypeWidget(widgets.Widget):
         return OrgType(value).label if value in OrgType.values else value
 
 
-class AgencyResource(resources.ModelResource):
+class AgencyResource(PortalResource):
     region = fields.Field(
         attribute="region", column_name="region", widget=widgets.ForeignKeyWidget(Region, "code")
     )
@@ -49,7 +51,7 @@ class AgencyResource(resources.ModelResource):
         report_skipped = True
 
 
-class OrganisationResource(resources.ModelResource):
+class OrganisationResource(PortalResource):
     region = fields.Field(
         attribute="region", column_name="region", widget=widgets.ForeignKeyWidget(Region, "code")
     )

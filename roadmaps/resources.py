@@ -1,12 +1,14 @@
 from __future__ import annotations
 
-from import_export import fields, resources, widgets
+from import_export import fields, widgets
+
+from roadmap_portal.import_formats import PortalResource
 
 from .deadlines import DeadlineParseError, parse_deadline
 from .models import Measure, Roadmap, Section
 
 
-class MeasureResource(resources.ModelResource):
+class MeasureResource(PortalResource):
     """Admin import/export of measures; the printed deadline is parsed on import.
 
     Status, completion date and version are exported but never imported: a status changes
@@ -26,7 +28,12 @@ class MeasureResource(resources.ModelResource):
         readonly=True,
         widget=widgets.DateWidget(),
     )
-    version = fields.Field(attribute="version", column_name="version", readonly=True)
+    version = fields.Field(
+        attribute="version",
+        column_name="version",
+        readonly=True,
+        widget=widgets.IntegerWidget(),  # the default Widget makes every value text
+    )
 
     class Meta:
         model = Measure

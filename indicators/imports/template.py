@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from django.utils.translation import gettext_lazy as _
 
 from agencies.choices import OrgType
+from roadmap_portal.cells import CSV_ENCODING, PortalCsvDialect, neutralise
 from roadmap_portal.tables import normalize_header
 
 from . import columns
@@ -90,13 +91,14 @@ def template_columns() -> list[TemplateColumn]:
 
 
 def template_csv() -> bytes:
-    """UTF-8 with BOM (Excel opens it in Russian), «;», the header and one example line."""
+    """The portal's CSV (UTF-8 with BOM, «;», CRLF: Excel opens it in Russian), the header and
+    one example line, neutralised like every exported cell."""
     cols = template_columns()
     buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow([c.title for c in cols])
-    writer.writerow([c.example for c in cols])
-    return buffer.getvalue().encode("utf-8-sig")
+    writer = csv.writer(buffer, dialect=PortalCsvDialect)
+    writer.writerow([neutralise(c.title) for c in cols])
+    writer.writerow([neutralise(c.example) for c in cols])
+    return buffer.getvalue().encode(CSV_ENCODING)
 
 
 def template_xlsx() -> bytes:
@@ -109,7 +111,7 @@ def template_xlsx() -> bytes:
     book = Workbook()
     sheet = book.active
     sheet.title = "Мониторинг"
-    sheet.append([c.title for c in cols])
+    sheet.append([neutralise(c.title) for c in cols])
     row: list[object] = []
     for c in cols:
         if c.key == "week_start":
@@ -117,7 +119,7 @@ def template_xlsx() -> bytes:
         elif c.key in counts:
             row.append(int(c.example))
         else:
-            row.append(c.example)
+            row.append(neutralise(c.example))
     sheet.append(row)
     for index, c in enumerate(cols, start=1):
         sheet.cell(row=1, column=index).font = Font(bold=True)

@@ -11,14 +11,17 @@ A report writes *tables* into a *book*: `book.table(name, columns)` gives a `Tab
   Everything that needs the final row count (autofilter, conditional fills) is applied when
   the table is closed.
 * `CsvBook` writes only the table marked `primary=True` (the report's main rows), UTF-8
-  with BOM, `;`-separated, the same values as the workbook: dates in ISO 8601
-  (`2025-10-06`), numbers with a decimal point, percentages as the same fractions the
+  with BOM, `;`-separated, CRLF lines (`roadmap_portal.cells.PortalCsvDialect`, which the
+  admin's CSV follows too), the same values as the workbook: dates as ДД.ММ.ГГГГ
+  (`06.10.2025`), numbers with a decimal point, percentages as the same fractions the
   workbook holds (0.753 for 75.3 %). Other tables are ignored.
 
 Formula neutralisation (CSV/DDE injection): every piece of *text* (titles, comments,
-organisation names, user names — anything typed by a person or read from an import) that
-starts with `=`, `+`, `-`, `@`, a tab or a carriage return is prefixed with a single quote
-`'` (the OWASP recommendation; `roadmap_portal.cells.neutralise`, shared with the admin). In
+organisation names, user names — anything typed by a person or read from an import) loses
+the control characters XML forbids and, when it starts a formula (`=`, `+`, `-`, `@`, a tab
+or a carriage return; or `=`, `+`, `-`, `@` or their full-width forms after leading white
+space), is prefixed with a single quote `'` (the OWASP recommendation;
+`roadmap_portal.cells.neutralise`, the one rule, shared with the admin). In
 the workbook the text is also written with `write_string` and the workbook is opened with
 `strings_to_formulas=False`, `strings_to_numbers=False` and `strings_to_urls=False`, so
 XlsxWriter never turns a string into a formula, number or link; the quote keeps the text
@@ -55,7 +58,15 @@ import xlsxwriter
 from roadmap_portal import ru_formats as formats
 
 # the one neutralisation rule, shared with the admin's exports (re-exported for the reports)
-from roadmap_portal.cells import FORMULA_TRIGGERS, MAX_TEXT, neutralise  # noqa: F401
+from roadmap_portal.cells import (  # noqa: F401
+    CSV_ENCODING,
+    FORMULA_TRIGGERS,
+    MAX_TEXT,
+    XML_FORBIDDEN,
+    PortalCsvDialect,
+    neutralise,
+    starts_formula,
+)
 
 CSV_DATE = "%d.%m.%Y"  # ДД.ММ.ГГГГ, as Russian readers and spreadsheets expect
 CSV_DATETIME = "%d.%m.%Y %H:%M"
@@ -374,13 +385,18 @@ class Book:
 
 
 def sheet_name(name: str, taken: set[str]) -> str:
-    """A valid, unique worksheet name (31 characters, no []:*?/\\)."""
-    clean = "".join("_" if ch in SHEET_NAME_FORBIDDEN else ch for ch in name).strip("'")[:31]
-    clean = clean or "Лист"
+    """A valid, unique worksheet name: 31 characters at most, none of []:*?/\\ nor a
+    character XML forbids, neither first nor last character an apostrophe (cut first, then
+    stripped: a cut can leave an apostrophe at the end), not the name Excel reserves."""
+    text = XML_FORBIDDEN.sub("", name)
+    clean = "".join("_" if ch in SHEET_NAME_FORBIDDEN else ch for ch in text)[:31].strip("'")
+    if not clean.strip() or clean.lower() == "history":
+        clean = "Лист"
     candidate, n = clean, 2
     while candidate.lower() in taken:
         suffix = f" ({n})"
-        candidate = clean[: 31 - len(suffix)] + suffix
+        # the stem's cut is stripped again: no apostrophe next to the suffix, no empty stem
+        candidate = (clean[: 31 - len(suffix)].strip("'") or "Лист") + suffix
         n += 1
     taken.add(candidate.lower())
     return candidate
@@ -507,8 +523,8 @@ class CsvBook(Book):
     _primary: CsvTable | None = None
 
     def __post_init__(self):
-        self._fh: IO[str] = open(self.path, "w", encoding="utf-8-sig", newline="")  # noqa: SIM115
-        self._writer = csv.writer(self._fh, delimiter=";", quoting=csv.QUOTE_MINIMAL)
+        self._fh: IO[str] = open(self.path, "w", encoding=CSV_ENCODING, newline="")  # noqa: SIM115
+        self._writer = csv.writer(self._fh, dialect=PortalCsvDialect)
 
     def table(self, name, columns, *, primary=False, rag=(), note=""):
         if not primary:

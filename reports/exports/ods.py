@@ -15,7 +15,9 @@ workbook applies as conditional formats are applied here as cell fills from the 
 
 Text rules of the format: runs of spaces, tabs and line breaks are markup in ODS
 (`text:s`, `text:tab`, one `text:p` per line); a carriage return becomes a line break;
-characters XML forbids (control codes) are dropped.
+characters XML forbids (control codes) are dropped, by `neutralise` itself (before it
+judges whether the text starts a formula: see `roadmap_portal.cells`) and again here for any
+text that reaches the markup.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from xlsxwriter.utility import xl_col_to_name
 from .base import (
     LINE_HEIGHT,
     TITLE_SIZE,
+    XML_FORBIDDEN,
     Book,
     Column,
     ExportRefused,
@@ -53,7 +56,6 @@ ODS_MAX_ROWS = 250_000  # data rows of one sheet
 MIMETYPE = "application/vnd.oasis.opendocument.spreadsheet"
 TITLE_HEIGHT = 18.0
 BORDER = "0.74pt solid #c8cdd6"
-_XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _SPACES = re.compile("  +")
 
 NS = (
@@ -101,7 +103,7 @@ def column_width_cm(width: float) -> float:
 
 def text_paragraphs(text: str) -> str:
     """`text` as ODF paragraphs: spaces, tabs and line breaks kept (see the docstring)."""
-    text = _XML_FORBIDDEN.sub("", text).replace("\r\n", "\n").replace("\r", "\n")
+    text = XML_FORBIDDEN.sub("", text).replace("\r\n", "\n").replace("\r", "\n")
     out = []
     for line in text.split("\n"):
         parts = []

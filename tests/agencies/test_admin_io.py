@@ -4,6 +4,7 @@ move a measure's status, every import is recorded, exports carry no formula."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 
 import openpyxl
@@ -13,7 +14,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from agencies.models import AdminImport, Organisation
-from roadmap_portal.cells import FORMULA_TRIGGERS
+from roadmap_portal.cells import starts_formula
+from roadmap_portal.import_formats import PortalResource
 from roadmaps.choices import MeasureStatus
 from tests.factories import make_measure, make_organisation, make_roadmap
 
@@ -211,11 +213,79 @@ def test_admin_csv_export_has_no_dangerous_first_character(client, superuser, ho
         | {f"organisationresource_{f}": "on" for f in ("code", "name", "org_type", "region")},
     )
     assert response.status_code == 200
+    # the reports' CSV: UTF-8 with BOM, ";" (what Russian Excel opens in columns), CRLF
+    assert response.content.startswith(b"\xef\xbb\xbfcode;name;org_type;region\r\n")
     text = response.content.decode("utf-8-sig")
-    cells = [cell for row in csv.reader(io.StringIO(text)) for cell in row]
+    cells = [cell for row in csv.reader(io.StringIO(text), delimiter=";") for cell in row]
     assert cells
-    assert not [cell for cell in cells if cell.startswith(FORMULA_TRIGGERS)]
+    assert not [cell for cell in cells if starts_formula(cell)]
     assert '\'=HYPERLINK("http://evil.example","нажми")' in cells
+
+
+ORG_FIELDS = {f"organisationresource_{f}": "on" for f in ("code", "name", "org_type", "region")}
+
+
+@pytest.mark.parametrize("fmt", ["0", "1"])
+def test_admin_export_of_control_characters(client, superuser, seeded, fmt):
+    """A name stored with a control character (an import's file contents are not checked by
+    TextInputMiddleware) used to end the XLSX export in a 500 (IllegalCharacterError) and to
+    go raw into the CSV; one in front of a formula let the formula through."""
+    from agencies.models import Region
+
+    region = Region.objects.get(code="66")
+    make_organisation(region, name="Школа\x0b№ 5")
+    make_organisation(region, name='\x01=HYPERLINK("http://evil.example","x")')
+    make_organisation(region, name="\xa0＝1+1")
+    client.force_login(superuser)
+    response = client.post(
+        reverse("admin:agencies_organisation_export"), {"format": fmt, "resource": "0"} | ORG_FIELDS
+    )
+    assert response.status_code == 200
+    if fmt == "1":
+        book = openpyxl.load_workbook(io.BytesIO(response.content))
+        cells = [cell for row in book.active.iter_rows() for cell in row]
+        assert not [c for c in cells if c.data_type == "f"]
+        names = [str(c.value) for c in cells]
+    else:
+        text = response.content.decode("utf-8-sig")
+        names = [cell for row in csv.reader(io.StringIO(text), delimiter=";") for cell in row]
+    assert not [name for name in names if starts_formula(name)]
+    assert {"Школа№ 5", '\'=HYPERLINK("http://evil.example","x")', "'\xa0＝1+1"} <= set(names)
+
+
+def test_admin_xlsx_export_is_typed(client, superuser, seeded):
+    """Dates as dates, numbers as numbers (django-import-export 4 made every cell text)."""
+    from agencies.models import Region
+
+    roadmap = make_roadmap(Region.objects.get(code="66"))
+    make_measure(roadmap, due_date=dt.date(2025, 8, 31), deadline_text="31.08.2025")
+    client.force_login(superuser)
+    fields = ("roadmap", "number", "title", "due_date", "version")
+    response = client.post(
+        reverse("admin:roadmaps_measure_export"),
+        {"format": "1", "resource": "0"} | {f"measureresource_{f}": "on" for f in fields},
+    )
+    assert response.status_code == 200
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    headers = [c.value for c in sheet[1]]
+    rows = [dict(zip(headers, cells, strict=True)) for cells in sheet.iter_rows(min_row=2)]
+    row = next(r for r in rows if r["roadmap"].value == roadmap.code)
+    assert row["due_date"].value == dt.datetime(2025, 8, 31)
+    assert row["due_date"].number_format == "dd.mm.yyyy"
+    assert row["version"].value == 1 and row["version"].data_type == "n"
+
+
+def test_every_admin_resource_exports_native_values():
+    """The typed export is set once, in the base resource: every admin resource has it."""
+    from django.contrib import admin
+
+    from agencies.admin_io import PortalImportExportAdmin
+
+    admins = [a for a in admin.site._registry.values() if isinstance(a, PortalImportExportAdmin)]
+    assert len(admins) >= 3
+    for model_admin in admins:
+        for resource in model_admin.resource_classes:
+            assert issubclass(resource, PortalResource), resource
 
 
 def test_import_row_errors_show_no_python_text(client, superuser, seeded):

@@ -50,14 +50,56 @@ COLUMNS = [
         ("\t=1", "'\t=1"),
         ("\r=1", "'\r=1"),
         ("Школа № 1", "Школа № 1"),
-        (" =1", " =1"),  # a leading space is text for every spreadsheet
+        # office suites trim leading white space (a CSV opened, a cell re-typed): the first
+        # character after it counts, NBSP and line breaks included
+        (" =1", "' =1"),
+        ("  +7 (343) 123-45-67", "'  +7 (343) 123-45-67"),
+        ("\xa0=1+1", "'\xa0=1+1"),
+        ("\n=1+2", "'\n=1+2"),
+        ("\u200b=1", "'\u200b=1"),  # an invisible format character is skipped too
+        # full-width operators, which some suites accept as formulas
+        ("＝1+2", "'＝1+2"),
+        ("＋7", "'＋7"),
+        ("－5", "'－5"),
+        ("＠SUM(1)", "'＠SUM(1)"),
+        # the characters XML forbids are dropped before the text is judged
+        ('\x01=HYPERLINK("http://evil/","x")', '\'=HYPERLINK("http://evil/","x")'),
+        ("\x00@SUM(1)", "'@SUM(1)"),
+        ("Школа\x0b№ 5\x1f\ufffe\uffff", "Школа№ 5"),
+        ("\x0c \x08-1", "' -1"),
         ("", ""),
         (None, ""),
         ("a=1", "a=1"),
+        ("  текст", "  текст"),
+        ("\n", "\n"),
     ],
 )
 def test_neutralise(text, expected):
     assert neutralise(text) == expected
+
+
+CONTROL_HOSTILE = ['\x01=HYPERLINK("http://evil/","x")', "\x00@SUM(1)", " =1+2", "\xa0＝1"]
+CONTROL_EXPECTED = ['\'=HYPERLINK("http://evil/","x")', "'@SUM(1)", "' =1+2", "'\xa0＝1"]
+
+
+def test_workbook_and_csv_drop_control_characters_before_judging(tmp_path):
+    with XlsxBook(path=str(tmp_path / "x.xlsx"), title=TITLE) as book:
+        book.table("Данные", [Column("Наименование")], primary=True).rows(
+            [t] for t in CONTROL_HOSTILE
+        )
+    wb = open_xlsx(str(tmp_path / "x.xlsx"))
+    assert_no_formulas(wb)
+    _headers, rows = table(wb.active)
+    assert [r[0].value for r in rows] == CONTROL_EXPECTED
+
+    with CsvBook(path=str(tmp_path / "x.csv"), title=TITLE) as book:
+        book.table("Данные", [Column("Наименование")], primary=True).rows(
+            [t] for t in CONTROL_HOSTILE
+        )
+    raw = (tmp_path / "x.csv").read_bytes()
+    assert b"\x00" not in raw and b"\x01" not in raw
+    with open(tmp_path / "x.csv", encoding="utf-8-sig", newline="") as fh:
+        assert [r[0] for r in csv.reader(fh, delimiter=";")][1:] == CONTROL_EXPECTED
 
 
 def write_sample(path):
@@ -156,3 +198,34 @@ def test_sheet_names_are_valid_and_unique():
     assert sheet_name("Показатель 1: I1/I2?", taken) == "Показатель 1_ I1_I2_"
     assert sheet_name("x" * 40, taken) == "x" * 31
     assert sheet_name("x" * 40, taken) == "x" * 27 + " (2)"
+
+
+def test_sheet_names_never_start_or_end_with_an_apostrophe(tmp_path):
+    """Cut to 31 characters first, then stripped: a cut used to leave a final apostrophe,
+    which XlsxWriter refuses (InvalidWorksheetName)."""
+    taken: set[str] = set()
+    names = [
+        sheet_name("а" * 30 + "'б", taken),  # the cut ends with the apostrophe
+        sheet_name("'Отчёт'", taken),
+        sheet_name("б" * 26 + "'" + "в" * 10, taken),
+        sheet_name("б" * 26 + "'" + "в" * 10, taken),  # the suffix's stem ends with it
+        sheet_name("'" * 3, taken),
+        sheet_name("'" * 3, taken),
+        sheet_name("Лист\x01\x0b", taken),
+        sheet_name("History", taken),
+    ]
+    assert names[0] == "а" * 30
+    assert names[1] == "Отчёт"
+    assert names[3] == "б" * 26 + " (2)"
+    assert names[4:8] == ["Лист", "Лист (2)", "Лист (3)", "Лист (4)"]
+    for name in names:
+        assert not name.startswith("'") and not name.endswith("'") and len(name) <= 31
+    # XlsxWriter accepts every one of them
+    with XlsxBook(path=str(tmp_path / "names.xlsx"), title=TITLE) as book:
+        for name in ["а" * 30 + "'б", "б" * 26 + "'" + "в" * 10, "б" * 26 + "'" + "в" * 10]:
+            book.table(name, [Column("x")]).row(["1"])
+    assert open_xlsx(str(tmp_path / "names.xlsx")).sheetnames == [
+        "а" * 30,
+        "б" * 26 + "'" + "в" * 4,
+        "б" * 26 + " (2)",
+    ]

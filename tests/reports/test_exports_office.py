@@ -499,3 +499,70 @@ def test_pdf_without_pango_is_refused_in_russian(persona_client, every_report, m
     )
     assert response.status_code == 400
     assert "Выберите XLSX или ODS" in response.content.decode()
+
+
+ODS_HOSTILE = [
+    '\x01=HYPERLINK("http://evil.example/","x")',
+    "\x00@SUM(1)",
+    "\x0b+1+1",
+    " =1+2",
+    "\xa0＝1",
+]
+ODS_EXPECTED = [
+    '\'=HYPERLINK("http://evil.example/","x")',
+    "'@SUM(1)",
+    "'+1+1",
+    "' =1+2",
+    "'\xa0＝1",
+]
+
+
+def _hostile_ods(path) -> None:
+    from reports.exports.base import TitleBlock
+    from reports.exports.ods import OdsBook
+
+    title = TitleBlock("Отчёт", "Свердловская область", "период", NOW, "\x01=cmd")
+    with OdsBook(path=str(path), title=title) as book:
+        book.table("Лист", [Column("Наименование", width=40)], primary=True).rows(
+            [t] for t in ODS_HOSTILE
+        )
+
+
+def test_ods_drops_control_characters_before_judging(tmp_path):
+    """A control character in front of a formula used to pass the check, then the ODS
+    writer dropped it and the cell started with `=`."""
+    _hostile_ods(tmp_path / "x.ods")
+    rows = ods_values(tmp_path / "x.ods")["Лист"]
+    texts = [v for row in rows for v in row if isinstance(v, str)]
+    assert texts[-len(ODS_EXPECTED) :] == ODS_EXPECTED
+    assert "Сформировал: =cmd" in texts  # the control character dropped
+
+
+@needs_libreoffice
+def test_ods_reopened_by_libreoffice_holds_no_formula(tmp_path):
+    import csv
+    import subprocess
+
+    from tests.reports.office import SOFFICE
+
+    _hostile_ods(tmp_path / "x.ods")
+    subprocess.run(
+        [
+            SOFFICE,
+            f"-env:UserInstallation=file://{tmp_path / 'lo-profile'}",
+            "--headless",
+            "--norestore",
+            # ";" separator, '"' delimiter, UTF-8, …, formulas written as formulas (token 8)
+            "--convert-to",
+            "csv:Text - txt - csv (StarCalc):59,34,76,1,,0,false,true,false,false,false",
+            "--outdir",
+            str(tmp_path / "lo"),
+            str(tmp_path / "x.ods"),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    with open(tmp_path / "lo" / "x.csv", encoding="utf-8", newline="") as fh:
+        cells = [row[0] for row in csv.reader(fh, delimiter=";") if row]
+    assert cells[-len(ODS_EXPECTED) :] == ODS_EXPECTED
