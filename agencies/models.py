@@ -19,9 +19,11 @@ def normalise_region_code(value: Any) -> str:
     """A region code as a person or a spreadsheet writes it, the way the portal stores it:
     «7», « 07 », 7 and 7.0 are all «07» (a spreadsheet keeps a code typed as a number
     without its leading zero). Anything else comes back trimmed, to be refused as an unknown
-    code by the caller. The one rule for every file, form, API field and command argument."""
+    code by the caller. The one rule for every file, form, API field and command argument.
+    (A run of digits far longer than any code comes back as it is, unknown as well: `int`
+    refuses to read thousands of digits.)"""
     text = cell_text(value)
-    if text.isascii() and text.isdigit():
+    if text.isascii() and text.isdigit() and len(text.lstrip("0")) <= 10:
         return str(int(text)).zfill(2)
     return text
 

@@ -2,21 +2,30 @@
 
 Shared by every import (monitoring exports, index inputs, cascade progress):
 
-1. the format is told by the content (an XLSX is a zip), not by the file name;
+1. the format is told by the content (an XLSX is a zip; an old OLE2 .xls is refused with
+   its own message), not by the file name;
 2. CSV: the encoding (UTF-8, UTF-8 with BOM, Windows-1251) is detected on a sample, the
    header is the first of the top rows that names the required columns, and the separator
-   is the one that parses that header into known names;
+   is the one that parses that header into known names. Rows are CSV records: a quoted
+   cell may hold line breaks, and the row number is the record's (as a spreadsheet that
+   opens the file numbers it), never the text line;
 3. XLSX: refused before reading when it would unpack past the limit or holds an XML
-   entity declaration; read with openpyxl in read-only mode (streaming, defusedxml), the
-   header found among the top rows (title rows above it are skipped);
-4. rows are yielded one at a time with their row number as a spreadsheet shows it; empty
+   entity declaration; read with openpyxl in read-only mode (streaming, defusedxml) from
+   the first VISIBLE sheet (a book with another visible sheet that also carries the
+   header is refused: its rows would be ignored silently), the header found among the top
+   rows (title rows above it are skipped). A cell or a sheet that cannot be read (broken
+   XML or compression, a number cell holding text …) is a `TableError` naming the cell;
+4. a header naming one column twice (the same title, or two aliases of one key) is
+   refused, naming both columns: no column silently wins;
+5. rows are yielded one at a time with their row number as a spreadsheet shows it; empty
    rows are skipped, so empty trailing rows cost nothing. `Table.width` is the header's
    width, so a reader can refuse rows with fewer or more cells;
-5. on request (`mark_formulas=True`) an XLSX cell holding a formula that was never computed
+6. on request (`mark_formulas=True`) an XLSX cell holding a formula that was never computed
    (no cached value: the book was written by a program, not saved by Excel) reads as
    `FORMULA_WITHOUT_VALUE` instead of looking empty.
 
-Errors are `TableError` with a Russian message.
+Errors are `TableError` with a Russian message; a cell's text shown in a message goes
+through `shown` (control characters escaped, long text cut).
 """
 
 from __future__ import annotations
@@ -27,7 +36,8 @@ import io
 import logging
 import re
 import zipfile
-from collections.abc import Iterable, Iterator
+import zlib
+from collections.abc import Generator, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
 
@@ -37,6 +47,11 @@ from django.utils.translation import gettext as _
 logger = logging.getLogger(__name__)
 
 HEADER_SEARCH_ROWS = 10
+# text lines read while looking for the header (a quoted title may span several)
+HEADER_SEARCH_LINES = 200
+# how many other visible sheets are looked at for a second header
+OTHER_SHEETS_CHECKED = 20
+OLE2_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 SAMPLE_BYTES = 256 * 1024
 MAX_ZIP_RATIO = 1000  # XLSX XML compresses ~10-100x; a thousandfold member is a bomb
 csv.field_size_limit(1024 * 1024)
@@ -50,6 +65,21 @@ def cell_text(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value).strip()
+
+
+_CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def shown(value: Any, limit: int = 50) -> str:
+    """A cell's text as a message may quote it: control characters (NUL, line breaks …)
+    written as escapes (`\\x00`, `\\n`), never echoed raw; cut after `limit` characters."""
+    text = str(value)
+    cut = len(text) > limit
+    if cut:
+        text = text[:limit]
+    if _CONTROL_CHARS.search(text):
+        text = _CONTROL_CHARS.sub(lambda m: repr(m.group())[1:-1], text)
+    return text + "…" if cut else text
 
 
 class TableError(Exception):
@@ -141,8 +171,15 @@ def open_table(
     """
     required = list(required)
     names = titles or _names(aliases)
-    head = stream.read(4)
+    head = stream.read(len(OLE2_SIGNATURE))
     stream.seek(0)
+    if head == OLE2_SIGNATURE:
+        raise TableError(
+            _(
+                "Файл в старом формате Excel (.xls) не поддерживается: откройте его в Excel "
+                "и сохраните как «Книга Excel (.xlsx)» или как CSV."
+            )
+        )
     if head.startswith(b"PK\x03\x04"):
         return _open_xlsx(
             stream,
@@ -155,13 +192,48 @@ def open_table(
     return _open_csv(stream, aliases=aliases, required=required, names=names)
 
 
-def _match(cells: list[Any], aliases: dict[str, str]) -> dict[str, int]:
+def _match(
+    cells: list[Any], aliases: dict[str, str]
+) -> tuple[dict[str, int], list[tuple[int, int]]]:
+    """The keys a row names, each at its first column, and (first, repeated) column
+    indexes of every key named again."""
     found: dict[str, int] = {}
+    repeated: list[tuple[int, int]] = []
     for index, cell in enumerate(cells):
         key = aliases.get(normalize_header(cell))
-        if key and key not in found:
-            found[key] = index
-    return found
+        if key:
+            if key in found:
+                repeated.append((found[key], index))
+            else:
+                found[key] = index
+    return found, repeated
+
+
+def _check_repeated(
+    repeated: list[tuple[int, int]],
+    cells: list[Any],
+    *,
+    row: int,
+    is_xlsx: bool,
+) -> None:
+    """Refuses a header naming one column twice (which of the two holds the data?)."""
+    if not repeated:
+        return
+
+    def where(index: int) -> str:
+        name = shown(str(cells[index] or "").strip())
+        place = _column_letter(index) if is_xlsx else f"№ {index + 1}"
+        return _("«%(name)s» (столбец %(place)s)") % {"name": name, "place": place}
+
+    pairs = "; ".join(f"{where(first)} и {where(second)}" for first, second in repeated)
+    raise TableError(
+        _(
+            "Строка %(row)s (заголовок): один и тот же столбец указан дважды: %(pairs)s. "
+            "Оставьте один из них (или переименуйте лишний), чтобы было ясно, откуда брать "
+            "данные."
+        )
+        % {"row": row, "pairs": pairs}
+    )
 
 
 def _missing_message(required: list[str], found: dict[str, int], names: dict[str, str]) -> str:
@@ -183,7 +255,8 @@ def _detect_encoding(sample: bytes) -> str:
 
 
 def _decoded_lines(stream: IO[bytes], encoding: str, counter: list[int]) -> Iterator[str]:
-    """Text lines decoded one by one, so an encoding error names its own line."""
+    """Text lines decoded one by one; `_LineNotDecoded` names the first line that is not
+    in `encoding` (counted in `counter`)."""
     codec = "utf-8" if encoding == "utf-8-sig" else encoding
     for raw in stream:
         counter[0] += 1
@@ -192,75 +265,113 @@ def _decoded_lines(stream: IO[bytes], encoding: str, counter: list[int]) -> Iter
         try:
             yield raw.decode(codec)
         except UnicodeDecodeError as exc:
-            raise TableError(
-                _("Строка %(row)s: символы не в кодировке %(enc)s.")
-                % {"row": counter[0], "enc": "Windows-1251" if codec == "cp1251" else "UTF-8"}
-            ) from exc
+            raise _LineNotDecoded(counter[0]) from exc
+
+
+class _LineNotDecoded(Exception):
+    """A text line that is not in the file's encoding (args[0]: its line number)."""
+
+
+def _encoding_name(encoding: str) -> str:
+    return "Windows-1251" if encoding == "cp1251" else "UTF-8"
+
+
+def _undecodable_record(stream: IO[bytes], encoding: str, delimiter: str) -> int:
+    """The number of the first record holding bytes not in `encoding` (read again from
+    the start, line by line: the text layer reports a decoding error a chunk ahead)."""
+    stream.seek(0)
+    records = 0
+    reader = csv.reader(_decoded_lines(stream, encoding, [0]), delimiter=delimiter)
+    try:
+        for records, _cells in enumerate(reader, start=1):  # noqa: B007
+            pass
+    except (_LineNotDecoded, csv.Error):
+        pass
+    return records + 1
+
+
+def _top_records(lines: list[str], delimiter: str) -> list[list[str]]:
+    """The first `HEADER_SEARCH_ROWS` CSV records of the top `lines` (a quoted cell may
+    span lines); parsing stops at the first record the csv module refuses."""
+    records: list[list[str]] = []
+    reader = csv.reader(lines, delimiter=delimiter)
+    while len(records) < HEADER_SEARCH_ROWS:
+        try:
+            records.append(next(reader))
+        except (StopIteration, csv.Error):
+            break
+    return records
 
 
 def _open_csv(stream: IO[bytes], *, aliases, required, names) -> Table:
     sample = stream.read(SAMPLE_BYTES)
     stream.seek(0)
     encoding = _detect_encoding(sample)
-    top_lines = []
-    for line in _decoded_lines(stream, encoding, [0]):
-        top_lines.append(line)
-        if len(top_lines) >= HEADER_SEARCH_ROWS:
-            break
+    top_lines: list[str] = []
+    try:
+        for line in _decoded_lines(stream, encoding, [0]):
+            top_lines.append(line)
+            if len(top_lines) >= HEADER_SEARCH_LINES:
+                break
+    except _LineNotDecoded:
+        pass  # the rows stop there too, and name the record
 
-    best: tuple[int, int, str, dict[str, int], list[str]] | None = None
-    for line_no, line in enumerate(top_lines):
-        for delimiter in (";", ",", "\t"):
-            try:
-                cells = next(csv.reader([line], delimiter=delimiter), [])
-            except csv.Error:  # not a header; the row itself is reported when read
-                continue
-            found = _match(cells, aliases)
-            score = (len(found), -line_no)
-            if best is None or score > (best[0], -best[1]):
-                best = (len(found), line_no, delimiter, found, cells)
+    # the header is a RECORD (a title above it may be a quoted cell with line breaks), so
+    # its index is the number of records before it, as the rows below count them
+    best: tuple[int, int, str, dict[str, int], list[tuple[int, int]], list[str]] | None = None
+    top_records: dict[str, list[list[str]]] = {}
+    for delimiter in (";", ",", "\t"):
+        records = top_records[delimiter] = _top_records(top_lines, delimiter)
+        for index, cells in enumerate(records):
+            found, repeated = _match(cells, aliases)
+            if best is None or (len(found), -index) > (best[0], -best[1]):
+                best = (len(found), index, delimiter, found, repeated, cells)
     if best is None or best[0] == 0:
         raise TableError(
             _("Не найдена строка заголовков: %(msg)s")
             % {"msg": _missing_message(required, {}, names)}
         )
-    _count, header_index, delimiter, found, header_cells = best
+    _count, header_index, delimiter, found, repeated, header_cells = best
     if any(key not in found for key in required):
         raise TableError(_missing_message(required, found, names))
+    _check_repeated(repeated, header_cells, row=header_index + 1, is_xlsx=False)
 
-    # decoded by the C text layer (one Python step per record, not per line); the record's
-    # last line number is `reader.line_num`; a decoding error is located afterwards
+    # decoded by the C text layer (one Python step per record, not per line); a record's
+    # number is its place among the records (the header is record `header_index + 1`); a
+    # decoding error is located afterwards
     def rows() -> Iterator[tuple[int, list[Any]]]:
         # made when reading starts: an unread wrapper would close the stream when collected
         stream.seek(0)
         text = io.TextIOWrapper(stream, encoding=encoding, newline="")
         reader = csv.reader(text, delimiter=delimiter)
+        number = header_index + 1
         try:
-            for index, cells in enumerate(reader):
-                if index > header_index:
-                    yield reader.line_num, cells
+            for _skipped in range(header_index + 1):
+                next(reader, None)
+            for number, cells in enumerate(reader, start=header_index + 2):
+                yield number, cells
         except UnicodeDecodeError:
-            stream.seek(0)
-            for _line in _decoded_lines(stream, encoding, [0]):
-                pass
-            raise TableError(_("Файл содержит символы не в кодировке UTF-8.")) from None
+            row = _undecodable_record(stream, encoding, delimiter)
+            raise TableError(
+                _("Строка %(row)s: символы не в кодировке %(enc)s.")
+                % {"row": row, "enc": _encoding_name(encoding)}
+            ) from None
         except csv.Error as exc:
-            logger.info("CSV not readable at line %s: %s", reader.line_num, exc)
+            logger.info("CSV not readable at record %s: %s", number + 1, exc)
             raise TableError(
                 _(
                     "Строка %(row)s: строка не читается как CSV (незакрытые кавычки или "
                     "слишком длинная ячейка)."
                 )
-                % {"row": reader.line_num}
+                % {"row": number + 1}
             ) from exc
         finally:
             if not text.closed:
                 text.detach()  # the caller owns the binary stream
 
-    parsed_top = [
-        next(csv.reader([line], delimiter=delimiter), []) for line in top_lines[:header_index]
+    preamble = [
+        cells for cells in top_records[delimiter][:header_index] if any(c.strip() for c in cells)
     ]
-    preamble = [cells for cells in parsed_top[:header_index] if any(c.strip() for c in cells)]
     return Table(
         format="csv",
         columns=found,
@@ -281,15 +392,24 @@ def check_xlsx_safe(stream: IO[bytes]) -> None:
 
 def check_zip_safe(stream: IO[bytes], *, label: str) -> None:
     """The checks of `check_xlsx_safe` for any Office Open XML file (XLSX, DOCX)."""
-    limit = settings.XLSX_MAX_UNCOMPRESSED_BYTES
     try:
-        archive = zipfile.ZipFile(stream)
-    except zipfile.BadZipFile as exc:
+        _check_zip_members(stream, label=label)
+    except TableError:
+        raise
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, RuntimeError) as exc:
+        # not a zip, or a member whose compression is broken, encrypted or unknown
+        logger.info("%s not readable as a zip: %r", label, exc)
         if label == "XLSX":
             raise TableError(_("Файл XLSX повреждён или не является книгой Excel.")) from exc
         raise TableError(
             _("Файл %(label)s повреждён или не является документом.") % {"label": label}
         ) from exc
+    stream.seek(0)
+
+
+def _check_zip_members(stream: IO[bytes], *, label: str) -> None:
+    limit = settings.XLSX_MAX_UNCOMPRESSED_BYTES
+    archive = zipfile.ZipFile(stream)
     total = 0
     for info in archive.infolist():
         total += info.file_size
@@ -310,7 +430,6 @@ def check_zip_safe(stream: IO[bytes], *, label: str) -> None:
                     )
                     % {"label": label}
                 )
-    stream.seek(0)
 
 
 def _xlsx_merged_ranges(sheet) -> list[tuple[int, int, int, int]]:
@@ -332,40 +451,130 @@ def _xlsx_merged_ranges(sheet) -> list[tuple[int, int, int, int]]:
     return ranges
 
 
-def _sheet_rows(workbook, sheet, *, mark_formulas: bool) -> Iterator[tuple[int, list[Any]]]:
-    """(row number, values) of a read-only sheet, streamed; missing rows are not yielded."""
-    if not mark_formulas:
-        for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
-            yield number, list(cells)
-        return
-    # openpyxl's own row parser, with one change: a formula cell without a cached value is
-    # marked instead of read as empty (openpyxl 3.1 in read-only, data-only mode)
+class _CellNotRead(Exception):
+    """An XLSX cell openpyxl cannot read (args: its reference, or row and column)."""
+
+
+_CELL_REF = re.compile(r"([A-Z]{1,3})([0-9]+)")
+
+
+def _sheet_rows(workbook, sheet, *, mark_formulas: bool) -> Generator[tuple[int, list[Any]]]:
+    """(row number, values) of a read-only sheet, streamed.
+
+    openpyxl's own row parser (openpyxl 3.1 in read-only, data-only mode) with two changes:
+    a cell it cannot read (a number cell holding text or too many digits, a shared string
+    that does not exist, a date cell that is no date …) and a sheet it cannot read (broken
+    XML or compression) are a `TableError` naming the cell or the last row read, never a
+    Python error; with `mark_formulas`, a formula cell without a cached value is marked
+    instead of read as empty. Without `mark_formulas` the rows are as `iter_rows` gives
+    them: every row from the first, padded to the sheet's declared width.
+    """
     from openpyxl.worksheet._reader import FORMULA_TAG, WorkSheetParser
 
     class Parser(WorkSheetParser):
         def parse_cell(self, element):
-            cell = super().parse_cell(element)
-            if cell["value"] is None and element.find(FORMULA_TAG) is not None:
+            try:
+                cell = super().parse_cell(element)
+            except Exception as exc:  # openpyxl raises many kinds for a broken cell
+                logger.info("XLSX cell %s not readable: %r", element.get("r"), exc)
+                raise _CellNotRead(
+                    element.get("r"), self.row_counter, self.col_counter + 1
+                ) from exc
+            if mark_formulas and cell["value"] is None and element.find(FORMULA_TAG) is not None:
                 cell["value"] = FORMULA_WITHOUT_VALUE
             return cell
 
-    with sheet._get_source() as source:
-        parser = Parser(
-            source,
-            sheet._shared_strings,
-            data_only=True,
-            epoch=workbook.epoch,
-            date_formats=workbook._date_formats,
-            timedelta_formats=workbook._timedelta_formats,
-        )
-        for number, cells in parser.parse():
-            if not cells:
-                continue
-            width = max(cell["column"] for cell in cells)
-            values: list[Any] = [None] * width
-            for cell in cells:
-                values[cell["column"] - 1] = cell["value"]
-            yield number, values
+    pad = 0 if mark_formulas else (sheet.max_column or 0)
+    number = 0
+    try:
+        with sheet._get_source() as source:
+            parser = Parser(
+                source,
+                sheet._shared_strings,
+                data_only=True,
+                epoch=workbook.epoch,
+                date_formats=workbook._date_formats,
+                timedelta_formats=workbook._timedelta_formats,
+            )
+            for row_number, cells in parser.parse():
+                if not cells and mark_formulas:
+                    continue
+                if pad:
+                    for missing in range(number + 1, row_number):
+                        yield missing, [None] * pad
+                number = row_number
+                width = max([pad, *(cell["column"] for cell in cells)])
+                values: list[Any] = [None] * width
+                for cell in cells:
+                    values[cell["column"] - 1] = cell["value"]
+                yield number, values
+    except _CellNotRead as exc:
+        reference, row, column = exc.args
+        match = _CELL_REF.fullmatch(str(reference or ""))
+        if match:
+            letters, row = match.group(1), int(match.group(2))
+        else:
+            letters = _column_letter(max(int(column or 1), 1) - 1)
+        raise TableError(
+            _(
+                "Строка %(row)s, столбец %(column)s: значение ячейки %(column)s%(row)s не "
+                "читается — файл XLSX повреждён или записан с ошибкой. Откройте его в Excel "
+                "и сохраните заново."
+            )
+            % {"row": row, "column": letters}
+        ) from exc
+    except TableError:
+        raise
+    except Exception as exc:  # broken XML or compression of the sheet's part
+        logger.info("XLSX sheet %r not readable after row %s: %r", sheet.title, number, exc)
+        raise TableError(
+            _(
+                "Лист «%(sheet)s» файла XLSX не читается после строки %(row)s: файл повреждён. "
+                "Откройте его в Excel и сохраните заново."
+            )
+            % {"sheet": shown(sheet.title), "row": number}
+        ) from exc
+
+
+def _find_header(
+    row_iter: Iterator[tuple[int, list[Any]]], aliases: dict[str, str]
+) -> tuple[list[tuple[int, list[Any]]], int, dict[str, int], list[tuple[int, int]]]:
+    """The top rows read, the index of the header among them, its keys and repeats."""
+    top: list[tuple[int, list[Any]]] = []
+    for _i in range(HEADER_SEARCH_ROWS):
+        try:
+            top.append(next(row_iter))
+        except StopIteration:
+            break
+    best_index, best_found, best_repeated = -1, dict[str, int](), list[tuple[int, int]]()
+    for index, (_number, cells) in enumerate(top):
+        found, repeated = _match(cells, aliases)
+        if len(found) > len(best_found):
+            best_index, best_found, best_repeated = index, found, repeated
+    return top, best_index, best_found, best_repeated
+
+
+def _other_sheet_with_header(workbook, sheet, *, aliases, required) -> str | None:
+    """The title of another visible sheet whose top rows hold a header with every
+    required column, if any (its rows would be ignored without a word)."""
+    others = [
+        other
+        for other in workbook.worksheets
+        if other is not sheet and getattr(other, "sheet_state", "visible") == "visible"
+    ]
+    for other in others[:OTHER_SHEETS_CHECKED]:
+        if not hasattr(other, "_get_source"):  # a chart sheet
+            continue
+        rows = _sheet_rows(workbook, other, mark_formulas=False)
+        try:
+            _top, index, found, _repeated = _find_header(rows, aliases)
+        except TableError:
+            continue  # not read: certainly not a second table
+        finally:
+            rows.close()
+        if index >= 0 and all(key in found for key in required):
+            return str(other.title)
+    return None
 
 
 def _open_xlsx(
@@ -381,20 +590,24 @@ def _open_xlsx(
         raise TableError(
             _("Не удалось прочитать файл XLSX: файл повреждён или это не книга Excel.")
         ) from exc
-    sheet = workbook.worksheets[0]
-    merged_ranges = _xlsx_merged_ranges(sheet) if merged else []
+    # the first sheet a user sees: a hidden sheet (an old copy, lookup lists) is never read
+    visible = [
+        sheet
+        for sheet in workbook.worksheets
+        if getattr(sheet, "sheet_state", "visible") == "visible" and hasattr(sheet, "_get_source")
+    ]
+    if not visible:
+        raise TableError(_("В книге XLSX нет ни одного видимого листа с таблицей."))
+    sheet = visible[0]
+    try:
+        merged_ranges = _xlsx_merged_ranges(sheet) if merged else []
+    except Exception as exc:  # broken XML or compression of the sheet's part
+        logger.info("XLSX merged cells not readable: %r", exc)
+        raise TableError(
+            _("Не удалось прочитать файл XLSX: файл повреждён или это не книга Excel.")
+        ) from exc
     row_iter = _sheet_rows(workbook, sheet, mark_formulas=mark_formulas)
-    top: list[tuple[int, list[Any]]] = []
-    for _i in range(HEADER_SEARCH_ROWS):
-        try:
-            top.append(next(row_iter))
-        except StopIteration:
-            break
-    best_index, best_found = -1, dict[str, int]()
-    for index, (_number, cells) in enumerate(top):
-        found = _match(cells, aliases)
-        if len(found) > len(best_found):
-            best_index, best_found = index, found
+    top, best_index, best_found, repeated = _find_header(row_iter, aliases)
     if best_index < 0:
         raise TableError(
             _("Не найдена строка заголовков: %(msg)s")
@@ -403,6 +616,17 @@ def _open_xlsx(
     if any(key not in best_found for key in required):
         raise TableError(_missing_message(required, best_found, names))
     header_number, header_cells = top[best_index]
+    _check_repeated(repeated, header_cells, row=header_number, is_xlsx=True)
+    other = _other_sheet_with_header(workbook, sheet, aliases=aliases, required=required)
+    if other is not None:
+        raise TableError(
+            _(
+                "В книге несколько видимых листов с таблицей: «%(first)s» и «%(other)s». "
+                "Загружается только один лист: оставьте в книге один лист с данными (или "
+                "скройте остальные)."
+            )
+            % {"first": shown(sheet.title), "other": shown(other)}
+        )
     width = 0
     for index, cell in enumerate(header_cells):
         if cell not in (None, "") and str(cell).strip():

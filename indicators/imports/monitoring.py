@@ -16,7 +16,13 @@ What a row must be (every refusal names the row and the column; nothing is ever 
 - every count a whole number written with the digits 0-9, from 0 to
   `MONITORING_MAX_COUNT` (`parse_count`, the one rule: the fast path of the reader accepts
   only what it accepts, with the same value), never empty, never a date, a boolean or an
-  XLSX formula without a computed value;
+  XLSX formula without a computed value; thousands only as groups of three digits after
+  a space (`1 234`), a decimal part only of zeros and never of exactly three digits
+  (`1,000` may be a thousand or one: refused, not guessed);
+- a code (region, organisation) and a week never a boolean cell (TRUE is not region 01);
+- a row without organisation code and week is skipped as a totals or note line only when
+  it says so («Итого», «Всего») or holds nothing but counts; else its empty cells are
+  reported like any other row's;
 - the cross-checks of docs/domain.md (writers ≤ staff, active ≤ 2 × students …).
 """
 
@@ -38,13 +44,21 @@ from agencies.choices import OrgType
 from agencies.models import normalise_region_code
 from roadmap_portal.dates import DATE_HINT, parse_date
 from roadmap_portal.ru_formats import ru_date
-from roadmap_portal.tables import FORMULA_WITHOUT_VALUE, Table, _column_letter, cell_text
+from roadmap_portal.tables import (
+    FORMULA_WITHOUT_VALUE,
+    Table,
+    _column_letter,
+    cell_text,
+    shown,
+)
 
 from .columns import BY_KEY, COUNT_KEYS, CROSS_CHECKS, TEXT_LIMITS, TITLES
 
 MAX_STORED_ERRORS = 1000
 
 _SPACES = re.compile(r"[\s\u00a0\u202f]")
+# the spaces a spreadsheet or a person puts between groups of thousands
+_GROUP_SPACES = "[ \u00a0\u202f]"
 # C0 and C1 control characters (NUL, tabs, line breaks …) and DEL: never in a name or code
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _WEEKDAYS = ("понедельник", "вторник", "среда", "четверг", "пятница", "суббота", "воскресенье")
@@ -53,8 +67,13 @@ _WEEKDAYS = ("понедельник", "вторник", "среда", "четв
 # Arabic-Indic digits). The fast path and `parse_count` are both built on it.
 PLAIN_COUNT = "[0-9]+"
 _PLAIN_COUNT = re.compile(PLAIN_COUNT)
-# a count as people type it: spaces between thousands, a zero decimal part, a sign
-_COUNT_TEXT = re.compile(r"(-?)([0-9]+)(?:[.,]0*)?")
+# a count as people type it (surrounding spaces stripped first): a sign, the digits, or
+# groups of three after a space (`1 234`, `12 345 678`), then a decimal part (judged below)
+_COUNT_TEXT = re.compile(
+    rf"(-?)([0-9]+|[0-9]{{1,3}}(?:{_GROUP_SPACES}[0-9]{{3}})+)(?:[.,]([0-9]*))?"
+)
+# a line that only sums up the others («Итого», «Всего по району»)
+_SUMMARY = re.compile(r"\s*(?:итого|всего)\b", re.IGNORECASE)
 
 # org type by its file abbreviation (ОО, СПО …) or key (school …), case-insensitive
 ORG_TYPES: dict[str, str] = {}
@@ -123,9 +142,17 @@ class CountError(ValueError):
     """A count cell that is not a real count; args[0] is the Russian problem."""
 
 
+def boolean_problem(value: bool, expected: str) -> str:
+    """A boolean cell (TRUE/FALSE of a spreadsheet) where a number, code or date is
+    expected: refused, never read as 1 or 0."""
+    return _("логическое значение «%(value)s» вместо %(expected)s") % {
+        "value": _("ИСТИНА") if value else _("ЛОЖЬ"),
+        "expected": expected,
+    }
+
+
 def _shown(value: Any) -> str:
-    text = str(value)
-    return text if len(text) <= 50 else text[:50] + "…"
+    return shown(value)
 
 
 def _in_range(number: int) -> int:
@@ -143,36 +170,49 @@ def _in_range(number: int) -> int:
 def parse_count(value: Any) -> int:
     """THE rule for a count cell: a whole number 0 … MONITORING_MAX_COUNT.
 
-    Text: the digits 0-9 only (`12`; `1 234` with spaces between thousands; `12,0` or
-    `12.0` with a zero decimal part). A spreadsheet number must be whole. Refused: empty,
-    any other character (letters, «²», Arabic-Indic or other digits, exponents), a date, a
-    boolean, a formula without a computed value. Raises `CountError` with the problem.
+    Text: the digits 0-9 only, surrounding spaces aside: `12`; `1 234` with a space
+    between groups of three; `12,0` or `12.00` with a zero decimal part. Refused: empty, a
+    space anywhere else (`1 5`, `1<TAB>2`, a line break), a separator before exactly three
+    digits (`1,000`, `12.500`: thousands or a fraction? never guessed), a non-zero decimal
+    part, any other character (letters, «²», Arabic-Indic or other digits, exponents).
+    A spreadsheet number must be whole. Refused too: a date, a boolean, a formula without a
+    computed value. Raises `CountError` with the problem.
     """
     kind = type(value)
     if kind is str:
-        if _PLAIN_COUNT.fullmatch(value):  # the reader's fast path accepts exactly these
+        if len(value) < 16 and _PLAIN_COUNT.fullmatch(value):  # as the fast path reads it
             return _in_range(int(value))
-        text = _SPACES.sub("", value)
+        text = value.strip()
         if text == "":
             raise CountError(_("пустая ячейка: нужно число (ноль пишется как 0)"))
         match = _COUNT_TEXT.fullmatch(text)
         if match is None:
-            if any(char.isdigit() and not ("0" <= char <= "9") for char in text):
-                raise CountError(
-                    _("«%(value)s» — не число: допустимы только цифры 0-9")
-                    % {"value": _shown(value)}
+            raise CountError(_not_a_count(value, text))
+        sign, digits, decimals = match.groups()
+        if decimals is not None and len(decimals) == 3:
+            raise CountError(
+                _(
+                    "«%(value)s» — неоднозначная запись: три цифры после запятой или точки "
+                    "могут быть и дробной частью, и разрядом тысяч. Запишите число без "
+                    "разделителя (%(plain)s) или с пробелом между тысячами"
                 )
-            if re.fullmatch(r"-?[0-9]+[.,][0-9]+", text):
-                raise CountError(_("«%(value)s» — не целое число") % {"value": _shown(value)})
-            raise CountError(_("«%(value)s» — не число") % {"value": _shown(value)})
-        sign, digits = match.groups()
+                % {"value": _shown(value), "plain": _shown(_SPACES.sub("", digits) + decimals)}
+            )
+        if decimals and decimals.strip("0"):
+            raise CountError(_("«%(value)s» — не целое число") % {"value": _shown(value)})
+        digits = _SPACES.sub("", digits).lstrip("0") or "0"
+        if len(digits) > len(str(max_count())):  # before int(): any length
+            raise CountError(
+                _("значение %(value)s больше возможного для одной организации (не более %(max)s)")
+                % {"value": _shown(value), "max": f"{max_count():,}".replace(",", " ")}
+            )
         return _in_range(-int(digits) if sign else int(digits))
     if value is None:
         raise CountError(_("пустая ячейка: нужно число (ноль пишется как 0)"))
     if value is FORMULA_WITHOUT_VALUE:
         raise CountError(_("формула без вычисленного значения"))
     if kind is bool:
-        raise CountError(_("логическое значение «%(value)s» вместо числа") % {"value": value})
+        raise CountError(boolean_problem(value, _("числа")))
     if isinstance(value, dt.date | dt.time | dt.timedelta):
         raise CountError(_("дата или время «%(value)s» вместо числа") % {"value": value})
     if kind is int:
@@ -184,6 +224,20 @@ def parse_count(value: Any) -> int:
             raise CountError(_("«%(value)s» — не целое число") % {"value": value})
         return _in_range(int(value))
     raise CountError(_("«%(value)s» — не число") % {"value": _shown(value)})
+
+
+def _not_a_count(value: str, text: str) -> str:
+    """Why a text cell that `_COUNT_TEXT` does not take is no count (the Russian problem)."""
+    if any(char.isdigit() and not ("0" <= char <= "9") for char in text):
+        return _("«%(value)s» — не число: допустимы только цифры 0-9") % {"value": _shown(value)}
+    if re.fullmatch(r"-?[0-9]+[.,][0-9]+", text):
+        return _("«%(value)s» — не целое число") % {"value": _shown(value)}
+    if re.fullmatch(r"-?[0-9][0-9\s\u00a0\u202f]*[0-9](?:[.,][0-9]*)?", text):
+        return _(
+            "«%(value)s» — не число: пробел или перенос строки внутри числа (пробел допустим "
+            "только между группами по три цифры: 1 234)"
+        ) % {"value": _shown(value)}
+    return _("«%(value)s» — не число") % {"value": _shown(value)}
 
 
 def fast_counts(cells: tuple[Any, ...]) -> list[int] | None:
@@ -201,7 +255,10 @@ def fast_counts(cells: tuple[Any, ...]) -> list[int] | None:
         ).fullmatch
     if plain(joined) is None:
         return None
-    values = list(map(int, cells))
+    try:
+        values = list(map(int, cells))
+    except ValueError:  # more digits than `int` reads: `parse_count` names the cell
+        return None
     if max(values) > max_count():
         return None
     return values
@@ -238,6 +295,9 @@ class MonitoringRowReader:
         self.rows_skipped = 0
         self.rows_valid = 0
         self._labels = {key: self._label(key) for key in table.columns}
+        self._count_positions = frozenset(
+            table.columns[key] for key in COUNT_KEYS if key in table.columns
+        )
 
     @property
     def weeks(self) -> list[dt.date]:
@@ -326,6 +386,8 @@ class MonitoringRowReader:
 
     def week_of(self, raw: Any) -> tuple[dt.date | None, str | None]:
         """A week start cell: (date, None) or (None, the problem)."""
+        if type(raw) is bool:
+            return None, boolean_problem(raw, _("даты"))
         try:
             return parse_date(raw), None
         except (ValueError, TypeError, OverflowError):
@@ -338,6 +400,8 @@ class MonitoringRowReader:
 
     def region_of(self, raw: Any) -> tuple[int | None, str | None]:
         """A region code cell: (region id, None) or (None, the problem)."""
+        if type(raw) is bool:
+            return None, boolean_problem(raw, _("кода региона"))
         region_code = normalise_region_code(raw)
         region_id = self.regions.get(region_code)
         if region_id is None:
@@ -346,7 +410,7 @@ class MonitoringRowReader:
             return None, _("не указан код региона")
         if self.scope is not None and region_id not in self.scope:
             return None, _("субъект «%(code)s» вне области загрузки (%(scope)s)") % {
-                "code": region_code,
+                "code": _shown(region_code),
                 "scope": self.scope_label,
             }
         return region_id, None
@@ -405,6 +469,24 @@ class MonitoringRowReader:
                 )
         return ok
 
+    def _is_summary(self, cells: list[Any]) -> bool:
+        """A row without organisation code and week that is a totals or note line: it says
+        so («Итого», «Всего …») or holds nothing but counts. Any other such row is read, and
+        its missing cells reported."""
+        counts = self._count_positions
+        only_counts = True
+        for index, cell in enumerate(cells):
+            if cell is None:
+                continue
+            if type(cell) is str:
+                if _SUMMARY.match(cell):
+                    return True
+                if not cell.strip():
+                    continue
+            if index not in counts:
+                only_counts = False
+        return only_counts
+
     def rows(self) -> Iterator[tuple[Any, ...]]:
         """(row number, week start, region id, org code, municipality, name, org type,
         *counts) for every valid row, in file order."""
@@ -440,7 +522,11 @@ class MonitoringRowReader:
             raw_code = cells[i_code] if i_code < len(cells) else None
             raw_week = cells[i_week] if i_week < len(cells) else None
             code = raw_code.strip() if type(raw_code) is str else cell_text(raw_code)
-            if not code and (raw_week is None or cell_text(raw_week) == ""):
+            if (
+                not code
+                and (raw_week is None or cell_text(raw_week) == "")
+                and self._is_summary(cells)
+            ):
                 # a totals or note line («Итого») has neither organisation nor week
                 self.rows_skipped += 1
                 continue
@@ -465,9 +551,9 @@ class MonitoringRowReader:
                 elif isinstance(raw_week, str | dt.date):
                     date_cache[raw_week] = week
 
-            # region
+            # region (a boolean is never a cache key: TRUE == 1 would find region 01)
             raw_region = cells[i_region]
-            region_id = region_cache.get(raw_region)
+            region_id = region_cache.get(raw_region) if type(raw_region) is not bool else None
             if region_id is None:
                 region_id, problem = self.region_of(raw_region)
                 if region_id is None:
@@ -489,7 +575,10 @@ class MonitoringRowReader:
             # organisation and texts
             municipality = cell_text(cells[i_muni]) if i_muni is not None else ""
             name = cell_text(cells[i_name]) if i_name is not None else ""
-            if not code:
+            if type(raw_code) is bool:
+                ok = False
+                self._error(number, "org_code", boolean_problem(raw_code, _("кода организации")))
+            elif not code:
                 ok = False
                 self._error(number, "org_code", _("не указан код организации"))
             if (

@@ -19,7 +19,14 @@ from django.utils.translation import gettext as _
 from agencies import access
 from agencies.models import Region, User, normalise_region_code
 from roadmap_portal.dates import DATE_HINT, parse_date
-from roadmap_portal.tables import Table, TableError, cell_text, normalize_header, open_table
+from roadmap_portal.tables import (
+    Table,
+    TableError,
+    cell_text,
+    normalize_header,
+    open_table,
+    shown,
+)
 
 from ..models import Criterion
 from .services import fact_value_errors
@@ -126,7 +133,11 @@ def index_inputs_read(stream: IO[bytes], *, user: User | None = None) -> ReadRes
             code = normalise_region_code(_cell(cells, table, "region_code"))
             region = regions.get(code)
             if region is None:
-                error(number, "region_code", _("неизвестный код субъекта «%(v)s».") % {"v": code})
+                error(
+                    number,
+                    "region_code",
+                    _("неизвестный код субъекта «%(v)s».") % {"v": shown(code)},
+                )
             elif user is not None and not access.can_see_region(user, region.pk):
                 error(number, "region_code", _("нет доступа к субъекту %(v)s.") % {"v": code})
             index = table.columns["as_of"]
@@ -143,14 +154,17 @@ def index_inputs_read(stream: IO[bytes], *, user: User | None = None) -> ReadRes
                 error(
                     number,
                     "criterion",
-                    _("неизвестный критерий «%(v)s».") % {"v": criterion_code},
+                    _("неизвестный критерий «%(v)s».") % {"v": shown(criterion_code)},
                 )
             else:
                 index = table.columns["value"]
                 raw = cells[index] if index < len(cells) else ""
-                if isinstance(raw, float | int):
-                    raw = Decimal(str(raw))
-                value, messages = fact_value_errors(criterion, input_code, raw)
+                if type(raw) is bool:  # TRUE is not the number 1
+                    value, messages = None, [_("логическое значение вместо числа.")]
+                else:
+                    if isinstance(raw, float | int):
+                        raw = Decimal(str(raw))
+                    value, messages = fact_value_errors(criterion, input_code, raw)
                 key = "value"
                 if criterion.input_spec(input_code) is None:
                     key = "input" if "input" in table.columns else "criterion"

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from agencies import access, dataversion
 from agencies.models import Region, User
+from roadmap_portal.tables import shown
 
 from ..approval import check_fact_unlocked, week_of
 from ..choices import CriterionSource, FactSource
@@ -143,9 +144,9 @@ def fact_value_errors(
         try:
             value = Decimal(text)
         except InvalidOperation:
-            return None, [_("Значение «%(value)s» не является числом.") % {"value": raw}]
+            return None, [_("Значение «%(value)s» не является числом.") % {"value": shown(raw)}]
     if not value.is_finite():
-        return None, [_("Значение «%(value)s» не является числом.") % {"value": raw}]
+        return None, [_("Значение «%(value)s» не является числом.") % {"value": shown(raw)}]
     errors: list[str] = []
     if spec.get("integer") and value != value.to_integral_value():
         errors.append(_("Значение должно быть целым числом."))

@@ -23,7 +23,9 @@ All of it runs inside the caller's transaction; a rollback leaves no trace.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -536,6 +538,21 @@ def _copy_raw(cursor: Any, sql: str, stream: Any, plain: _PlainText, eol: bytes)
         copy.write(pending + eol)
 
 
+def _check_one_record_per_line(lines: list[bytes], table: Any) -> None:
+    """The reader numbers records, COPY lines: the lines down to the header must be as many
+    records as lines (no quoted title with a line break, no bare carriage return), else
+    `NotForTheFastPath`. A few lines, parsed by the reader's own csv module."""
+    try:
+        text = b"".join(lines).decode(table.encoding)
+        records = sum(
+            1 for _cells in csv.reader(io.StringIO(text, newline=""), delimiter=table.delimiter)
+        )
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise NotForTheFastPath from exc
+    if records != len(lines) or records != table.header_row:
+        raise NotForTheFastPath
+
+
 class NotForTheFastPath(Exception):
     """The file needs the row-by-row reader (its messages, or a shape COPY reads otherwise)."""
 
@@ -551,7 +568,9 @@ def copy_csv(stream: Any, table: Any, reader: Any, *, stage: Staging) -> int:
     is valid: when any row is not, or the file has a shape COPY could read differently from
     Python's csv module (a quote or a backslash anywhere, an empty line), it raises
     `NotForTheFastPath` and the caller rolls back to its savepoint and runs the reader, which
-    names every problem. Row numbers are the file's lines: a valid row is one line.
+    names every problem. Row numbers are the reader's (records, the header being record
+    `table.header_row`): a valid row is one line, and the lines above the data are one
+    record each or the file goes to the reader.
     """
     width = table.width
     columns = table.columns
@@ -565,9 +584,9 @@ def copy_csv(stream: Any, table: Any, reader: Any, *, stage: Staging) -> int:
         )
         # the data start: the line after the header
         stream.seek(0)
-        eol = b"\n"
-        for _line in range(table.header_row):
-            eol = b"\r\n" if stream.readline().endswith(b"\r\n") else b"\n"
+        head = [stream.readline() for _line in range(table.header_row)]
+        _check_one_record_per_line(head, table)
+        eol = b"\r\n" if head[-1].endswith(b"\r\n") else b"\n"
         delimiter = {";": "';'", ",": "','", "\t": "E'\\t'"}[table.delimiter]
         encoding = "WIN1251" if table.encoding == "cp1251" else "UTF8"
         sql = (

@@ -178,7 +178,79 @@ def _cases():
             "Работников всего",
             "Работников всего, G",
             "не число",
-            "логическое значение «True» вместо числа",
+            "логическое значение «ИСТИНА» вместо числа",
+        ),
+        (
+            "thousands or a fraction: never guessed",
+            lambda fmt: row("ORG2", counts=_with(0, "1,000")),
+            "Работников всего",
+            "Работников всего, G",
+            "«1,000» — неоднозначная запись",
+            "«1,000» — неоднозначная запись",
+        ),
+        (
+            "point before three digits",
+            lambda fmt: row("ORG2", counts=_with(2, "2.500")),
+            "Обучающихся всего",
+            "Обучающихся всего, I",
+            "«2.500» — неоднозначная запись",
+            "«2.500» — неоднозначная запись",
+        ),
+        (
+            "space inside a count",
+            lambda fmt: row("ORG2", counts=_with(1, "1 5")),
+            "Работников, писавших за неделю",
+            "Работников, писавших за неделю, H",
+            "«1 5» — не число: пробел или перенос строки внутри числа",
+            "«1 5» — не число: пробел или перенос строки внутри числа",
+        ),
+        (
+            "count of thousands of digits",
+            lambda fmt: row("ORG2", counts=_with(0, "9" * 5000)),
+            "Работников всего",
+            "Работников всего, G",
+            "больше возможного для одной организации",
+            "больше возможного для одной организации",
+        ),
+        (
+            "NUL in a count",
+            lambda fmt: row("ORG2", counts=_with(0, "1\x000")),
+            "Работников всего",
+            None,  # an XLSX cell cannot hold it
+            "«1\\x000» — не число",
+            None,
+        ),
+        (
+            "region of thousands of digits",
+            lambda fmt: row("ORG2", region="6" * 5000),
+            "Код региона",
+            "Код региона, B",
+            "неизвестный код региона «66666",
+            "неизвестный код региона «66666",
+        ),
+        (
+            "region typed as a boolean",
+            lambda fmt: row("ORG2", region=True if fmt == "xlsx" else "ИСТИНА"),
+            "Код региона",
+            "Код региона, B",
+            "неизвестный код региона «ИСТИНА»",
+            "логическое значение «ИСТИНА» вместо кода региона",
+        ),
+        (
+            "organisation code typed as a boolean",
+            lambda fmt: row(True),
+            None,  # a CSV cell is text: «ИСТИНА» is a code there
+            "Код организации, D",
+            None,
+            "логическое значение «ИСТИНА» вместо кода организации",
+        ),
+        (
+            "neither code nor week, but a region, a type and counts",
+            lambda fmt: row("", week=""),
+            "Начало недели",
+            "Начало недели, A",
+            "не указано начало недели",
+            "не указано начало недели",
         ),
         (
             "name longer than its column",
@@ -236,6 +308,7 @@ def test_refused_row_names_row_and_column_and_changes_nothing(import_file, fmt, 
     assert (error["row"], error["column"]) == (bad_row, column), upload.errors
     assert error["message"].startswith(f"Строка {bad_row}, столбец «{column}»:"), error
     assert fragment in error["message"], error["message"]
+    assert not any(char in error["message"] for char in "\x00\x07\t\n"), error["message"]
     assert _snapshot() == before
     assert MonitoringUpload.objects.filter(status="done").count() == 1
 
@@ -314,6 +387,10 @@ def test_last_row_with_a_name_names_the_organisation(import_file):
         "0x1A",
         "1_000",
         "12.5",
+        "1,000",
+        "1 5",
+        pytest.param("9" * 5000, id="5000 digits"),
+        pytest.param("0" * 5000 + "7", id="5000 zeros then 7"),
     ],
 )
 def test_fast_path_accepts_only_what_the_rule_accepts(value, settings):
@@ -543,3 +620,189 @@ def test_one_bad_file_is_refused_alike_by_either_path(import_file, monkeypatch, 
     assert first.errors == second.errors
     assert first.preview["errors_total"] == second.preview["errors_total"]
     assert not MonitoringRow.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("12", 12),
+        (" 12 ", 12),
+        ("12,0", 12),  # decimal commas of real exports
+        ("12,00", 12),
+        ("12.0", 12),
+        ("12,0000", 12),
+        ("1 200", 1200),
+        ("12 345", 12345),
+        ("1 234 567", 1234567),
+        ("1\u00a0000", 1000),
+        ("1\u202f000", 1000),
+        ("1 000,0", 1000),
+        ("-0", 0),
+        pytest.param("0" * 5000 + "7", 7, id="5000 zeros then 7"),
+    ],
+)
+def test_count_text_accepted(text, value, settings):
+    settings.MONITORING_MAX_COUNT = 10_000_000
+    assert parse_count(text) == value
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        # a separator before exactly three digits: a thousand or one? refused, not guessed
+        ("1,000", "неоднозначная запись"),
+        ("1.000", "неоднозначная запись"),
+        ("12,000", "неоднозначная запись"),
+        ("2.500", "неоднозначная запись"),
+        ("1 000,000", "неоднозначная запись"),
+        ("12,5", "не целое число"),
+        ("12,50", "не целое число"),
+        # a space only between groups of three digits
+        ("1 5", "пробел или перенос строки внутри числа"),
+        ("12 34", "пробел или перенос строки внутри числа"),
+        ("1 0000", "пробел или перенос строки внутри числа"),
+        ("1  000", "пробел или перенос строки внутри числа"),
+        ("1\n5", "пробел или перенос строки внутри числа"),
+        ("1\t2", "пробел или перенос строки внутри числа"),
+        ("1,000.0", "не число"),
+        pytest.param("9" * 5000, "больше возможного", id="5000 digits"),
+        pytest.param(" " + "9" * 5000 + " ", "больше возможного", id="5000 digits, spaces"),
+    ],
+)
+def test_count_text_refused(text, problem, settings):
+    settings.MONITORING_MAX_COUNT = 10_000_000
+    with pytest.raises(CountError) as refused:
+        parse_count(text)
+    message = str(refused.value.args[0])
+    assert problem in message
+    assert len(message) < 300  # a long cell is cut
+    assert "\n" not in message and "\t" not in message  # shown escaped
+
+
+def test_boolean_region_is_never_region_01(import_file):
+    """TRUE == 1 in Python: a region cache keyed by the cell would take TRUE for region 01
+    once a row gave 1."""
+    import io
+
+    import openpyxl
+
+    from tests.indicators.conftest import HEADER
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(HEADER)
+    ws.append(row("ORG1", region=1))
+    ws.append(row("ORG2", region=True))
+    buf = io.BytesIO()
+    wb.save(buf)
+    upload = import_file(buf.getvalue(), name="export.xlsx", region=None)
+    assert upload.status == "refused"
+    assert [(e["row"], e["column"]) for e in upload.errors] == [(3, "Код региона, B")]
+    assert "логическое значение «ИСТИНА» вместо кода региона" in upload.errors[0]["message"]
+
+
+@pytest.mark.parametrize(
+    "totals",
+    [
+        ["", "", "", "", "", "", *range(8)],  # nothing but counts
+        ["", "66", "Итого по Ирбиту", "", "", "", *range(8)],
+        ["", "", "", "", "ВСЕГО", "ОО", *range(8)],
+    ],
+)
+def test_totals_lines_are_skipped(import_file, totals):
+    upload = import_file(csv_bytes([row("ORG1"), totals]))
+    assert upload.status == "done", upload.errors
+    assert (upload.rows_read, upload.rows_skipped) == (1, 1)
+
+
+def test_row_without_code_and_week_is_read_and_refused(import_file):
+    upload = import_file(csv_bytes([row("ORG1"), row("", week="")]))
+    assert upload.status == "refused"
+    assert [(e["row"], e["column"]) for e in upload.errors] == [
+        (3, "Начало недели"),
+        (3, "Код организации"),
+    ]
+    assert upload.rows_skipped == 0
+
+
+@pytest.mark.parametrize(
+    ("title", "fast"),
+    [
+        (b"\xd0\x92\xd1\x8b\xd0\xb3\xd1\x80\xd1\x83\xd0\xb7\xd0\xba\xd0\xb0\r\n", True),
+        ('"Выгрузка мониторинга\nСвердловская область"\r\n'.encode(), False),
+        ('"Выгрузка ""Сферум"";\n Свердловская область"\r\n'.encode(), False),
+    ],
+    ids=["one-line title", "quoted title with a line break", "quotes and a break"],
+)
+def test_title_above_the_header_numbers_rows_alike_by_either_path(import_file, caplog, title, fast):
+    """The header is record 2 whatever the title's lines: no row is lost and the rows are
+    3 and 4. The set-based path (PostgreSQL) counts lines; when the lines above the data are
+    not one record each it leaves the file to the reader."""
+    import logging
+
+    caplog.set_level(logging.INFO, logger="indicators.services.uploads")
+    upload = import_file(title + csv_bytes([row("ORG1"), row("ORG2")]))
+    assert upload.status == "done", upload.errors
+    assert [r["row"] for r in upload.preview["rows"]] == [3, 4]
+    assert MonitoringRow.objects.count() == 2
+    if connection.vendor == "postgresql":
+        path = "set-based" if fast else "row by row"
+        assert f"rows ({path})" in caplog.text
+
+
+def test_error_rows_are_records_after_a_multi_line_cell(import_file):
+    """A spreadsheet shows ORG2 on row 3 whatever line breaks ORG1's comment holds."""
+    from tests.indicators.conftest import HEADER
+
+    rows = [[*row("ORG1"), "строка 1\nстрока 2\nстрока 3"], [*row("ORG2", org_type="XX"), ""]]
+    data = csv_bytes(rows, header=[*HEADER, "Комментарий"]).replace(
+        "строка 1\nстрока 2\nстрока 3".encode(), '"строка 1\nстрока 2\nстрока 3"'.encode()
+    )
+    upload = import_file(data)
+    assert upload.status == "refused"
+    assert [(e["row"], e["column"]) for e in upload.errors] == [(3, "Тип организации")]
+
+
+@pytest.mark.parametrize(
+    ("data", "fragment"),
+    [
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(range(256)) * 40, "(.xls) не поддерживается"),
+        (b"PK\x03\x04garbage", "повреждён"),
+    ],
+    ids=["old xls", "broken zip"],
+)
+def test_unreadable_file_is_refused_in_russian_not_failed(import_file, data, fragment):
+    upload = import_file(data, name="export.xls")
+    assert upload.status == "refused"
+    assert fragment in upload.errors[0]["message"]
+
+
+@pytest.mark.parametrize(
+    "cell",
+    [
+        b'<c r="N4" t="n"><v>abc</v>',
+        b'<c r="N4" t="n"><v>' + b"9" * 5000 + b"</v>",
+        b'<c r="N4" t="s"><v>99999</v>',
+        b'<c r="N4" t="d"><v>not-a-date</v>',
+    ],
+    ids=["text in a number cell", "5000 digits", "no such shared string", "bad date"],
+)
+def test_unreadable_xlsx_cell_is_refused_naming_it(import_file, cell):
+    import io
+    import zipfile
+
+    data = xlsx_bytes([row("ORG1", counts=(100, 50, 400, 300, 500, 200, 450, 12345))])
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            content = src.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                old = b'<c r="N4" t="n"><v>12345</v>'
+                assert old in content
+                content = content.replace(old, cell)
+            dst.writestr(item, content)
+    upload = import_file(out.getvalue(), name="export.xlsx")
+    assert upload.status == "refused"
+    message = upload.errors[0]["message"]
+    assert message.startswith("Строка 4, столбец N: значение ячейки N4 не читается"), message

@@ -95,6 +95,21 @@ def test_xlsx_with_title_row(seeded):
     assert result.rows[0].value == 3 and result.rows[0].as_of == dt.date(2025, 10, 1)
 
 
+def test_xlsx_boolean_value_and_long_region_are_refused_not_failed(seeded):
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["region_code", "criterion", "input", "value", "as_of", "evidence"])
+    sheet.append(["66", "mfc_bot", None, True, dt.datetime(2025, 10, 1), None])
+    sheet.append(["6" * 5000, "mfc_bot", None, 1, dt.datetime(2025, 10, 1), None])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    buffer.seek(0)
+    errors = index_inputs_read(buffer).errors
+    assert errors[0] == "Строка 2, столбец «D»: логическое значение вместо числа."
+    assert errors[1].startswith("Строка 3, столбец «A»: неизвестный код субъекта «66666")
+    assert len(errors) == 2 and len(errors[1]) < 200
+
+
 def test_all_or_nothing_and_idempotent(seeded, personas):
     bad = _csv(["66;mfc_bot;;1;01.10.2025;x", "66;mfc_bot;;7;02.10.2025;x"])
     upload = index_upload_create(file=ContentFile(bad, name="bad.csv"), user=personas.analyst)

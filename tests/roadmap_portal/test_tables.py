@@ -133,3 +133,221 @@ def test_cell_text_is_how_every_import_reads_a_code_or_a_name(value, text):
     from roadmap_portal.tables import cell_text
 
     assert cell_text(value) == text
+
+
+# --- rows are CSV records, numbered as a spreadsheet numbers them
+
+
+def test_csv_quoted_title_with_a_line_break_above_the_header_loses_no_row():
+    data = (
+        '"Выгрузка мониторинга\nСвердловская область"\r\n'
+        "Начало недели;Код организации\r\n06.10.2025;A1\r\n06.10.2025;A2\r\n"
+    ).encode()
+    table, rows = read(data)
+    assert table.header_row == 2  # the title is one record, on two lines
+    assert table.preamble == [["Выгрузка мониторинга\nСвердловская область"]]
+    assert rows == [(3, ["06.10.2025", "A1"]), (4, ["06.10.2025", "A2"])]
+
+
+def test_csv_row_numbers_count_records_not_lines():
+    data = (
+        "Начало недели;Код организации;Наименование организации\r\n"
+        '06.10.2025;A1;"Школа\nс переносом\nстрок"\r\n'
+        "06.10.2025;A2;Школа 2\r\n"
+    ).encode()
+    _table, rows = read(data)
+    assert [number for number, _cells in rows] == [2, 3]
+    assert rows[0][1][2] == "Школа\nс переносом\nстрок"
+
+
+def test_csv_bad_bytes_after_a_multi_line_cell_name_their_record():
+    good = 'Начало недели;Код организации\n06.10.2025;"A\n1"\n' + "06.10.2025;Школа\n" * 30000
+    table = open_table(
+        io.BytesIO(good.encode() + b"06.10.2025;\xff\xfe\n"), aliases=ALIASES, required=REQUIRED
+    )
+    with pytest.raises(TableError, match="^Строка 30003: символы не в кодировке UTF-8"):
+        list(table.rows())
+
+
+def test_csv_unreadable_record_named_by_its_record_number():
+    data = 'Начало недели;Код организации\n06.10.2025;"A\n1"\n06.10.2025;"'.encode()
+    table = open_table(
+        io.BytesIO(data + b"x" * (1024 * 1024 + 10)), aliases=ALIASES, required=REQUIRED
+    )
+    with pytest.raises(TableError, match="^Строка 3: строка не читается как CSV"):
+        list(table.rows())
+
+
+# --- one column, one header cell
+
+
+@pytest.mark.parametrize(
+    ("header", "named"),
+    [
+        (
+            "Начало недели;Код организации;Код организации",
+            "«Код организации» (столбец № 2) и «Код организации» (столбец № 3)",
+        ),
+        (
+            "Начало недели;org_code;Код организации",
+            "«org_code» (столбец № 2) и «Код организации» (столбец № 3)",
+        ),
+    ],
+)
+def test_csv_header_naming_a_column_twice_is_refused_naming_both(header, named):
+    with pytest.raises(TableError) as refused:
+        read(f"{header}\n06.10.2025;A1;A2\n".encode())
+    message = str(refused.value)
+    assert message.startswith("Строка 1 (заголовок): один и тот же столбец указан дважды")
+    assert named in message
+
+
+def test_xlsx_header_naming_a_column_twice_is_refused_by_letters():
+    data = _xlsx(
+        [["Выгрузка"], ["Начало недели", "Код организации", "ORG_CODE"], ["06.10.2025", "A", "B"]]
+    )
+    with pytest.raises(
+        TableError, match="«Код организации» \\(столбец B\\) и «ORG_CODE» \\(столбец C\\)"
+    ):
+        read(data)
+
+
+def test_a_title_row_repeating_a_word_is_no_header():
+    table, rows = read(
+        "Код организации;Код организации\nНачало недели;Код организации\n1;A\n".encode()
+    )
+    assert table.header_row == 2 and rows == [(3, ["1", "A"])]
+
+
+# --- which sheet of a workbook
+
+
+def _book(*sheets: tuple[str, list, str]) -> bytes:
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for title, rows, state in sheets:
+        ws = wb.create_sheet(title)
+        for r in rows:
+            ws.append(r)
+        ws.sheet_state = state
+    wb.active = [state for _t, _r, state in sheets].index("visible")
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+HEADER_ROW = ["Начало недели", "Код организации"]
+
+
+def test_xlsx_hidden_first_sheet_is_not_read():
+    data = _book(
+        ("старая", [HEADER_ROW, ["06.10.2025", "OLD"]], "hidden"),
+        ("списки", [["ОО", "СПО"]], "veryHidden"),
+        ("Данные", [HEADER_ROW, ["06.10.2025", "NEW"]], "visible"),
+    )
+    _table, rows = read(data)
+    assert rows == [(2, ["06.10.2025", "NEW"])]
+
+
+def test_xlsx_second_visible_sheet_without_the_header_is_fine():
+    data = _book(
+        ("Данные", [HEADER_ROW, ["06.10.2025", "A1"]], "visible"),
+        ("Инструкция", [["Заполните лист «Данные»"], ["Начало недели — понедельник"]], "visible"),
+    )
+    _table, rows = read(data)
+    assert rows == [(2, ["06.10.2025", "A1"])]
+
+
+def test_xlsx_two_visible_sheets_with_the_header_are_refused():
+    data = _book(
+        ("Неделя 1", [HEADER_ROW, ["06.10.2025", "A1"]], "visible"),
+        ("Неделя 2", [["Выгрузка"], HEADER_ROW, ["13.10.2025", "A1"]], "visible"),
+    )
+    with pytest.raises(
+        TableError, match="несколько видимых листов с таблицей: «Неделя 1» и «Неделя 2»"
+    ):
+        read(data)
+
+
+# --- a broken file is a TableError with a Russian message, never a Python error
+
+
+def test_old_xls_is_refused_as_an_old_format():
+    with pytest.raises(TableError, match=r"старом формате Excel \(\.xls\) не поддерживается.*xlsx"):
+        read(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(range(256)) * 40)
+
+
+def _patched(data: bytes, old: bytes, new: bytes) -> bytes:
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            content = src.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                assert old in content
+                content = content.replace(old, new, 1)
+            dst.writestr(item, content)
+    return out.getvalue()
+
+
+GOOD = [["Выгрузка"], ["Начало недели", "Код организации"], ["06.10.2025", 12345]]
+
+
+@pytest.mark.parametrize(
+    "cell",
+    [
+        b'<c r="B3" t="n"><v>abc</v></c>',
+        b'<c r="B3" t="n"><v>' + b"9" * 5000 + b"</v></c>",
+        b'<c r="B3" t="s"><v>99999</v></c>',
+        b'<c r="B3" t="d"><v>not-a-date</v></c>',
+        b'<c r="B3" t="b"><v>maybe</v></c>',
+    ],
+    ids=["text in a number cell", "5000 digits", "no such shared string", "bad date", "bad bool"],
+)
+def test_xlsx_unreadable_cell_is_named_by_row_and_column(cell):
+    # below the rows searched for the header: met while the rows are read
+    rows = [*GOOD[:2], *[["06.10.2025", n] for n in range(20)], ["06.10.2025", 12345]]
+    data = _patched(_xlsx(rows), b'<c r="B23" t="n"><v>12345</v></c>', cell.replace(b"B3", b"B23"))
+    table = open_table(io.BytesIO(data), aliases=ALIASES, required=REQUIRED)
+    with pytest.raises(TableError) as refused:
+        list(table.rows())
+    assert str(refused.value).startswith("Строка 23, столбец B: значение ячейки B23 не читается")
+
+
+def test_xlsx_unreadable_cell_in_the_top_rows_is_refused_at_open():
+    data = _patched(_xlsx(GOOD), b"<v>12345</v>", b"<v>abc</v>")
+    with pytest.raises(TableError, match="^Строка 3, столбец B: значение ячейки B3 не читается"):
+        open_table(io.BytesIO(data), aliases=ALIASES, required=REQUIRED)
+
+
+def test_xlsx_broken_sheet_xml_is_refused():
+    rows = [*GOOD, *[["06.10.2025", n] for n in range(20)]]
+    data = _patched(_xlsx(rows), b"</sheetData>", b'<row r="99"><c r="A99"')
+    table = open_table(io.BytesIO(data), aliases=ALIASES, required=REQUIRED)
+    with pytest.raises(TableError, match="^Лист «Sheet» файла XLSX не читается после строки 23"):
+        list(table.rows())
+
+
+def test_xlsx_broken_compression_is_refused():
+    data = bytearray(_xlsx(GOOD))
+    info = zipfile.ZipFile(io.BytesIO(bytes(data))).getinfo("xl/worksheets/sheet1.xml")
+    start = info.header_offset + 30 + len(info.filename) + len(info.extra)
+    for i in range(start + 5, start + 40):
+        data[i] ^= 0x55
+    with pytest.raises(TableError, match="повреждён"):
+        read(bytes(data))
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        ("Школа", "Школа"),
+        ("Шко\x00ла", "Шко\\x00ла"),
+        ("1\n5", "1\\n5"),
+        ("Ш" * 60, "Ш" * 50 + "…"),
+    ],
+)
+def test_shown_escapes_control_characters_and_cuts(value, text):
+    from roadmap_portal.tables import shown
+
+    assert shown(value) == text
