@@ -43,6 +43,7 @@ from django.utils.translation import gettext_lazy
 from agencies.choices import OrgType
 from agencies.models import normalise_region_code
 from roadmap_portal.dates import DATE_HINT, parse_date
+from roadmap_portal.numbers import NUMBER_TEXT, not_a_number_reason
 from roadmap_portal.ru_formats import ru_date
 from roadmap_portal.tables import (
     FORMULA_WITHOUT_VALUE,
@@ -57,8 +58,6 @@ from .columns import BY_KEY, COUNT_KEYS, CROSS_CHECKS, TEXT_LIMITS, TITLES
 MAX_STORED_ERRORS = 1000
 
 _SPACES = re.compile(r"[\s\u00a0\u202f]")
-# the spaces a spreadsheet or a person puts between groups of thousands
-_GROUP_SPACES = "[ \u00a0\u202f]"
 # C0 and C1 control characters (NUL, tabs, line breaks …) and DEL: never in a name or code
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _WEEKDAYS = ("понедельник", "вторник", "среда", "четверг", "пятница", "суббота", "воскресенье")
@@ -68,10 +67,9 @@ _WEEKDAYS = ("понедельник", "вторник", "среда", "четв
 PLAIN_COUNT = "[0-9]+"
 _PLAIN_COUNT = re.compile(PLAIN_COUNT)
 # a count as people type it (surrounding spaces stripped first): a sign, the digits, or
-# groups of three after a space (`1 234`, `12 345 678`), then a decimal part (judged below)
-_COUNT_TEXT = re.compile(
-    rf"(-?)([0-9]+|[0-9]{{1,3}}(?:{_GROUP_SPACES}[0-9]{{3}})+)(?:[.,]([0-9]*))?"
-)
+# groups of three after a space (`1 234`, `12 345 678`), then a decimal part (judged below);
+# the one grammar of a number in a file (roadmap_portal.numbers)
+_COUNT_TEXT = NUMBER_TEXT
 # a line that only sums up the others («Итого», «Всего по району»)
 _SUMMARY = re.compile(r"\s*(?:итого|всего)\b", re.IGNORECASE)
 
@@ -228,16 +226,9 @@ def parse_count(value: Any) -> int:
 
 def _not_a_count(value: str, text: str) -> str:
     """Why a text cell that `_COUNT_TEXT` does not take is no count (the Russian problem)."""
-    if any(char.isdigit() and not ("0" <= char <= "9") for char in text):
-        return _("«%(value)s» — не число: допустимы только цифры 0-9") % {"value": _shown(value)}
     if re.fullmatch(r"-?[0-9]+[.,][0-9]+", text):
         return _("«%(value)s» — не целое число") % {"value": _shown(value)}
-    if re.fullmatch(r"-?[0-9][0-9\s\u00a0\u202f]*[0-9](?:[.,][0-9]*)?", text):
-        return _(
-            "«%(value)s» — не число: пробел или перенос строки внутри числа (пробел допустим "
-            "только между группами по три цифры: 1 234)"
-        ) % {"value": _shown(value)}
-    return _("«%(value)s» — не число") % {"value": _shown(value)}
+    return not_a_number_reason(value, text)
 
 
 def fast_counts(cells: tuple[Any, ...]) -> list[int] | None:

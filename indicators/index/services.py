@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from agencies import access, dataversion
 from agencies.models import Region, User
+from roadmap_portal.numbers import NumberTextError, parse_decimal
 from roadmap_portal.tables import shown
 
 from ..approval import check_fact_unlocked, week_of
@@ -139,12 +140,10 @@ def fact_value_errors(
     if isinstance(raw, Decimal):
         value = raw
     else:
-        text = str(raw if raw is not None else "").strip().replace("\xa0", "").replace(" ", "")
-        text = text.replace(",", ".").rstrip("%")
-        try:
-            value = Decimal(text)
-        except InvalidOperation:
-            return None, [_("Значение «%(value)s» не является числом.") % {"value": shown(raw)}]
+        try:  # the one grammar of a number in a file (`1 234,5`; never `1 5` or `1e3`)
+            value = parse_decimal(raw, percent_sign=True)
+        except NumberTextError as exc:
+            return None, [_("Значение: %(reason)s.") % {"reason": exc}]
     if not value.is_finite():
         return None, [_("Значение «%(value)s» не является числом.") % {"value": shown(raw)}]
     errors: list[str] = []

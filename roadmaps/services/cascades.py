@@ -16,7 +16,15 @@ from django.utils.translation import gettext as _
 from agencies import access
 from agencies.models import Municipality, Organisation, User
 from roadmap_portal.dates import DATE_HINT, parse_date
-from roadmap_portal.tables import Table, TableError, cell_text, normalize_header, open_table
+from roadmap_portal.numbers import NumberTextError, parse_whole
+from roadmap_portal.tables import (
+    Table,
+    TableError,
+    cell_text,
+    normalize_header,
+    open_table,
+    shown,
+)
 
 from .. import signals
 from ..choices import CascadeScope, ChangeKind
@@ -275,18 +283,20 @@ def cascade_progress_import(
             )
         step = None
         step_text = str(raw_step or "").strip()
-        if isinstance(raw_step, float) and raw_step.is_integer():
-            step_text = str(int(raw_step))
+        try:
+            step_number: int | None = parse_whole(raw_step)
+        except NumberTextError:  # «²».isdigit() is true, and int("²") raised
+            step_number = None
         if steps:
-            if not step_text.isdigit() or int(step_text) not in steps:
+            if step_number not in steps:
                 error(
                     offset,
                     "step",
                     _("нужен номер подэтапа от 1 до %(n)s, указано «%(value)s».")
-                    % {"n": len(steps), "value": step_text},
+                    % {"n": len(steps), "value": shown(step_text)},
                 )
             else:
-                step = steps[int(step_text)]
+                step = steps[step_number]
         elif step_text:
             error(offset, "step", _("у мероприятия нет подэтапов, оставьте пустым."))
         try:

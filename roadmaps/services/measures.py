@@ -9,7 +9,7 @@ overwritten.
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from functools import partial
 
 from django.core.exceptions import ValidationError
@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from agencies.access import can_edit_measure_part
 from agencies.models import User
+from roadmap_portal.numbers import NumberTextError, parse_decimal
 
 from .. import signals
 from ..choices import CLOSED_STATUSES, ChangeKind, MeasureStatus
@@ -549,14 +550,14 @@ def measure_target_set(
     errors: dict[str, list[str]] = {}
     value: Decimal | None = None
     if achieved not in (None, ""):
-        try:
-            value = Decimal(str(achieved).strip().replace(",", ".").replace("\u00a0", ""))
-        except InvalidOperation:
-            errors["achieved"] = [_("Достигнутое значение должно быть числом.")]
+        try:  # the one grammar of a number (`1 234,5`; never `1 5`, `1e3` or `١٢`)
+            value = parse_decimal(achieved, percent_sign=target.unit.strip() == "%")
+        except NumberTextError as exc:
+            errors["achieved"] = [
+                _("Достигнутое значение должно быть числом: %(reason)s.") % {"reason": exc}
+            ]
         else:
-            if not value.is_finite():
-                errors["achieved"] = [_("Достигнутое значение должно быть числом.")]
-            elif value < 0:
+            if value < 0:
                 errors["achieved"] = [_("Достигнутое значение не может быть отрицательным.")]
             elif target.unit.strip() == "%" and value > 100:
                 errors["achieved"] = [_("Доля не может быть больше 100 %.")]

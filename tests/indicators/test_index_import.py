@@ -233,3 +233,20 @@ def test_as_of_reads_every_date_shape_of_the_shared_parser(seeded, as_of):
     result = index_inputs_read(buffer)
     assert result.errors == []
     assert result.rows[0].as_of == dt.date(2025, 10, 1)
+
+
+@pytest.mark.parametrize(
+    ("written", "reason"),
+    [
+        ("1 5", "пробел"),  # was read as 15
+        ("1e1", "не число"),  # was read as 10
+        ("1_0", "не число"),
+        ("\u0661", "цифры 0-9"),
+    ],
+)
+def test_a_value_is_read_by_the_one_grammar_of_a_number(seeded, written, reason):
+    data = _csv([f"66;offline_qr;;{written};01.10.2025;x"])
+    result = index_inputs_read(io.BytesIO(data))
+    assert result.rows == []
+    assert len(result.errors) == 1 and "Строка 2, столбец «Значение»" in result.errors[0]
+    assert reason in result.errors[0]

@@ -222,6 +222,20 @@ def test_import_is_all_or_nothing_with_russian_errors(world, personas):
     assert not CascadeProgress.objects.filter(cascade=cascade).exists()
 
 
+@pytest.mark.parametrize("written", ["²", "\u0662", "2,5", "1 2"])
+def test_a_step_that_is_no_whole_number_is_a_row_error(world, personas, written):
+    """«²».isdigit() is true and int("²") raised: the import failed with a Python error."""
+    cascade = _region_cascade(world, personas)
+    data = f"Код организации;Подэтап;Дата выполнения\n660001;{written};01.10.2025\n".encode()
+    with pytest.raises(CascadeImportError) as error:
+        cascade_progress_import(
+            cascade=cascade, name="p.csv", data=data, actor=personas.ministry_user, today=TODAY
+        )
+    assert error.value.messages == [
+        f"Строка 2, столбец «Подэтап»: нужен номер подэтапа от 1 до 4, указано «{written}»."
+    ]
+
+
 def test_import_missing_column(world, personas):
     cascade = _region_cascade(world, personas)
     with pytest.raises(CascadeImportError, match="нет столбца «Дата выполнения»"):

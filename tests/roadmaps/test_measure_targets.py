@@ -71,6 +71,12 @@ def test_value_with_evidence_and_history(own, personas):
         ("1,234", "", "2 после"),
         ("nan", "", "числом"),
         ("12345678901", "", "10 цифр"),
+        # the one grammar of a number (roadmap_portal.numbers): nothing read as something close
+        ("1 5", "", "пробел"),
+        ("1e3", "", "числом"),
+        ("1_000", "", "числом"),
+        ("\u0661\u0662", "", "цифры 0-9"),  # Arabic-Indic 12
+        ("１２", "", "цифры 0-9"),  # full-width 12
     ],
 )
 def test_impossible_values_are_refused_in_russian(own, personas, value, unit, message):
@@ -148,3 +154,12 @@ def test_page_target_of_another_measure_is_404(persona_client, own):
     target = _target(other)
     url = reverse("roadmaps:measure-target", args=[own.pk, target.pk])
     assert persona_client("admin").post(url, {}).status_code == 404
+
+
+def test_a_number_as_people_write_it(own, personas):
+    target = _target(own, quantity=Decimal(5000))
+    measure_target_set(
+        target=target, achieved="1 234,5", actor=personas.admin, expected_version=own.version
+    )
+    target.refresh_from_db()
+    assert target.achieved == Decimal("1234.5")
