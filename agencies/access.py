@@ -140,7 +140,9 @@ def acting_agency_ids(user: User) -> frozenset[int]:
 
 
 def can_edit_region_measures(user: User, region_id: int | None) -> bool:
-    """Administrators, and coordinators flagged as editors of their region."""
+    """Administrators, and coordinators flagged as editors of their own region: not of a
+    region they only see (`extra_regions`), as for the roadmap import
+    (`can_import_roadmap`). `MeasureQuerySet.editable_by` is the same rule for a queryset."""
     if is_admin(user):
         return True
     return (
@@ -148,7 +150,7 @@ def can_edit_region_measures(user: User, region_id: int | None) -> bool:
         and user.role == Role.COORDINATOR
         and user.can_edit_region
         and region_id is not None
-        and can_see_region(user, region_id)
+        and region_id == user.home_region_id
     )
 
 

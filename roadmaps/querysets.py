@@ -31,8 +31,10 @@ class MeasureQuerySet(RegionScopedQuerySet):
         if access.is_admin(user):
             return qs
         if user.is_authenticated and user.role == Role.COORDINATOR and user.can_edit_region:
-            # an editor of the region, not of the federal plan every region sees
-            return qs.filter(roadmap__region__isnull=False)
+            # an editor of their own region (`access.can_edit_region_measures`): not of the
+            # federal plan every region sees, nor of a region they only see
+            home = user.home_region_id
+            return qs.filter(roadmap__region_id=home) if home is not None else qs.none()
         if not user.is_authenticated or user.role != Role.STAFF:
             return qs.none()
         acting = access.acting_agency_ids(user)

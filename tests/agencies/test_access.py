@@ -180,3 +180,26 @@ def test_anonymous_and_inactive_users_may_do_nothing(personas):
     personas.analyst.is_active = False
     assert not access.can_export(personas.analyst)
     assert not access.can_see_ranking(personas.analyst)
+
+
+def test_a_coordinator_edits_their_own_region_not_one_they_only_see(personas):
+    """`extra_regions` are seen, not edited (as for the roadmap import); the predicate and
+    the queryset agree, row by row."""
+    from roadmaps.models import Measure
+
+    coordinator = personas.coordinator
+    coordinator.can_edit_region = True
+    coordinator.save()
+    coordinator.extra_regions.add(Region.objects.get(code="50"))
+    fresh = type(coordinator).objects.get(pk=coordinator.pk)
+    moscow_oblast = Region.objects.get(code="50")
+    sverdlovsk = Region.objects.get(code="66")
+    assert access.can_see_region(fresh, moscow_oblast.pk)
+    assert not access.can_edit_region_measures(fresh, moscow_oblast.pk)
+    assert access.can_edit_region_measures(fresh, sverdlovsk.pk)
+    editable = set(Measure.objects.editable_by(fresh).values_list("pk", flat=True))
+    visible = Measure.objects.visible_to(fresh).prefetch_related("responsibilities")
+    assert {m.pk for m in visible if access.can_edit_measure(fresh, m)} == editable
+    assert editable and not Measure.objects.filter(
+        pk__in=editable, roadmap__region=moscow_oblast
+    ).exists()
