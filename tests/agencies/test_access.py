@@ -200,6 +200,7 @@ def test_a_coordinator_edits_their_own_region_not_one_they_only_see(personas):
     editable = set(Measure.objects.editable_by(fresh).values_list("pk", flat=True))
     visible = Measure.objects.visible_to(fresh).prefetch_related("responsibilities")
     assert {m.pk for m in visible if access.can_edit_measure(fresh, m)} == editable
-    assert editable and not Measure.objects.filter(
-        pk__in=editable, roadmap__region=moscow_oblast
-    ).exists()
+    assert (
+        editable
+        and not Measure.objects.filter(pk__in=editable, roadmap__region=moscow_oblast).exists()
+    )
