@@ -30,7 +30,7 @@ def can_use_admin(user) -> bool:
 
     Its model pages are not scoped by region or agency (every row of every region), so an
     `is_staff` coordinator, staff member or analyst with model permissions would see and
-    change other regions' rows there. `agencies.apps.PortalAdminSite` asks this, and the
+    change other regions' rows there. `agencies.admin_site.PortalAdminSite` asks this, and the
     navigation offers the link on the same answer."""
     return bool(user.is_active and user.is_staff and is_admin(user))
 

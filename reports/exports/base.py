@@ -13,8 +13,9 @@ A report writes *tables* into a *book*: `book.table(name, columns)` gives a `Tab
 * `CsvBook` writes only the table marked `primary=True` (the report's main rows), UTF-8
   with BOM, `;`-separated, CRLF lines (`roadmap_portal.cells.PortalCsvDialect`, which the
   admin's CSV follows too), the same values as the workbook: dates as ДД.ММ.ГГГГ
-  (`06.10.2025`), numbers with a decimal point, percentages as the same fractions the
-  workbook holds (0.753 for 75.3 %). Other tables are ignored.
+  (`06.10.2025`), numbers with a decimal comma (`csv_number`: Russian Excel opens «12.5» as
+  a date), percentages as the same fractions the workbook holds (0,753 for 75.3 %). Other
+  tables are ignored.
 
 Formula neutralisation (CSV/DDE injection): every piece of *text* (titles, comments,
 organisation names, user names — anything typed by a person or read from an import) loses
@@ -69,6 +70,7 @@ from roadmap_portal.cells import (  # noqa: F401
 )
 
 CSV_DATE = "%d.%m.%Y"  # ДД.ММ.ГГГГ, as Russian readers and spreadsheets expect
+CSV_DECIMAL = ","  # and the decimal separator they expect (`csv_number`)
 CSV_DATETIME = "%d.%m.%Y %H:%M"
 SHEET_NAME_FORBIDDEN = set("[]:*?/\\")
 
@@ -509,9 +511,22 @@ def csv_value(value: Any, kind: Kind) -> str:
         return value.strftime(CSV_DATE)
     if kind is Kind.INT:
         return str(int(value))
-    if isinstance(value, float):
-        return repr(round(value, 6))
+    if isinstance(value, float | Decimal):
+        return csv_number(value)
     return str(value)
+
+
+def csv_number(value: float | Decimal) -> str:
+    """A number as a Russian spreadsheet reads it: a decimal comma, never an exponent, at
+    most six places (0.753 → «0,753», −12.5 → «-12,5»). With a point, Russian Excel opens
+    «12.5» as the date 12 May and «0.753» as text: a figure silently wrong."""
+    if isinstance(value, float):
+        text = f"{round(value, 6):.6f}".rstrip("0").rstrip(".")
+    else:
+        text = format(value, "f")
+    if text.lstrip("-").strip("0.") == "":
+        text = text.lstrip("-")  # no «-0»
+    return text.replace(".", CSV_DECIMAL)
 
 
 @dataclass

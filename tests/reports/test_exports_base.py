@@ -189,7 +189,8 @@ def test_csv_variant(tmp_path):
         rows = list(csv.reader(fh, delimiter=";"))
     assert rows[0] == [c.header for c in COLUMNS]
     assert [r[0] for r in rows[1:]] == ["'" + h for h in HOSTILE]
-    assert rows[1][1:] == ["06.10.2025", "0.753", "-12.5", "-5", "-1.25", ""]
+    # a decimal comma: Russian Excel opens «12.5» as 12 May and «0.753» as text
+    assert rows[1][1:] == ["06.10.2025", "0,753", "-12,5", "-5", "-1,25", ""]
     assert "не попадёт" not in raw.decode("utf-8-sig")
 
 
@@ -229,3 +230,23 @@ def test_sheet_names_never_start_or_end_with_an_apostrophe(tmp_path):
         "б" * 26 + "'" + "в" * 4,
         "б" * 26 + " (2)",
     ]
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (0.753, "0,753"),
+        (-12.5, "-12,5"),
+        (1e-7, "0"),
+        (-1e-7, "0"),
+        (1e-5, "0,00001"),
+        (123456789.123456789, "123456789,123457"),
+        (Decimal("17.00"), "17,00"),
+        (Decimal("-0.00"), "0,00"),
+        (Decimal("1E+3"), "1000"),
+    ],
+)
+def test_a_csv_number_is_written_as_a_russian_spreadsheet_reads_it(value, text):
+    from reports.exports.base import csv_number
+
+    assert csv_number(value) == text

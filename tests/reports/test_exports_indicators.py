@@ -174,7 +174,7 @@ def test_csv_main_and_organisations(tmp_path, personas, monitoring):
     with open(path, encoding="utf-8-sig", newline="") as fh:
         rows = list(csv.DictReader(fh, delimiter=";"))
     assert len(rows) == 9
-    assert rows[0]["П1: отклонение, п.п."] == "-10.0"  # percentage points, not a fraction
+    assert rows[0]["П1: отклонение, п.п."] == "-10"  # percentage points, not a fraction
     assert rows[0]["Начало недели"] == "22.09.2025"  # ДД.ММ.ГГГГ
     assert rows[3]["Территория"] == "'-2+3"
     assert rows[3]["П1: значение"] == ""

@@ -480,6 +480,57 @@ def test_csv_opens_in_libreoffice_with_the_documented_settings(tmp_path, every_r
     assert "'" + HOSTILE[0] in titles  # still text, not a formula
 
 
+@needs_libreoffice
+def test_csv_numbers_and_dates_open_as_numbers_and_dates_in_a_russian_office_suite(
+    tmp_path, every_report
+):
+    """The indicators CSV opened in LibreOffice with the Russian locale (1049): every cell
+    the workbook holds as a number or a date is one there too, with the same value. With a
+    decimal point «0.753» and «-12.5» came out as text."""
+    import datetime as dt
+    import subprocess
+
+    from tests.reports.office import SOFFICE
+
+    path, _ = write_all(tmp_path, every_report.analyst, "csv")["indicators"]
+    xlsx, _ = write_all(tmp_path, every_report.analyst, "xlsx")["indicators"]
+    out = tmp_path / "lo"
+    subprocess.run(
+        [
+            SOFFICE,
+            f"-env:UserInstallation=file://{tmp_path / 'lo-profile'}",
+            "--headless",
+            "--norestore",
+            "--infilter=CSV:59,34,76,1,,1049",  # as above, in the Russian locale
+            "--convert-to",
+            "xlsx",
+            "--outdir",
+            str(out),
+            str(path),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    opened = next(iter(xlsx_values(out / "indicators.xlsx").values()))
+    # the CSV holds the report's main table (the organisations' when they were asked)
+    sheet, header = next(
+        (rows, n)
+        for rows in xlsx_values(xlsx).values()
+        for n, row in enumerate(rows)
+        if row == opened[0]
+    )
+    typed = 0
+    for csv_row, book_row in zip(opened[1:], sheet[header + 1 :], strict=True):
+        for got, want in zip(csv_row, book_row, strict=False):
+            if isinstance(want, int | float) and not isinstance(want, bool):
+                assert isinstance(got, int | float) and got == pytest.approx(want), (got, want)
+                typed += 1
+            elif isinstance(want, dt.datetime | dt.date):
+                assert isinstance(got, dt.datetime | dt.date), (got, want)
+    assert typed > 0
+
+
 def test_pdf_without_pango_is_refused_in_russian(persona_client, every_report, monkeypatch):
     import builtins
 
