@@ -14,7 +14,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -29,7 +28,7 @@ from ..choices import CriterionSource, FactSource, UploadStatus
 from ..models import IndexFact, IndexUpload
 from ..selectors import incomplete_newest_week
 from .forms import IndexFactForm, IndexUploadForm
-from .selectors import index_ranking, region_index_page, with_titles
+from .selectors import index_ranking, national_date, region_index_page, with_titles
 from .uploads import index_upload_apply, index_upload_create, upload_summary
 
 
@@ -86,8 +85,7 @@ def index_ranking_view(request):
     user = request.user
     if not access.can_see_ranking(user):
         raise PermissionDenied
-    today = timezone.localdate()
-    on_date = _date_param(request, "date", today)
+    on_date = _date_param(request, "date", national_date())
     since = _date_param(request, "since", None)
     scope = access.region_scope(user)
     highlight = frozenset(scope) if scope is not None else frozenset()
@@ -104,6 +102,9 @@ def index_ranking_view(request):
             "on_date": on_date,
             "since": since,
             "approved_only": approved_only,
+            # a region's link only where the user may open it (access.region_scope): every
+            # row, or the highlighted ones, which are the user's regions
+            "opens_every_region": scope is None,
         },
     )
 

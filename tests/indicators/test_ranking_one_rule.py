@@ -78,3 +78,34 @@ def test_dashboard_uses_the_one_ranking(facts, personas):
     d = region_dashboard(user=personas.coordinator, region=region, today=ON)
     place = region_place(region_id=region.pk, on_date=ON)
     assert (d.index.rank, d.index.ranked) == (place.place, place.ranked) == (2, 3)
+
+
+@pytest.mark.parametrize(
+    ("persona", "linked"),
+    [("analyst", {"66", "33", "50"}), ("coordinator", {"66"}), ("admin", {"66", "33", "50"})],
+)
+def test_the_ranking_links_only_the_regions_the_user_may_open(
+    client, personas, facts, persona, linked
+):
+    """The page asked `role == "coordinator"` by hand: an analyst scoped to one region got
+    links to every region, each a 404. Links follow access.region_scope; each one opens."""
+    user = getattr(personas, persona)
+    client.force_login(user)
+    html = client.get(reverse("index:ranking"), {"date": ON.isoformat()}, secure=True)
+    page = html.content.decode()
+    shown = {code for code in ("66", "33", "50") if f"/index/{code}/?date=" in page}
+    assert shown == linked
+    for code in shown:
+        assert client.get(f"/index/{code}/", secure=True).status_code == 200
+
+
+def test_a_scoped_analyst_gets_no_link_to_a_region_beyond_their_scope(client, personas, facts):
+    analyst = personas.analyst
+    analyst.all_regions = False
+    analyst.region = Region.objects.get(code="66")
+    analyst.save()
+    client.force_login(analyst)
+    page = client.get(reverse("index:ranking"), {"date": ON.isoformat()}, secure=True)
+    text = page.content.decode()
+    assert "/index/66/?date=" in text
+    assert "/index/50/?date=" not in text and "/index/33/?date=" not in text
