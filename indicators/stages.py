@@ -100,6 +100,18 @@ class RegionStageTarget:
         gap = self.gap
         return None if gap is None else gap >= 0
 
+    @property
+    def verdict(self) -> str:
+        """The stage's verdict on the date, as every table of stages colours it: «met» (the
+        target that counts is reached), «missed» (its date has passed without it), «» (not
+        reached yet, but its date is still ahead; or nothing to judge)."""
+        met = self.met
+        if met:
+            return "met"
+        if met is False and self.passed:
+            return "missed"
+        return ""
+
 
 def current_stage(
     stages: Sequence[RegionStageTarget], on_date: dt.date

@@ -13,9 +13,12 @@ Targets: a week works towards the next stage date on or after it (the last stage
 dates have passed); a region's own target overrides the federal one; a baseline stage
 takes the region's baseline. A conditional target not yet in force is shown, but no gap is
 computed against it. The gap is value − target in percentage points (−2.5 in the cell,
-shown «−2,5 п.п.»; values and targets stay fractions shown as percents): green at or above
-the target, amber up to `DEFAULT_AT_RISK_MARGIN` points below (the pages' rule,
-`reports.charts.rag`), red further below. A zero denominator is "no data":
+shown «−2,5 п.п.»; values and targets stay fractions shown as percents), its cell shaded
+by the size of the gap: green at or above the target, amber up to `DEFAULT_AT_RISK_MARGIN`
+points below, red further below (`reports.charts.rag`, value against target; the region
+dashboard's «в графике / под угрозой / отстаёт» also weighs the weekly trend,
+`reports.dashboards.trend.rag`, and the indicators pages colour a stage by its verdict,
+`RegionStageTarget.verdict`). A zero denominator is "no data":
 an empty cell, never 0 %.
 """
 

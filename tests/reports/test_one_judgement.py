@@ -124,3 +124,25 @@ def test_a_percent_next_to_its_target_shows_the_digits_that_tell_them_apart():
     assert ru_percent_vs(74.99999, 75) == "74,9999\xa0%"  # towards the value's side
     assert ru_percent_vs(75.000001, 75) == "75,0001\xa0%"
     assert ru_percent_vs(None, 75) == "нет данных"
+
+
+def test_the_indicator_tables_colour_a_stage_by_one_verdict(personas, seeded):
+    """The all-regions table coloured every unmet current stage red; the region's page only
+    a stage whose date had passed. Both now show `RegionStageTarget.verdict`."""
+    region = make_region("91")
+    day = dt.date(2025, 10, 20)  # stage 2 (30.12.2025) still ahead
+    _rollup(region, dt.date(2025, 10, 13), writers=50, staff=100)
+    status = _i1_status(region, day)
+    assert status.current.met is False and status.current.verdict == ""
+    _i, rows = regions_indicators_table(user=personas.admin, on_date=day)
+    assert next(r for r in rows if r.region == region).cells[0].target.verdict == ""
+
+
+def test_a_passed_stage_missed_is_missed_and_a_reached_one_met(personas, seeded):
+    region = make_region("90")
+    day = dt.date(2026, 1, 5)  # stage 2 (30.12.2025) passed
+    _rollup(region, dt.date(2025, 12, 29), writers=50, staff=100)
+    assert _i1_status(region, day).stages[1].verdict == "missed"
+    region = make_region("89")
+    _rollup(region, dt.date(2025, 12, 29), writers=80, staff=100)
+    assert _i1_status(region, day).stages[1].verdict == "met"
