@@ -36,6 +36,13 @@ def ru_percent(value, digits=1) -> str:
 
 
 @register.filter
+def ru_share(value, digits=1) -> str:
+    """A fraction of 1 as a percent (0.125 → «12,5 %»), never by `widthratio`, which rounds
+    half to even on whole percents."""
+    return formats.ru_share(value, _digits(digits))
+
+
+@register.filter
 def ru_points(value) -> str:
     return formats.ru_points(value)
 

@@ -237,3 +237,14 @@ def test_formats_and_charts_load_without_django():
         [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
     )
     assert result.stdout.strip() == ""
+
+
+def test_a_share_in_a_template_is_a_percent_with_one_decimal_not_widthratio():
+    """Cascades and the federal plan showed 1/8 as «12 %» (widthratio, half to even) while
+    the cascade page showed «12,5 %»."""
+    from django.template import Context, Template
+
+    rendered = Template("{{ a|ru_share }}|{{ b|ru_share }}|{{ c|ru_share }}").render(
+        Context({"a": 1 / 8, "b": 5 / 8, "c": None})
+    )
+    assert rendered == f"12,5{NBSP}%|62,5{NBSP}%|нет данных"

@@ -14,6 +14,7 @@ from indicators.approval import figure_label, states_of
 from indicators.choices import ApprovalState
 from indicators.index.selectors import region_place
 from indicators.models import MonitoringRollup
+from roadmaps.choices import MeasureStatus
 from roadmaps.models import MeasureChange
 
 from . import roadmap as rm
@@ -23,6 +24,11 @@ from .index import IndexBlock, index_block, national_date
 
 MOVES_SHOWN = 12
 OVERDUE_SHOWN = 8
+
+
+def _label(status: MeasureStatus) -> str:
+    """A stored status as the stacked bar names it (its label, lower case)."""
+    return str(status.label).lower()
 
 
 @dataclass(frozen=True)
@@ -62,6 +68,11 @@ class RegionDashboard:
     # the page cache key these data were read under (region_dashboard); None: not cached
     cache_key: str | None = None
 
+    # the windows of the "deadlines ahead" and "who has not reported" blocks, as the page
+    # names them (reports.dashboards.roadmap)
+    upcoming_days = rm.UPCOMING_DAYS
+    silence_days = rm.SILENCE_DAYS
+
     @property
     def latest_approval_label(self) -> str:
         return figure_label(self.latest_approval)
@@ -87,11 +98,19 @@ class RegionDashboard:
     def roadmap_parts(self) -> list[tuple[str, int, str]]:
         """The whole roadmap by status, for the stacked bar."""
         return [
-            ("выполнено", self.measures_done, "done"),
-            ("в работе", sum(s.in_progress for s in self.sections), "in_progress"),
-            ("не начато", sum(s.not_started for s in self.sections), "not_started"),
-            ("просрочено", sum(s.overdue for s in self.sections), "overdue"),
-            ("отменено", sum(s.cancelled for s in self.sections), "cancelled"),
+            (_label(MeasureStatus.DONE), self.measures_done, "done"),
+            (
+                _label(MeasureStatus.IN_PROGRESS),
+                sum(s.in_progress for s in self.sections),
+                "in_progress",
+            ),
+            (
+                _label(MeasureStatus.NOT_STARTED),
+                sum(s.not_started for s in self.sections),
+                "not_started",
+            ),
+            ("просрочено", sum(s.overdue for s in self.sections), "overdue"),  # derived
+            (_label(MeasureStatus.CANCELLED), sum(s.cancelled for s in self.sections), "cancelled"),
         ]
 
     @property
