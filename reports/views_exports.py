@@ -24,6 +24,7 @@ from reports.exports.registry import REPORTS, get_report
 from reports.forms_exports import ExportForm
 from reports.models import GeneratedExport
 from roadmap_portal.jobs import QUEUE_DOWN_EXPORT_MESSAGE
+from roadmap_portal.ru_formats import ru_number
 
 RECENT_JOBS = 20
 
@@ -46,8 +47,8 @@ def _page(request, form: ExportForm, status: int = 200) -> HttpResponse:
             "form": form,
             "jobs": recent,
             "reports": list(REPORTS.values()),
-            "ods_max_rows": f"{FORMATS['ods'].max_rows:,}".replace(",", " "),
-            "pdf_max_rows": f"{FORMATS['pdf'].max_rows:,}".replace(",", " "),
+            "ods_max_rows": ru_number(FORMATS["ods"].max_rows),
+            "pdf_max_rows": ru_number(FORMATS["pdf"].max_rows),
         },
         status=status,
     )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.db.models import Prefetch
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -22,7 +21,7 @@ from roadmap_portal.api.viewsets import ScopedReadOnlyViewSet
 from roadmap_portal.jobs import QUEUE_DOWN_MESSAGE
 
 from ..choices import FactSource, UploadStatus
-from ..index.selectors import index_ranking, region_index_page
+from ..index.selectors import index_ranking, national_date, region_index_page
 from ..index.uploads import index_upload_apply, index_upload_create
 from ..jobs import monitoring_import_enqueue
 from ..models import (
@@ -204,7 +203,7 @@ class IndexScoreViewSet(ScopedReadOnlyViewSet):
         user = request.user
         if not access.can_see_ranking(user):
             raise exceptions.PermissionDenied()
-        on_date = parse_iso_date(request.query_params.get("date"), "date") or (timezone.localdate())
+        on_date = parse_iso_date(request.query_params.get("date"), "date") or national_date()
         since = parse_iso_date(request.query_params.get("since"), "since")
         scope = access.region_scope(user)
         highlight = frozenset(scope) if scope is not None else frozenset()

@@ -44,7 +44,7 @@ from agencies.choices import OrgType
 from agencies.models import normalise_region_code
 from roadmap_portal.dates import DATE_HINT, parse_date
 from roadmap_portal.numbers import NUMBER_TEXT, not_a_number_reason
-from roadmap_portal.ru_formats import ru_date
+from roadmap_portal.ru_formats import ru_date, ru_number
 from roadmap_portal.tables import (
     FORMULA_WITHOUT_VALUE,
     Table,
@@ -160,7 +160,7 @@ def _in_range(number: int) -> int:
     if number > ceiling:
         raise CountError(
             _("значение %(value)s больше возможного для одной организации (не более %(max)s)")
-            % {"value": number, "max": f"{ceiling:,}".replace(",", " ")}
+            % {"value": number, "max": ru_number(ceiling)}
         )
     return number
 
@@ -202,7 +202,7 @@ def parse_count(value: Any) -> int:
         if len(digits) > len(str(max_count())):  # before int(): any length
             raise CountError(
                 _("значение %(value)s больше возможного для одной организации (не более %(max)s)")
-                % {"value": _shown(value), "max": f"{max_count():,}".replace(",", " ")}
+                % {"value": _shown(value), "max": ru_number(max_count())}
             )
         return _in_range(-int(digits) if sign else int(digits))
     if value is None:

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from reports.choices_exports import ExportFormat
+from roadmap_portal.ru_formats import ru_number
 
 from .base import Book, CsvBook, ExportRefused, TitleBlock, XlsxBook
 from .ods import ODS_MAX_ROWS, OdsBook
@@ -94,8 +95,8 @@ def check_format(code: str, report, *, estimate: int | None = None) -> ExportFor
 def too_many_rows(fmt: ExportFormatSpec, rows: int) -> str:
     other = "XLSX или CSV" if fmt.code == ExportFormat.ODS else "XLSX, ODS или CSV"
     return (
-        f"В отчёте {rows:,} строк, а {fmt.code.upper()} портал формирует не больше "
-        f"{fmt.max_rows:,} строк на лист. Выберите {other}."
+        f"В отчёте {ru_number(rows)} строк, а {fmt.code.upper()} портал формирует не больше "
+        f"{ru_number(fmt.max_rows)} строк на лист. Выберите {other}."
     ).replace(",", " ")
 
 

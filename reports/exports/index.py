@@ -23,6 +23,7 @@ from collections.abc import Callable
 
 from django.utils.translation import gettext_lazy as _
 
+from indicators.index.selectors import national_date
 from reports import selectors
 from roadmap_portal.ru_formats import ru_date, ru_number
 
@@ -105,7 +106,7 @@ def rank_columns(components: tuple[selectors.IndexComponentHead, ...]) -> list[C
 
 def dates(params, now: dt.datetime) -> tuple[dt.date, dt.date | None]:
     """(the date of the ranking, the earlier date to compare with)."""
-    return params.date_to or now.date(), params.date_from
+    return params.date_to or national_date(now), params.date_from
 
 
 def period_text(params, *, now: dt.datetime, region) -> str:

@@ -11,6 +11,7 @@ import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Callable
 
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from reports import selectors
@@ -75,7 +76,7 @@ FEDERAL = "Федеральный план"
 
 def period_text(params, *, now: dt.datetime, region) -> str:
     """As of the region's local date (Moscow's when the report spans regions)."""
-    today = region.local_today(now) if region else now.date()
+    today = region.local_today(now) if region else timezone.localdate(now)
     return f"по состоянию на {ru_date(today)}"
 
 
