@@ -470,6 +470,28 @@ def with_titles(facts: Iterable[Any], titles: CriterionTitles | None = None) -> 
     return out
 
 
+def index_potential(
+    missing: dict[str, Decimal], links: Iterable[tuple[str, int]]
+) -> tuple[Decimal, set[int]]:
+    """The points a region's open measures could still earn (the index page and the region
+    dashboard): every criterion short of its maximum (`missing`: code → max − points) that
+    at least one open measure of the region is linked to counts once, with its missing
+    points; the measures are the open ones linked to such criteria (`links`: criterion code,
+    measure id)."""
+    potential = Decimal("0")
+    counted: set[str] = set()
+    measures: set[int] = set()
+    for code, measure_id in links:
+        short = missing.get(code, Decimal("0"))
+        if short <= 0:
+            continue
+        measures.add(measure_id)
+        if code not in counted:
+            counted.add(code)
+            potential += short
+    return potential, measures
+
+
 def region_index_page(*, region: Region, on_date: dt.date) -> RegionIndexPage:
     """Everything the region's index page shows, in a fixed number of queries."""
     version, results = index_evaluate(region_ids=[region.pk], on_date=on_date)
@@ -483,8 +505,7 @@ def region_index_page(*, region: Region, on_date: dt.date) -> RegionIndexPage:
         .order_by("measure__roadmap_id", "measure__position")
     ):
         links.setdefault(link.criterion_code, []).append(link.measure)
-    potential = Decimal("0")
-    potential_measures: set[int] = set()
+    missing: dict[str, Decimal] = {}
     if version is not None and result is not None:
         criteria = criteria_of(version)
         by_code = {c.code: c for c in result.criteria}
@@ -509,9 +530,7 @@ def region_index_page(*, region: Region, on_date: dt.date) -> RegionIndexPage:
                 )
                 if row.missing > 0:
                     row.measures = links.get(criterion.code, [])
-                    if row.measures:
-                        potential += row.missing
-                        potential_measures.update(m.pk for m in row.measures)
+                missing[criterion.code] = row.missing
                 rows.append(row)
             components.append(
                 ComponentRow(
@@ -523,6 +542,9 @@ def region_index_page(*, region: Region, on_date: dt.date) -> RegionIndexPage:
                     rows,
                 )
             )
+    potential, potential_measures = index_potential(
+        missing, ((code, m.pk) for code, measures in links.items() for m in measures)
+    )
     history = list(
         IndexScore.objects.filter(region=region)
         .select_related("version")

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from agencies.models import Region
-from indicators.index.selectors import national_date, region_place
+from indicators.index.selectors import index_potential, national_date, region_place
 from indicators.models import Component, IndexScore, MeasureCriterion
 from reports import charts
 from roadmaps.choices import CLOSED_STATUSES
@@ -148,24 +148,17 @@ def index_block(*, region: Region, today: dt.date, rank_on: dt.date | None = Non
 
     ranks = region_place(region_id=region.pk, on_date=rank_on or national_date())
 
-    potential = Decimal("0")
-    measures: set[int] = set()
     links = (
         MeasureCriterion.objects.filter(measure__roadmap__region=region)
         .exclude(measure__status__in=CLOSED_STATUSES)
         .values_list("criterion_code", "measure_id")
     )
-    counted: set[str] = set()
-    for code, measure_id in links:
-        data = score.criteria.get(code)
-        if not data:
-            continue
-        missing = _dec(data.get("max")) - _dec(data.get("points"))
-        if missing > 0:
-            measures.add(measure_id)
-            if code not in counted:
-                counted.add(code)
-                potential += missing
+    missing = {
+        code: _dec(data.get("max")) - _dec(data.get("points"))
+        for code, data in score.criteria.items()
+        if data
+    }
+    potential, measures = index_potential(missing, links)
     return IndexBlock(
         score=score,
         components=components,

@@ -196,3 +196,14 @@ def test_recompute_all_regions_constant_queries(seeded, django_assert_max_num_qu
 def test_recompute_default_date_is_local_today(region):
     scores = index_recompute(region_ids=[region.pk])
     assert [s.on_date for s in scores] == [region.local_today()]
+
+
+def test_the_potential_counts_each_short_criterion_once_with_its_open_measures():
+    from decimal import Decimal
+
+    from indicators.index.selectors import index_potential
+
+    missing = {"a": Decimal("5"), "b": Decimal("0"), "c": Decimal("2.5")}
+    links = [("a", 1), ("a", 2), ("b", 3), ("c", 2), ("d", 4)]
+    assert index_potential(missing, links) == (Decimal("7.5"), {1, 2})
+    assert index_potential(missing, []) == (Decimal("0"), set())
