@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -215,36 +215,52 @@ INDICATOR_SORTS = ("code", "name", "week")  # and "i1".."i4", "-" in front: desc
 
 
 def regions_indicators_table(
-    *, user: User, on_date: dt.date, sort: str = ""
+    *,
+    user: User,
+    on_date: dt.date,
+    sort: str = "",
+    local_dates: Mapping[str, dt.date] | None = None,
 ) -> tuple[list[Indicator], list[RegionIndicatorsRow]]:
     """The regions the user sees with П1-П4 of their latest complete week on or before
-    `on_date` (the week `indicator_status` judges: a «неполная неделя» is never judged) and
+    their day (the week `indicator_status` judges: a «неполная неделя» is never judged) and
     the current stage's target of each (the one rule of `indicators.stages`), sorted by
     `sort` (a column of INDICATOR_SORTS or an indicator code; no value sorts last).
 
-    Five queries whatever the number of regions or weeks."""
+    A region's day is `on_date`, or with `local_dates` (time zone -> date, e.g.
+    `roadmaps.querysets.local_dates_by_timezone`) its own zone's date, as its own page and
+    its alerts judge it. Five queries whatever the number of regions or weeks."""
     indicators = list(Indicator.objects.order_by("number"))
     regions = list(Region.objects.visible_to(user).order_by("code"))
     ids = [r.pk for r in regions]
+    day_of = {
+        r.pk: (local_dates.get(r.timezone) or r.local_today()) if local_dates else on_date
+        for r in regions
+    }
     latest: dict[int, MonitoringRollup] = {}
     for rollup in (
         MonitoringRollup.objects.complete()
-        .filter(region_id__in=ids, municipality__isnull=True, week_start__lte=on_date)
+        .filter(
+            region_id__in=ids,
+            municipality__isnull=True,
+            week_start__lte=max(day_of.values(), default=on_date),
+        )
         .order_by("region_id", "-week_start")
     ):
-        latest.setdefault(rollup.region_id, rollup)
+        if rollup.week_start <= day_of[rollup.region_id]:
+            latest.setdefault(rollup.region_id, rollup)
     targets = stage_targets_by_region(region_ids=ids)
     rows = []
     for region in regions:
+        day = day_of[region.pk]
         rollup = latest.get(region.pk)
         cells = []
         for indicator in indicators:
             value = getattr(rollup, indicator.code, None) if rollup is not None else None
             stages = [
-                t.judged(on_date=on_date, latest=value)
+                t.judged(on_date=day, latest=value)
                 for t in targets.get(region.pk, {}).get(indicator.pk, [])
             ]
-            cells.append(IndicatorCell(value, current_stage(stages, on_date)))
+            cells.append(IndicatorCell(value, current_stage(stages, day)))
         rows.append(RegionIndicatorsRow(region, rollup.week_start if rollup else None, cells))
     descending = sort.startswith("-")
     key = sort.lstrip("-")

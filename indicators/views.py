@@ -17,10 +17,12 @@ from django.views.decorators.http import require_GET, require_POST
 from agencies import access
 from agencies.models import Region
 from roadmap_portal.jobs import QUEUE_DOWN_MESSAGE
+from roadmaps.querysets import local_dates_by_timezone
 
 from .choices import UploadStatus
 from .forms import MonitoringRosterForm, MonitoringUploadForm, RegionBaselineForm
 from .imports.template import template_columns, template_csv, template_xlsx
+from .index.selectors import national_date
 from .jobs import monitoring_import_enqueue
 from .models import MonitoringUpload, RegionBaseline
 from .selectors import (
@@ -69,9 +71,14 @@ def indicators_home(request):
         region = regions.first()
         if region is not None:
             return redirect("indicators:region", code=region.code)
-    on_date = timezone.localdate()
+    # each region on its own local date, as its page and its alerts judge it; the heading
+    # names the national date
+    now = timezone.now()
+    on_date = national_date(now)
     sort = request.GET.get("sort", "")[:10]
-    indicators, rows = regions_indicators_table(user=request.user, on_date=on_date, sort=sort)
+    indicators, rows = regions_indicators_table(
+        user=request.user, on_date=on_date, sort=sort, local_dates=local_dates_by_timezone(now)
+    )
     return render(
         request,
         "indicators/region_choose.html",

@@ -26,18 +26,23 @@ from agencies.models import Municipality, Region
 from roadmap_portal.dates import parse_date
 
 from . import charts
-from .dashboards.country import country_overview
+from .dashboards.country import country_overview, overview_days
 from .dashboards.municipality import municipality_organisations
 from .dashboards.region import region_dashboard
 from .exports import jobs
 from .exports.pdf import render_pdf, stamp_text
 
 
-def _date_param(request, default: dt.date) -> dt.date:
+def _date_asked(request) -> dt.date | None:
+    """The date of `?date=`; None without one or when it is not a date."""
     try:
         return parse_date(request.GET.get("date") or "")
     except ValueError:
-        return default
+        return None
+
+
+def _date_param(request, default: dt.date) -> dt.date:
+    return _date_asked(request) or default
 
 
 def region_dashboard_view(request, code: str):
@@ -141,12 +146,13 @@ def region_dashboard_pdf_view(request, code: str):
 def country_overview_view(request):
     if not access.can_see_country(request.user):
         raise PermissionDenied
-    on_date = _date_param(request, timezone.localdate())
+    # no date, or today's: each region on its own local date; another date: that date
+    days = overview_days(_date_asked(request))
 
     def render_body() -> str:
         overview = country_overview(
             user=request.user,
-            on_date=on_date,
+            days=days,
             sort=request.GET.get("sort", ""),
             query=request.GET.get("q", "")[:100],
             lagging=request.GET.get("lagging") == "1",
@@ -166,13 +172,14 @@ def country_overview_view(request):
 
     def key() -> str:
         """The overview is every visible region's row (places among them, the lagging
-        quarter): the national version, the date and the set of visible regions say it all,
-        with the query string (filters, order, map) and the language."""
+        quarter): the national version, the days (`OverviewDays.key`: the date, and for
+        today every time zone's date) and the set of visible regions say it all, with the
+        query string (filters, order, map) and the language."""
         scope = ",".join(
             map(str, sorted(Region.objects.visible_to(request.user).values_list("pk", flat=True)))
         )
         return (
-            f"html-country:{_RENDERING}:{dataversion.national_token()}:{on_date}:"
+            f"html-country:{_RENDERING}:{dataversion.national_token()}:{days.key}:"
             f"{_digest(scope)}:{get_language()}:{params}"
         )
 

@@ -7,6 +7,7 @@ filtering happen in Python over at most 89 rows.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -19,6 +20,7 @@ from agencies.models import Region
 from indicators.approval import figure_label, states_of
 from indicators.choices import ApprovalState, UploadStatus
 from indicators.formulas import INDICATOR_CODES
+from indicators.index.selectors import national_date
 from indicators.models import (
     Component,
     IndexScore,
@@ -31,7 +33,7 @@ from indicators.selectors import stage_targets_by_region
 from indicators.stages import current_stage
 from indicators.staleness import is_stale
 from roadmaps.models import Measure
-from roadmaps.querysets import overdue_q
+from roadmaps.querysets import local_dates_by_timezone, overdue_q
 
 from . import trend
 
@@ -164,17 +166,17 @@ def sort_rows(rows: list[RegionRow], sort: str, component_codes: set[str]) -> li
     return sorted(rows, key=lambda r: func(r, reverse), reverse=reverse)
 
 
-def _targets_all(region_ids: list[int], indicators: list[Indicator], on_date: dt.date):
+def _targets_all(indicators: list[Indicator], day_of: dict[int, dt.date]):
     """(region id, indicator id) -> (value, date) of the current stage: 3 queries.
 
-    The current stage and the target that counts follow indicators.stages: the stage
-    `on_date` works towards; a target that does not count on the date (no baseline yet, a
-    condition not in force) gives no target, so nothing is judged.
+    The current stage and the target that counts follow indicators.stages: the stage the
+    region's day (`day_of`) works towards; a target that does not count on the date (no
+    baseline yet, a condition not in force) gives no target, so nothing is judged.
     """
     stages = IndicatorStage.objects.filter(indicator__in=indicators)
-    targets = stage_targets_by_region(region_ids=region_ids, stages=stages)
+    targets = stage_targets_by_region(region_ids=list(day_of), stages=stages)
     result = {}
-    for region_id in region_ids:
+    for region_id, on_date in day_of.items():
         for indicator in indicators:
             stage = current_stage(targets[region_id].get(indicator.pk, []), on_date)
             value = stage.value_on(on_date) if stage else None
@@ -182,6 +184,49 @@ def _targets_all(region_ids: list[int], indicators: list[Indicator], on_date: dt
                 (value, stage.target_date) if stage is not None and value is not None else None
             )
     return result
+
+
+@dataclass(frozen=True)
+class OverviewDays:
+    """The day each region's row is judged on (staleness, current stage, RAG, overdue).
+
+    For today, each region's own local date (`Region.local_today`, as its dashboard and
+    its alerts judge it): `local` maps every region time zone to its date. For a date asked
+    for (`?date=` other than today), that date for every region (`local` is None). The
+    index (scores, history, places) is read on `on_date` either way: the national date for
+    today (`indicators.index.selectors.national_date`), so places agree with the ranking.
+    """
+
+    on_date: dt.date
+    local: dict[str, dt.date] | None = None
+
+    def of(self, region: Region) -> dt.date:
+        if self.local is None:
+            return self.on_date
+        # a zone missing here was set after the dates were read: its date then
+        return self.local.get(region.timezone) or region.local_today()
+
+    @property
+    def key(self) -> str:
+        """Exactly what the rows depend on besides the data: the date, and for today every
+        zone's date (it changes when, and only when, some region's date changes)."""
+        if self.local is None:
+            return self.on_date.isoformat()
+        zones = ",".join(f"{tz}={day.isoformat()}" for tz, day in sorted(self.local.items()))
+        digest = hashlib.blake2b(zones.encode(), digest_size=8).hexdigest()
+        return f"{self.on_date.isoformat()}:local-{digest}"
+
+
+def overview_days(
+    on_date: dt.date | None = None, *, now: dt.datetime | None = None
+) -> OverviewDays:
+    """The overview's days: `on_date` None or the national date is today (one query, the
+    time zones of the regions); any other date is the day of every region (no query)."""
+    now = now or timezone.now()
+    today = national_date(now)
+    if on_date is not None and on_date != today:
+        return OverviewDays(on_date=on_date)
+    return OverviewDays(on_date=today, local=local_dates_by_timezone(now))
 
 
 @dataclass
@@ -194,20 +239,31 @@ class NationalRows:
 
 
 def country_overview(
-    *, user, on_date: dt.date | None = None, sort: str = "", query: str = "", lagging: bool = False
+    *,
+    user,
+    on_date: dt.date | None = None,
+    days: OverviewDays | None = None,
+    now: dt.datetime | None = None,
+    sort: str = "",
+    query: str = "",
+    lagging: bool = False,
 ) -> CountryOverview:
     """Every region the user may see: index with components, indicators, overdue, freshness.
 
-    The rows of every region are cached under the national data version
-    (`agencies.dataversion`); the user's scope, the places among the visible regions, the
+    The day of each row is `overview_days(on_date, now=now)` (or `days`, already read):
+    today each region's own local date, a date asked for that date for all. The rows of
+    every region are cached under the national data version (`agencies.dataversion`) and
+    `OverviewDays.key`; the user's scope, the places among the visible regions, the
     lagging flags, the filters and the order are applied after the cache. A cache miss
-    costs about 12 queries whatever the number of regions, weeks or measures; a hit two.
+    costs about 12 queries whatever the number of regions, weeks or measures; a hit two
+    (three for today: the regions' time zones).
     """
-    on_date = on_date or timezone.localdate()
+    days = days or overview_days(on_date, now=now)
+    on_date = days.on_date
     visible = set(Region.objects.visible_to(user).values_list("pk", flat=True))
     national = dataversion.cached(
-        lambda: f"country:{dataversion.national_token()}:{on_date.isoformat()}",
-        lambda: national_rows(on_date=on_date),
+        lambda: f"country:{dataversion.national_token()}:{days.key}",
+        lambda: national_rows(on_date=on_date, local_dates=days.local),
     )
     rows = [row for row in national.rows if row.region.pk in visible]
     components = national.components
@@ -262,8 +318,16 @@ def country_overview(
     )
 
 
-def national_rows(*, on_date: dt.date) -> NationalRows:
-    """The overview's row of every region on `on_date`, without places (computed)."""
+def national_rows(
+    *, on_date: dt.date, local_dates: dict[str, dt.date] | None = None
+) -> NationalRows:
+    """The overview's row of every region, without places (computed in `country_overview`).
+
+    The index is read on `on_date`; each region is judged (staleness, current stage, RAG,
+    overdue) on `on_date`, or with `local_dates` (time zone -> date, `overview_days`) on
+    its own zone's date.
+    """
+    days = OverviewDays(on_date=on_date, local=local_dates)
     # every region with the date of its latest score (one query)
     latest_day = (
         IndexScore.objects.filter(on_date__lte=on_date, region_id=OuterRef("pk"))
@@ -272,6 +336,8 @@ def national_rows(*, on_date: dt.date) -> NationalRows:
     )
     regions = list(Region.objects.order_by("code").annotate(latest_score_day=Subquery(latest_day)))
     ids = [r.pk for r in regions]
+    day_of = {r.pk: days.of(r) for r in regions}
+    last_day = max(day_of.values(), default=on_date)
     latest_of = {r.pk: r.latest_score_day for r in regions}
     # index: history (values only) and the latest score of each region with its components
     # one score a week (the latest of the week) over the last weeks with scores, and the
@@ -308,22 +374,25 @@ def national_rows(*, on_date: dt.date) -> NationalRows:
 
     # indicators: the region rollups of the last weeks (trend and latest value)
     indicators = list(Indicator.objects.order_by("number")[:4])
-    targets = _targets_all(ids, indicators, on_date)
+    targets = _targets_all(indicators, day_of)
     series: dict[int, list[MonitoringRollup]] = defaultdict(list)
     latest_week = MonitoringRollup.objects.filter(
-        region_id__in=ids, municipality__isnull=True, week_start__lte=on_date
+        region_id__in=ids, municipality__isnull=True, week_start__lte=last_day
     ).aggregate(latest=Max("week_start"))["latest"]
     if latest_week:
         for rollup in MonitoringRollup.objects.filter(
             region_id__in=ids,
             municipality__isnull=True,
-            week_start__lte=on_date,
+            week_start__lte=last_day,
             week_start__gte=latest_week - dt.timedelta(weeks=trend.trend_weeks() + 1),
         ).order_by("region_id", "week_start"):
-            series[rollup.region_id].append(rollup)
+            if rollup.week_start <= day_of[rollup.region_id]:  # not after the region's day
+                series[rollup.region_id].append(rollup)
 
+    # the one overdue rule (`overdue_q`) on each region's day: regions of a zone share it
+    zone_days = {region.timezone: day_of[region.pk] for region in regions}
     overdue = dict(
-        Measure.objects.filter(overdue_q(), roadmap__region_id__in=ids)
+        Measure.objects.filter(overdue_q(dates=zone_days), roadmap__region_id__in=ids)
         .values_list("roadmap__region_id")
         .annotate(n=Count("id"))
     )
@@ -335,6 +404,7 @@ def national_rows(*, on_date: dt.date) -> NationalRows:
 
     rows = []
     for region in regions:
+        day = day_of[region.pk]
         score = scores.get(region.pk)
         own = series.get(region.pk, [])
         # the indicators and their colours read the complete weeks only (indicators.coverage)
@@ -365,7 +435,7 @@ def national_rows(*, on_date: dt.date) -> NationalRows:
                         target_date=target_date,
                         projected=projected,
                         trend=line,
-                        today=on_date,
+                        today=day,
                     ),
                 )
             )
@@ -389,7 +459,7 @@ def national_rows(*, on_date: dt.date) -> NationalRows:
                 overdue=overdue.get(region.pk, 0),
                 latest_week=week,
                 uploaded_at=uploads.get(region.pk) or (own[-1].updated_at if own else None),
-                stale=is_stale(week, on_date),
+                stale=is_stale(week, day),
                 history=[(d, t) for d, (_pk, t) in sorted(history.get(region.pk, {}).items())],
                 partial=own[-1] if own and not own[-1].complete else None,
             )

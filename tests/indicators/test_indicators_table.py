@@ -4,14 +4,17 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from agencies.choices import Role
 from agencies.models import Region
-from indicators.models import MonitoringRollup
-from indicators.selectors import regions_indicators_table
+from indicators.models import Indicator, MonitoringRollup, RegionBaseline
+from indicators.selectors import indicator_status, regions_indicators_table
+from roadmaps.querysets import local_dates_by_timezone
 from tests.factories import make_user
 from tests.reports.dashboard_data import FIRST_WEEK, build_baselines, build_monitoring
 
@@ -63,3 +66,29 @@ def test_page_is_scoped(client, data, personas):
     client.force_login(personas.coordinator)  # one region: straight to its page
     response = client.get(reverse("indicators:home"))
     assert response.status_code == 302 and response.url.endswith("/66/")
+
+
+def test_each_region_is_judged_on_its_own_local_date(personas, client, monkeypatch):
+    """Stage 1 of I1 ends on 01.10: at 15:30 UTC that day Moscow (18:30, 01.10) still works
+    towards it, Kamchatka (03:30, 02.10) towards stage 2, as each region's page says; the
+    table used to judge every region on the Moscow date."""
+    now = dt.datetime(2025, 10, 1, 15, 30, tzinfo=dt.UTC)
+    i1 = Indicator.objects.get(code="i1")
+    regions = [Region.objects.get(code="77"), Region.objects.get(code="41")]
+    for region in regions:
+        RegionBaseline.objects.create(region=region, indicator=i1, value=Decimal("40"), source="t")
+    _i, rows = regions_indicators_table(
+        user=personas.analyst,
+        on_date=dt.date(2025, 10, 1),
+        local_dates=local_dates_by_timezone(now),
+    )
+    monkeypatch.setattr(timezone, "now", lambda: now)
+    client.force_login(personas.analyst)
+    page = client.get(reverse("indicators:home")).context
+    assert page["on_date"] == dt.date(2025, 10, 1)  # the heading: the national date
+    for region, stage in zip(regions, (1, 2), strict=True):
+        own = indicator_status(region=region, on_date=region.local_today(now))[0].current
+        for table in (rows, page["rows"]):
+            cell = next(r for r in table if r.region.pk == region.pk).cells[0]
+            assert cell.target is not None and cell.target.stage == own.stage == stage
+            assert cell.goal == own.counted
