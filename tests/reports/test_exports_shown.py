@@ -1,0 +1,141 @@
+"""What the PDF and the ODS show is what the pages and the workbook show.
+
+The PDF's cells are text and the ODS's cells carry a text beside their value: both are the
+pages' formats (`base.shown`, through `roadmap_portal.ru_formats`). The ODS number styles
+are the workbook's number formats (`NUM_FORMATS`): LibreOffice shows both files alike.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import subprocess
+from decimal import Decimal
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from reports.exports.base import Column, Kind, TitleBlock, shown
+from reports.exports.pdf import PdfBook, pdf_value
+from roadmap_portal import ru_formats
+from tests.reports.office import PDFTOTEXT
+
+NNBSP, NBSP, MINUS = "\u202f", "\u00a0", "\u2212"
+TITLE = TitleBlock(
+    report="Проверка форматов",
+    region="Свердловская область",
+    period="по состоянию на 06.10.2025",
+    generated_at=dt.datetime(2025, 10, 10, 12, 0, tzinfo=ZoneInfo("Europe/Moscow")),
+    generated_by="Иванов И. И. (аналитик)",
+)
+COLUMNS = [
+    Column("Количество", Kind.INT),
+    Column("Сумма", Kind.NUMBER),
+    Column("Доля", Kind.PERCENT),
+    Column("Отклонение", Kind.POINTS),
+    Column("Неделя", Kind.DATE),
+    Column("Когда", Kind.DATETIME),
+]
+ROWS = [
+    [67581, Decimal("-12345.5"), 1 / 16, Decimal("-2.5"), dt.date(2025, 10, 6), None],
+    [1234567, 0.125, Decimal("0.753"), 2.5, None, dt.datetime(2025, 1, 31, 9, 5)],
+    [0, 0, 0, 0, None, None],
+]
+# the first two rows as the pages write them
+SHOWN = [
+    [
+        f"67{NNBSP}581",
+        f"{MINUS}12{NNBSP}345,50",
+        f"6,3{NBSP}%",
+        f"{MINUS}2,5{NBSP}п.п.",
+        "06.10.2025",
+        "",
+    ],
+    [
+        f"1{NNBSP}234{NNBSP}567",
+        "0,13",
+        f"75,3{NBSP}%",
+        f"+2,5{NBSP}п.п.",
+        "",
+        "31.01.2025 09:05",
+    ],
+    ["0", "0,00", f"0,0{NBSP}%", f"0,0{NBSP}п.п.", "", ""],
+]
+
+
+def write(book_class, path: Path) -> Path:
+    book = book_class(path=str(path), title=TITLE)
+    sheet = book.table("Форматы", COLUMNS, primary=True)
+    for row in ROWS:
+        sheet.row(row)
+    book.close()
+    return path
+
+
+# --- the text of a cell: the pages' formats ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "kind", "expected"),
+    [
+        (67581, Kind.INT, ru_formats.ru_number(67581)),
+        (Decimal("-12345.5"), Kind.NUMBER, ru_formats.ru_number(Decimal("-12345.5"), 2)),
+        # half-up on the decimal value, as the pages round: not «6,2 %» of float formatting
+        (1 / 16, Kind.PERCENT, ru_formats.ru_share(Decimal(1) / Decimal(16))),
+        (0.753, Kind.PERCENT, ru_formats.ru_share(0.753)),
+        # percentage points keep their decimal and sign (not «-2» of int())
+        (Decimal("-2.5"), Kind.POINTS, ru_formats.ru_pp(Decimal("-2.5"))),
+        (2.5, Kind.POINTS, ru_formats.ru_pp(2.5)),
+        (dt.date(2025, 10, 6), Kind.DATE, ru_formats.ru_date(dt.date(2025, 10, 6))),
+        (
+            dt.datetime(2025, 10, 6, 14, 30),
+            Kind.DATETIME,
+            ru_formats.ru_datetime(dt.datetime(2025, 10, 6, 14, 30)),
+        ),
+        (dt.datetime(2025, 10, 6, 14, 30), Kind.DATE, "06.10.2025"),
+        ("Школа № 1", Kind.TEXT, "Школа № 1"),
+        (None, Kind.POINTS, ""),
+        ("", Kind.INT, ""),
+    ],
+)
+def test_pdf_and_ods_cells_read_as_the_pages(value, kind, expected):
+    assert pdf_value(value, kind) == shown(value, kind) == expected
+
+
+def test_the_rows_as_the_pages_write_them():
+    for row, expected in zip(ROWS, SHOWN, strict=True):
+        got = [shown(v, c.kind) for v, c in zip(row, COLUMNS, strict=True)]
+        assert got == expected
+
+
+def test_percent_rounds_half_up_as_the_pages():
+    """Every share done/total below 60: the PDF and ODS text is the page's."""
+    for done in range(1, 60):
+        for total in range(done, 60):
+            page = ru_formats.ru_share(Decimal(done) / Decimal(total))
+            assert shown(done / total, Kind.PERCENT) == page, (done, total)
+
+
+# --- PDF -------------------------------------------------------------------------------
+
+
+@pytest.mark.skipif(not PDFTOTEXT, reason="poppler's pdftotext is not installed")
+def test_pdf_prints_the_pages_formats(tmp_path):
+    pdf = write(PdfBook, tmp_path / "formats.pdf")
+    text = subprocess.run(
+        [PDFTOTEXT, "-layout", str(pdf), "-"], check=True, capture_output=True, timeout=60
+    ).stdout.decode()
+    # pdftotext reads the no-break spaces back as plain spaces; the true minus stays
+    lines = [re.sub(r" {2,}", "|", line.strip()) for line in text.splitlines()]
+    for expected in SHOWN[:2]:
+        wanted = "|".join(v for v in expected if v).replace(NNBSP, " ").replace(NBSP, " ")
+        assert wanted in lines, (wanted, lines)
+    assert f"{MINUS}2,5 п.п." in text and "-" not in text  # the true minus, not a hyphen
+
+
+def test_pdf_dashboard_template_writes_dates_with_ru_date():
+    template = Path(__file__).resolve().parents[2] / "templates/reports/pdf/region_dashboard.html"
+    source = template.read_text(encoding="utf-8")
+    assert "|date:" not in source
+    assert source.count("|ru_date") >= 8
