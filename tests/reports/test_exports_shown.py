@@ -8,18 +8,23 @@ are the workbook's number formats (`NUM_FORMATS`): LibreOffice shows both files 
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 import subprocess
+import zipfile
 from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from reports.exports.base import Column, Kind, TitleBlock, shown
+from reports.exports import ods as ods_module
+from reports.exports.base import Column, Kind, TitleBlock, XlsxBook, shown
+from reports.exports.ods import OdsBook
 from reports.exports.pdf import PdfBook, pdf_value
 from roadmap_portal import ru_formats
-from tests.reports.office import PDFTOTEXT
+from tests.reports.conftest import open_xlsx, table
+from tests.reports.office import PDFTOTEXT, SOFFICE, needs_libreoffice
 
 NNBSP, NBSP, MINUS = "\u202f", "\u00a0", "\u2212"
 TITLE = TitleBlock(
@@ -139,3 +144,101 @@ def test_pdf_dashboard_template_writes_dates_with_ru_date():
     source = template.read_text(encoding="utf-8")
     assert "|date:" not in source
     assert source.count("|ru_date") >= 8
+
+
+# --- ODS -------------------------------------------------------------------------------
+
+
+def ods_cells(path: Path) -> list[tuple[str, str, str, str]]:
+    """(value type, value, style, shown text) of each number and date cell, in order."""
+    with zipfile.ZipFile(path) as zf:
+        content = zf.read("content.xml").decode()
+    return re.findall(
+        r'<table:table-cell table:style-name="(\w+)" office:value-type="(\w+)" '
+        r'office:(?:date-)?value="([^"]+)"><text:p>(.*?)</text:p>',
+        content,
+    )
+
+
+def test_ods_cells_hold_the_number_and_show_the_pages_text(tmp_path):
+    path = write(OdsBook, tmp_path / "formats.ods")
+    cells = ods_cells(path)
+    expected = [
+        (v, text)
+        for row, texts in zip(ROWS, SHOWN, strict=True)
+        for v, text in zip(row, texts, strict=True)
+        if v is not None
+    ]
+    assert len(cells) == len(expected)
+    for (_style, kind, value, text), (raw, wanted) in zip(cells, expected, strict=True):
+        assert text == wanted
+        if kind in ("float", "percentage"):
+            assert float(value) == pytest.approx(float(raw))
+    with zipfile.ZipFile(path) as zf:
+        content = zf.read("content.xml").decode()
+    # the gap column's cells take the points style, which the file defines
+    points_style = cells[3][0]
+    assert f'style:name="{points_style}"' in content
+    assert re.search(rf'style:name="{points_style}"[^>]*style:data-style-name="N_POINTS"', content)
+    assert '<number:number-style style:name="N_POINTS">' in content
+
+
+def test_ods_number_styles_are_the_workbook_formats():
+    styles = ods_module.DATA_STYLES
+    assert set(styles) == {k for k in Kind if k is not Kind.TEXT}
+    # #,##0 and #,##0.00: thousands grouped
+    assert 'number:grouping="true"' in styles[Kind.INT]
+    assert 'number:decimal-places="0"' in styles[Kind.INT]
+    assert 'number:grouping="true"' in styles[Kind.NUMBER]
+    assert 'number:min-decimal-places="2"' in styles[Kind.NUMBER]
+    # 0.0%: one decimal
+    assert 'number:min-decimal-places="1"' in styles[Kind.PERCENT]
+    # +0.0" п.п.";"−"0.0" п.п.";0.0" п.п.": the sign, the true minus, the unit of ru_pp
+    points = styles[Kind.POINTS]
+    unit = f"<number:text>{NBSP}п.п.</number:text>"
+    assert points.count(unit) == 3
+    assert "<number:text>+</number:text>" in points
+    assert f"<number:text>{MINUS}</number:text>" in points
+    assert 'style:condition="value()&gt;0"' in points
+    assert 'style:condition="value()&lt;0"' in points
+
+
+def shown_by_libreoffice(files: list[Path], outdir: Path, profile: Path) -> dict[Path, list]:
+    """Each file's first sheet as LibreOffice shows it (CSV of the formatted text)."""
+    subprocess.run(
+        [
+            SOFFICE,
+            f"-env:UserInstallation=file://{profile}",
+            "--headless",
+            "--norestore",
+            "--convert-to",
+            "csv:Text - txt - csv (StarCalc):59,34,76,1,,0,false,true,true",
+            "--outdir",
+            str(outdir),
+            *map(str, files),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
+        # a fixed locale: both files show the separators of the reader's locale
+        env={**os.environ, "LC_ALL": "en_US.UTF-8", "LANG": "en_US.UTF-8"},
+    )
+    out = {}
+    for f in files:
+        lines = (outdir / (f.stem + ".csv")).read_text(encoding="utf-8").splitlines()
+        out[f] = [line.split(";") for line in lines[-len(ROWS) :]]
+    return out
+
+
+@needs_libreoffice
+def test_libreoffice_shows_the_ods_as_the_xlsx(tmp_path):
+    xlsx = write(XlsxBook, tmp_path / "formats_xlsx.xlsx")
+    ods = write(OdsBook, tmp_path / "formats_ods.ods")
+    _, rows = table(open_xlsx(str(xlsx)).active)
+    assert rows[0][3].number_format == ru_formats.XLSX_POINTS
+    seen = shown_by_libreoffice([xlsx, ods], tmp_path / "csv", tmp_path / "lo-profile")
+    assert seen[ods] == seen[xlsx]
+    first, second, zero = seen[ods]
+    assert first[:4] == ["67,581", "-12,345.50", "6.3%", f"{MINUS}2.5{NBSP}п.п."]
+    assert second[:4] == ["1,234,567", "0.13", "75.3%", f"+2.5{NBSP}п.п."]
+    assert zero[:4] == ["0", "0.00", "0.0%", f"0.0{NBSP}п.п."]
