@@ -38,9 +38,10 @@ XLSX_PERCENT = "0.0%"
 XLSX_DATE = "dd.mm.yyyy"
 XLSX_DATETIME = "dd.mm.yyyy hh:mm"
 # a gap between percentages kept as a number of percentage points (−2.5): the sign always
-# shown, the true minus, «п.п.» after the number, as `ru_pp` writes it on the pages
+# shown, the true minus, «п.п.» after a no-break space, as `ru_pp` writes it on the pages
 XLSX_POINTS = (
-    f'+0.0" {PERCENTAGE_POINTS}";"{MINUS}"0.0" {PERCENTAGE_POINTS}";0.0" {PERCENTAGE_POINTS}"'
+    f'+0.0"{NBSP}{PERCENTAGE_POINTS}";"{MINUS}"0.0"{NBSP}{PERCENTAGE_POINTS}";'
+    f'0.0"{NBSP}{PERCENTAGE_POINTS}"'
 )
 
 Number = int | float | Decimal

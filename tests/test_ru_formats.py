@@ -76,6 +76,17 @@ def test_ru_pp(value, expected):
     assert f.ru_pp(value) == expected
 
 
+def test_xlsx_points_is_ru_pp_in_a_spreadsheet():
+    """The gap column of a workbook reads as the page's `ru_pp`: the sign, the true minus,
+    one decimal and «п.п.» after the same no-break space."""
+    positive, negative, zero = f.XLSX_POINTS.split(";")
+    unit = f'"{NBSP}п.п."'
+    assert f.ru_pp(2.5).endswith(unit.strip('"'))
+    assert positive == f"+0.0{unit}"
+    assert negative == f'"{MINUS}"0.0{unit}'
+    assert zero == f"0.0{unit}"
+
+
 @pytest.mark.parametrize(
     ("value", "expected"),
     [

@@ -164,6 +164,28 @@ NUM_FORMATS = {
 }
 
 
+def shown(value: Any, kind: Kind) -> str:
+    """A cell as a person reads it where the file holds text, not a number and its format
+    (the PDF's tables, the text an ODS cell shows before the office suite formats it): the
+    pages' formats, the rules NUM_FORMATS give a spreadsheet («67 581», «−12 345,50»,
+    «6,3 %», «−2,5 п.п.», «06.10.2025»). Empty for a missing value, as the workbook's cell."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str) or kind is Kind.TEXT:
+        return str(value)
+    if isinstance(value, dt.datetime) and kind is Kind.DATETIME:
+        return formats.ru_datetime(value)
+    if isinstance(value, dt.date):
+        return formats.ru_date(value)
+    if kind is Kind.PERCENT:
+        return formats.ru_share(value, 1)
+    if kind is Kind.POINTS:
+        return formats.ru_pp(value, 1)
+    if kind is Kind.NUMBER:
+        return formats.ru_number(value, 2)
+    return formats.ru_number(value, 0)
+
+
 class Fill(enum.Enum):
     """Fills of the traffic-light (RAG) scheme; colours match static/css/portal.css."""
 

@@ -3,7 +3,9 @@
 The same interface as the XLSX writer (`book.table(...)`, `table.row(...)`) and the same
 sheet layout: the title block, a blank line, the header row (a `table-header-rows` block,
 so LibreOffice, Р7-Офис and МойОфис repeat it on every printed page), the rows with the
-number and date formats of `NUM_FORMATS`, the text passed through `neutralise`, and the
+number and date formats of `NUM_FORMATS` (`DATA_STYLES`; each number or date cell holds the
+value, and as its text the value as the pages show it, `base.shown`), the text passed
+through `neutralise`, and the
 height of every row from `row_height` (office suites do not re-fit rows on opening).
 
 Streaming: each table writes its rows to its own temporary file as they come (reports fill
@@ -34,6 +36,8 @@ from xml.sax.saxutils import escape, quoteattr
 
 from xlsxwriter.utility import xl_col_to_name
 
+from roadmap_portal.ru_formats import MINUS, NBSP, PERCENTAGE_POINTS, ru_number
+
 from .base import (
     LINE_HEIGHT,
     TITLE_SIZE,
@@ -50,6 +54,7 @@ from .base import (
     neutralise,
     row_height,
     sheet_name,
+    shown,
 )
 
 ODS_MAX_ROWS = 250_000  # data rows of one sheet
@@ -71,17 +76,25 @@ NS = (
     'office:version="1.3"'
 )
 
-# the number formats of base.NUM_FORMATS, as ODF data styles
+# the number formats of base.NUM_FORMATS (roadmap_portal.ru_formats.XLSX_*), as ODF data
+# styles: thousands grouped, two decimals, one decimal of a percent, the gap in percentage
+# points with its sign, the true minus and «п.п.» (the sub-styles of N_POINTS are picked by
+# the sign of the value, as the sections of the Excel format). As in the workbook, the
+# office suite shows the separators of the reader's locale.
+_ONE_DECIMAL = (
+    '<number:number number:decimal-places="1" number:min-decimal-places="1" '
+    'number:min-integer-digits="1"/>'
+)
+_POINTS_UNIT = f"<number:text>{NBSP}{PERCENTAGE_POINTS}</number:text>"
 DATA_STYLES = {
     Kind.INT: '<number:number-style style:name="N_INT">'
-    '<number:number number:decimal-places="0" number:min-integer-digits="1"/>'
-    "</number:number-style>",
+    '<number:number number:decimal-places="0" number:min-integer-digits="1" '
+    'number:grouping="true"/></number:number-style>',
     Kind.NUMBER: '<number:number-style style:name="N_NUMBER">'
     '<number:number number:decimal-places="2" number:min-decimal-places="2" '
-    'number:min-integer-digits="1"/></number:number-style>',
+    'number:min-integer-digits="1" number:grouping="true"/></number:number-style>',
     Kind.PERCENT: '<number:percentage-style style:name="N_PERCENT">'
-    '<number:number number:decimal-places="1" number:min-decimal-places="1" '
-    'number:min-integer-digits="1"/><number:text>%</number:text></number:percentage-style>',
+    f"{_ONE_DECIMAL}<number:text>%</number:text></number:percentage-style>",
     Kind.DATE: '<number:date-style style:name="N_DATE">'
     '<number:day number:style="long"/><number:text>.</number:text>'
     '<number:month number:style="long"/><number:text>.</number:text>'
@@ -92,6 +105,14 @@ DATA_STYLES = {
     '<number:year number:style="long"/><number:text> </number:text>'
     '<number:hours number:style="long"/><number:text>:</number:text>'
     '<number:minutes number:style="long"/></number:date-style>',
+    Kind.POINTS: '<number:number-style style:name="N_POINTS_P0" style:volatile="true">'
+    f"<number:text>+</number:text>{_ONE_DECIMAL}{_POINTS_UNIT}</number:number-style>"
+    '<number:number-style style:name="N_POINTS_P1" style:volatile="true">'
+    f"<number:text>{MINUS}</number:text>{_ONE_DECIMAL}{_POINTS_UNIT}</number:number-style>"
+    f'<number:number-style style:name="N_POINTS">{_ONE_DECIMAL}{_POINTS_UNIT}'
+    '<style:map style:condition="value()&gt;0" style:apply-style-name="N_POINTS_P0"/>'
+    '<style:map style:condition="value()&lt;0" style:apply-style-name="N_POINTS_P1"/>'
+    "</number:number-style>",
 }
 
 
@@ -117,21 +138,6 @@ def text_paragraphs(text: str) -> str:
             parts.append(chunk)
         out.append("<text:p>" + "".join(parts) + "</text:p>")
     return "".join(out)
-
-
-def _display(value: Any, kind: Kind) -> str:
-    """The text shown before the office suite formats the value itself."""
-    if kind is Kind.PERCENT:
-        return f"{value * 100:.1f}%"
-    if kind is Kind.NUMBER:
-        return f"{value:.2f}"
-    if kind is Kind.INT:
-        return str(int(value))
-    if kind is Kind.DATETIME:
-        return f"{value:%d.%m.%Y %H:%M}"
-    if kind is Kind.DATE:
-        return f"{value:%d.%m.%Y}"
-    return str(value)
 
 
 def rag_fill(rule: Rag, value: Any) -> Fill | None:
@@ -213,8 +219,8 @@ class OdsTable(Table):
     def row(self, values: Sequence[Any], *, fill: Fill | None = None) -> None:
         if self.rows_written >= ODS_MAX_ROWS:
             raise ExportRefused(
-                f"Лист «{self.name}» длиннее {ODS_MAX_ROWS:,} строк — предела формата ODS "
-                "в портале. Выберите XLSX или CSV.".replace(",", " ")
+                f"Лист «{self.name}» длиннее {ru_number(ODS_MAX_ROWS)} строк — предела формата "
+                "ODS в портале. Выберите XLSX или CSV."
             )
         book = self.book
         height = row_height(self.columns, values) or LINE_HEIGHT
@@ -247,14 +253,14 @@ class OdsTable(Table):
                 stamp = value.isoformat()
             return (
                 f'<table:table-cell table:style-name="{style}" office:value-type="date" '
-                f'office:date-value="{stamp}"><text:p>{_display(value, kind)}</text:p>'
+                f'office:date-value="{stamp}"><text:p>{shown(value, kind)}</text:p>'
                 "</table:table-cell>"
             )
         number = float(value) if isinstance(value, Decimal) else value
         value_type = "percentage" if kind is Kind.PERCENT else "float"
         return (
             f'<table:table-cell table:style-name="{style}" office:value-type="{value_type}" '
-            f'office:value="{number!r}"><text:p>{_display(number, kind)}</text:p>'
+            f'office:value="{number!r}"><text:p>{shown(number, kind)}</text:p>'
             "</table:table-cell>"
         )
 

@@ -10,8 +10,9 @@ libpangoft2-1.0-0; see the README).
 
 `PdfBook` is the export writer for reports that offer PDF (`ReportSpec.pdf`): it collects
 the rows a report writes (at most PDF_MAX_ROWS per table; past it the export is refused
-with a message pointing to XLSX or ODS) and renders them as tables, values formatted the
-Russian way (75,3 %, 06.10.2025). Text is escaped by the template; formula neutralisation
+with a message pointing to XLSX or ODS) and renders them as tables, values formatted as
+the pages format them (`base.shown`, through `roadmap_portal.ru_formats`: 67 581, 75,3 %,
+−2,5 п.п., 06.10.2025). Text is escaped by the template; formula neutralisation
 is a spreadsheet matter and does not apply to paper.
 """
 
@@ -22,13 +23,14 @@ import logging
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
 from django.template.loader import render_to_string
 
-from .base import Book, Column, ExportRefused, Fill, Kind, Table, TitleBlock
+from roadmap_portal.ru_formats import ru_datetime, ru_number
+
+from .base import Book, Column, ExportRefused, Fill, Kind, Table, TitleBlock, shown
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +42,7 @@ CELL_CLASSES = {
     Kind.PERCENT: "num",
     Kind.DATE: "num date",
     Kind.DATETIME: "num",
+    Kind.POINTS: "num",
 }
 # in print, a column for words or dates gets room for a date (31.08.2025) at least;
 # narrower ones (numbers, "№") keep their width
@@ -77,7 +80,7 @@ def stamp_text(generated_at: dt.datetime, generated_by: str) -> str:
     """«Сформировано: 21.11.2026 10:05 (UTC+3), Иванов И. И. (аналитик)»."""
     offset = generated_at.utcoffset() or dt.timedelta(0)
     hours = int(offset.total_seconds() // 3600)
-    return f"Сформировано: {generated_at:%d.%m.%Y %H:%M} (UTC{hours:+d}), {generated_by}"
+    return f"Сформировано: {ru_datetime(generated_at)} (UTC{hours:+d}), {generated_by}"
 
 
 def render_pdf(template: str, context: dict, path: str) -> None:
@@ -97,21 +100,8 @@ def render_pdf(template: str, context: dict, path: str) -> None:
 
 
 def pdf_value(value: Any, kind: Kind) -> str:
-    """A cell as printed: Russian decimal comma, dates dd.mm.yyyy."""
-    if value is None or value == "":
-        return ""
-    if isinstance(value, str) or kind is Kind.TEXT:
-        return str(value)
-    if kind is Kind.DATETIME and isinstance(value, dt.datetime):
-        return f"{value:%d.%m.%Y %H:%M}"
-    if isinstance(value, dt.date):
-        return f"{value:%d.%m.%Y}"
-    number = float(value) if isinstance(value, Decimal) else value
-    if kind is Kind.PERCENT:
-        return f"{number * 100:.1f}".replace(".", ",") + " %"
-    if kind is Kind.NUMBER:
-        return f"{number:.2f}".replace(".", ",")
-    return str(int(number))
+    """A cell as printed: the pages' formats (`base.shown`)."""
+    return shown(value, kind)
 
 
 @dataclass
@@ -125,10 +115,8 @@ class PdfTable(Table):
     def row(self, values: Sequence[Any], *, fill: Fill | None = None) -> None:
         if self.rows_written >= PDF_MAX_ROWS:
             raise ExportRefused(
-                f"Таблица «{self.name}» длиннее {PDF_MAX_ROWS:,} строк — для печати это "
-                "слишком много. Выберите один субъект РФ или формат XLSX или ODS.".replace(
-                    ",", " "
-                ),
+                f"Таблица «{self.name}» длиннее {ru_number(PDF_MAX_ROWS)} строк — для печати "
+                "это слишком много. Выберите один субъект РФ или формат XLSX или ODS.",
                 field="fmt",
             )
         cells = [

@@ -79,7 +79,7 @@ def test_main_sheet(tmp_path, personas, monitoring):
     gap = region_week1["П1: отклонение, п.п."]
     # percentage points, not percent: 30 % against 40 % is −10 points
     assert gap.value == pytest.approx(-10) and gap.data_type == "n"  # negative stays a number
-    assert gap.number_format == '+0.0" п.п.";"−"0.0" п.п.";0.0" п.п."'
+    assert gap.number_format == '+0.0"\u00a0п.п.";"−"0.0"\u00a0п.п.";0.0"\u00a0п.п."'
     # I2: one parent per student; no baseline entered → no target, no gap
     assert region_week1["П2: знаменатель"].value == 400
     assert region_week1["П2: значение"].value == pytest.approx(0.25)
