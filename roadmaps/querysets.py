@@ -53,7 +53,7 @@ class MeasureQuerySet(RegionScopedQuerySet):
 
     def overdue_on(self, on_date: dt.date):
         """Open measures whose due date is before `on_date` (the caller's local date)."""
-        return self.open().filter(due_date__lt=on_date)
+        return self.filter(overdue_on_q(on_date))
 
     def overdue(self, now: dt.datetime | None = None):
         """Open measures past due in their own region's local date."""
@@ -83,6 +83,12 @@ def local_dates_by_timezone(now: dt.datetime | None = None) -> dict[str, dt.date
     now = now or timezone.now()
     zones = set(Region.objects.values_list("timezone", flat=True).distinct())
     return {tz: timezone.localtime(now, ZoneInfo(tz)).date() for tz in zones}
+
+
+def overdue_on_q(on_date: dt.date, prefix: str = "") -> Q:
+    """Open and due before `on_date`, a date already in the measures' region (one region's
+    measures, or a federal plan's by Moscow); `overdue_q` for measures of several zones."""
+    return Q(**{f"{prefix}due_date__lt": on_date}) & ~Q(**{f"{prefix}status__in": CLOSED_STATUSES})
 
 
 def overdue_q(

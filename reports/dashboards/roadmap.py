@@ -23,6 +23,7 @@ from roadmaps.models import (
     MeasureResponsibility,
     MeasureStep,
 )
+from roadmaps.querysets import overdue_on_q
 
 SILENCE_DAYS = 14
 UPCOMING_DAYS = 14
@@ -87,7 +88,7 @@ def completion_by_section(*, region: Region, today: dt.date) -> list[SectionComp
 
     Overdue takes precedence: an open measure past due counts as overdue, not in progress.
     """
-    overdue = ~Q(status__in=CLOSED_STATUSES) & Q(due_date__lt=today)
+    overdue = overdue_on_q(today)  # the region's own date
     rows = (
         region_measures(region)
         .values("roadmap__code", "section__position", "section__number", "section__title")
