@@ -264,9 +264,7 @@ def delivery_claim(*, delivery_id: int, now: dt.datetime) -> SubscriptionDeliver
     claimed = (
         SubscriptionDelivery.objects.filter(pk=delivery_id)
         .filter(_waiting_q(now))
-        .update(
-            status=DeliveryStatus.SENDING, claimed_at=_stamp(now), attempts=F("attempts") + 1
-        )
+        .update(status=DeliveryStatus.SENDING, claimed_at=_stamp(now), attempts=F("attempts") + 1)
     )
     if not claimed:
         return None
