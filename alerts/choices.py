@@ -46,6 +46,8 @@ class Severity(models.IntegerChoices):
 
 
 class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", _("Ожидает отправки")
+    SENDING = "sending", _("Отправляется")
     SENT = "sent", _("Отправлено")
     FAILED = "failed", _("Ошибка")
 

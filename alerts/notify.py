@@ -8,7 +8,13 @@ Who gets what:
   (alerts open for `ALERT_ESCALATION_DAYS`);
 - users skip the kinds they opted out of (`NotificationOptOut`); an agency's contact
   address is an institutional mailbox and always receives.
-Each message is logged as a `Delivery` row (sent / failed with the reason).
+Each message goes through a `Delivery` row, the outbox and the log: queued PENDING with the
+rendered message, claimed (SENDING) by one conditional UPDATE, sent, then SENT or FAILED
+with the reason. Overdue notices and escalations claim their alerts and queue their
+messages in one transaction, then send (`deliveries_send`): a worker killed before a
+message went out leaves it PENDING and the next run (or the sweeper, `deliveries_flush`)
+sends it; one killed while sending leaves it SENDING, failed after
+NOTIFY_SEND_LEASE_MINUTES with a Russian reason (it may have gone out: never sent twice).
 """
 
 from __future__ import annotations
@@ -21,11 +27,13 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db.models import Max, Q
+from django.db import transaction
+from django.db.models import F, Max, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from agencies.choices import Role
 from agencies.models import Region, User
@@ -40,11 +48,18 @@ logger = logging.getLogger(__name__)
 
 __all__ = [
     "alerts_escalate",
+    "deliveries_flush",
+    "deliveries_send",
     "digest_send",
     "digest_send_all",
     "max_deliver",
     "overdue_notify",
 ]
+
+LOST_SENDER = gettext_lazy(
+    "Отправка прервалась (обработчик остановлен); неизвестно, дошло ли сообщение, поэтому "
+    "повторно не отправляем, чтобы оно не пришло дважды."
+)
 
 
 def max_enabled() -> bool:
@@ -60,16 +75,29 @@ def max_deliver(
     alert_ids: Iterable[int] = (),
 ) -> Delivery | None:
     """Send through one MAX channel and log it; None when MAX delivery is off."""
+    delivery = _queue_max(
+        channel=channel, text=text, message_kind=message_kind, region=region, alert_ids=alert_ids
+    )
+    if delivery is None:
+        return None
+    deliveries_send([delivery.pk])
+    delivery.refresh_from_db()
+    return delivery
+
+
+# --- The outbox ----------------------------------------------------------------------------
+
+
+def _queue_max(
+    *,
+    channel: MaxChannel,
+    text: str,
+    message_kind: str,
+    region: Region | None,
+    alert_ids: Iterable[int],
+) -> Delivery | None:
     if not max_enabled() or not channel.enabled:
         return None
-    result = max_send(
-        base_url=settings.MAX_BOT_API_URL,
-        token=channel.bot_token,
-        chat_id=channel.chat_id,
-        text=text,
-        retries=int(getattr(settings, "MAX_BOT_RETRIES", 4)),
-        backoff=float(getattr(settings, "MAX_BOT_BACKOFF", 0.5)),
-    )
     return Delivery.objects.create(
         channel=DeliveryChannel.MAX,
         message_kind=message_kind,
@@ -77,10 +105,87 @@ def max_deliver(
         max_channel=channel,
         region=region,
         alert_ids=list(alert_ids),
-        status=DeliveryStatus.SENT if result.ok else DeliveryStatus.FAILED,
-        reason=result.reason,
-        attempts=result.attempts,
+        status=DeliveryStatus.PENDING,
+        attempts=0,
+        payload={"text": text},
     )
+
+
+@dataclass
+class FlushResult:
+    sent: list[int] = field(default_factory=list)
+    failed: list[int] = field(default_factory=list)
+
+
+def deliveries_send(ids: Iterable[int]) -> FlushResult:
+    """Sends the PENDING deliveries among `ids`, each claimed first by one conditional
+    UPDATE (PENDING → SENDING: one sender); returns which went out and which failed."""
+    result = FlushResult()
+    for pk in ids:
+        claimed = Delivery.objects.filter(pk=pk, status=DeliveryStatus.PENDING).update(
+            status=DeliveryStatus.SENDING, claimed_at=timezone.now(), attempts=F("attempts") + 1
+        )
+        if not claimed:
+            continue
+        delivery = Delivery.objects.select_related("max_channel").get(pk=pk)
+        status, reason, attempts = _deliver(delivery)
+        Delivery.objects.filter(pk=pk, status=DeliveryStatus.SENDING).update(
+            status=status, reason=reason, attempts=attempts or F("attempts")
+        )
+        (result.sent if status == DeliveryStatus.SENT else result.failed).append(pk)
+    return result
+
+
+def _deliver(delivery: Delivery) -> tuple[str, str, int | None]:
+    """Sends one claimed delivery: (status, reason, attempts or None to keep the count)."""
+    payload = delivery.payload or {}
+    if delivery.channel == DeliveryChannel.MAX:
+        channel = delivery.max_channel
+        if channel is None or not channel.enabled or not max_enabled():
+            return DeliveryStatus.FAILED, _("Канал MAX отключён; сообщение не отправлено."), None
+        result = max_send(  # the per-chat rate limiter is in max_send
+            base_url=settings.MAX_BOT_API_URL,
+            token=channel.bot_token,
+            chat_id=channel.chat_id,
+            text=payload.get("text", ""),
+            retries=int(getattr(settings, "MAX_BOT_RETRIES", 4)),
+            backoff=float(getattr(settings, "MAX_BOT_BACKOFF", 0.5)),
+        )
+        status = DeliveryStatus.SENT if result.ok else DeliveryStatus.FAILED
+        return status, result.reason, result.attempts
+    message = EmailMultiAlternatives(
+        subject=payload.get("subject", ""), body=payload.get("text", ""), to=[delivery.recipient]
+    )
+    if payload.get("html"):
+        message.attach_alternative(payload["html"], "text/html")
+    try:
+        message.send()
+    except Exception as exc:
+        logger.warning("alert e-mail to %s failed: %s", delivery.recipient, exc)
+        return DeliveryStatus.FAILED, f"{type(exc).__name__}: {exc}", None
+    return DeliveryStatus.SENT, "", None
+
+
+def deliveries_flush(*, region: Region | None = None) -> FlushResult:
+    """What earlier runs left: SENDING past NOTIFY_SEND_LEASE_MINUTES fails with the reason
+    (its worker died mid-send; it may have gone out), PENDING is sent. Run by the overdue
+    notices and escalations of the region first, and by the sweeper for every region."""
+    lost = timezone.now() - dt.timedelta(minutes=settings.NOTIFY_SEND_LEASE_MINUTES)
+    rows = Delivery.objects.all() if region is None else Delivery.objects.filter(region=region)
+    failed = list(
+        rows.filter(status=DeliveryStatus.SENDING, claimed_at__lt=lost).values_list("pk", flat=True)
+    )
+    failed = [
+        pk
+        for pk in failed
+        if Delivery.objects.filter(
+            pk=pk, status=DeliveryStatus.SENDING, claimed_at__lt=lost
+        ).update(status=DeliveryStatus.FAILED, reason=str(LOST_SENDER))
+    ]
+    pending = rows.filter(status=DeliveryStatus.PENDING).order_by("pk").values_list("pk", flat=True)
+    result = deliveries_send(list(pending))
+    result.failed[:0] = failed
+    return result
 
 
 # --- Recipients ----------------------------------------------------------------------------
@@ -237,50 +342,56 @@ def _email(
     context: dict,
     message_kind: str,
     region: Region,
-) -> bool:
-    """Send one e-mail (plain text + HTML) and log the delivery; False on failure."""
-    alert_ids = sorted(recipient.alerts)
+) -> Delivery | None:
+    """Renders one e-mail (plain text + HTML) and queues it; None for a recipient without
+    an address (an agency or user reached by MAX only)."""
     if "@" not in recipient.address:
-        return False  # an agency or user without an address: MAX only
+        return None
     context = {**context, "recipient": recipient, "site_url": settings.SITE_URL}
-    message = EmailMultiAlternatives(
-        subject=subject,
-        body=render_to_string(f"alerts/email/{template}.txt", context),
-        to=[recipient.address],
-    )
-    message.attach_alternative(
-        render_to_string(f"alerts/email/{template}.html", context), "text/html"
-    )
-    status, reason = DeliveryStatus.SENT, ""
-    try:
-        message.send()
-    except Exception as exc:
-        logger.warning("alert e-mail to %s failed: %s", recipient.address, exc)
-        status, reason = DeliveryStatus.FAILED, f"{type(exc).__name__}: {exc}"
-    Delivery.objects.create(
+    return Delivery.objects.create(
         channel=DeliveryChannel.EMAIL,
         message_kind=message_kind,
         recipient=recipient.address,
         region=region,
-        alert_ids=alert_ids,
-        status=status,
-        reason=reason,
+        alert_ids=sorted(recipient.alerts),
+        status=DeliveryStatus.PENDING,
+        attempts=0,
+        payload={
+            "subject": subject,
+            "text": render_to_string(f"alerts/email/{template}.txt", context),
+            "html": render_to_string(f"alerts/email/{template}.html", context),
+        },
     )
-    return status == DeliveryStatus.SENT
 
 
-def _max(recipient: Recipient, heading: str, rows: list[dict], kind: str, region: Region) -> None:
+def _max(
+    recipient: Recipient, heading: str, rows: list[dict], kind: str, region: Region
+) -> list[Delivery]:
+    """Queues the message to each MAX channel of the recipient."""
     if not recipient.channels:
-        return
+        return []
     text = _markdown(heading, rows)
-    for channel in recipient.channels:
-        max_deliver(
+    queued = (
+        _queue_max(
             channel=channel,
             text=text,
             message_kind=kind,
             region=region,
             alert_ids=sorted(recipient.alerts),
         )
+        for channel in recipient.channels
+    )
+    return [delivery for delivery in queued if delivery is not None]
+
+
+def _queued_ids(*items: Delivery | list[Delivery] | None) -> list[int]:
+    ids: list[int] = []
+    for item in items:
+        if isinstance(item, list):
+            ids.extend(d.pk for d in item)
+        elif item is not None:
+            ids.append(item.pk)
+    return ids
 
 
 # --- Services ------------------------------------------------------------------------------
@@ -327,7 +438,7 @@ def digest_send(*, region: Region, now: dt.datetime | None = None) -> int:
             "intro": _("Открытые оповещения на %(date)s.")
             % {"date": ru_date(timezone.localtime(now, region.tz))},
         }
-        ok = _email(
+        email = _email(
             recipient=recipient,
             subject=_("Сводка оповещений: %(region)s, новых %(new)s")
             % {"region": region.name, "new": context["new_count"]},
@@ -336,7 +447,9 @@ def digest_send(*, region: Region, now: dt.datetime | None = None) -> int:
             message_kind=MessageKind.DIGEST,
             region=region,
         )
-        _max(recipient, heading, rows, MessageKind.DIGEST, region)
+        chats = _max(recipient, heading, rows, MessageKind.DIGEST, region)
+        done = deliveries_send(_queued_ids(email, chats))
+        ok = email is not None and email.pk in done.sent
         if ok or recipient.channels:
             DigestLog.objects.create(
                 recipient=address, region=region, sent_at=now, alert_ids=sorted(recipient.alerts)
@@ -348,21 +461,35 @@ def digest_send(*, region: Region, now: dt.datetime | None = None) -> int:
 def overdue_notify(*, region: Region, now: dt.datetime | None = None) -> int:
     """An immediate message about newly opened overdue alerts; each alert is announced once.
 
-    The claim is a conditional UPDATE (notified_at IS NULL → now), so two workers never
-    announce the same alert twice.
+    1. what an earlier run queued and did not send goes first (`deliveries_flush`);
+    2. in ONE transaction the alerts are claimed (a conditional UPDATE: notified_at IS NULL
+       → now, so two workers never announce the same alert) and their messages queued: a
+       worker killed before the commit leaves the alerts unclaimed, one killed after it
+       leaves the messages PENDING for the next run;
+    3. the queued messages are sent. Returns the e-mails sent.
     """
     now = now or timezone.now()
-    claimed = Alert.objects.filter(
-        region=region, kind=AlertKind.MEASURE_OVERDUE, notified_at__isnull=True
-    ).open()
-    if not claimed.update(notified_at=now):
-        return 0
-    alerts = list(
-        Alert.objects.filter(region=region, kind=AlertKind.MEASURE_OVERDUE, notified_at=now)
-        .open()
-        .select_related("region", "measure")
-    )
-    sent = 0
+    deliveries_flush(region=region)
+    with transaction.atomic():
+        claimed = Alert.objects.filter(
+            region=region, kind=AlertKind.MEASURE_OVERDUE, notified_at__isnull=True
+        ).open()
+        if not claimed.update(notified_at=now):
+            return 0
+        alerts = list(
+            Alert.objects.filter(region=region, kind=AlertKind.MEASURE_OVERDUE, notified_at=now)
+            .open()
+            .select_related("region", "measure")
+        )
+        queued = _queue_overdue(region, alerts)
+    return _emails_sent(deliveries_send(queued))
+
+
+def _emails_sent(result: FlushResult) -> int:
+    return Delivery.objects.filter(pk__in=result.sent, channel=DeliveryChannel.EMAIL).count()
+
+
+def _queue_overdue(region: Region, alerts: list[Alert]) -> list[int]:
     heading = _("Просрочены мероприятия: %(region)s") % {"region": region.name}
     # a measure whose document names no responsible body: its coordinators hear of it
     with_body = set(
@@ -374,9 +501,10 @@ def overdue_notify(*, region: Region, now: dt.datetime | None = None) -> int:
     recipients = _agency_recipients(alerts)
     if unassigned:
         recipients = _merge(recipients, _coordinator_recipients(region, unassigned))
+    queued: list[int] = []
     for recipient in recipients.values():
         rows = _rows(recipient.alerts.values())
-        sent += _email(
+        email = _email(
             recipient=recipient,
             subject=heading,
             template="alerts",
@@ -390,47 +518,53 @@ def overdue_notify(*, region: Region, now: dt.datetime | None = None) -> int:
             message_kind=MessageKind.OVERDUE,
             region=region,
         )
-        _max(recipient, heading, rows, MessageKind.OVERDUE, region)
-    return sent
+        queued += _queued_ids(email, _max(recipient, heading, rows, MessageKind.OVERDUE, region))
+    return queued
 
 
 def alerts_escalate(*, region: Region, now: dt.datetime | None = None) -> int:
-    """Alerts open for ALERT_ESCALATION_DAYS go to the region's coordinators, once."""
+    """Alerts open for ALERT_ESCALATION_DAYS go to the region's coordinators, once: claimed
+    and queued in one transaction, then sent, as `overdue_notify`."""
     now = now or timezone.now()
     days = int(getattr(settings, "ALERT_ESCALATION_DAYS", 14))
-    claimed = Alert.objects.filter(
-        region=region, escalated_at__isnull=True, opened_at__lte=now - dt.timedelta(days=days)
-    ).open()
-    if not claimed.update(escalated_at=now):
-        return 0
-    alerts = list(
-        Alert.objects.filter(region=region, escalated_at=now)
-        .open()
-        .select_related("region", "measure", "indicator", "municipality")
-    )
-    heading = _("Оповещения открыты более %(days)s дн.: %(region)s") % {
-        "days": days,
-        "region": region.name,
-    }
-    sent = 0
-    for recipient in _coordinator_recipients(region, alerts).values():
-        rows = _rows(recipient.alerts.values())
-        sent += _email(
-            recipient=recipient,
-            subject=heading,
-            template="alerts",
-            context={
-                "heading": heading,
-                "rows": rows,
-                "new_count": len(rows),
-                "region": region,
-                "intro": _("Эти оповещения не закрыты в течение %(days)s дней.") % {"days": days},
-            },
-            message_kind=MessageKind.ESCALATION,
-            region=region,
+    deliveries_flush(region=region)
+    with transaction.atomic():
+        claimed = Alert.objects.filter(
+            region=region, escalated_at__isnull=True, opened_at__lte=now - dt.timedelta(days=days)
+        ).open()
+        if not claimed.update(escalated_at=now):
+            return 0
+        alerts = list(
+            Alert.objects.filter(region=region, escalated_at=now)
+            .open()
+            .select_related("region", "measure", "indicator", "municipality")
         )
-        _max(recipient, heading, rows, MessageKind.ESCALATION, region)
-    return sent
+        heading = _("Оповещения открыты более %(days)s дн.: %(region)s") % {
+            "days": days,
+            "region": region.name,
+        }
+        queued: list[int] = []
+        for recipient in _coordinator_recipients(region, alerts).values():
+            rows = _rows(recipient.alerts.values())
+            email = _email(
+                recipient=recipient,
+                subject=heading,
+                template="alerts",
+                context={
+                    "heading": heading,
+                    "rows": rows,
+                    "new_count": len(rows),
+                    "region": region,
+                    "intro": _("Эти оповещения не закрыты в течение %(days)s дней.")
+                    % {"days": days},
+                },
+                message_kind=MessageKind.ESCALATION,
+                region=region,
+            )
+            queued += _queued_ids(
+                email, _max(recipient, heading, rows, MessageKind.ESCALATION, region)
+            )
+    return _emails_sent(deliveries_send(queued))
 
 
 def digest_send_all(*, now: dt.datetime | None = None) -> int:

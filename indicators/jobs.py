@@ -12,7 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
-from roadmap_portal.jobs import JobKind, job_publish, task_named
+from roadmap_portal.jobs import JobKind, job_publish, publish_after_commit
 
 from .choices import UploadStatus
 from .models import MonitoringUpload
@@ -56,9 +56,10 @@ def monitoring_import_enqueue(upload_id: int) -> bool:
 
 def index_recompute_publish(region_ids: list[int] | None = None) -> None:
     """Queues the index of one region, or of every region when several changed (or when
-    `region_ids` is None: a methodology change)."""
+    `region_ids` is None: a methodology change). Never raises: with the broker down the
+    publish waits for the sweeper (`roadmap_portal.jobs.publish_after_commit`)."""
     ids = sorted(set(region_ids)) if region_ids is not None else None
     if ids is not None and len(ids) == 1:
-        task_named(INDEX_RECOMPUTE_REGION_TASK).delay(ids[0])
+        publish_after_commit(INDEX_RECOMPUTE_REGION_TASK, ids[0])
     elif ids is None or ids:
-        task_named(INDEX_RECOMPUTE_ALL_TASK).delay()
+        publish_after_commit(INDEX_RECOMPUTE_ALL_TASK)

@@ -39,7 +39,11 @@ def exports_cleanup() -> int:
 
 def jobs_sweep_all() -> dict[str, dict[str, list[int]]]:
     """Monitoring uploads and export jobs: lost ones re-queued or failed, pending ones
-    whose task is missing published again (see `roadmap_portal.jobs.jobs_sweep`)."""
+    whose task is missing published again (see `roadmap_portal.jobs.jobs_sweep`); follow-up
+    tasks the broker refused after commit published (`roadmap_portal.jobs.publishes_sweep`);
+    alert notices queued and not sent, sent (`alerts.notify.deliveries_flush`)."""
+    from alerts.notify import deliveries_flush
+
     report = {}
     for name, kind in (("uploads", MONITORING_UPLOAD_JOB), ("exports", GENERATED_EXPORT_JOB)):
         result = job_tools.jobs_sweep(kind)
@@ -49,6 +53,13 @@ def jobs_sweep_all() -> dict[str, dict[str, list[int]]]:
             "published": result.published,
             "unpublished": result.unpublished,
         }
+    publishes = job_tools.publishes_sweep()
+    report["publishes"] = {
+        "published": publishes.published,
+        "unpublished": publishes.unpublished,
+    }
+    notices = deliveries_flush()
+    report["notices"] = {"sent": notices.sent, "failed": notices.failed}
     return report
 
 

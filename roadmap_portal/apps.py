@@ -2,7 +2,8 @@ from django.apps import AppConfig
 
 
 class PortalConfig(AppConfig):
-    """The project itself (no models): loads the Celery app once every app is ready."""
+    """The project itself: its one table (`models.PendingPublish`, follow-up tasks waiting for
+    the broker) and the Celery app, loaded once every app is ready."""
 
     name = "roadmap_portal"
     verbose_name = "Портал"

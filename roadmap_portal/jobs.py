@@ -10,6 +10,15 @@ Two small tools shared by every job table (monitoring uploads, generated exports
   row whose lease is free has lost its worker (SIGKILL, OOM, a lost machine): a redelivered
   task may take it over, and the sweeper re-queues or fails it at once instead of waiting
   for the time limit. On SQLite (one process, eager tasks) there is no lease to look at.
+* `job_claim(kind, job_id)` is the one claim of every job table: pending → running by one
+  conditional UPDATE under the lease; a running job (its worker lost) is taken over, or
+  failed with a Russian reason once it has been claimed JOBS_MAX_ATTEMPTS times (a file that
+  kills its worker must not loop forever).
+* `publish_after_commit(task_name, *args)` is how a service queues follow-up work (index
+  recompute, alerts sync): a `PendingPublish` marker is written with the data, the task is
+  published once the transaction commits and the marker deleted; nothing ever raises into
+  the caller, and a marker the broker did not take is published by the sweeper
+  (`publishes_sweep`).
 """
 
 from __future__ import annotations
@@ -23,7 +32,8 @@ from typing import Any
 
 from celery import current_app
 from django.conf import settings
-from django.db import connection, models
+from django.db import connection, models, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
 from kombu.exceptions import OperationalError as BrokerError
@@ -154,6 +164,45 @@ def _running_lost(kind: JobKind, job: Any, now: dt.datetime) -> bool:
     return started < now - dt.timedelta(seconds=kind.time_limit) - GRACE
 
 
+def job_exhausted_reason(attempts: int) -> str:
+    """Why a job whose worker kept dying was failed (the sweeper and `job_claim`)."""
+    return gettext(
+        "Обработка прервалась: обработчик остановился, не закончив работу "
+        "(попыток: %(n)s). Ничего не записано; запустите повторно."
+    ) % {"n": attempts}
+
+
+def job_claim(kind: JobKind, job_id: int, **fields: Any) -> bool:
+    """PENDING → RUNNING by one conditional UPDATE (the one winner runs the job); True when
+    this process now runs it. The caller holds the job's lease (`job_lease`).
+
+    Under the lease a RUNNING row has lost its worker (the lock died with its connection),
+    so on PostgreSQL it is taken over, unless it has already been claimed
+    JOBS_MAX_ATTEMPTS times: then it is failed with the kind's Russian reason instead of
+    being run again (each redelivery of a job that kills its worker would otherwise run it
+    again, for ever, while the sweeper sees a live lease). Without leases (SQLite) only
+    PENDING is claimed. `fields` are set with the claim (e.g. progress=0).
+    """
+    manager = kind.model._default_manager
+    claimable = [kind.pending]
+    if leases_supported():
+        claimable.append(kind.running)
+        lost = manager.filter(pk=job_id, status=kind.running).values_list("attempts", flat=True)
+        attempts = lost.first()
+        if attempts is not None and attempts >= settings.JOBS_MAX_ATTEMPTS:
+            failed = manager.filter(pk=job_id, status=kind.running).update(
+                **kind.failed(job_exhausted_reason(attempts))
+            )
+            if failed:
+                logger.warning("job %s %s failed after %s claims", kind.lease, job_id, attempts)
+            return False
+    return bool(
+        manager.filter(pk=job_id, status__in=claimable).update(
+            status=kind.running, started_at=timezone.now(), attempts=F("attempts") + 1, **fields
+        )
+    )
+
+
 def job_publish(kind: JobKind, job_id: int) -> bool:
     """Publishes the job's task; records when (the sweeper's clue that it is queued)."""
     if not enqueue(kind.task, job_id):
@@ -188,10 +237,7 @@ def jobs_sweep(kind: JobKind, *, now: dt.datetime | None = None) -> SweepResult:
         if not _running_lost(kind, job, now):
             continue
         if job.attempts >= settings.JOBS_MAX_ATTEMPTS:
-            reason = gettext(
-                "Обработка прервалась: обработчик остановился, не закончив работу "
-                "(попыток: %(n)s). Ничего не записано; запустите повторно."
-            ) % {"n": job.attempts}
+            reason = job_exhausted_reason(job.attempts)
             if leases_supported() and not lease_is_free(kind.lease, job.pk):
                 continue
             if manager.filter(pk=job.pk, status=kind.running).update(**kind.failed(reason)):
@@ -208,4 +254,52 @@ def jobs_sweep(kind: JobKind, *, now: dt.datetime | None = None) -> SweepResult:
         if job_id in result.published or job_id in result.unpublished:
             continue
         (result.published if job_publish(kind, job_id) else result.unpublished).append(job_id)
+    return result
+
+
+# --- follow-up tasks published after commit ----------------------------------------------
+
+
+def publish_after_commit(task_name: str, *args: Any) -> None:
+    """Publishes `task_name(*args)` once the current transaction commits (at once outside
+    one); never raises into the caller.
+
+    A `PendingPublish` marker is inserted first, in the caller's transaction: it commits
+    with the data (or rolls back with it). After the commit the task is published and the
+    marker deleted; with the broker down (or any other error of the hook, logged) the
+    marker stays and `publishes_sweep` publishes it once the queue is back. The tasks
+    published this way are idempotent recomputes, so a rare second publish is harmless.
+    """
+    from .models import PendingPublish
+
+    marker = PendingPublish.objects.create(task=task_name, args=list(args))
+
+    def publish() -> None:
+        if enqueue(task_name, *args):
+            PendingPublish.objects.filter(pk=marker.pk).delete()
+
+    publish.__qualname__ = f"publish_after_commit({task_name})"
+    transaction.on_commit(publish, robust=True)
+
+
+@dataclass
+class PublishSweep:
+    published: list[int] = field(default_factory=list)
+    unpublished: list[int] = field(default_factory=list)
+
+
+def publishes_sweep(*, now: dt.datetime | None = None) -> PublishSweep:
+    """Publishes the follow-up tasks whose publish after commit failed (markers older than
+    a minute: a fresh one may still be published by its own hook)."""
+    from .models import PendingPublish
+
+    now = now or timezone.now()
+    result = PublishSweep()
+    for marker in PendingPublish.objects.filter(created_at__lt=now - GRACE).order_by("pk"):
+        if enqueue(marker.task, *marker.args):
+            PendingPublish.objects.filter(pk=marker.pk).delete()
+            result.published.append(marker.pk)
+        else:
+            result.unpublished.append(marker.pk)
+            break  # the broker is down: the others wait for the next sweep
     return result

@@ -313,6 +313,9 @@ MAX_BOT_SENDERS = env_int("MAX_BOT_SENDERS", 2)
 if MAX_BOT_SENDERS < 1:
     raise ImproperlyConfigured("MAX_BOT_SENDERS must be at least 1")
 MAX_BOT_RETRIES = env_int("MAX_BOT_RETRIES", 4)
+# An alert notice claimed for sending longer ago than this lost its worker mid-send: it is
+# failed with the reason, not sent again (it may have gone out) (alerts.notify).
+NOTIFY_SEND_LEASE_MINUTES = env_int("NOTIFY_SEND_LEASE_MINUTES", 15)
 
 # Report subscriptions (reports.subscriptions): a file up to this size is attached to the
 # e-mail, a larger one is sent as a link; files are kept for the links this many days;

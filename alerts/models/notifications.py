@@ -96,7 +96,14 @@ class MaxChannel(models.Model):
 
 
 class Delivery(models.Model):
-    """One message sent (or not) through a channel: the delivery log."""
+    """One message through a channel: the outbox and the delivery log.
+
+    A notice is queued as PENDING with the rendered message (`payload`) in the transaction
+    that claims its alerts, then claimed (SENDING, `claimed_at`) and sent, then SENT or
+    FAILED with the reason (`alerts.notify`). A PENDING row left by a lost worker is sent by
+    the next run; a SENDING one past NOTIFY_SEND_LEASE_MINUTES fails (it may have gone out:
+    never sent twice).
+    """
 
     channel = models.CharField(_("канал"), max_length=10, choices=DeliveryChannel.choices)
     message_kind = models.CharField(_("вид сообщения"), max_length=20, choices=MessageKind.choices)
@@ -122,6 +129,9 @@ class Delivery(models.Model):
     reason = models.TextField(_("причина ошибки"), blank=True)
     attempts = models.PositiveSmallIntegerField(_("попыток"), default=1)
     created_at = models.DateTimeField(_("когда"), auto_now_add=True)
+    # the outbox: what to send (subject, text, html of an e-mail; text of a MAX message)
+    payload = models.JSONField(_("сообщение"), default=dict, blank=True)
+    claimed_at = models.DateTimeField(_("отправка начата"), null=True, blank=True)
 
     class Meta:
         db_table = "reports_delivery"  # created by the reports app; kept to keep the data

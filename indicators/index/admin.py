@@ -1,7 +1,6 @@
 """Admin of the implementation index: methodology versions (locked once used), facts, scores."""
 
 from django.contrib import admin
-from django.db import transaction
 
 from ..approval import check_fact_unlocked, fact_lock_problem
 from ..jobs import index_recompute_publish
@@ -17,7 +16,7 @@ from ..models import (
 
 
 def _recompute_all_after_commit() -> None:
-    transaction.on_commit(index_recompute_publish)
+    index_recompute_publish()  # published after commit (roadmap_portal.jobs)
 
 
 class LockedVersionMixin:

@@ -235,8 +235,9 @@ def index_fact_verify(*, fact: IndexFact, actor: User) -> IndexFact:
 
 def schedule_recompute(region_ids: list[int]) -> None:
     """The regions' facts changed: the ranking (evaluated live) shows them at commit, the
-    stored scores follow with the recompute queued once the transaction commits."""
+    stored scores follow with the recompute queued once the transaction commits (its marker
+    commits with the facts: `roadmap_portal.jobs.publish_after_commit`)."""
     ids = sorted(set(region_ids))
     dataversion.bump(region_ids=ids)
     if ids:
-        transaction.on_commit(lambda: index_recompute_publish(ids))
+        index_recompute_publish(ids)

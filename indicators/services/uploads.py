@@ -16,7 +16,10 @@
 5. classify created / updated / unchanged against the stored rows and keep a preview;
    a dry run rolls back here;
 6. otherwise write set-based (new municipalities and organisations, renames, one upsert),
-   rebuild the touched rollups and send `signals.monitoring_imported` (receivers act on commit).
+   rebuild the touched rollups, send `signals.monitoring_imported` (receivers publish their
+   tasks after commit, `roadmap_portal.jobs.publish_after_commit`) and, as the last write of
+   the same transaction, mark the upload DONE with its counts: a worker killed at any point
+   leaves either the data and «done» or neither (a rerun then imports the file afresh).
 
 Progress during the long streaming step goes to the cache (the database connection is busy
 with COPY inside the open transaction); `upload_progress` reads it back.
@@ -44,7 +47,7 @@ from django.utils.translation import gettext as _
 
 from agencies import access
 from agencies.models import Region, User
-from roadmap_portal.jobs import job_is_stuck, job_lease, job_reset, leases_supported
+from roadmap_portal.jobs import job_claim, job_is_stuck, job_lease, job_reset
 from roadmap_portal.ru_formats import ru_date
 from roadmap_portal.tables import TableError, open_table
 
@@ -229,6 +232,16 @@ def _finish(upload: MonitoringUpload, **fields: Any) -> MonitoringUpload:
     return upload
 
 
+def _fail(upload: MonitoringUpload, **fields: Any) -> MonitoringUpload:
+    """FAILED with the reason, by a conditional UPDATE: only a RUNNING upload fails (one
+    whose data and «done» have committed stays done whatever happens after)."""
+    fields.setdefault("finished_at", timezone.now())
+    MonitoringUpload.objects.filter(pk=upload.pk, status=UploadStatus.RUNNING).update(**fields)
+    cache.delete(_progress_key(upload.pk))
+    upload.refresh_from_db()
+    return upload
+
+
 class _Refused(Exception):
     pass
 
@@ -294,20 +307,11 @@ def monitoring_import(
 
 
 def _claim(upload: MonitoringUpload) -> bool:
-    """PENDING → RUNNING by one conditional UPDATE (the one winner runs the job).
-
-    Under the lease a RUNNING row has lost its worker (the lock died with its connection),
-    so on PostgreSQL it is taken over; without leases (SQLite) only PENDING is claimed.
-    """
-    claimable = [UploadStatus.PENDING]
-    if leases_supported():
-        claimable.append(UploadStatus.RUNNING)
-    now = timezone.now()
-    claimed = MonitoringUpload.objects.filter(pk=upload.pk, status__in=claimable).update(
-        status=UploadStatus.RUNNING, started_at=now, progress=0, attempts=F("attempts") + 1
-    )
+    """PENDING → RUNNING (a lost worker's RUNNING taken over, or failed after
+    JOBS_MAX_ATTEMPTS claims): `roadmap_portal.jobs.job_claim`."""
+    claimed = job_claim(MONITORING_UPLOAD_JOB, upload.pk, progress=0)
     upload.refresh_from_db()
-    return bool(claimed)
+    return claimed
 
 
 def _import_claimed(
@@ -332,7 +336,7 @@ def _import_claimed(
     try:
         return _run(upload, progress_every=progress_every or PROGRESS_EVERY)
     except SoftTimeLimitExceeded:  # the transaction rolled back: nothing written
-        return _finish(
+        return _fail(
             upload,
             status=UploadStatus.FAILED,
             errors=[
@@ -350,7 +354,7 @@ def _import_claimed(
     except Exception:  # the record tells the user; the log keeps the traceback
         reference = uuid.uuid4().hex[:12]
         logger.exception("monitoring import %s failed, reference %s", upload.pk, reference)
-        return _finish(
+        return _fail(
             upload,
             status=UploadStatus.FAILED,
             errors=[
@@ -382,6 +386,7 @@ def _run(upload: MonitoringUpload, *, progress_every: int) -> MonitoringUpload:
     progress = _Progress(upload.pk)
     started = time.monotonic()
     phases: dict[str, float] = {}
+    done: dict[str, Any] = {}
     try:
         with transaction.atomic(), upload.file.open("rb") as stream:
             lock_imports()
@@ -490,8 +495,16 @@ def _run(upload: MonitoringUpload, *, progress_every: int) -> MonitoringUpload:
                 _record_corrections(upload, reader.pairs)
             phases["rollups"] = time.monotonic() - started
             staging.drop()
+            progress.close()  # the side connection must not touch the record from now on
+            rows_preview = result.pop("rows")
+            done = _done_fields(reader, result, rows_preview)
             if upload.dry_run:
                 transaction.set_rollback(True)
+            else:
+                # the last write of the data's transaction: data and «done» commit together
+                MonitoringUpload.objects.filter(pk=upload.pk, status=UploadStatus.RUNNING).update(
+                    **done
+                )
         phases["commit"] = time.monotonic() - started
         logger.info(
             "monitoring import %s: %s rows (%s), elapsed by phase end %s",
@@ -518,18 +531,26 @@ def _run(upload: MonitoringUpload, *, progress_every: int) -> MonitoringUpload:
         )
     finally:
         progress.close()
-    assert reader is not None
-    rows_preview = result.pop("rows")
-    return _finish(
-        upload,
-        status=UploadStatus.DONE,
-        errors=[],
-        rows_read=reader.rows_read,
-        rows_skipped=reader.rows_skipped,
-        rows_created=result["created"],
-        rows_updated=result["updated"],
-        rows_unchanged=result["unchanged"],
-        progress=reader.rows_read,
-        weeks=[w.isoformat() for w in reader.weeks],
-        preview={**result, "rows": rows_preview, "preview_limit": PREVIEW_ROWS},
-    )
+    if upload.dry_run:  # nothing was written: the preview is the job's result
+        return _finish(upload, **done)
+    cache.delete(_progress_key(upload.pk))
+    upload.refresh_from_db()
+    return upload
+
+
+def _done_fields(
+    reader: MonitoringRowReader, result: dict[str, Any], rows_preview: Any
+) -> dict[str, Any]:
+    return {
+        "status": UploadStatus.DONE,
+        "errors": [],
+        "rows_read": reader.rows_read,
+        "rows_skipped": reader.rows_skipped,
+        "rows_created": result["created"],
+        "rows_updated": result["updated"],
+        "rows_unchanged": result["unchanged"],
+        "progress": reader.rows_read,
+        "weeks": [w.isoformat() for w in reader.weeks],
+        "preview": {**result, "rows": rows_preview, "preview_limit": PREVIEW_ROWS},
+        "finished_at": timezone.now(),
+    }

@@ -22,7 +22,6 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.files import File
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
 from agencies import access
@@ -30,7 +29,7 @@ from agencies.models import Region
 from reports import selectors
 from reports.choices_exports import ExportStatus
 from reports.models import GeneratedExport
-from roadmap_portal.jobs import JobKind, job_lease, job_publish, leases_supported
+from roadmap_portal.jobs import JobKind, job_claim, job_lease, job_publish
 
 from .base import ExportRefused, TitleBlock
 from .formats import check_format, open_book
@@ -169,11 +168,12 @@ def export_create(*, user, kind: str, params: ExportParams, fmt: str) -> Generat
 def export_generate(*, export: GeneratedExport) -> bool:
     """Runs a pending job; returns False when another worker has it or it is finished.
 
-    1. claim under a lease (`roadmap_portal.jobs.job_lease`): UPDATE … SET status=running
-       WHERE status=pending (one winner; a running job whose worker died is taken over);
-    2. estimate the row count for the progress bar, when the report can;
-    3. write to a temporary file, reporting progress;
-    4. save the file to private storage and mark the job done (or failed, with the error).
+     1. claim under a lease (`roadmap_portal.jobs.job_lease`): UPDATE … SET status=running
+        WHERE status=pending (one winner; a running job whose worker died is taken over, or
+    failed after JOBS_MAX_ATTEMPTS claims: `roadmap_portal.jobs.job_claim`);
+     2. estimate the row count for the progress bar, when the report can;
+     3. write to a temporary file, reporting progress;
+     4. save the file to private storage and mark the job done (or failed, with the error).
     """
     with job_lease(LEASE, export.pk) as held:
         if not held:  # a live worker has it: a second delivery changes nothing
@@ -182,15 +182,9 @@ def export_generate(*, export: GeneratedExport) -> bool:
 
 
 def _generate_claimed(*, export: GeneratedExport) -> bool:
-    # under the lease a running job has lost its worker (PostgreSQL): take it over
-    claimable = [ExportStatus.PENDING]
-    if leases_supported():
-        claimable.append(ExportStatus.RUNNING)
-    now = timezone.now()
-    claimed = GeneratedExport.objects.filter(pk=export.pk, status__in=claimable).update(
-        status=ExportStatus.RUNNING, started_at=now, progress=0, attempts=F("attempts") + 1
-    )
-    if not claimed:
+    # under the lease a running job has lost its worker (PostgreSQL): taken over, or failed
+    # once it has been claimed JOBS_MAX_ATTEMPTS times (roadmap_portal.jobs.job_claim)
+    if not job_claim(GENERATED_EXPORT_JOB, export.pk, progress=0):
         return False
     export.refresh_from_db()
     spec = get_report(export.kind)

@@ -8,7 +8,10 @@ send_subscriptions` run:
    idempotency key (a unique constraint; a second beat inserts nothing);
 2. every delivery waiting for an attempt (new, or a retry whose time has come, or one whose
    worker was lost past SUBSCRIPTION_LEASE_MINUTES) is claimed by one conditional UPDATE
-   (one winner among concurrent runs) and delivered (`delivery_send`);
+   (one winner among concurrent runs) and delivered (`delivery_send`). The claim is stamped
+   with the clock at the claim (not the run's start) and renewed before each channel is
+   sent (`_claim_keep`): a live run never looks abandoned, and a run whose claim was taken
+   over sends nothing more;
 3. files past their keep time are deleted.
 
 Scope is decided at send time, never at subscription time: the subscriber must still be
@@ -54,6 +57,7 @@ from roadmap_portal.ru_formats import ru_date
 logger = logging.getLogger(__name__)
 
 FILE_SALT = "reports.subscription-file"
+TAKEN_OVER = "taken_over"  # delivery_send's answer when another run took the claim over
 LOST_WORKER = (
     "Отправка прервалась (обработчик остановлен); неизвестно, дошло ли сообщение, поэтому "
     "повторно не отправляем, чтобы отчёт не пришёл дважды."
@@ -244,12 +248,23 @@ def _waiting_q(now: dt.datetime) -> Q:
     ) | Q(status=DeliveryStatus.SENDING, claimed_at__lt=lost)
 
 
+def _stamp(after: dt.datetime | None) -> dt.datetime:
+    """A claim's time: the clock now, never earlier than `after` (the run's own clock, or
+    the claim being renewed; a run given a clock ahead of the wall clock stays consistent)."""
+    now = timezone.now()
+    return now if after is None or now > after else after
+
+
 def delivery_claim(*, delivery_id: int, now: dt.datetime) -> SubscriptionDelivery | None:
-    """One conditional UPDATE: the delivery is this worker's, or None (another has it)."""
+    """One conditional UPDATE: the delivery is this worker's, or None (another has it).
+
+    `now` (the run's clock) decides what is waiting; the claim itself is stamped with the
+    time of the claim (`_stamp`), so a delivery claimed late in a long run is not already
+    «lost»."""
     claimed = (
         SubscriptionDelivery.objects.filter(pk=delivery_id)
         .filter(_waiting_q(now))
-        .update(status=DeliveryStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1)
+        .update(status=DeliveryStatus.SENDING, claimed_at=_stamp(now), attempts=F("attempts") + 1)
     )
     if not claimed:
         return None
@@ -311,6 +326,23 @@ def _log(
     )
 
 
+class _ClaimLost(Exception):
+    """Another run took the delivery over (this one was too slow): send nothing more."""
+
+
+def _claim_keep(delivery: SubscriptionDelivery) -> None:
+    """Renews this run's claim right before a channel is sent; `_ClaimLost` when another
+    run has taken the delivery over (its claim stamp is no longer ours)."""
+    stamp = _stamp(delivery.claimed_at)
+    kept = SubscriptionDelivery.objects.filter(
+        pk=delivery.pk, status=DeliveryStatus.SENDING, claimed_at=delivery.claimed_at
+    ).update(claimed_at=stamp)
+    if not kept:
+        logger.warning("subscription delivery %s: taken over by another run", delivery.pk)
+        raise _ClaimLost
+    delivery.claimed_at = stamp
+
+
 def _set(delivery: SubscriptionDelivery, **values: Any) -> None:
     for name, value in values.items():
         setattr(delivery, name, value)
@@ -323,10 +355,18 @@ def delivery_send(*, delivery: SubscriptionDelivery, now: dt.datetime) -> str:
     1. a channel left SENDING by a lost worker is not sent again (logged as failed);
     2. scope at send time (`refusal`): refused → logged, nothing built or sent;
     3. the file is built as the subscriber into private storage (kept for the links);
-    4. each channel still to do is marked SENDING, sent, then SENT / TODO (a transient
+    4. each channel still to do: the claim renewed (`_claim_keep`; taken over → nothing
+       more is done, TAKEN_OVER), marked SENDING, sent, then SENT / TODO (a transient
        error: retried later with backoff, at most SUBSCRIPTION_MAX_ATTEMPTS) / FAILED;
     5. the delivery's status follows its channels.
     """
+    try:
+        return _deliver(delivery=delivery, now=now)
+    except _ClaimLost:
+        return TAKEN_OVER
+
+
+def _deliver(*, delivery: SubscriptionDelivery, now: dt.datetime) -> str:
     subscription = delivery.subscription
     for name, channel in (("email_state", Channel.EMAIL), ("max_state", Channel.MAX)):
         if getattr(delivery, name) == ChannelState.SENDING:
@@ -501,6 +541,7 @@ def _send_email(*, delivery: SubscriptionDelivery, now: dt.datetime) -> None:
 
         with delivery.file.open("rb") as fh:
             message.attach(delivery.filename, fh.read(), content_type(subscription.fmt))
+    _claim_keep(delivery)
     _set(delivery, email_state=ChannelState.SENDING)
     try:
         message.send()
@@ -548,6 +589,7 @@ def _send_max(*, delivery: SubscriptionDelivery, now: dt.datetime) -> None:
             f"[скачать]({file_url(delivery)})",
         ]
     )
+    _claim_keep(delivery)
     _set(delivery, max_state=ChannelState.SENDING)
     outcome = ChannelState.SENT
     for channel in channels:

@@ -40,7 +40,8 @@ def test_fact_entry_recomputes_after_commit(seeded, personas, django_capture_on_
             entered_by=personas.coordinator,
         )
     # the recompute (and the page cache's data version bump) run once the fact is committed
-    recomputes = [c for c in callbacks if "schedule_recompute" in getattr(c, "__qualname__", "")]
+    # (published after commit: roadmap_portal.jobs.publish_after_commit)
+    recomputes = [c for c in callbacks if "index_recompute" in getattr(c, "__qualname__", "")]
     assert len(recomputes) == 1
     score = IndexScore.objects.get(region=region, on_date=region.local_today())
     assert score.criteria["digital_id_acts"]["points"] == "5.00"

@@ -153,7 +153,9 @@ def test_import_signal_enqueues_index_and_alerts_on_commit(
 
     calls = []
     for task in (index_recompute_regions, alerts_sync_monitoring):
-        monkeypatch.setattr(task, "delay", lambda ids, n=task.name: calls.append((n, ids)))
+        monkeypatch.setattr(
+            task, "apply_async", lambda args, n=task.name, **kw: calls.append((n, *args))
+        )
     with django_capture_on_commit_callbacks(execute=True):
         upload = import_file(csv_bytes([row("ORG1"), row("M1", region="50")]), region=None)
         assert not calls  # nothing before the import's transaction commits
