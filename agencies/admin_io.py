@@ -14,7 +14,9 @@ from __future__ import annotations
 import logging
 import re
 
+from django.contrib import messages
 from django.core.exceptions import ObjectDoesNotExist
+from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from import_export.admin import ImportExportModelAdmin
 
@@ -62,6 +64,22 @@ class PortalImportExportAdmin(ImportExportModelAdmin):
                 for error in errors:
                     _safe_error(error)
         return response
+
+    def process_import(self, request, **kwargs):
+        """The confirm step. Its form carries the chosen format's index and the name of the
+        file kept between the two steps; a tampered or stale confirmation (an unknown
+        format, a file already gone) raised inside django-import-export (a 500). It now
+        sends the user back to the upload page with a Russian message."""
+        try:
+            return super().process_import(request, **kwargs)
+        except (ValueError, IndexError, KeyError, FileNotFoundError) as exc:
+            logger.info("admin import: confirmation refused (%s: %s)", type(exc).__name__, exc)
+            messages.error(
+                request,
+                _("Подтверждение импорта устарело или повреждено: загрузите файл ещё раз."),
+            )
+            opts = self.model._meta
+            return redirect(f"admin:{opts.app_label}_{opts.model_name}_import")
 
     def process_dataset(self, dataset, form, request, **kwargs):
         result = super().process_dataset(dataset, form, request, **kwargs)

@@ -25,6 +25,8 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
+from roadmap_portal.numbers import plain_digits
+
 __all__ = [
     "MAX_TEXT_LENGTH",
     "ChatRateLimiter",
@@ -169,7 +171,7 @@ def _retry_after(value: str | None) -> float | None:
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
+    if plain_digits(value):
         return float(value)
     try:
         when = email.utils.parsedate_to_datetime(value)

@@ -8,6 +8,7 @@ from reports.exports.base import ExportRefused
 from reports.exports.formats import check_format
 from reports.exports.registry import ExportParams, get_report, report_choices
 from roadmap_portal.dates import INPUT_FORMATS
+from roadmap_portal.formfields import PortalDateField
 
 
 class ExportForm(forms.Form):
@@ -15,7 +16,7 @@ class ExportForm(forms.Form):
 
     kind = forms.ChoiceField(label=_("Отчёт"), choices=report_choices)
     region = forms.ChoiceField(label=_("Субъект РФ"), required=False)
-    date_from = forms.DateField(
+    date_from = PortalDateField(
         label=_("Период с"),
         required=False,
         help_text=_(
@@ -26,7 +27,7 @@ class ExportForm(forms.Form):
         input_formats=INPUT_FORMATS,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
-    date_to = forms.DateField(
+    date_to = PortalDateField(
         label=_("по"),
         required=False,
         input_formats=INPUT_FORMATS,

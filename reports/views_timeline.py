@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from agencies import access
+from roadmap_portal.numbers import plain_digits
 from roadmaps.filters import MeasureFilterSet
 from roadmaps.models import Measure, Roadmap
 
@@ -28,7 +29,7 @@ def roadmap_timeline_view(request):
     data = request.GET.copy()
     chosen = data.get("roadmap", "").strip()
     if chosen:
-        if not chosen.isdigit():
+        if not plain_digits(chosen):
             raise Http404
         roadmap = get_object_or_404(roadmaps, pk=int(chosen))
     else:

@@ -8,8 +8,11 @@ Monitoring exports, index inputs and cascade progress files give dates as:
 - text «2025-10-06».
 A time after the date, as spreadsheets write date-times («2025-10-06 00:00:00»,
 «2025-10-06T14:30», «06.10.2025 9:05»; a fractional serial), is dropped: the calendar date
-counts, as it does for a datetime cell. Anything else, or an impossible day («31.02.2025»),
-is refused: `parse_date` raises `ValueError`, never guesses. Pure Python, no Django.
+counts, as it does for a datetime cell. Anything else, an impossible day («31.02.2025»), or a
+day outside the years the portal can mean (`FIRST_DAY` … `LAST_DAY`: «0001-01-01» is a
+typo, and the weeks, stages and trends around it overflow Python's dates) is refused:
+`parse_date` raises `ValueError`, never guesses. The query-string dates of the pages and the
+API are read by the same rule. Pure Python, no Django.
 """
 
 from __future__ import annotations
@@ -22,6 +25,10 @@ DATE_HINT = "ДД.ММ.ГГГГ или ГГГГ-ММ-ДД"
 # the same two forms typed into a form field (forms.DateField(input_formats=...))
 INPUT_FORMATS = ["%d.%m.%Y", "%Y-%m-%d"]
 
+# the days a file, a form or a query string may name
+FIRST_DAY = dt.date(2000, 1, 1)
+LAST_DAY = dt.date(2099, 12, 31)
+
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
 _EXCEL_SERIALS = (20000, 80000)  # 04.10.1954 … 10.01.2119, exclusive
 _TIME = r"(?:[ T](?:[01]?\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d+)?)?)?"
@@ -31,6 +38,13 @@ _ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})" + _TIME + r"$")
 
 def parse_date(value: object) -> dt.date:
     """The date a file cell holds; `ValueError` when it holds none (see the module doc)."""
+    day = _parse_date(value)
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise ValueError(value)
+    return day
+
+
+def _parse_date(value: object) -> dt.date:
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):

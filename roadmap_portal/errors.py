@@ -105,6 +105,25 @@ def invalid_text(request, field: str) -> HttpResponse:
     return _page(request, 400, _("Недопустимые символы"), message)
 
 
+def refused(request, messages: list[str]) -> HttpResponse:
+    """400 for a write a service refused (a Django `ValidationError` no view caught): its
+    own Russian messages, never a 500. The views show a refusal on their form; this is the
+    safety net for one that does not."""
+    message = " ".join(str(m) for m in messages) or _("Данные не прошли проверку.")
+    if is_api(request):
+        return _json(400, "invalid", message)
+    return _page(request, 400, _("Действие не выполнено"), message)
+
+
+def unreadable_body(request) -> HttpResponse:
+    """400 for a JSON body no parser can read safely (nested deeper than Python's recursion
+    limit: `json.loads` raises RecursionError, on any URL, before any login)."""
+    message = _("Не удалось разобрать тело запроса: слишком глубокая вложенность JSON.")
+    if is_api(request):
+        return _json(400, "parse_error", message)
+    return _page(request, 400, _("Неверный запрос"), message)
+
+
 def server_error(request, *args, **kwargs):
     """500: a reference number in the answer and, with the traceback, in the log."""
     reference = new_reference()

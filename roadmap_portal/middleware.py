@@ -58,8 +58,13 @@ def _walk_json(value: Any, path: str = "") -> Iterator[tuple[str, str]]:
             yield from _walk_json(item, f"{path}.{index}" if path else str(index))
 
 
+class UnreadableBody(Exception):
+    """A JSON body nested too deep to parse (RecursionError)."""
+
+
 def _request_texts(request) -> Iterator[tuple[str, str]]:
-    """(field, text) of every text the request carries."""
+    """(field, text) of every text the request carries; `UnreadableBody` for a JSON body
+    nested deeper than the parser can go (refused here, before any view or parser)."""
     for key, values in request.GET.lists():
         yield key, key
         for value in values:
@@ -72,6 +77,8 @@ def _request_texts(request) -> Iterator[tuple[str, str]]:
             document = json.loads(request.body or b"null")
         except (ValueError, UnicodeDecodeError):
             return  # not JSON at all: the parser of the view answers that
+        except RecursionError:
+            raise UnreadableBody from None
         yield from _walk_json(document)
     elif request.method == "POST" and content_type in (
         "application/x-www-form-urlencoded",
@@ -94,9 +101,31 @@ class TextInputMiddleware:
         return self.get_response(request)
 
     def process_view(self, request, view_func, view_args, view_kwargs):
-        for field, text in _request_texts(request):
-            if FORBIDDEN_CHARS.search(text):
-                return errors.invalid_text(request, field)
+        try:
+            for field, text in _request_texts(request):
+                if FORBIDDEN_CHARS.search(text):
+                    return errors.invalid_text(request, field)
+        except UnreadableBody:
+            return errors.unreadable_body(request)
+        return None
+
+
+class ServiceRefusalMiddleware:
+    """A `ValidationError` a service raised and no page view caught is the user's refusal
+    (a 400 with the service's Russian messages, `errors.refused`), not a 500. The API turns
+    it into its 400 body itself (`roadmap_portal.api.common.exception_handler`)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        from django.core.exceptions import ValidationError
+
+        if isinstance(exception, ValidationError):
+            return errors.refused(request, exception.messages)
         return None
 
 

@@ -28,6 +28,15 @@ _SPACES = re.compile(r"[\s\u00a0\u202f]")
 _SPACED_DIGITS = re.compile(r"-?[0-9][0-9\s\u00a0\u202f]*[0-9](?:[.,][0-9]*)?")
 
 
+_PLAIN_DIGITS = re.compile("[0-9]+")
+
+
+def plain_digits(text: str) -> bool:
+    """Digits 0-9 only, at least one: what `int()` reads as the number it looks like.
+    `str.isdigit` is no test: «²» and «١» pass it, and `int("²")` raises."""
+    return _PLAIN_DIGITS.fullmatch(text) is not None
+
+
 class NumberTextError(ValueError):
     """Why a text is no number, in Russian (the message of the exception)."""
 

@@ -71,6 +71,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "roadmap_portal.middleware.TextInputMiddleware",
+    "roadmap_portal.middleware.ServiceRefusalMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "roadmap_portal.middleware.IdleSessionMiddleware",
@@ -173,7 +174,7 @@ STORAGES = {
     # Uploaded files (evidence, monitoring exports, generated reports) live outside the web
     # root and are served only through views that check access: there is no MEDIA_URL route.
     "default": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "BACKEND": "roadmap_portal.storage.PrivateStorage",
         "OPTIONS": {"location": str(VAR_DIR / "private"), "base_url": "/private/"},
     },
     "staticfiles": {

@@ -28,7 +28,7 @@ TEST_PRIVATE_DIR = VAR_DIR / f"test-private-{os.environ.get('PYTEST_XDIST_WORKER
 STORAGES = {
     **STORAGES,  # noqa: F405
     "default": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "BACKEND": "roadmap_portal.storage.PrivateStorage",
         "OPTIONS": {"location": str(TEST_PRIVATE_DIR), "base_url": "/private/"},
     },
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

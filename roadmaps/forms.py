@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from agencies.choices import OrgType
 from agencies.models import Municipality, Organisation
+from roadmap_portal.formfields import BoundedModelMultipleChoiceField, PortalDateField
 
 from .choices import CascadeScope, MeasureStatus
 from .models import Cascade, Measure, Roadmap
@@ -34,7 +35,7 @@ class MeasureStatusForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Обязателен при выполнении, отмене и возврате статуса."),
     )
-    completed_on = forms.DateField(
+    completed_on = PortalDateField(
         label=_("Дата выполнения"),
         required=False,
         widget=DateInput(),
@@ -107,12 +108,12 @@ class MeasureFederalForm(forms.Form):
 
 class MeasureStepForm(forms.Form):
     done = forms.BooleanField(label=_("Выполнен"), required=False)
-    done_on = forms.DateField(label=_("Дата"), required=False, widget=DateInput())
+    done_on = PortalDateField(label=_("Дата"), required=False, widget=DateInput())
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
 
 class MeasureReportForm(forms.Form):
-    period = forms.DateField(widget=forms.HiddenInput)
+    period = PortalDateField(widget=forms.HiddenInput)
     status = forms.ChoiceField(label=_("Статус отчёта"), choices=MeasureStatus.choices)
     comment = forms.CharField(
         label=_("Комментарий"), required=False, max_length=5000, widget=forms.TextInput()
@@ -141,7 +142,7 @@ class CascadeForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         help_text=_("Пусто — все типы."),
     )
-    organisations = forms.ModelMultipleChoiceField(
+    organisations = BoundedModelMultipleChoiceField(
         label=_("Выбранные организации"),
         queryset=Organisation.objects.none(),
         required=False,
@@ -149,8 +150,8 @@ class CascadeForm(forms.Form):
     )
     subject = forms.CharField(label=_("Тема"), required=False, max_length=500)
     document_number = forms.CharField(label=_("Номер письма"), required=False, max_length=100)
-    document_date = forms.DateField(label=_("Дата письма"), required=False, widget=DateInput())
-    due_date = forms.DateField(
+    document_date = PortalDateField(label=_("Дата письма"), required=False, widget=DateInput())
+    due_date = PortalDateField(
         label=_("Срок"),
         required=False,
         widget=DateInput(),
@@ -182,7 +183,7 @@ class CascadeForm(forms.Form):
 class CascadeProgressForm(forms.Form):
     organisation = forms.IntegerField(widget=forms.HiddenInput)
     step = forms.IntegerField(widget=forms.HiddenInput, required=False)
-    done_on = forms.DateField(
+    done_on = PortalDateField(
         label=_("Дата выполнения"),
         required=False,
         widget=DateInput(),
@@ -217,7 +218,7 @@ class RoadmapUploadForm(forms.Form):
         empty_label=_("Новая дорожная карта субъекта"),
         help_text=_("Новая версия сопоставляется с действующей по номерам и формулировкам."),
     )
-    approved_on = forms.DateField(
+    approved_on = PortalDateField(
         label=_("Дата утверждения"),
         required=False,
         widget=DateInput(),

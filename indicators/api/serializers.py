@@ -8,6 +8,8 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from roadmap_portal.formfields import PortalDateSerializerField
+
 from ..approval import states_of, week_of
 from ..choices import ApprovalState
 from ..formulas import FORMULAS, published_percent, share_percent
@@ -222,7 +224,7 @@ class IndexHistorySerializer(IndexScoreSerializer):
 class IndexInputRowSerializer(serializers.Serializer):
     label = serializers.CharField()  # type: ignore[assignment]  # a field named like Field.label
     value = serializers.CharField(allow_null=True)
-    as_of = serializers.DateField(allow_null=True)
+    as_of = PortalDateSerializerField(allow_null=True)
     verified = serializers.BooleanField()
 
 
@@ -236,7 +238,7 @@ class IndexCriterionSerializer(serializers.Serializer):
     claimed = serializers.DecimalField(max_digits=6, decimal_places=2)
     max_points = serializers.DecimalField(max_digits=6, decimal_places=2)
     requires_verification = serializers.BooleanField()
-    counts_from = serializers.DateField(allow_null=True)
+    counts_from = PortalDateSerializerField(allow_null=True)
     is_monitoring = serializers.BooleanField()
     inputs = IndexInputRowSerializer(many=True)
     measures = serializers.SerializerMethodField(help_text="Открытые мероприятия критерия (id).")
@@ -258,7 +260,7 @@ class RegionIndexSerializer(serializers.Serializer):
     """The index of one region on a date with its breakdown, as the region's index page."""
 
     region_code = serializers.CharField(source="region.code")
-    on_date = serializers.DateField()
+    on_date = PortalDateSerializerField()
     version = serializers.CharField(source="version.code", allow_null=True, default=None)
     total = serializers.DecimalField(
         source="result.total", max_digits=6, decimal_places=2, allow_null=True, default=None
@@ -294,8 +296,8 @@ class RankingRowSerializer(serializers.Serializer):
 
 
 class RankingSerializer(serializers.Serializer):
-    on_date = serializers.DateField()
-    since = serializers.DateField(allow_null=True)
+    on_date = PortalDateSerializerField()
+    since = PortalDateSerializerField(allow_null=True)
     version = serializers.CharField(allow_null=True)
     approved_only = serializers.BooleanField(help_text="Рейтинг только по утверждённым данным.")
     rows = RankingRowSerializer(many=True)
@@ -351,7 +353,7 @@ class IndexFactInputSerializer(serializers.Serializer):
         max_length=40, required=False, allow_blank=True, default="", help_text="Имя входа."
     )
     value = serializers.CharField(max_length=40, help_text="Число; допускается запятая.")
-    as_of = serializers.DateField()
+    as_of = PortalDateSerializerField()
     evidence_url = serializers.URLField(
         max_length=1000, required=False, allow_blank=True, default=""
     )

@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from roadmap_portal.dates import INPUT_FORMATS
+from roadmap_portal.formfields import PortalDateField
 
 from ..models import Criterion
 from ..models.index import EVIDENCE_EXTENSIONS
@@ -15,7 +16,7 @@ class IndexFactForm(forms.Form):
 
     input = forms.ChoiceField(label=_("Вход"), required=False)
     value = forms.CharField(label=_("Значение"), max_length=30)
-    as_of = forms.DateField(
+    as_of = PortalDateField(
         label=_("Действует с (дата)"),
         input_formats=INPUT_FORMATS,
         help_text=_("ДД.ММ.ГГГГ: с этой даты значение учитывается в индексе."),

@@ -166,8 +166,13 @@ def index_fact_verify_view(request, pk: int):
     )
     if not access.is_verifier(request.user):
         raise PermissionDenied
-    index_fact_verify(fact=fact, actor=request.user)
-    messages.success(request, _("Сведения подтверждены."))
+    try:
+        index_fact_verify(fact=fact, actor=request.user)
+    except ValidationError as refusal:  # e.g. the fact's week is approved (locked)
+        for message in refusal.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("Сведения подтверждены."))
     return redirect(reverse("index:region", args=[fact.region.code]) + "#facts")
 
 

@@ -32,7 +32,6 @@ import hashlib
 import logging
 import time
 import uuid
-from pathlib import PurePath
 from typing import IO, Any
 
 from celery.exceptions import SoftTimeLimitExceeded
@@ -118,22 +117,6 @@ def upload_progress(upload: MonitoringUpload) -> int:
     return upload.progress
 
 
-# a stored file name longer than this (UTF-8 bytes; Cyrillic takes two a letter) is replaced
-# by a generated one: file systems allow 255 bytes a name, the FileField 500 characters a path
-STORED_NAME_MAX_BYTES = 120
-
-
-def _storage_name(original: str) -> str:
-    """The name the file is stored under: the original, or a generated one when the
-    original is too long for storage (the record keeps the original for display)."""
-    if original and len(original.encode()) <= STORED_NAME_MAX_BYTES:
-        return original
-    suffix = PurePath(original).suffix.lower()
-    if not (suffix.isascii() and 1 < len(suffix) <= 8 and suffix[1:].isalnum()):
-        suffix = ""
-    return f"upload-{uuid.uuid4().hex}{suffix}"
-
-
 def monitoring_upload_create(
     *,
     file: UploadedFile | IO[bytes],
@@ -168,7 +151,8 @@ def monitoring_upload_create(
         sha256=digest.hexdigest(),
         dry_run=dry_run,
     )
-    upload.file.save(_storage_name(upload.original_name), wrapped, save=False)
+    # a name too long for the file system is cut by the storage (roadmap_portal.storage)
+    upload.file.save(upload.original_name.rsplit("/", 1)[-1] or "upload", wrapped, save=False)
     upload.save()
     return upload
 

@@ -4,6 +4,8 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from roadmap_portal.formfields import PortalDateSerializerField
+
 from ..choices_exports import ExportFormat
 from ..exports.registry import report_choices
 from ..models import GeneratedExport
@@ -58,8 +60,8 @@ class ExportInputSerializer(serializers.Serializer):
     region = serializers.CharField(
         max_length=2, required=False, allow_blank=True, default="", help_text="Код субъекта."
     )
-    date_from = serializers.DateField(required=False, allow_null=True, default=None)
-    date_to = serializers.DateField(required=False, allow_null=True, default=None)
+    date_from = PortalDateSerializerField(required=False, allow_null=True, default=None)
+    date_to = PortalDateSerializerField(required=False, allow_null=True, default=None)
     orgs = serializers.BooleanField(
         required=False, default=False, help_text="Лист по организациям (показатели)."
     )

@@ -11,6 +11,9 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from roadmap_portal.dates import FIRST_DAY, LAST_DAY
+from roadmap_portal.numbers import plain_digits
+
 # the throttle lives apart: DRF imports it while importing rest_framework.views
 from .throttling import TokenRateThrottle  # noqa: F401
 
@@ -60,7 +63,7 @@ def if_match_versions(request) -> set[int]:
     versions = set()
     for tag in raw.split(","):
         tag = tag.strip().removeprefix("W/").strip('"')
-        if tag.isdigit():
+        if plain_digits(tag):
             versions.add(int(tag))
     if not versions:
         raise PreconditionFailed()
@@ -86,8 +89,12 @@ def exception_handler(exc, context):
         body = {"code": "invalid", "detail": ERROR_MESSAGES["invalid"], "fields": response.data}
     else:
         detail = str(getattr(exc, "detail", "") or "")
-        # a detail of our own stays; DRF's generic one gives way to ours
-        if code in ERROR_MESSAGES and detail == str(getattr(exc, "default_detail", "")):
+        # a detail of our own stays; DRF's generic one gives way to ours, and so does a
+        # parser's, which quotes the Python parser («Expecting property name … (char 1)»)
+        if code in ERROR_MESSAGES and (
+            detail == str(getattr(exc, "default_detail", ""))
+            or isinstance(exc, exceptions.ParseError)
+        ):
             detail = ERROR_MESSAGES[code]
         body = {"code": code, "detail": detail or ERROR_MESSAGES.get(code, "Ошибка.")}
         if isinstance(exc, exceptions.Throttled) and exc.wait:
@@ -104,8 +111,11 @@ def parse_iso_date(value: str | None, field: str):
     if not value:
         return None
     try:
-        return dt.date.fromisoformat(value)
+        day = dt.date.fromisoformat(value)
+        if not FIRST_DAY <= day <= LAST_DAY:  # the portal's one range (roadmap_portal.dates)
+            raise ValueError(value)
+        return day
     except ValueError:
-        raise exceptions.ValidationError(
-            {field: [f"Дата «{value}» не в формате ГГГГ-ММ-ДД."]}
-        ) from None
+        years = f"{FIRST_DAY.year}–{LAST_DAY.year}"
+        message = f"Дата «{value}» не в формате ГГГГ-ММ-ДД или вне {years} гг."
+        raise exceptions.ValidationError({field: [message]}) from None

@@ -4,6 +4,8 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from roadmap_portal.formfields import PortalDateSerializerField
+
 from ..choices import MeasureStatus
 from ..models import (
     Cascade,
@@ -269,7 +271,7 @@ class MeasureStatusInputSerializer(serializers.Serializer):
     comment = serializers.CharField(
         required=False, allow_blank=True, max_length=5000, default="", trim_whitespace=True
     )
-    completed_on = serializers.DateField(required=False, allow_null=True, default=None)
+    completed_on = PortalDateSerializerField(required=False, allow_null=True, default=None)
     evidence = serializers.FileField(required=False, allow_null=True, default=None)
     evidence_link = serializers.URLField(
         required=False, allow_blank=True, max_length=1000, default=""
@@ -300,13 +302,13 @@ class MeasureStepInputSerializer(serializers.Serializer):
     """POST /measures/{id}/steps/{step_id}/: tick (or untick) a sub-step; If-Match as above."""
 
     done = serializers.BooleanField()
-    done_on = serializers.DateField(required=False, allow_null=True, default=None)
+    done_on = PortalDateSerializerField(required=False, allow_null=True, default=None)
 
 
 class MeasureReportInputSerializer(serializers.Serializer):
     """POST /measures/{id}/reports/: one month's report of a recurring measure."""
 
-    period = serializers.DateField(help_text="Первый день отчётного месяца (ГГГГ-ММ-01).")
+    period = PortalDateSerializerField(help_text="Первый день отчётного месяца (ГГГГ-ММ-01).")
     status = serializers.ChoiceField(choices=MeasureStatus.choices)
     comment = serializers.CharField(required=False, allow_blank=True, max_length=5000, default="")
     evidence = serializers.FileField(required=False, allow_null=True, default=None)
@@ -328,4 +330,4 @@ class CascadeProgressInputSerializer(serializers.Serializer):
     step = serializers.IntegerField(
         required=False, allow_null=True, default=None, help_text="id подэтапа мероприятия."
     )
-    done_on = serializers.DateField(allow_null=True)
+    done_on = PortalDateSerializerField(allow_null=True)

@@ -27,6 +27,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from roadmap_portal.numbers import plain_digits
 from roadmap_portal.tables import TableError, check_zip_safe, normalize_header, open_table
 
 from ..deadlines import DeadlineParseError, ParsedDeadline, parse_deadline
@@ -412,7 +413,7 @@ def _is_header_repeat(cells: list[Any], columns: dict[str, int]) -> bool:
 
 def _is_column_numbers(cells: list[Any]) -> bool:
     texts = [_text(cell) for cell in cells if _text(cell)]
-    if len(texts) < 3 or not all(text.isdigit() for text in texts):
+    if len(texts) < 3 or not all(plain_digits(text) for text in texts):
         return False
     numbers = [int(text) for text in dict.fromkeys(texts)]
     return numbers == list(range(1, len(numbers) + 1))

@@ -72,3 +72,11 @@ def test_a_whole_number(written, value):
 def test_not_a_whole_number(written):
     with pytest.raises(NumberTextError):
         parse_whole(written)
+
+
+@pytest.mark.parametrize("text", ["²", "¹²", "١", "1²", "", " 1", "-1"])
+def test_plain_digits_are_ascii_digits_only(text):
+    from roadmap_portal.numbers import plain_digits
+
+    assert not plain_digits(text)
+    assert plain_digits("0123")
