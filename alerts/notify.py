@@ -501,8 +501,22 @@ def _queue_overdue(region: Region, alerts: list[Alert]) -> list[int]:
     recipients = _agency_recipients(alerts)
     if unassigned:
         recipients = _merge(recipients, _coordinator_recipients(region, unassigned))
+    return _queue_alert_messages(
+        recipients.values(),
+        heading=heading,
+        intro=_("Срок этих мероприятий прошёл, а они не выполнены."),
+        kind=MessageKind.OVERDUE,
+        region=region,
+    )
+
+
+def _queue_alert_messages(
+    recipients: Iterable[Recipient], *, heading: str, intro: str, kind: str, region: Region
+) -> list[int]:
+    """Each recipient's e-mail (and MAX message) about their alerts, queued in the outbox
+    (PENDING deliveries, sent after the caller's transaction); their ids."""
     queued: list[int] = []
-    for recipient in recipients.values():
+    for recipient in recipients:
         rows = _rows(recipient.alerts.values())
         email = _email(
             recipient=recipient,
@@ -513,12 +527,12 @@ def _queue_overdue(region: Region, alerts: list[Alert]) -> list[int]:
                 "rows": rows,
                 "new_count": len(rows),
                 "region": region,
-                "intro": _("Срок этих мероприятий прошёл, а они не выполнены."),
+                "intro": intro,
             },
-            message_kind=MessageKind.OVERDUE,
+            message_kind=kind,
             region=region,
         )
-        queued += _queued_ids(email, _max(recipient, heading, rows, MessageKind.OVERDUE, region))
+        queued += _queued_ids(email, _max(recipient, heading, rows, kind, region))
     return queued
 
 
@@ -543,27 +557,13 @@ def alerts_escalate(*, region: Region, now: dt.datetime | None = None) -> int:
             "days": days,
             "region": region.name,
         }
-        queued: list[int] = []
-        for recipient in _coordinator_recipients(region, alerts).values():
-            rows = _rows(recipient.alerts.values())
-            email = _email(
-                recipient=recipient,
-                subject=heading,
-                template="alerts",
-                context={
-                    "heading": heading,
-                    "rows": rows,
-                    "new_count": len(rows),
-                    "region": region,
-                    "intro": _("Эти оповещения не закрыты в течение %(days)s дней.")
-                    % {"days": days},
-                },
-                message_kind=MessageKind.ESCALATION,
-                region=region,
-            )
-            queued += _queued_ids(
-                email, _max(recipient, heading, rows, MessageKind.ESCALATION, region)
-            )
+        queued = _queue_alert_messages(
+            _coordinator_recipients(region, alerts).values(),
+            heading=heading,
+            intro=_("Эти оповещения не закрыты в течение %(days)s дней.") % {"days": days},
+            kind=MessageKind.ESCALATION,
+            region=region,
+        )
     return _emails_sent(deliveries_send(queued))
 
 
