@@ -444,15 +444,13 @@ def test_command_picks_ods_and_pdf_from_the_extension(tmp_path, every_report, ca
     assert (tmp_path / "status.pdf").read_bytes().startswith(b"%PDF")
 
 
-@needs_libreoffice
-def test_csv_opens_in_libreoffice_with_the_documented_settings(tmp_path, every_report):
-    """README: character set UTF-8, separated by semicolon only, string delimiter «"»."""
+def _csv_opened_by_libreoffice(tmp_path, path, infilter: str):
+    """The CSV at `path` opened by LibreOffice with the text-import settings `infilter` and
+    saved as XLSX in the directory returned."""
     import subprocess
 
     from tests.reports.office import SOFFICE
 
-    path, _ = write_all(tmp_path, every_report.analyst, "csv")["roadmap_status"]
-    xlsx, _ = write_all(tmp_path, every_report.analyst, "xlsx")["roadmap_status"]
     out = tmp_path / "lo"
     subprocess.run(
         [
@@ -460,7 +458,7 @@ def test_csv_opens_in_libreoffice_with_the_documented_settings(tmp_path, every_r
             f"-env:UserInstallation=file://{tmp_path / 'lo-profile'}",
             "--headless",
             "--norestore",
-            "--infilter=CSV:59,34,76,1",  # ";" separator, '"' delimiter, UTF-8, from row 1
+            f"--infilter={infilter}",
             "--convert-to",
             "xlsx",
             "--outdir",
@@ -471,6 +469,17 @@ def test_csv_opens_in_libreoffice_with_the_documented_settings(tmp_path, every_r
         capture_output=True,
         timeout=300,
     )
+    return out
+
+
+@needs_libreoffice
+def test_csv_opens_in_libreoffice_with_the_documented_settings(tmp_path, every_report):
+    """README: character set UTF-8, separated by semicolon only, string delimiter «"»."""
+
+    path, _ = write_all(tmp_path, every_report.analyst, "csv")["roadmap_status"]
+    xlsx, _ = write_all(tmp_path, every_report.analyst, "xlsx")["roadmap_status"]
+    # ";" separator, '"' delimiter, UTF-8, from row 1
+    out = _csv_opened_by_libreoffice(tmp_path, path, "CSV:59,34,76,1")
     opened = next(iter(xlsx_values(out / "roadmap_status.xlsx").values()))
     sheet = xlsx_values(xlsx)["Мероприятия"]
     header = sheet.index([]) + 1
@@ -488,30 +497,10 @@ def test_csv_numbers_and_dates_open_as_numbers_and_dates_in_a_russian_office_sui
     the workbook holds as a number or a date is one there too, with the same value. With a
     decimal point «0.753» and «-12.5» came out as text."""
     import datetime as dt
-    import subprocess
-
-    from tests.reports.office import SOFFICE
 
     path, _ = write_all(tmp_path, every_report.analyst, "csv")["indicators"]
     xlsx, _ = write_all(tmp_path, every_report.analyst, "xlsx")["indicators"]
-    out = tmp_path / "lo"
-    subprocess.run(
-        [
-            SOFFICE,
-            f"-env:UserInstallation=file://{tmp_path / 'lo-profile'}",
-            "--headless",
-            "--norestore",
-            "--infilter=CSV:59,34,76,1,,1049",  # as above, in the Russian locale
-            "--convert-to",
-            "xlsx",
-            "--outdir",
-            str(out),
-            str(path),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=300,
-    )
+    out = _csv_opened_by_libreoffice(tmp_path, path, "CSV:59,34,76,1,,1049")  # Russian
     opened = next(iter(xlsx_values(out / "indicators.xlsx").values()))
     # the CSV holds the report's main table (the organisations' when they were asked)
     sheet, header = next(
