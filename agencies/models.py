@@ -9,6 +9,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from roadmap_portal.numbers import plain_digits
 from roadmap_portal.tables import cell_text
 
 from .choices import AgencyKind, CollectiveScope, OrgType, Role
@@ -23,7 +24,7 @@ def normalise_region_code(value: Any) -> str:
     (A run of digits far longer than any code comes back as it is, unknown as well: `int`
     refuses to read thousands of digits.)"""
     text = cell_text(value)
-    if text.isascii() and text.isdigit() and len(text.lstrip("0")) <= 10:
+    if plain_digits(text) and len(text.lstrip("0")) <= 10:
         return str(int(text)).zfill(2)
     return text
 

@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from .dates import FIRST_DAY, INPUT_FORMATS, LAST_DAY
+from .numbers import plain_digits
 
 OUT_OF_RANGE = _("Дата должна быть между %(first)s и %(last)s.")
 
@@ -63,7 +64,7 @@ class BoundedModelMultipleChoiceField(forms.ModelMultipleChoiceField):
     def _check_values(self, value):
         for item in value or ():
             text = str(item).strip()
-            if not text.isascii() or not text.isdigit() or not 0 < int(text) <= MAX_ID:
+            if not plain_digits(text) or len(text) > 19 or not 0 < int(text) <= MAX_ID:
                 raise ValidationError(
                     self.error_messages["invalid_pk_value"],
                     code="invalid_pk_value",

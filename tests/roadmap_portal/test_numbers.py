@@ -80,3 +80,15 @@ def test_plain_digits_are_ascii_digits_only(text):
 
     assert not plain_digits(text)
     assert plain_digits("0123")
+
+
+@pytest.mark.parametrize("value", ["1" * 5000, str(2**63), "0", "-1", "²", "1.5"])
+def test_an_id_no_key_can_hold_is_refused_before_the_lookup(seeded, value):
+    from django.core.exceptions import ValidationError
+
+    from agencies.models import Organisation
+    from roadmap_portal.formfields import BoundedModelMultipleChoiceField
+
+    field = BoundedModelMultipleChoiceField(queryset=Organisation.objects.all())
+    with pytest.raises(ValidationError):
+        field.clean([value])
