@@ -1,0 +1,416 @@
+"""Digests, report subscriptions and every sender through the one outbox: a killed worker, a
+retried task or two workers at once never send a message twice and never lose one silently;
+a failure reads as a Russian reason, never as Python's text (the reproductions, with the
+fixed behaviour asserted; the patterns of tests/test_jobs_defects.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import smtplib
+
+import pytest
+from django.core import mail
+from django.core.mail.backends.locmem import EmailBackend
+from django.db import OperationalError
+from django.utils import timezone
+
+from agencies.choices import Role
+from agencies.models import Agency, Region
+from alerts import maxbot, notify
+from alerts.choices import DeliveryChannel, MessageKind
+from alerts.choices import DeliveryStatus as NoticeStatus
+from alerts.maxbot import ChatRateLimiter
+from alerts.models import Delivery, DigestLog, MaxChannel
+from alerts.services import alerts_sync
+from reports.choices_subscriptions import AttemptStatus, ChannelState, DeliveryStatus
+from reports.models import SubscriptionAttempt, SubscriptionDelivery
+from reports.subscriptions import services
+from tests.alerts.servers import FakeMaxApi
+from tests.factories import make_user
+from tests.reports.test_subscriptions import NOW, people, subscribe  # noqa: F401
+
+pytestmark = pytest.mark.django_db
+
+TODAY = dt.date(2025, 11, 1)
+MINOBR = "minobr@egov66.example"
+COORD = "coord66@example.org"
+COORD63 = "coord63@example.org"
+PYTHON_TEXT = ("Error", "Exception", "Errno", "Traceback", "HTTP ", "smtplib", "urllib")
+
+
+# the reproductions, failing before their fix (strict: each fix commit removes its marker)
+REPRO = pytest.mark.xfail(strict=True, reason="reproduction of a defect not yet fixed")
+
+
+class WorkerKilled(BaseException):
+    """What SIGKILL looks like from inside the process: nothing after this line runs."""
+
+
+def received() -> dict[str, int]:
+    """E-mails per address."""
+    out: dict[str, int] = {}
+    for message in mail.outbox:
+        for to in message.to:
+            out[to] = out.get(to, 0) + 1
+    return out
+
+
+def past_the_lease(settings) -> None:
+    """Moves every claimed outbox row past NOTIFY_SEND_LEASE_MINUTES (its worker is gone)."""
+    minutes = settings.NOTIFY_SEND_LEASE_MINUTES + 1
+    Delivery.objects.filter(status=NoticeStatus.SENDING).update(
+        claimed_at=timezone.now() - dt.timedelta(minutes=minutes)
+    )
+
+
+@pytest.fixture
+def digests(personas):
+    """Region 66 with open alerts, the ministry's mailbox and the coordinator's address."""
+    Agency.objects.filter(code="so-minobr").update(email=MINOBR)
+    personas.coordinator.email = COORD
+    personas.coordinator.save()
+    region = Region.objects.get(code="66")
+    alerts_sync(region=region, on_date=TODAY)
+    return region
+
+
+@pytest.fixture
+def fake_max(settings, monkeypatch):
+    server = FakeMaxApi()
+    settings.MAX_BOT_ENABLED, settings.MAX_BOT_API_URL = True, server.url
+    settings.MAX_BOT_RETRIES = 0  # the bot client's own retries are tested in tests/alerts
+    monkeypatch.setattr(maxbot, "_limiters", [ChatRateLimiter(rate=1000)])
+    yield server
+    server.close()
+
+
+def max_chats(owner, *names: str) -> None:
+    for name in names:
+        MaxChannel.objects.create(user=owner, bot_token="t", chat_id=name, enabled=True)
+
+
+def chats(server: FakeMaxApi) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for request in server.received:
+        chat = request.query["chat_id"][0]
+        out[chat] = out.get(chat, 0) + 1
+    return out
+
+
+# --- 1. digests: the digest is claimed (logged) with its messages, then sent ---------------
+
+
+@REPRO
+def test_digest_killed_after_the_claim_is_not_sent_again(digests, monkeypatch, settings):
+    """The worker claimed the first message (SENDING) and died: the rerun does not send
+    that recipient a second digest; the lost message fails with a Russian reason."""
+    real = notify._deliver
+    calls = []
+
+    def dies_first(delivery):
+        calls.append(delivery.recipient)
+        if len(calls) == 1:
+            raise WorkerKilled
+        return real(delivery)
+
+    monkeypatch.setattr(notify, "_deliver", dies_first)
+    with pytest.raises(WorkerKilled):
+        notify.digest_send(region=digests)
+    monkeypatch.setattr(notify, "_deliver", real)
+    lost = calls[0]
+    notify.digest_send(region=digests)  # the rerun (or the retried task)
+    notify.deliveries_flush()  # the sweeper
+    assert received().get(lost, 0) == 0  # it may have gone out: never a second one
+    assert set(received()) == {MINOBR, COORD} - {lost}
+    past_the_lease(settings)
+    notify.deliveries_flush()
+    failed = Delivery.objects.get(recipient=lost, message_kind=MessageKind.DIGEST)
+    assert failed.status == NoticeStatus.FAILED
+    assert "неизвестно, дошло ли сообщение" in failed.reason
+    assert Delivery.objects.filter(message_kind=MessageKind.DIGEST).count() == 2
+
+
+@REPRO
+def test_digest_killed_after_sending_before_its_log_is_not_sent_again(digests, monkeypatch):
+    """The e-mail went out and the worker died before writing anything down: the rerun
+    sent the same digest again (the log was written after the send)."""
+    real = EmailBackend.send_messages
+
+    def sent_then_killed(self, messages):
+        real(self, messages)
+        raise WorkerKilled
+
+    monkeypatch.setattr(EmailBackend, "send_messages", sent_then_killed)
+    with pytest.raises(WorkerKilled):
+        notify.digest_send(region=digests)
+    monkeypatch.undo()
+    (first,) = received()
+    notify.digest_send(region=digests)
+    notify.deliveries_flush()
+    assert received() == {MINOBR: 1, COORD: 1}
+    assert received()[first] == 1
+
+
+@REPRO
+def test_digest_killed_before_sending_goes_once_by_the_rerun_or_the_sweeper(digests, monkeypatch):
+    """Queued and not sent (the worker died before the first send): the messages go once,
+    whoever comes first, the rerun or the sweeper; not once each."""
+
+    real = notify.deliveries_send
+
+    def killed(ids):
+        if list(ids):  # (a recipient reached by no channel has nothing to send)
+            raise WorkerKilled
+        return real([])
+
+    monkeypatch.setattr(notify, "deliveries_send", killed)
+    with pytest.raises(WorkerKilled):
+        notify.digest_send(region=digests)
+    monkeypatch.undo()
+    assert not mail.outbox
+    notify.digest_send(region=digests)
+    notify.deliveries_flush()
+    notify.digest_send(region=digests)
+    assert received() == {MINOBR: 1, COORD: 1}
+    assert not Delivery.objects.exclude(status=NoticeStatus.SENT).exists()
+
+
+@REPRO
+def test_digest_task_retried_after_a_failure_mid_batch_sends_each_once(digests, monkeypatch):
+    """A database error after the first recipient (the task's autoretry reruns it): the
+    first recipient got the digest, had no log, and got it again on the retry."""
+    real = DigestLog.objects.create
+    calls = []
+
+    def fails_second(**kwargs):
+        calls.append(kwargs["recipient"])
+        if len(calls) == 2:
+            raise OperationalError("server closed the connection unexpectedly")
+        return real(**kwargs)
+
+    monkeypatch.setattr(DigestLog.objects, "create", fails_second)
+    with pytest.raises(OperationalError):
+        notify.digest_send_all()
+    monkeypatch.undo()
+    notify.digest_send_all()  # the retry
+    notify.deliveries_flush()
+    assert received() == {MINOBR: 1, COORD: 1}
+
+
+@REPRO
+def test_two_workers_sending_the_digest_at_once_send_it_once(digests, monkeypatch):
+    """Worker B runs the whole digest while worker A is between reading who is due and
+    sending: each recipient hears once, not once per worker."""
+    real = notify._email
+    calls = []
+
+    def b_runs_meanwhile(**kwargs):
+        calls.append(kwargs["recipient"].address)
+        if len(calls) == 1:
+            notify.digest_send(region=digests)  # worker B, start to end
+        return real(**kwargs)
+
+    monkeypatch.setattr(notify, "_email", b_runs_meanwhile)
+    notify.digest_send(region=digests)  # worker A
+    monkeypatch.undo()
+    notify.deliveries_flush()
+    assert received() == {MINOBR: 1, COORD: 1}
+    assert DigestLog.objects.count() == 2
+
+
+@REPRO
+def test_a_region_that_fails_does_not_skip_the_others_and_the_task_retries(digests, monkeypatch):
+    """Samara's digest fails: Sverdlovsk's still goes, and the error reaches the task (its
+    autoretry runs Samara again; Sverdlovsk is not sent twice)."""
+    samara = Region.objects.get(code="63")
+    make_user(Role.COORDINATOR, region=samara, email=COORD63)
+    alerts_sync(region=samara, on_date=TODAY)
+    real = notify.digest_send
+
+    def samara_fails(*, region, now=None):
+        if region.code == "63":
+            raise OperationalError("could not serialize access")
+        return real(region=region, now=now)
+
+    monkeypatch.setattr(notify, "digest_send", samara_fails)
+    with pytest.raises(OperationalError):
+        notify.digest_send_all()
+    monkeypatch.undo()
+    assert received() == {MINOBR: 1, COORD: 1}
+    notify.digest_send_all()  # the retry
+    assert received() == {MINOBR: 1, COORD: 1, COORD63: 1}
+
+
+def test_a_digest_that_failed_everywhere_goes_with_the_next_digest(digests, settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 1, 2
+    assert notify.digest_send(region=digests) == 0
+    assert not DigestLog.objects.exists()  # retried at the next digest
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    assert notify.digest_send(region=digests) == 2
+    assert notify.digest_send(region=digests) == 0
+    assert received() == {MINOBR: 1, COORD: 1}
+
+
+# --- 2. the reasons a user reads are Russian; Python's text stays in the server log ------
+
+
+class RefusingBackend(EmailBackend):
+    def send_messages(self, messages):
+        raise smtplib.SMTPRecipientsRefused({MINOBR: (550, b"5.1.1 User unknown")})
+
+
+@REPRO
+@pytest.mark.parametrize(
+    ("backend", "port", "reason"),
+    [
+        ("django.core.mail.backends.smtp.EmailBackend", 1, "Почтовый сервер недоступен"),
+        (f"{__name__}.RefusingBackend", None, "Почтовый сервер не принял адрес получателя"),
+    ],
+)
+def test_an_alert_email_failure_reads_as_a_russian_reason(
+    digests, settings, caplog, backend, port, reason
+):
+    settings.EMAIL_BACKEND = backend
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", port, 2
+    notify.digest_send(region=digests)
+    failed = Delivery.objects.filter(status=NoticeStatus.FAILED, channel=DeliveryChannel.EMAIL)
+    assert failed.count() == 2
+    for delivery in failed:
+        assert delivery.reason.startswith(reason), delivery.reason
+        assert not any(word in delivery.reason for word in PYTHON_TEXT), delivery.reason
+    assert any(r.exc_info or "Refused" in r.getMessage() for r in caplog.records)  # the log
+
+
+@REPRO
+def test_a_max_failure_reads_as_a_russian_reason(digests, fake_max, caplog):
+    agency = Agency.objects.get(code="so-minobr")
+    MaxChannel.objects.create(agency=agency, bot_token="t", chat_id="777", enabled=True)
+    fake_max.script = [(502, {})]
+    notify.digest_send(region=digests)
+    failed = Delivery.objects.get(channel=DeliveryChannel.MAX)
+    assert failed.status == NoticeStatus.FAILED
+    assert failed.reason.startswith("Сервер MAX ответил ошибкой (код 502)"), failed.reason
+    assert not any(word in failed.reason for word in PYTHON_TEXT)
+    assert "HTTP 502" in caplog.text  # the technical detail, for the administrator
+
+
+# --- 3. report subscriptions: each message through the outbox --------------------------
+
+
+@REPRO
+def test_a_transient_max_failure_resends_only_to_the_chat_that_failed(people, fake_max):  # noqa: F811
+    """Two chats, the second answered 503: the retry sent the report to both chats again."""
+    for chat in ("A", "B"):
+        MaxChannel.objects.create(
+            user=people.coordinator, bot_token="t", chat_id=chat, enabled=True
+        )
+    fake_max.script = [(200, {}), (503, {})]
+    subscribe(people.coordinator, by_max=True)
+    services.subscriptions_send(now=NOW)
+    delivery = SubscriptionDelivery.objects.get()
+    assert delivery.status == DeliveryStatus.RETRY
+    services.subscriptions_send(now=NOW + dt.timedelta(hours=1))
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.SENT
+    assert chats(fake_max) == {"A": 1, "B": 2}  # B: the 503, then the retry
+    assert len(mail.outbox) == 1
+
+
+@REPRO
+def test_a_subscription_killed_mid_max_sends_the_rest_and_fails_the_lost_chat(
+    people,  # noqa: F811
+    fake_max,
+    settings,
+    monkeypatch,
+):
+    """Three chats; the worker died while sending to the second: the third chat never got
+    the report and the journal said «unknown whether it arrived» for all of MAX."""
+    settings.SUBSCRIPTION_LEASE_MINUTES = 60
+    for chat in ("A", "B", "C"):
+        MaxChannel.objects.create(
+            user=people.coordinator, bot_token="t", chat_id=chat, enabled=True
+        )
+    subscribe(people.coordinator, by_max=True)
+    real = maxbot.max_send
+    calls = []
+
+    def dies_on_second(**kwargs):
+        calls.append(kwargs["chat_id"])
+        if len(calls) == 2:
+            raise WorkerKilled
+        return real(**kwargs)
+
+    monkeypatch.setattr(notify, "max_send", dies_on_second)
+    monkeypatch.setattr(services, "max_send", dies_on_second, raising=False)
+    with pytest.raises(WorkerKilled):
+        services.subscriptions_send(now=NOW)
+    monkeypatch.undo()
+    past_the_lease(settings)
+    services.subscriptions_send(now=NOW + dt.timedelta(minutes=61))
+    notify.deliveries_flush()
+    assert chats(fake_max) == {"A": 1, "C": 1}  # B: killed before it went; not retried
+    delivery = SubscriptionDelivery.objects.get()
+    assert delivery.status == DeliveryStatus.PARTIAL and delivery.max_state == ChannelState.FAILED
+    log = {a.recipient: a for a in SubscriptionAttempt.objects.filter(channel="max")}
+    assert {r: a.status for r, a in log.items()} == {
+        "чат A": AttemptStatus.SENT,
+        "чат B": AttemptStatus.FAILED,
+        "чат C": AttemptStatus.SENT,
+    }
+    assert "неизвестно, дошло ли" in log["чат B"].error
+    assert len(mail.outbox) == 1
+
+
+def test_a_subscription_killed_after_sending_is_not_sent_again(people, settings, monkeypatch):  # noqa: F811
+    settings.SUBSCRIPTION_LEASE_MINUTES = 60
+    subscribe(people.coordinator)
+    real = EmailBackend.send_messages
+
+    def sent_then_killed(self, messages):
+        real(self, messages)
+        raise WorkerKilled
+
+    monkeypatch.setattr(EmailBackend, "send_messages", sent_then_killed)
+    with pytest.raises(WorkerKilled):
+        services.subscriptions_send(now=NOW)
+    monkeypatch.undo()
+    past_the_lease(settings)
+    services.subscriptions_send(now=NOW + dt.timedelta(minutes=61))
+    notify.deliveries_flush()
+    services.subscriptions_send(now=NOW + dt.timedelta(hours=3))
+    assert len(mail.outbox) == 1
+    delivery = SubscriptionDelivery.objects.get()
+    assert delivery.status == DeliveryStatus.FAILED and delivery.email_state == ChannelState.FAILED
+    (lost,) = SubscriptionAttempt.objects.filter(channel="email")
+    assert lost.status == AttemptStatus.FAILED and "неизвестно, дошло ли" in lost.error
+
+
+def test_a_subscription_killed_after_its_claim_is_sent_once(people, settings, monkeypatch):  # noqa: F811
+    settings.SUBSCRIPTION_LEASE_MINUTES = 60
+    subscribe(people.coordinator)
+
+    def killed(**kwargs):
+        raise WorkerKilled
+
+    monkeypatch.setattr(services, "_build", killed)
+    with pytest.raises(WorkerKilled):
+        services.subscriptions_send(now=NOW)
+    monkeypatch.undo()
+    assert services.subscriptions_send(now=NOW + dt.timedelta(minutes=30)).processed == {}
+    services.subscriptions_send(now=NOW + dt.timedelta(minutes=61))
+    services.subscriptions_send(now=NOW + dt.timedelta(hours=3))
+    assert len(mail.outbox) == 1
+    assert SubscriptionDelivery.objects.get().status == DeliveryStatus.SENT
+
+
+@REPRO
+def test_a_subscription_email_shows_in_the_one_delivery_log(people):  # noqa: F811
+    """Every message the portal sends is a row of the one outbox (the admin's «журнал
+    доставки»), its reason where the alert notices show theirs."""
+    subscribe(people.coordinator)
+    services.subscriptions_send(now=NOW)
+    (row,) = Delivery.objects.all()
+    assert (row.channel, row.recipient, row.status) == (DeliveryChannel.EMAIL, COORD, "sent")
+    attempt = SubscriptionAttempt.objects.get()
+    assert attempt.message_id == row.pk
