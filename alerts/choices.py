@@ -61,3 +61,4 @@ class MessageKind(models.TextChoices):
     DIGEST = "digest", _("Ежедневная сводка")
     OVERDUE = "overdue", _("Новая просрочка")
     ESCALATION = "escalation", _("Эскалация")
+    REPORT = "report", _("Отчёт по подписке")

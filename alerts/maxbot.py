@@ -4,8 +4,9 @@ The rate limit (2 messages per second per chat) holds across all worker processe
 Redis is configured (`RedisChatRateLimiter`); with Redis unreachable each process takes its
 share (MAX_BOT_SENDERS); in the embedded default (one process, no Redis) it is per process.
 
-Knows nothing about alerts or the database; `alerts.notify.max_deliver` sends through it
-and logs the `Delivery`.
+Knows nothing about alerts or the database; the outbox (`alerts.outbox`) sends every MAX
+message through it and logs the `Delivery` (the `SendResult.reason` here is technical: the
+server log's, never a user's).
 """
 
 from __future__ import annotations

@@ -8,13 +8,14 @@ Who gets what:
   (alerts open for `ALERT_ESCALATION_DAYS`);
 - users skip the kinds they opted out of (`NotificationOptOut`); an agency's contact
   address is an institutional mailbox and always receives.
-Each message goes through a `Delivery` row, the outbox and the log: queued PENDING with the
-rendered message, claimed (SENDING) by one conditional UPDATE, sent, then SENT or FAILED
-with the reason. Overdue notices and escalations claim their alerts and queue their
-messages in one transaction, then send (`deliveries_send`): a worker killed before a
-message went out leaves it PENDING and the next run (or the sweeper, `deliveries_flush`)
-sends it; one killed while sending leaves it SENDING, failed after
-NOTIFY_SEND_LEASE_MINUTES with a Russian reason (it may have gone out: never sent twice).
+Each message goes through the outbox (`alerts.outbox`: a `Delivery` row, queued PENDING,
+claimed, sent, SENT or FAILED with a Russian reason). Each service first claims what it
+announces and queues its messages in ONE transaction, then sends them: overdue notices and
+escalations claim their alerts (`notified_at`, `escalated_at`), a digest claims itself (its
+`DigestLog`, unique per previous digest). A worker killed before the commit leaves nothing
+claimed; one killed after it leaves the messages PENDING for the next run or the sweeper;
+one killed while sending leaves the message SENDING, failed after NOTIFY_SEND_LEASE_MINUTES
+(it may have gone out: never sent twice).
 """
 
 from __future__ import annotations
@@ -26,44 +27,38 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
-from django.db.models import F, Max, Q
+from django.db import IntegrityError, transaction
+from django.db.models import Max, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from agencies.choices import Role
 from agencies.models import Region, User
 from roadmap_portal.ru_formats import ru_date
 from roadmaps.models import MeasureResponsibility
 
-from .choices import AlertKind, DeliveryChannel, DeliveryStatus, MessageKind
-from .maxbot import max_send
+from .choices import AlertKind, DeliveryChannel, MessageKind
 from .models import Alert, Delivery, DigestLog, MaxChannel, NotificationOptOut
+from .outbox import (
+    FlushResult,
+    deliveries_flush,
+    deliveries_send,
+    delivery_queue,
+    max_enabled,
+    max_queue,
+)
 
 logger = logging.getLogger(__name__)
 
 __all__ = [
     "alerts_escalate",
-    "deliveries_flush",
-    "deliveries_send",
     "digest_send",
     "digest_send_all",
     "max_deliver",
     "overdue_notify",
 ]
-
-LOST_SENDER = gettext_lazy(
-    "Отправка прервалась (обработчик остановлен); неизвестно, дошло ли сообщение, поэтому "
-    "повторно не отправляем, чтобы оно не пришло дважды."
-)
-
-
-def max_enabled() -> bool:
-    return bool(getattr(settings, "MAX_BOT_ENABLED", False) and settings.MAX_BOT_API_URL)
 
 
 def max_deliver(
@@ -74,8 +69,9 @@ def max_deliver(
     region: Region | None = None,
     alert_ids: Iterable[int] = (),
 ) -> Delivery | None:
-    """Send through one MAX channel and log it; None when MAX delivery is off."""
-    delivery = _queue_max(
+    """Send through one MAX channel (via the outbox) and log it; None when MAX delivery is
+    off."""
+    delivery = max_queue(
         channel=channel, text=text, message_kind=message_kind, region=region, alert_ids=alert_ids
     )
     if delivery is None:
@@ -83,109 +79,6 @@ def max_deliver(
     deliveries_send([delivery.pk])
     delivery.refresh_from_db()
     return delivery
-
-
-# --- The outbox ----------------------------------------------------------------------------
-
-
-def _queue_max(
-    *,
-    channel: MaxChannel,
-    text: str,
-    message_kind: str,
-    region: Region | None,
-    alert_ids: Iterable[int],
-) -> Delivery | None:
-    if not max_enabled() or not channel.enabled:
-        return None
-    return Delivery.objects.create(
-        channel=DeliveryChannel.MAX,
-        message_kind=message_kind,
-        recipient=f"chat {channel.chat_id}",
-        max_channel=channel,
-        region=region,
-        alert_ids=list(alert_ids),
-        status=DeliveryStatus.PENDING,
-        attempts=0,
-        payload={"text": text},
-    )
-
-
-@dataclass
-class FlushResult:
-    sent: list[int] = field(default_factory=list)
-    failed: list[int] = field(default_factory=list)
-
-
-def deliveries_send(ids: Iterable[int]) -> FlushResult:
-    """Sends the PENDING deliveries among `ids`, each claimed first by one conditional
-    UPDATE (PENDING → SENDING: one sender); returns which went out and which failed."""
-    result = FlushResult()
-    for pk in ids:
-        claimed = Delivery.objects.filter(pk=pk, status=DeliveryStatus.PENDING).update(
-            status=DeliveryStatus.SENDING, claimed_at=timezone.now(), attempts=F("attempts") + 1
-        )
-        if not claimed:
-            continue
-        delivery = Delivery.objects.select_related("max_channel").get(pk=pk)
-        status, reason, attempts = _deliver(delivery)
-        Delivery.objects.filter(pk=pk, status=DeliveryStatus.SENDING).update(
-            status=status, reason=reason, attempts=attempts or F("attempts")
-        )
-        (result.sent if status == DeliveryStatus.SENT else result.failed).append(pk)
-    return result
-
-
-def _deliver(delivery: Delivery) -> tuple[str, str, int | None]:
-    """Sends one claimed delivery: (status, reason, attempts or None to keep the count)."""
-    payload = delivery.payload or {}
-    if delivery.channel == DeliveryChannel.MAX:
-        channel = delivery.max_channel
-        if channel is None or not channel.enabled or not max_enabled():
-            return DeliveryStatus.FAILED, _("Канал MAX отключён; сообщение не отправлено."), None
-        result = max_send(  # the per-chat rate limiter is in max_send
-            base_url=settings.MAX_BOT_API_URL,
-            token=channel.bot_token,
-            chat_id=channel.chat_id,
-            text=payload.get("text", ""),
-            retries=int(getattr(settings, "MAX_BOT_RETRIES", 4)),
-            backoff=float(getattr(settings, "MAX_BOT_BACKOFF", 0.5)),
-        )
-        status = DeliveryStatus.SENT if result.ok else DeliveryStatus.FAILED
-        return status, result.reason, result.attempts
-    message = EmailMultiAlternatives(
-        subject=payload.get("subject", ""), body=payload.get("text", ""), to=[delivery.recipient]
-    )
-    if payload.get("html"):
-        message.attach_alternative(payload["html"], "text/html")
-    try:
-        message.send()
-    except Exception as exc:
-        logger.warning("alert e-mail to %s failed: %s", delivery.recipient, exc)
-        return DeliveryStatus.FAILED, f"{type(exc).__name__}: {exc}", None
-    return DeliveryStatus.SENT, "", None
-
-
-def deliveries_flush(*, region: Region | None = None) -> FlushResult:
-    """What earlier runs left: SENDING past NOTIFY_SEND_LEASE_MINUTES fails with the reason
-    (its worker died mid-send; it may have gone out), PENDING is sent. Run by the overdue
-    notices and escalations of the region first, and by the sweeper for every region."""
-    lost = timezone.now() - dt.timedelta(minutes=settings.NOTIFY_SEND_LEASE_MINUTES)
-    rows = Delivery.objects.all() if region is None else Delivery.objects.filter(region=region)
-    failed = list(
-        rows.filter(status=DeliveryStatus.SENDING, claimed_at__lt=lost).values_list("pk", flat=True)
-    )
-    failed = [
-        pk
-        for pk in failed
-        if Delivery.objects.filter(
-            pk=pk, status=DeliveryStatus.SENDING, claimed_at__lt=lost
-        ).update(status=DeliveryStatus.FAILED, reason=str(LOST_SENDER))
-    ]
-    pending = rows.filter(status=DeliveryStatus.PENDING).order_by("pk").values_list("pk", flat=True)
-    result = deliveries_send(list(pending))
-    result.failed[:0] = failed
-    return result
 
 
 # --- Recipients ----------------------------------------------------------------------------
@@ -342,20 +235,20 @@ def _email(
     context: dict,
     message_kind: str,
     region: Region,
+    digest: DigestLog | None = None,
 ) -> Delivery | None:
     """Renders one e-mail (plain text + HTML) and queues it; None for a recipient without
     an address (an agency or user reached by MAX only)."""
     if "@" not in recipient.address:
         return None
     context = {**context, "recipient": recipient, "site_url": settings.SITE_URL}
-    return Delivery.objects.create(
+    return delivery_queue(
         channel=DeliveryChannel.EMAIL,
         message_kind=message_kind,
         recipient=recipient.address,
         region=region,
-        alert_ids=sorted(recipient.alerts),
-        status=DeliveryStatus.PENDING,
-        attempts=0,
+        alert_ids=recipient.alerts,
+        digest=digest,
         payload={
             "subject": subject,
             "text": render_to_string(f"alerts/email/{template}.txt", context),
@@ -365,19 +258,25 @@ def _email(
 
 
 def _max(
-    recipient: Recipient, heading: str, rows: list[dict], kind: str, region: Region
+    recipient: Recipient,
+    heading: str,
+    rows: list[dict],
+    kind: str,
+    region: Region,
+    digest: DigestLog | None = None,
 ) -> list[Delivery]:
     """Queues the message to each MAX channel of the recipient."""
     if not recipient.channels:
         return []
     text = _markdown(heading, rows)
     queued = (
-        _queue_max(
+        max_queue(
             channel=channel,
             text=text,
             message_kind=kind,
             region=region,
-            alert_ids=sorted(recipient.alerts),
+            alert_ids=recipient.alerts,
+            digest=digest,
         )
         for channel in recipient.channels
     )
@@ -400,13 +299,19 @@ def _queued_ids(*items: Delivery | list[Delivery] | None) -> list[int]:
 def digest_send(*, region: Region, now: dt.datetime | None = None) -> int:
     """The daily digest of the region's open alerts; returns the number of e-mails sent.
 
-    1. Open alerts of the region, the recipients for each (agencies, their staff,
-       coordinators; opt-outs applied).
-    2. For each recipient, the last digest it was sent: nothing opened or escalated since
-       → no digest.
-    3. Send (text + HTML, links to the measures), log the digest and the delivery.
+    1. What an earlier run queued and did not send goes first (`deliveries_flush`).
+    2. Open alerts of the region, the recipients for each (agencies, their staff,
+       coordinators; opt-outs applied), and each recipient's last digest: nothing opened
+       or escalated since → no digest.
+    3. In ONE transaction each digest is claimed and its messages queued (text + HTML,
+       links to the measures; MAX): the claim is the recipient's `DigestLog`, unique per
+       previous digest, so of two workers that read the same last digest one claims it
+       and the other skips the recipient; a retried task finds it claimed.
+    4. The queued messages are sent; a digest none of whose messages went out is given
+       back (`alerts.outbox`), so the next digest covers it again.
     """
     now = now or timezone.now()
+    deliveries_flush(region=region)
     alerts = list(
         Alert.objects.filter(region=region)
         .open()
@@ -415,47 +320,71 @@ def digest_send(*, region: Region, now: dt.datetime | None = None) -> int:
     if not alerts:
         return 0
     recipients = _merge(_agency_recipients(alerts), _coordinator_recipients(region, alerts))
-    last = dict(
-        DigestLog.objects.filter(region=region, recipient__in=list(recipients))
-        .values_list("recipient")
-        .annotate(last=Max("sent_at"))
-    )
-    sent = 0
-    for address, recipient in recipients.items():
-        since = last.get(address)
-        items = recipient.alerts.values()
-        if since is not None and not any(
-            a.opened_at > since or (a.escalated_at and a.escalated_at > since) for a in items
-        ):
-            continue
-        rows = _rows(items, since)
-        heading = _("Оповещения портала дорожных карт MAX: %(region)s") % {"region": region.name}
-        context = {
-            "heading": heading,
-            "rows": rows,
-            "new_count": sum(1 for r in rows if r["is_new"]),
-            "region": region,
-            "intro": _("Открытые оповещения на %(date)s.")
-            % {"date": ru_date(timezone.localtime(now, region.tz))},
-        }
-        email = _email(
-            recipient=recipient,
-            subject=_("Сводка оповещений: %(region)s, новых %(new)s")
-            % {"region": region.name, "new": context["new_count"]},
-            template="alerts",
-            context=context,
-            message_kind=MessageKind.DIGEST,
-            region=region,
-        )
-        chats = _max(recipient, heading, rows, MessageKind.DIGEST, region)
-        done = deliveries_send(_queued_ids(email, chats))
-        ok = email is not None and email.pk in done.sent
-        if ok or recipient.channels:
-            DigestLog.objects.create(
-                recipient=address, region=region, sent_at=now, alert_ids=sorted(recipient.alerts)
+    last = {
+        row["recipient"]: row
+        for row in DigestLog.objects.filter(region=region, recipient__in=list(recipients))
+        .values("recipient")
+        .annotate(sent_at=Max("sent_at"), previous=Max("pk"))
+    }
+    queued: list[int] = []
+    with transaction.atomic():
+        for address, recipient in recipients.items():
+            since = last[address]["sent_at"] if address in last else None
+            items = recipient.alerts.values()
+            if since is not None and not any(
+                a.opened_at > since or (a.escalated_at and a.escalated_at > since) for a in items
+            ):
+                continue
+            if "@" not in address and not (recipient.channels and max_enabled()):
+                continue  # no way to reach it
+            previous = last[address]["previous"] if address in last else 0
+            queued += _queue_digest(region, recipient, previous=previous, since=since, now=now)
+    return _emails_sent(deliveries_send(queued))
+
+
+def _queue_digest(
+    region: Region,
+    recipient: Recipient,
+    *,
+    previous: int,
+    since: dt.datetime | None,
+    now: dt.datetime,
+) -> list[int]:
+    """Claims one recipient's digest and queues its messages (a savepoint of the caller's
+    transaction); [] when another worker has claimed the digest after `previous`."""
+    try:
+        with transaction.atomic():
+            digest = DigestLog.objects.create(
+                recipient=recipient.address,
+                region=region,
+                sent_at=now,
+                alert_ids=sorted(recipient.alerts),
+                previous=previous,
             )
-            sent += int(ok)
-    return sent
+    except IntegrityError:
+        logger.info("digest of %s to %s: claimed by another run", region, recipient.address)
+        return []
+    rows = _rows(recipient.alerts.values(), since)
+    heading = _("Оповещения портала дорожных карт MAX: %(region)s") % {"region": region.name}
+    context = {
+        "heading": heading,
+        "rows": rows,
+        "new_count": sum(1 for r in rows if r["is_new"]),
+        "region": region,
+        "intro": _("Открытые оповещения на %(date)s.")
+        % {"date": ru_date(timezone.localtime(now, region.tz))},
+    }
+    email = _email(
+        recipient=recipient,
+        subject=_("Сводка оповещений: %(region)s, новых %(new)s")
+        % {"region": region.name, "new": context["new_count"]},
+        template="alerts",
+        context=context,
+        message_kind=MessageKind.DIGEST,
+        region=region,
+        digest=digest,
+    )
+    return _queued_ids(email, _max(recipient, heading, rows, MessageKind.DIGEST, region, digest))
 
 
 def overdue_notify(*, region: Region, now: dt.datetime | None = None) -> int:
@@ -568,9 +497,18 @@ def alerts_escalate(*, region: Region, now: dt.datetime | None = None) -> int:
 
 
 def digest_send_all(*, now: dt.datetime | None = None) -> int:
-    """Escalations, then digests, for every region with open alerts."""
+    """Escalations, then digests, for every region with open alerts. A region that fails
+    does not stop the others; the first error is raised at the end (the task's autoretry
+    runs it again: what went out is claimed and is not sent twice)."""
     sent = 0
+    errors: list[Exception] = []
     for region in Region.objects.filter(alerts__resolved_at__isnull=True).distinct():
-        sent += alerts_escalate(region=region, now=now)
-        sent += digest_send(region=region, now=now)
+        try:
+            sent += alerts_escalate(region=region, now=now)
+            sent += digest_send(region=region, now=now)
+        except Exception as exc:
+            logger.exception("digest of %s failed", region)
+            errors.append(exc)
+    if errors:
+        raise errors[0]
     return sent

@@ -41,8 +41,8 @@ def jobs_sweep_all() -> dict[str, dict[str, list[int]]]:
     """Monitoring uploads and export jobs: lost ones re-queued or failed, pending ones
     whose task is missing published again (see `roadmap_portal.jobs.jobs_sweep`); follow-up
     tasks the broker refused after commit published (`roadmap_portal.jobs.publishes_sweep`);
-    alert notices queued and not sent, sent (`alerts.notify.deliveries_flush`)."""
-    from alerts.notify import deliveries_flush
+    messages queued and not sent, sent (`alerts.outbox.deliveries_flush`)."""
+    from alerts.outbox import deliveries_flush
 
     report = {}
     for name, kind in (("uploads", MONITORING_UPLOAD_JOB), ("exports", GENERATED_EXPORT_JOB)):

@@ -13,7 +13,7 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError
 
 from agencies.models import Agency, Region
-from alerts import notify
+from alerts import notify, outbox
 from alerts.choices import AlertKind
 from alerts.choices import DeliveryStatus as NoticeStatus
 from alerts.models import Alert, Delivery
@@ -168,7 +168,7 @@ def test_overdue_notice_survives_a_worker_killed_before_sending(overdue, monkeyp
 
 
 def test_overdue_notice_queued_but_not_sent_goes_with_the_next_run(overdue, monkeypatch):
-    monkeypatch.setattr(notify, "deliveries_send", lambda ids: notify.FlushResult())
+    monkeypatch.setattr(notify, "deliveries_send", lambda ids: outbox.FlushResult())
     notify.overdue_notify(region=overdue)  # claimed and queued; the worker dies here
     monkeypatch.undo()
     assert not mail.outbox
@@ -177,30 +177,30 @@ def test_overdue_notice_queued_but_not_sent_goes_with_the_next_run(overdue, monk
     assert mail.outbox
     assert not Delivery.objects.filter(status=NoticeStatus.PENDING).exists()
     sent = len(mail.outbox)
-    notify.deliveries_flush()
+    outbox.deliveries_flush()
     assert len(mail.outbox) == sent
 
 
 def test_a_notice_lost_mid_send_is_failed_with_a_reason_not_sent_twice(
     overdue, monkeypatch, settings
 ):
-    real = notify._deliver
+    real = outbox._deliver
 
     def dies_sending(delivery):
         raise WorkerKilled
 
-    monkeypatch.setattr(notify, "_deliver", dies_sending)
+    monkeypatch.setattr(outbox, "_deliver", dies_sending)
     with pytest.raises(WorkerKilled):
         notify.overdue_notify(region=overdue)
-    monkeypatch.setattr(notify, "_deliver", real)
+    monkeypatch.setattr(outbox, "_deliver", real)
     sending = Delivery.objects.get(status=NoticeStatus.SENDING)
-    notify.deliveries_flush()  # within the lease: a live worker may be sending it
+    outbox.deliveries_flush()  # within the lease: a live worker may be sending it
     sending.refresh_from_db()
     assert sending.status == NoticeStatus.SENDING
     Delivery.objects.filter(pk=sending.pk).update(
         claimed_at=timezone.now() - dt.timedelta(minutes=settings.NOTIFY_SEND_LEASE_MINUTES + 1)
     )
-    notify.deliveries_flush()
+    outbox.deliveries_flush()
     sending.refresh_from_db()
     assert sending.status == NoticeStatus.FAILED
     assert "неизвестно, дошло ли сообщение" in sending.reason

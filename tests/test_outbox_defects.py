@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from agencies.choices import Role
 from agencies.models import Agency, Region
-from alerts import maxbot, notify
+from alerts import maxbot, notify, outbox
 from alerts.choices import DeliveryChannel, MessageKind
 from alerts.choices import DeliveryStatus as NoticeStatus
 from alerts.maxbot import ChatRateLimiter
@@ -100,11 +100,10 @@ def chats(server: FakeMaxApi) -> dict[str, int]:
 # --- 1. digests: the digest is claimed (logged) with its messages, then sent ---------------
 
 
-@REPRO
 def test_digest_killed_after_the_claim_is_not_sent_again(digests, monkeypatch, settings):
     """The worker claimed the first message (SENDING) and died: the rerun does not send
     that recipient a second digest; the lost message fails with a Russian reason."""
-    real = notify._deliver
+    real = outbox._deliver
     calls = []
 
     def dies_first(delivery):
@@ -113,24 +112,23 @@ def test_digest_killed_after_the_claim_is_not_sent_again(digests, monkeypatch, s
             raise WorkerKilled
         return real(delivery)
 
-    monkeypatch.setattr(notify, "_deliver", dies_first)
+    monkeypatch.setattr(outbox, "_deliver", dies_first)
     with pytest.raises(WorkerKilled):
         notify.digest_send(region=digests)
-    monkeypatch.setattr(notify, "_deliver", real)
+    monkeypatch.setattr(outbox, "_deliver", real)
     lost = calls[0]
     notify.digest_send(region=digests)  # the rerun (or the retried task)
-    notify.deliveries_flush()  # the sweeper
+    outbox.deliveries_flush()  # the sweeper
     assert received().get(lost, 0) == 0  # it may have gone out: never a second one
     assert set(received()) == {MINOBR, COORD} - {lost}
     past_the_lease(settings)
-    notify.deliveries_flush()
+    outbox.deliveries_flush()
     failed = Delivery.objects.get(recipient=lost, message_kind=MessageKind.DIGEST)
     assert failed.status == NoticeStatus.FAILED
     assert "неизвестно, дошло ли сообщение" in failed.reason
     assert Delivery.objects.filter(message_kind=MessageKind.DIGEST).count() == 2
 
 
-@REPRO
 def test_digest_killed_after_sending_before_its_log_is_not_sent_again(digests, monkeypatch):
     """The e-mail went out and the worker died before writing anything down: the rerun
     sent the same digest again (the log was written after the send)."""
@@ -146,12 +144,11 @@ def test_digest_killed_after_sending_before_its_log_is_not_sent_again(digests, m
     monkeypatch.undo()
     (first,) = received()
     notify.digest_send(region=digests)
-    notify.deliveries_flush()
+    outbox.deliveries_flush()
     assert received() == {MINOBR: 1, COORD: 1}
     assert received()[first] == 1
 
 
-@REPRO
 def test_digest_killed_before_sending_goes_once_by_the_rerun_or_the_sweeper(digests, monkeypatch):
     """Queued and not sent (the worker died before the first send): the messages go once,
     whoever comes first, the rerun or the sweeper; not once each."""
@@ -169,13 +166,12 @@ def test_digest_killed_before_sending_goes_once_by_the_rerun_or_the_sweeper(dige
     monkeypatch.undo()
     assert not mail.outbox
     notify.digest_send(region=digests)
-    notify.deliveries_flush()
+    outbox.deliveries_flush()
     notify.digest_send(region=digests)
     assert received() == {MINOBR: 1, COORD: 1}
     assert not Delivery.objects.exclude(status=NoticeStatus.SENT).exists()
 
 
-@REPRO
 def test_digest_task_retried_after_a_failure_mid_batch_sends_each_once(digests, monkeypatch):
     """A database error after the first recipient (the task's autoretry reruns it): the
     first recipient got the digest, had no log, and got it again on the retry."""
@@ -193,11 +189,10 @@ def test_digest_task_retried_after_a_failure_mid_batch_sends_each_once(digests, 
         notify.digest_send_all()
     monkeypatch.undo()
     notify.digest_send_all()  # the retry
-    notify.deliveries_flush()
+    outbox.deliveries_flush()
     assert received() == {MINOBR: 1, COORD: 1}
 
 
-@REPRO
 def test_two_workers_sending_the_digest_at_once_send_it_once(digests, monkeypatch):
     """Worker B runs the whole digest while worker A is between reading who is due and
     sending: each recipient hears once, not once per worker."""
@@ -213,12 +208,11 @@ def test_two_workers_sending_the_digest_at_once_send_it_once(digests, monkeypatc
     monkeypatch.setattr(notify, "_email", b_runs_meanwhile)
     notify.digest_send(region=digests)  # worker A
     monkeypatch.undo()
-    notify.deliveries_flush()
+    outbox.deliveries_flush()
     assert received() == {MINOBR: 1, COORD: 1}
     assert DigestLog.objects.count() == 2
 
 
-@REPRO
 def test_a_region_that_fails_does_not_skip_the_others_and_the_task_retries(digests, monkeypatch):
     """Samara's digest fails: Sverdlovsk's still goes, and the error reaches the task (its
     autoretry runs Samara again; Sverdlovsk is not sent twice)."""
@@ -260,7 +254,6 @@ class RefusingBackend(EmailBackend):
         raise smtplib.SMTPRecipientsRefused({MINOBR: (550, b"5.1.1 User unknown")})
 
 
-@REPRO
 @pytest.mark.parametrize(
     ("backend", "port", "reason"),
     [
@@ -282,7 +275,6 @@ def test_an_alert_email_failure_reads_as_a_russian_reason(
     assert any(r.exc_info or "Refused" in r.getMessage() for r in caplog.records)  # the log
 
 
-@REPRO
 def test_a_max_failure_reads_as_a_russian_reason(digests, fake_max, caplog):
     agency = Agency.objects.get(code="so-minobr")
     MaxChannel.objects.create(agency=agency, bot_token="t", chat_id="777", enabled=True)
@@ -341,14 +333,14 @@ def test_a_subscription_killed_mid_max_sends_the_rest_and_fails_the_lost_chat(
             raise WorkerKilled
         return real(**kwargs)
 
-    monkeypatch.setattr(notify, "max_send", dies_on_second)
+    monkeypatch.setattr(outbox, "max_send", dies_on_second)
     monkeypatch.setattr(services, "max_send", dies_on_second, raising=False)
     with pytest.raises(WorkerKilled):
         services.subscriptions_send(now=NOW)
     monkeypatch.undo()
     past_the_lease(settings)
     services.subscriptions_send(now=NOW + dt.timedelta(minutes=61))
-    notify.deliveries_flush()
+    outbox.deliveries_flush()
     assert chats(fake_max) == {"A": 1, "C": 1}  # B: killed before it went; not retried
     delivery = SubscriptionDelivery.objects.get()
     assert delivery.status == DeliveryStatus.PARTIAL and delivery.max_state == ChannelState.FAILED
@@ -377,7 +369,7 @@ def test_a_subscription_killed_after_sending_is_not_sent_again(people, settings,
     monkeypatch.undo()
     past_the_lease(settings)
     services.subscriptions_send(now=NOW + dt.timedelta(minutes=61))
-    notify.deliveries_flush()
+    outbox.deliveries_flush()
     services.subscriptions_send(now=NOW + dt.timedelta(hours=3))
     assert len(mail.outbox) == 1
     delivery = SubscriptionDelivery.objects.get()

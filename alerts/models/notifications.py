@@ -33,7 +33,10 @@ class NotificationOptOut(models.Model):
 
 
 class DigestLog(models.Model):
-    """A digest sent to one address; the next digest goes only if something is newer."""
+    """A digest of one address, claimed and queued (its messages are `Delivery` rows); the
+    next digest goes only if something is newer. The claim is unique per previous digest
+    (`previous`): of two workers that read the same last digest, one inserts, the other
+    skips the address. A digest none of whose messages went out is deleted (given back)."""
 
     recipient = models.CharField(_("адресат"), max_length=254)
     region = models.ForeignKey(
@@ -41,6 +44,8 @@ class DigestLog(models.Model):
     )
     sent_at = models.DateTimeField(_("отправлено"))
     alert_ids = models.JSONField(_("оповещения"), default=list, blank=True)
+    # the id of the address's digest this one follows (0: its first)
+    previous = models.PositiveBigIntegerField(_("после сводки"), default=0)
 
     class Meta:
         db_table = "reports_digestlog"  # created by the reports app; kept to keep the data
@@ -50,6 +55,12 @@ class DigestLog(models.Model):
         indexes = [
             # used by digest_send: the last digest of each recipient of a region
             models.Index(fields=["region", "recipient", "sent_at"], name="digest_recipient_idx"),
+        ]
+        constraints = [
+            # the digest's claim (digest_send): one digest after each digest of an address
+            models.UniqueConstraint(
+                fields=["region", "recipient", "previous"], name="digest_once_after_previous"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -96,13 +107,14 @@ class MaxChannel(models.Model):
 
 
 class Delivery(models.Model):
-    """One message through a channel: the outbox and the delivery log.
+    """One message through a channel: the outbox and the delivery log of every message the
+    portal sends (alert notices, digests, report subscriptions).
 
-    A notice is queued as PENDING with the rendered message (`payload`) in the transaction
-    that claims its alerts, then claimed (SENDING, `claimed_at`) and sent, then SENT or
-    FAILED with the reason (`alerts.notify`). A PENDING row left by a lost worker is sent by
-    the next run; a SENDING one past NOTIFY_SEND_LEASE_MINUTES fails (it may have gone out:
-    never sent twice).
+    Queued as PENDING with the rendered message (`payload`) in the transaction that decided
+    to send it, then claimed (SENDING, `claimed_at`) and sent, then SENT or FAILED with a
+    Russian reason (`alerts.outbox`). A PENDING row left by a lost worker is sent by the
+    next run or the sweeper; a SENDING one past NOTIFY_SEND_LEASE_MINUTES fails (it may have
+    gone out: never sent twice).
     """
 
     channel = models.CharField(_("канал"), max_length=10, choices=DeliveryChannel.choices)
@@ -132,6 +144,19 @@ class Delivery(models.Model):
     # the outbox: what to send (subject, text, html of an e-mail; text of a MAX message)
     payload = models.JSONField(_("сообщение"), default=dict, blank=True)
     claimed_at = models.DateTimeField(_("отправка начата"), null=True, blank=True)
+    # failed on something that may pass (a server down, 429, 5xx): a later, new message may
+    # succeed (a subscription retries on it; the message itself is never sent again)
+    retryable = models.BooleanField(_("можно повторить"), default=False)
+    # the digest this message belongs to (a digest none of whose messages went out is given
+    # back: alerts.outbox._digest_give_back)
+    digest = models.ForeignKey(
+        DigestLog,
+        verbose_name=_("сводка"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="deliveries",
+    )
 
     class Meta:
         db_table = "reports_delivery"  # created by the reports app; kept to keep the data

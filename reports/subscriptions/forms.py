@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from alerts.models import MaxChannel
-from alerts.notify import max_enabled
+from alerts.outbox import max_enabled
 from reports.choices_exports import ExportFormat
 from reports.choices_subscriptions import Frequency, Weekday
 from reports.exports.base import ExportRefused

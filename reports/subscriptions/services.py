@@ -44,7 +44,7 @@ from agencies import access
 from agencies.models import Region, User
 from alerts.maxbot import max_send
 from alerts.models import MaxChannel
-from alerts.notify import max_enabled
+from alerts.outbox import max_enabled
 from reports.choices_subscriptions import AttemptStatus, Channel, ChannelState, DeliveryStatus
 from reports.exports import jobs as export_jobs
 from reports.exports.base import ExportRefused

@@ -300,7 +300,7 @@ def test_max_off_by_default_and_delivery_log(personas, fake_max, settings, monke
     assert delivery.status == DeliveryStatus.SENT and delivery.attempts == 1
     fake_max.script = [(502, {})] * 5
     delivery = max_deliver(channel=channel, text="ko", message_kind=MessageKind.DIGEST)
-    assert delivery.status == DeliveryStatus.FAILED and "HTTP 502" in delivery.reason
+    assert delivery.status == DeliveryStatus.FAILED and "(код 502)" in delivery.reason
     assert delivery.attempts == 5
     channel.enabled = False
     channel.save()
