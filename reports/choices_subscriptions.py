@@ -32,8 +32,9 @@ class DeliveryStatus(models.TextChoices):
 
 
 class ChannelState(models.TextChoices):
-    """One channel of a delivery. SENDING left behind by a lost worker is never resent:
-    whether the message went out is unknown, and a report must not arrive twice."""
+    """One channel of a delivery. SENDING: its messages are in the outbox (`alerts.outbox`),
+    their outcome not yet read; a message lost mid-send is never resent: whether it went
+    out is unknown, and a report must not arrive twice."""
 
     NONE = "", _("не выбран")
     TODO = "todo", _("ожидает")
@@ -49,6 +50,7 @@ class Channel(models.TextChoices):
 
 
 class AttemptStatus(models.TextChoices):
+    SENDING = "sending", _("отправляется")
     SENT = "sent", _("отправлено")
     FAILED = "failed", _("ошибка")
     REFUSED = "refused", _("отказано")

@@ -38,10 +38,6 @@ COORD63 = "coord63@example.org"
 PYTHON_TEXT = ("Error", "Exception", "Errno", "Traceback", "HTTP ", "smtplib", "urllib")
 
 
-# the reproductions, failing before their fix (strict: each fix commit removes its marker)
-REPRO = pytest.mark.xfail(strict=True, reason="reproduction of a defect not yet fixed")
-
-
 class WorkerKilled(BaseException):
     """What SIGKILL looks like from inside the process: nothing after this line runs."""
 
@@ -290,7 +286,6 @@ def test_a_max_failure_reads_as_a_russian_reason(digests, fake_max, caplog):
 # --- 3. report subscriptions: each message through the outbox --------------------------
 
 
-@REPRO
 def test_a_transient_max_failure_resends_only_to_the_chat_that_failed(people, fake_max):  # noqa: F811
     """Two chats, the second answered 503: the retry sent the report to both chats again."""
     for chat in ("A", "B"):
@@ -309,7 +304,6 @@ def test_a_transient_max_failure_resends_only_to_the_chat_that_failed(people, fa
     assert len(mail.outbox) == 1
 
 
-@REPRO
 def test_a_subscription_killed_mid_max_sends_the_rest_and_fails_the_lost_chat(
     people,  # noqa: F811
     fake_max,
@@ -334,7 +328,6 @@ def test_a_subscription_killed_mid_max_sends_the_rest_and_fails_the_lost_chat(
         return real(**kwargs)
 
     monkeypatch.setattr(outbox, "max_send", dies_on_second)
-    monkeypatch.setattr(services, "max_send", dies_on_second, raising=False)
     with pytest.raises(WorkerKilled):
         services.subscriptions_send(now=NOW)
     monkeypatch.undo()
@@ -396,7 +389,6 @@ def test_a_subscription_killed_after_its_claim_is_sent_once(people, settings, mo
     assert SubscriptionDelivery.objects.get().status == DeliveryStatus.SENT
 
 
-@REPRO
 def test_a_subscription_email_shows_in_the_one_delivery_log(people):  # noqa: F811
     """Every message the portal sends is a row of the one outbox (the admin's «журнал
     доставки»), its reason where the alert notices show theirs."""

@@ -252,7 +252,11 @@ class SubscriptionDelivery(models.Model):
 
 
 class SubscriptionAttempt(models.Model):
-    """The delivery log: one row per channel per attempt (or one refusal)."""
+    """The delivery log: one row per channel (per MAX chat) per attempt, or one refusal.
+
+    A message handed to the outbox is logged SENDING with its `message` (an
+    `alerts.Delivery`) and takes the message's outcome and Russian reason once it is known
+    (`reports.subscriptions.services._settle`)."""
 
     delivery = models.ForeignKey(
         SubscriptionDelivery,
@@ -266,6 +270,14 @@ class SubscriptionAttempt(models.Model):
     status = models.CharField(_("результат"), max_length=10, choices=AttemptStatus.choices)
     error = models.TextField(_("ошибка"), blank=True)
     at = models.DateTimeField(_("когда"), default=timezone.now)
+    message = models.ForeignKey(
+        "alerts.Delivery",
+        verbose_name=_("сообщение"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
 
     class Meta:
         ordering = ["at", "id"]

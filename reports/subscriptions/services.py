@@ -9,9 +9,13 @@ send_subscriptions` run:
 2. every delivery waiting for an attempt (new, or a retry whose time has come, or one whose
    worker was lost past SUBSCRIPTION_LEASE_MINUTES) is claimed by one conditional UPDATE
    (one winner among concurrent runs) and delivered (`delivery_send`). The claim is stamped
-   with the clock at the claim (not the run's start) and renewed before each channel is
-   sent (`_claim_keep`): a live run never looks abandoned, and a run whose claim was taken
-   over sends nothing more;
+   with the clock at the claim (not the run's start) and renewed in the transaction that
+   queues the messages (`_claim_keep`): a live run never looks abandoned, and a run whose
+   claim was taken over queues nothing more. Each message (the e-mail, one per MAX chat)
+   goes through the one outbox (`alerts.outbox`): queued with the claim, claimed and sent
+   once, its outcome and Russian reason read back into the journal (`_settle`); a run
+   killed mid-send leaves the rest queued for the sweeper or the next run, and the message
+   it was sending fails as lost, never sent twice;
 3. files past their keep time are deleted.
 
 Scope is decided at send time, never at subscription time: the subscriber must still be
@@ -26,7 +30,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
-import smtplib
 from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -34,7 +37,6 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core import signing
 from django.core.files import File
-from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import F, Q
 from django.urls import reverse
@@ -42,9 +44,17 @@ from django.utils import timezone
 
 from agencies import access
 from agencies.models import Region, User
-from alerts.maxbot import max_send
-from alerts.models import MaxChannel
-from alerts.outbox import max_enabled
+from alerts.choices import DeliveryChannel, MessageKind
+from alerts.choices import DeliveryStatus as MessageStatus
+from alerts.models import Delivery, MaxChannel
+from alerts.outbox import (
+    LOST_SENDER,
+    deliveries_flush,
+    deliveries_send,
+    delivery_queue,
+    max_enabled,
+    max_queue,
+)
 from reports.choices_subscriptions import AttemptStatus, Channel, ChannelState, DeliveryStatus
 from reports.exports import jobs as export_jobs
 from reports.exports.base import ExportRefused
@@ -58,10 +68,7 @@ logger = logging.getLogger(__name__)
 
 FILE_SALT = "reports.subscription-file"
 TAKEN_OVER = "taken_over"  # delivery_send's answer when another run took the claim over
-LOST_WORKER = (
-    "Отправка прервалась (обработчик остановлен); неизвестно, дошло ли сообщение, поэтому "
-    "повторно не отправляем, чтобы отчёт не пришёл дважды."
-)
+CHANNELS = (("email_state", Channel.EMAIL), ("max_state", Channel.MAX))
 
 
 # --- subscribing --------------------------------------------------------------------------
@@ -314,6 +321,8 @@ def _log(
     status: str,
     error: str,
     now: dt.datetime,
+    *,
+    message: Delivery | None = None,
 ) -> None:
     SubscriptionAttempt.objects.create(
         delivery=delivery,
@@ -323,6 +332,7 @@ def _log(
         status=status,
         error=error,
         at=now,
+        message=message,
     )
 
 
@@ -352,12 +362,16 @@ def _set(delivery: SubscriptionDelivery, **values: Any) -> None:
 def delivery_send(*, delivery: SubscriptionDelivery, now: dt.datetime) -> str:
     """Delivers a claimed delivery; returns its new status.
 
-    1. a channel left SENDING by a lost worker is not sent again (logged as failed);
+    1. channels whose messages an earlier run left in the outbox take their outcome
+       (`_settle`: a queued message is sent now, one lost mid-send fails; neither twice);
     2. scope at send time (`refusal`): refused → logged, nothing built or sent;
     3. the file is built as the subscriber into private storage (kept for the links);
-    4. each channel still to do: the claim renewed (`_claim_keep`; taken over → nothing
-       more is done, TAKEN_OVER), marked SENDING, sent, then SENT / TODO (a transient
-       error: retried later with backoff, at most SUBSCRIPTION_MAX_ATTEMPTS) / FAILED;
+    4. in ONE transaction the claim is renewed (`_claim_keep`; taken over → nothing more
+       is done, TAKEN_OVER) and the messages of each channel still to do are queued in
+       the outbox (the e-mail; each MAX chat not yet reached), the channel SENDING; then
+       they are sent and settled: SENT / TODO (a transient error: retried later with
+       backoff, at most SUBSCRIPTION_MAX_ATTEMPTS, as a new message to whom has not got
+       it) / FAILED;
     5. the delivery's status follows its channels.
     """
     try:
@@ -368,10 +382,7 @@ def delivery_send(*, delivery: SubscriptionDelivery, now: dt.datetime) -> str:
 
 def _deliver(*, delivery: SubscriptionDelivery, now: dt.datetime) -> str:
     subscription = delivery.subscription
-    for name, channel in (("email_state", Channel.EMAIL), ("max_state", Channel.MAX)):
-        if getattr(delivery, name) == ChannelState.SENDING:
-            _set(delivery, **{name: ChannelState.FAILED})
-            _log(delivery, channel, "", AttemptStatus.FAILED, LOST_WORKER, now)
+    _settle(delivery, now)
 
     reason = refusal(subscription)
     if reason:
@@ -405,11 +416,77 @@ def _deliver(*, delivery: SubscriptionDelivery, now: dt.datetime) -> str:
                     if getattr(delivery, name) == ChannelState.TODO
                 })  # fmt: skip
             return _finish(delivery, now, error=message, transient=transient)
-        if Channel.EMAIL in todo:
-            _send_email(delivery=delivery, now=now)
-        if Channel.MAX in todo:
-            _send_max(delivery=delivery, now=now)
+        with transaction.atomic():
+            _claim_keep(delivery)
+            queued: list[int] = []
+            if Channel.EMAIL in todo:
+                queued += _queue_email(delivery=delivery, now=now)
+            if Channel.MAX in todo:
+                queued += _queue_max(delivery=delivery, now=now)
+        deliveries_send(queued)
+        _settle(delivery, now)
     return _finish(delivery, now)
+
+
+def _settle(delivery: SubscriptionDelivery, now: dt.datetime) -> None:
+    """The channels whose messages are in the outbox (SENDING) take their outcome: what is
+    still queued is sent now, what was lost mid-send fails (`deliveries_flush`); each
+    journal row takes its message's outcome and Russian reason. A message a live sender
+    is still sending leaves its channel SENDING (`_finish` looks again later)."""
+    if ChannelState.SENDING not in (delivery.email_state, delivery.max_state):
+        return
+    waiting = list(delivery.log.filter(status=AttemptStatus.SENDING, message__isnull=False))
+    if waiting:
+        deliveries_flush(ids=[a.message_id for a in waiting if a.message_id])
+        messages = Delivery.objects.in_bulk([a.message_id for a in waiting if a.message_id])
+        for attempt in waiting:
+            message = messages[attempt.message_id]
+            if message.status == MessageStatus.SENT:
+                outcome, error = AttemptStatus.SENT, ""
+            elif message.status == MessageStatus.FAILED:
+                outcome, error = AttemptStatus.FAILED, message.reason
+            else:
+                continue
+            SubscriptionAttempt.objects.filter(pk=attempt.pk).update(status=outcome, error=error)
+    for name, channel in CHANNELS:
+        if getattr(delivery, name) != ChannelState.SENDING:
+            continue
+        state = _channel_state(delivery, channel)
+        if state is None:  # left SENDING with nothing in the outbox (before the outbox)
+            state = ChannelState.FAILED
+            _log(delivery, channel, "", AttemptStatus.FAILED, str(LOST_SENDER), now)
+        _set(delivery, **{name: state})
+
+
+def _latest_messages(delivery: SubscriptionDelivery, channel: str) -> list[SubscriptionAttempt]:
+    """The journal row of the latest message to each addressee of a channel (the e-mail;
+    each MAX chat)."""
+    latest: dict[int | None, SubscriptionAttempt] = {}
+    rows = delivery.log.filter(channel=channel, message__isnull=False).select_related("message")
+    for attempt in rows.order_by("id"):
+        assert attempt.message is not None
+        latest[attempt.message.max_channel_id if channel == Channel.MAX else None] = attempt
+    return list(latest.values())
+
+
+def _channel_state(delivery: SubscriptionDelivery, channel: str) -> str | None:
+    """A channel's state from its messages: in flight, every addressee reached, one to
+    retry (a transient failure), or failed; None when it has none."""
+    latest = _latest_messages(delivery, channel)
+    if not latest:
+        return None
+    states = []
+    for attempt in latest:
+        assert attempt.message is not None
+        if attempt.status == AttemptStatus.SENDING:
+            return ChannelState.SENDING
+        if attempt.status == AttemptStatus.SENT:
+            states.append(ChannelState.SENT)
+        else:
+            states.append(ChannelState.TODO if attempt.message.retryable else ChannelState.FAILED)
+    if ChannelState.TODO in states:
+        return ChannelState.TODO
+    return ChannelState.SENT if set(states) == {ChannelState.SENT} else ChannelState.FAILED
 
 
 def _period_text(delivery: SubscriptionDelivery) -> str:
@@ -485,24 +562,8 @@ def _subject(delivery: SubscriptionDelivery) -> str:
     return f"{subscription.kind_label}: {where}, {_period_text(delivery)}"
 
 
-def _email_error(exc: Exception) -> tuple[str, bool]:
-    """A Russian message and whether a later attempt may succeed."""
-    if isinstance(exc, smtplib.SMTPRecipientsRefused):
-        codes = sorted({code for code, _msg in exc.recipients.values()})
-        transient = all(code < 500 for code in codes)
-        return (
-            f"Почтовый сервер не принял адрес получателя (код {', '.join(map(str, codes))}).",
-            transient,
-        )
-    if isinstance(exc, smtplib.SMTPResponseException):
-        transient = exc.smtp_code < 500
-        return f"Почтовый сервер отказал в отправке (код {exc.smtp_code}).", transient
-    if isinstance(exc, smtplib.SMTPException | OSError):
-        return "Почтовый сервер недоступен; повторим позже.", True
-    return "Письмо не отправлено из-за внутренней ошибки; повторим позже.", True
-
-
-def _send_email(*, delivery: SubscriptionDelivery, now: dt.datetime) -> None:
+def _queue_email(*, delivery: SubscriptionDelivery, now: dt.datetime) -> list[int]:
+    """Queues the e-mail (the file attached, or a link to it); its outbox id."""
     subscription = delivery.subscription
     owner = subscription.owner
     address = subscription.address or (owner.email if owner is not None else "")
@@ -512,7 +573,7 @@ def _send_email(*, delivery: SubscriptionDelivery, now: dt.datetime) -> None:
             delivery, Channel.EMAIL, "", AttemptStatus.FAILED,
             "У подписчика не указан адрес электронной почты.", now,
         )  # fmt: skip
-        return
+        return []
     attach = delivery.size <= settings.SUBSCRIPTION_ATTACH_MAX_BYTES
     lines = [
         "Здравствуйте!",
@@ -535,39 +596,30 @@ def _send_email(*, delivery: SubscriptionDelivery, now: dt.datetime) -> None:
         "—",
         "Портал дорожных карт MAX (письмо отправлено автоматически)",
     ]
-    message = EmailMessage(subject=_subject(delivery), body="\n".join(lines), to=[address])
+    payload: dict[str, Any] = {"subject": _subject(delivery), "text": "\n".join(lines)}
     if attach:
         from reports.exports.formats import content_type
 
-        with delivery.file.open("rb") as fh:
-            message.attach(delivery.filename, fh.read(), content_type(subscription.fmt))
-    _claim_keep(delivery)
+        payload["attachment"] = {
+            "path": delivery.file.name,
+            "filename": delivery.filename,
+            "content_type": content_type(subscription.fmt),
+        }
+    message = delivery_queue(
+        channel=DeliveryChannel.EMAIL,
+        message_kind=MessageKind.REPORT,
+        recipient=address,
+        payload=payload,
+        region=subscription.region,
+    )
     _set(delivery, email_state=ChannelState.SENDING)
-    try:
-        message.send()
-    except Exception as exc:
-        logger.warning(
-            "subscription delivery %s: e-mail to %s failed: %r", delivery.pk, address, exc
-        )
-        text, transient = _email_error(exc)
-        _set(delivery, email_state=ChannelState.TODO if transient else ChannelState.FAILED)
-        _log(delivery, Channel.EMAIL, address, AttemptStatus.FAILED, text, now)
-        return
-    _set(delivery, email_state=ChannelState.SENT)
-    _log(delivery, Channel.EMAIL, address, AttemptStatus.SENT, "", now)
+    _log(delivery, Channel.EMAIL, address, AttemptStatus.SENDING, "", now, message=message)
+    return [message.pk]
 
 
-def _max_error(status: int | None) -> tuple[str, bool]:
-    if status is None:
-        return "Сервер MAX недоступен; повторим позже.", True
-    if status == 429:
-        return "MAX ограничил частоту сообщений (код 429); повторим позже.", True
-    if status >= 500:
-        return f"Сервер MAX ответил ошибкой (код {status}); повторим позже.", True
-    return f"MAX отказал в отправке (код {status}): проверьте токен бота и чат.", False
-
-
-def _send_max(*, delivery: SubscriptionDelivery, now: dt.datetime) -> None:
+def _queue_max(*, delivery: SubscriptionDelivery, now: dt.datetime) -> list[int]:
+    """Queues the MAX message to each of the subscriber's chats not reached yet (a chat
+    that got it, or refused it for good, is not sent it again); their outbox ids."""
     subscription = delivery.subscription
     channels = (
         list(MaxChannel.objects.filter(user_id=subscription.owner_id, enabled=True).order_by("id"))
@@ -580,7 +632,13 @@ def _send_max(*, delivery: SubscriptionDelivery, now: dt.datetime) -> None:
             delivery, Channel.MAX, "", AttemptStatus.FAILED,
             "Канал MAX не подключён (или отправка в MAX выключена на портале).", now,
         )  # fmt: skip
-        return
+        return []
+    done = {
+        attempt.message.max_channel_id
+        for attempt in _latest_messages(delivery, Channel.MAX)
+        if attempt.message is not None
+        and (attempt.status != AttemptStatus.FAILED or not attempt.message.retryable)
+    }
     text = "\n".join(
         [
             f"**{_subject(delivery)}**",
@@ -589,28 +647,21 @@ def _send_max(*, delivery: SubscriptionDelivery, now: dt.datetime) -> None:
             f"[скачать]({file_url(delivery)})",
         ]
     )
-    _claim_keep(delivery)
-    _set(delivery, max_state=ChannelState.SENDING)
-    outcome = ChannelState.SENT
+    queued: list[int] = []
     for channel in channels:
-        result = max_send(
-            base_url=settings.MAX_BOT_API_URL,
-            token=channel.bot_token,
-            chat_id=channel.chat_id,
-            text=text,
-            retries=int(getattr(settings, "MAX_BOT_RETRIES", 4)),
-            backoff=float(getattr(settings, "MAX_BOT_BACKOFF", 0.5)),
-        )
-        recipient = f"чат {channel.chat_id}"
-        if result.ok:
-            _log(delivery, Channel.MAX, recipient, AttemptStatus.SENT, "", now)
+        if channel.pk in done:
             continue
-        logger.warning("subscription delivery %s: MAX failed: %s", delivery.pk, result.reason)
-        message, transient = _max_error(result.status)
-        _log(delivery, Channel.MAX, recipient, AttemptStatus.FAILED, message, now)
-        if outcome == ChannelState.SENT:
-            outcome = ChannelState.TODO if transient else ChannelState.FAILED
-    _set(delivery, max_state=outcome)
+        message = max_queue(
+            channel=channel, text=text, message_kind=MessageKind.REPORT, region=subscription.region
+        )
+        if message is None:
+            continue
+        recipient = f"чат {channel.chat_id}"
+        _log(delivery, Channel.MAX, recipient, AttemptStatus.SENDING, "", now, message=message)
+        queued.append(message.pk)
+    state = ChannelState.SENDING if queued else _channel_state(delivery, Channel.MAX)
+    _set(delivery, max_state=state or ChannelState.FAILED)
+    return queued
 
 
 def _finish(
@@ -620,7 +671,9 @@ def _finish(
     build) failed transiently and attempts remain."""
     states = [s for s in (delivery.email_state, delivery.max_state) if s != ChannelState.NONE]
     pending = transient or ChannelState.TODO in states
-    if pending and delivery.attempts < settings.SUBSCRIPTION_MAX_ATTEMPTS:
+    # a message a live sender is still sending: looked at again later, whatever the count
+    in_flight = ChannelState.SENDING in states
+    if in_flight or (pending and delivery.attempts < settings.SUBSCRIPTION_MAX_ATTEMPTS):
         _set(
             delivery,
             status=DeliveryStatus.RETRY,
