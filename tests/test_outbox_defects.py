@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import datetime as dt
 import smtplib
+import threading
 
 import pytest
 from django.core import mail
 from django.core.mail.backends.locmem import EmailBackend
-from django.db import OperationalError
+from django.db import OperationalError, connection
 from django.utils import timezone
 
 from agencies.choices import Role
@@ -209,6 +210,53 @@ def test_two_workers_sending_the_digest_at_once_send_it_once(digests, monkeypatc
     assert DigestLog.objects.count() == 2
 
 
+def at_once(monkeypatch, module, name: str, *runs) -> list[BaseException]:
+    """Runs each of `runs` in its own thread (its own database connection) so that all of
+    them have read the state before any goes past `module.name` (a barrier on its first
+    call in each thread); returns what the threads raised."""
+    barrier = threading.Barrier(len(runs), timeout=20)
+    real = getattr(module, name)
+    waited = threading.local()
+    errors: list[BaseException] = []
+
+    def meet_first(*args, **kwargs):
+        if not getattr(waited, "done", False):
+            waited.done = True
+            barrier.wait()
+        return real(*args, **kwargs)
+
+    def run(target):
+        try:
+            target()
+        except BaseException as exc:  # reported to the test
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    monkeypatch.setattr(module, name, meet_first)
+    threads = [threading.Thread(target=run, args=(target,)) for target in runs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    monkeypatch.undo()
+    return errors
+
+
+@pytest.mark.integration  # PostgreSQL (.ci/run's stage); transactional: one flush, at the end
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_at_once_on_postgresql_send_the_digest_once(digests, monkeypatch):
+    """Two real workers (two connections) read the same last digest at the same moment:
+    the unique claim lets one queue each recipient's digest; the other skips it."""
+    if connection.vendor != "postgresql":
+        pytest.skip("two connections writing at once: PostgreSQL")
+    run = lambda: notify.digest_send(region=digests)  # noqa: E731
+    assert at_once(monkeypatch, notify, "_queue_digest", run, run) == []
+    outbox.deliveries_flush()
+    assert received() == {MINOBR: 1, COORD: 1}
+    assert DigestLog.objects.count() == 2
+
+
 def test_a_region_that_fails_does_not_skip_the_others_and_the_task_retries(digests, monkeypatch):
     """Samara's digest fails: Sverdlovsk's still goes, and the error reaches the task (its
     autoretry runs Samara again; Sverdlovsk is not sent twice)."""
@@ -398,3 +446,16 @@ def test_a_subscription_email_shows_in_the_one_delivery_log(people):  # noqa: F8
     assert (row.channel, row.recipient, row.status) == (DeliveryChannel.EMAIL, COORD, "sent")
     attempt = SubscriptionAttempt.objects.get()
     assert attempt.message_id == row.pk
+
+
+@pytest.mark.integration  # PostgreSQL (.ci/run's stage); transactional: one flush, at the end
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_at_once_on_postgresql_send_the_subscription_once(people, monkeypatch):  # noqa: F811
+    if connection.vendor != "postgresql":
+        pytest.skip("two connections writing at once: PostgreSQL")
+    subscribe(people.coordinator)
+    services.deliveries_create_due(now=NOW)
+    run = lambda: services.subscriptions_send(now=NOW)  # noqa: E731
+    assert at_once(monkeypatch, services, "delivery_claim", run, run) == []
+    assert len(mail.outbox) == 1
+    assert SubscriptionDelivery.objects.get().status == DeliveryStatus.SENT
