@@ -22,7 +22,9 @@ class MaxChannelAdmin(admin.ModelAdmin):
 
 @admin.register(Delivery)
 class DeliveryAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "channel", "message_kind", "recipient", "status", "attempts"]
+    list_display = [
+        "created_at", "channel", "message_kind", "recipient", "status", "reason", "attempts"
+    ]  # fmt: skip
     list_filter = ["channel", "status", "message_kind"]
     search_fields = ["recipient", "reason"]
 

@@ -109,7 +109,7 @@ def max_queue(
     return delivery_queue(
         channel=DeliveryChannel.MAX,
         message_kind=message_kind,
-        recipient=f"chat {channel.chat_id}",
+        recipient=f"чат {channel.chat_id}",  # shown in the delivery log
         payload={"text": text},
         region=region,
         alert_ids=alert_ids,

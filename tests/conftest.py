@@ -166,7 +166,8 @@ def pytest_runtest_teardown(item, nextitem):
     committed, so the tests after it find them as in a fresh database. (The `seeded` fixture
     alone would load them inside each test's rolled-back transaction: again in every test.)"""
     yield
-    if _db_blocker is None or not _flushes(item):
+    # the last test has no test after it (and without --reuse-db its database is gone by now)
+    if _db_blocker is None or not _flushes(item) or nextitem is None:
         return
     from indicators.services.seeds import seeds_load
 

@@ -329,6 +329,15 @@ def test_a_max_failure_reads_as_a_russian_reason(digests, fake_max, caplog):
     assert failed.reason.startswith("Сервер MAX ответил ошибкой (код 502)"), failed.reason
     assert not any(word in failed.reason for word in PYTHON_TEXT)
     assert "HTTP 502" in caplog.text  # the technical detail, for the administrator
+    assert failed.recipient == "чат 777"
+
+
+def test_the_delivery_log_lists_each_message_with_its_reason(digests, settings, admin_client):
+    settings.EMAIL_BACKEND = f"{__name__}.RefusingBackend"
+    notify.digest_send(region=digests)
+    page = admin_client.get("/admin/alerts/delivery/").content.decode()
+    assert "Почтовый сервер не принял адрес получателя (код 550)." in page
+    assert "SMTPRecipientsRefused" not in page and "User unknown" not in page
 
 
 # --- 3. report subscriptions: each message through the outbox --------------------------
