@@ -250,7 +250,7 @@ def _digest_give_back(digest_id: int) -> None:
     """A digest none of whose messages went out (each failed on sending, none lost mid-send)
     gives its claim back: the next digest covers its alerts again."""
     messages = Delivery.objects.filter(digest_id=digest_id)
-    if messages.filter(~Q(status=DeliveryStatus.FAILED) | Q(reason=str(LOST_SENDER))).exists():
+    if messages.filter(~Q(status=DeliveryStatus.FAILED) | Q(maybe_sent=True)).exists():
         return
     DigestLog.objects.filter(pk=digest_id).delete()
 
@@ -274,7 +274,12 @@ def deliveries_flush(
         for pk in failed
         if Delivery.objects.filter(
             pk=pk, status=DeliveryStatus.SENDING, claimed_at__lt=lost
-        ).update(status=DeliveryStatus.FAILED, reason=str(LOST_SENDER), retryable=False)
+        ).update(
+            status=DeliveryStatus.FAILED,
+            reason=str(LOST_SENDER),
+            retryable=False,
+            maybe_sent=True,
+        )
     ]
     pending = rows.filter(status=DeliveryStatus.PENDING).order_by("pk").values_list("pk", flat=True)
     result = deliveries_send(list(pending))

@@ -123,7 +123,39 @@ def test_digest_killed_after_the_claim_is_not_sent_again(digests, monkeypatch, s
     failed = Delivery.objects.get(recipient=lost, message_kind=MessageKind.DIGEST)
     assert failed.status == NoticeStatus.FAILED
     assert "неизвестно, дошло ли сообщение" in failed.reason
+    assert failed.maybe_sent
     assert Delivery.objects.filter(message_kind=MessageKind.DIGEST).count() == 2
+
+
+def test_a_digest_with_a_message_that_may_have_gone_out_is_kept_whatever_its_reason_says(
+    digests, monkeypatch, settings
+):
+    """Whether a digest is given back is judged on the stored fact (`maybe_sent`), not on
+    the reason's text: a reason in another wording or language changes nothing."""
+    real = outbox._deliver
+
+    def dies(delivery):
+        raise WorkerKilled
+
+    monkeypatch.setattr(outbox, "_deliver", dies)
+    with pytest.raises(WorkerKilled):
+        notify.digest_send(region=digests)
+    monkeypatch.setattr(outbox, "_deliver", real)
+    past_the_lease(settings)
+    outbox.deliveries_flush()
+    lost = Delivery.objects.get(maybe_sent=True, message_kind=MessageKind.DIGEST)
+    digest = lost.digest_id
+    # every other message of the digest failed for a definite reason; the lost one's reason
+    # reads differently now
+    Delivery.objects.filter(digest_id=digest).exclude(pk=lost.pk).update(
+        status=NoticeStatus.FAILED, reason="Почтовый сервер недоступен"
+    )
+    Delivery.objects.filter(pk=lost.pk).update(reason="Sender lost")
+    outbox._digest_give_back(digest)
+    assert DigestLog.objects.filter(pk=digest).exists()  # kept: it may have gone out
+    Delivery.objects.filter(pk=lost.pk).update(maybe_sent=False)  # had it surely failed
+    outbox._digest_give_back(digest)
+    assert not DigestLog.objects.filter(pk=digest).exists()  # given back
 
 
 def test_digest_killed_after_sending_before_its_log_is_not_sent_again(digests, monkeypatch):

@@ -147,6 +147,9 @@ class Delivery(models.Model):
     # failed on something that may pass (a server down, 429, 5xx): a later, new message may
     # succeed (a subscription retries on it; the message itself is never sent again)
     retryable = models.BooleanField(_("можно повторить"), default=False)
+    # its sender was lost mid-send (the lease ran out): it may have gone out, so it is never
+    # sent again and its digest is never given back (a fact, not read from `reason`)
+    maybe_sent = models.BooleanField(_("могло дойти"), default=False)
     # the digest this message belongs to (a digest none of whose messages went out is given
     # back: alerts.outbox._digest_give_back)
     digest = models.ForeignKey(
