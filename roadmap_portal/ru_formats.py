@@ -31,18 +31,29 @@ NO_DATA = "нет данных"
 PERCENTAGE_POINTS = "п.п."
 
 # Excel number formats of numeric export cells (the cell keeps the number; Excel shows the
-# thousands separator and decimal comma of the reader's locale)
+# thousands separator and decimal comma of the reader's locale). Text in a format code is
+# quoted; a `%` outside the quotes is what makes a spreadsheet show the value ×100.
 XLSX_INT = "#,##0"
 XLSX_NUMBER = "#,##0.00"
-XLSX_PERCENT = "0.0%"
+# a fraction of 1 shown as `ru_share` shows it: one decimal, «%» after a no-break space
+# (`0.0%` read «6,3%»); thousands grouped as `ru_number` groups them (coverage can pass 100 %)
+PERCENT_DIGITS = 1
+XLSX_PERCENT = "#,##0." + "0" * PERCENT_DIGITS + f'"{NBSP}"%'
 XLSX_DATE = "dd.mm.yyyy"
 XLSX_DATETIME = "dd.mm.yyyy hh:mm"
-# a gap between percentages kept as a number of percentage points (−2.5): the sign always
-# shown, the true minus, «п.п.» after a no-break space, as `ru_pp` writes it on the pages
-XLSX_POINTS = (
-    f'+0.0"{NBSP}{PERCENTAGE_POINTS}";"{MINUS}"0.0"{NBSP}{PERCENTAGE_POINTS}";'
-    f'0.0"{NBSP}{PERCENTAGE_POINTS}"'
-)
+# a gap between percentages kept as a number of percentage points (−2.5), shown as `ru_pp`
+# shows it: one decimal, the sign always shown, the true minus, «п.п.» after a no-break
+# space, and no sign on a gap that rounds to zero (−0.04 is «0,0 п.п.», not «−0,0 п.п.»).
+# The cell keeps the exact gap (its sign is the page's verdict: amber, not green, for
+# −0.04), so the sections are chosen by conditions on the rounding step, not by the sign:
+# at or beyond ±POINTS_SIGNED the gap shows its sign, between them it is «0,0». In Excel
+# and LibreOffice a section whose condition holds only negative numbers (`[<=-0.05]`)
+# adds no minus of its own (the format's «−» is the only one), and the third section, for
+# the values left, shows no minus on a number it rounds to zero.
+POINTS_DIGITS = 1
+POINTS_SIGNED = Decimal(5).scaleb(-POINTS_DIGITS - 1)  # 0.05: the smallest gap shown ±0.1
+_POINTS = "0." + "0" * POINTS_DIGITS + f'"{NBSP}{PERCENTAGE_POINTS}"'
+XLSX_POINTS = f'[>={POINTS_SIGNED}]"+"{_POINTS};[<=-{POINTS_SIGNED}]"{MINUS}"{_POINTS};{_POINTS}'
 
 Number = int | float | Decimal
 

@@ -78,13 +78,26 @@ def test_ru_pp(value, expected):
 
 def test_xlsx_points_is_ru_pp_in_a_spreadsheet():
     """The gap column of a workbook reads as the page's `ru_pp`: the sign, the true minus,
-    one decimal and «п.п.» after the same no-break space."""
+    one decimal and «п.п.» after the same no-break space; the sections are picked by the
+    rounding step, so a gap that rounds to zero shows no sign (−0.04 → «0,0 п.п.»)."""
     positive, negative, zero = f.XLSX_POINTS.split(";")
     unit = f'"{NBSP}п.п."'
     assert f.ru_pp(2.5).endswith(unit.strip('"'))
-    assert positive == f"+0.0{unit}"
-    assert negative == f'"{MINUS}"0.0{unit}'
+    assert Decimal("0.05") == f.POINTS_SIGNED
+    assert positive == f'[>=0.05]"+"0.0{unit}'
+    assert negative == f'[<=-0.05]"{MINUS}"0.0{unit}'
     assert zero == f"0.0{unit}"
+    # the step is where the page starts to show a sign
+    assert f.ru_pp(0.05) == f"+0,1{NBSP}п.п." and f.ru_pp(0.0499) == f"0,0{NBSP}п.п."
+    assert f.ru_pp(-0.05) == f"{MINUS}0,1{NBSP}п.п." and f.ru_pp(-0.0499) == f"0,0{NBSP}п.п."
+
+
+def test_xlsx_percent_is_ru_share_in_a_spreadsheet():
+    """«6,3 %» as on the pages: one decimal, thousands grouped, «%» after a no-break space
+    (quoted: the format's text) and the `%` itself outside the quotes, so the spreadsheet
+    still shows the fraction ×100."""
+    assert f'#,##0.0"{NBSP}"%' == f.XLSX_PERCENT
+    assert f.XLSX_PERCENT.endswith('"%') and f.ru_share(0.063) == f"6,3{NBSP}%"
 
 
 @pytest.mark.parametrize(

@@ -36,7 +36,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 from xlsxwriter.utility import xl_col_to_name
 
-from roadmap_portal.ru_formats import MINUS, NBSP, PERCENTAGE_POINTS, ru_number
+from roadmap_portal.ru_formats import MINUS, NBSP, PERCENTAGE_POINTS, POINTS_SIGNED, ru_number
 
 from .base import (
     LINE_HEIGHT,
@@ -77,10 +77,13 @@ NS = (
 )
 
 # the number formats of base.NUM_FORMATS (roadmap_portal.ru_formats.XLSX_*), as ODF data
-# styles: thousands grouped, two decimals, one decimal of a percent, the gap in percentage
-# points with its sign, the true minus and «п.п.» (the sub-styles of N_POINTS are picked by
-# the sign of the value, as the sections of the Excel format). As in the workbook, the
-# office suite shows the separators of the reader's locale.
+# styles: thousands grouped, two decimals, one decimal of a percent with «%» after a
+# no-break space, the gap in percentage points with its sign, the true minus and «п.п.».
+# The sub-styles of N_POINTS are picked by conditions on the rounding step, as the
+# conditional sections of XLSX_POINTS: a gap within ±POINTS_SIGNED shows «0,0 п.п.» with
+# no sign. As in the workbook, the office suite shows the separators of the reader's locale
+# (LibreOffice in a locale whose thousands separator is a no-break space, ru-RU among them,
+# reads the no-break space of a data style as a plain one: «6,3 %», the same on screen).
 _ONE_DECIMAL = (
     '<number:number number:decimal-places="1" number:min-decimal-places="1" '
     'number:min-integer-digits="1"/>'
@@ -94,7 +97,9 @@ DATA_STYLES = {
     '<number:number number:decimal-places="2" number:min-decimal-places="2" '
     'number:min-integer-digits="1" number:grouping="true"/></number:number-style>',
     Kind.PERCENT: '<number:percentage-style style:name="N_PERCENT">'
-    f"{_ONE_DECIMAL}<number:text>%</number:text></number:percentage-style>",
+    '<number:number number:decimal-places="1" number:min-decimal-places="1" '
+    'number:min-integer-digits="1" number:grouping="true"/>'
+    f"<number:text>{NBSP}%</number:text></number:percentage-style>",
     Kind.DATE: '<number:date-style style:name="N_DATE">'
     '<number:day number:style="long"/><number:text>.</number:text>'
     '<number:month number:style="long"/><number:text>.</number:text>'
@@ -110,8 +115,10 @@ DATA_STYLES = {
     '<number:number-style style:name="N_POINTS_P1" style:volatile="true">'
     f"<number:text>{MINUS}</number:text>{_ONE_DECIMAL}{_POINTS_UNIT}</number:number-style>"
     f'<number:number-style style:name="N_POINTS">{_ONE_DECIMAL}{_POINTS_UNIT}'
-    '<style:map style:condition="value()&gt;0" style:apply-style-name="N_POINTS_P0"/>'
-    '<style:map style:condition="value()&lt;0" style:apply-style-name="N_POINTS_P1"/>'
+    f'<style:map style:condition="value()&gt;={POINTS_SIGNED}" '
+    'style:apply-style-name="N_POINTS_P0"/>'
+    f'<style:map style:condition="value()&lt;=-{POINTS_SIGNED}" '
+    'style:apply-style-name="N_POINTS_P1"/>'
     "</number:number-style>",
 }
 
@@ -260,7 +267,7 @@ class OdsTable(Table):
         value_type = "percentage" if kind is Kind.PERCENT else "float"
         return (
             f'<table:table-cell table:style-name="{style}" office:value-type="{value_type}" '
-            f'office:value="{number!r}"><text:p>{shown(number, kind)}</text:p>'
+            f'office:value="{number!r}"><text:p>{shown(value, kind)}</text:p>'
             "</table:table-cell>"
         )
 
