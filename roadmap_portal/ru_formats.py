@@ -79,6 +79,34 @@ def to_float(value: object) -> float | None:
     return None if number is None else float(number)
 
 
+def xlsx_share(value: object) -> float | None:
+    """The number a percent cell (`XLSX_PERCENT`) holds for the share `value` (a fraction
+    of 1): the share itself, except at a tie of the shown digit whose float lies below it.
+
+    A share exactly halfway between two shown values (23 of 80 = 0.2875: «28,8 %» on the
+    pages, half up) mostly has no exact binary form. Where the nearest float lies a hair
+    below the tie, LibreOffice, multiplying it by 100 in binary, shows «28,7 %» (Excel,
+    rounding to 15 digits first, shows «28,8 %»). Such a tie is written as the nearest
+    number above it that a workbook keeps (16 significant digits, as XlsxWriter writes
+    them: 0.2875000000000001): every suite then shows the pages' «28,8 %», and none shows
+    the difference (a cell shows 15 digits at most). A target that is itself a tie is
+    written the same way, so a value equal to its target stays equal to it."""
+    number = to_decimal(value)
+    if number is None:
+        return None
+    cell = float(number)
+    shown = abs(number).scaleb(PERCENT_DIGITS + 2)  # the share in units of the shown digit
+    if shown % 1 != Decimal("0.5") or abs(Decimal(cell)) > abs(number):
+        return cell
+    step = Decimal(1).scaleb(number.adjusted() - 15)  # one unit of the 16th digit
+    for k in range(1, 10):
+        cell = float(number + (k * step if number > 0 else -k * step))
+        kept = Decimal(float(f"{cell:.16G}"))  # what the workbook will hold
+        if abs(kept) > abs(number) and abs(Decimal(cell)) > abs(number):
+            return cell
+    return float(number)  # not reached: ten units always pass the tie
+
+
 def _group(digits: str) -> str:
     head = len(digits) % 3 or 3
     groups = [digits[:head]] + [digits[i : i + 3] for i in range(head, len(digits), 3)]

@@ -234,7 +234,14 @@ class TitleBlock:
         ]
 
 
-def _as_float(value: Any) -> float:
+def cell_number(value: Any, kind: Kind) -> float | int:
+    """The number a workbook cell (XLSX or ODS) of `kind` holds: the value itself, a share
+    as `ru_formats.xlsx_share` writes it (so that every office suite rounds it as the pages
+    do), a Decimal as a float."""
+    if kind is Kind.PERCENT:
+        share = formats.xlsx_share(value)
+        assert share is not None  # blanks are written as blanks
+        return share
     return float(value) if isinstance(value, Decimal) else value
 
 
@@ -332,7 +339,7 @@ class XlsxTable(Table):
             elif column.kind in (Kind.DATE, Kind.DATETIME):
                 sheet.write_datetime(r, col, value, fmt)
             else:
-                sheet.write_number(r, col, _as_float(value), fmt)
+                sheet.write_number(r, col, cell_number(value, column.kind), fmt)
         self._row += 1
         self.rows_written += 1
 

@@ -30,7 +30,6 @@ import tempfile
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import IO, Any
 from xml.sax.saxutils import escape, quoteattr
 
@@ -50,6 +49,7 @@ from .base import (
     Rag,
     Table,
     TitleBlock,
+    cell_number,
     header_height,
     neutralise,
     row_height,
@@ -263,7 +263,7 @@ class OdsTable(Table):
                 f'office:date-value="{stamp}"><text:p>{shown(value, kind)}</text:p>'
                 "</table:table-cell>"
             )
-        number = float(value) if isinstance(value, Decimal) else value
+        number = cell_number(value, kind)
         value_type = "percentage" if kind is Kind.PERCENT else "float"
         return (
             f'<table:table-cell table:style-name="{style}" office:value-type="{value_type}" '
