@@ -79,6 +79,19 @@ def to_float(value: object) -> float | None:
     return None if number is None else float(number)
 
 
+def round_half_up(value: object, places: int) -> Decimal | None:
+    """`value` rounded to `places` decimals half away from zero (75.25 -> 75.3, −0.05 ->
+    −0.1), as people round and every page shows it; on the decimal value (a float through
+    its shortest text, 0.1 + 0.2 -> 0.3), never on its binary one (Python's `round(28.125,
+    2)` is 28.12). What the API and alert details publish is rounded here too."""
+    number = to_decimal(value)
+    return None if number is None else _half_up(number, places)
+
+
+def _half_up(number: Decimal, places: int) -> Decimal:
+    return number.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
 def xlsx_share(value: object) -> float | None:
     """The number a percent cell (`XLSX_PERCENT`) holds for the share `value` (a fraction
     of 1): the share itself, except at a tie of the shown digit whose float lies below it.
@@ -123,8 +136,7 @@ def ru_number(value: object, digits: int | None = None, *, default: str = NO_DAT
     if number is None:
         return default
     places = 2 if digits is None else max(0, digits)
-    quantum = Decimal(1).scaleb(-places)
-    rounded = number.quantize(quantum, rounding=ROUND_HALF_UP)
+    rounded = _half_up(number, places)
     text = f"{abs(rounded):.{places}f}"
     whole, _, fraction = text.partition(".")
     if digits is None:

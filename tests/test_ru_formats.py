@@ -76,6 +76,23 @@ def test_ru_pp(value, expected):
     assert f.ru_pp(value) == expected
 
 
+@pytest.mark.parametrize(
+    ("value", "places", "expected"),
+    [
+        (28.125, 2, Decimal("28.13")),  # `round(28.125, 2)` is 28.12
+        (75.25, 1, Decimal("75.3")),
+        (-0.05, 1, Decimal("-0.1")),
+        (-0.04, 1, Decimal("0.0")),
+        (0.1 + 0.2, 2, Decimal("0.30")),
+        (Decimal("74.9496"), 2, Decimal("74.95")),
+        (None, 2, None),
+    ],
+)
+def test_round_half_up(value, places, expected):
+    """The one rounding of pages, API and alert details: half up on the decimal value."""
+    assert f.round_half_up(value, places) == expected
+
+
 def test_xlsx_points_is_ru_pp_in_a_spreadsheet():
     """The gap column of a workbook reads as the page's `ru_pp`: the sign, the true minus,
     one decimal and «п.п.» after the same no-break space; the sections are picked by the
