@@ -34,26 +34,47 @@ PERCENTAGE_POINTS = "п.п."
 # thousands separator and decimal comma of the reader's locale). Text in a format code is
 # quoted; a `%` outside the quotes is what makes a spreadsheet show the value ×100.
 XLSX_INT = "#,##0"
-XLSX_NUMBER = "#,##0.00"
 # a fraction of 1 shown as `ru_share` shows it: one decimal, «%» after a no-break space
 # (`0.0%` read «6,3%»); thousands grouped as `ru_number` groups them (coverage can pass 100 %)
 PERCENT_DIGITS = 1
 XLSX_PERCENT = "#,##0." + "0" * PERCENT_DIGITS + f'"{NBSP}"%'
 XLSX_DATE = "dd.mm.yyyy"
 XLSX_DATETIME = "dd.mm.yyyy hh:mm"
+
+
+def signed_step(digits: int) -> Decimal:
+    """The smallest magnitude that shows a sign with `digits` decimals (half up): 0.05 for
+    one decimal; anything closer to zero is shown as zero, with no sign."""
+    return Decimal(5).scaleb(-digits - 1)
+
+
+def xlsx_signed(number: str, digits: int, *, plus: bool, unit: str = "") -> str:
+    """An Excel number format that signs a number as `ru_number` (`plus`: `ru_delta`) does:
+    the true minus, «+» before a positive change, no sign at all on a number shown as zero
+    (−0.04 with one decimal is «0,0», not «−0,0»), `unit` after a no-break space.
+
+    The cell keeps the exact number (a gap's sign is the page's verdict: −0.04 is below the
+    target, the fill amber), so the sections are picked by conditions on the rounding step,
+    not by the sign: [>=0.05] «+»; [<=-0.05] «−»; the rest unsigned. A section whose
+    condition holds only negative numbers adds no minus of its own, in Excel and in
+    LibreOffice (the format's «−» is the only one), and the last section shows no minus on
+    a number it rounds to zero."""
+    step = signed_step(digits)
+    code = number + (f'"{NBSP}{unit}"' if unit else "")
+    first = f'[>={step}]"+"{code}' if plus else f"[>=0]{code}"
+    return f'{first};[<=-{step}]"{MINUS}"{code};{code}'
+
+
+# decimals, two places: «−12 345,50»; a signed change of them: «+1,50», «−0,25», «0,00»
+NUMBER_DIGITS = 2
+XLSX_NUMBER = xlsx_signed("#,##0.00", NUMBER_DIGITS, plus=False)
+XLSX_DELTA = xlsx_signed("#,##0.00", NUMBER_DIGITS, plus=True)
 # a gap between percentages kept as a number of percentage points (−2.5), shown as `ru_pp`
-# shows it: one decimal, the sign always shown, the true minus, «п.п.» after a no-break
-# space, and no sign on a gap that rounds to zero (−0.04 is «0,0 п.п.», not «−0,0 п.п.»).
-# The cell keeps the exact gap (its sign is the page's verdict: amber, not green, for
-# −0.04), so the sections are chosen by conditions on the rounding step, not by the sign:
-# at or beyond ±POINTS_SIGNED the gap shows its sign, between them it is «0,0». In Excel
-# and LibreOffice a section whose condition holds only negative numbers (`[<=-0.05]`)
-# adds no minus of its own (the format's «−» is the only one), and the third section, for
-# the values left, shows no minus on a number it rounds to zero.
+# shows it: one decimal, the sign always shown, «п.п.» after a no-break space, «0,0 п.п.»
+# for −0.04 (`xlsx_signed`)
 POINTS_DIGITS = 1
-POINTS_SIGNED = Decimal(5).scaleb(-POINTS_DIGITS - 1)  # 0.05: the smallest gap shown ±0.1
-_POINTS = "0." + "0" * POINTS_DIGITS + f'"{NBSP}{PERCENTAGE_POINTS}"'
-XLSX_POINTS = f'[>={POINTS_SIGNED}]"+"{_POINTS};[<=-{POINTS_SIGNED}]"{MINUS}"{_POINTS};{_POINTS}'
+POINTS_SIGNED = signed_step(POINTS_DIGITS)  # 0.05: the smallest gap shown ±0.1
+XLSX_POINTS = xlsx_signed("0.0", POINTS_DIGITS, plus=True, unit=PERCENTAGE_POINTS)
 
 Number = int | float | Decimal
 

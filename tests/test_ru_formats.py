@@ -109,6 +109,16 @@ def test_xlsx_points_is_ru_pp_in_a_spreadsheet():
     assert f.ru_pp(-0.05) == f"{MINUS}0,1{NBSP}п.п." and f.ru_pp(-0.0499) == f"0,0{NBSP}п.п."
 
 
+def test_xlsx_number_and_delta_sign_as_ru_number_and_ru_delta():
+    """Two places; the true minus (not the spreadsheet's hyphen), «+» before a positive
+    change, and no sign on a number shown as zero (−0.004 → «0,00»)."""
+    assert f.signed_step(2) == Decimal("0.005") and f.signed_step(1) == Decimal("0.05")
+    assert f'[>=0]#,##0.00;[<=-0.005]"{MINUS}"#,##0.00;#,##0.00' == f.XLSX_NUMBER
+    assert f'[>=0.005]"+"#,##0.00;[<=-0.005]"{MINUS}"#,##0.00;#,##0.00' == f.XLSX_DELTA
+    assert f.ru_number(-0.004, 2) == "0,00" and f.ru_number(-0.005, 2) == f"{MINUS}0,01"
+    assert f.ru_delta(0.004, 2) == "0,00" and f.ru_delta(0.005, 2) == "+0,01"
+
+
 def test_xlsx_percent_is_ru_share_in_a_spreadsheet():
     """«6,3 %» as on the pages: one decimal, thousands grouped, «%» after a no-break space
     (quoted: the format's text) and the `%` itself outside the quotes, so the spreadsheet

@@ -35,7 +35,15 @@ from xml.sax.saxutils import escape, quoteattr
 
 from xlsxwriter.utility import xl_col_to_name
 
-from roadmap_portal.ru_formats import MINUS, NBSP, PERCENTAGE_POINTS, POINTS_SIGNED, ru_number
+from roadmap_portal.ru_formats import (
+    MINUS,
+    NBSP,
+    NUMBER_DIGITS,
+    PERCENTAGE_POINTS,
+    POINTS_DIGITS,
+    ru_number,
+    signed_step,
+)
 
 from .base import (
     LINE_HEIGHT,
@@ -78,24 +86,46 @@ NS = (
 
 # the number formats of base.NUM_FORMATS (roadmap_portal.ru_formats.XLSX_*), as ODF data
 # styles: thousands grouped, two decimals, one decimal of a percent with «%» after a
-# no-break space, the gap in percentage points with its sign, the true minus and «п.п.».
-# The sub-styles of N_POINTS are picked by conditions on the rounding step, as the
-# conditional sections of XLSX_POINTS: a gap within ±POINTS_SIGNED shows «0,0 п.п.» with
-# no sign. As in the workbook, the office suite shows the separators of the reader's locale
-# (LibreOffice in a locale whose thousands separator is a no-break space, ru-RU among them,
-# reads the no-break space of a data style as a plain one: «6,3 %», the same on screen).
+# no-break space, dates. A signed kind (a number, a change, a gap in percentage points) is a
+# style with two sub-styles picked by conditions on the rounding step, as the conditional
+# sections of `ru_formats.xlsx_signed`: the true minus, «+» where the pages write one, no
+# sign on a number shown as zero. As in the workbook, the office suite shows the separators
+# of the reader's locale (LibreOffice in a locale whose thousands separator is a no-break
+# space, ru-RU among them, reads the no-break space of a data style as a plain one: «6,3 %»,
+# the same on screen).
+_TWO_DECIMALS = (
+    '<number:number number:decimal-places="2" number:min-decimal-places="2" '
+    'number:min-integer-digits="1" number:grouping="true"/>'
+)
 _ONE_DECIMAL = (
     '<number:number number:decimal-places="1" number:min-decimal-places="1" '
     'number:min-integer-digits="1"/>'
 )
-_POINTS_UNIT = f"<number:text>{NBSP}{PERCENTAGE_POINTS}</number:text>"
+
+
+def signed_style(name: str, number: str, digits: int, *, plus: bool, unit: str = "") -> str:
+    """The ODF data style `name` of `ru_formats.xlsx_signed(…, digits, plus=…, unit=…)`."""
+    step = signed_step(digits)
+    tail = f"<number:text>{NBSP}{unit}</number:text>" if unit else ""
+    sign = "<number:text>+</number:text>" if plus else ""
+    return (
+        f'<number:number-style style:name="{name}_P0" style:volatile="true">'
+        f"{sign}{number}{tail}</number:number-style>"
+        f'<number:number-style style:name="{name}_P1" style:volatile="true">'
+        f"<number:text>{MINUS}</number:text>{number}{tail}</number:number-style>"
+        f'<number:number-style style:name="{name}">{number}{tail}'
+        f'<style:map style:condition="value()&gt;={step if plus else 0}" '
+        f'style:apply-style-name="{name}_P0"/>'
+        f'<style:map style:condition="value()&lt;=-{step}" style:apply-style-name="{name}_P1"/>'
+        "</number:number-style>"
+    )
+
+
 DATA_STYLES = {
     Kind.INT: '<number:number-style style:name="N_INT">'
     '<number:number number:decimal-places="0" number:min-integer-digits="1" '
     'number:grouping="true"/></number:number-style>',
-    Kind.NUMBER: '<number:number-style style:name="N_NUMBER">'
-    '<number:number number:decimal-places="2" number:min-decimal-places="2" '
-    'number:min-integer-digits="1" number:grouping="true"/></number:number-style>',
+    Kind.NUMBER: signed_style("N_NUMBER", _TWO_DECIMALS, NUMBER_DIGITS, plus=False),
     Kind.PERCENT: '<number:percentage-style style:name="N_PERCENT">'
     '<number:number number:decimal-places="1" number:min-decimal-places="1" '
     'number:min-integer-digits="1" number:grouping="true"/>'
@@ -110,16 +140,10 @@ DATA_STYLES = {
     '<number:year number:style="long"/><number:text> </number:text>'
     '<number:hours number:style="long"/><number:text>:</number:text>'
     '<number:minutes number:style="long"/></number:date-style>',
-    Kind.POINTS: '<number:number-style style:name="N_POINTS_P0" style:volatile="true">'
-    f"<number:text>+</number:text>{_ONE_DECIMAL}{_POINTS_UNIT}</number:number-style>"
-    '<number:number-style style:name="N_POINTS_P1" style:volatile="true">'
-    f"<number:text>{MINUS}</number:text>{_ONE_DECIMAL}{_POINTS_UNIT}</number:number-style>"
-    f'<number:number-style style:name="N_POINTS">{_ONE_DECIMAL}{_POINTS_UNIT}'
-    f'<style:map style:condition="value()&gt;={POINTS_SIGNED}" '
-    'style:apply-style-name="N_POINTS_P0"/>'
-    f'<style:map style:condition="value()&lt;=-{POINTS_SIGNED}" '
-    'style:apply-style-name="N_POINTS_P1"/>'
-    "</number:number-style>",
+    Kind.POINTS: signed_style(
+        "N_POINTS", _ONE_DECIMAL, POINTS_DIGITS, plus=True, unit=PERCENTAGE_POINTS
+    ),
+    Kind.DELTA: signed_style("N_DELTA", _TWO_DECIMALS, NUMBER_DIGITS, plus=True),
 }
 
 

@@ -157,7 +157,8 @@ def test_workbook_layout_types_and_formats(tmp_path):
     assert first[2].number_format == ru_formats.XLSX_PERCENT == '#,##0.0"\u00a0"%'
     assert first[3].value == pytest.approx(-0.12) and first[3].data_type == "n"
     assert first[4].value == -5 and first[4].data_type == "n"
-    assert first[5].value == pytest.approx(-1.25) and first[5].number_format == "#,##0.00"
+    assert first[5].value == pytest.approx(-1.25)
+    assert first[5].number_format == ru_formats.XLSX_NUMBER  # «−1,25»: the true minus
     assert first[6].value == dt.datetime(2025, 10, 1, 12, 30)
     assert first[0].fill.fgColor.rgb.endswith("F8D7DA")  # the row fill
     # a carriage return is stored as the OOXML escape _x000D_ (Excel shows it as \r)

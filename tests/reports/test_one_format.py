@@ -44,38 +44,88 @@ COLUMNS = [
     Column("Значение", Kind.PERCENT),
     Column("Отклонение", Kind.POINTS),
     Column("Количество", Kind.INT),
+    Column("Баллы", Kind.NUMBER),
+    Column("Изменение", Kind.DELTA),
 ]
-# (case, share as a fraction of 1, gap in points, count) and what the pages show for them
+# case: share (a fraction of 1), gap (points), count, number, change; and as the pages show
+# them: `ru_share`, `ru_pp`, `ru_number`, `ru_number` to two places, `ru_delta` to two places
+N, P, G = NNBSP, NBSP, MINUS
 TRICKY = [
-    ("ноль", 0, 0, 0, f"0,0{NBSP}%", f"0,0{NBSP}п.п.", "0"),
-    ("ниже на 0,04 п.п.", 0.7496, -0.04, 1, f"75,0{NBSP}%", f"0,0{NBSP}п.п.", "1"),
-    ("выше на 0,04 п.п.", 0.7504, 0.04, 2, f"75,0{NBSP}%", f"0,0{NBSP}п.п.", "2"),
-    ("ниже на 0,05 п.п.", 0.7495, -0.05, 3, f"75,0{NBSP}%", f"{MINUS}0,1{NBSP}п.п.", "3"),
-    ("выше на 0,05 п.п.", 0.7505, 0.05, 4, f"75,1{NBSP}%", f"+0,1{NBSP}п.п.", "4"),
-    ("74,949 %", 0.74949, -0.051, 5, f"74,9{NBSP}%", f"{MINUS}0,1{NBSP}п.п.", "5"),
-    ("74,996 %", 0.74996, -0.004, 6, f"75,0{NBSP}%", f"0,0{NBSP}п.п.", "6"),
-    ("на цели", 0.75, 0, 7, f"75,0{NBSP}%", f"0,0{NBSP}п.п.", "7"),
-    ("100 %", 1, 25, 100, f"100,0{NBSP}%", f"+25,0{NBSP}п.п.", "100"),
-    ("нет данных", None, None, None, "", "", ""),
+    ("ноль", (0, 0, 0, 0, 0), (f"0,0{P}%", f"0,0{P}п.п.", "0", "0,00", "0,00")),
+    (
+        "ниже на 0,04 п.п.",
+        (0.7496, -0.04, 1, -0.004, -0.004),
+        (f"75,0{P}%", f"0,0{P}п.п.", "1", "0,00", "0,00"),  # no «−0,0»
+    ),
+    (
+        "выше на 0,04 п.п.",
+        (0.7504, 0.04, 2, 0.004, 0.004),
+        (f"75,0{P}%", f"0,0{P}п.п.", "2", "0,00", "0,00"),  # no «+0,0»
+    ),
+    (
+        "ниже на 0,05 п.п.",
+        (0.7495, -0.05, 3, -0.005, -0.005),
+        (f"75,0{P}%", f"{G}0,1{P}п.п.", "3", f"{G}0,01", f"{G}0,01"),
+    ),
+    (
+        "выше на 0,05 п.п.",
+        (0.7505, 0.05, 4, 0.005, 0.005),
+        (f"75,1{P}%", f"+0,1{P}п.п.", "4", "0,01", "+0,01"),
+    ),
+    (
+        "74,949 %",
+        (0.74949, -0.051, 5, 56.5, 1.5),
+        (f"74,9{P}%", f"{G}0,1{P}п.п.", "5", "56,50", "+1,50"),
+    ),
+    (
+        "74,996 %",
+        (0.74996, -0.004, 6, Decimal("-12345.5"), -0.25),
+        (f"75,0{P}%", f"0,0{P}п.п.", "6", f"{G}12{N}345,50", f"{G}0,25"),
+    ),
+    ("на цели", (0.75, 0, 7, 40, 0), (f"75,0{P}%", f"0,0{P}п.п.", "7", "40,00", "0,00")),
+    ("100 %", (1, 25, 100, 100, 25), (f"100,0{P}%", f"+25,0{P}п.п.", "100", "100,00", "+25,00")),
+    ("нет данных", (None, None, None, None, None), ("", "", "", "", "")),
     (
         "много",
-        0.063,
-        -68.7,
-        1234567,
-        f"6,3{NBSP}%",
-        f"{MINUS}68,7{NBSP}п.п.",
-        f"1{NNBSP}234{NNBSP}567",
+        (0.063, -68.7, 1234567, Decimal("1234567.891"), Decimal("-1234567.891")),
+        (
+            f"6,3{P}%",
+            f"{G}68,7{P}п.п.",
+            f"1{N}234{N}567",
+            f"1{N}234{N}567,89",
+            f"{G}1{N}234{N}567,89",
+        ),
     ),
-    ("большое отставание", 0.005, -74.5, 12, f"0,5{NBSP}%", f"{MINUS}74,5{NBSP}п.п.", "12"),
+    (
+        "большое отставание",
+        (0.005, -74.5, 12, 0.125, -0.125),
+        (f"0,5{P}%", f"{G}74,5{P}п.п.", "12", "0,13", f"{G}0,13"),
+    ),
     # exact ties of the shown digit whose float lies below the tie: LibreOffice showed
-    # 23/80 as «28,7 %»
-    ("23 из 80", 23 / 80, Decimal("-46.25"), 80, f"28,8{NBSP}%", f"{MINUS}46,3{NBSP}п.п.", "80"),
-    ("41 из 80", 41 / 80, Decimal("-23.75"), 80, f"51,3{NBSP}%", f"{MINUS}23,8{NBSP}п.п.", "80"),
-    ("51 из 80", Decimal(51) / 80, 0.15, 80, f"63,8{NBSP}%", f"+0,2{NBSP}п.п.", "80"),
-    ("46 из 160", 46 / 160, -0.15, 160, f"28,8{NBSP}%", f"{MINUS}0,2{NBSP}п.п.", "160"),
+    # 23/80 as «28,7 %»; 2.675 and 8.345 are such floats with two places
+    (
+        "23 из 80",
+        (23 / 80, Decimal("-46.25"), 80, 2.675, 1.005),
+        (f"28,8{P}%", f"{G}46,3{P}п.п.", "80", "2,68", "+1,01"),
+    ),
+    (
+        "41 из 80",
+        (41 / 80, Decimal("-23.75"), 80, 8.345, -8.345),
+        (f"51,3{P}%", f"{G}23,8{P}п.п.", "80", "8,35", f"{G}8,35"),
+    ),
+    (
+        "51 из 80",
+        (Decimal(51) / 80, 0.15, 80, None, None),
+        (f"63,8{P}%", f"+0,2{P}п.п.", "80", "", ""),
+    ),
+    (
+        "46 из 160",
+        (46 / 160, -0.15, 160, 0, 0),
+        (f"28,8{P}%", f"{G}0,2{P}п.п.", "160", "0,00", "0,00"),
+    ),
 ]
-ROWS = [list(case[:4]) for case in TRICKY]
-PAGES = [list(case[4:]) for case in TRICKY]
+ROWS = [[case, *values] for case, values, _page in TRICKY]
+PAGES = [list(page) for _case, _values, page in TRICKY]
 
 
 def write(book_class, path: Path, rows=ROWS) -> Path:
@@ -89,14 +139,19 @@ def write(book_class, path: Path, rows=ROWS) -> Path:
 
 def test_the_pages_formats_of_the_tricky_values():
     """The expectations above are the pages' own formats (the template filters call
-    these): `ru_share` for a share, `ru_pp` for a gap, `ru_number` for a count."""
-    for (_case, share, gap, count, *_), page in zip(TRICKY, PAGES, strict=True):
+    these), with two places where a workbook column keeps two."""
+    for _case, (share, gap, count, number, change), page in TRICKY:
         if share is None:
             assert ru_formats.ru_share(share) == ru_formats.ru_pp(gap) == "нет данных"
             continue
-        assert [ru_formats.ru_share(share), ru_formats.ru_pp(gap), ru_formats.ru_number(count)] == (
-            page
-        )
+        formatted = [
+            ru_formats.ru_share(share),
+            ru_formats.ru_pp(gap),
+            ru_formats.ru_number(count),
+            ru_formats.ru_number(number, 2) if number is not None else "",
+            ru_formats.ru_delta(change, 2) if change is not None else "",
+        ]
+        assert formatted == list(page)
 
 
 def test_pdf_and_ods_text_is_the_pages():
@@ -108,12 +163,12 @@ def test_pdf_and_ods_text_is_the_pages():
 def test_csv_keeps_numbers_with_a_decimal_comma():
     """The CSV is for machines: the numbers themselves, a decimal comma, no «%» or unit."""
     cells = [[csv_value(v, c.kind) for v, c in zip(r, COLUMNS, strict=True)] for r in ROWS]
-    assert cells[0] == ["ноль", "0", "0", "0"]
-    assert cells[1] == ["ниже на 0,04 п.п.", "0,7496", "-0,04", "1"]
-    assert cells[6] == ["74,996 %", "0,74996", "-0,004", "6"]
-    assert cells[9] == ["нет данных", "", "", ""]
-    assert cells[10][1:] == ["0,063", "-68,7", "1234567"]
-    assert cells[12][1:] == ["0,2875", "-46,25", "80"]
+    assert cells[0] == ["ноль", "0", "0", "0", "0", "0"]
+    assert cells[1] == ["ниже на 0,04 п.п.", "0,7496", "-0,04", "1", "-0,004", "-0,004"]
+    assert cells[6] == ["74,996 %", "0,74996", "-0,004", "6", "-12345,5", "-0,25"]
+    assert cells[9] == ["нет данных", "", "", "", "", ""]
+    assert cells[10][1:] == ["0,063", "-68,7", "1234567", "1234567,891", "-1234567,891"]
+    assert cells[12][1:] == ["0,2875", "-46,25", "80", "2,675", "1,005"]
 
 
 def test_a_tie_of_the_shown_digit_is_written_on_its_own_side():
@@ -202,7 +257,7 @@ def test_libreoffice_shows_the_workbooks_as_the_pages(tmp_path):
             )
     # the XLSX keeps the no-break spaces themselves
     xlsx = dict((row[0], row[1:]) for row in seen[files[0]])
-    assert xlsx["много"] == [f"6,3{NBSP}%", f"{MINUS}68,7{NBSP}п.п.", f"1{NBSP}234{NBSP}567"]
+    assert xlsx["много"][:3] == [f"6,3{NBSP}%", f"{MINUS}68,7{NBSP}п.п.", f"1{NBSP}234{NBSP}567"]
     assert xlsx["ниже на 0,04 п.п."][1] == f"0,0{NBSP}п.п."
 
 
@@ -247,5 +302,5 @@ def test_pdf_prints_the_pages(tmp_path):
 def test_csv_file_of_the_tricky_values(tmp_path):
     path = write(CsvBook, tmp_path / "t.csv")
     lines = path.read_text(encoding="utf-8-sig").splitlines()
-    assert lines[1] == "ноль;0;0;0"
-    assert lines[7] == "74,996 %;0,74996;-0,004;6"
+    assert lines[1] == "ноль;0;0;0;0;0"
+    assert lines[7] == "74,996 %;0,74996;-0,004;6;-12345,5;-0,25"
