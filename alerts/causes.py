@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from agencies.models import Region
 from indicators import approval, staleness
 from indicators.choices import ApprovalState, UploadStatus
-from indicators.formulas import INDICATOR_CODES
+from indicators.formulas import INDICATOR_CODES, share_percent
 from indicators.models import (
     IndicatorStage,
     MonitoringRollup,
@@ -36,7 +36,13 @@ from indicators.models.indicators import indicator_label
 from indicators.selectors import stage_targets_by_region
 from indicators.stages import current_stage, last_passed_stage
 from indicators.trends import project
-from roadmap_portal.ru_formats import ru_date, ru_percent, ru_percent_vs
+from roadmap_portal.ru_formats import (
+    round_half_up,
+    ru_date,
+    ru_number,
+    ru_percent,
+    ru_percent_vs,
+)
 from roadmaps.choices import CLOSED_STATUSES, MeasureStatus, Recurrence
 from roadmaps.models import Cascade, CascadeProgress, Measure, MeasureReport
 from roadmaps.selectors import duty_monthly_dates, duty_period
@@ -83,6 +89,15 @@ def overdue_severity(days: int) -> int:
 
 def _pct(value: float | Decimal) -> str:
     return ru_percent(value, 1)
+
+
+def _published(value: float | Decimal, places: int) -> float:
+    """A figure of `details` (the API's `Alert.details`), rounded as the pages and the API's
+    shares round it (half up on the decimal value, `ru_formats.round_half_up`), not by
+    `round`, which takes 28.125 to 28.12."""
+    rounded = round_half_up(value, places)
+    assert rounded is not None
+    return float(rounded)
 
 
 def _d(day: dt.date) -> str:
@@ -245,9 +260,14 @@ def _cascade_causes(regions: Sequence[Region], on_date: dt.date) -> ByRegion:
         if on_date <= start:
             continue
         span = (due - start).days
-        expected = 1.0 if span <= 0 else min(max((on_date - start).days / span, 0.0), 1.0)
-        actual = done[c["id"]] / c["n_targets"]
-        if actual * 100 >= expected * 100 - tolerance:
+        # exact shares in percent (`share_percent`), as the cascade's page shows them: the
+        # float done / total × 100 showed 23 of 80 as «28,7 %», the page «28,8 %»
+        n_done, n_targets = done[c["id"]], c["n_targets"]
+        actual = share_percent(n_done, n_targets)
+        assert actual is not None  # n_targets > 0
+        elapsed = share_percent((on_date - start).days, span) if span > 0 else None
+        expected = Decimal(100) if elapsed is None else min(max(elapsed, Decimal(0)), Decimal(100))
+        if actual >= expected - tolerance:
             continue
         by_region[region_id].append(
             Cause(
@@ -260,16 +280,16 @@ def _cascade_causes(regions: Sequence[Region], on_date: dt.date) -> ByRegion:
                 )
                 % {
                     "number": c["measure__number"],
-                    "done": done[c["id"]],
-                    "total": c["n_targets"],
-                    "actual": _pct(actual * 100),
-                    "expected": _pct(expected * 100),
+                    "done": ru_number(n_done),
+                    "total": ru_number(n_targets),
+                    "actual": _pct(actual),
+                    "expected": _pct(expected),
                     "date": _d(on_date),
                 },
                 details={
-                    "done": done[c["id"]],
-                    "total": c["n_targets"],
-                    "expected_share": round(expected * 100, 1),
+                    "done": n_done,
+                    "total": n_targets,
+                    "expected_share": _published(expected, 1),
                 },
                 measure_id=c["measure_id"],
             )
@@ -342,7 +362,7 @@ def _region_indicator_causes(
                             "date": _d(stage.target_date),
                         },
                         details={
-                            "value": round(value, 2),
+                            "value": _published(value, 2),
                             "target": float(target),
                             "week": week.isoformat(),
                             "stage": stage.stage,
@@ -382,7 +402,7 @@ def _region_indicator_causes(
                         "when": when,
                     },
                     details={
-                        "projected_value": round(projection.value_at_stage, 2),
+                        "projected_value": _published(projection.value_at_stage, 2),
                         "reach_date": projection.reach_date.isoformat()
                         if projection.reach_date
                         else None,
@@ -587,7 +607,7 @@ def _regression_causes(
                     "В выгрузке за неделю с %(week)s нет %(count)s организаций, "
                     "бывших неделей раньше: %(sample)s"
                 )
-                % {"week": _d(latest), "count": len(missing), "sample": sample},
+                % {"week": _d(latest), "count": ru_number(len(missing)), "sample": sample},
                 details={"count": len(missing), "codes": [c for c, _n in missing[:50]]},
             )
         )

@@ -30,6 +30,8 @@ from fractions import Fraction
 
 from django.conf import settings
 
+from roadmap_portal.ru_formats import round_half_up
+
 COVERAGE_WEEKS = 4
 DEFAULT_MIN_COVERAGE = Decimal("0.9")
 
@@ -56,6 +58,14 @@ def is_complete(reported: int | None, expected: int | None) -> bool:
     if reported is None or expected is None or expected <= 0:
         return True
     return Fraction(reported, expected) >= min_coverage()
+
+
+def published_share(share: Fraction) -> float:
+    """A share of 1 as the API gives it: four places, half up as every page rounds
+    (`ru_formats.round_half_up`; `round` took 9/32 to 0.2812)."""
+    rounded = round_half_up(Decimal(share.numerator) / Decimal(share.denominator), 4)
+    assert rounded is not None
+    return float(rounded)
 
 
 @dataclass(frozen=True)
@@ -93,7 +103,7 @@ class Coverage:
         return {
             "reported": self.reported,
             "expected": self.expected,
-            "share": round(float(self.share), 4),
+            "share": published_share(self.share),
             "complete": self.complete,
             "basis": self.basis,
         }

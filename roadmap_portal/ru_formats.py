@@ -31,18 +31,50 @@ NO_DATA = "нет данных"
 PERCENTAGE_POINTS = "п.п."
 
 # Excel number formats of numeric export cells (the cell keeps the number; Excel shows the
-# thousands separator and decimal comma of the reader's locale)
+# thousands separator and decimal comma of the reader's locale). Text in a format code is
+# quoted; a `%` outside the quotes is what makes a spreadsheet show the value ×100.
 XLSX_INT = "#,##0"
-XLSX_NUMBER = "#,##0.00"
-XLSX_PERCENT = "0.0%"
+# a fraction of 1 shown as `ru_share` shows it: one decimal, «%» after a no-break space
+# (`0.0%` read «6,3%»); thousands grouped as `ru_number` groups them (coverage can pass 100 %)
+PERCENT_DIGITS = 1
+XLSX_PERCENT = "#,##0." + "0" * PERCENT_DIGITS + f'"{NBSP}"%'
 XLSX_DATE = "dd.mm.yyyy"
 XLSX_DATETIME = "dd.mm.yyyy hh:mm"
-# a gap between percentages kept as a number of percentage points (−2.5): the sign always
-# shown, the true minus, «п.п.» after a no-break space, as `ru_pp` writes it on the pages
-XLSX_POINTS = (
-    f'+0.0"{NBSP}{PERCENTAGE_POINTS}";"{MINUS}"0.0"{NBSP}{PERCENTAGE_POINTS}";'
-    f'0.0"{NBSP}{PERCENTAGE_POINTS}"'
-)
+
+
+def signed_step(digits: int) -> Decimal:
+    """The smallest magnitude that shows a sign with `digits` decimals (half up): 0.05 for
+    one decimal; anything closer to zero is shown as zero, with no sign."""
+    return Decimal(5).scaleb(-digits - 1)
+
+
+def xlsx_signed(number: str, digits: int, *, plus: bool, unit: str = "") -> str:
+    """An Excel number format that signs a number as `ru_number` (`plus`: `ru_delta`) does:
+    the true minus, «+» before a positive change, no sign at all on a number shown as zero
+    (−0.04 with one decimal is «0,0», not «−0,0»), `unit` after a no-break space.
+
+    The cell keeps the exact number (a gap's sign is the page's verdict: −0.04 is below the
+    target, the fill amber), so the sections are picked by conditions on the rounding step,
+    not by the sign: [>=0.05] «+»; [<=-0.05] «−»; the rest unsigned. A section whose
+    condition holds only negative numbers adds no minus of its own, in Excel and in
+    LibreOffice (the format's «−» is the only one), and the last section shows no minus on
+    a number it rounds to zero."""
+    step = signed_step(digits)
+    code = number + (f'"{NBSP}{unit}"' if unit else "")
+    first = f'[>={step}]"+"{code}' if plus else f"[>=0]{code}"
+    return f'{first};[<=-{step}]"{MINUS}"{code};{code}'
+
+
+# decimals, two places: «−12 345,50»; a signed change of them: «+1,50», «−0,25», «0,00»
+NUMBER_DIGITS = 2
+XLSX_NUMBER = xlsx_signed("#,##0.00", NUMBER_DIGITS, plus=False)
+XLSX_DELTA = xlsx_signed("#,##0.00", NUMBER_DIGITS, plus=True)
+# a gap between percentages kept as a number of percentage points (−2.5), shown as `ru_pp`
+# shows it: one decimal, the sign always shown, «п.п.» after a no-break space, «0,0 п.п.»
+# for −0.04 (`xlsx_signed`)
+POINTS_DIGITS = 1
+POINTS_SIGNED = signed_step(POINTS_DIGITS)  # 0.05: the smallest gap shown ±0.1
+XLSX_POINTS = xlsx_signed("0.0", POINTS_DIGITS, plus=True, unit=PERCENTAGE_POINTS)
 
 Number = int | float | Decimal
 
@@ -68,6 +100,47 @@ def to_float(value: object) -> float | None:
     return None if number is None else float(number)
 
 
+def round_half_up(value: object, places: int) -> Decimal | None:
+    """`value` rounded to `places` decimals half away from zero (75.25 -> 75.3, −0.05 ->
+    −0.1), as people round and every page shows it; on the decimal value (a float through
+    its shortest text, 0.1 + 0.2 -> 0.3), never on its binary one (Python's `round(28.125,
+    2)` is 28.12). What the API and alert details publish is rounded here too."""
+    number = to_decimal(value)
+    return None if number is None else _half_up(number, places)
+
+
+def _half_up(number: Decimal, places: int) -> Decimal:
+    return number.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
+def xlsx_share(value: object) -> float | None:
+    """The number a percent cell (`XLSX_PERCENT`) holds for the share `value` (a fraction
+    of 1): the share itself, except at a tie of the shown digit whose float lies below it.
+
+    A share exactly halfway between two shown values (23 of 80 = 0.2875: «28,8 %» on the
+    pages, half up) mostly has no exact binary form. Where the nearest float lies a hair
+    below the tie, LibreOffice, multiplying it by 100 in binary, shows «28,7 %» (Excel,
+    rounding to 15 digits first, shows «28,8 %»). Such a tie is written as the nearest
+    number above it that a workbook keeps (16 significant digits, as XlsxWriter writes
+    them: 0.2875000000000001): every suite then shows the pages' «28,8 %», and none shows
+    the difference (a cell shows 15 digits at most). A target that is itself a tie is
+    written the same way, so a value equal to its target stays equal to it."""
+    number = to_decimal(value)
+    if number is None:
+        return None
+    cell = float(number)
+    shown = abs(number).scaleb(PERCENT_DIGITS + 2)  # the share in units of the shown digit
+    if shown % 1 != Decimal("0.5") or abs(Decimal(cell)) > abs(number):
+        return cell
+    step = Decimal(1).scaleb(number.adjusted() - 15)  # one unit of the 16th digit
+    for k in range(1, 10):
+        cell = float(number + (k * step if number > 0 else -k * step))
+        kept = Decimal(float(f"{cell:.16G}"))  # what the workbook will hold
+        if abs(kept) > abs(number) and abs(Decimal(cell)) > abs(number):
+            return cell
+    return float(number)  # not reached: ten units always pass the tie
+
+
 def _group(digits: str) -> str:
     head = len(digits) % 3 or 3
     groups = [digits[:head]] + [digits[i : i + 3] for i in range(head, len(digits), 3)]
@@ -84,8 +157,7 @@ def ru_number(value: object, digits: int | None = None, *, default: str = NO_DAT
     if number is None:
         return default
     places = 2 if digits is None else max(0, digits)
-    quantum = Decimal(1).scaleb(-places)
-    rounded = number.quantize(quantum, rounding=ROUND_HALF_UP)
+    rounded = _half_up(number, places)
     text = f"{abs(rounded):.{places}f}"
     whole, _, fraction = text.partition(".")
     if digits is None:

@@ -76,15 +76,55 @@ def test_ru_pp(value, expected):
     assert f.ru_pp(value) == expected
 
 
+@pytest.mark.parametrize(
+    ("value", "places", "expected"),
+    [
+        (28.125, 2, Decimal("28.13")),  # `round(28.125, 2)` is 28.12
+        (75.25, 1, Decimal("75.3")),
+        (-0.05, 1, Decimal("-0.1")),
+        (-0.04, 1, Decimal("0.0")),
+        (0.1 + 0.2, 2, Decimal("0.30")),
+        (Decimal("74.9496"), 2, Decimal("74.95")),
+        (None, 2, None),
+    ],
+)
+def test_round_half_up(value, places, expected):
+    """The one rounding of pages, API and alert details: half up on the decimal value."""
+    assert f.round_half_up(value, places) == expected
+
+
 def test_xlsx_points_is_ru_pp_in_a_spreadsheet():
     """The gap column of a workbook reads as the page's `ru_pp`: the sign, the true minus,
-    one decimal and «п.п.» after the same no-break space."""
+    one decimal and «п.п.» after the same no-break space; the sections are picked by the
+    rounding step, so a gap that rounds to zero shows no sign (−0.04 → «0,0 п.п.»)."""
     positive, negative, zero = f.XLSX_POINTS.split(";")
     unit = f'"{NBSP}п.п."'
     assert f.ru_pp(2.5).endswith(unit.strip('"'))
-    assert positive == f"+0.0{unit}"
-    assert negative == f'"{MINUS}"0.0{unit}'
+    assert Decimal("0.05") == f.POINTS_SIGNED
+    assert positive == f'[>=0.05]"+"0.0{unit}'
+    assert negative == f'[<=-0.05]"{MINUS}"0.0{unit}'
     assert zero == f"0.0{unit}"
+    # the step is where the page starts to show a sign
+    assert f.ru_pp(0.05) == f"+0,1{NBSP}п.п." and f.ru_pp(0.0499) == f"0,0{NBSP}п.п."
+    assert f.ru_pp(-0.05) == f"{MINUS}0,1{NBSP}п.п." and f.ru_pp(-0.0499) == f"0,0{NBSP}п.п."
+
+
+def test_xlsx_number_and_delta_sign_as_ru_number_and_ru_delta():
+    """Two places; the true minus (not the spreadsheet's hyphen), «+» before a positive
+    change, and no sign on a number shown as zero (−0.004 → «0,00»)."""
+    assert f.signed_step(2) == Decimal("0.005") and f.signed_step(1) == Decimal("0.05")
+    assert f'[>=0]#,##0.00;[<=-0.005]"{MINUS}"#,##0.00;#,##0.00' == f.XLSX_NUMBER
+    assert f'[>=0.005]"+"#,##0.00;[<=-0.005]"{MINUS}"#,##0.00;#,##0.00' == f.XLSX_DELTA
+    assert f.ru_number(-0.004, 2) == "0,00" and f.ru_number(-0.005, 2) == f"{MINUS}0,01"
+    assert f.ru_delta(0.004, 2) == "0,00" and f.ru_delta(0.005, 2) == "+0,01"
+
+
+def test_xlsx_percent_is_ru_share_in_a_spreadsheet():
+    """«6,3 %» as on the pages: one decimal, thousands grouped, «%» after a no-break space
+    (quoted: the format's text) and the `%` itself outside the quotes, so the spreadsheet
+    still shows the fraction ×100."""
+    assert f'#,##0.0"{NBSP}"%' == f.XLSX_PERCENT
+    assert f.XLSX_PERCENT.endswith('"%') and f.ru_share(0.063) == f"6,3{NBSP}%"
 
 
 @pytest.mark.parametrize(

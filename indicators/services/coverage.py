@@ -32,6 +32,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from django.db import connection
@@ -39,8 +40,17 @@ from django.db.backends.utils import CursorWrapper
 
 from agencies import dataversion
 from agencies.models import Municipality, Organisation, Region
+from roadmap_portal.ru_formats import round_half_up
 
-from ..coverage import BASIS_NONE, BASIS_ROSTER, BASIS_WEEKS, COVERAGE_WEEKS, Coverage, min_coverage
+from ..coverage import (
+    BASIS_NONE,
+    BASIS_ROSTER,
+    BASIS_WEEKS,
+    COVERAGE_WEEKS,
+    Coverage,
+    min_coverage,
+    published_share,
+)
 from ..models import MonitoringRollup, MonitoringRosterEntry, MonitoringRow
 
 WINDOW = dt.timedelta(weeks=COVERAGE_WEEKS)
@@ -426,7 +436,7 @@ def coverage_preview(
                         "reported": c.reported,
                         "expected": c.expected,
                         "missing": missing,
-                        "share": round(float(c.share), 4),
+                        "share": published_share(c.share),
                         "percent": str(c.percent),
                     }
                     for missing, name, c in lost[:drops]
@@ -435,8 +445,10 @@ def coverage_preview(
         )
     threshold = min_coverage()
     return {
-        "threshold": round(float(threshold), 4),
-        "threshold_percent": str(round(threshold.numerator * 100 / threshold.denominator, 1)),
+        "threshold": published_share(threshold),
+        "threshold_percent": str(
+            round_half_up(Decimal(threshold.numerator) * 100 / threshold.denominator, 1)
+        ),
         "incomplete": sum(1 for item in result if not item["complete"]),
         "weeks": result,
     }

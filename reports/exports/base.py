@@ -149,6 +149,7 @@ class Kind(enum.Enum):
     DATE = "date"
     DATETIME = "datetime"
     POINTS = "points"  # a difference of percentages in percentage points (−2.5), «−2,5 п.п.»
+    DELTA = "delta"  # a signed change, two places shown: «+1,50», «−0,25»
 
 
 # numeric cells stay numbers; their Excel formats come from roadmap_portal.formats (thousands
@@ -161,6 +162,7 @@ NUM_FORMATS = {
     Kind.DATE: formats.XLSX_DATE,
     Kind.DATETIME: formats.XLSX_DATETIME,
     Kind.POINTS: formats.XLSX_POINTS,
+    Kind.DELTA: formats.XLSX_DELTA,
 }
 
 
@@ -168,7 +170,8 @@ def shown(value: Any, kind: Kind) -> str:
     """A cell as a person reads it where the file holds text, not a number and its format
     (the PDF's tables, the text an ODS cell shows before the office suite formats it): the
     pages' formats, the rules NUM_FORMATS give a spreadsheet («67 581», «−12 345,50»,
-    «6,3 %», «−2,5 п.п.», «06.10.2025»). Empty for a missing value, as the workbook's cell."""
+    «+1,50», «6,3 %», «−2,5 п.п.», «06.10.2025»). Empty for a missing value, as the
+    workbook's cell."""
     if value is None or value == "":
         return ""
     if isinstance(value, str) or kind is Kind.TEXT:
@@ -182,7 +185,9 @@ def shown(value: Any, kind: Kind) -> str:
     if kind is Kind.POINTS:
         return formats.ru_pp(value, 1)
     if kind is Kind.NUMBER:
-        return formats.ru_number(value, 2)
+        return formats.ru_number(value, formats.NUMBER_DIGITS)
+    if kind is Kind.DELTA:
+        return formats.ru_delta(value, formats.NUMBER_DIGITS)
     return formats.ru_number(value, 0)
 
 
@@ -234,7 +239,14 @@ class TitleBlock:
         ]
 
 
-def _as_float(value: Any) -> float:
+def cell_number(value: Any, kind: Kind) -> float | int:
+    """The number a workbook cell (XLSX or ODS) of `kind` holds: the value itself, a share
+    as `ru_formats.xlsx_share` writes it (so that every office suite rounds it as the pages
+    do), a Decimal as a float."""
+    if kind is Kind.PERCENT:
+        share = formats.xlsx_share(value)
+        assert share is not None  # blanks are written as blanks
+        return share
     return float(value) if isinstance(value, Decimal) else value
 
 
@@ -332,7 +344,7 @@ class XlsxTable(Table):
             elif column.kind in (Kind.DATE, Kind.DATETIME):
                 sheet.write_datetime(r, col, value, fmt)
             else:
-                sheet.write_number(r, col, _as_float(value), fmt)
+                sheet.write_number(r, col, cell_number(value, column.kind), fmt)
         self._row += 1
         self.rows_written += 1
 

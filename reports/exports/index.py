@@ -50,7 +50,7 @@ RANK_LEAD = [
 ]
 RANK_TAIL = [
     Column("Итого на дату сравнения", Kind.NUMBER, width=12),
-    Column("Изменение", Kind.NUMBER, width=11),
+    Column("Изменение", Kind.DELTA, width=11),
     # indicators.approval: the total rests on approved weeks only, or is preliminary
     Column("Данные", width=16, wrap=True),
 ]

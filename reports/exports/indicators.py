@@ -139,7 +139,9 @@ def approval_cell(state: str) -> str:
 
 
 def coverage_cells(coverage: Coverage | None) -> list:
-    """Expected organisations, the coverage share and the week's completeness in words."""
+    """Expected organisations, the coverage share and the week's completeness in words. The
+    share is the one the pages show (`Coverage.percent`, rounded down: 8 997 of 10 000 is
+    «89,9 %», never «90,0 %» beside «неполная неделя»); reported and expected are exact."""
     if coverage is None:
         return [None, None, "охват не рассчитан"]
     if coverage.complete:
@@ -148,7 +150,7 @@ def coverage_cells(coverage: Coverage | None) -> list:
             state += f" ({BASIS_LABELS[coverage.basis]})"
     else:
         state = f"{INCOMPLETE_LABEL}: не сравнивается с целью"
-    return [coverage.expected, float(coverage.share), state]
+    return [coverage.expected, coverage.percent / 100, state]
 
 
 def assess(

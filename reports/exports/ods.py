@@ -30,13 +30,20 @@ import tempfile
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import IO, Any
 from xml.sax.saxutils import escape, quoteattr
 
 from xlsxwriter.utility import xl_col_to_name
 
-from roadmap_portal.ru_formats import MINUS, NBSP, PERCENTAGE_POINTS, ru_number
+from roadmap_portal.ru_formats import (
+    MINUS,
+    NBSP,
+    NUMBER_DIGITS,
+    PERCENTAGE_POINTS,
+    POINTS_DIGITS,
+    ru_number,
+    signed_step,
+)
 
 from .base import (
     LINE_HEIGHT,
@@ -50,6 +57,7 @@ from .base import (
     Rag,
     Table,
     TitleBlock,
+    cell_number,
     header_height,
     neutralise,
     row_height,
@@ -77,24 +85,51 @@ NS = (
 )
 
 # the number formats of base.NUM_FORMATS (roadmap_portal.ru_formats.XLSX_*), as ODF data
-# styles: thousands grouped, two decimals, one decimal of a percent, the gap in percentage
-# points with its sign, the true minus and «п.п.» (the sub-styles of N_POINTS are picked by
-# the sign of the value, as the sections of the Excel format). As in the workbook, the
-# office suite shows the separators of the reader's locale.
+# styles: thousands grouped, two decimals, one decimal of a percent with «%» after a
+# no-break space, dates. A signed kind (a number, a change, a gap in percentage points) is a
+# style with two sub-styles picked by conditions on the rounding step, as the conditional
+# sections of `ru_formats.xlsx_signed`: the true minus, «+» where the pages write one, no
+# sign on a number shown as zero. As in the workbook, the office suite shows the separators
+# of the reader's locale (LibreOffice in a locale whose thousands separator is a no-break
+# space, ru-RU among them, reads the no-break space of a data style as a plain one: «6,3 %»,
+# the same on screen).
+_TWO_DECIMALS = (
+    '<number:number number:decimal-places="2" number:min-decimal-places="2" '
+    'number:min-integer-digits="1" number:grouping="true"/>'
+)
 _ONE_DECIMAL = (
     '<number:number number:decimal-places="1" number:min-decimal-places="1" '
     'number:min-integer-digits="1"/>'
 )
-_POINTS_UNIT = f"<number:text>{NBSP}{PERCENTAGE_POINTS}</number:text>"
+
+
+def signed_style(name: str, number: str, digits: int, *, plus: bool, unit: str = "") -> str:
+    """The ODF data style `name` of `ru_formats.xlsx_signed(…, digits, plus=…, unit=…)`."""
+    step = signed_step(digits)
+    tail = f"<number:text>{NBSP}{unit}</number:text>" if unit else ""
+    sign = "<number:text>+</number:text>" if plus else ""
+    return (
+        f'<number:number-style style:name="{name}_P0" style:volatile="true">'
+        f"{sign}{number}{tail}</number:number-style>"
+        f'<number:number-style style:name="{name}_P1" style:volatile="true">'
+        f"<number:text>{MINUS}</number:text>{number}{tail}</number:number-style>"
+        f'<number:number-style style:name="{name}">{number}{tail}'
+        f'<style:map style:condition="value()&gt;={step if plus else 0}" '
+        f'style:apply-style-name="{name}_P0"/>'
+        f'<style:map style:condition="value()&lt;=-{step}" style:apply-style-name="{name}_P1"/>'
+        "</number:number-style>"
+    )
+
+
 DATA_STYLES = {
     Kind.INT: '<number:number-style style:name="N_INT">'
     '<number:number number:decimal-places="0" number:min-integer-digits="1" '
     'number:grouping="true"/></number:number-style>',
-    Kind.NUMBER: '<number:number-style style:name="N_NUMBER">'
-    '<number:number number:decimal-places="2" number:min-decimal-places="2" '
-    'number:min-integer-digits="1" number:grouping="true"/></number:number-style>',
+    Kind.NUMBER: signed_style("N_NUMBER", _TWO_DECIMALS, NUMBER_DIGITS, plus=False),
     Kind.PERCENT: '<number:percentage-style style:name="N_PERCENT">'
-    f"{_ONE_DECIMAL}<number:text>%</number:text></number:percentage-style>",
+    '<number:number number:decimal-places="1" number:min-decimal-places="1" '
+    'number:min-integer-digits="1" number:grouping="true"/>'
+    f"<number:text>{NBSP}%</number:text></number:percentage-style>",
     Kind.DATE: '<number:date-style style:name="N_DATE">'
     '<number:day number:style="long"/><number:text>.</number:text>'
     '<number:month number:style="long"/><number:text>.</number:text>'
@@ -105,14 +140,10 @@ DATA_STYLES = {
     '<number:year number:style="long"/><number:text> </number:text>'
     '<number:hours number:style="long"/><number:text>:</number:text>'
     '<number:minutes number:style="long"/></number:date-style>',
-    Kind.POINTS: '<number:number-style style:name="N_POINTS_P0" style:volatile="true">'
-    f"<number:text>+</number:text>{_ONE_DECIMAL}{_POINTS_UNIT}</number:number-style>"
-    '<number:number-style style:name="N_POINTS_P1" style:volatile="true">'
-    f"<number:text>{MINUS}</number:text>{_ONE_DECIMAL}{_POINTS_UNIT}</number:number-style>"
-    f'<number:number-style style:name="N_POINTS">{_ONE_DECIMAL}{_POINTS_UNIT}'
-    '<style:map style:condition="value()&gt;0" style:apply-style-name="N_POINTS_P0"/>'
-    '<style:map style:condition="value()&lt;0" style:apply-style-name="N_POINTS_P1"/>'
-    "</number:number-style>",
+    Kind.POINTS: signed_style(
+        "N_POINTS", _ONE_DECIMAL, POINTS_DIGITS, plus=True, unit=PERCENTAGE_POINTS
+    ),
+    Kind.DELTA: signed_style("N_DELTA", _TWO_DECIMALS, NUMBER_DIGITS, plus=True),
 }
 
 
@@ -256,11 +287,11 @@ class OdsTable(Table):
                 f'office:date-value="{stamp}"><text:p>{shown(value, kind)}</text:p>'
                 "</table:table-cell>"
             )
-        number = float(value) if isinstance(value, Decimal) else value
+        number = cell_number(value, kind)
         value_type = "percentage" if kind is Kind.PERCENT else "float"
         return (
             f'<table:table-cell table:style-name="{style}" office:value-type="{value_type}" '
-            f'office:value="{number!r}"><text:p>{shown(number, kind)}</text:p>'
+            f'office:value="{number!r}"><text:p>{shown(value, kind)}</text:p>'
             "</table:table-cell>"
         )
 

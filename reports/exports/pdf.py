@@ -43,6 +43,7 @@ CELL_CLASSES = {
     Kind.DATE: "num date",
     Kind.DATETIME: "num",
     Kind.POINTS: "num",
+    Kind.DELTA: "num",
 }
 # in print, a column for words or dates gets room for a date (31.08.2025) at least;
 # narrower ones (numbers, "№") keep their width

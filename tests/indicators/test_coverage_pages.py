@@ -71,6 +71,9 @@ def test_dry_run_shows_coverage_and_biggest_drops_before_writing(import_file, pe
     page = persona_client("coordinator").get(f"/indicators/uploads/{upload.pk}/").content.decode()
     assert 'data-testid="coverage"' in page and "неполная неделя" in page
     assert "Екатеринбург: 113 из 118" in page
+    # the threshold as every percent of the pages: «%» after a no-break space
+    assert "охватом ниже 90\u00a0% — «неполная неделя»" in page
+    assert "2,2\u00a0%" in page
 
 
 def test_dry_run_preview_in_the_api(import_file, api_client_as):

@@ -20,6 +20,7 @@ from reports.exports.base import (
     neutralise,
     sheet_name,
 )
+from roadmap_portal import ru_formats
 from tests.reports.conftest import HOSTILE, assert_no_formulas, open_xlsx, table
 
 TITLE = TitleBlock(
@@ -152,10 +153,12 @@ def test_workbook_layout_types_and_formats(tmp_path):
     assert first[0].value == "'" + HOSTILE[0] and first[0].data_type == "s"
     assert first[1].is_date and first[1].value == dt.datetime(2025, 10, 1)
     assert first[1].number_format == "dd.mm.yyyy"
-    assert first[2].value == pytest.approx(0.753) and first[2].number_format == "0.0%"
+    assert first[2].value == pytest.approx(0.753)
+    assert first[2].number_format == ru_formats.XLSX_PERCENT == '#,##0.0"\u00a0"%'
     assert first[3].value == pytest.approx(-0.12) and first[3].data_type == "n"
     assert first[4].value == -5 and first[4].data_type == "n"
-    assert first[5].value == pytest.approx(-1.25) and first[5].number_format == "#,##0.00"
+    assert first[5].value == pytest.approx(-1.25)
+    assert first[5].number_format == ru_formats.XLSX_NUMBER  # «−1,25»: the true minus
     assert first[6].value == dt.datetime(2025, 10, 1, 12, 30)
     assert first[0].fill.fgColor.rgb.endswith("F8D7DA")  # the row fill
     # a carriage return is stored as the OOXML escape _x000D_ (Excel shows it as \r)

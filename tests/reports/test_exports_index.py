@@ -15,6 +15,7 @@ from indicators.index.selectors import index_evaluate, index_ranking, rule_text
 from indicators.models import IndexFact
 from reports.exports.jobs import export_write
 from reports.exports.registry import ExportParams
+from roadmap_portal import ru_formats
 from tests.reports.conftest import HOSTILE, assert_no_formulas, by_header, open_xlsx, table
 
 pytestmark = pytest.mark.django_db
@@ -122,7 +123,8 @@ def test_ranking_sheet_matches_the_index_services(tmp_path, personas, facts):
     assert sverdlovsk["Изменение"].value == 17
     # a fall stays a negative number, formatted as a number
     assert vladimir["Изменение"].value == -3 and vladimir["Изменение"].data_type == "n"
-    assert vladimir["Изменение"].number_format == "#,##0.00"
+    # a change with its sign, as the pages' ru_delta: «+1,50», «−0,25»
+    assert vladimir["Изменение"].number_format == ru_formats.XLSX_DELTA
     assert vladimir["Итого на дату сравнения"].value == 4
     assert sverdlovsk["Место"].data_type == "n" and sverdlovsk["Место"].number_format == "#,##0"
     # RAG: total from 70 / 40 points of 100; change grew / stayed / fell

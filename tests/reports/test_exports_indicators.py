@@ -13,6 +13,7 @@ from reports import selectors
 from reports.exports.indicators import assess
 from reports.exports.jobs import export_write
 from reports.exports.registry import ExportParams
+from roadmap_portal import ru_formats
 from tests.reports.conftest import HOSTILE, WEEKS, assert_no_formulas, by_header, open_xlsx, table
 
 pytestmark = pytest.mark.django_db
@@ -74,12 +75,12 @@ def test_main_sheet(tmp_path, personas, monitoring):
     assert region_week1["П1: числитель"].value == 30
     assert region_week1["П1: знаменатель"].value == 100
     assert region_week1["П1: значение"].value == pytest.approx(0.30)
-    assert region_week1["П1: значение"].number_format == "0.0%"
+    assert region_week1["П1: значение"].number_format == ru_formats.XLSX_PERCENT
     assert region_week1["П1: цель"].value == pytest.approx(0.40)
     gap = region_week1["П1: отклонение, п.п."]
     # percentage points, not percent: 30 % against 40 % is −10 points
     assert gap.value == pytest.approx(-10) and gap.data_type == "n"  # negative stays a number
-    assert gap.number_format == '+0.0"\u00a0п.п.";"−"0.0"\u00a0п.п.";0.0"\u00a0п.п."'
+    assert gap.number_format == ru_formats.XLSX_POINTS
     # I2: one parent per student; no baseline entered → no target, no gap
     assert region_week1["П2: знаменатель"].value == 400
     assert region_week1["П2: значение"].value == pytest.approx(0.25)
@@ -161,7 +162,7 @@ def test_organisation_sheet(tmp_path, personas, monitoring):
     assert school["Тип организации"].value == "ОО"
     assert school["Работников всего"].value == 100 and school["Работников всего"].data_type == "n"
     assert school["Доля пишущих работников"].value == pytest.approx(0.30)
-    assert school["Доля пишущих работников"].number_format == "0.0%"
+    assert school["Доля пишущих работников"].number_format == ru_formats.XLSX_PERCENT
     assert school["Активность обучающихся и родителей"].value == pytest.approx(0.25)
     kindergarten = by_header(headers, next(r for r in rows if r[3].value == "Детский сад № 1"))
     assert kindergarten["Муниципальное образование"].value == "'-2+3"

@@ -10,6 +10,7 @@ import pytest
 from agencies.models import Region
 from reports.exports.jobs import export_write
 from reports.exports.registry import ExportParams
+from roadmap_portal import ru_formats
 from roadmaps.choices import MeasureStatus
 from roadmaps.models import Measure, MeasureChange
 from tests.reports.conftest import HOSTILE, assert_no_formulas, by_header, open_xlsx, table
@@ -134,7 +135,7 @@ def test_summaries(tmp_path, personas, sverdlovsk_measures):
     assert section1["Раздел"].value.startswith("1. ")
     assert section1["Выполнено"].value == 1 and section1["в т.ч. с опозданием"].value == 1
     assert section1["Доля выполненных"].value == pytest.approx(1 / section1["Всего"].value)
-    assert section1["Доля выполненных"].number_format == "0.0%"
+    assert section1["Доля выполненных"].number_format == ru_formats.XLSX_PERCENT
     assert section1["Просрочено"].value == 1  # 1.1 (1.2 is done; the rest are due later)
 
     headers, rows = table(wb["Сводка по органам"])

@@ -191,16 +191,19 @@ def test_ods_number_styles_are_the_workbook_formats():
     assert 'number:decimal-places="0"' in styles[Kind.INT]
     assert 'number:grouping="true"' in styles[Kind.NUMBER]
     assert 'number:min-decimal-places="2"' in styles[Kind.NUMBER]
-    # 0.0%: one decimal
+    # #,##0.0" "%: one decimal, grouped, «%» after a no-break space
     assert 'number:min-decimal-places="1"' in styles[Kind.PERCENT]
-    # +0.0" п.п.";"−"0.0" п.п.";0.0" п.п.": the sign, the true minus, the unit of ru_pp
+    assert 'number:grouping="true"' in styles[Kind.PERCENT]
+    assert f"<number:text>{NBSP}%</number:text>" in styles[Kind.PERCENT]
+    # [>=0.05]"+"0.0" п.п.";[<=-0.05]"−"0.0" п.п.";0.0" п.п.": the sign from the rounding
+    # step on, the true minus, the unit of ru_pp
     points = styles[Kind.POINTS]
     unit = f"<number:text>{NBSP}п.п.</number:text>"
     assert points.count(unit) == 3
     assert "<number:text>+</number:text>" in points
     assert f"<number:text>{MINUS}</number:text>" in points
-    assert 'style:condition="value()&gt;0"' in points
-    assert 'style:condition="value()&lt;0"' in points
+    assert 'style:condition="value()&gt;=0.05"' in points
+    assert 'style:condition="value()&lt;=-0.05"' in points
 
 
 def shown_by_libreoffice(files: list[Path], outdir: Path, profile: Path) -> dict[Path, list]:
@@ -239,6 +242,7 @@ def test_libreoffice_shows_the_ods_as_the_xlsx(tmp_path):
     seen = shown_by_libreoffice([xlsx, ods], tmp_path / "csv", tmp_path / "lo-profile")
     assert seen[ods] == seen[xlsx]
     first, second, zero = seen[ods]
-    assert first[:4] == ["67,581", "-12,345.50", "6.3%", f"{MINUS}2.5{NBSP}п.п."]
-    assert second[:4] == ["1,234,567", "0.13", "75.3%", f"+2.5{NBSP}п.п."]
-    assert zero[:4] == ["0", "0.00", "0.0%", f"0.0{NBSP}п.п."]
+    # the true minus of the pages, not the spreadsheet's hyphen
+    assert first[:4] == ["67,581", f"{MINUS}12,345.50", f"6.3{NBSP}%", f"{MINUS}2.5{NBSP}п.п."]
+    assert second[:4] == ["1,234,567", "0.13", f"75.3{NBSP}%", f"+2.5{NBSP}п.п."]
+    assert zero[:4] == ["0", "0.00", f"0.0{NBSP}%", f"0.0{NBSP}п.п."]

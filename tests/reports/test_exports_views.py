@@ -215,6 +215,12 @@ def test_pending_job_is_not_downloadable(persona_client, personas, job):
     detail = client.get(reverse("reports:export-detail", args=[job.pk])).content.decode()
     assert 'http-equiv="refresh"' in detail and "<progress" in detail
     assert client.get(reverse("reports:export-download", args=[job.pk])).status_code == 404
+    # the progress as every page writes numbers: «%» after a no-break space, grouped counts
+    GeneratedExport.objects.filter(pk=job.pk).update(progress=617_284, total=1_234_567)
+    detail = client.get(reverse("reports:export-detail", args=[job.pk])).content.decode()
+    assert "50\u00a0% · 617\u202f284 из 1\u202f234\u202f567 строк" in detail
+    page = client.get(PAGE).content.decode()
+    assert "50\u00a0%" in page
 
 
 def test_expired_jobs_are_cleaned_up(persona_client, job):

@@ -81,7 +81,7 @@ def test_exactly_on_the_target_is_met_everywhere(personas, seeded):
 
 
 def test_the_page_and_the_export_show_the_same_rounded_share(personas, seeded):
-    """749 496 / 1 000 000 = 74,9496 %: «74,9 %» on the page and in the XLSX (0.0% format)."""
+    """749 496 / 1 000 000 = 74,9496 %: «74,9 %» on the page and in the XLSX (XLSX_PERCENT)."""
     region = make_region("96")
     week = dt.date(2025, 10, 6)
     _rollup(region, week, writers=749_496, staff=1_000_000)

@@ -135,11 +135,11 @@ def test_page_shows_progress_and_form(persona_client, own):
     assert _post(client, own, target, achieved="45").status_code == 302
     page = client.get(own.get_absolute_url()).content.decode()
     assert 'data-testid="targets"' in page
-    assert "достигнуто 45 % из 90 %" in page
+    assert "достигнуто 45&nbsp;% из 90&nbsp;%" in page  # the unit after a no-break space
     assert 'class="target-form' in page
     # an analyst sees the progress, not the form
     page = persona_client("analyst").get(own.get_absolute_url()).content.decode()
-    assert "достигнуто 45 %" in page and 'class="target-form' not in page
+    assert "достигнуто 45&nbsp;%" in page and 'class="target-form' not in page
 
 
 def test_page_error_stays_on_the_page(persona_client, own):
