@@ -284,3 +284,31 @@ def test_a_newer_file_reports_the_rename_retype_and_move_it_makes(import_file):
     real = import_file(csv_bytes(_newer()))
     assert _reference(real) == expected
     assert _record() == LATEST
+
+
+@pytest.mark.django_db
+def test_upload_page_says_which_records_were_kept(corrected, persona_client):
+    from django.urls import reverse
+
+    html = persona_client("coordinator").get(
+        reverse("indicators:upload-detail", args=[corrected.pk])
+    )
+    text = html.content.decode()
+    assert 'data-testid="reference-kept"' in text
+    assert "организаций: 1. В портале есть более поздние недели" in text
+    assert 'data-testid="reference"' not in text  # nothing renamed, retyped, moved or new
+
+
+@pytest.mark.django_db
+def test_upload_page_counts_the_renamed_retyped_and_moved(import_file, persona_client):
+    from django.urls import reverse
+
+    assert import_file(csv_bytes(_older())).status == "done"
+    newer = import_file(csv_bytes(_newer()), dry_run=True)
+    page = persona_client("coordinator").get(reverse("indicators:upload-detail", args=[newer.pk]))
+    text = page.content.decode()
+    assert (
+        "новых организаций: 1, переименовано: 1, сменили тип: 1, "
+        "сменили муниципальное образование: 1, новых муниципалитетов: 1"
+    ) in text
+    assert 'data-testid="reference-kept"' not in text
