@@ -241,6 +241,18 @@ def _may_act(request, upload: MonitoringUpload) -> bool:
     return access.can_act_on_monitoring_upload(request.user, upload)
 
 
+# what an import changes in the reference data (`Staging.organisation_changes`); an upload
+# imported before a count existed has none of it
+REFERENCE_COUNTS = (
+    "organisations_created",
+    "organisations_renamed",
+    "organisations_retyped",
+    "organisations_moved",
+    "organisations_kept",
+    "municipalities_created",
+)
+
+
 @require_GET
 def upload_detail(request, pk: int):
     upload = _upload(request, pk)
@@ -257,6 +269,7 @@ def upload_detail(request, pk: int):
             "preview_rows": preview_rows,
             "weeks": [dt.date.fromisoformat(week) for week in upload.weeks],
             "preview": preview,
+            "reference": {key: int(preview.get(key) or 0) for key in REFERENCE_COUNTS},
             "errors_total": preview.get("errors_total", len(upload.errors)),
             "active": upload.status in (UploadStatus.PENDING, UploadStatus.RUNNING),
             "may_act": _may_act(request, upload),

@@ -10,8 +10,12 @@ plain SQL shared by both databases (SQLite ≥ 3.35 has upsert, `UPDATE … FROM
    organisation (`file_problems`); then one record per organisation, its latest week
    giving the type, name and municipality (`derive_organisations`); each row keeps its
    own type and municipality all the same (`key_rows`);
-1. new municipalities and organisations inserted from the staging table, renamed ones
-   updated (`write_reference`);
+1. what the file changes in the reference data, counted (`organisation_changes`), then
+   written (`write_reference`): new municipalities and organisations inserted; the record
+   of a known one takes what the file says only from a week at least as late as the
+   latest week stored for it (`stored_weeks`, looked up only for the records the file
+   would change): the record follows the organisation's latest week whatever order the
+   files come in, and a late correction of an old week leaves it as it is;
 2. one pass keys every staged row by organisation id and the stored row and decides its
    action: created, updated (figures differ) or unchanged (`key_rows`);
 3. one `UPDATE … FROM` of the changed rows and one plain `INSERT … SELECT` of the new
@@ -27,7 +31,7 @@ import csv
 import datetime as dt
 import io
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -43,6 +47,7 @@ from ..models import MonitoringRow
 STAGE_ROWS = "monitoring_stage_row"
 STAGE_ORGS = "monitoring_stage_org"
 STAGE_KEYED = "monitoring_stage_keyed"
+STAGE_STORED = "monitoring_stage_stored"
 ACTIONS = {0: "created", 1: "updated", 2: "unchanged"}
 SQLITE_BATCH = 5000
 ROW_SPAN = 2**31  # above any row number: week day × ROW_SPAN + row orders by week, then row
@@ -58,7 +63,6 @@ ROW_COLUMNS = (
     "org_type",
     *COUNT_KEYS,
 )
-ORG_COLUMNS = ("code", "region_id", "municipality", "name", "org_type", "first_row")
 
 
 _NEEDS_ESCAPE = re.compile(r"[\\\t\n\r]")  # control characters are refused by the reader
@@ -78,6 +82,37 @@ T_ORG = Organisation._meta.db_table
 T_MUNI = Municipality._meta.db_table
 
 
+def _record_changes(
+    staged: str, record: str, municipality_id: str, stored_week: str
+) -> dict[str, tuple[str, str]]:
+    """SQL per field of the organisation record: (the file says something else than the
+    record, the file's word is taken). `staged` names a row of the organisation staging
+    table (or a select of it), `record` the organisation row, `municipality_id` the named
+    municipality's id (NULL when none is named or it is not created yet) and `stored_week`
+    the latest week stored for the organisation (NULL: none, or not looked up yet).
+
+    The file's value is taken only from a week at least as late as the stored one: a late
+    correction of an old week leaves the record to the newer weeks. The same week again
+    takes it (a corrected latest week corrects the record)."""
+
+    def takes(week: str) -> str:
+        return f"({stored_week} IS NULL OR {staged}.{week} >= {stored_week})"
+
+    named = f"{staged}.municipality <> ''"
+    other_municipality = (
+        f"({municipality_id} IS NULL OR {record}.municipality_id IS NULL "
+        f"OR {municipality_id} <> {record}.municipality_id)"
+    )
+    return {
+        "name": (
+            f"{staged}.name <> '' AND {staged}.name <> {record}.name",
+            takes("name_week"),
+        ),
+        "org_type": (f"{staged}.org_type <> {record}.org_type", takes("type_week")),
+        "municipality": (f"{named} AND {other_municipality}", takes("muni_week")),
+    }
+
+
 class Staging:
     """Temp staging tables on the current connection, for one import."""
 
@@ -85,6 +120,10 @@ class Staging:
         self.postgres = connection.vendor == "postgresql"
         # some organisation names two municipalities in the file (`derive_organisations`)
         self.mixed_municipalities = False
+        # some known organisation's record keeps another municipality than the one the file
+        # names for it (`organisation_changes`; None: not counted yet, so assumed)
+        self.kept_municipalities: bool | None = None
+        self.weeks_stored = False  # `stored_weeks` has run
 
     def create(self) -> None:
         counts = ", ".join(f"{key} bigint NOT NULL" for key in COUNT_KEYS)
@@ -111,7 +150,8 @@ class Staging:
                 "region_id bigint NOT NULL, municipality varchar(300) NOT NULL, "
                 "name varchar(1000) NOT NULL, org_type varchar(20) NOT NULL, "
                 "first_row integer NOT NULL, regions integer NOT NULL, "
-                "municipalities integer NOT NULL)"
+                "municipalities integer NOT NULL, type_week date NOT NULL, name_week date, "
+                "muni_week date)"
             )
 
     def drop(self, cursor: Any = None) -> None:
@@ -119,7 +159,7 @@ class Staging:
             with connection.cursor() as cur:
                 self.drop(cur)
             return
-        for table in (STAGE_ROWS, STAGE_ORGS, STAGE_KEYED):
+        for table in (STAGE_ROWS, STAGE_ORGS, STAGE_STORED, STAGE_KEYED):
             cursor.execute(f"DROP TABLE IF EXISTS {table}")
 
     @contextmanager
@@ -233,7 +273,11 @@ class Staging:
         school's reorganisation (a kindergarten joined to a school, a school moved to
         another district), and each week's figures belong to what the organisation was
         that week; refusing such a file would refuse a true export. Only the reference
-        record takes the latest week's.
+        record takes the latest week's, and only when no later week is stored already.
+
+        Each value keeps the week it comes from (`type_week`, `name_week`, `muni_week`):
+        `stored_weeks` then adds the latest stored week of the organisations whose record
+        the file would change, and `write_reference` compares the two.
 
         «Latest» is one integer per row: the week's day number × 2^31 + the row number,
         whose MAX picks the week and, within it, the last row (the row number is the
@@ -252,12 +296,14 @@ class Staging:
         )
         cursor.execute(
             f"INSERT INTO {STAGE_ORGS} (code, region_id, municipality, name, org_type, "
-            f"first_row, regions, municipalities) "
+            f"first_row, regions, municipalities, type_week, name_week, muni_week) "
             f"SELECT g.code, MAX(CASE WHEN p.k = 0 THEN s.region_id END), "
             f"COALESCE(MAX(CASE WHEN p.k = 3 THEN s.municipality END), ''), "
             f"COALESCE(MAX(CASE WHEN p.k = 2 THEN s.name END), ''), "
             f"MAX(CASE WHEN p.k = 1 THEN s.org_type END), g.first_row, g.regions, "
-            f"g.municipalities FROM ("
+            f"g.municipalities, MAX(CASE WHEN p.k = 1 THEN s.week_start END), "
+            f"MAX(CASE WHEN p.k = 2 THEN s.week_start END), "
+            f"MAX(CASE WHEN p.k = 3 THEN s.week_start END) FROM ("
             f"SELECT org_code AS code, MIN(row_no) AS first_row, "
             f"MAX({latest}) % {ROW_SPAN} AS last_row, "
             f"MAX(CASE WHEN name <> '' THEN {latest} END) % {ROW_SPAN} AS name_row, "
@@ -307,16 +353,64 @@ class Staging:
     def _differs(self, stored: str, new: str) -> str:
         return " OR ".join(f"{stored}.{key} <> {new}.{key}" for key in COUNT_KEYS)
 
-    def organisation_changes(self) -> dict[str, int]:
-        """What the file adds to the reference data (run before `write_reference`)."""
+    def stored_weeks(self) -> None:
+        """The latest stored week of each known organisation whose record the file would
+        change (`_record_changes`), into a narrow table (code, stored_week): one probe of
+        the unique (organisation, week) index each, its last entry. Only those: a record
+        the file leaves as it is needs no week to compare (`organisation_changes` skips
+        this when the file changes none)."""
+        differs = " OR ".join(
+            f"({differs})"
+            for differs, _takes in _record_changes("s", "o", "m.id", "CAST(NULL AS date)").values()
+        )
         with connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS {STAGE_STORED}")
+            # NULL: nothing stored. No condition on the probed week: the planner would
+            # move it below the join and probe every known organisation
             cursor.execute(
-                f"SELECT SUM(CASE WHEN o.id IS NULL THEN 1 ELSE 0 END), "
-                f"SUM(CASE WHEN o.id IS NOT NULL AND s.name <> '' AND s.name <> o.name "
-                f"THEN 1 ELSE 0 END) "
-                f"FROM {STAGE_ORGS} s LEFT JOIN {_q(T_ORG)} o ON o.code = s.code"
+                f"CREATE TEMP TABLE {STAGE_STORED} (code varchar(64) NOT NULL PRIMARY KEY, "
+                f"stored_week date)"
             )
-            new, renamed = cursor.fetchone()
+            cursor.execute(
+                f"INSERT INTO {STAGE_STORED} (code, stored_week) "
+                f"SELECT s.code, (SELECT r.week_start FROM {_q(T_ROW)} r "
+                f"WHERE r.organisation_id = o.id ORDER BY r.week_start DESC LIMIT 1) "
+                f"FROM {STAGE_ORGS} s JOIN {_q(T_ORG)} o ON o.code = s.code "
+                f"LEFT JOIN {_q(T_MUNI)} m ON m.region_id = s.region_id "
+                f"AND m.name = s.municipality WHERE {differs}"
+            )
+            if self.postgres:
+                cursor.execute(f"ANALYZE {STAGE_STORED}")
+        self.weeks_stored = True
+
+    def _stored(self, alias: str, staged: str) -> tuple[str, str]:
+        """(the join of the stored weeks to `staged`, the stored week's SQL)."""
+        if not self.weeks_stored:
+            return "", "CAST(NULL AS date)"
+        return (
+            f"LEFT JOIN {STAGE_STORED} {alias} ON {alias}.code = {staged}.code ",
+            f"{alias}.stored_week",
+        )
+
+    def organisation_changes(self) -> dict[str, int]:
+        """What the file changes in the reference data (run before `write_reference`, under
+        the same lock: the counts are what it then does, in a dry run too).
+
+        `organisations_renamed`, `_retyped`, `_moved` (another municipality): known
+        organisations whose record takes the file's name, type, municipality;
+        `organisations_kept`: known ones for which the file says something else, from a
+        week older than one the portal stores, so their record stays as it is.
+
+        One pass over the organisations; when the file would change some record, their
+        stored weeks (`stored_weeks`) and a second pass. A weekly file of organisations as
+        they were costs the one pass."""
+        counts = self._count_changes()
+        if not self.weeks_stored and counts["organisations_changed"]:
+            self.stored_weeks()
+            counts = self._count_changes()
+        self.kept_municipalities = bool(counts.pop("municipalities_kept"))
+        counts.pop("organisations_changed")
+        with connection.cursor() as cursor:
             cursor.execute(
                 f"SELECT COUNT(*) FROM (SELECT DISTINCT s.region_id, s.municipality "
                 f"FROM ({self._named_municipalities()}) s LEFT JOIN {_q(T_MUNI)} m "
@@ -324,22 +418,60 @@ class Staging:
                 f"WHERE m.id IS NULL) t"
             )
             (municipalities,) = cursor.fetchone()
-        return {
-            "organisations_created": int(new or 0),
-            "organisations_renamed": int(renamed or 0),
-            "municipalities_created": int(municipalities or 0),
-        }
+        return {**counts, "municipalities_created": int(municipalities or 0)}
+
+    def _count_changes(self) -> dict[str, int]:
+        """The counts of `organisation_changes` by the stored weeks known so far (none yet:
+        every change counts as taken, `organisations_changed` says if there is any), and
+        `municipalities_kept`: the records keeping another municipality than the file's."""
+        join, stored_week = self._stored("k", "s")
+        changes = _record_changes("s", "o", "m.id", stored_week)
+        taken = {field: f"{differs} AND {takes}" for field, (differs, takes) in changes.items()}
+        kept = {field: f"{differs} AND NOT {takes}" for field, (differs, takes) in changes.items()}
+
+        def count(condition: str) -> str:
+            return f"SUM(CASE WHEN o.id IS NOT NULL AND ({condition}) THEN 1 ELSE 0 END)"
+
+        def any_of(conditions: Iterable[str]) -> str:
+            return " OR ".join(f"({condition})" for condition in conditions)
+
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT SUM(CASE WHEN o.id IS NULL THEN 1 ELSE 0 END), "
+                f"{count(taken['name'])}, {count(taken['org_type'])}, "
+                f"{count(taken['municipality'])}, {count(any_of(kept.values()))}, "
+                f"{count(kept['municipality'])}, "
+                f"{count(any_of(differs for differs, _takes in changes.values()))} "
+                f"FROM {STAGE_ORGS} s LEFT JOIN {_q(T_ORG)} o ON o.code = s.code "
+                f"LEFT JOIN {_q(T_MUNI)} m ON m.region_id = s.region_id "
+                f"AND m.name = s.municipality {join}"
+            )
+            values = cursor.fetchone()
+        keys = (
+            "organisations_created",
+            "organisations_renamed",
+            "organisations_retyped",
+            "organisations_moved",
+            "organisations_kept",
+            "municipalities_kept",
+            "organisations_changed",
+        )
+        return {key: int(value or 0) for key, value in zip(keys, values, strict=True)}
 
     def write_reference(self, changes: dict[str, int] | None = None) -> None:
-        """New municipalities and organisations from the file; renamed ones updated.
+        """New municipalities and organisations from the file; the records of known ones
+        renamed, retyped or moved, by the file's latest week that says so, unless the
+        portal stores a later week of the organisation (`stored_weeks`, `_record_changes`).
 
         Runs in dry runs too (the caller rolls back), so the rows can be keyed by id.
         `changes` (`organisation_changes`, counted just before in the same transaction and
-        under the import lock) skips the inserts when there is nothing new: a weekly file of
-        known organisations then costs no conflict check of each one.
+        under the import lock) skips the statements with nothing to do: a weekly file of
+        known, unchanged organisations then costs no conflict check or update of each one.
         """
         org, muni = _q(T_ORG), _q(T_MUNI)
         changes = changes or {}
+        if not changes and not self.weeks_stored:  # not counted: compare every change
+            self.stored_weeks()
         with connection.cursor() as cursor:
             if changes.get("municipalities_created", 1):
                 cursor.execute(
@@ -355,19 +487,30 @@ class Staging:
                     f"ON m.region_id = s.region_id AND m.name = s.municipality WHERE true "
                     f"ON CONFLICT (code) DO NOTHING"
                 )
-            # renamed, retyped or moved to another municipality by a later file
+            if not any(
+                changes.get(key, 1)
+                for key in ("organisations_renamed", "organisations_retyped", "organisations_moved")
+            ):
+                return
+            # the municipalities exist now: t.municipality_id is NULL only where none is named
+            join, stored_week = self._stored("k", "s")
+            changes_sql = _record_changes("t", org, "t.municipality_id", "t.stored_week")
+            taken = {
+                field: f"({differs} AND {takes})" for field, (differs, takes) in changes_sql.items()
+            }
             cursor.execute(
                 f"UPDATE {org} SET "
-                f"name = CASE WHEN t.name = '' THEN {org}.name ELSE t.name END, "
-                f"org_type = t.org_type, "
-                f"municipality_id = COALESCE(t.municipality_id, {org}.municipality_id) "
-                f"FROM (SELECT s.code, s.name, s.org_type, m.id AS municipality_id "
-                f"FROM {STAGE_ORGS} s LEFT JOIN {muni} m ON m.region_id = s.region_id "
+                f"name = CASE WHEN {taken['name']} THEN t.name ELSE {org}.name END, "
+                f"org_type = CASE WHEN {taken['org_type']} THEN t.org_type "
+                f"ELSE {org}.org_type END, "
+                f"municipality_id = CASE WHEN {taken['municipality']} THEN t.municipality_id "
+                f"ELSE {org}.municipality_id END "
+                f"FROM (SELECT s.code, s.name, s.org_type, s.municipality, s.type_week, "
+                f"s.name_week, s.muni_week, {stored_week} AS stored_week, "
+                f"m.id AS municipality_id FROM {STAGE_ORGS} s {join}"
+                f"LEFT JOIN {muni} m ON m.region_id = s.region_id "
                 f"AND m.name = s.municipality) t "
-                f"WHERE {org}.code = t.code AND ("
-                f"(t.name <> '' AND {org}.name <> t.name) OR {org}.org_type <> t.org_type "
-                f"OR (t.municipality_id IS NOT NULL "
-                f"AND {org}.municipality_id IS DISTINCT FROM t.municipality_id))"
+                f"WHERE {org}.code = t.code AND ({' OR '.join(taken.values())})"
             )
 
     def key_rows(self) -> dict[str, int]:
@@ -376,11 +519,12 @@ class Staging:
 
         Each row keeps its own type and municipality (see `derive_organisations`). The type
         is the staged row's. The municipality is the organisation's record when the file
-        names one municipality for it (then the two are the same: no lookup per row); only
-        when some organisation names several is each row's looked up (a row with an empty
-        cell takes the organisation's)."""
+        names one municipality for it and the record took it (then the two are the same: no
+        lookup per row); only when some organisation names several, or a record kept
+        another one (a late correction of an older week, `organisation_changes`), is each
+        row's looked up (a row with an empty cell takes the organisation's)."""
         counts = ", ".join(f"s.{key}" for key in COUNT_KEYS)
-        if self.mixed_municipalities:
+        if self.mixed_municipalities or self.kept_municipalities is not False:
             municipality = "COALESCE(m.id, o.municipality_id)"
             lookup = (
                 f"LEFT JOIN {_q(T_MUNI)} m ON m.region_id = s.region_id "

@@ -15,7 +15,8 @@
    back, status «refused» with the errors (the first 1000 and a count);
 5. classify created / updated / unchanged against the stored rows and keep a preview;
    a dry run rolls back here;
-6. otherwise write set-based (new municipalities and organisations, renames, one upsert),
+6. otherwise write set-based (new municipalities and organisations, renames, one upsert;
+   an organisation's record follows its latest stored week, whatever order files come in),
    rebuild the touched rollups, send `signals.monitoring_imported` (receivers publish their
    tasks after commit, `roadmap_portal.jobs.publish_after_commit`) and, as the last write of
    the same transaction, mark the upload DONE with its counts: a worker killed at any point
@@ -251,7 +252,8 @@ def is_repeat(upload: MonitoringUpload) -> bool:
     are written by the import alone, so the uploads' own counts are the exact record of what
     changed; the test reads a few upload records, never the rows, so a repeat of a national
     file stays cheap. Organisation names and types on the reference record are not figures
-    and are not part of the test (an older file re-imported would only take them back).
+    and are not part of the test: the record follows each organisation's latest stored week
+    (`staging.Staging.write_reference`), so an older file imported again cannot take it back.
     """
     earlier = (
         MonitoringUpload.objects.filter(

@@ -447,13 +447,94 @@ def test_long_file_name_is_stored_under_a_name_the_file_system_takes(import_file
     assert len(stored.encode()) <= 160  # roadmap_portal.storage, a suffix for a taken name
 
 
+def _stored_state():
+    """The organisations, rows and rollups the imports left, in a comparable form."""
+
+    def listing(query):
+        return sorted(query, key=repr)
+
+    orgs = listing(
+        Organisation.objects.filter(code__startswith="ORG").values_list(
+            "code", "name", "org_type", "region__code", "municipality__name"
+        )
+    )
+    figures = listing(
+        MonitoringRow.objects.values_list(
+            "organisation__code",
+            "week_start",
+            "region_id",
+            "municipality__name",
+            "org_type",
+            *[c.key for c in COLUMNS if c.kind == "count"],
+        )
+    )
+    rollups = listing(
+        MonitoringRollup.objects.values_list(
+            "region_id",
+            "municipality__name",
+            "week_start",
+            "organisations",
+            "edu_staff_total",
+            "coverage_reported",
+            "coverage_expected",
+        )
+    )
+    return orgs, figures, rollups
+
+
+def _preview_of(upload):
+    """What an upload reports, but its own ids and times."""
+    keys = (
+        "organisations_created",
+        "organisations_renamed",
+        "organisations_retyped",
+        "organisations_moved",
+        "organisations_kept",
+        "municipalities_created",
+    )
+    return (
+        upload.status,
+        upload.rows_created,
+        upload.rows_updated,
+        upload.rows_unchanged,
+        {key: upload.preview[key] for key in keys},
+        upload.preview["rows"],
+    )
+
+
+def _both_paths(import_file, monkeypatch, caplog, files):
+    """Imports `files` in turn by the set-based path (each file asserted to take it), then,
+    on emptied tables, by the row-by-row one (`copy_csv` refusing); returns the stored state
+    and the previews of each path."""
+    from indicators.services import staging, uploads
+
+    known = set(Municipality.objects.values_list("pk", flat=True))
+    caplog.clear()
+    fast = [import_file(data) for data in files]
+    assert caplog.text.count("rows (set-based)") == len(files), caplog.text
+    result = [(_stored_state(), [_preview_of(upload) for upload in fast])]
+    MonitoringRow.objects.all().delete()
+    MonitoringRollup.objects.all().delete()
+    Organisation.objects.filter(code__startswith="ORG").delete()
+    Municipality.objects.exclude(pk__in=known).delete()  # the files' new ones
+
+    def refuse(*args, **kwargs):
+        raise staging.NotForTheFastPath
+
+    with monkeypatch.context() as patch:
+        patch.setattr(uploads, "copy_csv", refuse)
+        caplog.clear()
+        slow = [import_file(data + b"\r\n") for data in files]  # another sha256
+        assert caplog.text.count("rows (row by row)") == len(files), caplog.text
+    result.append((_stored_state(), [_preview_of(upload) for upload in slow]))
+    return result
+
+
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the set-based path is PostgreSQL's")
 def test_set_based_and_row_by_row_paths_store_the_same(import_file, monkeypatch, caplog):
     import logging
 
     caplog.set_level(logging.INFO, logger="indicators.services.uploads")
-    from indicators.services import staging, uploads
-
     rows = [
         row("ORG1", name="  Школа 1  ", municipality="Ирбит"),
         row("ORG2", counts=(0, 0, 0, 0, 0, 0, 0, 0), org_type="РОИВ", municipality=""),
@@ -465,60 +546,104 @@ def test_set_based_and_row_by_row_paths_store_the_same(import_file, monkeypatch,
         row("ORG5", week="13.10.2025", municipality="Асбест", org_type="ОО"),
         row("ORG5", municipality="Ирбит", org_type="ДОО"),
     ]
-    data = csv_bytes(rows)
+    # a late correction of an older week: its rows keep what it says, the records stay
+    # the latest week's (ORG1, ORG5); a new organisation of it is created (ORG6)
+    late = [
+        row("ORG1", week="29.09.2025", name="Школа 1 (старое)", municipality="Асбест"),
+        row("ORG5", week="29.09.2025", name="Сад 5", municipality="Камышлов", org_type="ДОО"),
+        row("ORG6", week="29.09.2025", name="Школа 6", municipality="Камышлов"),
+    ]
+    (fast, fast_previews), (slow, slow_previews) = _both_paths(
+        import_file, monkeypatch, caplog, [csv_bytes(rows), csv_bytes(late)]
+    )
+    assert fast_previews[0][0] == "done" and fast_previews[1][0] == "done"
+    orgs = {code: rest for code, *rest in fast[0]}
+    assert orgs["ORG4"][0] == "Школа № 4"
+    assert orgs["ORG1"] == ["Организация ORG1", "college", "66", "Екатеринбург"]
+    assert orgs["ORG5"] == ["Организация ORG5", "school", "66", "Асбест"]
+    assert orgs["ORG6"] == ["Школа 6", "school", "66", "Камышлов"]
+    assert fast_previews[1][4] == {
+        "organisations_created": 1,
+        "organisations_renamed": 0,
+        "organisations_retyped": 0,
+        "organisations_moved": 0,
+        "organisations_kept": 2,
+        "municipalities_created": 1,
+    }
+    assert slow == fast
+    assert slow_previews == fast_previews
 
-    def listing(query):
-        return sorted(query, key=repr)
 
-    def stored():
-        orgs = listing(
-            Organisation.objects.filter(code__startswith="ORG").values_list(
-                "code", "name", "org_type", "region__code", "municipality__name"
-            )
-        )
-        figures = listing(
-            MonitoringRow.objects.values_list(
-                "organisation__code",
-                "week_start",
-                "region_id",
-                "municipality__name",
-                "org_type",
-                *[c.key for c in COLUMNS if c.kind == "count"],
-            )
-        )
-        return (
-            orgs,
-            figures,
-            listing(
-                MonitoringRollup.objects.values_list(
-                    "region_id",
-                    "municipality__name",
-                    "week_start",
-                    "organisations",
-                    "edu_staff_total",
-                )
-            ),
-        )
+NOV = "03.11.2025"
 
-    fast = import_file(data)
-    assert fast.status == "done", fast.errors
-    assert fast.rows_read == 7
-    assert "rows (set-based)" in caplog.text
-    assert Organisation.objects.get(code="ORG4").name == "Школа № 4"
-    preview = fast.preview["rows"]
-    result = stored()
-    MonitoringRow.objects.all().delete()
-    MonitoringRollup.objects.all().delete()
-    Organisation.objects.filter(code__startswith="ORG").delete()
 
-    def refuse(*args, **kwargs):
-        raise staging.NotForTheFastPath
+def _org1(week, name, municipality, org_type):
+    return row("ORG1", week=week, name=name, municipality=municipality, org_type=org_type)
 
-    monkeypatch.setattr(uploads, "copy_csv", refuse)
-    slow = import_file(data + b"\r\n")  # another sha256
-    assert slow.status == "done", slow.errors
-    assert stored() == result
-    assert slow.preview["rows"] == preview
+
+# (files, the record at the end): each file a list of rows
+SEQUENCES = {
+    "newer then older": (
+        [
+            [_org1(NOV, "Школа 1", "Берёзовский", "ОО"), row("ORG2", week=NOV)],
+            [_org1("08.09.2025", "Сад 1", "Асбест", "ДОО")],
+        ],
+        ("Школа 1", "school", "Берёзовский"),
+    ),
+    "older then newer": (
+        [
+            [_org1("08.09.2025", "Сад 1", "Асбест", "ДОО")],
+            [_org1(NOV, "Школа 1", "Берёзовский", "ОО"), row("ORG2", week=NOV)],
+        ],
+        ("Школа 1", "school", "Берёзовский"),
+    ),
+    "the latest week again": (
+        [
+            [_org1(NOV, "Школа 1", "Берёзовский", "ОО")],
+            [_org1(NOV, "Лицей 1", "Ирбит", "СПО")],
+        ],
+        ("Лицей 1", "college", "Ирбит"),
+    ),
+    "spanning older and newer": (
+        [
+            [_org1("13.10.2025", "Гимназия 1", "Ирбит", "СПО")],
+            [
+                _org1("08.09.2025", "Сад 1", "Асбест", "ДОО"),
+                _org1(NOV, "Школа 1", "Берёзовский", "ОО"),
+            ],
+        ],
+        ("Школа 1", "school", "Берёзовский"),
+    ),
+    "newest row says no name or municipality": (
+        [
+            [_org1("13.10.2025", "Гимназия 1", "Ирбит", "СПО")],
+            [
+                _org1("08.09.2025", "Сад 1", "Асбест", "ДОО"),
+                [*_org1(NOV, "", "", "ОО")[:4], "", *_org1(NOV, "", "", "ОО")[5:]],
+            ],
+        ],
+        ("Гимназия 1", "school", "Ирбит"),
+    ),
+}
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the set-based path is PostgreSQL's")
+@pytest.mark.parametrize("sequence", list(SEQUENCES))
+def test_both_paths_keep_the_record_at_the_latest_week(import_file, monkeypatch, caplog, sequence):
+    """Whatever order the files come in, both paths store the same rows and the same record
+    (the organisation's latest stored week), and report the same."""
+    import logging
+
+    caplog.set_level(logging.INFO, logger="indicators.services.uploads")
+    files, record = SEQUENCES[sequence]
+    (fast, fast_previews), (slow, slow_previews) = _both_paths(
+        import_file, monkeypatch, caplog, [csv_bytes(rows) for rows in files]
+    )
+    assert all(preview[0] == "done" for preview in fast_previews), fast_previews
+    orgs = {code: (name, kind, muni) for code, name, kind, _region, muni in fast[0]}
+    assert orgs["ORG1"] == record
+    assert slow == fast
+    assert slow_previews == fast_previews
 
 
 def test_xlsx_formula_with_a_computed_value_is_read_as_its_value(import_file):

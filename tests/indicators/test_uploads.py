@@ -310,8 +310,9 @@ def test_a_file_of_known_organisations_inserts_none(import_file):
     inserts = [
         q["sql"]
         for q in queries.captured_queries
-        if q["sql"].lstrip().upper().startswith("INSERT INTO")
-        and ('"agencies_organisation"' in q["sql"] or '"agencies_municipality"' in q["sql"])
+        if q["sql"]
+        .lstrip()
+        .startswith(('INSERT INTO "agencies_organisation"', 'INSERT INTO "agencies_municipality"'))
     ]
     assert inserts == []
     assert Organisation.objects.get(code="ORG1").name == "Новое имя"
@@ -319,6 +320,27 @@ def test_a_file_of_known_organisations_inserts_none(import_file):
     assert third.status == "done", third.errors
     assert Organisation.objects.get(code="ORG3").municipality.name == "Новое МО"
     assert Municipality.objects.filter(name="Новое МО").count() == 1
+
+
+def test_a_file_changing_no_record_updates_none(import_file):
+    """The next week of the same organisations, as they were: no statement touches the
+    organisation records (the counts said there is nothing to change)."""
+    from django.test.utils import CaptureQueriesContext
+
+    first = import_file(csv_bytes([row("ORG1"), row("ORG2")]))
+    assert first.status == "done", first.errors
+    with CaptureQueriesContext(connection) as queries:
+        second = import_file(
+            csv_bytes([row("ORG1", week="13.10.2025"), row("ORG2", week="13.10.2025")])
+        )
+    assert second.status == "done", second.errors
+    updates = [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].lstrip().startswith('UPDATE "agencies_organisation"')
+    ]
+    assert updates == []
+    assert second.preview["organisations_renamed"] == 0
 
 
 # --- a known file is a repeat only while nothing since changed what it wrote ---------------
