@@ -1,0 +1,501 @@
+"""Never stale figures after a write, whatever path made it (agencies.dataversion).
+
+Every cached value of the portal (the region dashboard, its rendered body, the country
+overview and its body, the index ranking, the API's page counts, the measure filters'
+options) is read here as a user reads it, with the page cache on; then a write is made
+through one path as a user makes it (a page, the API, the admin, a management command, a
+task), its transaction committed with its commit callbacks run as in production; then the
+pages are read again with the cache on and compared with the same pages computed with the
+cache off (`Pages.truth`). Each test also checks that its write shows on the pages it names,
+so a write that changes nothing cannot pass for a fresh page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from io import StringIO
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.contrib.messages import get_messages
+from django.core.cache import cache
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.urls import reverse
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from agencies.choices import Role
+from agencies.models import Agency, Region
+from indicators.models import (
+    IndexFact,
+    IndexUpload,
+    Indicator,
+    MonitoringRoster,
+    MonitoringUpload,
+)
+from indicators.services.uploads import monitoring_import, monitoring_upload_create
+from indicators.tasks import index_recompute_all
+from tests.factories import make_user
+from tests.indicators.conftest import csv_bytes, row
+from tests.reports.dashboard_data import build_baselines, build_index_history, build_monitoring
+
+pytestmark = pytest.mark.django_db
+
+DAY = dt.date(2025, 10, 28)  # the date the pages are read on (`?date=`): 8 weeks of data
+WEEKS = 8
+
+PAGES = ("region", "region_today", "country", "ranking", "api_count", "choices")
+
+
+@pytest.fixture(autouse=True)
+def page_cache(settings):
+    settings.PAGE_CACHE_SECONDS = 900
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@dataclass
+class Clock:
+    at: dt.datetime
+
+    def set(self, value: dt.datetime) -> None:
+        self.at = value
+
+
+@pytest.fixture(autouse=True)
+def clock(monkeypatch):
+    """The portal's clock (`django.utils.timezone.now`) stands still during a test: the
+    region's "today" cannot turn over between two reads (Sverdlovsk's midnight is 19:00 UTC);
+    the tests of midnight move it by hand."""
+    stopped = Clock(timezone.now())
+    monkeypatch.setattr(timezone, "now", lambda: stopped.at)
+    return stopped
+
+
+@pytest.fixture
+def committed(django_capture_on_commit_callbacks):
+    """`committed(fn, *args, **kw)`: the write with its commit callbacks run (and theirs)."""
+
+    def run(fn, *args, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return fn(*args, **kwargs)
+
+    return run
+
+
+_VOLATILE = re.compile(r'(name="csrfmiddlewaretoken" value=|nonce=)"[^"]*"')
+# chart ids come from a process-wide counter (reports.charts.svg.new_uid): unique per response
+_CHART_IDS = re.compile(r'((?:id|for|href|aria-\w+)="#?|url\(#)(ch|tm|g|p|s|t)\d+')
+
+
+def _main(html: str) -> str:
+    main = html[html.index('<main class="content">') : html.index("</main>")]
+    main = re.sub(r'\s*<ul class="messages">.*?</ul>', "", main, flags=re.S)  # a write's notice
+    return _CHART_IDS.sub(r"\1\2N", _VOLATILE.sub(r"\1", main))
+
+
+def _count(response) -> str:
+    assert response.status_code == 200, response.content[:300]
+    return str(response.json()["count"])
+
+
+@dataclass
+class Pages:
+    """The cached pages as the analyst sees them: `seen()` with the cache on, `truth()` the
+    same pages computed with the cache off."""
+
+    client: object
+    settings: object
+    code: str = "66"
+    day: dt.date = DAY
+
+    def _read(self) -> dict[str, str]:
+        get = self.client.get  # type: ignore[attr-defined]
+        day = self.day.isoformat()
+        return {
+            "region": _main(get(f"/dashboard/{self.code}/?date={day}").content.decode()),
+            "region_today": _main(get(f"/dashboard/{self.code}/").content.decode()),
+            "country": _main(get(f"/dashboard/?date={day}").content.decode()),
+            "ranking": _main(get(f"/index/ranking/?date={day}").content.decode()),
+            "api_count": _count(get("/api/v1/indicator-values/"))
+            + "/"
+            + _count(get(f"/api/v1/indicator-values/?region={self.code}&complete=true")),
+            "choices": _filters(get("/measures/").content.decode()),
+        }
+
+    def seen(self) -> dict[str, str]:
+        return self._read()
+
+    def truth(self) -> dict[str, str]:
+        cached = self.settings.PAGE_CACHE_SECONDS  # type: ignore[attr-defined]
+        self.settings.PAGE_CACHE_SECONDS = 0  # type: ignore[attr-defined]
+        try:
+            return self._read()
+        finally:
+            self.settings.PAGE_CACHE_SECONDS = cached  # type: ignore[attr-defined]
+
+    def warm(self) -> dict[str, str]:
+        """Reads every page twice with the cache on (the second read is a hit) and returns
+        what they show, checked against the truth."""
+        self.seen()
+        before, truth = self.seen(), self.truth()
+        differ = [name for name in PAGES if before[name] != truth[name]]
+        assert not differ, _diff(before, truth, differ)
+        return before
+
+    def assert_fresh(self, before: dict[str, str], *, moved: tuple[str, ...]) -> dict[str, str]:
+        """Every page shows the truth, and the pages in `moved` show the write."""
+        seen, truth = self.seen(), self.truth()
+        stale = [name for name in PAGES if seen[name] != truth[name]]
+        assert not stale, f"stale after the write: {_diff(seen, truth, stale)}"
+        unmoved = [name for name in moved if truth[name] == before[name]]
+        assert not unmoved, f"the write does not show on {unmoved}: the test proves nothing"
+        return seen
+
+
+def _diff(seen: dict[str, str], truth: dict[str, str], names: list[str]) -> str:
+    """The lines of each page that differ: what the cache shows (-) and the truth (+)."""
+    out = []
+    for name in names:
+        lines = difflib.unified_diff(
+            seen[name].splitlines(), truth[name].splitlines(), "cached", "truth", n=0, lineterm=""
+        )
+        out.append(f"{name}:\n" + "\n".join(line[:300] for line in list(lines)[:40]))
+    return "\n".join(out)
+
+
+def _filters(html: str) -> str:
+    start = html.index('<form method="get"')
+    return html[start : html.index("</form>", start)]
+
+
+@pytest.fixture
+def data(seeded):
+    """Sverdlovsk with 8 weeks of monitoring, baselines and an index history (and Moscow
+    oblast's index), as the dashboards' own tests build them."""
+    region = Region.objects.get(code="66")
+    build_monitoring(region, municipalities=4, weeks=WEEKS)
+    build_baselines(region)
+    build_index_history([region.pk, Region.objects.get(code="50").pk], weeks=WEEKS)
+    return region
+
+
+@pytest.fixture
+def pages(data, personas, client, settings):
+    client.force_login(personas.analyst)
+    return Pages(client=client, settings=settings)
+
+
+def test_the_pages_read_the_same_with_and_without_the_cache(pages):
+    before = pages.warm()
+    assert set(before) == set(PAGES)
+    assert "Тестовый округ 01" in before["region"]
+    assert Decimal(before["api_count"].split("/")[0]) > 0
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def as_user(client, user):
+    client.force_login(user)
+    return client
+
+
+def monitoring_file(week="20.10.2025", orgs=6, region="66", counts=None) -> bytes:
+    extra = {"counts": counts} if counts else {}
+    return csv_bytes(
+        [
+            row(f"NS{i}", week=week, region=region, municipality="Тестовый округ 01", **extra)
+            for i in range(orgs)
+        ]
+    )
+
+
+def roster_file(codes) -> bytes:
+    return ("Код организации\r\n" + "\r\n".join(codes) + "\r\n").encode()
+
+
+# --------------------------------------------------------------------------- monitoring
+
+
+@pytest.mark.parametrize("dry_run_first", [False, True], ids=["direct", "dry-run-then-confirm"])
+def test_a_monitoring_upload_through_the_page(pages, personas, committed, dry_run_first):
+    before = pages.warm()
+    client = as_user(pages.client, personas.coordinator)
+    data = {"file": SimpleUploadedFile("w.csv", monitoring_file())}
+    if dry_run_first:
+        data["dry_run"] = "on"
+    response = committed(client.post, reverse("indicators:upload-create", args=["66"]), data)
+    assert response.status_code == 302
+    upload = MonitoringUpload.objects.latest("pk")
+    if dry_run_first:
+        assert as_user(client, personas.analyst) and pages.seen() == before  # nothing written
+        as_user(client, personas.coordinator)
+        committed(client.post, reverse("indicators:upload-confirm", args=[upload.pk]))
+    upload.refresh_from_db()
+    assert (upload.status, upload.dry_run) == ("done", False)
+    as_user(client, personas.analyst)
+    pages.assert_fresh(before, moved=("region", "region_today", "country", "api_count"))
+
+
+def test_a_monitoring_upload_through_the_api(pages, personas, committed):
+    before = pages.warm()
+    api = APIClient()
+    api.force_authenticate(personas.coordinator)
+    response = committed(
+        api.post,
+        "/api/v1/monitoring/uploads/",
+        {"file": SimpleUploadedFile("w.csv", monitoring_file()), "region": "66"},
+    )
+    assert response.status_code == 202, response.content
+    pages.assert_fresh(before, moved=("region", "region_today", "country", "api_count"))
+
+
+def test_the_import_monitoring_command(pages, committed, tmp_path):
+    before = pages.warm()
+    path = tmp_path / "w.csv"
+    path.write_bytes(monitoring_file())
+    committed(call_command, "import_monitoring", str(path), "--region", "66", stdout=StringIO())
+    pages.assert_fresh(before, moved=("region", "region_today", "country", "api_count"))
+
+
+def test_a_corrected_week_through_the_import(pages, committed, tmp_path):
+    """The same week again with other figures: the values move, not the week."""
+    path = tmp_path / "w.csv"
+    path.write_bytes(monitoring_file())
+    committed(call_command, "import_monitoring", str(path), "--region", "66", stdout=StringIO())
+    before = pages.warm()
+    path.write_bytes(monitoring_file(counts=(100, 100, 400, 800, 500, 500, 450, 450)))
+    committed(call_command, "import_monitoring", str(path), "--region", "66", stdout=StringIO())
+    pages.assert_fresh(before, moved=("region", "country"))
+
+
+@pytest.mark.parametrize("through", ["page", "api"])
+def test_a_roster_upload_and_delete(pages, personas, committed, through):
+    """A roster moves the coverage of every stored week: «неполная неделя» at once."""
+    committed(import_csv_for_roster, personas)  # rows of a week, for coverage to count
+    before = pages.warm()
+    codes = [f"NS{i}" for i in range(6)] + [f"R{i}" for i in range(60)]
+    if through == "page":
+        client = as_user(pages.client, personas.coordinator)
+        url = reverse("indicators:roster", args=["66"])
+        response = committed(
+            client.post, url, {"file": SimpleUploadedFile("r.csv", roster_file(codes))}
+        )
+        assert response.status_code == 302, response.content.decode()[-2000:]
+    else:
+        api = APIClient()
+        api.force_authenticate(personas.coordinator)
+        response = committed(
+            api.post,
+            "/api/v1/monitoring/rosters/",
+            {"region": "66", "file": SimpleUploadedFile("r.csv", roster_file(codes))},
+        )
+        assert response.status_code in (200, 201), response.content
+    as_user(pages.client, personas.analyst)
+    after = pages.assert_fresh(before, moved=("region", "country"))
+    # and back: the roster deleted, coverage by the previous weeks again
+    if through == "page":
+        client = as_user(pages.client, personas.coordinator)
+        committed(client.post, reverse("indicators:roster", args=["66"]), {"action": "delete"})
+    else:
+        roster = MonitoringRoster.objects.get(region__code="66")
+        response = committed(api.delete, f"/api/v1/monitoring/rosters/{roster.pk}/")
+        assert response.status_code == 204, response.content
+    assert not MonitoringRoster.objects.filter(region__code="66").exists()
+    as_user(pages.client, personas.analyst)
+    pages.assert_fresh(after, moved=("region", "country"))
+
+
+def import_csv_for_roster(personas):
+    upload = monitoring_upload_create(
+        file=SimpleUploadedFile("w.csv", monitoring_file(week="13.10.2025")),
+        user=personas.coordinator,
+        region=Region.objects.get(code="66"),
+        dry_run=False,
+    )
+    assert monitoring_import(upload=upload).status == "done"
+
+
+@pytest.mark.parametrize("through", ["page", "command"])
+def test_week_approval_transitions(pages, personas, committed, through):
+    """Submitted, approved, reopened: «предварительные данные» / «утверждено» at once."""
+    committed(import_csv_for_roster, personas)  # rows exist for the week of 13.10
+    week = "2025-10-13"
+    approver = make_user(Role.STAFF, agency=Agency.objects.get(code="so-minobr"))
+    approver.user_permissions.add(Permission.objects.get(codename="approve_week"))
+    before = pages.warm()
+    steps = [("submit", personas.coordinator), ("approve", approver)]
+    for action, user in steps:
+        if through == "page":
+            client = as_user(pages.client, user)
+            url = reverse("indicators:approval-action", args=["66", week, action])
+            response = committed(client.post, url, {"text": "готово"})
+            assert response.status_code == 302
+            assert not [m for m in get_messages(response.wsgi_request) if m.level_tag == "error"]
+        else:
+            committed(
+                call_command,
+                f"{action}_week",
+                "--region",
+                "66",
+                "--week",
+                week,
+                "--as",
+                user.username,
+                stdout=StringIO(),
+            )
+    as_user(pages.client, personas.analyst)
+    approved = pages.assert_fresh(before, moved=("region", "country"))
+    assert "утверждено" in approved["region"]
+    if through == "page":
+        client = as_user(pages.client, approver)
+        url = reverse("indicators:approval-action", args=["66", week, "reopen"])
+        committed(client.post, url, {"text": "ошибка в данных"})
+    else:
+        committed(
+            call_command,
+            "reopen_week",
+            "--region",
+            "66",
+            "--week",
+            week,
+            "--as",
+            approver.username,
+            "--reason",
+            "ошибка в данных",
+            stdout=StringIO(),
+        )
+    as_user(pages.client, personas.analyst)
+    pages.assert_fresh(approved, moved=("region", "country"))
+
+
+def test_a_baseline_through_the_page(pages, personas, committed):
+    before = pages.warm()
+    client = as_user(pages.client, personas.coordinator)
+    response = committed(
+        client.post,
+        reverse("indicators:baselines", args=["66"]),
+        {"indicator": Indicator.objects.get(code="i1").pk, "value": "12,5", "source": "Отчёт"},
+    )
+    assert response.status_code == 302
+    as_user(pages.client, personas.analyst)
+    pages.assert_fresh(before, moved=("region",))
+
+
+# --------------------------------------------------------------------------- the index
+
+INDEX_MOVES = ("ranking", "region_today")  # the ranking (live) and today's stored score
+
+
+def fact_form(value="4", as_of="01.09.2025"):
+    return {"value": value, "as_of": as_of, "evidence_url": "https://example.org/qr"}
+
+
+def api_as(user) -> APIClient:
+    api = APIClient()
+    api.force_authenticate(user)
+    return api
+
+
+@pytest.mark.parametrize("through", ["page", "api"])
+def test_an_index_fact(pages, personas, committed, through):
+    before = pages.warm()
+    if through == "page":
+        client = as_user(pages.client, personas.analyst)
+        url = reverse("index:fact-create", args=["66"]) + "?criterion=offline_qr"
+        response = committed(client.post, url, fact_form())
+        assert response.status_code == 302
+    else:
+        response = committed(
+            api_as(personas.analyst).post,
+            "/api/v1/index-inputs/",
+            {"region": "66", "criterion": "offline_qr", **fact_form(as_of="2025-09-01")},
+            format="json",
+        )
+        assert response.status_code == 201, response.content
+    pages.assert_fresh(before, moved=INDEX_MOVES)
+
+
+@pytest.mark.parametrize("through", ["page", "api"])
+def test_a_fact_verified(pages, personas, committed, through):
+    """A coordinator's fact counts as claimed; verified by an analyst, it counts."""
+    client = as_user(pages.client, personas.coordinator)
+    url = reverse("index:fact-create", args=["66"]) + "?criterion=mfc_bot"
+    assert committed(client.post, url, fact_form(value="1")).status_code == 302
+    item = IndexFact.objects.get(region__code="66", criterion_code="mfc_bot")
+    assert not item.is_verified
+    as_user(pages.client, personas.analyst)
+    before = pages.warm()
+    if through == "page":
+        response = committed(pages.client.post, reverse("index:fact-verify", args=[item.pk]))
+        assert response.status_code == 302
+    else:
+        response = committed(
+            api_as(personas.analyst).post, f"/api/v1/index-inputs/{item.pk}/verify/"
+        )
+        assert response.status_code == 200, response.content
+    pages.assert_fresh(before, moved=INDEX_MOVES)
+
+
+INPUTS = (
+    "region_code;criterion;input;value;as_of;evidence\n"
+    "66;mfc_bot;;1;01.10.2025;https://example.org/bot\n"
+    "66;housing_uk_chats;uk_total;100;01.10.2025;реестр\n"
+    "66;housing_uk_chats;uk_with_chat;85;01.10.2025;реестр\n"
+).encode()
+
+
+@pytest.mark.parametrize("through", ["page", "api", "command"])
+def test_an_index_inputs_import(pages, personas, committed, through, tmp_path):
+    before = pages.warm()
+    if through == "page":
+        client = as_user(pages.client, personas.analyst)
+        response = client.post(
+            reverse("index:import"), {"file": SimpleUploadedFile("in.csv", INPUTS)}
+        )
+        assert response.status_code == 302
+        assert pages.seen() == before  # the dry run wrote nothing
+        upload = IndexUpload.objects.latest("pk")
+        response = committed(client.post, reverse("index:upload-confirm", args=[upload.pk]))
+        assert response.status_code == 302
+    elif through == "api":
+        response = committed(
+            api_as(personas.analyst).post,
+            "/api/v1/index-imports/",
+            {"file": SimpleUploadedFile("in.csv", INPUTS), "dry_run": "false"},
+        )
+        assert response.status_code in (200, 201), response.content
+    else:
+        path = tmp_path / "in.csv"
+        path.write_bytes(INPUTS)
+        committed(call_command, "import_index_inputs", str(path), stdout=StringIO())
+    assert IndexFact.objects.filter(region__code="66").count() == 3
+    pages.assert_fresh(before, moved=INDEX_MOVES)
+
+
+@pytest.mark.parametrize("through", ["command", "task"])
+def test_an_index_recompute(pages, committed, through):
+    """Facts written without a recompute (as a bulk load would): the stored scores follow
+    the nightly recompute or the command, and the pages with them."""
+    region = Region.objects.get(code="66")
+    IndexFact.objects.create(
+        region=region,
+        criterion_code="offline_qr",
+        value=5,
+        as_of=dt.date(2025, 9, 1),
+        evidence_text="акт",
+        verified_at=timezone.now(),
+    )
+    before = pages.warm()
+    if through == "command":
+        committed(call_command, "recompute_index", "--region", "66", stdout=StringIO())
+    else:
+        committed(index_recompute_all.delay)
+    pages.assert_fresh(before, moved=("region_today",))
