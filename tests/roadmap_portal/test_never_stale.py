@@ -29,7 +29,7 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from agencies.choices import Role
+from agencies.choices import OrgType, Role
 from agencies.models import Agency, Region
 from indicators.models import (
     IndexFact,
@@ -40,9 +40,12 @@ from indicators.models import (
 )
 from indicators.services.uploads import monitoring_import, monitoring_upload_create
 from indicators.tasks import index_recompute_all
-from tests.factories import make_user
+from roadmaps.models import Measure, MeasurePart, MeasureTarget, Roadmap
+from roadmaps.services.cascades import cascade_create
+from tests.factories import make_municipality, make_organisation, make_user
 from tests.indicators.conftest import csv_bytes, row
 from tests.reports.dashboard_data import build_baselines, build_index_history, build_monitoring
+from tests.roadmaps.roadmap_docs import build_docx
 
 pytestmark = pytest.mark.django_db
 
@@ -499,3 +502,257 @@ def test_an_index_recompute(pages, committed, through):
     else:
         committed(index_recompute_all.delay)
     pages.assert_fresh(before, moved=("region_today",))
+
+
+# --------------------------------------------------------------------------- measures
+
+MEASURE_MOVES = ("region", "region_today", "country")
+
+
+def measure(number: str, roadmap="sverdlovsk-2025") -> Measure:
+    return Measure.objects.get(roadmap__code=roadmap, number=number)
+
+
+@pytest.mark.parametrize("through", ["page", "api"])
+def test_a_measure_status(pages, personas, committed, through):
+    item = measure("3.1")
+    before = pages.warm()
+    if through == "page":
+        client = as_user(pages.client, personas.admin)
+        response = committed(
+            client.post,
+            reverse("roadmaps:measure-status", args=[item.pk]),
+            {
+                "status": "done",
+                "comment": "Приказ подписан",
+                "completed_on": "01.10.2025",
+                "version": item.version,
+            },
+        )
+        assert response.status_code == 302
+        as_user(client, personas.analyst)
+    else:
+        response = committed(
+            api_as(personas.admin).post,
+            f"/api/v1/measures/{item.pk}/status/",
+            {"status": "done", "comment": "Приказ подписан", "completed_on": "2025-10-01"},
+            format="json",
+            HTTP_IF_MATCH=f'"{item.version}"',
+        )
+        assert response.status_code == 200, response.content
+    assert Measure.objects.get(pk=item.pk).status == "done"
+    pages.assert_fresh(before, moved=MEASURE_MOVES)
+
+
+@pytest.mark.parametrize("through", ["page", "api"])
+def test_a_part_of_a_measure(pages, personas, committed, through):
+    """One body's part done: «не выполнили свою часть» loses the body at once."""
+    item = measure("1.1")
+    part = MeasurePart.objects.get(measure=item, agency__code="so-minobr")
+    before = pages.warm()
+    if through == "page":
+        client = as_user(pages.client, personas.admin)
+        prefix = f"part-{part.pk}"
+        response = committed(
+            client.post,
+            reverse("roadmaps:measure-part", args=[item.pk, part.pk]),
+            {
+                f"{prefix}-status": "done",
+                f"{prefix}-comment": "Сделано",
+                f"{prefix}-completed_on": "01.10.2025",
+                f"{prefix}-version": part.version,
+            },
+        )
+        assert response.status_code == 302
+        as_user(client, personas.analyst)
+    else:
+        response = committed(
+            api_as(personas.admin).post,
+            f"/api/v1/measure-parts/{part.pk}/status/",
+            {"status": "done", "comment": "Сделано", "completed_on": "2025-10-01"},
+            format="json",
+            HTTP_IF_MATCH=f'"{part.version}"',
+        )
+        assert response.status_code == 200, response.content
+    pages.assert_fresh(before, moved=("region", "region_today"))
+
+
+@pytest.mark.parametrize("through", ["page", "api"])
+def test_a_sub_step_ticked(pages, personas, committed, through):
+    """A sub-step is an update of the measure: its bodies are no longer «не отчитались»."""
+    item = measure("3.9")
+    step = item.steps.order_by("position").first()
+    before = pages.warm()
+    if through == "page":
+        client = as_user(pages.client, personas.admin)
+        response = committed(
+            client.post,
+            reverse("roadmaps:measure-step", args=[item.pk, step.pk]),
+            {"done": "on", "done_on": "01.10.2025", "version": item.version},
+        )
+        assert response.status_code == 302
+        as_user(client, personas.analyst)
+    else:
+        response = committed(
+            api_as(personas.admin).post,
+            f"/api/v1/measures/{item.pk}/steps/{step.pk}/",
+            {"done": True, "done_on": "2025-10-01"},
+            format="json",
+            HTTP_IF_MATCH=f'"{item.version}"',
+        )
+        assert response.status_code == 200, response.content
+    pages.assert_fresh(before, moved=("region_today",))
+
+
+@pytest.mark.parametrize("through", ["page", "api"])
+def test_a_target_value(pages, personas, committed, through):
+    item = measure("3.1")
+    target = MeasureTarget.objects.create(measure=item, description="публикаций", quantity=2)
+    before = pages.warm()
+    if through == "page":
+        client = as_user(pages.client, personas.admin)
+        prefix = f"target-{target.pk}"
+        response = committed(
+            client.post,
+            reverse("roadmaps:measure-target", args=[item.pk, target.pk]),
+            {f"{prefix}-achieved": "1", f"{prefix}-version": item.version},
+        )
+        assert response.status_code == 302
+        as_user(client, personas.analyst)
+    else:
+        response = committed(
+            api_as(personas.admin).post,
+            f"/api/v1/measures/{item.pk}/targets/{target.pk}/",
+            {"achieved": "1"},
+            format="json",
+            HTTP_IF_MATCH=f'"{item.version}"',
+        )
+        assert response.status_code == 200, response.content
+    pages.assert_fresh(before, moved=("region_today",))
+
+
+@pytest.mark.parametrize("through", ["page", "api"])
+def test_a_monthly_report(pages, personas, committed, through):
+    item = measure("4.6")  # «ежемесячно до 26.12.2025»
+    before = pages.warm()
+    if through == "page":
+        client = as_user(pages.client, personas.admin)
+        response = committed(
+            client.post,
+            reverse("roadmaps:measure-report", args=[item.pk]),
+            {"period": "2025-09-01", "status": "done", "comment": "Отчёт за сентябрь"},
+        )
+        assert response.status_code == 302
+        as_user(client, personas.analyst)
+    else:
+        response = committed(
+            api_as(personas.admin).post,
+            f"/api/v1/measures/{item.pk}/reports/",
+            {"period": "2025-09-01", "status": "done", "comment": "Отчёт за сентябрь"},
+            format="json",
+        )
+        assert response.status_code in (200, 201), response.content
+    pages.assert_fresh(before, moved=("region_today",))
+
+
+@pytest.fixture
+def schools(data):
+    north = make_municipality(data, "Североуральский ГО")
+    return [make_organisation(data, north, code=f"66000{i}") for i in range(1, 4)]
+
+
+def test_a_cascade_created_through_the_page(pages, personas, committed, schools):
+    item = measure("3.9")
+    before = pages.warm()
+    client = as_user(pages.client, personas.admin)
+    response = committed(
+        client.post,
+        reverse("roadmaps:cascade-create", args=[item.pk]),
+        {"scope": "region", "org_types": ["school"], "subject": "Переход"},
+    )
+    assert response.status_code == 302, response.content.decode()[-1500:]
+    as_user(client, personas.analyst)
+    pages.assert_fresh(before, moved=("region", "region_today"))
+
+
+@pytest.fixture
+def cascade(schools, personas, committed):
+    return committed(
+        cascade_create,
+        measure=measure("3.9"),
+        scope="region",
+        org_types=[OrgType.SCHOOL],
+        actor=personas.admin,
+        subject="Переход",
+    )
+
+
+@pytest.mark.parametrize("through", ["page", "api", "file"])
+def test_cascade_progress(pages, personas, committed, cascade, schools, through):
+    """An organisation done with every sub-step: the cascade's share moves at once."""
+    steps = list(cascade.measure.steps.order_by("position"))
+    before = pages.warm()
+    client = as_user(pages.client, personas.admin)
+    if through == "file":
+        lines = "".join(f"{schools[0].code};{n};01.10.2025\r\n" for n in range(1, len(steps) + 1))
+        data = ("Код организации;Подэтап;Дата выполнения\r\n" + lines).encode()
+        response = committed(
+            client.post,
+            reverse("roadmaps:cascade-import", args=[cascade.pk]),
+            {"file": SimpleUploadedFile("p.csv", data)},
+        )
+        assert response.status_code == 302, response.content.decode()[-1500:]
+    for step in steps if through != "file" else ():
+        if through == "page":
+            response = committed(
+                client.post,
+                reverse("roadmaps:cascade-progress", args=[cascade.pk]),
+                {"organisation": schools[0].pk, "step": step.pk, "done_on": "2025-10-01"},
+            )
+            assert response.status_code == 302
+        else:
+            response = committed(
+                api_as(personas.admin).post,
+                f"/api/v1/cascades/{cascade.pk}/progress/",
+                {"organisation": schools[0].code, "step": step.pk, "done_on": "2025-10-01"},
+                format="json",
+            )
+            assert response.status_code in (200, 201), response.content
+    as_user(client, personas.analyst)
+    pages.assert_fresh(before, moved=("region", "region_today"))
+
+
+@pytest.mark.parametrize("through", ["page", "command"])
+def test_a_roadmap_import(pages, personas, committed, through, tmp_path):
+    """A new roadmap of the region: its measures on the dashboards, in the filters."""
+    document = build_docx(IMPORT_ROWS, title_block=IMPORT_TITLE)
+    before = pages.warm()
+    if through == "page":
+        client = as_user(pages.client, personas.coordinator)
+        url = reverse("roadmaps:roadmap-import", args=["66"])
+        response = client.post(url, {"file": SimpleUploadedFile("карта.docx", document)})
+        assert response.status_code == 302
+        assert committed(client.post, response["Location"], {}).status_code == 302
+        as_user(client, personas.analyst)
+    else:
+        path = tmp_path / "карта.docx"
+        path.write_bytes(document)
+        committed(
+            call_command,
+            "import_roadmap",
+            str(path),
+            "--region",
+            "66",
+            "--new-roadmap",
+            stdout=StringIO(),
+        )
+    assert Roadmap.objects.filter(region__code="66").count() == 2
+    pages.assert_fresh(before, moved=(*MEASURE_MOVES, "choices"))
+
+
+IMPORT_ROWS = [
+    ("section", "1. Общие мероприятия"),
+    ("1.1", "Создать каналы", "31.08.2025", "Министерство образования Свердловской области"),
+    ("1.2", "Обучить педагогов", "сентябрь-октябрь 2025", "Новый департамент Свердловской области"),
+]
+IMPORT_TITLE = ("Утверждена распоряжением от 01.09.2025 № 7-р", "Дорожная карта")
