@@ -756,3 +756,13 @@ IMPORT_ROWS = [
     ("1.2", "Обучить педагогов", "сентябрь-октябрь 2025", "Новый департамент Свердловской области"),
 ]
 IMPORT_TITLE = ("Утверждена распоряжением от 01.09.2025 № 7-р", "Дорожная карта")
+
+
+def test_the_sync_measure_parts_command(pages, committed):
+    """Parts missing (a database from before parts, or bodies added since): the command
+    gives every body concerned its part, and «не выполнили свою часть» shows them."""
+    MeasurePart.objects.filter(measure__roadmap__code="sverdlovsk-2025").delete()
+    before = pages.warm()
+    committed(call_command, "sync_measure_parts", "--region", "66", stdout=StringIO())
+    assert MeasurePart.objects.filter(measure__roadmap__code="sverdlovsk-2025").exists()
+    pages.assert_fresh(before, moved=("region", "region_today"))
