@@ -31,6 +31,8 @@ from rest_framework.test import APIClient
 
 from agencies.choices import OrgType, Role
 from agencies.models import Agency, Region
+from alerts.models import Alert
+from alerts.tasks import alerts_sync_all
 from indicators.models import (
     IndexFact,
     IndexUpload,
@@ -766,3 +768,31 @@ def test_the_sync_measure_parts_command(pages, committed):
     committed(call_command, "sync_measure_parts", "--region", "66", stdout=StringIO())
     assert MeasurePart.objects.filter(measure__roadmap__code="sverdlovsk-2025").exists()
     pages.assert_fresh(before, moved=("region", "region_today"))
+
+
+# --------------------------------------------------------------------------- alerts
+
+
+@pytest.mark.parametrize("through", ["command", "task"])
+def test_an_alerts_sync(pages, committed, through):
+    """The hourly sync opens the alerts of overdue measures: the dashboards list them."""
+    before = pages.warm()
+    if through == "command":
+        committed(call_command, "check_alerts", "--region", "66", stdout=StringIO())
+    else:
+        committed(alerts_sync_all.delay)
+    assert Alert.objects.filter(region__code="66", resolved_at=None).exists()
+    pages.assert_fresh(before, moved=("region", "region_today"))
+
+
+# --------------------------------------------------------------------------- seeding
+
+
+@pytest.mark.parametrize("today", ["2025-11-17", None], ids=["anchor", "moved-season"])
+def test_the_demo_data_command(pages, committed, tmp_path, today):
+    """`load_demo_data` writes organisations, cascade addressees, moved deadlines and status
+    changes itself (besides the real imports it runs): the pages show all of it."""
+    before = pages.warm()
+    args = ["--today", today] if today else []
+    committed(call_command, "load_demo_data", *args, "--out", str(tmp_path), stdout=StringIO())
+    pages.assert_fresh(before, moved=MEASURE_MOVES)
