@@ -17,6 +17,7 @@ import difflib
 import re
 from dataclasses import dataclass
 from decimal import Decimal
+from html.parser import HTMLParser
 from io import StringIO
 
 import pytest
@@ -37,8 +38,10 @@ from indicators.models import (
     IndexFact,
     IndexUpload,
     Indicator,
+    IndicatorStage,
     MonitoringRoster,
     MonitoringUpload,
+    RegionBaseline,
 )
 from indicators.services.uploads import monitoring_import, monitoring_upload_create
 from indicators.tasks import index_recompute_all
@@ -783,6 +786,159 @@ def test_an_alerts_sync(pages, committed, through):
         committed(alerts_sync_all.delay)
     assert Alert.objects.filter(region__code="66", resolved_at=None).exists()
     pages.assert_fresh(before, moved=("region", "region_today"))
+
+
+# --------------------------------------------------------------------------- the admin
+
+
+class _FormFields(HTMLParser):
+    """The values a browser would post from the admin's change form (`id="..._form"`)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fields: list[tuple[str, str]] = []
+        self._select: str | None = None
+        self._textarea: str | None = None
+        self._in_form = False
+
+    def handle_starttag(self, tag, attrs):
+        a = {k: v or "" for k, v in attrs}
+        if tag == "form" and a.get("id", "").endswith("_form"):
+            self._in_form = True
+        if not self._in_form or "name" not in a and tag != "option":
+            return
+        if tag == "input":
+            kind = a.get("type", "text")
+            if kind in ("submit", "button", "file", "image"):
+                return
+            if kind in ("checkbox", "radio") and "checked" not in a:
+                return
+            self.fields.append((a["name"], a.get("value", "on")))
+        elif tag == "select":
+            self._select = a["name"]
+        elif tag == "option" and self._select and "selected" in a:
+            self.fields.append((self._select, a.get("value", "")))
+        elif tag == "textarea":
+            self._textarea = a["name"]
+            self.fields.append((a["name"], ""))
+
+    def handle_data(self, data):
+        if self._textarea:
+            name, value = self.fields[-1]
+            self.fields[-1] = (name, value + data)
+
+    def handle_endtag(self, tag):
+        if tag == "select":
+            self._select = None
+        elif tag == "textarea":
+            self._textarea = None
+        elif tag == "form":
+            self._in_form = False
+
+
+def admin_save(client, url: str, **changes: str):
+    """Opens an admin change form, changes some fields as a user would and saves it."""
+    page = client.get(url)
+    assert page.status_code == 200
+    parser = _FormFields()
+    parser.feed(page.content.decode())
+    data: dict[str, list[str]] = {}
+    for name, value in parser.fields:
+        data.setdefault(name, []).append(value.lstrip("\n"))
+    for name, value in changes.items():
+        data[name] = [value]
+    data["_save"] = ["Сохранить"]
+    response = client.post(url, data)
+    assert response.status_code == 302, re.findall(
+        r'class="errorlist[^>]*>(.*?)</ul>', response.content.decode()
+    )
+    return response
+
+
+@pytest.fixture
+def site_admin(personas):
+    user = personas.admin
+    user.is_staff = user.is_superuser = True
+    user.save(update_fields=["is_staff", "is_superuser"])
+    return user
+
+
+def test_an_admin_edit(pages, personas, committed, site_admin):
+    """A stage target changed in the admin: the cards' targets and colours move."""
+    stage = IndicatorStage.objects.get(indicator__code="i1", stage=2)
+    before = pages.warm()
+    client = as_user(pages.client, site_admin)
+    url = reverse("admin:indicators_indicatorstage_change", args=[stage.pk])
+    committed(admin_save, client, url, target_value="50")
+    as_user(client, personas.analyst)
+    pages.assert_fresh(before, moved=("region", "region_today", "country"))
+
+
+def test_an_admin_delete(pages, personas, committed, site_admin, data):
+    baseline = RegionBaseline.objects.filter(region=data).first()
+    before = pages.warm()
+    client = as_user(pages.client, site_admin)
+    url = reverse("admin:indicators_regionbaseline_delete", args=[baseline.pk])
+    assert committed(client.post, url, {"post": "yes"}).status_code == 302
+    as_user(client, personas.analyst)
+    pages.assert_fresh(before, moved=("region",))
+
+
+def test_an_admin_bulk_delete(pages, personas, committed, site_admin):
+    committed(call_command, "check_alerts", "--region", "66", stdout=StringIO())
+    alerts = list(Alert.objects.filter(region__code="66").values_list("pk", flat=True)[:3])
+    before = pages.warm()
+    client = as_user(pages.client, site_admin)
+    response = committed(
+        client.post,
+        reverse("admin:alerts_alert_changelist"),
+        {"action": "delete_selected", "_selected_action": alerts, "post": "yes"},
+    )
+    assert response.status_code == 302
+    as_user(client, personas.analyst)
+    pages.assert_fresh(before, moved=("region", "region_today"))
+
+
+def admin_import(client, app: str, model: str, content: bytes):
+    """The admin's two steps: upload (dry run) and confirm."""
+    upload = SimpleUploadedFile("import.csv", content, content_type="text/csv")
+    response = client.post(
+        reverse(f"admin:{app}_{model}_import"),
+        {"format": "0", "import_file": upload, "resource": "0"},
+    )
+    assert response.status_code == 200
+    confirm = response.context.get("confirm_form")
+    assert confirm is not None, response.context["result"].base_errors or response.content
+    data = {key: value for key, value in confirm.initial.items() if value is not None}
+    return client.post(reverse(f"admin:{app}_{model}_process_import"), data)
+
+
+@pytest.mark.ignore_template_errors  # django-import-export's admin templates
+@pytest.mark.parametrize("model", ["agency", "measure"])
+def test_an_admin_import(pages, personas, committed, site_admin, model):
+    """A body renamed, a measure retitled by a file in the admin: names on the dashboards
+    and in the filters at once."""
+    if model == "agency":
+        agency = Agency.objects.get(code="so-minobr")
+        content = (
+            "code;name;short_name;kind;region\n"
+            f"{agency.code};Министерство просвещения Свердловской области;;{agency.kind};66\n"
+        )
+        app, moved = "agencies", ("region", "region_today", "choices")
+    else:
+        item = measure("1.1")
+        content = (
+            "roadmap;section;number;title;deadline_text\n"
+            f"sverdlovsk-2025;{item.section.number};1.1;Регистрация сотрудников;"
+            f"{item.deadline_text}\n"
+        )
+        app, moved = "roadmaps", ("region", "region_today")
+    before = pages.warm()
+    client = as_user(pages.client, site_admin)
+    response = committed(admin_import, client, app, model, content.encode())
+    assert response.status_code == 302
+    as_user(client, personas.analyst)
+    pages.assert_fresh(before, moved=moved)
 
 
 # --------------------------------------------------------------------------- seeding
