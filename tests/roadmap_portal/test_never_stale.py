@@ -34,6 +34,7 @@ from agencies.choices import OrgType, Role
 from agencies.models import Agency, Region
 from alerts.models import Alert
 from alerts.tasks import alerts_sync_all
+from indicators.index.services import index_fact_create
 from indicators.models import (
     IndexFact,
     IndexUpload,
@@ -813,7 +814,8 @@ class _FormFields(HTMLParser):
                 return
             if kind in ("checkbox", "radio") and "checked" not in a:
                 return
-            self.fields.append((a["name"], a.get("value", "on")))
+            default = "on" if kind in ("checkbox", "radio") else ""
+            self.fields.append((a["name"], a.get("value", default)))
         elif tag == "select":
             self._select = a["name"]
         elif tag == "option" and self._select and "selected" in a:
@@ -939,6 +941,48 @@ def test_an_admin_import(pages, personas, committed, site_admin, model):
     assert response.status_code == 302
     as_user(client, personas.analyst)
     pages.assert_fresh(before, moved=moved)
+
+
+def testids(html: str, name: str) -> list[str]:
+    """The texts of the elements with data-testid=`name`."""
+    return re.findall(rf'data-testid="{name}"[^>]*>([^<]*)<', html)
+
+
+def ranking_total(client, code: str) -> str:
+    """The region's total in today's ranking, as the ranking page prints it."""
+    html = client.get(reverse("index:ranking")).content.decode()
+    region = Region.objects.get(code=code)
+    row = html[html.index(f"/index/{code}/") :]
+    return re.search(r'<td class="num">([^<]*)</td>', row).group(1), region.name
+
+
+@pytest.mark.parametrize("action", ["change", "delete"])
+def test_an_index_fact_changed_in_the_admin(pages, personas, committed, site_admin, action):
+    """The dashboard shows the stored score: a fact changed or deleted in the admin is
+    recomputed like one entered on the page, so the dashboard and the ranking agree."""
+    region = Region.objects.get(code="66")
+    item = committed(
+        index_fact_create,
+        region=region,
+        criterion_code="offline_qr",
+        value=5,
+        as_of=dt.date(2025, 9, 1),
+        evidence_text="акт",
+        entered_by=personas.analyst,
+    )
+    pages.warm()
+    dashboard = testids(pages.seen()["region_today"], "index-total")
+    client = as_user(pages.client, site_admin)
+    if action == "change":
+        url = reverse("admin:indicators_indexfact_change", args=[item.pk])
+        committed(admin_save, client, url, value="1")
+    else:
+        url = reverse("admin:indicators_indexfact_delete", args=[item.pk])
+        assert committed(client.post, url, {"post": "yes"}).status_code == 302
+    as_user(client, personas.analyst)
+    after = testids(pages.seen()["region_today"], "index-total")
+    total, _name = ranking_total(client, "66")
+    assert after != dashboard and after == [total]
 
 
 # --------------------------------------------------------------------------- seeding
