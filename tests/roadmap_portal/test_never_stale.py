@@ -40,10 +40,13 @@ from indicators.models import (
     IndexUpload,
     Indicator,
     IndicatorStage,
+    MonitoringRollup,
     MonitoringRoster,
+    MonitoringRow,
     MonitoringUpload,
     RegionBaseline,
 )
+from indicators.services.rollups import rollups_rebuild
 from indicators.services.uploads import monitoring_import, monitoring_upload_create
 from indicators.tasks import index_recompute_all
 from roadmaps.models import Measure, MeasurePart, MeasureTarget, Roadmap
@@ -983,6 +986,46 @@ def test_an_index_fact_changed_in_the_admin(pages, personas, committed, site_adm
     after = testids(pages.seen()["region_today"], "index-total")
     total, _name = ranking_total(client, "66")
     assert after != dashboard and after == [total]
+
+
+@pytest.mark.parametrize("model", ["monitoringrow", "monitoringrollup"])
+@pytest.mark.parametrize("action", ["change", "delete"])
+def test_monitoring_figures_agree_with_the_rows_after_the_admin(
+    pages, personas, committed, site_admin, model, action
+):
+    """Rows are written by the import (approval lock, corrections, rollups, coverage, index
+    and alerts follow it) and the rollups are derived from them: an edit in the admin left
+    the week's figures stale (the rollups not rebuilt) or out of step with the rows (a
+    rollup edited). Whatever the admin does, the pages show what the rows say: the same
+    pages as after rebuilding the week's rollups from the rows."""
+    committed(import_csv_for_roster, personas)  # rows of the week of 13.10
+    week = dt.date(2025, 10, 13)
+    region = Region.objects.get(code="66")
+    obj = (
+        MonitoringRow.objects.filter(region=region, week_start=week).first()
+        if model == "monitoringrow"
+        else MonitoringRollup.objects.get(region=region, municipality=None, week_start=week)
+    )
+    pages.warm()
+    client = as_user(pages.client, site_admin)
+    if action == "change":
+        url = reverse(f"admin:indicators_{model}_change", args=[obj.pk])
+        page = client.get(url)
+        assert page.status_code == 200  # shown
+        parser = _FormFields()
+        parser.feed(page.content.decode())
+        data = dict(parser.fields)
+        field = "staff_writers" if model == "monitoringrow" else "edu_staff_writers"
+        data.update({field: "0", "_save": "Сохранить"})
+        committed(client.post, url, data)
+    else:
+        url = reverse(f"admin:indicators_{model}_delete", args=[obj.pk])
+        committed(client.post, url, {"post": "yes"})
+    as_user(client, personas.analyst)
+    seen = pages.seen()
+    committed(rollups_rebuild, pairs={(region.pk, week)})
+    rebuilt = pages.truth()
+    assert seen["region"] == rebuilt["region"], _diff(seen, rebuilt, ["region"])
 
 
 # --------------------------------------------------------------------------- seeding
