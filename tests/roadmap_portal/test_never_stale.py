@@ -1028,6 +1028,35 @@ def test_monitoring_figures_agree_with_the_rows_after_the_admin(
     assert seen["region"] == rebuilt["region"], _diff(seen, rebuilt, ["region"])
 
 
+# --------------------------------------------------------------------------- settings
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "moved"),
+    [
+        # 5 of 6 organisations: «неполная неделя» at 0.9, a complete week at 0.8
+        ("MONITORING_MIN_COVERAGE", Decimal("0.8"), ("region", "country")),
+        ("MONITORING_STALE_DAYS", 5, ("region", "country")),  # «устарели» or not
+        ("ALERT_TREND_WEEKS", 3, ("region",)),  # the projections
+    ],
+)
+def test_a_setting_changed_by_a_deploy(pages, personas, committed, settings, name, value, moved):
+    """The cache (Redis) outlives the processes: a deploy with another threshold must not
+    read figures judged by the old one."""
+    committed(import_csv_for_roster, personas)  # 6 organisations in the week of 13.10
+    upload = monitoring_upload_create(
+        file=SimpleUploadedFile("w.csv", monitoring_file(week="20.10.2025", orgs=5)),
+        user=personas.coordinator,
+        region=Region.objects.get(code="66"),
+        dry_run=False,
+    )
+    assert committed(monitoring_import, upload=upload).status == "done"
+    before = pages.warm()
+    assert 'data-testid="partial-week"' in before["region"]
+    setattr(settings, name, value)  # the new process's settings
+    pages.assert_fresh(before, moved=moved)
+
+
 # --------------------------------------------------------------------------- seeding
 
 
