@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from html.parser import HTMLParser
 from io import StringIO
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib.auth.models import Permission
@@ -61,7 +62,16 @@ pytestmark = pytest.mark.django_db
 DAY = dt.date(2025, 10, 28)  # the date the pages are read on (`?date=`): 8 weeks of data
 WEEKS = 8
 
-PAGES = ("region", "region_today", "country", "ranking", "api_count", "choices")
+PAGES = (
+    "region",
+    "region_today",
+    "country",
+    "country_today",
+    "ranking",
+    "ranking_today",
+    "api_count",
+    "choices",
+)
 
 
 @pytest.fixture(autouse=True)
@@ -134,7 +144,9 @@ class Pages:
             "region": _main(get(f"/dashboard/{self.code}/?date={day}").content.decode()),
             "region_today": _main(get(f"/dashboard/{self.code}/").content.decode()),
             "country": _main(get(f"/dashboard/?date={day}").content.decode()),
+            "country_today": _main(get("/dashboard/").content.decode()),
             "ranking": _main(get(f"/index/ranking/?date={day}").content.decode()),
+            "ranking_today": _main(get("/index/ranking/").content.decode()),
             "api_count": _count(get("/api/v1/indicator-values/"))
             + "/"
             + _count(get(f"/api/v1/indicator-values/?region={self.code}&complete=true")),
@@ -946,7 +958,7 @@ def test_an_admin_import(pages, personas, committed, site_admin, model):
     pages.assert_fresh(before, moved=moved)
 
 
-def testids(html: str, name: str) -> list[str]:
+def texts_of(html: str, name: str) -> list[str]:
     """The texts of the elements with data-testid=`name`."""
     return re.findall(rf'data-testid="{name}"[^>]*>([^<]*)<', html)
 
@@ -974,7 +986,7 @@ def test_an_index_fact_changed_in_the_admin(pages, personas, committed, site_adm
         entered_by=personas.analyst,
     )
     pages.warm()
-    dashboard = testids(pages.seen()["region_today"], "index-total")
+    dashboard = texts_of(pages.seen()["region_today"], "index-total")
     client = as_user(pages.client, site_admin)
     if action == "change":
         url = reverse("admin:indicators_indexfact_change", args=[item.pk])
@@ -983,7 +995,7 @@ def test_an_index_fact_changed_in_the_admin(pages, personas, committed, site_adm
         url = reverse("admin:indicators_indexfact_delete", args=[item.pk])
         assert committed(client.post, url, {"post": "yes"}).status_code == 302
     as_user(client, personas.analyst)
-    after = testids(pages.seen()["region_today"], "index-total")
+    after = texts_of(pages.seen()["region_today"], "index-total")
     total, _name = ranking_total(client, "66")
     assert after != dashboard and after == [total]
 
@@ -1055,6 +1067,24 @@ def test_a_setting_changed_by_a_deploy(pages, personas, committed, settings, nam
     assert 'data-testid="partial-week"' in before["region"]
     setattr(settings, name, value)  # the new process's settings
     pages.assert_fresh(before, moved=moved)
+
+
+# --------------------------------------------------------------------------- time
+
+YEKATERINBURG = ZoneInfo("Asia/Yekaterinburg")  # Sverdlovsk oblast, UTC+5
+LATER = dt.date(2027, 1, 20)  # a day long after the seeds' own history
+
+
+def test_midnight_in_the_region(pages, clock, personas):
+    """A measure due today is overdue from the region's midnight (19:00 in Moscow): the
+    pages read at 23:59 there must not be served at 00:01."""
+    item = measure("3.1")
+    Measure.objects.filter(pk=item.pk).update(due_date=LATER)
+    clock.set(dt.datetime.combine(LATER, dt.time(23, 59), YEKATERINBURG))
+    before = as_user(pages.client, personas.analyst) and pages.warm()  # a session of then
+    clock.set(dt.datetime.combine(LATER + dt.timedelta(days=1), dt.time(0, 1), YEKATERINBURG))
+    assert timezone.localdate() == LATER  # still the same day in Moscow: the same ranking
+    pages.assert_fresh(before, moved=("region_today", "country_today"))
 
 
 # --------------------------------------------------------------------------- seeding
