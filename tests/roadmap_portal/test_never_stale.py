@@ -50,7 +50,7 @@ from indicators.models import (
 from indicators.services.rollups import rollups_rebuild
 from indicators.services.uploads import monitoring_import, monitoring_upload_create
 from indicators.tasks import index_recompute_all
-from roadmaps.models import Measure, MeasurePart, MeasureTarget, Roadmap
+from roadmaps.models import Measure, MeasureChange, MeasurePart, MeasureTarget, Roadmap
 from roadmaps.services.cascades import cascade_create
 from tests.factories import make_municipality, make_organisation, make_user
 from tests.indicators.conftest import csv_bytes, row
@@ -1085,6 +1085,21 @@ def test_midnight_in_the_region(pages, clock, personas):
     clock.set(dt.datetime.combine(LATER + dt.timedelta(days=1), dt.time(0, 1), YEKATERINBURG))
     assert timezone.localdate() == LATER  # still the same day in Moscow: the same ranking
     pages.assert_fresh(before, moved=("region_today", "country_today"))
+
+
+def test_who_has_not_reported_does_not_depend_on_the_hour(pages, clock, personas):
+    """«Кто не отчитался» (no update for 14 days) is judged on the region's date, as the
+    rest of the page: read in the morning and in the afternoon of one day it is the same,
+    so the page cached in the morning is the truth in the afternoon."""
+    item = measure("3.1")
+    change = MeasureChange.objects.create(measure=item, kind="edit", comment="Уточнили срок")
+    moment = dt.datetime.combine(LATER - dt.timedelta(days=14), dt.time(12, 0), YEKATERINBURG)
+    MeasureChange.objects.filter(pk=change.pk).update(created_at=moment)
+    clock.set(dt.datetime.combine(LATER, dt.time(9, 0), YEKATERINBURG))
+    before = as_user(pages.client, personas.analyst) and pages.warm()
+    clock.set(dt.datetime.combine(LATER, dt.time(16, 0), YEKATERINBURG))
+    as_user(pages.client, personas.analyst)  # the morning's session has gone idle
+    pages.assert_fresh(before, moved=())
 
 
 # --------------------------------------------------------------------------- seeding
