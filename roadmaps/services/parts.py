@@ -200,3 +200,16 @@ def measure_parts_sync(measures: QuerySet[Measure] | None = None) -> dict[str, i
     if changed_regions:
         dataversion.bump(region_ids=changed_regions)
     return counts
+
+
+def measures_edited(*, measure_ids: Iterable[int | None]) -> None:
+    """What follows a change of measures made outside the services of the measure's page
+    (the admin's forms and imports): every body concerned keeps (or gets) its part, and
+    each change is announced at commit (`roadmaps.signals`: the pages move, the region's
+    alerts sync), as the page and the roadmap import do."""
+    ids = sorted({pk for pk in measure_ids if pk is not None})
+    if not ids:
+        return
+    measure_parts_sync(Measure.all_objects.filter(pk__in=ids))
+    for pk in ids:
+        transaction.on_commit(partial(signals.announce_measure_changed, pk))

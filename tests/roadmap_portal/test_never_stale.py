@@ -27,6 +27,7 @@ from django.contrib.messages import get_messages
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
+from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -34,6 +35,7 @@ from rest_framework.test import APIClient
 from agencies.choices import OrgType, Role
 from agencies.models import Agency, Region
 from alerts.models import Alert
+from alerts.services import alerts_sync
 from alerts.tasks import alerts_sync_all
 from indicators.index.services import index_fact_create
 from indicators.models import (
@@ -52,6 +54,7 @@ from indicators.services.uploads import monitoring_import, monitoring_upload_cre
 from indicators.tasks import index_recompute_all
 from roadmaps.models import Measure, MeasureChange, MeasurePart, MeasureTarget, Roadmap
 from roadmaps.services.cascades import cascade_create
+from roadmaps.services.parts import measure_parts_sync
 from tests.factories import make_municipality, make_organisation, make_user
 from tests.indicators.conftest import csv_bytes, row
 from tests.reports.dashboard_data import build_baselines, build_index_history, build_monitoring
@@ -1038,6 +1041,64 @@ def test_monitoring_figures_agree_with_the_rows_after_the_admin(
     committed(rollups_rebuild, pairs={(region.pk, week)})
     rebuilt = pages.truth()
     assert seen["region"] == rebuilt["region"], _diff(seen, rebuilt, ["region"])
+
+
+def rederived(pages, committed, region) -> dict[str, str]:
+    """The pages once everything derived from the measures is derived again: every body's
+    part (measure_parts_sync) and the alerts (the hourly sync)."""
+    committed(measure_parts_sync, Measure.all_objects.filter(roadmap__region=region))
+    committed(alerts_sync, region=region)
+    return pages.truth()
+
+
+@pytest.mark.ignore_template_errors  # django-import-export's admin templates
+@pytest.mark.parametrize(
+    "what", ["measure", "import", "responsibility-added", "responsibility-deleted"]
+)
+def test_a_measure_edited_in_the_admin(pages, personas, committed, site_admin, what):
+    """A deadline moved or a responsible body added in the admin: the measure's alerts and
+    the bodies' parts follow at once, as after the same change on the measure's page or by
+    an import (announce_measure_changed, measure_parts_sync)."""
+    region = Region.objects.get(code="66")
+    committed(alerts_sync, region=region)  # the measures' alerts are open
+    item = (
+        Measure.objects.filter(roadmap__region=region)
+        .annotate(bodies=Count("responsibilities"))
+        .filter(bodies__gte=2)
+        .order_by("position")
+        .first()
+    )
+    pages.warm()
+    client = as_user(pages.client, site_admin)
+    if what == "measure":
+        url = reverse("admin:roadmaps_measure_change", args=[item.pk])
+        committed(admin_save, client, url, due_date="2030-12-31")
+    elif what == "import":
+        content = (
+            "roadmap;section;number;title;deadline_text\n"
+            f"sverdlovsk-2025;{item.section.number};{item.number};{item.title};31.12.2030\n"
+        )
+        response = committed(admin_import, client, "roadmaps", "measure", content.encode())
+        assert response.status_code == 302
+    elif what == "responsibility-added":
+        url = reverse("admin:roadmaps_measureresponsibility_add")
+        agency = (
+            Agency.objects.filter(region=region, collective_scope="")
+            .exclude(pk__in=item.responsibilities.values("agency"))
+            .first()
+        )
+        committed(
+            admin_save, client, url, measure=str(item.pk), agency=str(agency.pk), position="5"
+        )
+    else:
+        responsibility = item.responsibilities.order_by("-position").first()
+        url = reverse("admin:roadmaps_measureresponsibility_delete", args=[responsibility.pk])
+        assert committed(client.post, url, {"post": "yes"}).status_code == 302
+    as_user(client, personas.analyst)
+    seen = pages.seen()
+    truth = rederived(pages, committed, region)
+    stale = [name for name in PAGES if seen[name] != truth[name]]
+    assert not stale, _diff(seen, truth, stale)
 
 
 # --------------------------------------------------------------------------- settings
