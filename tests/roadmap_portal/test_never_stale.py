@@ -39,6 +39,7 @@ from alerts.services import alerts_sync
 from alerts.tasks import alerts_sync_all
 from indicators.index.services import index_fact_create
 from indicators.models import (
+    Criterion,
     IndexFact,
     IndexUpload,
     Indicator,
@@ -856,15 +857,20 @@ class _FormFields(HTMLParser):
             self._in_form = False
 
 
+def _form_data(html: str) -> dict[str, list[str]]:
+    parser = _FormFields()
+    parser.feed(html)
+    data: dict[str, list[str]] = {}
+    for name, value in parser.fields:
+        data.setdefault(name, []).append(value.lstrip("\n"))
+    return data
+
+
 def admin_save(client, url: str, **changes: str):
     """Opens an admin change form, changes some fields as a user would and saves it."""
     page = client.get(url)
     assert page.status_code == 200
-    parser = _FormFields()
-    parser.feed(page.content.decode())
-    data: dict[str, list[str]] = {}
-    for name, value in parser.fields:
-        data.setdefault(name, []).append(value.lstrip("\n"))
+    data = _form_data(page.content.decode())
     for name, value in changes.items():
         data[name] = [value]
     data["_save"] = ["Сохранить"]
@@ -972,6 +978,51 @@ def ranking_total(client, code: str) -> str:
     region = Region.objects.get(code=code)
     row = html[html.index(f"/index/{code}/") :]
     return re.search(r'<td class="num">([^<]*)</td>', row).group(1), region.name
+
+
+def test_a_launch_date_set_in_the_admin(pages, personas, committed, site_admin):
+    """«Учитывается с момента запуска функционала»: the launch date of a Digital ID criterion
+    set in the admin (open even on a version in use) moves the ranking and, recomputed,
+    the stored scores."""
+    committed(
+        index_fact_create,
+        region=Region.objects.get(code="66"),
+        criterion_code="digital_id_age",
+        value=1,
+        as_of=dt.date(2025, 9, 15),
+        evidence_text="запущено",
+        entered_by=personas.analyst,
+    )
+    criterion = Criterion.objects.get(code="digital_id_age")
+    before = pages.warm()
+    client = as_user(pages.client, site_admin)
+    url = reverse("admin:indicators_criterion_change", args=[criterion.pk])
+    committed(admin_save, client, url, counts_from="2027-01-01")
+    as_user(client, personas.analyst)
+    pages.assert_fresh(before, moved=("ranking", "ranking_today", "region_today"))
+
+
+def test_a_users_regions_changed_in_the_admin(pages, committed, site_admin):
+    """The cached data are national; each user's scope is applied after the cache: a
+    coordinator given another region sees it at once (the overview, the ranking's marks,
+    the filters; the API's counts carry the scope in their query)."""
+    region = Region.objects.get(code="66")
+    two = make_user(Role.COORDINATOR, region=region)
+    two.extra_regions.add(Region.objects.get(code="50"))
+    mine = Pages(client=pages.client, settings=pages.settings)
+    as_user(pages.client, two)
+    before = mine.warm()
+    client = as_user(pages.client, site_admin)
+    url = reverse("admin:agencies_user_change", args=[two.pk])
+    page = client.get(url)
+    extra = [str(pk) for pk in two.extra_regions.values_list("pk", flat=True)]
+    extra.append(str(Region.objects.get(code="33").pk))
+    data = _form_data(page.content.decode())
+    data["extra_regions"] = extra
+    data["_save"] = ["Сохранить"]
+    assert committed(client.post, url, data).status_code == 302
+    as_user(pages.client, two)
+    mine.assert_fresh(before, moved=("country", "country_today", "choices", "ranking_today"))
 
 
 @pytest.mark.parametrize("action", ["change", "delete"])
@@ -1174,3 +1225,13 @@ def test_the_demo_data_command(pages, committed, tmp_path, today):
     args = ["--today", today] if today else []
     committed(call_command, "load_demo_data", *args, "--out", str(tmp_path), stdout=StringIO())
     pages.assert_fresh(before, moved=MEASURE_MOVES)
+
+
+def test_the_load_seeds_command(pages, committed):
+    """The reference data drifted (a stage target changed by hand in the database, which
+    moves no version): `load_seeds` puts the fixtures back and the pages follow."""
+    IndicatorStage.objects.filter(indicator__code="i1", stage=2).update(target_value=Decimal(50))
+    before = pages.warm()
+    committed(call_command, "load_seeds", stdout=StringIO())
+    assert IndicatorStage.objects.get(indicator__code="i1", stage=2).target_value == 75
+    pages.assert_fresh(before, moved=("region", "region_today"))
