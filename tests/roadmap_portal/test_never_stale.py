@@ -910,6 +910,17 @@ def test_an_admin_delete(pages, personas, committed, site_admin, data):
     pages.assert_fresh(before, moved=("region",))
 
 
+def test_an_admin_delete_that_cascades(pages, personas, committed, site_admin, cascade):
+    """A cascade deleted in the admin takes its addressees and their progress with it
+    (CASCADE, no signal of theirs): its line leaves the dashboard at once."""
+    before = pages.warm()
+    client = as_user(pages.client, site_admin)
+    url = reverse("admin:roadmaps_cascade_delete", args=[cascade.pk])
+    assert committed(client.post, url, {"post": "yes"}).status_code == 302
+    as_user(client, personas.analyst)
+    pages.assert_fresh(before, moved=("region", "region_today"))
+
+
 def test_an_admin_bulk_delete(pages, personas, committed, site_admin):
     committed(call_command, "check_alerts", "--region", "66", stdout=StringIO())
     alerts = list(Alert.objects.filter(region__code="66").values_list("pk", flat=True)[:3])
