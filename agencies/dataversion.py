@@ -21,10 +21,16 @@ again: the next request reads the new token.
 
 Cached values are per region or national data only: whoever reads them applies the
 user's scope afterwards (never cache one user's view for another).
+
+Besides the data, the values depend on the dates in their keys and on a few settings
+(`JUDGING_SETTINGS`: which week is complete, when data are stale, the trend's window).
+The cache outlives the processes, so a deploy that changes one of them would read values
+judged by the old one: every key carries their fingerprint (`cached`).
 """
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
@@ -37,6 +43,11 @@ from .models import DataVersion
 
 T = TypeVar("T")
 NATIONAL = "all"
+
+# The settings the cached values are judged by (read where they are used: indicators.coverage,
+# indicators.staleness, reports.dashboards.trend). A setting read by a cached computation
+# belongs here.
+JUDGING_SETTINGS = ("MONITORING_MIN_COVERAGE", "MONITORING_STALE_DAYS", "ALERT_TREND_WEEKS")
 
 
 def region_scope(region_id: int) -> str:
@@ -132,14 +143,21 @@ def bump_after_admin_edit(sender, instance, created: bool, **kwargs) -> None:
         bump(everything=True)
 
 
+def settings_fingerprint() -> str:
+    """What `JUDGING_SETTINGS` are in this process, in a few characters."""
+    values = repr([(name, getattr(settings, name, None)) for name in JUDGING_SETTINGS])
+    return hashlib.blake2b(values.encode(), digest_size=4).hexdigest()
+
+
 def cached(key: Callable[[], str], compute: Callable[[], T]) -> T:
     """`compute()` cached under `key()` for `cache_seconds()`; with the cache off neither
     the key (its version reads) nor the cache is touched. The key must carry the data
-    version(s) the value depends on; the value must not depend on the user."""
+    version(s) and the dates the value depends on; the settings it is judged by are added
+    here; the value must not depend on the user."""
     seconds = cache_seconds()
     if seconds <= 0:
         return compute()
-    full_key = f"pages:{key()}"
+    full_key = f"pages:{settings_fingerprint()}:{key()}"
     value: Any = cache.get(full_key)
     if value is None:
         value = compute()

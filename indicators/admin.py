@@ -76,8 +76,25 @@ class MonitoringUploadAdmin(admin.ModelAdmin):
         return False
 
 
+class WrittenByTheImport:
+    """Shown, never written here: monitoring rows are written by the import only (the
+    approval lock, the corrections record, the rollups, coverage, index and alerts follow
+    it: indicators.services.uploads) and the rollups are derived from the rows
+    (indicators.services.rollups). An edit here left the week's figures stale or out of
+    step with the rows; a correction is a corrected file."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(MonitoringRow)
-class MonitoringRowAdmin(admin.ModelAdmin):
+class MonitoringRowAdmin(WrittenByTheImport, admin.ModelAdmin):
     list_display = ["organisation", "week_start", "region", "org_type", "staff_total"]
     list_filter = ["week_start", "region"]  # no DISTINCT over millions of rows
     search_fields = ["organisation__code", "organisation__name"]
@@ -87,7 +104,7 @@ class MonitoringRowAdmin(admin.ModelAdmin):
 
 
 @admin.register(MonitoringRollup)
-class MonitoringRollupAdmin(admin.ModelAdmin):
+class MonitoringRollupAdmin(WrittenByTheImport, admin.ModelAdmin):
     list_display = ["region", "municipality", "week_start", "organisations", "updated_at"]
     list_filter = ["week_start", "region"]
     raw_id_fields = ["municipality"]

@@ -18,7 +18,34 @@ from .models import (
     Section,
 )
 from .resources import MeasureResource
-from .services.parts import measure_parts_sync
+from .services.parts import measures_edited
+
+
+class ChangesItsMeasure:
+    """The admin of a row that belongs to a measure (`measure_field`): saving or deleting
+    it changes the measure (`measures_edited`)."""
+
+    measure_field = "measure"
+
+    def _measure_id(self, obj) -> int | None:
+        owner = obj
+        for name in self.measure_field.split("__")[:-1]:
+            owner = getattr(owner, name)
+        return getattr(owner, f"{self.measure_field.split('__')[-1]}_id")
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        measures_edited(measure_ids=[self._measure_id(obj)])
+
+    def delete_model(self, request, obj):
+        measure_id = self._measure_id(obj)
+        super().delete_model(request, obj)
+        measures_edited(measure_ids=[measure_id])
+
+    def delete_queryset(self, request, queryset):
+        ids = list(queryset.values_list(self.measure_field, flat=True).distinct())
+        super().delete_queryset(request, queryset)
+        measures_edited(measure_ids=ids)
 
 
 class SectionInline(admin.TabularInline):
@@ -102,8 +129,8 @@ class MeasureAdmin(PortalImportExportAdmin):
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        # responsible bodies edited here: every body concerned keeps (or gets) its part
-        measure_parts_sync(Measure.all_objects.filter(pk=form.instance.pk))
+        # deadline, responsible bodies, steps, targets edited here: parts and alerts follow
+        measures_edited(measure_ids=[form.instance.pk])
 
     def get_queryset(self, request):
         # archived measures too: the admin is where one is looked up by hand
@@ -134,34 +161,34 @@ class MeasureChangeAdmin(admin.ModelAdmin):
 
 
 @admin.register(MeasureReport)
-class MeasureReportAdmin(admin.ModelAdmin):
+class MeasureReportAdmin(ChangesItsMeasure, admin.ModelAdmin):
     list_display = ["measure", "period", "due_date", "status", "reported_by"]
     list_filter = ["status"]
     raw_id_fields = ["measure", "reported_by"]
 
 
 @admin.register(MeasureResponsibility)
-class MeasureResponsibilityAdmin(admin.ModelAdmin):
+class MeasureResponsibilityAdmin(ChangesItsMeasure, admin.ModelAdmin):
     list_display = ["measure", "agency", "position"]
     search_fields = ["agency__name", "measure__title"]
     raw_id_fields = ["measure", "agency"]
 
 
 @admin.register(MeasureStep)
-class MeasureStepAdmin(admin.ModelAdmin):
+class MeasureStepAdmin(ChangesItsMeasure, admin.ModelAdmin):
     list_display = ["measure", "position", "title", "done_on"]
     raw_id_fields = ["measure", "done_by"]
 
 
 @admin.register(MeasureTarget)
-class MeasureTargetAdmin(admin.ModelAdmin):
+class MeasureTargetAdmin(ChangesItsMeasure, admin.ModelAdmin):
     list_display = ["measure", "description", "quantity", "unit", "achieved"]
     raw_id_fields = ["measure"]
     readonly_fields = ["achieved", "achieved_at"]
 
 
 @admin.register(Cascade)
-class CascadeAdmin(admin.ModelAdmin):
+class CascadeAdmin(ChangesItsMeasure, admin.ModelAdmin):
     list_display = ["measure", "subject", "document_number", "document_date", "scope"]
     list_filter = ["scope"]
     search_fields = ["subject", "document_number"]
@@ -169,13 +196,15 @@ class CascadeAdmin(admin.ModelAdmin):
 
 
 @admin.register(CascadeTarget)
-class CascadeTargetAdmin(admin.ModelAdmin):
+class CascadeTargetAdmin(ChangesItsMeasure, admin.ModelAdmin):
+    measure_field = "cascade__measure"
     list_display = ["cascade", "organisation"]
     raw_id_fields = ["cascade", "organisation"]
 
 
 @admin.register(CascadeProgress)
-class CascadeProgressAdmin(admin.ModelAdmin):
+class CascadeProgressAdmin(ChangesItsMeasure, admin.ModelAdmin):
+    measure_field = "cascade__measure"
     list_display = ["cascade", "organisation", "step", "done_on"]
     raw_id_fields = ["cascade", "organisation", "step", "recorded_by"]
 

@@ -6,6 +6,7 @@ from roadmap_portal.import_formats import PortalResource
 
 from .deadlines import DeadlineParseError, parse_deadline
 from .models import Measure, Roadmap, Section
+from .services.parts import measures_edited
 
 
 class MeasureResource(PortalResource):
@@ -56,6 +57,13 @@ class MeasureResource(PortalResource):
         export_order = fields
         skip_unchanged = True
         report_skipped = True
+
+    def after_import(self, dataset, result, **kwargs):
+        """The measures a file changed: parts and alerts follow as after any edit
+        (`measures_edited`, at commit); a dry run or a refused file changes nothing."""
+        super().after_import(dataset, result, **kwargs)
+        if not self._is_dry_run(kwargs) and not result.has_errors():
+            measures_edited(measure_ids=[row.object_id for row in result.rows])
 
     def dehydrate_responsible(self, measure):
         return "; ".join(r.agency.name for r in measure.ordered_responsibilities)

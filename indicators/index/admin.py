@@ -1,6 +1,7 @@
 """Admin of the implementation index: methodology versions (locked once used), facts, scores."""
 
 from django.contrib import admin
+from django.db import models
 
 from ..approval import check_fact_unlocked, fact_lock_problem
 from ..jobs import index_recompute_publish
@@ -13,6 +14,7 @@ from ..models import (
     MeasureCriterion,
     MethodologyVersion,
 )
+from .services import schedule_recompute
 
 
 def _recompute_all_after_commit() -> None:
@@ -131,6 +133,24 @@ class IndexFactAdmin(admin.ModelAdmin):
     search_fields = ["criterion_code", "evidence_text", "evidence_url"]
     raw_id_fields = ["entered_by", "verified_by", "upload"]
     date_hierarchy = "as_of"
+    # as the fact form of the index page (indicators.index.forms); Django 5.2 warns otherwise
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+    # A fact changed here is a fact changed: the regions' stored scores are recomputed and
+    # their pages move, as after the fact form (`schedule_recompute`, at commit)
+    def save_model(self, request, obj, form, change):
+        before = IndexFact.objects.filter(pk=obj.pk).values_list("region_id", flat=True).first()
+        super().save_model(request, obj, form, change)
+        schedule_recompute([obj.region_id, *([before] if before else [])])
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        schedule_recompute([obj.region_id])
+
+    def delete_queryset(self, request, queryset):
+        regions = list(queryset.values_list("region_id", flat=True).distinct())
+        super().delete_queryset(request, queryset)
+        schedule_recompute(regions)
 
     # a fact of an approved week is locked (indicators.approval): shown, never changed
     def _locked(self, obj) -> bool:

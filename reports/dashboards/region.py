@@ -139,8 +139,9 @@ def build_region_dashboard(
     today = today or region.local_today()
     since = today - dt.timedelta(days=7)
     since_moment = timezone.make_aware(dt.datetime.combine(since, dt.time.min), region.tz)
-    now = timezone.make_aware(dt.datetime.combine(today, dt.time.max), region.tz)
-    now = min(now, timezone.now()) if today == region.local_today() else now
+    # «кто не отчитался» is judged at the end of the region's day, as on any other date: a
+    # function of the date (the cache key's), not of the hour it was first read at
+    end_of_day = timezone.make_aware(dt.datetime.combine(today, dt.time.max), region.tz)
 
     series = sferum.region_series(region=region, today=today)
     # a «неполная неделя» is shown with its coverage but never judged (indicators.coverage):
@@ -174,7 +175,7 @@ def build_region_dashboard(
         cascades=rm.cascades(region=region),
         freshness=sferum.freshness(region=region, series=series, today=today),
         alerts=open_alerts(region=region),
-        silent=rm.silent_agencies(region=region, now=now),
+        silent=rm.silent_agencies(region=region, now=end_of_day),
         status_changes=rm.status_changes_since(region=region, since=since_moment),
         indicator_moves=indicator_moves(municipalities),
         pending_parts=parts.agencies,

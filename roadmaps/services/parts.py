@@ -24,6 +24,7 @@ from django.db.models import F, Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from agencies import dataversion
 from agencies.choices import AgencyKind
 from agencies.models import Agency
 
@@ -132,6 +133,9 @@ def measure_parts_sync(measures: QuerySet[Measure] | None = None) -> dict[str, i
     2. A measure left with one body concerned loses its parts and keeps its status.
     3. Where parts remain and the roll-up differs from the stored status (a part went
        away), the measure takes the roll-up, recorded in its history.
+    4. The regions whose parts changed have their pages moved (`agencies.dataversion`: the
+       dashboards list who has not done their part); a roll-up is announced as a change of
+       the measure, which moves them too and syncs the alerts.
     `measures`: a queryset (default: every measure in force, archived ones left alone).
     """
     if measures is None:
@@ -141,6 +145,7 @@ def measure_parts_sync(measures: QuerySet[Measure] | None = None) -> dict[str, i
     counts = {"created": 0, "deleted": 0, "rolled_up": 0}
     now = timezone.now()
     new_parts: list[MeasurePart] = []
+    changed_regions: set[int | None] = set()
     for measure in items:
         bodies = wanted[measure.pk] if len(wanted[measure.pk]) > 1 else []
         body_ids = [agency.pk for agency in bodies]
@@ -148,6 +153,7 @@ def measure_parts_sync(measures: QuerySet[Measure] | None = None) -> dict[str, i
         gone = [part.pk for agency_id, part in existing.items() if agency_id not in body_ids]
         if gone:
             counts["deleted"] += MeasurePart.objects.filter(pk__in=gone).delete()[0]
+            changed_regions.add(measure.roadmap.region_id)
         kept = []
         for position, agency in enumerate(bodies):
             part = existing.get(agency.pk)
@@ -162,8 +168,10 @@ def measure_parts_sync(measures: QuerySet[Measure] | None = None) -> dict[str, i
                 )
                 new_parts.append(part)
                 counts["created"] += 1
+                changed_regions.add(measure.roadmap.region_id)
             elif part.position != position:
                 MeasurePart.objects.filter(pk=part.pk).update(position=position)
+                changed_regions.add(measure.roadmap.region_id)
             kept.append(part)
         if not kept or not gone:
             continue
@@ -189,4 +197,19 @@ def measure_parts_sync(measures: QuerySet[Measure] | None = None) -> dict[str, i
         counts["rolled_up"] += 1
         transaction.on_commit(partial(signals.announce_measure_changed, measure.pk))
     MeasurePart.objects.bulk_create(new_parts)
+    if changed_regions:
+        dataversion.bump(region_ids=changed_regions)
     return counts
+
+
+def measures_edited(*, measure_ids: Iterable[int | None]) -> None:
+    """What follows a change of measures made outside the services of the measure's page
+    (the admin's forms and imports): every body concerned keeps (or gets) its part, and
+    each change is announced at commit (`roadmaps.signals`: the pages move, the region's
+    alerts sync), as the page and the roadmap import do."""
+    ids = sorted({pk for pk in measure_ids if pk is not None})
+    if not ids:
+        return
+    measure_parts_sync(Measure.all_objects.filter(pk__in=ids))
+    for pk in ids:
+        transaction.on_commit(partial(signals.announce_measure_changed, pk))

@@ -327,7 +327,7 @@ def test_only_the_pages_people_open_are_kept_rendered(sverdlovsk, persona_client
     rendered each time: a client cannot fill the cache with bodies of made-up URLs."""
 
     def rendered() -> set[str]:
-        return {k for k in cache._cache if ":pages:html" in k}  # LocMemCache's keys
+        return {k for k in cache._cache if ":pages:" in k and ":html" in k}  # LocMemCache
 
     client = persona_client("analyst")
     for path in ("/dashboard/66/?junk=1", "/dashboard/?x=y", "/dashboard/?q=Свердл"):
