@@ -24,3 +24,9 @@ class AgenciesConfig(AppConfig):
         from .dataversion import bump_after_admin_edit
 
         post_save.connect(bump_after_admin_edit, sender=LogEntry, dispatch_uid="dataversion-admin")
+        # a deployment (`migrate` runs at each one) may compute the cached figures differently
+        from django.db.models.signals import post_migrate
+
+        from .dataversion import bump_after_migrate
+
+        post_migrate.connect(bump_after_migrate, sender=self, dispatch_uid="dataversion-migrate")

@@ -10,7 +10,8 @@ serve old figures. Every write that changes those pages calls `bump`:
   the ranking and the overview);
 - `bump(everything=True)`: every region and the country (methodology, stage targets,
   reference data, admin edits: each `LogEntry` saved, and the admin's bulk delete, which logs
-  in bulk, through `agencies.admin.delete_selected`).
+  in bulk, through `agencies.admin.delete_selected`); and every `migrate`, run at each
+  deployment (`bump_after_migrate`): a new release may compute the figures otherwise.
 
 A bump inside a transaction is applied when it commits (`transaction.on_commit`, one
 UPDATE per transaction whatever the number of calls, no row lock held during the transaction, so
@@ -141,6 +142,15 @@ def bump_after_admin_edit(sender, instance, created: bool, **kwargs) -> None:
     """`post_save` of `django.contrib.admin.models.LogEntry`: the admin changed something."""
     if created:
         bump(everything=True)
+
+
+def bump_after_migrate(sender, using: str = "default", apps: Any = None, **kwargs) -> None:
+    """`post_migrate` of this app: every deployment runs `migrate`, and a release may
+    compute the cached figures differently, so every data version moves (one UPDATE; the
+    cached data of the previous release are never read again). The historical model: the
+    table exists whatever migrations this run applied."""
+    model = apps.get_model("agencies", "DataVersion") if apps is not None else DataVersion
+    model.objects.using(using).update(token=_new_token())
 
 
 def settings_fingerprint() -> str:
