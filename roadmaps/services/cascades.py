@@ -355,4 +355,6 @@ def cascade_targets_sync(cascade: Cascade) -> int:
         if org_id not in existing
     ]
     CascadeTarget.objects.bulk_create(new, ignore_conflicts=True)
+    if new:  # the cascade's progress and its alerts change: its region's pages move
+        transaction.on_commit(partial(signals.announce_measure_changed, cascade.measure_id))
     return len(new)

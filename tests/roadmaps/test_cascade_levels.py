@@ -121,3 +121,23 @@ def test_create_form_offers_the_level_above(chain, persona_client):
     assert response.status_code == 302
     created = Cascade.objects.filter(measure=measure).latest("pk")
     assert created.parent == chain["ministry"] and created.due_date == dt.date(2025, 9, 5)
+
+
+def test_new_targets_move_the_region_pages(seeded, django_capture_on_commit_callbacks):
+    """Organisations joining a cascade change its progress on the region's pages: the
+    region's data version moves (agencies.dataversion), once they are written."""
+    from agencies.dataversion import region_token
+
+    region = Region.objects.get(code="27")
+    nikolaevsk = Municipality.objects.get(region=region, name="Николаевский муниципальный район")
+    ministry = Cascade.objects.get(document_number="2211-01-14")
+    with django_capture_on_commit_callbacks(execute=True):
+        cascade_targets_sync(ministry)
+    before = region_token(region.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert cascade_targets_sync(ministry) == 0  # nothing new: nothing moves
+    assert region_token(region.pk) == before
+    make_organisation(region, nikolaevsk, code="27UO9", org_type=OrgType.OMSU)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert cascade_targets_sync(ministry) >= 1
+    assert region_token(region.pk) != before
