@@ -3,6 +3,7 @@ headless, reading PDF text boxes (poppler's pdftotext -bbox) and saving page ima
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import html
 import os
@@ -96,17 +97,32 @@ def trim_rows(rows: list[list]) -> list[list]:
 # --- LibreOffice and poppler -------------------------------------------------------------
 
 
-def convert_to_pdf(files: list[Path], outdir: Path, profile: Path) -> dict[Path, Path]:
-    """One LibreOffice run converts every file (as a user would print it)."""
+# a sheet saved as CSV of the text LibreOffice shows («as shown»): ";", '"', UTF-8
+SHOWN_AS_CSV = "csv:Text - txt - csv (StarCalc):59,34,76,1,,0,false,true,true"
+
+
+def libreoffice_convert(
+    files: list[Path],
+    outdir: Path,
+    profile: Path,
+    target: str,
+    *,
+    locale: str | None = None,
+    infilter: str | None = None,
+) -> None:
+    """One LibreOffice headless run converts every file to `target` in `outdir`; `locale`
+    fixes the reader's locale (its separators), `infilter` how a text file is read."""
     outdir.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "LC_ALL": locale, "LANG": locale} if locale else None
     subprocess.run(
         [
             SOFFICE,
             f"-env:UserInstallation=file://{profile}",
             "--headless",
             "--norestore",
+            *([f"--infilter={infilter}"] if infilter else []),
             "--convert-to",
-            "pdf",
+            target,
             "--outdir",
             str(outdir),
             *map(str, files),
@@ -114,13 +130,43 @@ def convert_to_pdf(files: list[Path], outdir: Path, profile: Path) -> dict[Path,
         check=True,
         capture_output=True,
         timeout=300,
+        env=env,
     )
+
+
+def convert_to_pdf(files: list[Path], outdir: Path, profile: Path) -> dict[Path, Path]:
+    """One LibreOffice run converts every file (as a user would print it)."""
+    libreoffice_convert(files, outdir, profile, "pdf")
     result = {}
     for f in files:
         pdf = outdir / (f.stem + ".pdf")
         assert pdf.exists(), f"LibreOffice did not convert {f.name}"
         result[f] = pdf
     return result
+
+
+def shown_by_libreoffice(
+    files: list[Path], outdir: Path, profile: Path, locale: str
+) -> dict[Path, list[list[str]]]:
+    """The rows of each file's first sheet as LibreOffice in `locale` shows them (the
+    formatted text, with that locale's thousands separator and decimal mark)."""
+    libreoffice_convert(files, outdir, profile, SHOWN_AS_CSV, locale=locale)
+    return {
+        f: list(
+            csv.reader(
+                (outdir / (f.stem + ".csv")).read_text(encoding="utf-8").splitlines(), delimiter=";"
+            )
+        )
+        for f in files
+    }
+
+
+def same_spaces(text: str) -> str:
+    """Every space a number may be shown with as a plain one: the thousands separator of
+    the reader's locale (LibreOffice ru-RU: a no-break space) for the pages' narrow one, and
+    the no-break space an ODS data style gives, which LibreOffice ru-RU shows as a plain
+    one: all the same width on screen and paper."""
+    return re.sub("[ \u00a0\u202f]", " ", text)
 
 
 @dataclass(frozen=True)

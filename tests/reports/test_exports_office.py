@@ -38,6 +38,7 @@ from roadmaps.models import Measure, MeasureChange
 from tests.reports.conftest import HOSTILE, open_xlsx
 from tests.reports.office import (
     convert_to_pdf,
+    libreoffice_convert,
     needs_libreoffice,
     needs_poppler,
     ods_values,
@@ -447,28 +448,8 @@ def test_command_picks_ods_and_pdf_from_the_extension(tmp_path, every_report, ca
 def _csv_opened_by_libreoffice(tmp_path, path, infilter: str):
     """The CSV at `path` opened by LibreOffice with the text-import settings `infilter` and
     saved as XLSX in the directory returned."""
-    import subprocess
-
-    from tests.reports.office import SOFFICE
-
     out = tmp_path / "lo"
-    subprocess.run(
-        [
-            SOFFICE,
-            f"-env:UserInstallation=file://{tmp_path / 'lo-profile'}",
-            "--headless",
-            "--norestore",
-            f"--infilter={infilter}",
-            "--convert-to",
-            "xlsx",
-            "--outdir",
-            str(out),
-            str(path),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=300,
-    )
+    libreoffice_convert([path], out, tmp_path / "lo-profile", "xlsx", infilter=infilter)
     return out
 
 

@@ -8,7 +8,6 @@ are the workbook's number formats (`NUM_FORMATS`): LibreOffice shows both files 
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 import subprocess
 import zipfile
@@ -24,7 +23,7 @@ from reports.exports.ods import OdsBook
 from reports.exports.pdf import PdfBook, pdf_value
 from roadmap_portal import ru_formats
 from tests.reports.conftest import open_xlsx, table
-from tests.reports.office import PDFTOTEXT, SOFFICE, needs_libreoffice
+from tests.reports.office import PDFTOTEXT, needs_libreoffice, shown_by_libreoffice
 
 NNBSP, NBSP, MINUS = "\u202f", "\u00a0", "\u2212"
 TITLE = TitleBlock(
@@ -206,40 +205,17 @@ def test_ods_number_styles_are_the_workbook_formats():
     assert 'style:condition="value()&lt;=-0.05"' in points
 
 
-def shown_by_libreoffice(files: list[Path], outdir: Path, profile: Path) -> dict[Path, list]:
-    """Each file's first sheet as LibreOffice shows it (CSV of the formatted text)."""
-    subprocess.run(
-        [
-            SOFFICE,
-            f"-env:UserInstallation=file://{profile}",
-            "--headless",
-            "--norestore",
-            "--convert-to",
-            "csv:Text - txt - csv (StarCalc):59,34,76,1,,0,false,true,true",
-            "--outdir",
-            str(outdir),
-            *map(str, files),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=300,
-        # a fixed locale: both files show the separators of the reader's locale
-        env={**os.environ, "LC_ALL": "en_US.UTF-8", "LANG": "en_US.UTF-8"},
-    )
-    out = {}
-    for f in files:
-        lines = (outdir / (f.stem + ".csv")).read_text(encoding="utf-8").splitlines()
-        out[f] = [line.split(";") for line in lines[-len(ROWS) :]]
-    return out
-
-
 @needs_libreoffice
 def test_libreoffice_shows_the_ods_as_the_xlsx(tmp_path):
     xlsx = write(XlsxBook, tmp_path / "formats_xlsx.xlsx")
     ods = write(OdsBook, tmp_path / "formats_ods.ods")
     _, rows = table(open_xlsx(str(xlsx)).active)
     assert rows[0][3].number_format == ru_formats.XLSX_POINTS
-    seen = shown_by_libreoffice([xlsx, ods], tmp_path / "csv", tmp_path / "lo-profile")
+    # a fixed locale: both files show the separators of the reader's locale
+    seen = shown_by_libreoffice(
+        [xlsx, ods], tmp_path / "csv", tmp_path / "lo-profile", "en_US.UTF-8"
+    )
+    seen = {f: rows[-len(ROWS) :] for f, rows in seen.items()}
     assert seen[ods] == seen[xlsx]
     first, second, zero = seen[ods]
     # the true minus of the pages, not the spreadsheet's hyphen

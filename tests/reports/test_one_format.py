@@ -14,7 +14,6 @@ float below the tie by 100; `ru_formats.xlsx_share`).
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 import subprocess
 import zipfile
@@ -29,7 +28,7 @@ from reports.exports.ods import OdsBook
 from reports.exports.pdf import PdfBook
 from roadmap_portal import ru_formats
 from tests.reports.conftest import open_xlsx, table
-from tests.reports.office import PDFTOTEXT, SOFFICE, needs_libreoffice
+from tests.reports.office import PDFTOTEXT, needs_libreoffice, same_spaces, shown_by_libreoffice
 
 NNBSP, NBSP, MINUS = "\u202f", "\u00a0", "\u2212"
 TITLE = TitleBlock(
@@ -208,37 +207,9 @@ def test_workbook_cells_are_typed_numbers(tmp_path):
 
 
 def libreoffice_shows(files: list[Path], outdir: Path, cases: set[str], locale: str) -> dict:
-    """Each file's rows of `cases` (first cell) as LibreOffice shows them in `locale` (CSV
-    of the formatted text, with the thousands separator and decimal comma of that locale)."""
-    subprocess.run(
-        [
-            SOFFICE,
-            f"-env:UserInstallation=file://{outdir / 'lo-profile'}",
-            "--headless",
-            "--norestore",
-            "--convert-to",
-            "csv:Text - txt - csv (StarCalc):59,34,76,1,,0,false,true,true",
-            "--outdir",
-            str(outdir),
-            *map(str, files),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=300,
-        env={**os.environ, "LC_ALL": locale, "LANG": locale},
-    )
-    seen = {}
-    for f in files:
-        lines = (outdir / (f.stem + ".csv")).read_text(encoding="utf-8").splitlines()
-        seen[f] = [line.split(";") for line in lines if line.split(";")[0] in cases]
-    return seen
-
-
-def same_spaces(text: str) -> str:
-    """The thousands separator of the reader's locale (LibreOffice ru-RU: a no-break space)
-    for the pages' narrow one, and in an ODS data style LibreOffice ru-RU reads the no-break
-    space as a plain one: all the same width on screen and paper."""
-    return re.sub(f"[ {NBSP}{NNBSP}]", " ", text)
+    """Each file's rows of `cases` (first cell) as LibreOffice shows them in `locale`."""
+    seen = shown_by_libreoffice(files, outdir, outdir / "lo-profile", locale)
+    return {f: [row for row in rows if row and row[0] in cases] for f, rows in seen.items()}
 
 
 @needs_libreoffice

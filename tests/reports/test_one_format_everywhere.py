@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import os
-import subprocess
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -34,7 +32,7 @@ from roadmap_portal import ru_formats
 from roadmaps.models import Cascade, CascadeProgress, CascadeTarget
 from tests.factories import make_measure, make_municipality, make_region, make_roadmap
 from tests.reports.conftest import by_header, open_xlsx, table
-from tests.reports.office import SOFFICE, needs_libreoffice
+from tests.reports.office import needs_libreoffice, same_spaces, shown_by_libreoffice
 
 pytestmark = pytest.mark.django_db
 
@@ -84,10 +82,6 @@ def shares(seeded):
     for case in CASES:
         _rollup(case)
     return CASES
-
-
-def _same_spaces(text: str) -> str:
-    return text.replace(NBSP, " ").replace("\u202f", " ")
 
 
 def test_the_pages_show_each_share_and_gap(shares, persona_client):
@@ -159,34 +153,16 @@ def test_alerts_and_api_say_the_same(shares, personas):
 @needs_libreoffice
 def test_libreoffice_shows_the_exports_as_the_pages(shares, personas, tmp_path):
     files = [_export(tmp_path, personas.admin, c, fmt) for c in shares for fmt in ("xlsx", "ods")]
-    outdir = tmp_path / "seen"
-    subprocess.run(
-        [
-            SOFFICE,
-            f"-env:UserInstallation=file://{tmp_path / 'lo-profile'}",
-            "--headless",
-            "--norestore",
-            "--convert-to",
-            "csv:Text - txt - csv (StarCalc):59,34,76,1,,0,false,true,true",
-            "--outdir",
-            str(outdir),
-            *map(str, files),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=300,
-        env={**os.environ, "LC_ALL": "ru_RU.UTF-8", "LANG": "ru_RU.UTF-8"},
-    )
+    seen = shown_by_libreoffice(files, tmp_path / "seen", tmp_path / "lo-profile", "ru_RU.UTF-8")
     for f in files:
         case = next(c for c in shares if f.stem == f"ind_{c.code}")
-        lines = (outdir / (f.stem + ".csv")).read_text(encoding="utf-8").splitlines()
-        rows = list(csv.reader(lines, delimiter=";"))
+        rows = seen[f]
         header = next(r for r in rows if r and r[0] == "Территория")
         data = rows[rows.index(header) + 1]
         cells = dict(zip(header, data, strict=False))
         shown = (cells["П1: значение"], cells["П1: цель"], cells["П1: отклонение, п.п."])
         wanted = (case.value, f"75,0{NBSP}%", case.gap)
-        assert tuple(map(_same_spaces, shown)) == tuple(map(_same_spaces, wanted)), (f.name, shown)
+        assert tuple(map(same_spaces, shown)) == tuple(map(same_spaces, wanted)), (f.name, shown)
 
 
 # --- a cascade: its page and its alert -------------------------------------------------------
