@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import dataversion
 from .admin_io import PortalImportExportAdmin
+from .admin_site import ReadOnlyAdmin
 from .models import AdminImport, Agency, ApiToken, Municipality, Organisation, Region, User
 from .resources import AgencyResource, OrganisationResource
 
@@ -105,19 +106,10 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
 
 @admin.register(AdminImport)
-class AdminImportAdmin(admin.ModelAdmin):
+class AdminImportAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     """The record of admin imports: read-only, nobody edits or deletes it by hand."""
 
     list_display = ["created_at", "user", "model_label", "file_name", "succeeded", "rows_new"]
     list_filter = ["model_label", "succeeded"]
     search_fields = ["file_name", "sha256", "user__username"]
     list_select_related = ["user"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -21,3 +21,17 @@ class PortalAdminSite(admin.AdminSite):
 
 class PortalAdminConfig(AdminConfig):
     default_site = "agencies.admin_site.PortalAdminSite"
+
+
+class ReadOnlyAdmin:
+    """A model admin mixin: the rows are shown, never added, changed or deleted in the admin
+    (a record, or data one service alone writes: each use says why)."""
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

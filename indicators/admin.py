@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from agencies.admin_site import ReadOnlyAdmin
+
 from .models import (
     Indicator,
     IndicatorStage,
@@ -76,21 +78,12 @@ class MonitoringUploadAdmin(admin.ModelAdmin):
         return False
 
 
-class WrittenByTheImport:
+class WrittenByTheImport(ReadOnlyAdmin):
     """Shown, never written here: monitoring rows are written by the import only (the
     approval lock, the corrections record, the rollups, coverage, index and alerts follow
     it: indicators.services.uploads) and the rollups are derived from the rows
     (indicators.services.rollups). An edit here left the week's figures stale or out of
     step with the rows; a correction is a corrected file."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(MonitoringRow)
@@ -126,7 +119,7 @@ class WeekApprovalEventInline(admin.TabularInline):
 
 
 @admin.register(WeekApproval)
-class WeekApprovalAdmin(admin.ModelAdmin):
+class WeekApprovalAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     """Read only: transitions go through the approval pages and commands (the services),
     so that every one is checked and kept in the history."""
 
@@ -134,12 +127,3 @@ class WeekApprovalAdmin(admin.ModelAdmin):
     list_filter = ["state", "region"]
     date_hierarchy = "week_start"
     inlines = [WeekApprovalEventInline]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from agencies.admin_io import PortalImportExportAdmin
+from agencies.admin_site import ReadOnlyAdmin
 
 from .models import (
     Cascade,
@@ -142,22 +143,13 @@ class MeasureAdmin(PortalImportExportAdmin):
 
 
 @admin.register(MeasureChange)
-class MeasureChangeAdmin(admin.ModelAdmin):
+class MeasureChangeAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_display = ["measure", "kind", "actor", "created_at", "old_status", "new_status", "version"]
     list_filter = ["kind", "new_status", "measure__roadmap__region"]
     search_fields = ["comment", "measure__title"]
     list_select_related = ["measure", "actor"]
     raw_id_fields = ["measure", "actor"]
-
-    # the history is a record: nobody edits or deletes it by hand
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+    # the history is a record: nobody edits or deletes it by hand (ReadOnlyAdmin)
 
 
 @admin.register(MeasureReport)
