@@ -147,9 +147,12 @@ def bump_after_admin_edit(sender, instance, created: bool, **kwargs) -> None:
 def bump_after_migrate(sender, using: str = "default", apps: Any = None, **kwargs) -> None:
     """`post_migrate` of this app: every deployment runs `migrate`, and a release may
     compute the cached figures differently, so every data version moves (one UPDATE; the
-    cached data of the previous release are never read again). The historical model: the
-    table exists whatever migrations this run applied."""
-    model = apps.get_model("agencies", "DataVersion") if apps is not None else DataVersion
+    cached data of the previous release are never read again). The historical model:
+    nothing to move when the run unapplied the table."""
+    try:
+        model = apps.get_model("agencies", "DataVersion") if apps is not None else DataVersion
+    except LookupError:
+        return
     model.objects.using(using).update(token=_new_token())
 
 

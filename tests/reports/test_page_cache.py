@@ -553,3 +553,14 @@ def test_a_deployment_moves_every_version(sverdlovsk, personas):
     call_command("migrate", verbosity=0)  # nothing to apply: the signal still comes
     after = versions()
     assert all(after[scope] != token for scope, token in before.items())
+
+
+def test_a_migrate_that_unapplied_the_versions_moves_nothing():
+    """A run back to before the data versions existed has no table to move."""
+    from django.apps import apps as global_apps
+    from django.db.migrations.state import ProjectState
+
+    from agencies.dataversion import bump_after_migrate
+
+    before = ProjectState().apps  # no model at all: as after `migrate agencies zero`
+    bump_after_migrate(sender=global_apps.get_app_config("agencies"), apps=before)
