@@ -8,9 +8,10 @@ Monitoring exports, index inputs and cascade progress files give dates as:
 - text «2025-10-06».
 A time after the date, as spreadsheets write date-times («2025-10-06 00:00:00»,
 «2025-10-06T14:30», «06.10.2025 9:05»; a fractional serial), is dropped: the calendar date
-counts, as it does for a datetime cell. Anything else, an impossible day («31.02.2025»), or a
-day outside the years the portal can mean (`FIRST_DAY` … `LAST_DAY`: «0001-01-01» is a
-typo, and the weeks, stages and trends around it overflow Python's dates) is refused:
+counts, as it does for a datetime cell. Digits are 0-9 only, as in every number of a file.
+Anything else, an impossible day («31.02.2025»), or a day outside the years the portal can
+mean (`FIRST_DAY` … `LAST_DAY`: «0001-01-01» is a typo, and the weeks, stages and trends
+around it overflow Python's dates) is refused:
 `parse_date` raises `ValueError`, never guesses. The query-string dates of the pages and the
 API are read by the same rule. Pure Python, no Django.
 """
@@ -32,8 +33,10 @@ LAST_DAY = dt.date(2099, 12, 31)
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
 _EXCEL_SERIALS = (20000, 80000)  # 04.10.1954 … 10.01.2119, exclusive
 _TIME = r"(?:[ T](?:[01]?\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d+)?)?)?"
-_DMY = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4}|\d{2})" + _TIME + r"$")
-_ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})" + _TIME + r"$")
+# re.ASCII: `\d` is 0-9 only, as in every number of a file (roadmap_portal.numbers); without
+# it «０６.１０.２０２５» (full-width) or Arabic-Indic digits would read as a date
+_DMY = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4}|\d{2})" + _TIME + r"$", re.ASCII)
+_ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})" + _TIME + r"$", re.ASCII)
 
 
 def parse_date(value: object) -> dt.date:

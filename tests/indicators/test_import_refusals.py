@@ -131,6 +131,14 @@ def _cases():
             "07.10.2025 — вторник",
         ),
         (
+            "week written with full-width digits",
+            lambda fmt: row("ORG2", week="０６.１０.２０２５"),
+            "Начало недели",
+            "Начало недели, A",
+            "«０６.１０.２０２５» — не дата",
+            "«０６.１０.２０２５» — не дата",
+        ),
+        (
             "week before the season",
             lambda fmt: row("ORG2", week="02.12.2024"),
             "Начало недели",

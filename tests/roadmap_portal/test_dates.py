@@ -46,6 +46,11 @@ def test_parses(value, expected):
         "06.10.202",
         "2025-1-6",
         "6 октября 2025",
+        # digits other than 0-9 (full-width, Arabic-Indic): the rule of every number in a file
+        "０６.１０.２０２５",
+        "٠٦.١٠.٢٠٢٥",
+        "２０２５-１０-０６",
+        "2025-10-06 １４:30",
         "45936",  # a serial written as text is not a date
         12,  # a count, not a serial
         True,
