@@ -87,6 +87,9 @@ CROSS_CHECKS: tuple[tuple[str, str, int], ...] = (
     # I2's denominator (2 × students: one parent per student) bounds the active ones
     ("learners_active", "students_total", FORMULAS["i2"].factor),
     ("max_only_users", "sferum_users", 1),
+    # the users with a VK Messenger profile are Sferum users (M's denominator, a share of
+    # I3's): a part, never more than its whole
+    ("vkm_users", "sferum_users", 1),
     ("vkm_and_max_users", "vkm_users", 1),
 )
 

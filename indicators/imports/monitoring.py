@@ -89,6 +89,9 @@ CROSS_MESSAGES: dict[str, Any] = {
     "max_only_users": gettext_lazy(
         "пользователей только в MAX (%(a)s) больше, чем пользователей Сферума (%(b)s)"
     ),
+    "vkm_users": gettext_lazy(
+        "с профилем в VK Мессенджере (%(a)s) больше, чем пользователей Сферума (%(b)s)"
+    ),
     "vkm_and_max_users": gettext_lazy(
         "с профилем в MAX (%(a)s) больше, чем с профилем в VK Мессенджере (%(b)s)"
     ),

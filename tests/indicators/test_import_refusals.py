@@ -131,6 +131,15 @@ def _cases():
             "07.10.2025 — вторник",
         ),
         (
+            # a part larger than its whole: those with a VK Messenger profile are Sferum users
+            "VK Messenger profiles above the Sferum users",
+            lambda fmt: row("ORG2", counts=_with(6, 501)),
+            "Пользователей с профилем в VK Мессенджере",
+            "Пользователей с профилем в VK Мессенджере, M",
+            "с профилем в VK Мессенджере (501) больше, чем пользователей Сферума (500)",
+            "с профилем в VK Мессенджере (501) больше, чем пользователей Сферума (500)",
+        ),
+        (
             "week written with full-width digits",
             lambda fmt: row("ORG2", week="０６.１０.２０２５"),
             "Начало недели",
