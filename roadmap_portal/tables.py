@@ -67,6 +67,27 @@ def cell_text(value: Any) -> str:
     return str(value).strip()
 
 
+# Excel keeps 15 significant digits of a number
+EXACT_NUMBER_DIGITS = 15
+
+
+def lossy_code_problem(value: Any) -> str | None:
+    """Why a code cell holding a spreadsheet number cannot be the code it was typed as (the
+    Russian problem), else None. A fraction («66,5» in a number cell reads 66.5, never the
+    code) or more than 15 digits (Excel stores 66000000000000012345 as 6.6E+19, which reads
+    66000000000000008192): refused by the imports that read codes, never turned into a code
+    by `cell_text`."""
+    if type(value) is not float:
+        return None
+    if value.is_integer() and abs(value) < 10**EXACT_NUMBER_DIGITS:
+        return None
+    return _(
+        "код «%(value)s» записан в ячейке числом, дробным или длиннее 15 цифр (Excel хранит "
+        "только 15 значащих цифр): код так не прочитать без потерь. Отформатируйте столбец "
+        "как текст и введите коды заново"
+    ) % {"value": f"{value:.{EXACT_NUMBER_DIGITS}g}"}
+
+
 _CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 

@@ -16,7 +16,7 @@ from typing import IO, Any
 from django.utils.translation import gettext as _
 
 from agencies.models import normalise_region_code
-from roadmap_portal.tables import TableError, cell_text, open_table
+from roadmap_portal.tables import TableError, cell_text, lossy_code_problem, open_table
 
 from .columns import ALIASES, TITLES
 
@@ -53,7 +53,8 @@ def roster_read(stream: IO[bytes], *, region_code: str) -> RosterRead:
     region_column = table.column_letter("region_code") if region_at is not None else ""
     try:
         for number, cells in table.rows():
-            code = cell_text(cells[code_at] if code_at < len(cells) else None)
+            raw_code = cells[code_at] if code_at < len(cells) else None
+            code = cell_text(raw_code)
             where = _("Строка %(row)s, столбец «%(column)s»") % {
                 "row": number,
                 "column": code_column,
@@ -78,6 +79,8 @@ def roster_read(stream: IO[bytes], *, region_code: str) -> RosterRead:
                     continue
             if not code:
                 result.error(number, code_column, where + ": " + _("не указан код организации"))
+            elif lossy := lossy_code_problem(raw_code):
+                result.error(number, code_column, where + ": " + lossy)
             elif _CONTROL.search(code):
                 result.error(
                     number, code_column, where + ": " + _("управляющий символ в коде организации")

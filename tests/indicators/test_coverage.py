@@ -284,3 +284,33 @@ def test_the_preview_reuses_the_missing_counts_of_the_rollups_and_agrees_with_a_
         later = coverage_counts(region_ids=[region.pk], weeks=weeks[3:], missing=missing)
         assert later == coverage_counts(region_ids=[region.pk], weeks=weeks[3:])
         transaction.set_rollback(True)
+
+
+@pytest.mark.django_db
+def test_roster_refuses_a_code_typed_as_a_number_that_lost_digits(personas):
+    """The monitoring import's rule (`tables.lossy_code_number`): a roster XLSX whose code
+    cell is a number with a fraction or more than 15 digits names it; nothing is kept."""
+    import io
+
+    import openpyxl
+
+    from agencies.models import Region
+    from indicators.models import MonitoringRoster
+    from indicators.services.rosters import monitoring_roster_upload
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["Код организации"])
+    for code in ["A1", 6.6000000000000012e19, 66.5, 66123]:
+        sheet.append([code])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    buffer.seek(0)
+    result = monitoring_roster_upload(
+        region=Region.objects.get(code="66"), user=personas.coordinator, file=buffer
+    )
+    messages = [e["message"] for e in result.errors]
+    assert result.roster is None and len(messages) == 2, messages
+    assert messages[0].startswith("Строка 3, столбец «A»: код «6.6e+19» записан в ячейке числом")
+    assert messages[1].startswith("Строка 4, столбец «A»: код «66.5» записан в ячейке числом")
+    assert not MonitoringRoster.objects.exists()

@@ -262,6 +262,24 @@ def _cases():
             "логическое значение «ИСТИНА» вместо кода организации",
         ),
         (
+            # Excel keeps 15 significant digits: 66000000000000012345 reads 66000000000000008192
+            "organisation code of twenty digits typed as a number",
+            lambda fmt: row(6.6000000000000012e19),
+            None,  # a CSV cell is text: its digits are all there
+            "Код организации, D",
+            None,
+            "код «6.6e+19» записан в ячейке числом",
+        ),
+        (
+            # «66,5» typed into a number cell is 66.5: never the code «66.5» nor «66,5»
+            "organisation code typed as a fraction",
+            lambda fmt: row(66.5),
+            None,
+            "Код организации, D",
+            None,
+            "код «66.5» записан в ячейке числом",
+        ),
+        (
             "neither code nor week, but a region, a type and counts",
             lambda fmt: row("", week=""),
             "Начало недели",
