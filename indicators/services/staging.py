@@ -7,7 +7,8 @@ plain SQL shared by both databases (SQLite ≥ 3.35 has upsert, `UPDATE … FROM
 `IS DISTINCT FROM`):
 
 0. the checks that need the whole file: one row per organisation and week, one region per
-   organisation (`file_problems`); then one record per organisation, its latest week
+   organisation (`file_problems`, `region_conflicts`), no new code that differs from another
+   only by leading zeros (`zero_conflicts`); then one record per organisation, its latest week
    giving the type, name and municipality (`derive_organisations`); each row keeps its
    own type and municipality all the same (`key_rows`);
 1. what the file changes in the reference data, counted (`organisation_changes`), then
@@ -346,6 +347,42 @@ class Staging:
                 f"JOIN {t_region} rs ON rs.id = s.region_id "
                 f"JOIN {t_region} ro ON ro.id = o.region_id "
                 f"WHERE o.region_id <> s.region_id ORDER BY s.first_row LIMIT %s",
+                [limit],
+            )
+            return list(cursor.fetchall())
+
+    def zero_conflicts(self, limit: int) -> list[tuple[int, str, str | None, str | None, int]]:
+        """New organisation codes of the file that differ from another code only by leading
+        zeros: (first row, code, a known code of the same region, another code of the
+        file, its first row). A spreadsheet drops the zeros of a code typed as a number
+        («01000123» → 1000123): taken as a new organisation, one school would be counted
+        under two codes. Codes already known are left alone (both may exist).
+
+        One aggregate over the file's codes, the known codes of its regions that start
+        with a zero and the known codes the file's zero-led codes would lose their zeros
+        into (the unique index on the code), keyed by the code without its leading zeros;
+        only its (rare) groups of several codes are joined back."""
+        bare = "ltrim({}, '0')"
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"WITH codes AS ("
+                f"SELECT {bare.format('code')} AS bare, code, first_row FROM {STAGE_ORGS} "
+                f"UNION ALL SELECT {bare.format('o.code')}, o.code, NULL FROM {_q(T_ORG)} o "
+                f"WHERE o.code LIKE '0%%' "
+                f"AND o.region_id IN (SELECT region_id FROM {STAGE_ORGS}) "
+                f"UNION ALL SELECT {bare.format('o.code')}, o.code, NULL FROM {STAGE_ORGS} s "
+                f"JOIN {_q(T_ORG)} o ON o.code = {bare.format('s.code')} "
+                f"AND o.region_id = s.region_id WHERE s.code LIKE '0%%'), "
+                f"groups AS (SELECT bare FROM codes GROUP BY bare "
+                f"HAVING COUNT(DISTINCT code) > 1) "
+                f"SELECT s.first_row, s.code, "
+                f"MIN(CASE WHEN c.first_row IS NULL THEN c.code END), "
+                f"MIN(CASE WHEN c.first_row IS NOT NULL THEN c.code END), "
+                f"MIN(c.first_row) "
+                f"FROM groups g JOIN {STAGE_ORGS} s ON {bare.format('s.code')} = g.bare "
+                f"JOIN codes c ON c.bare = g.bare AND c.code <> s.code "
+                f"WHERE NOT EXISTS (SELECT 1 FROM {_q(T_ORG)} k WHERE k.code = s.code) "
+                f"GROUP BY s.first_row, s.code ORDER BY s.first_row LIMIT %s",
                 [limit],
             )
             return list(cursor.fetchall())

@@ -457,6 +457,26 @@ def _run(upload: MonitoringUpload, *, progress_every: int) -> MonitoringUpload:
                         % {"code": code, "stored": stored_region, "file": file_region},
                     ),
                 )
+            for first_row, code, known, other, other_row in staging.zero_conflicts(
+                MAX_STORED_ERRORS
+            ):
+                column = reader.column("org_code")
+                if known is not None:
+                    problem = _(
+                        "код «%(code)s» отличается от кода уже известной организации субъекта "
+                        "«%(other)s» только ведущими нулями"
+                    ) % {"code": code, "other": known}
+                else:
+                    problem = _(
+                        "код «%(code)s» отличается от кода «%(other)s» (строка %(row)s) "
+                        "только ведущими нулями"
+                    ) % {"code": code, "other": other, "row": other_row}
+                problem += _(
+                    ": это одна организация или две? Excel убирает ведущие нули у кода, "
+                    "записанного числом; задайте столбцу текстовый формат и введите коды "
+                    "полностью"
+                )
+                errors.add(first_row, column, format_error(first_row, column, problem))
             if errors:
                 raise _Refused
             phases["stage_organisations"] = time.monotonic() - started

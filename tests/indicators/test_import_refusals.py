@@ -381,6 +381,42 @@ def test_duplicate_and_region_conflict_found_with_row_errors(import_file):
     assert not MonitoringRow.objects.exists()
 
 
+def test_a_code_that_lost_its_leading_zeros_is_refused(import_file):
+    """A spreadsheet drops the leading zeros of a code typed as a number: «01000123» comes
+    back as 1000123. Taken as a new organisation, the school would be counted twice (once
+    under each code) and its own history would stop. A new code that differs from a known
+    one of the region, or from another code of the file, only by leading zeros is refused
+    with both codes named; nothing is written."""
+    assert import_file(csv_bytes([row("01000123"), row("ORG9")])).status == "done"
+    before = _snapshot()
+
+    week = "13.10.2025"
+    upload = import_file(
+        xlsx_bytes([row("ORG9", week=week), row(1000123, week=week)]), name="export.xlsx"
+    )
+    assert upload.status == "refused", upload.errors
+    assert [(e["row"], e["column"]) for e in upload.errors] == [(5, "Код организации, D")]
+    message = upload.errors[0]["message"]
+    assert message.startswith("Строка 5, столбец «Код организации, D»: код «1000123»"), message
+    assert "«01000123»" in message and "ведущими нулями" in message, message
+    assert _snapshot() == before
+
+    # the file alone shows it too: both codes new, each row named
+    upload = import_file(csv_bytes([row("0777"), row("ORG9"), row("777")]))
+    assert upload.status == "refused", upload.errors
+    assert [(e["row"], e["column"]) for e in upload.errors] == [
+        (2, "Код организации"),
+        (4, "Код организации"),
+    ]
+    assert "«777» (строка 4)" in upload.errors[0]["message"], upload.errors
+    assert "«0777» (строка 2)" in upload.errors[1]["message"], upload.errors
+    assert _snapshot() == before
+
+    # the known code itself, and codes whose zeros are not the only difference, import
+    upload = import_file(csv_bytes([row("01000123", week=week), row("10001230", week=week)]))
+    assert upload.status == "done", upload.errors
+
+
 def test_last_row_with_a_name_names_the_organisation(import_file):
     rows = [
         row("ORG1", name="Школа 1", municipality="Ирбит"),
