@@ -4,7 +4,8 @@ Shared by every import (monitoring exports, index inputs, cascade progress):
 
 1. the format is told by the content (an XLSX is a zip; an old OLE2 .xls is refused with
    its own message), not by the file name;
-2. CSV: the encoding (UTF-8, UTF-8 with BOM, Windows-1251) is detected on a sample, the
+2. CSV: the encoding (UTF-8, UTF-8 with BOM, Windows-1251) is detected on a sample (a UTF-16
+   file, Excel's «Текст в Юникоде», is refused by its BOM with what to save instead), the
    header is the first of the top rows that names the required columns, and the separator
    is the one that parses that header into known names. Rows are CSV records: a quoted
    cell may hold line breaks, and the row number is the record's (as a spreadsheet that
@@ -327,6 +328,14 @@ def _top_records(lines: list[str], delimiter: str) -> list[list[str]]:
 def _open_csv(stream: IO[bytes], *, aliases, required, names) -> Table:
     sample = stream.read(SAMPLE_BYTES)
     stream.seek(0)
+    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        # Excel's «Текст в Юникоде»: read as Windows-1251 it would only miss its header
+        raise TableError(
+            _(
+                "Файл в кодировке UTF-16 («Текст в Юникоде»), она не поддерживается: "
+                "сохраните его в Excel как «CSV UTF-8» или как книгу Excel (.xlsx)."
+            )
+        )
     encoding = _detect_encoding(sample)
     top_lines: list[str] = []
     try:

@@ -272,6 +272,16 @@ def test_xlsx_two_visible_sheets_with_the_header_are_refused():
 # --- a broken file is a TableError with a Russian message, never a Python error
 
 
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])
+def test_utf16_text_is_refused_with_what_to_save_instead(encoding):
+    """Excel's «Текст в Юникоде» is UTF-16 (tab-separated): not one of the encodings read,
+    and refused as such, not as a file without the columns."""
+    bom = {"utf-16": b"", "utf-16-le": b"\xff\xfe", "utf-16-be": b"\xfe\xff"}[encoding]
+    data = bom + "Начало недели\tКод организации\r\n06.10.2025\tORG1\r\n".encode(encoding)
+    with pytest.raises(TableError, match=r"UTF-16.*«CSV UTF-8»"):
+        read(data)
+
+
 def test_old_xls_is_refused_as_an_old_format():
     with pytest.raises(TableError, match=r"старом формате Excel \(\.xls\) не поддерживается.*xlsx"):
         read(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(range(256)) * 40)
