@@ -89,18 +89,64 @@ def lossy_code_problem(value: Any) -> str | None:
     ) % {"value": f"{value:.{EXACT_NUMBER_DIGITS}g}"}
 
 
-_CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# Unicode format characters (category Cf: the soft hyphen, zero-width spaces and joiners,
+# direction marks, the byte order mark, tags …): invisible, yet «ORG\u200b1» is not «ORG1»
+# and «\ufeffИрбит» is not «Ирбит». Python's set written out as ranges (a test compares
+# them with `unicodedata`), so that the byte-level checks can be built from them too.
+INVISIBLE_RANGES: tuple[tuple[int, int], ...] = (
+    (0x00AD, 0x00AD),
+    (0x0600, 0x0605),
+    (0x061C, 0x061C),
+    (0x06DD, 0x06DD),
+    (0x070F, 0x070F),
+    (0x0890, 0x0891),
+    (0x08E2, 0x08E2),
+    (0x180E, 0x180E),
+    (0x200B, 0x200F),
+    (0x202A, 0x202E),
+    (0x2060, 0x2064),
+    (0x2066, 0x206F),
+    (0xFEFF, 0xFEFF),
+    (0xFFF9, 0xFFFB),
+    (0x110BD, 0x110BD),
+    (0x110CD, 0x110CD),
+    (0x13430, 0x13438),
+    (0x1BCA0, 0x1BCA3),
+    (0x1D173, 0x1D17A),
+    (0xE0001, 0xE0001),
+    (0xE0020, 0xE007F),
+)
+_INVISIBLE_CLASS = "".join(
+    f"\\U{low:08x}-\\U{high:08x}" if low != high else f"\\U{low:08x}"
+    for low, high in INVISIBLE_RANGES
+)
+INVISIBLE = re.compile(f"[{_INVISIBLE_CLASS}]")
+# what a text cell of a file (a code, a name) never holds: C0 and C1 control characters,
+# DEL and the invisible format characters; `not_in_text_problem` says which
+NOT_IN_TEXT = re.compile(f"[\\x00-\\x1f\\x7f-\\x9f{_INVISIBLE_CLASS}]")
+
+
+def not_in_text_problem(char: str) -> str:
+    """The Russian problem of a character `NOT_IN_TEXT` found in a text cell."""
+    code = f"U+{ord(char):04X}"
+    if INVISIBLE.match(char):
+        return _(
+            "невидимый символ (код %(code)s) в тексте: с ним код или название не совпадает "
+            "с тем же, набранным без него; удалите его"
+        ) % {"code": code}
+    return _("недопустимый управляющий символ (код %(code)s) в тексте") % {"code": code}
 
 
 def shown(value: Any, limit: int = 50) -> str:
-    """A cell's text as a message may quote it: control characters (NUL, line breaks …)
-    written as escapes (`\\x00`, `\\n`), never echoed raw; cut after `limit` characters."""
+    """A cell's text as a message may quote it: control and invisible characters (NUL, line
+    breaks, a zero-width space …) written as escapes (`\\x00`, `\\n`, `\\u200b`), never
+    echoed raw; cut after `limit` characters."""
     text = str(value)
     cut = len(text) > limit
     if cut:
         text = text[:limit]
-    if _CONTROL_CHARS.search(text):
-        text = _CONTROL_CHARS.sub(lambda m: repr(m.group())[1:-1], text)
+    if NOT_IN_TEXT.search(text):
+        text = NOT_IN_TEXT.sub(lambda m: repr(m.group())[1:-1], text)
     return text + "…" if cut else text
 
 

@@ -13,7 +13,8 @@ What a row must be (every refusal names the row and the column; nothing is ever 
 - a week start that is a date, a Monday, not before `MONITORING_SEASON_START` and not after
   the region's local today + 7 days;
 - a known region within the upload's scope, an organisation code, a known type;
-- text without control characters and not longer than its model column (`columns.py`);
+- text without control characters or invisible ones (a zero-width space, the byte order mark:
+  `tables.NOT_IN_TEXT`) and not longer than its model column (`columns.py`);
 - every count a whole number written with the digits 0-9, from 0 to
   `MONITORING_MAX_COUNT` (`parse_count`, the one rule: the fast path of the reader accepts
   only what it accepts, with the same value), never empty, never a date, a boolean or an
@@ -50,10 +51,12 @@ from roadmap_portal.numbers import NUMBER_TEXT, not_a_number_reason
 from roadmap_portal.ru_formats import ru_date, ru_number
 from roadmap_portal.tables import (
     FORMULA_WITHOUT_VALUE,
+    NOT_IN_TEXT,
     Table,
     _column_letter,
     cell_text,
     lossy_code_problem,
+    not_in_text_problem,
     shown,
 )
 
@@ -62,8 +65,9 @@ from .columns import BY_KEY, COUNT_KEYS, CROSS_CHECKS, TEXT_LIMITS, TITLES
 MAX_STORED_ERRORS = 1000
 
 _SPACES = re.compile(r"[\s\u00a0\u202f]")
-# C0 and C1 control characters (NUL, tabs, line breaks …) and DEL: never in a name or code
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# C0 and C1 control characters (NUL, tabs, line breaks …), DEL and the invisible format
+# characters (a zero-width space, the byte order mark …): never in a name or code
+_CONTROL = NOT_IN_TEXT
 _WEEKDAYS = ("понедельник", "вторник", "среда", "четверг", "пятница", "суббота", "воскресенье")
 
 # THE digits of a count: ASCII 0-9 only (`str.isdigit` and `int` also take «²» and
@@ -449,13 +453,7 @@ class MonitoringRowReader:
             control = _CONTROL.search(text)
             if control is not None:
                 ok = False
-                char = control.group()
-                self._error(
-                    number,
-                    key,
-                    _("недопустимый управляющий символ (код %(code)s) в тексте")
-                    % {"code": f"U+{ord(char):04X}"},
-                )
+                self._error(number, key, not_in_text_problem(control.group()))
             limit = TEXT_LIMITS.get(key)
             if limit and len(text) > limit:
                 ok = False

@@ -9,20 +9,26 @@ All or nothing: every problem names its row and column, in Russian.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import IO, Any
 
 from django.utils.translation import gettext as _
 
 from agencies.models import normalise_region_code
-from roadmap_portal.tables import TableError, cell_text, lossy_code_problem, open_table
+from roadmap_portal.tables import (
+    INVISIBLE,
+    NOT_IN_TEXT,
+    TableError,
+    cell_text,
+    lossy_code_problem,
+    not_in_text_problem,
+    open_table,
+)
 
 from .columns import ALIASES, TITLES
 
 ORG_CODE_MAX = 64  # agencies.Organisation.code
 MAX_ERRORS = 200
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 @dataclass
@@ -81,7 +87,9 @@ def roster_read(stream: IO[bytes], *, region_code: str) -> RosterRead:
                 result.error(number, code_column, where + ": " + _("не указан код организации"))
             elif lossy := lossy_code_problem(raw_code):
                 result.error(number, code_column, where + ": " + lossy)
-            elif _CONTROL.search(code):
+            elif (bad := NOT_IN_TEXT.search(code)) and INVISIBLE.match(bad.group()):
+                result.error(number, code_column, where + ": " + not_in_text_problem(bad.group()))
+            elif bad:
                 result.error(
                     number, code_column, where + ": " + _("управляющий символ в коде организации")
                 )

@@ -40,6 +40,7 @@ import psycopg
 from django.db import DatabaseError, connection, transaction
 
 from agencies.models import Municipality, Organisation, Region
+from roadmap_portal.tables import INVISIBLE_RANGES
 
 from ..imports.columns import COUNT_KEYS, CROSS_CHECKS, TEXT_LIMITS
 from ..imports.monitoring import PLAIN_COUNT, max_count
@@ -663,30 +664,60 @@ def _trimmed(column: str) -> str:
     return f"btrim(coalesce({column}, ''))"
 
 
+def _utf8_searches(
+    ranges: Iterable[tuple[int, int]],
+) -> tuple[Callable[[bytes], re.Match[bytes] | None], ...]:
+    """A bytes search for the UTF-8 form of the characters in `ranges`, one per lead byte
+    (each pattern starts with a literal byte: a fast scan), the last bytes as a class."""
+    lasts: dict[int, dict[bytes, list[int]]] = {}
+    for low, high in ranges:
+        for code in range(low, high + 1):
+            encoded = chr(code).encode()
+            lasts.setdefault(encoded[0], {}).setdefault(encoded[1:-1], []).append(encoded[-1])
+    searches: list[Callable[[bytes], re.Match[bytes] | None]] = []
+    for lead, by_middle in lasts.items():
+        ends = b"|".join(
+            re.escape(middle) + b"[" + b"".join(re.escape(bytes([end])) for end in ends) + b"]"
+            for middle, ends in by_middle.items()
+        )
+        searches.append(re.compile(re.escape(bytes([lead])) + b"(?:" + ends + b")").search)
+    return tuple(searches)
+
+
 class _PlainText:
     """Judges the file's bytes chunk by chunk with C-speed byte operations: True while they
     hold nothing that sends a file to the row-by-row reader: quotes and backslashes (COPY
     and Python's csv module could read them differently), control characters (but the line
-    breaks and a tab separator; the reader refuses them in text), the spaces `str.strip`
-    removes but `btrim` keeps (no-break, thin, ideographic …: the reader strips them from
-    a cell's edges), a byte Windows-1251 does not define. COPY itself refuses empty lines,
-    stray carriage returns and a bad encoding."""
+    breaks and a tab separator; the reader refuses them in text), the invisible format
+    characters the reader refuses in text (`tables.INVISIBLE_RANGES`), the spaces
+    `str.strip` removes but `btrim` keeps (no-break, thin, ideographic …: the reader strips
+    them from a cell's edges), a byte Windows-1251 does not define. COPY itself refuses
+    empty lines, stray carriage returns and a bad encoding."""
 
     # UTF-8: U+0080-U+00A0 (C1 controls, no-break space); U+2000-U+200A, U+2028, U+2029,
-    # U+202F, U+205F; U+1680; U+3000 (each pattern with a literal first byte: fast)
-    _UTF8 = (
+    # U+202F, U+205F; U+1680; U+3000 (each pattern with a literal first byte: fast); the
+    # invisible characters
+    _UTF8: tuple[Callable[[bytes], re.Match[bytes] | None], ...] = (
         re.compile(rb"\xc2[\x80-\xa0]").search,
         re.compile(rb"\xe2(?:\x80[\x80-\x8a\xa8\xa9\xaf]|\x81\x9f)").search,
         re.compile(rb"\xe1\x9a\x80").search,
         re.compile(rb"\xe3\x80\x80").search,
+        *_utf8_searches(INVISIBLE_RANGES),
     )
+    # the invisible characters Windows-1251 has (the soft hyphen)
+    _CP1251_INVISIBLE = [
+        byte
+        for low, high in INVISIBLE_RANGES
+        for code in range(low, high + 1)
+        for byte in chr(code).encode("cp1251", errors="ignore")
+    ]
 
     def __init__(self, encoding: str, delimiter: str) -> None:
         self.cp1251 = encoding == "cp1251"
         keep = {ord("\n"), ord("\r"), ord(delimiter)}
         bad = [c for c in range(0x20) if c not in keep] + [0x7F]
         if self.cp1251:
-            bad += [0x98, 0xA0]  # undefined; the no-break space
+            bad += [0x98, 0xA0, *self._CP1251_INVISIBLE]  # undefined; the no-break space
         # a refused byte becomes NUL, any other 1: one translate, then one memchr
         self.table = bytes(0 if c in bad else 1 for c in range(256))
         self.tail = b""
@@ -697,7 +728,7 @@ class _PlainText:
         if self.cp1251:
             return True
         # with the last bytes before: a sequence split by the chunks is seen too
-        joined, self.tail = self.tail + chunk, chunk[-2:]
+        joined, self.tail = self.tail + chunk, chunk[-3:]
         return not any(search(joined) for search in self._UTF8)
 
 

@@ -123,6 +123,32 @@ def _cases():
             "управляющий символ (код U+000A)",
         ),
         (
+            # invisible: «ORG​2» would be a second organisation beside «ORG2»
+            "zero-width space in a code",
+            lambda fmt: row("ORG\u200b2"),
+            "Код организации",
+            "Код организации, D",
+            "невидимый символ (код U+200B)",
+            "невидимый символ (код U+200B)",
+        ),
+        (
+            # a second «Екатеринбург» would split the municipality's rollups
+            "byte order mark in a municipality",
+            lambda fmt: row("ORG2", municipality="\ufeffЕкатеринбург"),
+            "Муниципальное образование",
+            "Муниципальное образование, C",
+            "невидимый символ (код U+FEFF)",
+            "невидимый символ (код U+FEFF)",
+        ),
+        (
+            "soft hyphen in a name",
+            lambda fmt: row("ORG2", name="Гим\u00adназия"),
+            "Наименование организации",
+            "Наименование организации, E",
+            "невидимый символ (код U+00AD)",
+            "невидимый символ (код U+00AD)",
+        ),
+        (
             "week not a Monday",
             lambda fmt: row("ORG2", week="07.10.2025"),
             "Начало недели",

@@ -361,3 +361,19 @@ def test_shown_escapes_control_characters_and_cuts(value, text):
     from roadmap_portal.tables import shown
 
     assert shown(value) == text
+
+
+def test_invisible_ranges_are_the_unicode_format_characters():
+    """`INVISIBLE_RANGES` (written out for the byte-level checks) is exactly Python's
+    category Cf, and `NOT_IN_TEXT` refuses each of them beside the control characters."""
+    import sys
+    import unicodedata
+
+    from roadmap_portal.tables import INVISIBLE_RANGES, NOT_IN_TEXT
+
+    written = {c for low, high in INVISIBLE_RANGES for c in range(low, high + 1)}
+    format_chars = {c for c in range(sys.maxunicode + 1) if unicodedata.category(chr(c)) == "Cf"}
+    assert written == format_chars
+    assert all(NOT_IN_TEXT.search(f"a{chr(c)}b") for c in written)
+    assert all(NOT_IN_TEXT.search(f"a{chr(c)}b") for c in [*range(0x20), *range(0x7F, 0xA0)])
+    assert not NOT_IN_TEXT.search("МАОУ «Школа № 12» — гимназия\u00a0Ё")
