@@ -72,12 +72,27 @@ def cell_text(value: Any) -> str:
 EXACT_NUMBER_DIGITS = 15
 
 
+# a number in scientific notation, as a spreadsheet writes a long one into a CSV («6,6E+19»);
+# the monitoring import's fast path matches codes against the same pattern
+SCIENTIFIC_NUMBER = "[0-9]+(?:[.,][0-9]+)?[eE][+-]?[0-9]+"
+_SCIENTIFIC = re.compile(SCIENTIFIC_NUMBER)
+
+
 def lossy_code_problem(value: Any) -> str | None:
-    """Why a code cell holding a spreadsheet number cannot be the code it was typed as (the
-    Russian problem), else None. A fraction («66,5» in a number cell reads 66.5, never the
-    code) or more than 15 digits (Excel stores 66000000000000012345 as 6.6E+19, which reads
-    66000000000000008192): refused by the imports that read codes, never turned into a code
-    by `cell_text`."""
+    """Why a code cell cannot be the code it was typed as (the Russian problem), else None:
+    a spreadsheet number with a fraction («66,5» in a number cell reads 66.5, never the code)
+    or more than 15 digits (Excel stores 66000000000000012345 as 6.6E+19, which reads
+    66000000000000008192), or a text in scientific notation (Excel saved such a number into
+    a CSV as «6,6E+19»). Refused by the imports that read codes, never turned into a code."""
+    if type(value) is str:
+        text = value.strip()
+        if ("E" in text or "e" in text) and _SCIENTIFIC.fullmatch(text):
+            return _(
+                "код «%(value)s» записан в экспоненциальной форме: так Excel сохраняет "
+                "длинное число, и цифры кода потеряны. Отформатируйте столбец как текст и "
+                "введите коды заново"
+            ) % {"value": shown(text)}
+        return None
     if type(value) is not float:
         return None
     if value.is_integer() and abs(value) < 10**EXACT_NUMBER_DIGITS:

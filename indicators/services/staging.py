@@ -40,7 +40,7 @@ import psycopg
 from django.db import DatabaseError, connection, transaction
 
 from agencies.models import Municipality, Organisation, Region
-from roadmap_portal.tables import INVISIBLE_RANGES
+from roadmap_portal.tables import INVISIBLE_RANGES, SCIENTIFIC_NUMBER
 
 from ..imports.columns import COUNT_KEYS, CROSS_CHECKS, TEXT_LIMITS
 from ..imports.monitoring import PLAIN_COUNT, max_count
@@ -775,7 +775,8 @@ def copy_csv(stream: Any, table: Any, reader: Any, *, stage: Staging) -> int:
     The file's bytes go unchanged into a text table by COPY; the distinct (week, region,
     type) cells are judged by the reader's own methods (`week_of`, `region_of`, `type_of`,
     `week_problem`); every other check of the reader runs as one SQL predicate built from
-    the same definitions (`PLAIN_COUNT`, the ceiling, `columns.CROSS_CHECKS`, `TEXT_LIMITS`)
+    the same definitions (`PLAIN_COUNT`, the ceiling, `columns.CROSS_CHECKS`, `TEXT_LIMITS`,
+    `tables.SCIENTIFIC_NUMBER`)
     while the valid rows are converted into the staging table. It judges only whether a row
     is valid: when any row is not, or the file has a shape COPY could read differently from
     Python's csv module (a quote or a backslash anywhere, an empty line), it raises
@@ -852,6 +853,9 @@ def copy_csv(stream: Any, table: Any, reader: Any, *, stage: Staging) -> int:
                 texts.append((key, _trimmed(f"r.c{columns[key]}")))
                 text_columns.append(f"r.c{columns[key]}")
         conditions.append(f"r.c{columns['org_code']} IS NOT NULL AND {code} <> ''")
+        # a code Excel saved in scientific notation (tables.lossy_code_problem)
+        conditions.append(f"{code} !~ %s")
+        params: list[Any] = [f"^{SCIENTIFIC_NUMBER}$"]
         for (key, expression), column in zip(texts, text_columns, strict=True):
             # bytes bound characters: the exact length only for a long cell
             limit = int(TEXT_LIMITS[key])
@@ -869,7 +873,7 @@ def copy_csv(stream: Any, table: Any, reader: Any, *, stage: Staging) -> int:
             + " AND ".join(f"octet_length({c}) BETWEEN 1 AND {digits}" for c in count.values())
             + f' AND concat({cells}) COLLATE "C" ~ %s'
         )
-        params: list[Any] = [f"^{PLAIN_COUNT}$"]
+        params.append(f"^{PLAIN_COUNT}$")
         in_range = [f"{c}::bigint <= {int(ceiling)}" for c in count.values()]
         cross = [
             f"{count[key]}::bigint <= {int(factor)} * {count[bound]}::bigint"

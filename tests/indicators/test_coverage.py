@@ -301,7 +301,7 @@ def test_roster_refuses_a_code_typed_as_a_number_that_lost_digits(personas):
     book = openpyxl.Workbook()
     sheet = book.active
     sheet.append(["Код организации"])
-    for code in ["A1", 6.6000000000000012e19, 66.5, 66123]:
+    for code in ["A1", 6.6000000000000012e19, 66.5, 66123, "6,6E+19"]:
         sheet.append([code])
     buffer = io.BytesIO()
     book.save(buffer)
@@ -310,7 +310,8 @@ def test_roster_refuses_a_code_typed_as_a_number_that_lost_digits(personas):
         region=Region.objects.get(code="66"), user=personas.coordinator, file=buffer
     )
     messages = [e["message"] for e in result.errors]
-    assert result.roster is None and len(messages) == 2, messages
+    assert result.roster is None and len(messages) == 3, messages
     assert messages[0].startswith("Строка 3, столбец «A»: код «6.6e+19» записан в ячейке числом")
     assert messages[1].startswith("Строка 4, столбец «A»: код «66.5» записан в ячейке числом")
+    assert messages[2].startswith("Строка 6, столбец «A»: код «6,6E+19» записан в экспоненциальной")
     assert not MonitoringRoster.objects.exists()

@@ -297,6 +297,15 @@ def _cases():
             "код «6.6e+19» записан в ячейке числом",
         ),
         (
+            # a CSV saved by Excel writes a long code as «6,6E+19»: its digits are gone
+            "organisation code in scientific notation",
+            lambda fmt: row("6,6E+19"),
+            "Код организации",
+            "Код организации, D",
+            "код «6,6E+19» записан в экспоненциальной форме",
+            "код «6,6E+19» записан в экспоненциальной форме",
+        ),
+        (
             # «66,5» typed into a number cell is 66.5: never the code «66.5» nor «66,5»
             "organisation code typed as a fraction",
             lambda fmt: row(66.5),
