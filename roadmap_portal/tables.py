@@ -72,9 +72,10 @@ def cell_text(value: Any) -> str:
 EXACT_NUMBER_DIGITS = 15
 
 
-# a number in scientific notation, as a spreadsheet writes a long one into a CSV («6,6E+19»);
-# the monitoring import's fast path matches codes against the same pattern
-SCIENTIFIC_NUMBER = "[0-9]+(?:[.,][0-9]+)?[eE][+-]?[0-9]+"
+# a number in scientific notation, as a spreadsheet writes a long one into a CSV («6,6E+19»:
+# Excel and LibreOffice always write the exponent's sign, so a code such as «12E34» is left
+# alone); the monitoring import's fast path matches codes against the same pattern
+SCIENTIFIC_NUMBER = "[0-9]+(?:[.,][0-9]+)?[eE][+-][0-9]+"
 _SCIENTIFIC = re.compile(SCIENTIFIC_NUMBER)
 
 

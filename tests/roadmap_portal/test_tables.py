@@ -377,3 +377,26 @@ def test_invisible_ranges_are_the_unicode_format_characters():
     assert all(NOT_IN_TEXT.search(f"a{chr(c)}b") for c in written)
     assert all(NOT_IN_TEXT.search(f"a{chr(c)}b") for c in [*range(0x20), *range(0x7F, 0xA0)])
     assert not NOT_IN_TEXT.search("МАОУ «Школа № 12» — гимназия\u00a0Ё")
+
+
+@pytest.mark.parametrize(
+    ("code", "refused"),
+    [
+        ("6,6E+19", True),
+        ("1.23457E+15", True),
+        ("6e-05", True),
+        # a spreadsheet always writes the exponent's sign: these are codes, not numbers
+        ("12E34", False),
+        ("0012E5", False),
+        ("E+19", False),
+    ],
+)
+def test_scientific_notation_needs_the_sign_a_spreadsheet_writes(code, refused):
+    """One pattern (`SCIENTIFIC_NUMBER`) for both import paths: the row-by-row reader here,
+    the fast path's SQL in `indicators.services.staging`."""
+    import re
+
+    from roadmap_portal.tables import SCIENTIFIC_NUMBER, lossy_code_problem
+
+    assert (lossy_code_problem(code) is not None) is refused
+    assert bool(re.fullmatch(SCIENTIFIC_NUMBER, code)) is refused
