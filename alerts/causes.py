@@ -33,9 +33,9 @@ from indicators.models import (
     WeekApproval,
 )
 from indicators.models.indicators import indicator_label
-from indicators.selectors import stage_targets_by_region
+from indicators.selectors import newest_region_rollups, stage_targets_by_region, trend_weeks
 from indicators.stages import current_stage, last_passed_stage
-from indicators.trends import project
+from indicators.trends import project, recent_points
 from roadmap_portal.ru_formats import (
     round_half_up,
     ru_date,
@@ -331,18 +331,21 @@ def _region_indicator_causes(
         code = indicator.code
         if code not in INDICATOR_CODES:
             continue
-        points = [
-            (r.week_start, float(getattr(r, code)))
-            for r in reversed(series)
-            if getattr(r, code) is not None
-        ]
+        # the judged weeks (complete, newest first): the newest is the week every page
+        # shows and judges (a week without data for the indicator is judged by nobody);
+        # the trend's points are `recent_points` of them, as on the dashboards
+        newest = series[0] if series else None
+        value = getattr(newest, code) if newest is not None else None
+        points = recent_points(
+            [(r.week_start, getattr(r, code)) for r in reversed(series)], trend_weeks()
+        )
         # indicators.stages: below the last passed stage's target, at risk of missing the
         # current one; only a target that counts on the date raises anything
         stage = last_passed_stage(indicator_targets, on_date)
-        if stage is not None and points:
+        if stage is not None and newest is not None and value is not None:
             target = stage.value_on(on_date)
-            week, value = points[-1]
-            if target is not None and value < float(target):
+            week = newest.week_start
+            if target is not None and value < target:
                 causes.append(
                     Cause(
                         kind=AlertKind.INDICATOR_BELOW,
@@ -371,7 +374,7 @@ def _region_indicator_causes(
                     )
                 )
         stage = current_stage(indicator_targets, on_date)
-        if stage is not None and not stage.passed_on(on_date):
+        if stage is not None and not stage.passed_on(on_date) and value is not None:
             target = stage.value_on(on_date)
             if target is None:
                 continue
@@ -738,28 +741,13 @@ def _region_approval_causes(
 def _region_series(
     regions: Sequence[Region], on_date: dt.date, *, complete_only: bool = False
 ) -> dict[int, list[MonitoringRollup]]:
-    """Each region's newest weekly rollups up to `on_date`, newest first (one query);
-    `complete_only`: without the «неполные недели» (indicators.coverage), which are never
-    judged."""
-    weeks = _setting("ALERT_TREND_WEEKS", 8)
-    rollups = MonitoringRollup.objects.all()
-    if complete_only:
-        rollups = rollups.complete()
-    series: dict[int, list[MonitoringRollup]] = defaultdict(list)
-    for row in (
-        rollups.filter(
-            region_id__in=_ids(regions), municipality__isnull=True, week_start__lte=on_date
-        )
-        .annotate(
-            _newest=Window(
-                RowNumber(), partition_by=[F("region_id")], order_by=F("week_start").desc()
-            )
-        )
-        .filter(_newest__lte=weeks)
-        .order_by("region_id", "-week_start")
-    ):
-        series[row.region_id].append(row)
-    return series
+    """Each region's newest weekly rollups up to `on_date`, newest first (one query;
+    `indicators.selectors.newest_region_rollups`)."""
+    return newest_region_rollups(
+        days={region.pk: on_date for region in regions},
+        weeks=trend_weeks(),
+        complete_only=complete_only,
+    )
 
 
 _MEASURE_KINDS = {AlertKind.MEASURE_OVERDUE, AlertKind.MEASURE_DUE_SOON, AlertKind.REPORT_MISSING}

@@ -29,7 +29,7 @@ from indicators.models import (
     MonitoringRollup,
     MonitoringUpload,
 )
-from indicators.selectors import stage_targets_by_region
+from indicators.selectors import newest_region_rollups, stage_targets_by_region
 from indicators.stages import current_stage
 from indicators.staleness import is_stale
 from roadmaps.models import Measure
@@ -337,7 +337,6 @@ def national_rows(
     regions = list(Region.objects.order_by("code").annotate(latest_score_day=Subquery(latest_day)))
     ids = [r.pk for r in regions]
     day_of = {r.pk: days.of(r) for r in regions}
-    last_day = max(day_of.values(), default=on_date)
     latest_of = {r.pk: r.latest_score_day for r in regions}
     # index: history (values only) and the latest score of each region with its components
     # one score a week (the latest of the week) over the last weeks with scores, and the
@@ -375,19 +374,11 @@ def national_rows(
     # indicators: the region rollups of the last weeks (trend and latest value)
     indicators = list(Indicator.objects.order_by("number")[:4])
     targets = _targets_all(indicators, day_of)
-    series: dict[int, list[MonitoringRollup]] = defaultdict(list)
-    latest_week = MonitoringRollup.objects.filter(
-        region_id__in=ids, municipality__isnull=True, week_start__lte=last_day
-    ).aggregate(latest=Max("week_start"))["latest"]
-    if latest_week:
-        for rollup in MonitoringRollup.objects.filter(
-            region_id__in=ids,
-            municipality__isnull=True,
-            week_start__lte=last_day,
-            week_start__gte=latest_week - dt.timedelta(weeks=trend.trend_weeks() + 1),
-        ).order_by("region_id", "week_start"):
-            if rollup.week_start <= day_of[rollup.region_id]:  # not after the region's day
-                series[rollup.region_id].append(rollup)
+    # each region's judged weeks (complete, newest last) for its trend and latest value,
+    # and its newest week whatever its coverage (freshness, «неполная неделя»): the weeks
+    # the region dashboard and the alerts read, on the region's own day (two queries)
+    judged_of = newest_region_rollups(days=day_of, weeks=trend.trend_weeks(), complete_only=True)
+    newest_of = newest_region_rollups(days=day_of, weeks=1)
 
     # the one overdue rule (`overdue_q`) on each region's day: regions of a zone share it
     zone_days = {region.timezone: day_of[region.pk] for region in regions}
@@ -406,24 +397,17 @@ def national_rows(
     for region in regions:
         day = day_of[region.pk]
         score = scores.get(region.pk)
-        own = series.get(region.pk, [])
+        newest = newest_of.get(region.pk, [None])[0]
         # the indicators and their colours read the complete weeks only (indicators.coverage)
-        judged = [r for r in own if r.complete]
+        judged = list(reversed(judged_of.get(region.pk, [])))
         values = []
         for indicator, code in zip(indicators, INDICATOR_CODES, strict=False):
             points = [(r.week_start, getattr(r, code)) for r in judged]
-            known = [(d, v) for d, v in points if v is not None]
-            last_date, value = known[-1] if known else (None, None)
+            # the value of the newest judged week, as on the region dashboard
+            value = points[-1][1] if points else None
             target = targets.get((region.pk, indicator.pk))
             target_value, target_date = target if target else (None, None)
             line = trend.current_trend(points)
-            projected = (
-                trend.projected_date(
-                    last_date=last_date, last_value=value, target=target_value, trend=line
-                )
-                if last_date
-                else None
-            )
             values.append(
                 IndicatorValue(
                     code,
@@ -433,13 +417,12 @@ def national_rows(
                         value=value,
                         target=target_value,
                         target_date=target_date,
-                        projected=projected,
                         trend=line,
                         today=day,
                     ),
                 )
             )
-        week = own[-1].week_start if own else None
+        week = newest.week_start if newest else None
         rows.append(
             RegionRow(
                 region=region,
@@ -458,19 +441,19 @@ def national_rows(
                 indicators=values,
                 overdue=overdue.get(region.pk, 0),
                 latest_week=week,
-                uploaded_at=uploads.get(region.pk) or (own[-1].updated_at if own else None),
+                uploaded_at=uploads.get(region.pk) or (newest.updated_at if newest else None),
                 stale=is_stale(week, day),
                 history=[(d, t) for d, (_pk, t) in sorted(history.get(region.pk, {}).items())],
-                partial=own[-1] if own and not own[-1].complete else None,
+                partial=newest if newest is not None and not newest.complete else None,
             )
         )
 
     # approval of the week each row's indicators read (one query)
     shown: dict[int, dt.date] = {}
     for row in rows:
-        complete = [r.week_start for r in series.get(row.region.pk, []) if r.complete]
+        complete = judged_of.get(row.region.pk)
         if complete:
-            shown[row.region.pk] = complete[-1]
+            shown[row.region.pk] = complete[0].week_start
     states = states_of(shown.items())
     for row in rows:
         week = shown.get(row.region.pk)
