@@ -20,7 +20,7 @@ from agencies.models import Region
 from indicators.approval import figure_label, states_of
 from indicators.choices import ApprovalState, UploadStatus
 from indicators.formulas import INDICATOR_CODES
-from indicators.index.selectors import national_date
+from indicators.index.selectors import index_ranking, national_date
 from indicators.models import (
     Component,
     IndexScore,
@@ -253,8 +253,8 @@ def country_overview(
     The day of each row is `overview_days(on_date, now=now)` (or `days`, already read):
     today each region's own local date, a date asked for that date for all. The rows of
     every region are cached under the national data version (`agencies.dataversion`) and
-    `OverviewDays.key`; the user's scope, the places among the visible regions, the
-    lagging flags, the filters and the order are applied after the cache. A cache miss
+    `OverviewDays.key` with their national places and lagging flags; the user's scope, the
+    filters and the order are applied after the cache. A cache miss
     costs about 12 queries whatever the number of regions, weeks or measures; a hit two
     (three for today: the regions' time zones).
     """
@@ -270,32 +270,11 @@ def country_overview(
     indicators = national.indicators
     history_dates = sorted({day for row in rows for day, _total in row.history})
 
-    # places over every visible region (ties share a place), then the lagging flag
-    ranked = sorted((r for r in rows if r.total is not None), key=lambda r: -(r.total or 0))
-    place, previous = 0, None
-    for position, row in enumerate(ranked, start=1):
-        if row.total != previous:
-            place, previous = position, row.total
-        row.place = place
+    # places and lagging flags are national (`national_rows`): the viewer's scope only
+    # chooses the rows
+    ranked = [r for r in rows if r.place is not None and r.total is not None]
     totals = sorted(t for r in ranked if (t := r.total) is not None)
     median = totals[len(totals) // 2] if totals else None
-    # lagging = behind the peers: the lower quarter of the index ranking (by place, ties
-    # share the better place), or the lower quarter of an indicator among the regions with
-    # data while that indicator is not on track
-    cutoff = len(ranked) - len(ranked) // 4
-    quartiles: dict[str, Decimal | None] = {}
-    for code in INDICATOR_CODES:
-        shares = sorted(v for r in rows if (v := r.indicator(code)) is not None)
-        quartiles[code] = shares[(len(shares) - 1) // 4] if len(shares) >= 4 else None
-    for row in rows:
-        behind = any(
-            item.value is not None
-            and (quartile := quartiles[item.code]) is not None
-            and item.value <= quartile
-            and item.rag != trend.GREEN
-            for item in row.indicators
-        )
-        row.lagging = behind or (row.place is not None and row.place > cutoff)
 
     visible_total = len(rows)
     text = query.strip().lower()
@@ -318,10 +297,46 @@ def country_overview(
     )
 
 
+def _flag_lagging(rows: list[RegionRow], on_date: dt.date) -> None:
+    """Each row's place in the one ranking (`index_ranking` on `on_date`: ties share a
+    place, a region without data has none and no total) and its lagging flag, over every
+    region.
+
+    Lagging = behind the peers: the lower quarter of the ranking (by place, ties share the
+    better place), or the lower quarter of an indicator among the regions with data while
+    that indicator is not on track. Judged nationally, so a region is lagging (and placed)
+    the same for every viewer, whichever regions the viewer sees.
+    """
+    _version, ranking = index_ranking(on_date=on_date)
+    places = {row.region.pk: row.place for row in ranking}
+    no_data = {row.region.pk for row in ranking if row.total is None}
+    ranked = sum(1 for row in ranking if row.place is not None)
+    cutoff = ranked - ranked // 4
+    quartiles: dict[str, Decimal | None] = {}
+    for code in INDICATOR_CODES:
+        shares = sorted(v for r in rows if (v := r.indicator(code)) is not None)
+        quartiles[code] = shares[(len(shares) - 1) // 4] if len(shares) >= 4 else None
+    for row in rows:
+        row.place = places.get(row.region.pk)
+        if row.region.pk in no_data:
+            # «нет данных» as on the ranking page, not the 0 points stored for it
+            row.score, row.components = None, [(c, None, m) for c, _p, m in row.components]
+    for row in rows:
+        behind = any(
+            item.value is not None
+            and (quartile := quartiles[item.code]) is not None
+            and item.value <= quartile
+            and item.rag != trend.GREEN
+            for item in row.indicators
+        )
+        row.lagging = behind or (row.place is not None and row.place > cutoff)
+
+
 def national_rows(
     *, on_date: dt.date, local_dates: dict[str, dt.date] | None = None
 ) -> NationalRows:
-    """The overview's row of every region, without places (computed in `country_overview`).
+    """The overview's row of every region, with its place in the one ranking and its
+    lagging flag (`_flag_lagging`).
 
     The index is read on `on_date`; each region is judged (staleness, current stage, RAG,
     overdue) on `on_date`, or with `local_dates` (time zone -> date, `overview_days`) on
@@ -447,6 +462,8 @@ def national_rows(
                 partial=newest if newest is not None and not newest.complete else None,
             )
         )
+
+    _flag_lagging(rows, on_date)
 
     # approval of the week each row's indicators read (one query)
     shown: dict[int, dt.date] = {}
