@@ -63,3 +63,18 @@ def test_the_lagging_flag_does_not_depend_on_the_viewer(scored, personas):
         row.region.code: row.lagging for row in country_overview(user=coordinator, on_date=ON).rows
     }
     assert theirs == {code: everyone[code] for code in theirs}
+
+
+def test_a_region_without_data_shows_no_index_on_its_dashboard(scored, personas):
+    """The nightly recompute stores 0 points for a region with neither a fact nor a
+    monitoring week; its dashboard showed «0 / 100» beside the ranking's «нет данных»."""
+    from reports.dashboards.region import region_dashboard
+
+    empty = Region.objects.get(code="77")
+    _version, ranking = index_ranking(on_date=ON)
+    assert next(r for r in ranking if r.region == empty).total is None
+    block = region_dashboard(user=personas.admin, region=empty, today=ON).index
+    assert block.score is None and block.rank is None
+    # a region with data keeps its score and place
+    ranked = region_dashboard(user=personas.admin, region=Region.objects.get(code="33"), today=ON)
+    assert ranked.index.score is not None and ranked.index.rank == 2
