@@ -389,7 +389,7 @@ def national_rows(
     # indicators: the region rollups of the last weeks (trend and latest value)
     indicators = list(Indicator.objects.order_by("number")[:4])
     targets = _targets_all(indicators, day_of)
-    # each region's judged weeks (complete, newest last) for its trend and latest value,
+    # each region's judged weeks (complete, newest first) for its trend and latest value,
     # and its newest week whatever its coverage (freshness, «неполная неделя»): the weeks
     # the region dashboard and the alerts read, on the region's own day (two queries)
     judged_of = newest_region_rollups(days=day_of, weeks=trend.trend_weeks(), complete_only=True)
