@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Window
+from django.db.models import Exists, F, OuterRef, Q, Subquery, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 from django.utils.text import Truncator
@@ -33,9 +33,9 @@ from indicators.models import (
     WeekApproval,
 )
 from indicators.models.indicators import indicator_label
-from indicators.selectors import stage_targets_by_region
+from indicators.selectors import newest_region_rollups, stage_targets_by_region, trend_weeks
 from indicators.stages import current_stage, last_passed_stage
-from indicators.trends import project
+from indicators.trends import project, recent_points
 from roadmap_portal.ru_formats import (
     round_half_up,
     ru_date,
@@ -44,8 +44,8 @@ from roadmap_portal.ru_formats import (
     ru_percent_vs,
 )
 from roadmaps.choices import CLOSED_STATUSES, MeasureStatus, Recurrence
-from roadmaps.models import Cascade, CascadeProgress, Measure, MeasureReport
-from roadmaps.selectors import duty_monthly_dates, duty_period
+from roadmaps.models import Cascade, Measure, MeasureReport
+from roadmaps.selectors import duty_monthly_dates, duty_period, with_done_counts
 
 from .choices import AlertKind, Severity
 
@@ -206,18 +206,16 @@ def _missing_reports(m: dict, label: str, on_date: dt.date, reported: set) -> li
 
 
 def _cascade_causes(regions: Sequence[Region], on_date: dt.date) -> ByRegion:
-    """Share of organisations done (every sub-step) against a linear schedule; two queries
-    for all the regions."""
+    """Share of organisations done (`roadmaps.selectors.cascade_done_counts`) against a
+    linear schedule; one query for all the regions."""
     tolerance = _setting("ALERT_CASCADE_TOLERANCE", 5)
     ids = _ids(regions)
     tz_of = {region.pk: region.tz for region in regions}
+    in_force = Cascade.objects.filter(measure__roadmap__region_id__in=ids).exclude(
+        measure__status=MeasureStatus.CANCELLED
+    )
     cascades = list(
-        Cascade.objects.filter(measure__roadmap__region_id__in=ids)
-        .exclude(measure__status=MeasureStatus.CANCELLED)
-        .annotate(
-            n_targets=Count("targets", distinct=True),
-            n_steps=Count("measure__steps", distinct=True),
-        )
+        with_done_counts(in_force)
         .values(
             "id",
             "measure_id",
@@ -227,33 +225,18 @@ def _cascade_causes(regions: Sequence[Region], on_date: dt.date) -> ByRegion:
             "measure__due_date",
             "document_date",
             "created_at",
-            "n_targets",
-            "n_steps",
             "measure__roadmap__region_id",
+            "n_targets",
+            "n_done",
         )
         .order_by("id")
     )
-    per_org = (
-        CascadeProgress.objects.filter(cascade__measure__roadmap__region_id__in=ids)
-        .values("cascade_id", "organisation_id")
-        .annotate(
-            steps=Count("step_id", distinct=True),
-            whole=Count("id", filter=Q(step__isnull=True)),
-        )
-        .order_by()
-    )
-    steps_of = {c["id"]: c["n_steps"] for c in cascades}
-    done: dict[int, int] = defaultdict(int)
-    for row in per_org:
-        n_steps = steps_of.get(row["cascade_id"])
-        if n_steps is None:
-            continue
-        if (n_steps and row["steps"] >= n_steps) or (not n_steps and row["whole"]):
-            done[row["cascade_id"]] += 1
     by_region: ByRegion = defaultdict(list)
     for c in cascades:
         due = c["due_date"] or c["measure__due_date"]
-        if not due or not c["n_targets"]:
+        # the organisations done, as the cascade's page and the region dashboard count them
+        n_done, n_targets = c["n_done"], c["n_targets"]
+        if not due or not n_targets:
             continue
         region_id = c["measure__roadmap__region_id"]
         start = c["document_date"] or timezone.localtime(c["created_at"], tz_of[region_id]).date()
@@ -262,7 +245,6 @@ def _cascade_causes(regions: Sequence[Region], on_date: dt.date) -> ByRegion:
         span = (due - start).days
         # exact shares in percent (`share_percent`), as the cascade's page shows them: the
         # float done / total × 100 showed 23 of 80 as «28,7 %», the page «28,8 %»
-        n_done, n_targets = done[c["id"]], c["n_targets"]
         actual = share_percent(n_done, n_targets)
         assert actual is not None  # n_targets > 0
         elapsed = share_percent((on_date - start).days, span) if span > 0 else None
@@ -331,18 +313,21 @@ def _region_indicator_causes(
         code = indicator.code
         if code not in INDICATOR_CODES:
             continue
-        points = [
-            (r.week_start, float(getattr(r, code)))
-            for r in reversed(series)
-            if getattr(r, code) is not None
-        ]
+        # the judged weeks (complete, newest first): the newest is the week every page
+        # shows and judges (a week without data for the indicator is judged by nobody);
+        # the trend's points are `recent_points` of them, as on the dashboards
+        newest = series[0] if series else None
+        value = getattr(newest, code) if newest is not None else None
+        points = recent_points(
+            [(r.week_start, getattr(r, code)) for r in reversed(series)], trend_weeks()
+        )
         # indicators.stages: below the last passed stage's target, at risk of missing the
         # current one; only a target that counts on the date raises anything
         stage = last_passed_stage(indicator_targets, on_date)
-        if stage is not None and points:
+        if stage is not None and newest is not None and value is not None:
             target = stage.value_on(on_date)
-            week, value = points[-1]
-            if target is not None and value < float(target):
+            week = newest.week_start
+            if target is not None and value < target:
                 causes.append(
                     Cause(
                         kind=AlertKind.INDICATOR_BELOW,
@@ -371,7 +356,7 @@ def _region_indicator_causes(
                     )
                 )
         stage = current_stage(indicator_targets, on_date)
-        if stage is not None and not stage.passed_on(on_date):
+        if stage is not None and not stage.passed_on(on_date) and value is not None:
             target = stage.value_on(on_date)
             if target is None:
                 continue
@@ -738,28 +723,13 @@ def _region_approval_causes(
 def _region_series(
     regions: Sequence[Region], on_date: dt.date, *, complete_only: bool = False
 ) -> dict[int, list[MonitoringRollup]]:
-    """Each region's newest weekly rollups up to `on_date`, newest first (one query);
-    `complete_only`: without the «неполные недели» (indicators.coverage), which are never
-    judged."""
-    weeks = _setting("ALERT_TREND_WEEKS", 8)
-    rollups = MonitoringRollup.objects.all()
-    if complete_only:
-        rollups = rollups.complete()
-    series: dict[int, list[MonitoringRollup]] = defaultdict(list)
-    for row in (
-        rollups.filter(
-            region_id__in=_ids(regions), municipality__isnull=True, week_start__lte=on_date
-        )
-        .annotate(
-            _newest=Window(
-                RowNumber(), partition_by=[F("region_id")], order_by=F("week_start").desc()
-            )
-        )
-        .filter(_newest__lte=weeks)
-        .order_by("region_id", "-week_start")
-    ):
-        series[row.region_id].append(row)
-    return series
+    """Each region's newest weekly rollups up to `on_date`, newest first (one query;
+    `indicators.selectors.newest_region_rollups`)."""
+    return newest_region_rollups(
+        days={region.pk: on_date for region in regions},
+        weeks=trend_weeks(),
+        complete_only=complete_only,
+    )
 
 
 _MEASURE_KINDS = {AlertKind.MEASURE_OVERDUE, AlertKind.MEASURE_DUE_SOON, AlertKind.REPORT_MISSING}

@@ -7,7 +7,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import QuerySet
+from django.conf import settings
+from django.db.models import F, Q, QuerySet, Window
+from django.db.models.functions import RowNumber
 
 from agencies.models import Region, User
 
@@ -154,6 +156,48 @@ def latest_region_rollup(
     if on_date is not None:
         qs = qs.filter(week_start__lte=on_date)
     return qs.order_by("-week_start").first()
+
+
+def trend_weeks() -> int:
+    """Weeks a trend is fitted on (`ALERT_TREND_WEEKS`): the dashboards and the alerts."""
+    return int(getattr(settings, "ALERT_TREND_WEEKS", 8))
+
+
+def newest_region_rollups(
+    *, days: Mapping[int, dt.date], weeks: int, complete_only: bool = False
+) -> dict[int, list[MonitoringRollup]]:
+    """Each region's newest `weeks` weekly rollups on or before its own day (`days`: region
+    id → date), newest first, in one query whatever the number of regions and dates;
+    `complete_only`: without the «неполные недели» (indicators.coverage), never judged.
+
+    The series every judge of an indicator reads (the region dashboard reads the same weeks
+    through `latest_region_rollup` and its chart series): the alerts and the country
+    overview; `trends.recent_points` takes the trend's weeks from it.
+    """
+    by_day: dict[dt.date, list[int]] = {}
+    for region_id, day in days.items():
+        by_day.setdefault(day, []).append(region_id)
+    if not by_day:
+        return {}
+    wanted = Q()
+    for day, ids in by_day.items():
+        wanted |= Q(region_id__in=ids, week_start__lte=day)
+    rollups = MonitoringRollup.objects.all()
+    if complete_only:
+        rollups = rollups.complete()
+    series: dict[int, list[MonitoringRollup]] = {}
+    for row in (
+        rollups.filter(wanted, municipality__isnull=True)
+        .annotate(
+            _newest=Window(
+                RowNumber(), partition_by=[F("region_id")], order_by=F("week_start").desc()
+            )
+        )
+        .filter(_newest__lte=weeks)
+        .order_by("region_id", "-week_start")
+    ):
+        series.setdefault(row.region_id, []).append(row)
+    return series
 
 
 def incomplete_newest_week(*, region: Region, on_date: dt.date) -> MonitoringRollup | None:

@@ -9,8 +9,17 @@ import datetime as dt
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 
-__all__ = ["MIN_POINTS", "Projection", "Trend", "fit_trend", "project"]
+__all__ = [
+    "MIN_POINTS",
+    "Projection",
+    "Trend",
+    "fit_trend",
+    "project",
+    "reaches_in_time",
+    "recent_points",
+]
 
 MIN_POINTS = 4
 
@@ -42,10 +51,29 @@ class Projection:
     reach_date: dt.date | None  # None: the trend never reaches the target
     target: float
     stage_date: dt.date
+    on_track: bool  # `reaches_in_time`
 
-    @property
-    def on_track(self) -> bool:
-        return self.value_at_stage >= self.target
+
+def recent_points(
+    points: Sequence[tuple[dt.date, float | Decimal | None]], weeks: int
+) -> list[tuple[dt.date, float]]:
+    """The points a trend is fitted on: of a region's judged weeks (oldest first, the
+    «неполные недели» already left out), the newest `weeks` weeks, those with a value.
+
+    The window counts weeks, not values: a week without data for the indicator (a zero
+    denominator) shortens it rather than reaching further back. One rule for the region
+    dashboard, the country overview and the «под угрозой» alert.
+    """
+    return [(day, float(value)) for day, value in points[-weeks:] if value is not None]
+
+
+def reaches_in_time(trend: Trend, *, target: float, stage_date: dt.date) -> bool:
+    """Is the trend at or above the target on the stage date (the day the stage is judged)?
+
+    The one «on track» of the dashboards' colour and the «под угрозой» alert: a value above
+    the target now whose trend falls below it by the stage date is at risk, a value below it
+    whose trend crosses it by then is on track."""
+    return trend.value_at(stage_date) >= target
 
 
 def fit_trend(points: Sequence[tuple[dt.date, float]]) -> Trend | None:
@@ -87,4 +115,5 @@ def project(
         reach_date=trend.date_reaching(target, after=last),
         target=target,
         stage_date=stage_date,
+        on_track=reaches_in_time(trend, target=target, stage_date=stage_date),
     )

@@ -171,8 +171,8 @@ def country_overview_view(request):
         return render_to_string("reports/dashboard_country.html#body", context, request=request)
 
     def key() -> str:
-        """The overview is every visible region's row (places among them, the lagging
-        quarter): the national version, the days (`OverviewDays.key`: the date, and for
+        """The overview is every visible region's row (with its national place and lagging
+        flag): the national version, the days (`OverviewDays.key`: the date, and for
         today every time zone's date) and the set of visible regions say it all, with the
         query string (filters, order, map) and the language."""
         scope = ",".join(

@@ -9,7 +9,8 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import models
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Organisation
@@ -331,6 +332,62 @@ class CascadeSummary:
         return [org for org in self.orgs if not org.is_done]
 
 
+def organisation_done(*, steps_done: int, whole: bool, n_steps: int) -> bool:
+    """Has an organisation finished a cascade? With sub-steps, every one of them
+    (`steps_done`: its distinct sub-steps of the measure; a whole-measure mark made before
+    sub-steps were added does not count); without, the whole measure (`whole`). The rule of
+    the cascade's page (`cascade_summary`); `with_done_counts` is the same rule in SQL for
+    the region dashboard and the alerts."""
+    return steps_done >= n_steps if n_steps else whole
+
+
+def _count(
+    queryset: QuerySet[Any], group: str, counted: str = "id", *, distinct: bool = False
+) -> Coalesce:
+    """COUNT of a correlated subquery (0 without rows)."""
+    return Coalesce(
+        Subquery(
+            queryset.order_by()
+            .values(group)
+            .annotate(n=Count(counted, distinct=distinct))
+            .values("n")[:1]
+        ),
+        0,
+    )
+
+
+def with_done_counts(cascades: QuerySet[Cascade]) -> QuerySet[Any]:
+    """`cascades` annotated with `n_targets` (its organisations) and `n_done` (those of
+    them done, by `organisation_done`: an organisation that left the cascade counts no
+    more; with sub-steps, every sub-step of the measure). The count of the region dashboard
+    and the «каскад отстаёт» alert, the same as the cascade's page (`cascade_summary`);
+    in the query that reads the cascades, no further query."""
+    progress = CascadeProgress.objects.filter(
+        cascade_id=OuterRef("cascade_id"), organisation_id=OuterRef("organisation_id")
+    )
+    done = (
+        CascadeTarget.objects.filter(cascade_id=OuterRef("pk"))
+        .annotate(
+            _steps=_count(
+                progress.filter(step__measure_id=OuterRef("cascade__measure_id")),
+                "cascade_id",
+                "step_id",
+                distinct=True,
+            ),
+            _whole=Exists(progress.filter(step__isnull=True)),
+            _n_steps=_count(
+                MeasureStep.objects.filter(measure_id=OuterRef("cascade__measure_id")),
+                "measure_id",
+            ),
+        )
+        .filter(Q(_n_steps__gt=0, _steps__gte=F("_n_steps")) | Q(_n_steps=0, _whole=True))
+    )
+    return cascades.annotate(
+        n_targets=_count(CascadeTarget.objects.filter(cascade_id=OuterRef("pk")), "cascade_id"),
+        n_done=_count(done, "cascade_id"),
+    )
+
+
 def cascade_summary(cascade: Cascade) -> CascadeSummary:
     """Share of organisations done (every sub-step, or the whole measure), by municipality.
 
@@ -347,13 +404,17 @@ def cascade_summary(cascade: Cascade) -> CascadeSummary:
         cascade=cascade
     ).values_list("organisation_id", "step_id", "done_on"):
         progress.setdefault(organisation_id, {})[step_id] = done_on
-    needed: set[int | None] = {step.pk for step in steps} or {None}
+    step_ids = {step.pk for step in steps}
     orgs = []
     shares: dict[str, MunicipalityShare] = {}
     for target in targets:
         org = target.organisation
         done_steps = progress.get(org.pk, {})
-        is_done = needed <= set(done_steps)
+        is_done = organisation_done(
+            steps_done=len(step_ids & done_steps.keys()),
+            whole=None in done_steps,
+            n_steps=len(step_ids),
+        )
         orgs.append(OrgProgress(org, done_steps, is_done))
         name = org.municipality.name if org.municipality else str(_("Без муниципалитета"))
         share = shares.setdefault(name, MunicipalityShare(name))

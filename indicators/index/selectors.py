@@ -674,6 +674,7 @@ class RegionPlace:
     ranked: int  # regions with data on that date
     on_date: dt.date
     approved: bool = False  # the region's figure rests on approved weeks only
+    no_data: bool = False  # neither a fact nor a monitoring week: «нет данных», no total
 
 
 def region_place(*, region_id: int, on_date: dt.date) -> RegionPlace:
@@ -682,4 +683,10 @@ def region_place(*, region_id: int, on_date: dt.date) -> RegionPlace:
     ranked = sum(1 for row in rows if row.place is not None)
     own = next((row for row in rows if row.region.pk == region_id), None)
     place = own.place if own else None
-    return RegionPlace(place, ranked, on_date, bool(own and own.approved))
+    return RegionPlace(
+        place,
+        ranked,
+        on_date,
+        bool(own and own.approved),
+        no_data=own is not None and own.total is None,
+    )

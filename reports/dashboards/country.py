@@ -20,7 +20,7 @@ from agencies.models import Region
 from indicators.approval import figure_label, states_of
 from indicators.choices import ApprovalState, UploadStatus
 from indicators.formulas import INDICATOR_CODES
-from indicators.index.selectors import national_date
+from indicators.index.selectors import index_ranking, national_date
 from indicators.models import (
     Component,
     IndexScore,
@@ -29,7 +29,7 @@ from indicators.models import (
     MonitoringRollup,
     MonitoringUpload,
 )
-from indicators.selectors import stage_targets_by_region
+from indicators.selectors import newest_region_rollups, stage_targets_by_region
 from indicators.stages import current_stage
 from indicators.staleness import is_stale
 from roadmaps.models import Measure
@@ -253,8 +253,8 @@ def country_overview(
     The day of each row is `overview_days(on_date, now=now)` (or `days`, already read):
     today each region's own local date, a date asked for that date for all. The rows of
     every region are cached under the national data version (`agencies.dataversion`) and
-    `OverviewDays.key`; the user's scope, the places among the visible regions, the
-    lagging flags, the filters and the order are applied after the cache. A cache miss
+    `OverviewDays.key` with their national places and lagging flags; the user's scope, the
+    filters and the order are applied after the cache. A cache miss
     costs about 12 queries whatever the number of regions, weeks or measures; a hit two
     (three for today: the regions' time zones).
     """
@@ -270,32 +270,11 @@ def country_overview(
     indicators = national.indicators
     history_dates = sorted({day for row in rows for day, _total in row.history})
 
-    # places over every visible region (ties share a place), then the lagging flag
-    ranked = sorted((r for r in rows if r.total is not None), key=lambda r: -(r.total or 0))
-    place, previous = 0, None
-    for position, row in enumerate(ranked, start=1):
-        if row.total != previous:
-            place, previous = position, row.total
-        row.place = place
+    # places and lagging flags are national (`national_rows`): the viewer's scope only
+    # chooses the rows
+    ranked = [r for r in rows if r.place is not None and r.total is not None]
     totals = sorted(t for r in ranked if (t := r.total) is not None)
     median = totals[len(totals) // 2] if totals else None
-    # lagging = behind the peers: the lower quarter of the index ranking (by place, ties
-    # share the better place), or the lower quarter of an indicator among the regions with
-    # data while that indicator is not on track
-    cutoff = len(ranked) - len(ranked) // 4
-    quartiles: dict[str, Decimal | None] = {}
-    for code in INDICATOR_CODES:
-        shares = sorted(v for r in rows if (v := r.indicator(code)) is not None)
-        quartiles[code] = shares[(len(shares) - 1) // 4] if len(shares) >= 4 else None
-    for row in rows:
-        behind = any(
-            item.value is not None
-            and (quartile := quartiles[item.code]) is not None
-            and item.value <= quartile
-            and item.rag != trend.GREEN
-            for item in row.indicators
-        )
-        row.lagging = behind or (row.place is not None and row.place > cutoff)
 
     visible_total = len(rows)
     text = query.strip().lower()
@@ -318,10 +297,46 @@ def country_overview(
     )
 
 
+def _flag_lagging(rows: list[RegionRow], on_date: dt.date) -> None:
+    """Each row's place in the one ranking (`index_ranking` on `on_date`: ties share a
+    place, a region without data has none and no total) and its lagging flag, over every
+    region.
+
+    Lagging = behind the peers: the lower quarter of the ranking (by place, ties share the
+    better place), or the lower quarter of an indicator among the regions with data while
+    that indicator is not on track. Judged nationally, so a region is lagging (and placed)
+    the same for every viewer, whichever regions the viewer sees.
+    """
+    _version, ranking = index_ranking(on_date=on_date)
+    places = {row.region.pk: row.place for row in ranking}
+    no_data = {row.region.pk for row in ranking if row.total is None}
+    ranked = sum(1 for row in ranking if row.place is not None)
+    cutoff = ranked - ranked // 4
+    quartiles: dict[str, Decimal | None] = {}
+    for code in INDICATOR_CODES:
+        shares = sorted(v for r in rows if (v := r.indicator(code)) is not None)
+        quartiles[code] = shares[(len(shares) - 1) // 4] if len(shares) >= 4 else None
+    for row in rows:
+        row.place = places.get(row.region.pk)
+        if row.region.pk in no_data:
+            # «нет данных» as on the ranking page, not the 0 points stored for it
+            row.score, row.components = None, [(c, None, m) for c, _p, m in row.components]
+    for row in rows:
+        behind = any(
+            item.value is not None
+            and (quartile := quartiles[item.code]) is not None
+            and item.value <= quartile
+            and item.rag != trend.GREEN
+            for item in row.indicators
+        )
+        row.lagging = behind or (row.place is not None and row.place > cutoff)
+
+
 def national_rows(
     *, on_date: dt.date, local_dates: dict[str, dt.date] | None = None
 ) -> NationalRows:
-    """The overview's row of every region, without places (computed in `country_overview`).
+    """The overview's row of every region, with its place in the one ranking and its
+    lagging flag (`_flag_lagging`).
 
     The index is read on `on_date`; each region is judged (staleness, current stage, RAG,
     overdue) on `on_date`, or with `local_dates` (time zone -> date, `overview_days`) on
@@ -337,7 +352,6 @@ def national_rows(
     regions = list(Region.objects.order_by("code").annotate(latest_score_day=Subquery(latest_day)))
     ids = [r.pk for r in regions]
     day_of = {r.pk: days.of(r) for r in regions}
-    last_day = max(day_of.values(), default=on_date)
     latest_of = {r.pk: r.latest_score_day for r in regions}
     # index: history (values only) and the latest score of each region with its components
     # one score a week (the latest of the week) over the last weeks with scores, and the
@@ -375,19 +389,11 @@ def national_rows(
     # indicators: the region rollups of the last weeks (trend and latest value)
     indicators = list(Indicator.objects.order_by("number")[:4])
     targets = _targets_all(indicators, day_of)
-    series: dict[int, list[MonitoringRollup]] = defaultdict(list)
-    latest_week = MonitoringRollup.objects.filter(
-        region_id__in=ids, municipality__isnull=True, week_start__lte=last_day
-    ).aggregate(latest=Max("week_start"))["latest"]
-    if latest_week:
-        for rollup in MonitoringRollup.objects.filter(
-            region_id__in=ids,
-            municipality__isnull=True,
-            week_start__lte=last_day,
-            week_start__gte=latest_week - dt.timedelta(weeks=trend.trend_weeks() + 1),
-        ).order_by("region_id", "week_start"):
-            if rollup.week_start <= day_of[rollup.region_id]:  # not after the region's day
-                series[rollup.region_id].append(rollup)
+    # each region's judged weeks (complete, newest first) for its trend and latest value,
+    # and its newest week whatever its coverage (freshness, «неполная неделя»): the weeks
+    # the region dashboard and the alerts read, on the region's own day (two queries)
+    judged_of = newest_region_rollups(days=day_of, weeks=trend.trend_weeks(), complete_only=True)
+    newest_of = newest_region_rollups(days=day_of, weeks=1)
 
     # the one overdue rule (`overdue_q`) on each region's day: regions of a zone share it
     zone_days = {region.timezone: day_of[region.pk] for region in regions}
@@ -406,24 +412,17 @@ def national_rows(
     for region in regions:
         day = day_of[region.pk]
         score = scores.get(region.pk)
-        own = series.get(region.pk, [])
+        newest = newest_of.get(region.pk, [None])[0]
         # the indicators and their colours read the complete weeks only (indicators.coverage)
-        judged = [r for r in own if r.complete]
+        judged = list(reversed(judged_of.get(region.pk, [])))
         values = []
         for indicator, code in zip(indicators, INDICATOR_CODES, strict=False):
             points = [(r.week_start, getattr(r, code)) for r in judged]
-            known = [(d, v) for d, v in points if v is not None]
-            last_date, value = known[-1] if known else (None, None)
+            # the value of the newest judged week, as on the region dashboard
+            value = points[-1][1] if points else None
             target = targets.get((region.pk, indicator.pk))
             target_value, target_date = target if target else (None, None)
             line = trend.current_trend(points)
-            projected = (
-                trend.projected_date(
-                    last_date=last_date, last_value=value, target=target_value, trend=line
-                )
-                if last_date
-                else None
-            )
             values.append(
                 IndicatorValue(
                     code,
@@ -433,13 +432,12 @@ def national_rows(
                         value=value,
                         target=target_value,
                         target_date=target_date,
-                        projected=projected,
                         trend=line,
                         today=day,
                     ),
                 )
             )
-        week = own[-1].week_start if own else None
+        week = newest.week_start if newest else None
         rows.append(
             RegionRow(
                 region=region,
@@ -458,19 +456,21 @@ def national_rows(
                 indicators=values,
                 overdue=overdue.get(region.pk, 0),
                 latest_week=week,
-                uploaded_at=uploads.get(region.pk) or (own[-1].updated_at if own else None),
+                uploaded_at=uploads.get(region.pk) or (newest.updated_at if newest else None),
                 stale=is_stale(week, day),
                 history=[(d, t) for d, (_pk, t) in sorted(history.get(region.pk, {}).items())],
-                partial=own[-1] if own and not own[-1].complete else None,
+                partial=newest if newest is not None and not newest.complete else None,
             )
         )
+
+    _flag_lagging(rows, on_date)
 
     # approval of the week each row's indicators read (one query)
     shown: dict[int, dt.date] = {}
     for row in rows:
-        complete = [r.week_start for r in series.get(row.region.pk, []) if r.complete]
+        complete = judged_of.get(row.region.pk)
         if complete:
-            shown[row.region.pk] = complete[-1]
+            shown[row.region.pk] = complete[0].week_start
     states = states_of(shown.items())
     for row in rows:
         week = shown.get(row.region.pk)

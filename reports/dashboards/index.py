@@ -99,7 +99,11 @@ def _dec(value) -> Decimal:
 def index_block(*, region: Region, today: dt.date, rank_on: dt.date | None = None) -> IndexBlock:
     """Total, components and criteria, trend, potential, and the place in the one ranking
     (`indicators.index.selectors.region_place`) on the national date `rank_on` (default:
-    `national_date()`), the place the ranking page shows."""
+    `national_date()`), the place the ranking page shows. A region the ranking has no data
+    for shows none (not the 0 points stored for it), as the ranking page does."""
+    ranks = region_place(region_id=region.pk, on_date=rank_on or national_date())
+    if ranks.no_data:
+        return IndexBlock(None, [], [], None, ranks.ranked, Decimal("0"), 0, None)
     history_rows = IndexScore.objects.filter(region=region, on_date__lte=today).order_by(
         "-on_date", "-version__valid_from"
     )
@@ -145,8 +149,6 @@ def index_block(*, region: Region, today: dt.date, rank_on: dt.date | None = Non
                 criteria=bars,
             )
         )
-
-    ranks = region_place(region_id=region.pk, on_date=rank_on or national_date())
 
     links = (
         MeasureCriterion.objects.filter(measure__roadmap__region=region)

@@ -15,15 +15,13 @@ from agencies.models import Agency, Region
 from roadmaps.choices import CLOSED_STATUSES, MeasureStatus
 from roadmaps.models import (
     Cascade,
-    CascadeProgress,
-    CascadeTarget,
     Measure,
     MeasureChange,
     MeasurePart,
     MeasureResponsibility,
-    MeasureStep,
 )
 from roadmaps.querysets import overdue_on_q
+from roadmaps.selectors import with_done_counts
 
 SILENCE_DAYS = 14
 UPCOMING_DAYS = 14
@@ -162,39 +160,14 @@ def upcoming_deadlines(
 def cascades(*, region: Region) -> list[CascadeLine]:
     """Each cascade with its share of organisations that finished every sub-step.
 
-    Three queries: the cascades, target counts, and completed (organisation, step) counts.
+    One query: the cascades with their counts (`roadmaps.selectors.with_done_counts`).
     """
     items = list(
-        Cascade.objects.filter(measure__roadmap__region=region)
+        with_done_counts(Cascade.objects.filter(measure__roadmap__region=region))
         .select_related("measure", "municipality")
         .order_by("document_date", "pk")
     )
-    if not items:
-        return []
-    ids = [c.pk for c in items]
-    targets = dict(
-        CascadeTarget.objects.filter(cascade_id__in=ids)
-        .values_list("cascade_id")
-        .annotate(n=Count("id"))
-    )
-    steps = dict(
-        MeasureStep.objects.filter(measure_id__in=[c.measure_id for c in items])
-        .values_list("measure_id")
-        .annotate(n=Count("id"))
-    )
-    per_org = (
-        CascadeProgress.objects.filter(cascade_id__in=ids)
-        .values("cascade_id", "organisation_id")
-        .annotate(n=Count("id"))
-    )
-    done: dict[int, int] = {}
-    needed = {c.pk: max(steps.get(c.measure_id, 0), 1) for c in items}
-    for row in per_org:
-        if row["n"] >= needed[row["cascade_id"]]:
-            done[row["cascade_id"]] = done.get(row["cascade_id"], 0) + 1
-    return [
-        CascadeLine(cascade=c, targets=targets.get(c.pk, 0), done=done.get(c.pk, 0)) for c in items
-    ]
+    return [CascadeLine(cascade=c, targets=c.n_targets, done=c.n_done) for c in items]
 
 
 @dataclass(frozen=True)

@@ -176,7 +176,6 @@ def indicator_cards(
             value=latest,
             target=current.counted if current else None,
             target_date=current.target_date if current else None,
-            projected=current.projected if current else None,
             trend=line,
             today=today,
         )

@@ -10,22 +10,19 @@ import datetime as dt
 from collections.abc import Sequence
 from decimal import Decimal
 
-from django.conf import settings
-
-from indicators.trends import MIN_POINTS, Trend, fit_trend
+from indicators.selectors import trend_weeks as trend_weeks  # the setting the alerts read
+from indicators.trends import MIN_POINTS, Trend, fit_trend, reaches_in_time, recent_points
 from reports import charts
 
 GREEN, AMBER, RED, NONE = "green", "amber", "red", "none"
 RAG_LABELS = charts.RAG_LABELS
 
 
-def trend_weeks() -> int:
-    return int(getattr(settings, "ALERT_TREND_WEEKS", 8))
-
-
 def current_trend(points: Sequence[tuple[dt.date, Decimal | None]]) -> Trend | None:
-    """The least-squares line through the last weeks with data (None with too few)."""
-    known = [(d, float(v)) for d, v in points if v is not None][-trend_weeks() :]
+    """The least-squares line through the judged weeks' points (`points`: the complete
+    weeks, oldest first) of the last `trend_weeks()` weeks (`indicators.trends.recent_points`,
+    as the «под угрозой» alert reads them); None with too few."""
+    known = recent_points(points, trend_weeks())
     if len(known) < MIN_POINTS:
         return None
     return fit_trend(known)
@@ -53,27 +50,27 @@ def rag(
     value: Decimal | None,
     target: Decimal | None,
     target_date: dt.date | None,
-    projected: dt.date | None,
     trend: Trend | None,
     today: dt.date,
 ) -> str:
     """On track (green) / at risk (amber) / behind (red); «none» without data or target.
 
-    Green: the target is reached, or the trend reaches it by the stage date. Red: the stage
-    date has passed without it. Amber: the trend reaches it only after the stage date, or
-    never. Without enough weeks for a trend, the value is judged against the target alone.
+    Once the stage date has passed: green when the target is reached, else red. Before it,
+    the trend decides as the «под угрозой» alert does (`indicators.trends.reaches_in_time`:
+    the fitted line on the stage date): green when it is at or above the target then, amber
+    when it is below (a value above the target now whose trend falls below it by the date
+    is at risk). Without enough weeks for a trend, the value is judged against the target
+    alone (`charts.rag`: green, amber within the margin, red further below).
     """
     if value is None or target is None:
         return NONE
-    if value >= target:
-        return GREEN
     if target_date is not None and target_date < today:
-        return RED
+        return GREEN if value >= target else RED
     if trend is None:
         return charts.rag(value, target)
-    if projected is not None and (target_date is None or projected <= target_date):
-        return GREEN
-    return AMBER
+    if target_date is None:
+        return GREEN if value >= target else AMBER
+    return GREEN if reaches_in_time(trend, target=float(target), stage_date=target_date) else AMBER
 
 
 def weekly_dates(dates, limit: int) -> list[dt.date]:

@@ -50,39 +50,35 @@ def test_projected_date_follows_the_line():
     )
 
 
+def _line(at_d, per_day):
+    """A fitted line through `at_d` on D, `per_day` points a day (None: no trend)."""
+    if at_d is None:
+        return None
+    return fit_trend([(D, at_d), (D + dt.timedelta(days=10), at_d + 10 * per_day)])
+
+
 @pytest.mark.parametrize(
-    "value,target,stage_date,projected,has_trend,expected",
+    "value,target,stage_date,line,expected",
     [
-        (None, Decimal("75"), D, None, True, "none"),
-        (Decimal("50"), None, D, None, True, "none"),
-        (Decimal("80"), Decimal("75"), D, None, True, "green"),
-        (Decimal("50"), Decimal("75"), D - dt.timedelta(days=1), None, True, "red"),  # passed
-        (
-            Decimal("50"),
-            Decimal("75"),
-            D + dt.timedelta(days=30),
-            D + dt.timedelta(days=20),
-            True,
-            "green",
-        ),
-        (
-            Decimal("50"),
-            Decimal("75"),
-            D + dt.timedelta(days=30),
-            D + dt.timedelta(days=40),
-            True,
-            "amber",
-        ),
-        (Decimal("50"), Decimal("75"), D + dt.timedelta(days=30), None, True, "amber"),  # never
-        (Decimal("72"), Decimal("75"), D + dt.timedelta(days=30), None, False, "amber"),  # no trend
-        (Decimal("50"), Decimal("75"), D + dt.timedelta(days=30), None, False, "red"),
+        (None, Decimal("75"), D, (10, 1), "none"),
+        (Decimal("50"), None, D, (10, 1), "none"),
+        (Decimal("80"), Decimal("75"), D, (80, 0), "green"),
+        (Decimal("50"), Decimal("75"), D - dt.timedelta(days=1), (50, 1), "red"),  # passed
+        (Decimal("80"), Decimal("75"), D - dt.timedelta(days=1), (80, -1), "green"),  # passed
+        # reaches 75 on D+25, before the stage date
+        (Decimal("50"), Decimal("75"), D + dt.timedelta(days=30), (50, 1), "green"),
+        # reaches 75 on D+50, after it
+        (Decimal("50"), Decimal("75"), D + dt.timedelta(days=30), (50, 0.5), "amber"),
+        (Decimal("50"), Decimal("75"), D + dt.timedelta(days=30), (50, 0), "amber"),  # never
+        # above the target now, below it (50) on the stage date: at risk, as the alert says
+        (Decimal("80"), Decimal("75"), D + dt.timedelta(days=30), (80, -1), "amber"),
+        (Decimal("72"), Decimal("75"), D + dt.timedelta(days=30), None, "amber"),  # no trend
+        (Decimal("50"), Decimal("75"), D + dt.timedelta(days=30), None, "red"),
     ],
 )
-def test_rag(value, target, stage_date, projected, has_trend, expected):
-    line = fit_trend([(D, 1.0), (D + dt.timedelta(days=7), 2.0)]) if has_trend else None
-    got = trend.rag(
-        value=value, target=target, target_date=stage_date, projected=projected, trend=line, today=D
-    )
+def test_rag(value, target, stage_date, line, expected):
+    fitted = _line(*line) if line else None
+    got = trend.rag(value=value, target=target, target_date=stage_date, trend=fitted, today=D)
     assert got == expected
 
 
