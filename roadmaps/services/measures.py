@@ -65,17 +65,61 @@ def _bump_version(measure: Measure, expected_version: int, **fields: object) -> 
         version=F("version") + 1, updated_at=now, **fields
     )
     if updated != 1:
-        since = list(
-            MeasureChange.objects.filter(measure=measure, version__gt=expected_version)
-            .select_related("actor")
-            .order_by("-version", "-id")
-        )
-        raise MeasureConflict(measure, expected_version, since)
+        raise MeasureConflict(measure, expected_version, _changes_since(measure, expected_version))
     for name, value in fields.items():
         setattr(measure, name, value)
     measure.version = expected_version + 1
     measure.updated_at = now
     return measure.version
+
+
+def _changes_since(measure: Measure, expected_version: int) -> list[MeasureChange]:
+    return list(
+        MeasureChange.objects.filter(measure=measure, version__gt=expected_version)
+        .select_related("actor")
+        .order_by("-version", "-id")
+    )
+
+
+def _resubmitted(
+    measure: Measure,
+    expected_version: int,
+    *,
+    actor: User,
+    kind: str,
+    status: str,
+    comment: str,
+    evidence: UploadedFile | None,
+    evidence_link: str,
+    period: dt.date | None = None,
+) -> MeasureChange | None:
+    """The change this very request already made, when it is sent a second time (a double
+    click, a browser resending the form): every change since the form's version is one
+    save of the same person, with the same status, comment, link and file (by size). Then
+    the request is that save's success, not «изменено другим пользователем»; anything
+    else since the form's version is a conflict as before."""
+    since = _changes_since(measure, expected_version)
+    if not since or {(change.actor_id, change.version) for change in since} != {
+        (actor.pk, since[0].version)
+    }:
+        return None
+    latest = since[0]
+    if (
+        latest.kind != kind
+        or latest.new_status != status
+        or latest.comment != comment
+        or latest.evidence_link != evidence_link
+        or (period is not None and latest.changes.get("period") != period.isoformat())
+        or bool(latest.evidence) != (evidence is not None)
+    ):
+        return None
+    if evidence is not None:
+        try:
+            if latest.evidence.size != evidence.size:
+                return None
+        except OSError:
+            return None
+    return latest
 
 
 def _iso(value: dt.date | None) -> str | None:
@@ -157,11 +201,64 @@ def measure_set_status(
     A measure with parts (several bodies concerned) takes the status for the parts the
     actor answers for — every part for an editor of the region, their own body's for staff
     — and its own status follows from all parts (`measure_set_parts_status`).
+    The same form sent twice (a double click) returns the change the first one saved
+    (`_resubmitted`), before the checks (they would judge it against its own result) and
+    after a conflict (two requests at once: the second waited for the first).
     """
     comment = (comment or "").strip()
     evidence_link = (evidence_link or "").strip()
     if status not in MeasureStatus.values:
         raise ValidationError({"status": [_("Неизвестный статус.")]})
+    replay = partial(
+        _resubmitted,
+        measure,
+        expected_version,
+        actor=actor,
+        kind=ChangeKind.STATUS,
+        status=status,
+        comment=comment,
+        evidence=evidence,
+        evidence_link=evidence_link,
+    )
+    if measure.version != expected_version and (
+        completed_on is None or completed_on == measure.completed_on
+    ):
+        done = replay()
+        if done is not None:
+            return done
+    try:
+        return _measure_set_status(
+            measure=measure,
+            status=status,
+            actor=actor,
+            comment=comment,
+            evidence=evidence,
+            evidence_link=evidence_link,
+            completed_on=completed_on,
+            expected_version=expected_version,
+            confirm_open_steps=confirm_open_steps,
+            today=today,
+        )
+    except MeasureConflict:  # the same form, sent twice at once: the second waited
+        done = replay() if completed_on is None else None
+        if done is None:
+            raise
+        return done
+
+
+def _measure_set_status(
+    *,
+    measure: Measure,
+    status: str,
+    actor: User,
+    comment: str,
+    evidence: UploadedFile | None,
+    evidence_link: str,
+    completed_on: dt.date | None,
+    expected_version: int,
+    confirm_open_steps: bool,
+    today: dt.date | None,
+) -> MeasureChange:
     today = today or measure.local_today()
     parts = list(MeasurePart.objects.filter(measure=measure).select_related("agency"))
     if parts:
@@ -426,21 +523,43 @@ def measure_report_submit(
     evidence: UploadedFile | None = None,
     evidence_link: str = "",
     allowed_periods: dict[dt.date, dt.date],
+    expected_version: int | None = None,
 ) -> MeasureReport:
     """Records one month's report of a recurring measure (its own status and evidence).
 
     `allowed_periods` maps the first day of each reporting month to its due date
-    (selectors.measure_report_months); any other month is refused.
+    (selectors.measure_report_months); any other month is refused. A report is a write to
+    the measure: it moves the measure's version by the same conditional UPDATE, so a form
+    opened before another save (`expected_version`, the page's form and the API's
+    If-Match) is refused with MeasureConflict instead of overwriting that save, and two
+    first reports of a month at once cannot both insert (the second waits, then
+    conflicts). Without `expected_version` the version read under a row lock is used. The
+    same form sent twice returns the report the first one saved (`_resubmitted`).
     """
     comment = (comment or "").strip()
     evidence_link = (evidence_link or "").strip()
+    replay = partial(
+        _resubmitted,
+        measure,
+        actor=actor,
+        kind=ChangeKind.REPORT,
+        status=status,
+        comment=comment,
+        evidence=evidence,
+        evidence_link=evidence_link,
+        period=period,
+    )
+    if (
+        expected_version is not None
+        and measure.version != expected_version
+        and replay(expected_version) is not None
+    ):
+        return MeasureReport.objects.get(measure=measure, period=period)
     errors: dict[str, list[str]] = {}
     if period not in allowed_periods:
         errors["period"] = [_("Этот месяц не входит в отчётные периоды мероприятия.")]
     if status not in MeasureStatus.values:
         errors["status"] = [_("Неизвестный статус.")]
-    report = MeasureReport.objects.filter(measure=measure, period=period).first()
-    old_status = report.status if report else MeasureStatus.NOT_STARTED
     if status in CLOSED_STATUSES and not comment:
         errors["comment"] = [_("Укажите комментарий к отчёту.")]
     try:
@@ -449,6 +568,19 @@ def measure_report_submit(
         errors.update(error.message_dict)
     if errors:
         raise ValidationError(errors)
+    if expected_version is None:
+        expected_version = (
+            Measure.objects.select_for_update().values_list("version", flat=True).get(pk=measure.pk)
+        )
+    try:
+        version = _bump_version(measure, expected_version)
+    except MeasureConflict:
+        if replay(expected_version) is None:
+            raise
+        return MeasureReport.objects.get(measure=measure, period=period)
+    # read again under the measure's new version: nobody else writes it until the commit
+    report = MeasureReport.objects.filter(measure=measure, period=period).first()
+    old_status = report.status if report else MeasureStatus.NOT_STARTED
     report = report or MeasureReport(
         measure=measure, period=period, due_date=allowed_periods[period]
     )
@@ -471,7 +603,7 @@ def measure_report_submit(
         changes={"period": period.isoformat(), "status": [old_status, status]},
         comment=comment,
         evidence_link=evidence_link,
-        version=measure.version,
+        version=version,
     )
     if evidence is not None:
         change.evidence = report.evidence.name
