@@ -235,3 +235,65 @@ def test_two_first_reports_of_a_month_at_once_on_postgresql(personas, with_versi
         assert outcomes == {"первый": "saved", "второй": "saved"}
         assert report.comment == "второй"
     assert monthly.changes.filter(kind="report").count() == (1 if with_version else 2)
+
+
+def test_a_report_is_read_only_in_the_admin(monthly, client, personas, admin_client):
+    """The admin edited a report's status, comment and file, added and deleted reports:
+    no history entry, no version moved, the file unchecked. A report is written by the
+    measure page and the API alone (measure_report_submit), as a measure's status is."""
+    client.force_login(personas.admin)
+    client.post(
+        reverse("roadmaps:measure-report", args=[monthly.pk]),
+        {"period": "2025-09-01", "status": "done", "comment": "Отчёт", "version": 1},
+    )
+    report = MeasureReport.objects.get(measure=monthly)
+    change_url = reverse("admin:roadmaps_measurereport_change", args=[report.pk])
+    assert admin_client.get(change_url).status_code == 200  # shown
+    admin_client.post(
+        change_url,
+        {
+            "measure": monthly.pk,
+            "period": "2025-09-01",
+            "due_date": "2025-09-26",
+            "status": "not_started",
+            "comment": "подправлено",
+        },
+    )
+    report.refresh_from_db()
+    assert (report.status, report.comment) == ("done", "Отчёт")
+    assert admin_client.get(reverse("admin:roadmaps_measurereport_add")).status_code == 403
+    delete_url = reverse("admin:roadmaps_measurereport_delete", args=[report.pk])
+    assert admin_client.post(delete_url, {"post": "yes"}).status_code == 403
+    assert MeasureReport.objects.filter(pk=report.pk).exists()
+
+
+def test_a_sub_step_is_ticked_on_the_page_not_in_the_admin(seeded, admin_client):
+    from roadmaps.models import MeasureStep
+
+    step = MeasureStep.objects.filter(measure__roadmap__code="sverdlovsk-2025").first()
+    url = reverse("admin:roadmaps_measurestep_change", args=[step.pk])
+    admin_client.post(
+        url,
+        {
+            "measure": step.measure_id,
+            "position": step.position,
+            "title": step.title,
+            "done_on": "2025-09-01",
+        },
+    )
+    step.refresh_from_db()
+    assert step.done_on is None
+    assert not step.measure.changes.exists()
+
+
+def test_a_history_entry_opens_in_the_admin(monthly, client, personas, admin_client):
+    """The admin page of a history entry built a URL field Django 5.2 warns about (a 500
+    wherever warnings are errors, as in the tests); it is shown, read-only."""
+    client.force_login(personas.admin)
+    client.post(
+        reverse("roadmaps:measure-report", args=[monthly.pk]),
+        {"period": "2025-09-01", "status": "done", "comment": "Отчёт", "version": 1},
+    )
+    change = monthly.changes.get()
+    url = reverse("admin:roadmaps_measurechange_change", args=[change.pk])
+    assert admin_client.get(url).status_code == 200
