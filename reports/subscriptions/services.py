@@ -82,10 +82,22 @@ def subscription_create(
 
     `fields`: kind, fmt, region, orgs, frequency, weekday, day_of_month, hour, by_email,
     by_max. The form has checked the rights; they are checked again at every send.
+    The same active subscription of the same person (or list) already there is returned
+    instead of a second one (a double click would send every report twice); the
+    subscriber's row is locked first, so two requests at once find each other.
     """
     subscription = ReportSubscription(
         owner=owner, address=address, created_by=created_by, active_since=timezone.now(), **fields
     )
+    if owner is not None:
+        list(User.objects.select_for_update().filter(pk=owner.pk).values("pk"))
+    elif subscription.region_id is not None:  # a mailing list: its region's row
+        list(Region.objects.select_for_update().filter(pk=subscription.region_id).values("pk"))
+    same: ReportSubscription | None = ReportSubscription.objects.filter(
+        owner=owner, address=address, paused_at=None, **fields
+    ).first()
+    if same is not None:
+        return same
     subscription.full_clean()
     subscription.save()
     return subscription
