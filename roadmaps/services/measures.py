@@ -9,8 +9,10 @@ overwritten.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal
 from functools import partial
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -91,11 +93,12 @@ def _resubmitted(
     comment: str,
     evidence: UploadedFile | None,
     evidence_link: str,
-    period: dt.date | None = None,
+    changes: Callable[[dict[str, Any]], bool] = lambda changes: True,
 ) -> MeasureChange | None:
     """The change this very request already made, when it is sent a second time (a double
     click, a browser resending the form): every change since the form's version is one
-    save of the same person, with the same status, comment, link and file (by size). Then
+    save of the same person, with the same status, comment, link and file (by size), and
+    `changes` holds for its recorded changes (the month of a report, a target's value). Then
     the request is that save's success, not «изменено другим пользователем»; anything
     else since the form's version is a conflict as before."""
     since = _changes_since(measure, expected_version)
@@ -109,7 +112,7 @@ def _resubmitted(
         or latest.new_status != status
         or latest.comment != comment
         or latest.evidence_link != evidence_link
-        or (period is not None and latest.changes.get("period") != period.isoformat())
+        or not changes(latest.changes or {})
         or bool(latest.evidence) != (evidence is not None)
     ):
         return None
@@ -547,7 +550,7 @@ def measure_report_submit(
         comment=comment,
         evidence=evidence,
         evidence_link=evidence_link,
-        period=period,
+        changes=lambda changes: changes.get("period") == period.isoformat(),
     )
     if (
         expected_version is not None
@@ -707,7 +710,24 @@ def measure_target_set(
         errors["achieved"] = [_("Нет изменений: введите новое значение или добавьте комментарий.")]
     if errors:
         raise ValidationError(errors)
-    version = _bump_version(measure, expected_version)
+    try:
+        version = _bump_version(measure, expected_version)
+    except MeasureConflict:
+        done = _resubmitted(
+            measure,
+            expected_version,
+            actor=actor,
+            kind=ChangeKind.TARGET,
+            status="",
+            comment=comment,
+            evidence=evidence,
+            evidence_link=evidence_link,
+            changes=lambda changes: changes.get("target") == str(target.description)[:200]
+            and (changes.get("achieved") or [None, None])[1] == _number(value),
+        )
+        if done is None:
+            raise
+        return done
     now = timezone.now()
     MeasureTarget.objects.filter(pk=target.pk).update(achieved=value, achieved_at=now)
     target.achieved, target.achieved_at = value, now
