@@ -101,7 +101,30 @@ def _resubmitted(
     `changes` holds for its recorded changes (the month of a report, a target's value). Then
     the request is that save's success, not «изменено другим пользователем»; anything
     else since the form's version is a conflict as before."""
-    since = _changes_since(measure, expected_version)
+    return _same_save(
+        _changes_since(measure, expected_version),
+        actor=actor,
+        kind=kind,
+        status=status,
+        comment=comment,
+        evidence=evidence,
+        evidence_link=evidence_link,
+        changes=changes,
+    )
+
+
+def _same_save(
+    since: list[MeasureChange],
+    *,
+    actor: User,
+    kind: str,
+    status: str,
+    comment: str,
+    evidence: UploadedFile | None,
+    evidence_link: str,
+    changes: Callable[[dict[str, Any]], bool] = lambda changes: True,
+) -> MeasureChange | None:
+    """`_resubmitted` on the changes saved since a form was opened (newest first)."""
     if not since or {(change.actor_id, change.version) for change in since} != {
         (actor.pk, since[0].version)
     }:
@@ -419,11 +442,26 @@ def measure_set_parts_status(
             version=F("version") + 1
         )
         if updated != 1:
+            # each save of a part moves its version by one and records one entry of it:
+            # the entries since the form's version are the newest (current - expected)
+            current = MeasurePart.objects.values_list("version", flat=True).get(pk=part.pk)
+            count = min(max(current - expected_part_version, 0), 10)
             since = list(
                 MeasureChange.objects.filter(part=part)
                 .select_related("actor")
-                .order_by("-created_at", "-id")[:10]
+                .order_by("-created_at", "-id")[:count]
             )
+            same = _same_save(
+                since,
+                actor=actor,
+                kind=ChangeKind.STATUS,
+                status=status,
+                comment=comment,
+                evidence=evidence,
+                evidence_link=evidence_link,
+            )
+            if same is not None:  # the same form sent twice: the first one's success
+                return same
             raise MeasureConflict(measure, expected_part_version, since)
     measure_changes: dict[str, list[object]] = _status_changes(
         measure.status, new_status, measure.completed_on, new_completed_on
@@ -636,6 +674,25 @@ def measure_part_set_status(
     measure = part.measure
     parts = list(MeasurePart.objects.filter(measure=measure).select_related("agency"))
     chosen = next(item for item in parts if item.pk == part.pk)
+    if chosen.version != expected_version and completed_on is None:
+        # the same form sent twice: judged before the checks, which would judge it
+        # against its own result («нет изменений»)
+        count = min(max(chosen.version - expected_version, 0), 10)
+        same = _same_save(
+            list(
+                MeasureChange.objects.filter(part=chosen)
+                .select_related("actor")
+                .order_by("-created_at", "-id")[:count]
+            ),
+            actor=actor,
+            kind=ChangeKind.STATUS,
+            status=status,
+            comment=(comment or "").strip(),
+            evidence=evidence,
+            evidence_link=(evidence_link or "").strip(),
+        )
+        if same is not None:
+            return same
     for item in parts:
         item.measure = measure
     return measure_set_parts_status(
