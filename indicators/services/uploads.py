@@ -49,6 +49,7 @@ from agencies.models import Region, User
 from roadmap_portal.errors import new_reference
 from roadmap_portal.jobs import job_claim, job_is_stuck, job_lease, job_reset
 from roadmap_portal.ru_formats import ru_date
+from roadmap_portal.storage import display_file_name
 from roadmap_portal.tables import TableError, open_table
 
 from .. import signals
@@ -147,7 +148,7 @@ def monitoring_upload_create(
     upload = MonitoringUpload(
         region=region,
         uploaded_by=user if user is not None and user.is_authenticated else None,
-        original_name=str(name).rsplit("/", 1)[-1][:500],
+        original_name=display_file_name(str(name), max_length=500),
         size=size,
         sha256=digest.hexdigest(),
         dry_run=dry_run,

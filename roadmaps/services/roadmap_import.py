@@ -40,6 +40,7 @@ from django.utils.translation import gettext as _
 
 from agencies.choices import AgencyKind, CollectiveScope
 from agencies.models import Agency, Region, User
+from roadmap_portal.storage import display_file_name
 
 from .. import signals
 from ..choices import ChangeKind, RoadmapVersionStatus
@@ -472,7 +473,7 @@ def roadmap_version_upload(
         title=parsed.title,
         approved_on=parsed.approved_on,
         document_number=parsed.document_number,
-        file_name=name[-255:],
+        file_name=display_file_name(name),
         sha256=hashlib.sha256(data).hexdigest(),
         uploaded_by=actor,
     )

@@ -450,3 +450,14 @@ def test_a_failure_half_way_writes_nothing(kaluga, monkeypatch):
     assert not Agency.objects.filter(name=NEW_BODY).exists()
     version.refresh_from_db()
     assert version.status == RoadmapVersionStatus.DRAFT and version.number is None
+
+
+def test_a_roadmap_document_name_keeps_no_direction_override(kaluga):
+    """The version's file name is shown in the versions list and in every history entry
+    of the import («Версия 1 дорожной карты (…)»)."""
+    from roadmaps.services.roadmap_import import roadmap_version_upload
+
+    version = roadmap_version_upload(
+        region=kaluga[0], name="карта\u202excod.exe", data=build_docx(VERSION_1), actor=None
+    )
+    assert version.file_name == "картаxcod.exe"
