@@ -68,6 +68,15 @@ def cell_text(value: Any) -> str:
 
 
 _CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# what no text cell may hold; line breaks and tabs may (a cell of several lines)
+_FORBIDDEN_IN_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def forbidden_char(text: str) -> str | None:
+    """The code («U+0000») of the first control character a text cell may not hold (a
+    NUL, an escape …; line breaks and tabs are allowed), or None."""
+    found = _FORBIDDEN_IN_TEXT.search(text)
+    return f"U+{ord(found.group()):04X}" if found else None
 
 
 def shown(value: Any, limit: int = 50) -> str:

@@ -461,3 +461,22 @@ def test_a_roadmap_document_name_keeps_no_direction_override(kaluga):
         region=kaluga[0], name="карта\u202excod.exe", data=build_docx(VERSION_1), actor=None
     )
     assert version.file_name == "картаxcod.exe"
+
+
+@pytest.mark.parametrize("char", ["\x00", "\x07", "\x1b", "\x85"])
+def test_a_control_character_in_a_cell_is_refused_by_row_and_column(kaluga, char):
+    """A NUL in a measure's title was written as it came (on PostgreSQL: a database error,
+    a 500) and other control characters were kept and shown; line breaks and tabs stay
+    allowed (sub-steps are lines of the cell). The row and the column are named, nothing
+    is written, as for a monitoring file."""
+    rows = [
+        ("section", "1. Общие мероприятия"),
+        ("1.1", "Создать каналы\n– определить\tответственных", "31.08.2025", MINOBR),
+        ("1.2", f"Перевести{char}чаты", "31.08.2025", MINOBR),
+    ]
+    with pytest.raises(RoadmapImportError) as error:
+        _import(kaluga[0], "карта.csv", build_csv(rows, encoding="utf-8"))
+    (message,) = error.value.messages
+    assert "Строка 6, столбец «Мероприятие»" in message
+    assert f"U+{ord(char):04X}" in message
+    assert not Measure.objects.filter(roadmap__region=kaluga[0]).exists()
