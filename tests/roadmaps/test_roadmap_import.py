@@ -480,3 +480,45 @@ def test_a_control_character_in_a_cell_is_refused_by_row_and_column(kaluga, char
     assert "Строка 6, столбец «Мероприятие»" in message
     assert f"U+{ord(char):04X}" in message
     assert not Measure.objects.filter(roadmap__region=kaluga[0]).exists()
+
+
+def test_a_status_saved_while_a_version_is_applied_keeps_the_history_in_order(kaluga, monkeypatch):
+    """A user saved a status between the import's plan and its writes: the import's entry
+    carried the version the plan had read plus one (the same as the user's entry) while
+    the measure moved two on, so a form opened after the user's save was refused with
+    «nothing changed» listed. Each entry carries the version its write made."""
+    from roadmaps.services import roadmap_import
+
+    region = kaluga[0]
+    actor = make_user("admin")
+    first = _import(region, "v1.docx", build_docx(VERSION_1))
+    version = roadmap_version_upload(
+        region=region,
+        name="v2.xlsx",
+        data=build_xlsx(VERSION_2, title_block=VERSION_2_TITLE),
+        actor=actor,
+        roadmap=first.roadmap,
+    )
+    real_plan = roadmap_import.version_plan
+
+    def plan_then_a_user_saves(draft):
+        plan = real_plan(draft)
+        measure = Measure.objects.get(roadmap=first.roadmap, number="2.2")
+        measure_set_status(
+            measure=measure,
+            status=MeasureStatus.IN_PROGRESS,
+            actor=actor,
+            comment="начали",
+            expected_version=measure.version,
+        )
+        return plan
+
+    monkeypatch.setattr(roadmap_import, "version_plan", plan_then_a_user_saves)
+    roadmap_version_apply(version=version, actor=actor)
+    measure = Measure.objects.get(roadmap=first.roadmap, number="2.2")
+    entries = list(MeasureChange.objects.filter(measure=measure).order_by("id"))
+    versions = [entry.version for entry in entries]
+    assert versions == sorted(versions)  # in the order they were made
+    user = [entry.version for entry in entries if entry.comment == "начали"]
+    (imported,) = [entry for entry in entries if entry.kind == ChangeKind.VERSION]
+    assert imported.version == measure.version and imported.version > max(user)
