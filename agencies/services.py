@@ -12,6 +12,8 @@ from django.db import transaction
 from django.utils import timezone
 from import_export.results import RowResult
 
+from roadmap_portal.storage import display_file_name
+
 from .models import AdminImport, ApiToken, User
 
 logger = logging.getLogger(__name__)
@@ -46,7 +48,7 @@ def admin_import_record(
     record = AdminImport(
         user=user if user.is_authenticated else None,
         model_label=model_label,
-        file_name=file_name[:300],
+        file_name=display_file_name(file_name, max_length=300),
         sha256=hashlib.sha256(content).hexdigest(),
         rows_new=0 if failed else totals.get(RowResult.IMPORT_TYPE_NEW, 0),
         rows_updated=0 if failed else totals.get(RowResult.IMPORT_TYPE_UPDATE, 0),

@@ -41,8 +41,11 @@ def jobs_sweep_all() -> dict[str, dict[str, list[int]]]:
     """Monitoring uploads and export jobs: lost ones re-queued or failed, pending ones
     whose task is missing published again (see `roadmap_portal.jobs.jobs_sweep`); follow-up
     tasks the broker refused after commit published (`roadmap_portal.jobs.publishes_sweep`);
-    messages queued and not sent, sent (`alerts.outbox.deliveries_flush`)."""
+    messages queued and not sent, sent (`alerts.outbox.deliveries_flush`), and the report
+    subscriptions' journals given those messages' outcome (`journals_settle`)."""
     from alerts.outbox import deliveries_flush
+
+    from .subscriptions.services import journals_settle
 
     report = {}
     for name, kind in (("uploads", MONITORING_UPLOAD_JOB), ("exports", GENERATED_EXPORT_JOB)):
@@ -60,6 +63,7 @@ def jobs_sweep_all() -> dict[str, dict[str, list[int]]]:
     }
     notices = deliveries_flush()
     report["notices"] = {"sent": notices.sent, "failed": notices.failed}
+    report["subscriptions"] = {"settled": journals_settle()}
     return report
 
 

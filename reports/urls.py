@@ -10,6 +10,7 @@ urlpatterns = [
     path("reports/exports/", views_exports.export_page, name="export-page"),
     path("reports/exports/new/", views_exports.export_create, name="export-create"),
     path("reports/exports/<int:pk>/", views_exports.export_detail, name="export-detail"),
+    path("reports/exports/<int:pk>/rerun/", views_exports.export_rerun, name="export-rerun"),
     path(
         "reports/exports/<int:pk>/download/",
         views_exports.export_download,

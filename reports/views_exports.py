@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from agencies import access
@@ -106,7 +107,26 @@ def export_detail(request, pk: int):
         GeneratedExport.objects.visible_to(request.user).select_related("region", "created_by"),
         pk=pk,
     )
-    return render(request, "reports/export_detail.html", {"export": export})
+    return render(
+        request,
+        "reports/export_detail.html",
+        {"export": export, "may_rerun": jobs.export_may_rerun(export)},
+    )
+
+
+@require_POST
+def export_rerun(request, pk: int):
+    """Builds a failed job again, or one whose worker was lost (its author; 404 else)."""
+    _require_export(request)
+    export = get_object_or_404(GeneratedExport.objects.visible_to(request.user), pk=pk)
+    if jobs.export_rerun(export=export):
+        messages.success(request, _("Отчёт поставлен в очередь заново."))
+    else:
+        messages.error(
+            request,
+            _("Заново можно сформировать только отчёт с ошибкой или зависший."),
+        )
+    return redirect("reports:export-detail", pk=export.pk)
 
 
 @require_GET

@@ -14,7 +14,22 @@ import os
 
 from django.core.files.storage import FileSystemStorage
 
+from roadmap_portal.tables import NOT_IN_TEXT
+
 STORED_NAME_MAX_BYTES = 150
+
+
+def display_file_name(name: str, *, max_length: int = 255, default: str = "файл") -> str:
+    """The name of a person's file as the portal keeps and shows it: its last path part
+    (after `/` or a backslash), without control or format characters (a right-to-left
+    override, U+202E, before «xcod.exe» shows «отчёт<U+202E>xcod.exe» as «отчётexe.docx»;
+    zero-width characters hide in a name), spaces trimmed, cut to `max_length` (its end
+    kept: the extension), `default` when nothing is left. Every upload that keeps its
+    original name for display uses it."""
+    base = str(name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    kept = NOT_IN_TEXT.sub("", base)
+    kept = " ".join(kept.split())
+    return kept[-max_length:].strip() or default
 
 
 def fit_name(name: str, max_bytes: int = STORED_NAME_MAX_BYTES) -> str:

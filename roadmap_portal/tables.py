@@ -137,9 +137,11 @@ _INVISIBLE_CLASS = "".join(
     for low, high in INVISIBLE_RANGES
 )
 INVISIBLE = re.compile(f"[{_INVISIBLE_CLASS}]")
+# C0 and C1 control characters and DEL
+_CONTROL_CLASS = "\\x00-\\x1f\\x7f-\\x9f"
 # what a text cell of a file (a code, a name) never holds: C0 and C1 control characters,
 # DEL and the invisible format characters; `not_in_text_problem` says which
-NOT_IN_TEXT = re.compile(f"[\\x00-\\x1f\\x7f-\\x9f{_INVISIBLE_CLASS}]")
+NOT_IN_TEXT = re.compile(f"[{_CONTROL_CLASS}{_INVISIBLE_CLASS}]")
 
 
 def not_in_text_problem(char: str) -> str:
@@ -151,6 +153,18 @@ def not_in_text_problem(char: str) -> str:
             "с тем же, набранным без него; удалите его"
         ) % {"code": code}
     return _("недопустимый управляющий символ (код %(code)s) в тексте") % {"code": code}
+
+
+# what no free-text cell (a measure's title, its sub-steps …) may hold: the control
+# characters of `NOT_IN_TEXT` except tabs and line breaks (a cell of several lines)
+_FORBIDDEN_IN_TEXT = re.compile(f"(?![\\t\\n\\r])[{_CONTROL_CLASS}]")
+
+
+def forbidden_char(text: str) -> str | None:
+    """The code («U+0000») of the first control character a text cell may not hold (a
+    NUL, an escape …; line breaks and tabs are allowed), or None."""
+    found = _FORBIDDEN_IN_TEXT.search(text)
+    return f"U+{ord(found.group()):04X}" if found else None
 
 
 def shown(value: Any, limit: int = 50) -> str:

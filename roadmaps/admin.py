@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db import models
 
 from agencies.admin_io import PortalImportExportAdmin
 from agencies.admin_site import ReadOnlyAdmin
@@ -79,6 +80,8 @@ class StepInline(admin.TabularInline):
     model = MeasureStep
     extra = 0
     fields = ["position", "title", "done_on"]
+    # a sub-step is ticked on the measure page (measure_step_set: history and version)
+    readonly_fields = ["done_on"]
 
 
 class TargetInline(admin.TabularInline):
@@ -150,13 +153,18 @@ class MeasureChangeAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_select_related = ["measure", "actor"]
     raw_id_fields = ["measure", "actor"]
     # the history is a record: nobody edits or deletes it by hand (ReadOnlyAdmin)
+    # as the index facts' admin: Django 5.2 warns otherwise (a 500 under -W error)
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
 @admin.register(MeasureReport)
-class MeasureReportAdmin(ChangesItsMeasure, admin.ModelAdmin):
+class MeasureReportAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_display = ["measure", "period", "due_date", "status", "reported_by"]
     list_filter = ["status"]
     raw_id_fields = ["measure", "reported_by"]
+    # a monthly report is written by the measure page and the API alone
+    # (measure_report_submit: history, version, the evidence file checked), as a status is
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
 @admin.register(MeasureResponsibility)
@@ -169,7 +177,9 @@ class MeasureResponsibilityAdmin(ChangesItsMeasure, admin.ModelAdmin):
 @admin.register(MeasureStep)
 class MeasureStepAdmin(ChangesItsMeasure, admin.ModelAdmin):
     list_display = ["measure", "position", "title", "done_on"]
-    raw_id_fields = ["measure", "done_by"]
+    raw_id_fields = ["measure"]
+    # ticked on the measure page (measure_step_set: history and version)
+    readonly_fields = ["done_on", "done_by"]
 
 
 @admin.register(MeasureTarget)

@@ -126,6 +126,8 @@ class MeasureReportForm(forms.Form):
     evidence_link = forms.URLField(
         label=_("Ссылка"), required=False, max_length=1000, assume_scheme="https"
     )
+    # the measure's version the page showed (a report is a write to the measure)
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
 
 
 class CascadeForm(forms.Form):

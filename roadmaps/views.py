@@ -431,7 +431,10 @@ def measure_report_update(request, pk: int):
             evidence=data["evidence"] or None,
             evidence_link=data["evidence_link"],
             allowed_periods=months,
+            expected_version=data["version"],
         )
+    except MeasureConflict as conflict:
+        return _detail(request, _measure_for(request, pk), conflict=conflict)
     except ValidationError as error:
         return _detail(request, measure, report_errors=error.message_dict)
     messages.success(

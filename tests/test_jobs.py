@@ -99,6 +99,111 @@ def test_lost_export_is_requeued_then_failed_with_a_reason(export_job, settings)
     assert "Обработка прервалась" in export_job.error
 
 
+def test_an_export_that_breaks_says_so_in_russian_with_a_reference(
+    personas, django_capture_on_commit_callbacks, monkeypatch, caplog
+):
+    """An unexpected failure wrote «Не удалось сформировать отчёт: KeyError» on the page:
+    Python's text. Now a Russian reason with a reference the server log carries."""
+
+    def breaks(**kwargs):
+        raise KeyError("region_code")
+
+    monkeypatch.setattr(export_jobs, "export_write", breaks)
+    with pytest.raises(KeyError), django_capture_on_commit_callbacks(execute=True):
+        export = export_jobs.export_create(
+            user=personas.analyst, kind="indicators", params=ExportParams(region="66"), fmt="csv"
+        )
+    export = GeneratedExport.objects.get()
+    assert export.status == ExportStatus.FAILED
+    assert "KeyError" not in export.error and "region_code" not in export.error
+    assert "Внутренняя ошибка" in export.error
+    reference = export.error.split("номер ошибки ", 1)[1].split(" ", 1)[0].rstrip(":.")
+    assert any(reference in record.getMessage() for record in caplog.records)
+
+
+def _rerun_url(export) -> str:
+    from django.urls import reverse
+
+    return reverse("reports:export-rerun", args=[export.pk])
+
+
+@pytest.mark.parametrize("how", ["failed", "lost"])
+def test_a_failed_or_lost_export_is_ordered_again_from_its_page(
+    export_job, persona_client, settings, django_capture_on_commit_callbacks, how
+):
+    """The page of a failed export said «запустите повторно» and offered no way to: its
+    author re-runs it (a failed one, or a running one whose worker was lost)."""
+    long_ago = timezone.now() - dt.timedelta(seconds=settings.EXPORT_TIME_LIMIT + 600)
+    if how == "failed":
+        GeneratedExport.objects.filter(pk=export_job.pk).update(
+            status=ExportStatus.FAILED,
+            error=jobs.job_exhausted_reason(3),
+            attempts=3,
+            file="",
+        )
+    else:
+        GeneratedExport.objects.filter(pk=export_job.pk).update(
+            status=ExportStatus.RUNNING, started_at=long_ago, file=""
+        )
+    client = persona_client("analyst")
+    page = client.get(f"/reports/exports/{export_job.pk}/").content.decode()
+    assert _rerun_url(export_job) in page and "Сформировать заново" in page
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(_rerun_url(export_job))
+    assert response.status_code == 302
+    export_job.refresh_from_db()
+    assert (export_job.status, export_job.error) == (ExportStatus.DONE, "")
+    assert export_job.attempts == 1
+    page = client.get(f"/reports/exports/{export_job.pk}/").content.decode()
+    assert _rerun_url(export_job) not in page  # done: nothing to re-run
+
+
+@pytest.mark.parametrize(
+    ("persona", "code"), [("analyst", 302), ("admin", 302), ("coordinator", 404), ("outsider", 404)]
+)
+def test_who_may_order_an_export_again(export_job, persona_client, persona, code):
+    GeneratedExport.objects.filter(pk=export_job.pk).update(status=ExportStatus.FAILED, error="x")
+    client = persona_client(persona)
+    assert client.get(_rerun_url(export_job)).status_code in (405, 404 if code == 404 else 405)
+    assert client.post(_rerun_url(export_job)).status_code == code
+    export_job.refresh_from_db()
+    assert (export_job.status == ExportStatus.FAILED) is (code == 404)
+
+
+def test_a_finished_or_live_export_is_not_ordered_again(export_job, persona_client):
+    client = persona_client("analyst")
+    response = client.post(_rerun_url(export_job), follow=True)
+    assert "Заново можно сформировать только" in response.content.decode()
+    export_job.refresh_from_db()
+    assert (export_job.status, export_job.attempts) == (ExportStatus.DONE, 1)
+    GeneratedExport.objects.filter(pk=export_job.pk).update(
+        status=ExportStatus.RUNNING, started_at=timezone.now()
+    )
+    client.post(_rerun_url(export_job))
+    export_job.refresh_from_db()
+    assert export_job.status == ExportStatus.RUNNING  # its worker is alive: left alone
+
+
+def test_a_failed_export_is_ordered_again_through_the_api(
+    export_job, personas, django_capture_on_commit_callbacks
+):
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_authenticate(personas.analyst)
+    url = f"/api/v1/exports/{export_job.pk}/rerun/"
+    assert client.post(url).status_code == 409  # done
+    GeneratedExport.objects.filter(pk=export_job.pk).update(status=ExportStatus.FAILED, error="x")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url)
+    assert response.status_code == 202, response.content
+    export_job.refresh_from_db()
+    assert export_job.status == ExportStatus.DONE
+    other = APIClient()
+    other.force_authenticate(personas.coordinator)
+    assert other.post(url).status_code == 404
+
+
 def test_export_ordered_with_the_broker_down_waits_for_the_sweeper(
     transactional_db, personas, persona_client, monkeypatch
 ):

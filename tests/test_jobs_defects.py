@@ -284,3 +284,20 @@ def test_a_measure_change_with_the_broker_down_is_no_web_error(monkeypatch, seed
     sync_after_measure_change(None, measure_id=1, region_id=region.pk)  # no exception
     marker = PendingPublish.objects.get()
     assert (marker.task, marker.args) == (alerts_sync_region.name, [region.pk])
+
+
+# --- a job whose input went away meanwhile ----------------------------------------------------
+
+
+def test_an_upload_whose_file_is_gone_fails_with_a_reason_the_user_can_act_on(upload66):
+    """The stored file was deleted (a cleanup, a lost volume) before the worker took the
+    job: it failed as «Внутренняя ошибка … номер ошибки»; the user is told what happened
+    and what to do, and nothing is written."""
+    upload66.file.storage.delete(upload66.file.name)
+    monitoring_import(upload=upload66)
+    upload66.refresh_from_db()
+    assert upload66.status == "failed"
+    (error,) = upload66.errors
+    assert "Файл загрузки больше не хранится" in error["message"]
+    assert "Внутренняя ошибка" not in error["message"]
+    assert not MonitoringRow.objects.exists()

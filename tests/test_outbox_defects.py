@@ -500,3 +500,74 @@ def test_two_workers_at_once_on_postgresql_send_the_subscription_once(people, mo
     assert at_once(monkeypatch, services, "delivery_claim", run, run) == []
     assert len(mail.outbox) == 1
     assert SubscriptionDelivery.objects.get().status == DeliveryStatus.SENT
+
+
+def test_a_subscription_sent_by_the_sweeper_shows_as_sent_in_its_journal(
+    people,  # noqa: F811
+    settings,
+    monkeypatch,
+    client,
+):
+    """The run died after queueing its e-mail, before sending it; the sweeper sent it, yet
+    the journal said «отправляется» (the delivery and its attempt) until the subscription
+    was next picked up, past SUBSCRIPTION_LEASE_MINUTES: the sweeper settles the journal."""
+    from django.urls import reverse
+
+    from reports.tasks import jobs_sweep_all
+
+    settings.SUBSCRIPTION_LEASE_MINUTES = 60
+    subscription = subscribe(people.coordinator)
+
+    def killed(ids):
+        raise WorkerKilled
+
+    monkeypatch.setattr(services, "deliveries_send", killed)
+    with pytest.raises(WorkerKilled):
+        services.subscriptions_send(now=NOW)
+    monkeypatch.undo()
+    delivery = SubscriptionDelivery.objects.get()
+    assert delivery.status == DeliveryStatus.SENDING and not mail.outbox
+
+    jobs_sweep_all()  # the beat's "jobs-sweep", minutes later: well within the lease
+
+    assert received() == {COORD: 1}
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.email_state) == (DeliveryStatus.SENT, ChannelState.SENT)
+    assert delivery.claimed_at is None and delivery.sent_at is not None
+    (attempt,) = SubscriptionAttempt.objects.all()
+    assert attempt.status == AttemptStatus.SENT
+    client.force_login(people.coordinator)
+    page = client.get(reverse("reports:subscription-detail", args=[subscription.pk]))
+    assert "тправляется" not in page.content.decode()
+    # the next run has nothing left to do: sent once
+    services.subscriptions_send(now=NOW + dt.timedelta(hours=2))
+    assert received() == {COORD: 1}
+    assert SubscriptionDelivery.objects.get().status == DeliveryStatus.SENT
+
+
+def test_the_sweeper_leaves_a_subscription_whose_message_is_still_in_flight(
+    people,  # noqa: F811
+    settings,
+    monkeypatch,
+):
+    """A live run still sending (its message claimed, within the lease): the sweeper
+    neither fails it nor finishes the delivery under the run's feet."""
+    from reports.tasks import jobs_sweep_all
+
+    subscribe(people.coordinator)
+    seen = {}
+
+    def sweep_while_sending(self, messages):
+        jobs_sweep_all()
+        seen["status"] = SubscriptionDelivery.objects.get().status
+        seen["attempt"] = SubscriptionAttempt.objects.get().status
+        return EmailBackend.send_messages.__wrapped__(self, messages)
+
+    real = EmailBackend.send_messages
+    sweep_while_sending.__wrapped__ = real  # type: ignore[attr-defined]
+    monkeypatch.setattr(EmailBackend, "send_messages", sweep_while_sending)
+    services.subscriptions_send(now=NOW)
+    monkeypatch.undo()
+    assert seen == {"status": DeliveryStatus.SENDING, "attempt": AttemptStatus.SENDING}
+    assert received() == {COORD: 1}
+    assert SubscriptionDelivery.objects.get().status == DeliveryStatus.SENT

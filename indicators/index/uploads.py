@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from agencies import access
 from indicators.index.services import schedule_recompute
+from roadmap_portal.storage import display_file_name
 
 from ..approval import lock_problem, locked_weeks, week_of
 from ..choices import FactSource, UploadStatus
@@ -48,7 +49,7 @@ def index_upload_create(*, file: File, user=None, source: str = FactSource.IMPOR
     sha = _sha256(file)
     upload = IndexUpload(
         uploaded_by=user,
-        original_name=getattr(file, "name", "") or "upload",
+        original_name=display_file_name(getattr(file, "name", ""), max_length=500),
         sha256=sha,
         source=source,
     )

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from agencies.models import Organisation, Region, User
+from roadmap_portal.storage import display_file_name
 
 from .. import signals
 from ..imports.roster import roster_read
@@ -94,7 +95,7 @@ def monitoring_roster_upload(
             batch_size=BATCH,
         )
         roster.uploaded_by = user if user is not None and user.is_authenticated else None
-        roster.original_name = (original_name or "")[:500]
+        roster.original_name = display_file_name(original_name, max_length=500, default="")
         roster.organisations = len(read.codes)
         roster.save()
         _recompute(region)

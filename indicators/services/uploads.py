@@ -32,7 +32,6 @@ import datetime as dt
 import hashlib
 import logging
 import time
-import uuid
 from typing import IO, Any
 
 from celery.exceptions import SoftTimeLimitExceeded
@@ -47,8 +46,10 @@ from django.utils.translation import gettext as _
 
 from agencies import access
 from agencies.models import Region, User
+from roadmap_portal.errors import new_reference
 from roadmap_portal.jobs import job_claim, job_is_stuck, job_lease, job_reset
 from roadmap_portal.ru_formats import ru_date
+from roadmap_portal.storage import display_file_name
 from roadmap_portal.tables import TableError, open_table
 
 from .. import signals
@@ -147,7 +148,7 @@ def monitoring_upload_create(
     upload = MonitoringUpload(
         region=region,
         uploaded_by=user if user is not None and user.is_authenticated else None,
-        original_name=str(name).rsplit("/", 1)[-1][:500],
+        original_name=display_file_name(str(name), max_length=500),
         size=size,
         sha256=digest.hexdigest(),
         dry_run=dry_run,
@@ -319,6 +320,23 @@ def _import_claimed(
         )
     if not _claim(upload):
         return upload
+    if not upload.file or not upload.file.storage.exists(upload.file.name):
+        # the stored file went away before the job ran (a cleanup, a lost volume)
+        logger.warning("monitoring upload %s: its stored file is gone", upload.pk)
+        return _fail(
+            upload,
+            status=UploadStatus.FAILED,
+            errors=[
+                {
+                    "row": None,
+                    "column": "",
+                    "message": _(
+                        "Файл загрузки больше не хранится на сервере; ничего не записано. "
+                        "Загрузите файл заново."
+                    ),
+                }
+            ],
+        )
     try:
         return _run(upload, progress_every=progress_every or PROGRESS_EVERY)
     except SoftTimeLimitExceeded:  # the transaction rolled back: nothing written
@@ -338,7 +356,7 @@ def _import_claimed(
             ],
         )
     except Exception:  # the record tells the user; the log keeps the traceback
-        reference = uuid.uuid4().hex[:12]
+        reference = new_reference()
         logger.exception("monitoring import %s failed, reference %s", upload.pk, reference)
         return _fail(
             upload,

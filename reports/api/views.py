@@ -95,6 +95,24 @@ class ExportViewSet(ScopedReadOnlyViewSet):
         return Response(body, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(
+        summary="Сформировать заново отчёт с ошибкой или зависший",
+        request=None,
+        responses={202: ExportSerializer, 403: ERROR, 404: ERROR, 409: ERROR},
+        filters=False,
+    )
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def rerun(self, request, pk=None):
+        """A failed job, or one stuck (pending with no queued task, running with its worker
+        lost), goes back to the queue (its author, as the page). Others: 409."""
+        export = self.get_object()
+        if not jobs.export_rerun(export=export):
+            return error(
+                "conflict", "Заново можно сформировать только отчёт с ошибкой или зависший.", 409
+            )
+        body = dict(ExportSerializer(export, context=self.get_serializer_context()).data)
+        return Response(body, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(
         summary="Файл отчёта",
         responses={
             (200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY),

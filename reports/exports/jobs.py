@@ -29,7 +29,8 @@ from agencies.models import Region
 from reports import selectors
 from reports.choices_exports import ExportStatus
 from reports.models import GeneratedExport
-from roadmap_portal.jobs import JobKind, job_claim, job_lease, job_publish
+from roadmap_portal.errors import new_reference
+from roadmap_portal.jobs import JobKind, job_claim, job_is_stuck, job_lease, job_publish, job_reset
 
 from .base import ExportRefused, TitleBlock
 from .formats import check_format, open_book
@@ -246,14 +247,55 @@ def _generate_claimed(*, export: GeneratedExport) -> bool:
             "Отчёт не уложился в отведённое время (%s мин); закажите его за меньший период "
             "или по одному субъекту." % (settings.EXPORT_TIME_LIMIT // 60),
         )
-    except Exception as exc:
-        logger.exception("export %s failed", export.pk)
-        _fail(export, f"Не удалось сформировать отчёт: {type(exc).__name__}")
+    except Exception:  # the job tells the user in Russian; the log keeps the traceback
+        reference = new_reference()
+        logger.exception("export %s failed, reference %s", export.pk, reference)
+        _fail(
+            export,
+            "Внутренняя ошибка при формировании отчёта. Сообщите администратору номер "
+            f"ошибки {reference}: по нему он найдёт подробности в журнале сервера.",
+        )
         raise
     finally:
         if os.path.exists(path):
             os.unlink(path)
     return True
+
+
+def export_is_stuck(export: GeneratedExport) -> bool:
+    """Pending with no task queued for it, or running with its worker lost."""
+    return job_is_stuck(GENERATED_EXPORT_JOB, export)
+
+
+def export_may_rerun(export: GeneratedExport) -> bool:
+    return export.status == ExportStatus.FAILED or export_is_stuck(export)
+
+
+def export_rerun(*, export: GeneratedExport) -> bool:
+    """A failed or stuck job goes back to pending and is published after commit; True when
+    it did. A job whose worker is alive, or that is done, is left alone. The file is built
+    again as its author, in the author's scope at that time (as every job)."""
+    export.refresh_from_db()
+    fresh = {"progress": 0, "error": "", "finished_at": None}
+    if export.status == ExportStatus.FAILED:
+        changed = GeneratedExport.objects.filter(pk=export.pk, status=ExportStatus.FAILED).update(
+            status=ExportStatus.PENDING, attempts=0, enqueued_at=None, **fresh
+        )
+    elif export_is_stuck(export):
+        changed = job_reset(
+            GENERATED_EXPORT_JOB,
+            export,
+            from_statuses=[ExportStatus.PENDING, ExportStatus.RUNNING],
+            attempts=True,
+        )
+        if changed:
+            GeneratedExport.objects.filter(pk=export.pk).update(**fresh)
+    else:
+        changed = False
+    if changed:
+        transaction.on_commit(lambda: export_generate_enqueue(export.pk))
+    export.refresh_from_db()
+    return bool(changed)
 
 
 def _fail(export: GeneratedExport, message: str) -> None:

@@ -82,10 +82,22 @@ def subscription_create(
 
     `fields`: kind, fmt, region, orgs, frequency, weekday, day_of_month, hour, by_email,
     by_max. The form has checked the rights; they are checked again at every send.
+    The same active subscription of the same person (or list) already there is returned
+    instead of a second one (a double click would send every report twice); the
+    subscriber's row is locked first, so two requests at once find each other.
     """
     subscription = ReportSubscription(
         owner=owner, address=address, created_by=created_by, active_since=timezone.now(), **fields
     )
+    if owner is not None:
+        list(User.objects.select_for_update().filter(pk=owner.pk).values("pk"))
+    elif subscription.region_id is not None:  # a mailing list: its region's row
+        list(Region.objects.select_for_update().filter(pk=subscription.region_id).values("pk"))
+    same: ReportSubscription | None = ReportSubscription.objects.filter(
+        owner=owner, address=address, paused_at=None, **fields
+    ).first()
+    if same is not None:
+        return same
     subscription.full_clean()
     subscription.save()
     return subscription
@@ -456,6 +468,49 @@ def _settle(delivery: SubscriptionDelivery, now: dt.datetime) -> None:
             state = ChannelState.FAILED
             _log(delivery, channel, "", AttemptStatus.FAILED, str(LOST_SENDER), now)
         _set(delivery, **{name: state})
+
+
+def journals_settle(*, now: dt.datetime | None = None) -> list[int]:
+    """The journals of deliveries whose messages the outbox has sent or failed since their
+    run stopped (the sweeper's `deliveries_flush` sent what a killed run left queued): each
+    journal row takes its message's outcome and the delivery its status at once, instead of
+    «отправляется» until the delivery's claim runs out (SUBSCRIPTION_LEASE_MINUTES).
+
+    Only a delivery none of whose messages is still queued or being sent is touched: a
+    live run is past its sending then, and its own `_settle`/`_finish` compute the same
+    outcome from the same messages. Run by the sweeper (`reports.tasks.jobs_sweep_all`),
+    after the outbox's flush; safe to run twice. Returns the deliveries settled."""
+    now = now or timezone.now()
+    candidates = (
+        SubscriptionDelivery.objects.filter(
+            status=DeliveryStatus.SENDING,
+            log__status=AttemptStatus.SENDING,
+            log__message__status__in=[MessageStatus.SENT, MessageStatus.FAILED],
+        )
+        .exclude(
+            pk__in=SubscriptionAttempt.objects.filter(
+                status=AttemptStatus.SENDING,
+                message__status__in=[MessageStatus.PENDING, MessageStatus.SENDING],
+            ).values("delivery_id")
+        )
+        .distinct()
+        .values_list("pk", flat=True)
+    )
+    settled = []
+    for delivery_id in list(candidates):
+        delivery = SubscriptionDelivery.objects.select_related(
+            "subscription__owner", "subscription__region"
+        ).get(pk=delivery_id)
+        _settle(delivery, now)
+        if ChannelState.SENDING in (delivery.email_state, delivery.max_state):
+            continue
+        if not SubscriptionDelivery.objects.filter(
+            pk=delivery.pk, status=DeliveryStatus.SENDING
+        ).exists():
+            continue  # a run finished it meanwhile
+        _finish(delivery, now)
+        settled.append(delivery.pk)
+    return settled
 
 
 def _latest_messages(delivery: SubscriptionDelivery, channel: str) -> list[SubscriptionAttempt]:

@@ -82,6 +82,16 @@ IF_MATCH = OpenApiParameter(
         "устаревшее значение — 412."
     ),
 )
+IF_MATCH_OPTIONAL = OpenApiParameter(
+    "If-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=False,
+    description=(
+        'ETag мероприятия из ответа GET (его версия, например "3"): устаревшее значение — '
+        "412, ничего не сохраняется."
+    ),
+)
 ERROR = OpenApiResponse(OpenApiTypes.OBJECT, description="Ошибка: {code, detail, fields}.")
 WRITE_ERRORS = {400: ERROR, 403: ERROR, 404: ERROR}
 CONDITIONAL_ERRORS = {**WRITE_ERRORS, 412: ERROR, 428: ERROR}
@@ -263,24 +273,42 @@ class MeasureViewSet(ScopedReadOnlyViewSet):
 
     @extend_schema(
         summary="Ежемесячный отчёт по мероприятию",
+        parameters=[IF_MATCH_OPTIONAL],
         request={
             "application/json": MeasureReportInputSerializer,
             "multipart/form-data": MeasureReportInputSerializer,
         },
-        responses={200: MeasureReportSerializer, **WRITE_ERRORS},
+        responses={200: MeasureReportSerializer, 412: ERROR, **WRITE_ERRORS},
         filters=False,
     )
     @action(detail=True, methods=["post"], filter_backends=[])
     def reports(self, request, pk=None):
-        """Records one month's report of a recurring measure («ежемесячно до …»)."""
+        """Records one month's report of a recurring measure («ежемесячно до …»).
+
+        A report is a write to the measure: with `If-Match` (the measure's ETag) a stale
+        version is 412 and nothing is saved; the answer carries the measure's new ETag.
+        """
         measure = self._editable(pk)
+        expected = (
+            self._expected_version(request, measure) if request.headers.get("If-Match") else None
+        )
         form = MeasureReportInputSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         months = {month.period: month.due_date for month in measure_report_months(measure)}
-        report = measure_report_submit(
-            measure=measure, actor=request.user, allowed_periods=months, **form.validated_data
+        try:
+            report = measure_report_submit(
+                measure=measure,
+                actor=request.user,
+                allowed_periods=months,
+                expected_version=expected,
+                **form.validated_data,
+            )
+        except MeasureConflict:
+            raise PreconditionFailed() from None
+        return Response(
+            MeasureReportSerializer(report).data,
+            headers={"ETag": measure_etag(measure)},  # its version moved with the report
         )
-        return Response(MeasureReportSerializer(report).data)
 
     @extend_schema(
         summary="Файл подтверждения из истории",

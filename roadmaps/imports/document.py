@@ -28,7 +28,13 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from roadmap_portal.numbers import plain_digits
-from roadmap_portal.tables import TableError, check_zip_safe, normalize_header, open_table
+from roadmap_portal.tables import (
+    TableError,
+    check_zip_safe,
+    forbidden_char,
+    normalize_header,
+    open_table,
+)
 
 from ..deadlines import DeadlineParseError, ParsedDeadline, parse_deadline
 from .columns import ALIASES, REQUIRED, TITLES
@@ -466,6 +472,26 @@ def _read_rows(result: ParsedRoadmap, grid: _Grid) -> None:
     for row in grid.rows:
         texts = [_text(value) for value in row.cells]
         if not any(texts) or _is_header_repeat(row.cells, columns) or _is_column_numbers(row.cells):
+            continue
+        refused = False
+        for key in columns:  # a NUL would reach the database (PostgreSQL refuses it: a 500)
+            code = forbidden_char(_text(cell(row, key)))
+            if code is not None:
+                refused = True
+                error(
+                    row,
+                    key,
+                    _("недопустимый управляющий символ (код %(code)s) в тексте.") % {"code": code},
+                )
+        code = forbidden_char(row.heading or "")
+        if code is not None:
+            refused = True
+            error(
+                row,
+                None,
+                _("недопустимый управляющий символ (код %(code)s) в тексте.") % {"code": code},
+            )
+        if refused:
             continue
         number = _text(cell(row, "number")).rstrip(".").strip()
         deadline_raw = cell(row, "deadline")

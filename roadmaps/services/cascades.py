@@ -101,6 +101,9 @@ def cascade_create(
         created_by=actor,
         parent=parent,
     )
+    same = _same_cascade(cascade, organisations)
+    if same is not None:
+        return same
     cascade.full_clean()
     cascade.save()
     if scope == CascadeScope.CHOSEN:
@@ -120,6 +123,35 @@ def cascade_create(
     )
     transaction.on_commit(partial(signals.announce_measure_changed, measure.pk))
     return cascade
+
+
+def _same_cascade(cascade: Cascade, organisations: list[Organisation]) -> Cascade | None:
+    """An existing cascade of the measure that is this one: the same letter handed down
+    twice (a double click, a browser sending the form again) is one cascade, not two lists
+    of the same organisations. The measure's row is locked first, so two requests at once
+    find each other instead of both creating it."""
+    list(Measure.all_objects.select_for_update().filter(pk=cascade.measure_id).values("pk"))
+    chosen = {org.pk for org in organisations}
+    candidates = Cascade.objects.filter(
+        measure_id=cascade.measure_id,
+        scope=cascade.scope,
+        municipality=cascade.municipality,
+        due_date=cascade.due_date,
+        subject=cascade.subject,
+        document_number=cascade.document_number,
+        document_date=cascade.document_date,
+        parent=cascade.parent,
+        issued_by=cascade.issued_by,
+    ).order_by("pk")
+    for candidate in candidates:
+        if sorted(candidate.org_types or []) != cascade.org_types:
+            continue
+        if cascade.scope == CascadeScope.CHOSEN and chosen != set(
+            candidate.targets.values_list("organisation_id", flat=True)
+        ):
+            continue
+        return candidate
+    return None
 
 
 def _check_progress(

@@ -9,8 +9,10 @@ overwritten.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal
 from functools import partial
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -65,17 +67,85 @@ def _bump_version(measure: Measure, expected_version: int, **fields: object) -> 
         version=F("version") + 1, updated_at=now, **fields
     )
     if updated != 1:
-        since = list(
-            MeasureChange.objects.filter(measure=measure, version__gt=expected_version)
-            .select_related("actor")
-            .order_by("-version", "-id")
-        )
-        raise MeasureConflict(measure, expected_version, since)
+        raise MeasureConflict(measure, expected_version, _changes_since(measure, expected_version))
     for name, value in fields.items():
         setattr(measure, name, value)
     measure.version = expected_version + 1
     measure.updated_at = now
     return measure.version
+
+
+def _changes_since(measure: Measure, expected_version: int) -> list[MeasureChange]:
+    return list(
+        MeasureChange.objects.filter(measure=measure, version__gt=expected_version)
+        .select_related("actor")
+        .order_by("-version", "-id")
+    )
+
+
+def _resubmitted(
+    measure: Measure,
+    expected_version: int,
+    *,
+    actor: User,
+    kind: str,
+    status: str,
+    comment: str,
+    evidence: UploadedFile | None,
+    evidence_link: str,
+    changes: Callable[[dict[str, Any]], bool] = lambda changes: True,
+) -> MeasureChange | None:
+    """The change this very request already made, when it is sent a second time (a double
+    click, a browser resending the form): every change since the form's version is one
+    save of the same person, with the same status, comment, link and file (by size), and
+    `changes` holds for its recorded changes (the month of a report, a target's value). Then
+    the request is that save's success, not «изменено другим пользователем»; anything
+    else since the form's version is a conflict as before."""
+    return _same_save(
+        _changes_since(measure, expected_version),
+        actor=actor,
+        kind=kind,
+        status=status,
+        comment=comment,
+        evidence=evidence,
+        evidence_link=evidence_link,
+        changes=changes,
+    )
+
+
+def _same_save(
+    since: list[MeasureChange],
+    *,
+    actor: User,
+    kind: str,
+    status: str,
+    comment: str,
+    evidence: UploadedFile | None,
+    evidence_link: str,
+    changes: Callable[[dict[str, Any]], bool] = lambda changes: True,
+) -> MeasureChange | None:
+    """`_resubmitted` on the changes saved since a form was opened (newest first)."""
+    if not since or {(change.actor_id, change.version) for change in since} != {
+        (actor.pk, since[0].version)
+    }:
+        return None
+    latest = since[0]
+    if (
+        latest.kind != kind
+        or latest.new_status != status
+        or latest.comment != comment
+        or latest.evidence_link != evidence_link
+        or not changes(latest.changes or {})
+        or bool(latest.evidence) != (evidence is not None)
+    ):
+        return None
+    if evidence is not None:
+        try:
+            if latest.evidence.size != evidence.size:
+                return None
+        except OSError:
+            return None
+    return latest
 
 
 def _iso(value: dt.date | None) -> str | None:
@@ -157,11 +227,64 @@ def measure_set_status(
     A measure with parts (several bodies concerned) takes the status for the parts the
     actor answers for — every part for an editor of the region, their own body's for staff
     — and its own status follows from all parts (`measure_set_parts_status`).
+    The same form sent twice (a double click) returns the change the first one saved
+    (`_resubmitted`), before the checks (they would judge it against its own result) and
+    after a conflict (two requests at once: the second waited for the first).
     """
     comment = (comment or "").strip()
     evidence_link = (evidence_link or "").strip()
     if status not in MeasureStatus.values:
         raise ValidationError({"status": [_("Неизвестный статус.")]})
+    replay = partial(
+        _resubmitted,
+        measure,
+        expected_version,
+        actor=actor,
+        kind=ChangeKind.STATUS,
+        status=status,
+        comment=comment,
+        evidence=evidence,
+        evidence_link=evidence_link,
+    )
+    if measure.version != expected_version and (
+        completed_on is None or completed_on == measure.completed_on
+    ):
+        done = replay()
+        if done is not None:
+            return done
+    try:
+        return _measure_set_status(
+            measure=measure,
+            status=status,
+            actor=actor,
+            comment=comment,
+            evidence=evidence,
+            evidence_link=evidence_link,
+            completed_on=completed_on,
+            expected_version=expected_version,
+            confirm_open_steps=confirm_open_steps,
+            today=today,
+        )
+    except MeasureConflict:  # the same form, sent twice at once: the second waited
+        done = replay() if completed_on is None else None
+        if done is None:
+            raise
+        return done
+
+
+def _measure_set_status(
+    *,
+    measure: Measure,
+    status: str,
+    actor: User,
+    comment: str,
+    evidence: UploadedFile | None,
+    evidence_link: str,
+    completed_on: dt.date | None,
+    expected_version: int,
+    confirm_open_steps: bool,
+    today: dt.date | None,
+) -> MeasureChange:
     today = today or measure.local_today()
     parts = list(MeasurePart.objects.filter(measure=measure).select_related("agency"))
     if parts:
@@ -319,11 +442,26 @@ def measure_set_parts_status(
             version=F("version") + 1
         )
         if updated != 1:
+            # each save of a part moves its version by one and records one entry of it:
+            # the entries since the form's version are the newest (current - expected)
+            current = MeasurePart.objects.values_list("version", flat=True).get(pk=part.pk)
+            count = min(max(current - expected_part_version, 0), 10)
             since = list(
                 MeasureChange.objects.filter(part=part)
                 .select_related("actor")
-                .order_by("-created_at", "-id")[:10]
+                .order_by("-created_at", "-id")[:count]
             )
+            same = _same_save(
+                since,
+                actor=actor,
+                kind=ChangeKind.STATUS,
+                status=status,
+                comment=comment,
+                evidence=evidence,
+                evidence_link=evidence_link,
+            )
+            if same is not None:  # the same form sent twice: the first one's success
+                return same
             raise MeasureConflict(measure, expected_part_version, since)
     measure_changes: dict[str, list[object]] = _status_changes(
         measure.status, new_status, measure.completed_on, new_completed_on
@@ -426,21 +564,43 @@ def measure_report_submit(
     evidence: UploadedFile | None = None,
     evidence_link: str = "",
     allowed_periods: dict[dt.date, dt.date],
+    expected_version: int | None = None,
 ) -> MeasureReport:
     """Records one month's report of a recurring measure (its own status and evidence).
 
     `allowed_periods` maps the first day of each reporting month to its due date
-    (selectors.measure_report_months); any other month is refused.
+    (selectors.measure_report_months); any other month is refused. A report is a write to
+    the measure: it moves the measure's version by the same conditional UPDATE, so a form
+    opened before another save (`expected_version`, the page's form and the API's
+    If-Match) is refused with MeasureConflict instead of overwriting that save, and two
+    first reports of a month at once cannot both insert (the second waits, then
+    conflicts). Without `expected_version` the version read under a row lock is used. The
+    same form sent twice returns the report the first one saved (`_resubmitted`).
     """
     comment = (comment or "").strip()
     evidence_link = (evidence_link or "").strip()
+    replay = partial(
+        _resubmitted,
+        measure,
+        actor=actor,
+        kind=ChangeKind.REPORT,
+        status=status,
+        comment=comment,
+        evidence=evidence,
+        evidence_link=evidence_link,
+        changes=lambda changes: changes.get("period") == period.isoformat(),
+    )
+    if (
+        expected_version is not None
+        and measure.version != expected_version
+        and replay(expected_version) is not None
+    ):
+        return MeasureReport.objects.get(measure=measure, period=period)
     errors: dict[str, list[str]] = {}
     if period not in allowed_periods:
         errors["period"] = [_("Этот месяц не входит в отчётные периоды мероприятия.")]
     if status not in MeasureStatus.values:
         errors["status"] = [_("Неизвестный статус.")]
-    report = MeasureReport.objects.filter(measure=measure, period=period).first()
-    old_status = report.status if report else MeasureStatus.NOT_STARTED
     if status in CLOSED_STATUSES and not comment:
         errors["comment"] = [_("Укажите комментарий к отчёту.")]
     try:
@@ -449,6 +609,19 @@ def measure_report_submit(
         errors.update(error.message_dict)
     if errors:
         raise ValidationError(errors)
+    if expected_version is None:
+        expected_version = (
+            Measure.objects.select_for_update().values_list("version", flat=True).get(pk=measure.pk)
+        )
+    try:
+        version = _bump_version(measure, expected_version)
+    except MeasureConflict:
+        if replay(expected_version) is None:
+            raise
+        return MeasureReport.objects.get(measure=measure, period=period)
+    # read again under the measure's new version: nobody else writes it until the commit
+    report = MeasureReport.objects.filter(measure=measure, period=period).first()
+    old_status = report.status if report else MeasureStatus.NOT_STARTED
     report = report or MeasureReport(
         measure=measure, period=period, due_date=allowed_periods[period]
     )
@@ -471,7 +644,7 @@ def measure_report_submit(
         changes={"period": period.isoformat(), "status": [old_status, status]},
         comment=comment,
         evidence_link=evidence_link,
-        version=measure.version,
+        version=version,
     )
     if evidence is not None:
         change.evidence = report.evidence.name
@@ -501,6 +674,25 @@ def measure_part_set_status(
     measure = part.measure
     parts = list(MeasurePart.objects.filter(measure=measure).select_related("agency"))
     chosen = next(item for item in parts if item.pk == part.pk)
+    if chosen.version != expected_version and completed_on is None:
+        # the same form sent twice: judged before the checks, which would judge it
+        # against its own result («нет изменений»)
+        count = min(max(chosen.version - expected_version, 0), 10)
+        same = _same_save(
+            list(
+                MeasureChange.objects.filter(part=chosen)
+                .select_related("actor")
+                .order_by("-created_at", "-id")[:count]
+            ),
+            actor=actor,
+            kind=ChangeKind.STATUS,
+            status=status,
+            comment=(comment or "").strip(),
+            evidence=evidence,
+            evidence_link=(evidence_link or "").strip(),
+        )
+        if same is not None:
+            return same
     for item in parts:
         item.measure = measure
     return measure_set_parts_status(
@@ -575,7 +767,24 @@ def measure_target_set(
         errors["achieved"] = [_("Нет изменений: введите новое значение или добавьте комментарий.")]
     if errors:
         raise ValidationError(errors)
-    version = _bump_version(measure, expected_version)
+    try:
+        version = _bump_version(measure, expected_version)
+    except MeasureConflict:
+        done = _resubmitted(
+            measure,
+            expected_version,
+            actor=actor,
+            kind=ChangeKind.TARGET,
+            status="",
+            comment=comment,
+            evidence=evidence,
+            evidence_link=evidence_link,
+            changes=lambda changes: changes.get("target") == str(target.description)[:200]
+            and (changes.get("achieved") or [None, None])[1] == _number(value),
+        )
+        if done is None:
+            raise
+        return done
     now = timezone.now()
     MeasureTarget.objects.filter(pk=target.pk).update(achieved=value, achieved_at=now)
     target.achieved, target.achieved_at = value, now

@@ -40,6 +40,7 @@ from django.utils.translation import gettext as _
 
 from agencies.choices import AgencyKind, CollectiveScope
 from agencies.models import Agency, Region, User
+from roadmap_portal.storage import display_file_name
 
 from .. import signals
 from ..choices import ChangeKind, RoadmapVersionStatus
@@ -472,7 +473,7 @@ def roadmap_version_upload(
         title=parsed.title,
         approved_on=parsed.approved_on,
         document_number=parsed.document_number,
-        file_name=name[-255:],
+        file_name=display_file_name(name),
         sha256=hashlib.sha256(data).hexdigest(),
         uploaded_by=actor,
     )
@@ -596,6 +597,13 @@ def roadmap_version_apply(
         raise RoadmapImportError(error.messages) from error
 
 
+def _version_of(measure: Measure) -> int:
+    """The version the import's UPDATE just made: read back, not the plan's reading plus
+    one (a status saved meanwhile moved it too; the history entry must carry its own)."""
+    version: int = Measure.all_objects.values_list("version", flat=True).get(pk=measure.pk)
+    return version
+
+
 @transaction.atomic
 def _apply(
     *, version: RoadmapVersion, actor: User | None, choices: dict[str, str] | None
@@ -679,7 +687,7 @@ def _apply(
             Measure.all_objects.filter(pk=measure.pk).update(
                 archived_at=now, archived_in=version, version=F("version") + 1, updated_at=now
             )
-            history(measure, ChangeKind.ARCHIVED, {}, measure.version + 1)
+            history(measure, ChangeKind.ARCHIVED, {}, _version_of(measure))
     # 2. park renumbered measures on a temporary number (numbers are unique per roadmap)
     for diff in plan.measures:
         if diff.existing is not None and diff.parsed is not None and diff.renumbered:
@@ -719,7 +727,7 @@ def _apply(
                 measure,
                 kind,
                 {key: [old, new] for key, (old, new) in diff.changes.items()},
-                measure.version + 1,
+                _version_of(measure),
             )
         _responsibilities_sync(measure, agencies)
         _steps_sync(measure, item.steps)

@@ -215,7 +215,13 @@ def test_sweeper_beat_entry_and_task(db):
     assert entry["task"] == "reports.tasks.jobs_sweep"
     from reports.tasks import jobs_sweep
 
-    assert set(jobs_sweep.delay().get()) == {"uploads", "exports", "publishes", "notices"}
+    assert set(jobs_sweep.delay().get()) == {
+        "uploads",
+        "exports",
+        "publishes",
+        "notices",
+        "subscriptions",
+    }
 
 
 # --- re-run from the page and the API: permission matrix ------------------------------------

@@ -400,3 +400,20 @@ def test_a_correction_in_another_scope_undoes_the_repeat(import_file):
     again = import_file(a, region="66")
     assert (again.status, again.rows_updated) == ("done", 1)
     assert _staff_total() == 100
+
+
+def test_an_uploaded_file_name_keeps_no_direction_override(seeded):
+    """«отчёт<U+202E>xcod.exe» was kept and shown as «отчётexe.docx»: the name the upload
+    page, the API and the list show is the name without control or format characters."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from agencies.models import Region
+    from indicators.services.uploads import monitoring_upload_create
+    from tests.indicators.conftest import csv_bytes, row
+
+    upload = monitoring_upload_create(
+        file=SimpleUploadedFile("неделя\u202evsc.csv", csv_bytes([row("ORG1")])),
+        user=None,
+        region=Region.objects.get(code="66"),
+    )
+    assert upload.original_name == "неделяvsc.csv"

@@ -246,3 +246,19 @@ def test_admin_pages(admin_client, with_email):
         reverse("admin:reports_subscriptiondelivery_change", args=[delivery.pk])
     )
     assert page.status_code == 200
+
+
+def test_the_subscription_form_sent_twice_subscribes_once(persona_client, with_email):
+    """A double click on «Подписаться» made two identical subscriptions: the same report
+    arrived twice every week. The same active subscription of the same person (or list)
+    is created once; a different one (another hour) is its own."""
+    client = persona_client("coordinator")
+    assert client.post(CREATE, form()).status_code == 302
+    assert client.post(CREATE, form()).status_code == 302
+    assert ReportSubscription.objects.count() == 1
+    client.post(CREATE, form(hour="10"))
+    assert ReportSubscription.objects.count() == 2
+    admin = persona_client("admin")
+    admin.post(LIST_CREATE, list_form())
+    admin.post(LIST_CREATE, list_form())
+    assert ReportSubscription.objects.filter(owner=None).count() == 1

@@ -400,3 +400,22 @@ def test_scientific_notation_needs_the_sign_a_spreadsheet_writes(code, refused):
 
     assert (lossy_code_problem(code) is not None) is refused
     assert bool(re.fullmatch(SCIENTIFIC_NUMBER, code)) is refused
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("Перевести чаты", None),
+        ("строка 1\nстрока 2\r\n\tс табуляцией", None),  # a cell of several lines
+        ("\u202eотчёт", None),  # a format character, not a control one
+        ("А\x00Б", "U+0000"),
+        ("\x07звонок", "U+0007"),
+        ("esc\x1b[0m", "U+001B"),
+        ("следующая\x85строка", "U+0085"),
+        ("\x7f", "U+007F"),
+    ],
+)
+def test_the_control_characters_a_text_cell_may_not_hold(text, code):
+    from roadmap_portal.tables import forbidden_char
+
+    assert forbidden_char(text) == code

@@ -306,3 +306,27 @@ def test_seed_cascade_shows_on_khabarovsk_measure(persona_client):
     cascade = Cascade.objects.first()
     response = persona_client("admin").get(reverse("roadmaps:cascade-detail", args=[cascade.pk]))
     assert response.status_code == 200
+
+
+def test_the_cascade_form_sent_twice_creates_one_cascade(world, persona_client):
+    """A double click on «Создать каскад» handed the measure down twice: two identical
+    letters, each organisation listed twice on the measure page. The same cascade of the
+    same measure is created once; the second request lands on it."""
+    client = persona_client("ministry_user")
+    url = reverse("roadmaps:cascade-create", args=[world["m"].pk])
+    data = {
+        "scope": "municipality",
+        "municipality": world["south"].pk,
+        "org_types": ["school"],
+        "subject": "Письмо о переходе",
+    }
+    first = client.post(url, data)
+    again = client.post(url, data)
+    cascades = Cascade.objects.filter(measure=world["m"], subject="Письмо о переходе")
+    assert cascades.count() == 1
+    assert first.status_code == again.status_code == 302
+    assert again["Location"] == first["Location"]
+    assert world["m"].changes.filter(kind="cascade").count() == 1
+    # a different letter (another due date) is a cascade of its own
+    client.post(url, {**data, "due_date": "2025-12-01"})
+    assert Cascade.objects.filter(measure=world["m"], subject="Письмо о переходе").count() == 2

@@ -390,3 +390,41 @@ def test_command_is_idempotent(seeded):
     out = StringIO()
     call_command("sync_measure_parts", "--region", "66", stdout=out)
     assert "Частей создано: 0, удалено: 0" in out.getvalue()
+
+
+def test_the_part_form_sent_twice_is_saved_once(persona_client, collective):
+    """A double click on a body's part form was a 409 naming the user's own change."""
+    part = _part(collective, "so-minobr")
+    client = persona_client("ministry_user")
+    # a status alone: judged again, the second would be «нет изменений»
+    assert _post_part(client, collective, part).status_code == 302
+    assert _post_part(client, collective, part).status_code == 302  # the same version
+    assert MeasureChange.objects.filter(part=part).count() == 1
+    part = _part(collective, "so-minobr")  # version 2: done, with a comment and a file
+    data = {"status": "done", "comment": "Готово"}
+    assert _post_part(client, collective, part, **data, evidence=pdf()).status_code == 302
+    assert _post_part(client, collective, part, **data, evidence=pdf()).status_code == 302
+    assert MeasureChange.objects.filter(part=part).count() == 2
+
+
+def test_a_stale_part_form_lists_only_what_changed_since_it_was_opened(
+    persona_client, collective, personas
+):
+    """The conflict listed the part's last ten changes, older ones too, as «changed after
+    you opened the page»: only those after the form's version are listed."""
+    part = _part(collective, "so-minobr")
+    measure_part_set_status(
+        part=part, status="in_progress", actor=personas.admin, comment="раньше", expected_version=1
+    )
+    part.refresh_from_db()  # the page is opened now (version 2)
+    measure_part_set_status(
+        part=MeasurePart.objects.get(pk=part.pk),
+        status="done",
+        actor=personas.admin,
+        comment="потом",
+        expected_version=2,
+    )
+    response = _post_part(persona_client("ministry_user"), collective, part, comment="x")
+    assert response.status_code == 409
+    comments = [entry.change.comment for entry in response.context["conflict_history"]]
+    assert comments == ["потом"]

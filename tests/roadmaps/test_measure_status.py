@@ -398,3 +398,32 @@ def test_pages_show_how_many_days_late(persona_client, measure, personas):
     assert "выполнено с опозданием на 3 дн." in page
     listing = client.get(reverse("roadmaps:measure-list")).content.decode()
     assert "выполнено с опозданием на 3 дн." in listing
+
+
+def test_the_status_form_sent_twice_is_saved_once(persona_client, measure):
+    """A double click sends the same form twice: the second request was refused as
+    «изменено другим пользователем» (409), naming the user's own change as somebody
+    else's. It is the first one's success; the history has one entry, one file."""
+    client = persona_client("ministry_user")
+    url = reverse("roadmaps:measure-status", args=[measure.pk])
+    data = {"status": "done", "comment": "Готово", "version": 1}
+    assert client.post(url, {**data, "evidence": pdf()}).status_code == 302
+    again = client.post(url, {**data, "evidence": pdf()})
+    assert again.status_code == 302
+    assert MeasureChange.objects.filter(measure=measure).count() == 1
+    assert Measure.objects.get(pk=measure.pk).version == 2
+
+
+def test_a_different_form_on_the_same_version_is_still_a_conflict(persona_client, measure):
+    client = persona_client("ministry_user")
+    url = reverse("roadmaps:measure-status", args=[measure.pk])
+    assert (
+        client.post(url, {"status": "done", "comment": "Готово", "version": 1}).status_code == 302
+    )
+    other = client.post(url, {"status": "cancelled", "comment": "Готово", "version": 1})
+    assert other.status_code == 409
+    with_file = client.post(
+        url, {"status": "done", "comment": "Готово", "version": 1, "evidence": pdf()}
+    )
+    assert with_file.status_code == 409  # the file was not part of the saved change
+    assert MeasureChange.objects.filter(measure=measure).count() == 1

@@ -163,3 +163,17 @@ def test_a_number_as_people_write_it(own, personas):
     )
     target.refresh_from_db()
     assert target.achieved == Decimal("1234.5")
+
+
+def test_the_target_form_sent_twice_is_saved_once(persona_client, own):
+    """A double click on the achieved value's form: the second request was a 409
+    «изменено другим пользователем» naming the user's own entry; it is the first one's
+    success (roadmaps.services.measures._resubmitted), one history entry."""
+    target = _target(own)
+    client = persona_client("ministry_user")
+    assert _post(client, own, target, comment="Две публикации").status_code == 302
+    again = _post(client, own, target, comment="Две публикации")
+    assert again.status_code == 302
+    assert own.changes.filter(kind="target").count() == 1
+    other = _post(client, own, target, achieved="2", comment="Две публикации")
+    assert other.status_code == 409  # a different value on the old version: a conflict

@@ -450,3 +450,75 @@ def test_a_failure_half_way_writes_nothing(kaluga, monkeypatch):
     assert not Agency.objects.filter(name=NEW_BODY).exists()
     version.refresh_from_db()
     assert version.status == RoadmapVersionStatus.DRAFT and version.number is None
+
+
+def test_a_roadmap_document_name_keeps_no_direction_override(kaluga):
+    """The version's file name is shown in the versions list and in every history entry
+    of the import («Версия 1 дорожной карты (…)»)."""
+    from roadmaps.services.roadmap_import import roadmap_version_upload
+
+    version = roadmap_version_upload(
+        region=kaluga[0], name="карта\u202excod.exe", data=build_docx(VERSION_1), actor=None
+    )
+    assert version.file_name == "картаxcod.exe"
+
+
+@pytest.mark.parametrize("char", ["\x00", "\x07", "\x1b", "\x85"])
+def test_a_control_character_in_a_cell_is_refused_by_row_and_column(kaluga, char):
+    """A NUL in a measure's title was written as it came (on PostgreSQL: a database error,
+    a 500) and other control characters were kept and shown; line breaks and tabs stay
+    allowed (sub-steps are lines of the cell). The row and the column are named, nothing
+    is written, as for a monitoring file."""
+    rows = [
+        ("section", "1. Общие мероприятия"),
+        ("1.1", "Создать каналы\n– определить\tответственных", "31.08.2025", MINOBR),
+        ("1.2", f"Перевести{char}чаты", "31.08.2025", MINOBR),
+    ]
+    with pytest.raises(RoadmapImportError) as error:
+        _import(kaluga[0], "карта.csv", build_csv(rows, encoding="utf-8"))
+    (message,) = error.value.messages
+    assert "Строка 6, столбец «Мероприятие»" in message
+    assert f"U+{ord(char):04X}" in message
+    assert not Measure.objects.filter(roadmap__region=kaluga[0]).exists()
+
+
+def test_a_status_saved_while_a_version_is_applied_keeps_the_history_in_order(kaluga, monkeypatch):
+    """A user saved a status between the import's plan and its writes: the import's entry
+    carried the version the plan had read plus one (the same as the user's entry) while
+    the measure moved two on, so a form opened after the user's save was refused with
+    «nothing changed» listed. Each entry carries the version its write made."""
+    from roadmaps.services import roadmap_import
+
+    region = kaluga[0]
+    actor = make_user("admin")
+    first = _import(region, "v1.docx", build_docx(VERSION_1))
+    version = roadmap_version_upload(
+        region=region,
+        name="v2.xlsx",
+        data=build_xlsx(VERSION_2, title_block=VERSION_2_TITLE),
+        actor=actor,
+        roadmap=first.roadmap,
+    )
+    real_plan = roadmap_import.version_plan
+
+    def plan_then_a_user_saves(draft):
+        plan = real_plan(draft)
+        measure = Measure.objects.get(roadmap=first.roadmap, number="2.2")
+        measure_set_status(
+            measure=measure,
+            status=MeasureStatus.IN_PROGRESS,
+            actor=actor,
+            comment="начали",
+            expected_version=measure.version,
+        )
+        return plan
+
+    monkeypatch.setattr(roadmap_import, "version_plan", plan_then_a_user_saves)
+    roadmap_version_apply(version=version, actor=actor)
+    measure = Measure.objects.get(roadmap=first.roadmap, number="2.2")
+    entries = list(MeasureChange.objects.filter(measure=measure).order_by("id"))
+    versions = [entry.version for entry in entries]
+    assert versions == sorted(versions)  # in the order they were made
+    user = [entry.version for entry in entries if entry.comment == "начали"]
+    (imported,) = [entry for entry in entries if entry.kind == ChangeKind.VERSION]
+    assert imported.version == measure.version and imported.version > max(user)

@@ -17,6 +17,7 @@ class Command(PortalCommand):
         report = jobs_sweep_all()
         publishes = report.pop("publishes")
         notices = report.pop("notices")
+        subscriptions = report.pop("subscriptions")
         for name, result in report.items():
             self.stdout.write(
                 f"{name}: requeued {len(result['requeued'])}, failed {len(result['failed'])}, "
@@ -30,5 +31,6 @@ class Command(PortalCommand):
         self.stdout.write(
             f"alert notices: sent {len(notices['sent'])}, failed {len(notices['failed'])}"
         )
+        self.stdout.write(f"report subscriptions settled: {len(subscriptions['settled'])}")
         if publishes["unpublished"] or any(result["unpublished"] for result in report.values()):
             self.stderr.write("Очередь задач недоступна: задачи останутся в ожидании.")
