@@ -397,25 +397,27 @@ class MonitoringUploadViewSet(ScopedReadOnlyViewSet):
         """A CSV/XLSX export of the Sferum monitoring; imported in the background.
 
         `region`: the region the file is for (a region outside the caller's scope is 404;
-        users of one region may omit it). Rows of other regions are refused by the import.
+        users who import for one region, `access.monitoring_scope`, may omit it). Rows of
+        other regions are refused by the import.
         """
         form = MonitoringUploadInputSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         code = (form.validated_data.get("region") or "").strip()
         user = request.user
+        writable = access.monitoring_scope(user)
         if code:
             region = (
                 Region.objects.visible_to(user).filter(code=normalise_region_code(code)).first()
             )
             if region is None:
                 raise exceptions.NotFound()
-        elif not access.spans_regions(user):
-            region = Region.objects.visible_to(user).first()
+        elif writable is not None and len(writable) == 1:
+            region = Region.objects.get(pk=next(iter(writable)))  # the one region one writes
         else:
-            region = None  # a multi-region file: the user's own scope applies row by row
+            region = None  # a multi-region file: the user's scope applies row by row
         if region is not None and not access.can_upload_monitoring(user, region):
             raise exceptions.PermissionDenied()
-        if region is None and not access.is_admin(user) and not access.spans_regions(user):
+        if region is None and writable is not None and len(writable) < 2:
             raise exceptions.PermissionDenied()
         upload = monitoring_upload_create(
             file=form.validated_data["file"],
