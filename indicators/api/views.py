@@ -321,8 +321,7 @@ class IndexUploadViewSet(ScopedReadOnlyViewSet):
         user = self.request.user
         if not user.is_authenticated or not access.can_import_index_inputs(user):
             return IndexUpload.objects.none()
-        qs = IndexUpload.objects.order_by("-uploaded_at", "-id")
-        return qs if access.is_admin(user) else qs.filter(uploaded_by=user)
+        return IndexUpload.objects.visible_to(user).order_by("-uploaded_at", "-id")
 
     def _require_import(self):
         if not access.can_import_index_inputs(self.request.user):

@@ -162,3 +162,32 @@ def test_an_index_input_file_refuses_the_rows_of_a_region_only_seen(reader):
     result = index_inputs_read(io.BytesIO(data), user=reader)
     assert [r.region_code for r in result.rows] == ["66"]
     assert len(result.errors) == 1 and "50" in str(result.errors[0])
+
+
+def test_an_index_import_is_its_authors_while_they_see_its_regions(client, personas):
+    """As a report's file (`GeneratedExport.objects.visible_to`): a coordinator moved to
+    another region no longer opens the preview of Sverdlovsk's figures they imported."""
+    from django.core.files.base import ContentFile
+
+    from indicators.index.uploads import index_upload_create
+    from indicators.models import IndexUpload
+
+    coordinator = personas.coordinator
+    data = (
+        "Код региона;Критерий;Вход;Значение;Дата;Подтверждение\n66;mfc_bot;;1;01.10.2025;акт\n"
+    ).encode()
+    upload = index_upload_create(file=ContentFile(data, name="c.csv"), user=coordinator)
+    assert upload.regions == ["66"]
+    page = reverse("index:upload", kwargs={"pk": upload.pk})
+    api = f"/api/v1/index-imports/{upload.pk}/"
+    client.force_login(coordinator)
+    assert client.get(page).status_code == 200 and client.get(api).status_code == 200
+    coordinator.region = Region.objects.get(code="50")
+    coordinator.save()
+    client.force_login(coordinator)
+    assert client.get(page).status_code == 404
+    assert client.get(api).status_code == 404
+    assert client.post(reverse("index:upload-confirm", kwargs={"pk": upload.pk})).status_code == 404
+    listed = client.get("/api/v1/index-imports/").json()["results"]
+    assert upload.pk not in [row["id"] for row in listed]
+    assert set(IndexUpload.objects.visible_to(personas.admin)) == {upload}
