@@ -75,6 +75,20 @@ def spans_regions(user: User) -> bool:
     return scope is None or len(scope) > 1
 
 
+def is_own_region(user: User, region_id: int | None) -> bool:
+    """The region a coordinator or staff member works for: their region, or their agency's
+    (`User.home_region_id`). The regions they only see (`extra_regions`, `all_regions`) are
+    read-only to them: every write of a region's data by a coordinator or staff member asks
+    this, never `can_see_region`. Analysts act in every region they see; administrators in
+    every region."""
+    return bool(
+        user.is_authenticated
+        and user.is_active
+        and region_id is not None
+        and region_id == user.home_region_id
+    )
+
+
 def acting_agency_ids(user: User) -> frozenset[int]:
     """Agencies on whose behalf the user may act.
 
@@ -145,12 +159,11 @@ def can_edit_region_measures(user: User, region_id: int | None) -> bool:
     (`can_import_roadmap`). `MeasureQuerySet.editable_by` is the same rule for a queryset."""
     if is_admin(user):
         return True
-    return (
+    return bool(
         user.is_authenticated
         and user.role == Role.COORDINATOR
         and user.can_edit_region
-        and region_id is not None
-        and region_id == user.home_region_id
+        and is_own_region(user, region_id)
     )
 
 
@@ -267,25 +280,38 @@ def is_verifier(user: User | None) -> bool:
 
 
 def can_enter_facts(user: User | None, region_id: int) -> bool:
-    """Index facts of a region: its coordinators, analysts and administrators in scope."""
+    """Index facts of a region: its coordinators (`is_own_region`), analysts and
+    administrators in scope."""
     if user is None or not user.is_authenticated or not can_see_region(user, region_id):
         return False
-    return is_admin(user) or user.role in (Role.COORDINATOR, Role.ANALYST)
+    if is_admin(user) or user.role == Role.ANALYST:
+        return True
+    return user.role == Role.COORDINATOR and is_own_region(user, region_id)
 
 
 # --- monitoring ---------------------------------------------------------------------
 
 
-def can_upload_monitoring(user: User, region) -> bool:
-    """Monitoring exports of a region: its staff and coordinators; analysts and
-    administrators of any region they see (DOMAIN: ministry staff upload exports)."""
-    if not user.is_authenticated:
-        return False
+def monitoring_scope(user: User) -> frozenset[int] | None:
+    """Regions whose monitoring rows the user may import (None: every region): its staff
+    and coordinators their own region (`is_own_region`); analysts every region they see;
+    administrators every region (DOMAIN: ministry staff upload exports). A file naming no
+    region is judged row by row against it (`indicators.services.uploads`)."""
+    if not user.is_authenticated or not user.is_active:
+        return frozenset()
     if is_admin(user):
-        return True
-    return user.role in (Role.STAFF, Role.COORDINATOR, Role.ANALYST) and can_see_region(
-        user, region.pk
-    )
+        return None
+    if user.role == Role.ANALYST:
+        return region_scope(user)
+    if user.role in (Role.STAFF, Role.COORDINATOR) and user.home_region_id is not None:
+        return frozenset({user.home_region_id})
+    return frozenset()
+
+
+def can_upload_monitoring(user: User, region) -> bool:
+    """Monitoring exports of a region: whoever has it in their `monitoring_scope`."""
+    scope = monitoring_scope(user)
+    return scope is None or region.pk in scope
 
 
 def can_act_on_monitoring_upload(user: User, upload) -> bool:
@@ -297,11 +323,11 @@ def can_act_on_monitoring_upload(user: User, upload) -> bool:
 
 
 def can_edit_baselines(user: User, region) -> bool:
-    """A region's stage 1 baselines: its coordinators and administrators."""
+    """A region's stage 1 baselines: its coordinators (`is_own_region`) and administrators."""
     if is_admin(user):
         return True
     return bool(
-        user.is_authenticated and user.role == Role.COORDINATOR and can_see_region(user, region.pk)
+        user.is_authenticated and user.role == Role.COORDINATOR and is_own_region(user, region.pk)
     )
 
 
@@ -315,12 +341,15 @@ def can_edit_roster(user: User, region) -> bool:
 
 
 def can_acknowledge(user: User, alert) -> bool:
-    """Administrators; coordinators of the alert's region; staff of an agency responsible
-    for the alert's measure (or one it acts for). Visibility is `Alert.objects.visible_to`."""
+    """Administrators; coordinators of the alert's region (`is_own_region`); staff of an
+    agency responsible for the alert's measure (or one it acts for). Visibility is
+    `Alert.objects.visible_to`."""
     if not user.is_authenticated or not can_see_region(user, alert.region_id):
         return False
-    if is_admin(user) or user.role == Role.COORDINATOR:
+    if is_admin(user):
         return True
+    if user.role == Role.COORDINATOR:
+        return is_own_region(user, alert.region_id)
     if user.role != Role.STAFF or not alert.measure_id:
         return False
     acting = acting_agency_ids(user)
@@ -341,14 +370,13 @@ def can_see_federal_view(user: User) -> bool:
 def can_import_roadmap(user: User, region_id: int | None) -> bool:
     """May the user load the region's roadmap document (a new roadmap or a new version)?
 
-    Administrators, and the coordinators of that region (their own region, not one they
-    only see).
+    Administrators, and the coordinators of that region (`is_own_region`).
     """
     if not user.is_authenticated or not user.is_active or region_id is None:
         return False
     if is_admin(user):
         return True
-    return user.role == Role.COORDINATOR and user.home_region_id == region_id
+    return user.role == Role.COORDINATOR and is_own_region(user, region_id)
 
 
 def may_import_roadmaps(user: User) -> bool:
@@ -404,11 +432,11 @@ def can_see_week_approval(user: User, region_id: int | None) -> bool:
 
 
 def can_submit_week(user: User, region_id: int | None) -> bool:
-    """Submit a week for approval («направить»): the coordinators of the region (within the
-    regions they coordinate) and administrators."""
+    """Submit a week for approval («направить»): the coordinators of the region (their own
+    region, `is_own_region`) and administrators."""
     if not can_see_week_approval(user, region_id):
         return False
-    return is_admin(user) or user.role == Role.COORDINATOR
+    return is_admin(user) or (user.role == Role.COORDINATOR and is_own_region(user, region_id))
 
 
 def has_approval_right(user: User) -> bool:

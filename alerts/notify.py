@@ -34,6 +34,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from agencies import access
 from agencies.choices import Role
 from agencies.models import Region, User
 from roadmap_portal.ru_formats import ru_date
@@ -143,6 +144,7 @@ def _agency_recipients(alerts: list[Alert]) -> dict[str, Recipient]:
     staff = list(
         User.objects.filter(agency_id__in=list(agencies), is_active=True, role=Role.STAFF)
         .exclude(email="")
+        .select_related("agency")
         .order_by("id")
     )
     opt_outs = _opt_outs(u.pk for u in staff)
@@ -163,7 +165,12 @@ def _agency_recipients(alerts: list[Alert]) -> dict[str, Recipient]:
     for user in staff:
         if user.agency_id is None:  # (staff are agencies' users)
             continue
-        own = [a for a in agency_alerts[user.agency_id].values() if a.kind not in opt_outs[user.pk]]
+        # a partner's staff serve many regions: each hears of the regions they see only
+        own = [
+            a
+            for a in agency_alerts[user.agency_id].values()
+            if a.kind not in opt_outs[user.pk] and access.can_see_region(user, a.region_id)
+        ]
         if own:
             add(user.email, str(user), own, by_user_channel[user.pk])
     return recipients

@@ -321,8 +321,7 @@ class IndexUploadViewSet(ScopedReadOnlyViewSet):
         user = self.request.user
         if not user.is_authenticated or not access.can_import_index_inputs(user):
             return IndexUpload.objects.none()
-        qs = IndexUpload.objects.order_by("-uploaded_at", "-id")
-        return qs if access.is_admin(user) else qs.filter(uploaded_by=user)
+        return IndexUpload.objects.visible_to(user).order_by("-uploaded_at", "-id")
 
     def _require_import(self):
         if not access.can_import_index_inputs(self.request.user):
@@ -397,25 +396,27 @@ class MonitoringUploadViewSet(ScopedReadOnlyViewSet):
         """A CSV/XLSX export of the Sferum monitoring; imported in the background.
 
         `region`: the region the file is for (a region outside the caller's scope is 404;
-        users of one region may omit it). Rows of other regions are refused by the import.
+        users who import for one region, `access.monitoring_scope`, may omit it). Rows of
+        other regions are refused by the import.
         """
         form = MonitoringUploadInputSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         code = (form.validated_data.get("region") or "").strip()
         user = request.user
+        writable = access.monitoring_scope(user)
         if code:
             region = (
                 Region.objects.visible_to(user).filter(code=normalise_region_code(code)).first()
             )
             if region is None:
                 raise exceptions.NotFound()
-        elif not access.spans_regions(user):
-            region = Region.objects.visible_to(user).first()
+        elif writable is not None and len(writable) == 1:
+            region = Region.objects.get(pk=next(iter(writable)))  # the one region one writes
         else:
-            region = None  # a multi-region file: the user's own scope applies row by row
+            region = None  # a multi-region file: the user's scope applies row by row
         if region is not None and not access.can_upload_monitoring(user, region):
             raise exceptions.PermissionDenied()
-        if region is None and not access.is_admin(user) and not access.spans_regions(user):
+        if region is None and writable is not None and len(writable) < 2:
             raise exceptions.PermissionDenied()
         upload = monitoring_upload_create(
             file=form.validated_data["file"],

@@ -138,7 +138,7 @@ def index_inputs_read(stream: IO[bytes], *, user: User | None = None) -> ReadRes
                     "region_code",
                     _("неизвестный код субъекта «%(v)s».") % {"v": shown(code)},
                 )
-            elif user is not None and not access.can_see_region(user, region.pk):
+            elif user is not None and not access.can_enter_facts(user, region.pk):
                 error(number, "region_code", _("нет доступа к субъекту %(v)s.") % {"v": code})
             index = table.columns["as_of"]
             try:

@@ -186,8 +186,7 @@ def index_fact_evidence_view(request, pk: int):
 
 
 def _uploads_of(user):
-    qs = IndexUpload.objects.all()
-    return qs if access.is_admin(user) else qs.filter(uploaded_by=user)
+    return IndexUpload.objects.visible_to(user)
 
 
 def index_import_view(request):

@@ -5,6 +5,7 @@ from django.core.validators import FileExtensionValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from agencies import access
 from agencies.models import Region
 from agencies.querysets import RegionScopedQuerySet
 
@@ -12,6 +13,24 @@ from ..choices import FactSource, UploadStatus
 from .methodology import MethodologyVersion
 
 EVIDENCE_EXTENSIONS = ["pdf", "docx", "xlsx", "jpg", "jpeg", "png"]
+
+
+class IndexUploadQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """An import is its uploader's, and only while every region of its file is still in
+        their scope (its preview shows those regions' figures), as a report's file
+        (`GeneratedExport.objects.visible_to`); administrators see every import."""
+        if not user.is_authenticated:
+            return self.none()
+        if access.is_admin(user):
+            return self
+        mine = self.filter(uploaded_by=user)
+        scope = access.region_scope(user)
+        if scope is None:
+            return mine
+        codes = set(Region.objects.filter(pk__in=scope).values_list("code", flat=True))
+        beyond = [pk for pk, regions in mine.values_list("pk", "regions") if set(regions) - codes]
+        return mine.exclude(pk__in=beyond) if beyond else mine
 
 
 class IndexUpload(models.Model):
@@ -41,6 +60,8 @@ class IndexUpload(models.Model):
     errors = models.JSONField(_("ошибки"), default=list, blank=True)
     preview = models.JSONField(_("предпросмотр"), default=list, blank=True)
     regions = models.JSONField(_("субъекты"), default=list, blank=True)
+
+    objects = IndexUploadQuerySet.as_manager()
 
     class Meta:
         ordering = ["-uploaded_at", "-id"]

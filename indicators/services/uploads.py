@@ -202,7 +202,7 @@ def _scope(upload: MonitoringUpload) -> tuple[frozenset[int] | None, str]:
     if upload.region is not None:
         return frozenset({upload.region.pk}), upload.region.name
     if upload.uploaded_by is not None:
-        scope = access.region_scope(upload.uploaded_by)
+        scope = access.monitoring_scope(upload.uploaded_by)
         if scope is not None:
             codes = Region.objects.filter(id__in=scope).values_list("code", flat=True)
             return scope, _("субъекты пользователя: %(codes)s") % {"codes": ", ".join(codes)}

@@ -266,7 +266,12 @@ def country_overview(
         lambda: national_rows(on_date=on_date, local_dates=days.local),
     )
     rows = [row for row in national.rows if row.region.pk in visible]
-    components = national.components
+    # the index columns belong to the visible rows' scores: none while none of them has a
+    # score (a region the user does not see changes nothing they see)
+    components = national.components if any(row.score for row in rows) else []
+    if not components:
+        for row in rows:
+            row.components = []
     indicators = national.indicators
     history_dates = sorted({day for row in rows for day, _total in row.history})
 

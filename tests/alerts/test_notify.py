@@ -7,6 +7,8 @@ from django.core import mail
 from django.core.management import call_command
 from django.utils import timezone
 
+from agencies import access
+from agencies.choices import Role
 from agencies.models import Agency, Region
 from alerts import maxbot
 from alerts.choices import AlertKind, DeliveryChannel, DeliveryStatus, MessageKind
@@ -15,7 +17,7 @@ from alerts.models import Alert, Delivery, DigestLog, MaxChannel, NotificationOp
 from alerts.notify import alerts_escalate, digest_send, max_deliver, overdue_notify
 from alerts.services import alerts_sync
 from roadmaps.models import Measure
-from tests.factories import make_measure
+from tests.factories import make_measure, make_user
 
 from .servers import FakeMaxApi, FakeSmtp
 
@@ -359,3 +361,24 @@ def test_overdue_milestone_without_a_body_goes_to_the_coordinator(seeded):
     mail.outbox.clear()
     assert digest_send(region=samara) == 1
     assert set(_by_recipient()) == {coordinator.email}
+
+
+def test_staff_hear_only_of_the_regions_they_see(sverdlovsk, personas):
+    """A partner serving every region (no region of its own) is responsible for a
+    Sverdlovsk measure: its mailbox hears of it, as the measure's body; its staff only when
+    they see Sverdlovsk (`access.can_see_region`), as on the alert's page. The digest never
+    tells anybody of a measure their link would answer 404."""
+    partner = Agency.objects.create(code="vk-test", name="ООО «Партнёр»", kind="partner")
+    partner.email = "partner@example.org"
+    partner.save()
+    blind = make_user(Role.STAFF, agency=partner, email="blind@example.org")
+    make_user(Role.STAFF, agency=partner, region=sverdlovsk, email="local@example.org")
+    roadmap = Measure.objects.get(roadmap__code="sverdlovsk-2025", number="3.1").roadmap
+    measure = make_measure(roadmap, agencies=[partner], due_date=dt.date(2025, 10, 30))
+    alerts_sync(region=sverdlovsk, on_date=TODAY)
+    digest_send(region=sverdlovsk)
+    sent = _by_recipient()
+    assert f"/measures/{measure.pk}/" in sent["partner@example.org"][0].body
+    assert f"/measures/{measure.pk}/" in sent["local@example.org"][0].body
+    assert "blind@example.org" not in sent
+    assert not access.can_see_region(blind, sverdlovsk.pk)
