@@ -300,6 +300,7 @@ OBJECT_URLS: dict[str, dict] = {
     # pages: reports
     "reports:export-detail": {"pk": _pk("export")},
     "reports:export-download": {"pk": _pk("export")},
+    "reports:export-rerun": {"pk": _pk("export")},
     "reports:subscription-detail": {"pk": _pk("subscription")},
     "reports:subscription-pause": {"pk": _pk("subscription")},
     "reports:subscription-delete": {"pk": _pk("subscription")},
@@ -363,6 +364,7 @@ OBJECT_URLS: dict[str, dict] = {
     "api:alert-acknowledge": {"pk": _pk("alert")},
     "api:export-detail": {"pk": _pk("export")},
     "api:export-download": {"pk": _pk("export")},
+    "api:export-rerun": {"pk": _pk("export")},
 }
 
 # URLs with arguments that name no object of a region (checked elsewhere)
