@@ -37,6 +37,19 @@ def new_reference() -> str:
     return f"{raw[:4]}-{raw[4:]}"
 
 
+def job_failure_reason(job_logger: logging.Logger, doing: str, what: str) -> str:
+    """The Russian reason a job's record shows for an unexpected failure, called in its
+    `except` block: the traceback goes to `job_logger` with a new reference number, the
+    user reads that number and never the exception's text. `doing` completes «Внутренняя
+    ошибка …» («при обработке файла»); `what` names the job in the log («export 12»)."""
+    reference = new_reference()
+    job_logger.exception("%s failed, reference %s", what, reference)
+    return _(
+        "Внутренняя ошибка %(doing)s. Сообщите администратору номер ошибки %(ref)s: по нему "
+        "он найдёт подробности в журнале сервера."
+    ) % {"doing": doing, "ref": reference}
+
+
 def _json(status: int, code: str, detail: str, **extra) -> JsonResponse:
     return JsonResponse(
         {"code": code, "detail": detail, **extra},

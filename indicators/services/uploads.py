@@ -46,7 +46,7 @@ from django.utils.translation import gettext as _
 
 from agencies import access
 from agencies.models import Region, User
-from roadmap_portal.errors import new_reference
+from roadmap_portal.errors import job_failure_reason
 from roadmap_portal.jobs import job_claim, job_is_stuck, job_lease, job_reset
 from roadmap_portal.ru_formats import ru_date
 from roadmap_portal.storage import display_file_name
@@ -228,6 +228,15 @@ def _fail(upload: MonitoringUpload, **fields: Any) -> MonitoringUpload:
     return upload
 
 
+def _fail_whole(upload: MonitoringUpload, message: str) -> MonitoringUpload:
+    """FAILED for a reason of the whole file (no row, no column)."""
+    return _fail(
+        upload,
+        status=UploadStatus.FAILED,
+        errors=[{"row": None, "column": "", "message": message}],
+    )
+
+
 class _Refused(Exception):
     pass
 
@@ -323,56 +332,29 @@ def _import_claimed(
     if not upload.file or not upload.file.storage.exists(upload.file.name):
         # the stored file went away before the job ran (a cleanup, a lost volume)
         logger.warning("monitoring upload %s: its stored file is gone", upload.pk)
-        return _fail(
+        return _fail_whole(
             upload,
-            status=UploadStatus.FAILED,
-            errors=[
-                {
-                    "row": None,
-                    "column": "",
-                    "message": _(
-                        "Файл загрузки больше не хранится на сервере; ничего не записано. "
-                        "Загрузите файл заново."
-                    ),
-                }
-            ],
+            _(
+                "Файл загрузки больше не хранится на сервере; ничего не записано. "
+                "Загрузите файл заново."
+            ),
         )
     try:
         return _run(upload, progress_every=progress_every or PROGRESS_EVERY)
     except SoftTimeLimitExceeded:  # the transaction rolled back: nothing written
-        return _fail(
+        return _fail_whole(
             upload,
-            status=UploadStatus.FAILED,
-            errors=[
-                {
-                    "row": None,
-                    "column": "",
-                    "message": _(
-                        "Обработка не уложилась в отведённое время (%(minutes)s мин) и "
-                        "прервана; ничего не записано."
-                    )
-                    % {"minutes": settings.IMPORT_TIME_LIMIT // 60},
-                }
-            ],
+            _(
+                "Обработка не уложилась в отведённое время (%(minutes)s мин) и прервана; "
+                "ничего не записано."
+            )
+            % {"minutes": settings.IMPORT_TIME_LIMIT // 60},
         )
     except Exception:  # the record tells the user; the log keeps the traceback
-        reference = new_reference()
-        logger.exception("monitoring import %s failed, reference %s", upload.pk, reference)
-        return _fail(
-            upload,
-            status=UploadStatus.FAILED,
-            errors=[
-                {
-                    "row": None,
-                    "column": "",
-                    "message": _(
-                        "Внутренняя ошибка при обработке файла. Сообщите администратору "
-                        "номер ошибки %(ref)s: по нему он найдёт подробности в журнале сервера."
-                    )
-                    % {"ref": reference},
-                }
-            ],
+        reason = job_failure_reason(
+            logger, _("при обработке файла"), f"monitoring import {upload.pk}"
         )
+        return _fail_whole(upload, reason)
 
 
 def _run(upload: MonitoringUpload, *, progress_every: int) -> MonitoringUpload:

@@ -29,7 +29,7 @@ from agencies.models import Region
 from reports import selectors
 from reports.choices_exports import ExportStatus
 from reports.models import GeneratedExport
-from roadmap_portal.errors import new_reference
+from roadmap_portal.errors import job_failure_reason
 from roadmap_portal.jobs import JobKind, job_claim, job_is_stuck, job_lease, job_publish, job_reset
 
 from .base import ExportRefused, TitleBlock
@@ -248,12 +248,9 @@ def _generate_claimed(*, export: GeneratedExport) -> bool:
             "или по одному субъекту." % (settings.EXPORT_TIME_LIMIT // 60),
         )
     except Exception:  # the job tells the user in Russian; the log keeps the traceback
-        reference = new_reference()
-        logger.exception("export %s failed, reference %s", export.pk, reference)
         _fail(
             export,
-            "Внутренняя ошибка при формировании отчёта. Сообщите администратору номер "
-            f"ошибки {reference}: по нему он найдёт подробности в журнале сервера.",
+            job_failure_reason(logger, "при формировании отчёта", f"export {export.pk}"),
         )
         raise
     finally:
