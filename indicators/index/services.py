@@ -47,7 +47,15 @@ def _store(
     spec = version_spec(version)
     now = timezone.now()
     scores: list[IndexScore] = []
+    # a region with neither a fact nor a monitoring week has no index («нет данных»): no
+    # stored score, and the one an earlier recompute stored for this date goes (its facts
+    # were withdrawn). A stored 0 would read as a real total in the API and the history.
+    without = [region_id for region_id, result in results.items() if not result.has_data]
+    if without:
+        IndexScore.objects.filter(region_id__in=without, on_date=on_date, version=version).delete()
     for region_id, result in results.items():
+        if not result.has_data:
+            continue
         components, criteria = breakdown(result, spec)
         scores.append(
             IndexScore(

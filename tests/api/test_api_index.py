@@ -23,8 +23,10 @@ def scored(seeded):
     sverdlovsk = Region.objects.get(code="66")
     fact(sverdlovsk, "mfc_bot", 1, dt.date(2025, 9, 1))
     fact(sverdlovsk, "offline_qr", 3, dt.date(2025, 9, 1))
+    moscow_oblast = Region.objects.get(code="50")
+    fact(moscow_oblast, "offline_qr", 1, dt.date(2025, 9, 1))
     index_compute(region=sverdlovsk, on_date=ON)
-    index_compute(region=Region.objects.get(code="50"), on_date=ON)
+    index_compute(region=moscow_oblast, on_date=ON)
     return sverdlovsk
 
 

@@ -16,6 +16,7 @@ from indicators.choices import FactSource, UploadStatus
 from indicators.index.inputs import index_inputs_read
 from indicators.index.uploads import index_upload_apply, index_upload_create
 from indicators.models import IndexFact, IndexScore, IndexUpload
+from tests.indicators.index_helpers import fact
 
 pytestmark = pytest.mark.django_db
 
@@ -213,9 +214,12 @@ def test_tasks_recompute(seeded):
     from indicators.tasks import index_recompute_all, index_recompute_region
 
     region = Region.objects.get(code="66")
+    # a region with neither a fact nor a monitoring week has no score to store
+    assert index_recompute_region(region.pk, "2025-10-01") == 0
+    fact(region, "offline_qr", 2, dt.date(2025, 9, 1))
     assert index_recompute_region(region.pk, "2025-10-01") == 1
     assert index_recompute_region(999999) == 0
-    assert index_recompute_all() == 89
+    assert index_recompute_all() == 1
     assert IndexScore.objects.filter(region=region, on_date=dt.date(2025, 10, 1)).exists()
 
 

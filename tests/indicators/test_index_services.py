@@ -194,6 +194,7 @@ def test_recompute_all_regions_constant_queries(seeded, django_assert_max_num_qu
 
 
 def test_recompute_default_date_is_local_today(region):
+    fact(region, "offline_qr", 2, OCT1)
     scores = index_recompute(region_ids=[region.pk])
     assert [s.on_date for s in scores] == [region.local_today()]
 
@@ -207,3 +208,59 @@ def test_the_potential_counts_each_short_criterion_once_with_its_open_measures()
     links = [("a", 1), ("a", 2), ("b", 3), ("c", 2), ("d", 4)]
     assert index_potential(missing, links) == (Decimal("7.5"), {1, 2})
     assert index_potential(missing, []) == (Decimal("0"), set())
+
+
+def test_a_region_without_data_has_no_stored_score(region, client):
+    """Neither a fact nor a monitoring week: the ranking says «нет данных», and so does
+    every reader of the stored scores (the API, the history), by having none. A stored
+    0 points read as a real total there. A score stored while the region had a fact goes
+    when the fact is withdrawn."""
+    from agencies.choices import Role
+    from tests.factories import make_user
+
+    assert index_compute(region=region, on_date=OCT1) is None
+    assert not IndexScore.objects.filter(region=region).exists()
+    qr = fact(region, "offline_qr", 2, OCT1)
+    assert index_compute(region=region, on_date=OCT1).total == D("2")
+    IndexFact.objects.filter(pk=qr.pk).delete()
+    assert index_compute(region=region, on_date=OCT1) is None
+    assert not IndexScore.objects.filter(region=region).exists()
+    client.force_login(make_user(Role.ANALYST))
+    rows = client.get("/api/v1/index/", {"region": "33"}).json()
+    assert rows.get("results", rows) == []
+
+
+def test_the_migration_removes_only_the_scores_stored_without_data(region):
+    """indicators/0008 removes the 0-point scores earlier recomputes stored for regions
+    without data, judged from the stored breakdown alone; a score with any input stays."""
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("indicators.migrations.0008_index_scores_without_data")
+    other = Region.objects.get(code="66")
+    fact(other, "offline_qr", 2, OCT1)
+    kept = index_compute(region=other, on_date=OCT1)
+    monitored = Region.objects.get(code="50")
+    rollup(monitored, dt.date(2025, 9, 22), 1000, 0)  # M = 0: a real 0 points
+    zero = index_compute(region=monitored, on_date=OCT1)
+    assert zero.total == 0
+    # what the recompute stored before for a region without data: a 0 like any other
+    version, results = index_evaluate(region_ids=[region.pk], on_date=OCT1)
+    assert not results[region.pk].has_data
+    from indicators.index.selectors import breakdown, version_spec
+
+    components, criteria = breakdown(results[region.pk], version_spec(version))
+    stale = IndexScore.objects.create(
+        region=region,
+        on_date=OCT1,
+        version=version,
+        total=0,
+        claimed_total=0,
+        max_points=100,
+        components=components,
+        criteria=criteria,
+    )
+    assert migration.had_no_data(stale.criteria)
+    migration.drop_scores_without_data(apps, None)
+    assert set(IndexScore.objects.values_list("pk", flat=True)) == {kept.pk, zero.pk}
