@@ -33,6 +33,7 @@ TRANSIENT = (ConnectionError, OperationalError)
     reject_on_worker_lost=True,
     time_limit=settings.IMPORT_TIME_LIMIT,
     soft_time_limit=max(settings.IMPORT_TIME_LIMIT - 60, 1),
+    counts_own_attempts=True,  # on its record: roadmap_portal.jobs.job_claim
 )
 def monitoring_import_task(upload_id: int) -> str | None:
     """Imports one uploaded monitoring file; twin of `manage.py import_monitoring`.

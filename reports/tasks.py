@@ -24,6 +24,7 @@ from .models import GeneratedExport
     reject_on_worker_lost=True,
     time_limit=settings.EXPORT_TIME_LIMIT,
     soft_time_limit=max(settings.EXPORT_TIME_LIMIT - 60, 1),
+    counts_own_attempts=True,  # on its record: roadmap_portal.jobs.job_claim
 )
 def export_generate(export_id: int) -> None:
     export = GeneratedExport.objects.filter(pk=export_id).select_related("created_by").first()

@@ -116,9 +116,12 @@ class CeleryWorker:
         name: str,
         env: dict | None = None,
         queues: list[str] | None = None,
+        include: list[str] | None = None,
     ):
-        """`queues`: the queues it consumes (-Q); all of them when None."""
+        """`queues`: the queues it consumes (-Q); all of them when None. `include`: modules
+        of test-only tasks it imports too (-I)."""
         self.queues = queues
+        self.include = include
         self.broker_url = broker_url
         self.database = database
         self.name = name
@@ -167,6 +170,7 @@ class CeleryWorker:
                 f"{self.name}-{self.starts}@%h",
                 f"--logfile={self.logfile}",
                 *(["-Q", ",".join(self.queues)] if self.queues else []),
+                *(["-I", ",".join(self.include)] if self.include else []),
             ],
             cwd=ROOT,
             env=env,

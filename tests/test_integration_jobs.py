@@ -246,3 +246,41 @@ def test_max_rate_limit_with_redis_down_is_each_process_share(own_redis, max_api
         gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
         # each process: 1.5 s apart (3 processes / 2 per second), less the way's jitter
         assert len(times) == 3 and min(gaps) >= 1.3 and sum(gaps) >= 2.9, (key, gaps)
+
+
+def test_a_task_that_kills_its_worker_every_time_is_dropped(own_redis, tmp_path, settings):
+    """acks_late + reject_on_worker_lost give a dead worker's message back; one that kills
+    its worker on every delivery was delivered for ever (roadmap_portal.celery.PortalTask).
+    It is now dropped once its worker was lost JOBS_MAX_ATTEMPTS times, and the worker
+    goes on with the next message."""
+    import redis
+
+    from roadmap_portal.celery import DELIVERY_KEY, app
+
+    previous = use_broker(own_redis.url(0))
+    worker = CeleryWorker(
+        broker_url=own_redis.url(0),
+        database=database_url(connection.settings_dict),
+        name="it-poison",
+        include=["tests.poison_tasks"],
+    )
+    try:
+        worker.start()
+        marker = tmp_path / "deliveries"
+        task_id = app.send_task("tests.poison_tasks.kill_the_worker", args=[str(marker)]).id
+        wait_for(
+            lambda: "not delivered again" in worker.log(),
+            timeout=180,
+            what="the poison message to be dropped",
+            every=0.5,
+        )
+        done = tmp_path / "done"
+        app.send_task("tests.poison_tasks.write_marker", args=[str(done)])
+        wait_for(done.exists, timeout=60, what="the next message to run")
+        time.sleep(2)
+        assert marker.read_text().count("delivered") == settings.JOBS_MAX_ATTEMPTS
+        assert task_id in worker.log()
+        assert not redis.Redis.from_url(own_redis.url(0)).exists(f"{DELIVERY_KEY}{task_id}")
+    finally:
+        worker.close()
+        use_broker(previous)
