@@ -130,7 +130,13 @@ def _same_cascade(cascade: Cascade, organisations: list[Organisation]) -> Cascad
     twice (a double click, a browser sending the form again) is one cascade, not two lists
     of the same organisations. The measure's row is locked first, so two requests at once
     find each other instead of both creating it."""
-    list(Measure.all_objects.select_for_update().filter(pk=cascade.measure_id).values("pk"))
+    # no ordering: its joins (nullable) cannot be locked on PostgreSQL
+    list(
+        Measure.all_objects.select_for_update()
+        .filter(pk=cascade.measure_id)
+        .order_by()
+        .values("pk")
+    )
     chosen = {org.pk for org in organisations}
     candidates = Cascade.objects.filter(
         measure_id=cascade.measure_id,
