@@ -224,6 +224,30 @@ def job_reset(kind: JobKind, job: Any, *, from_statuses: list[str], attempts: bo
         )
 
 
+def job_may_rerun(kind: JobKind, job: Any) -> bool:
+    return job.status == kind.failed_status or job_is_stuck(kind, job)
+
+
+def job_rerun(kind: JobKind, job: Any, *, fresh: dict[str, Any]) -> bool:
+    """«Запустить повторно», the one rule for every job with a record: a failed job, or a
+    stuck one (pending with no task queued, running with its worker lost), goes back to
+    pending with its attempts counted from zero and `fresh` (its progress, its errors)
+    cleared, by a conditional UPDATE; a live or finished job is left alone. True when it
+    changed; the caller publishes the job after commit."""
+    manager = kind.model._default_manager
+    if job.status == kind.failed_status:
+        changed = manager.filter(pk=job.pk, status=kind.failed_status).update(
+            status=kind.pending, attempts=0, enqueued_at=None, **fresh
+        )
+        return bool(changed)
+    if not job_is_stuck(kind, job):
+        return False
+    if not job_reset(kind, job, from_statuses=[kind.pending, kind.running], attempts=True):
+        return False
+    manager.filter(pk=job.pk).update(**fresh)
+    return True
+
+
 def jobs_sweep(kind: JobKind, *, now: dt.datetime | None = None) -> SweepResult:
     """1. running jobs whose worker is lost (lease free; past the time limit where leases
     cannot be seen) go back to pending, or fail with a Russian reason after

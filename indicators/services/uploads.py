@@ -47,7 +47,7 @@ from django.utils.translation import gettext as _
 from agencies import access
 from agencies.models import Region, User
 from roadmap_portal.errors import job_failure_reason
-from roadmap_portal.jobs import job_claim, job_is_stuck, job_lease, job_reset
+from roadmap_portal.jobs import job_claim, job_is_stuck, job_lease, job_may_rerun, job_rerun
 from roadmap_portal.ru_formats import ru_date
 from roadmap_portal.storage import display_file_name
 from roadmap_portal.tables import TableError, open_table
@@ -174,28 +174,17 @@ def upload_is_stuck(upload: MonitoringUpload) -> bool:
 
 
 def upload_may_rerun(upload: MonitoringUpload) -> bool:
-    return upload.status == UploadStatus.FAILED or upload_is_stuck(upload)
+    return job_may_rerun(MONITORING_UPLOAD_JOB, upload)
 
 
 def monitoring_upload_rerun(*, upload: MonitoringUpload) -> bool:
     """A failed or stuck job goes back to pending (the caller publishes it); True when it
-    did. A running job whose worker is alive is left alone."""
+    did (`roadmap_portal.jobs.job_rerun`). A running job whose worker is alive is left
+    alone."""
     upload.refresh_from_db()
-    if upload.status == UploadStatus.FAILED:
-        changed = MonitoringUpload.objects.filter(pk=upload.pk, status=UploadStatus.FAILED).update(
-            status=UploadStatus.PENDING, progress=0, errors=[], attempts=0, enqueued_at=None
-        )
-    elif upload_is_stuck(upload):
-        changed = job_reset(
-            MONITORING_UPLOAD_JOB,
-            upload,
-            from_statuses=[UploadStatus.PENDING, UploadStatus.RUNNING],
-            attempts=True,
-        )
-    else:
-        changed = False
+    changed = job_rerun(MONITORING_UPLOAD_JOB, upload, fresh={"progress": 0, "errors": []})
     upload.refresh_from_db()
-    return bool(changed)
+    return changed
 
 
 def _scope(upload: MonitoringUpload) -> tuple[frozenset[int] | None, str]:

@@ -30,7 +30,15 @@ from reports import selectors
 from reports.choices_exports import ExportStatus
 from reports.models import GeneratedExport
 from roadmap_portal.errors import job_failure_reason
-from roadmap_portal.jobs import JobKind, job_claim, job_is_stuck, job_lease, job_publish, job_reset
+from roadmap_portal.jobs import (
+    JobKind,
+    job_claim,
+    job_is_stuck,
+    job_lease,
+    job_may_rerun,
+    job_publish,
+    job_rerun,
+)
 
 from .base import ExportRefused, TitleBlock
 from .formats import check_format, open_book
@@ -265,34 +273,21 @@ def export_is_stuck(export: GeneratedExport) -> bool:
 
 
 def export_may_rerun(export: GeneratedExport) -> bool:
-    return export.status == ExportStatus.FAILED or export_is_stuck(export)
+    return job_may_rerun(GENERATED_EXPORT_JOB, export)
 
 
 def export_rerun(*, export: GeneratedExport) -> bool:
     """A failed or stuck job goes back to pending and is published after commit; True when
-    it did. A job whose worker is alive, or that is done, is left alone. The file is built
-    again as its author, in the author's scope at that time (as every job)."""
+    it did (`roadmap_portal.jobs.job_rerun`). A job whose worker is alive, or that is done,
+    is left alone. The file is built again as its author, in the author's scope at that
+    time (as every job)."""
     export.refresh_from_db()
     fresh = {"progress": 0, "error": "", "finished_at": None}
-    if export.status == ExportStatus.FAILED:
-        changed = GeneratedExport.objects.filter(pk=export.pk, status=ExportStatus.FAILED).update(
-            status=ExportStatus.PENDING, attempts=0, enqueued_at=None, **fresh
-        )
-    elif export_is_stuck(export):
-        changed = job_reset(
-            GENERATED_EXPORT_JOB,
-            export,
-            from_statuses=[ExportStatus.PENDING, ExportStatus.RUNNING],
-            attempts=True,
-        )
-        if changed:
-            GeneratedExport.objects.filter(pk=export.pk).update(**fresh)
-    else:
-        changed = False
+    changed = job_rerun(GENERATED_EXPORT_JOB, export, fresh=fresh)
     if changed:
         transaction.on_commit(lambda: export_generate_enqueue(export.pk))
     export.refresh_from_db()
-    return bool(changed)
+    return changed
 
 
 def _fail(export: GeneratedExport, message: str) -> None:
