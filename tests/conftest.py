@@ -192,7 +192,17 @@ def _seeds_load_once(connection, seeds_load, Measure) -> None:
 
 @pytest.fixture(autouse=True)
 def _celery_mode(request):
-    """Eager tasks, except in integration tests: those go through the real worker."""
+    """Eager tasks, except in integration tests: those go through the real worker.
+
+    Each test starts with Celery's «may a result be waited for» flag cleared. Celery keeps it
+    in one process-wide global, not per thread: an eager task sets it for its run and puts
+    back what it found. Two threads running eager tasks at once (the tests of concurrent
+    writes) can put back the other's «set», and every later `.get()` in this xdist worker
+    then failed with «Never call result.get() within a task!» (a CI failure that depended
+    on which tests shared the worker)."""
+    from celery._state import _set_task_join_will_block
+
+    _set_task_join_will_block(False)
     if "integration" not in request.keywords:
         yield
         return

@@ -293,3 +293,43 @@ def test_api_rate_limit_with_redis_down_counts_in_the_database(
         TokenRateThrottle.THROTTLE_RATES = original
     assert codes == [200] * limit + [429]
     assert ApiRateCounter.objects.get().count == limit + 1
+
+
+def test_two_threads_running_eager_tasks_at_once_leave_the_next_test_able_to_wait(export_job):
+    """Celery's «a result may not be waited for» flag is one global per process: two threads
+    whose eager tasks overlap leave it set (A enters, B enters, A leaves, B leaves and puts
+    back A's «set»). It stuck, and a later test's `.get()` in the same xdist worker failed
+    on CI. The autouse `_celery_mode` fixture clears it before every test; this test makes
+    the interleaving on purpose and checks both halves."""
+    import threading
+
+    from celery._state import _set_task_join_will_block, task_join_will_block
+    from celery.result import denied_join_result
+
+    assert not task_join_will_block()  # cleared for this test, whatever ran before it
+    assert export_generate.delay(export_job.pk).get() is None
+    a_in, b_in, a_out = threading.Event(), threading.Event(), threading.Event()
+
+    def a():
+        with denied_join_result():
+            a_in.set()
+            b_in.wait(5)
+        a_out.set()
+
+    def b():
+        a_in.wait(5)
+        with denied_join_result():
+            b_in.set()
+            a_out.wait(5)
+
+    threads = [threading.Thread(target=a), threading.Thread(target=b)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    try:
+        assert task_join_will_block()  # Celery's race, as on CI
+        with pytest.raises(RuntimeError, match="Never call result.get"):
+            export_generate.delay(export_job.pk).get()
+    finally:
+        _set_task_join_will_block(False)
