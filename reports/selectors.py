@@ -17,6 +17,7 @@ from typing import Any, Protocol, TypeVar
 
 from django.db.models import F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from agencies.models import Region, User, normalise_region_code
 from alerts.models import Alert
@@ -350,8 +351,8 @@ class IndexCriterionRow:
     component: str
     code: str
     name: str
-    points: Decimal  # as verified: what counts
-    claimed: Decimal  # every fact as claimed
+    points: Decimal | None  # as verified: what counts; None: the region has no data («нет данных»)
+    claimed: Decimal | None  # every fact as claimed
     max_points: Decimal
     rule: str  # the methodology's wording
     applied: str  # the rule applied, with figures (verified reading)
@@ -459,6 +460,7 @@ def index_export(
         )
     for row in sorted(ranking, key=lambda r: r.region.code):
         result = results[row.region.pk]
+        known = result.has_data  # the one «нет данных» of the index: no points, never 0
         for official, claimed in zip(result.criteria, result.claimed, strict=True):
             criterion = criteria_by_code[official.code]
             criterion_rows.append(
@@ -468,12 +470,12 @@ def index_export(
                     component=component_names[official.code],
                     code=official.code,
                     name=criterion.name,
-                    points=official.points,
-                    claimed=claimed.points,
+                    points=official.points if known else None,
+                    claimed=claimed.points if known else None,
                     max_points=official.max_points,
                     rule=criterion.rule_text,
-                    applied=rule_text(official),
-                    claimed_applied=rule_text(claimed),
+                    applied=rule_text(official) if known else _("нет данных"),
+                    claimed_applied=rule_text(claimed) if known else _("нет данных"),
                     requires_verification=criterion.requires_verification,
                     is_monitoring=criterion.source == "monitoring",
                     inputs=_index_inputs(criterion, claimed, evidence),

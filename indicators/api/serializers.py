@@ -234,8 +234,8 @@ class IndexCriterionSerializer(serializers.Serializer):
     rule = serializers.CharField(help_text="Правило методики.")
     applied = serializers.CharField(help_text="Правило с цифрами региона (подтверждённое).")
     claimed_applied = serializers.CharField()
-    points = serializers.DecimalField(max_digits=6, decimal_places=2)
-    claimed = serializers.DecimalField(max_digits=6, decimal_places=2)
+    points = serializers.DecimalField(max_digits=6, decimal_places=2, allow_null=True)
+    claimed = serializers.DecimalField(max_digits=6, decimal_places=2, allow_null=True)
     max_points = serializers.DecimalField(max_digits=6, decimal_places=2)
     requires_verification = serializers.BooleanField()
     counts_from = PortalDateSerializerField(allow_null=True)
@@ -250,8 +250,8 @@ class IndexCriterionSerializer(serializers.Serializer):
 class IndexComponentSerializer(serializers.Serializer):
     code = serializers.CharField()
     name = serializers.CharField()
-    points = serializers.DecimalField(max_digits=6, decimal_places=2)
-    claimed = serializers.DecimalField(max_digits=6, decimal_places=2)
+    points = serializers.DecimalField(max_digits=6, decimal_places=2, allow_null=True)
+    claimed = serializers.DecimalField(max_digits=6, decimal_places=2, allow_null=True)
     max_points = serializers.DecimalField(max_digits=6, decimal_places=2)
     criteria = IndexCriterionSerializer(many=True)
 
@@ -262,16 +262,12 @@ class RegionIndexSerializer(serializers.Serializer):
     region_code = serializers.CharField(source="region.code")
     on_date = PortalDateSerializerField()
     version = serializers.CharField(source="version.code", allow_null=True, default=None)
-    total = serializers.DecimalField(
-        source="result.total", max_digits=6, decimal_places=2, allow_null=True, default=None
+    has_data = serializers.BooleanField(
+        help_text="false: ни сведений, ни недели мониторинга на дату («нет данных»); "
+        "итоги и баллы null, как в рейтинге и истории."
     )
-    claimed_total = serializers.DecimalField(
-        source="result.claimed_total",
-        max_digits=6,
-        decimal_places=2,
-        allow_null=True,
-        default=None,
-    )
+    total = serializers.DecimalField(max_digits=6, decimal_places=2, allow_null=True)
+    claimed_total = serializers.DecimalField(max_digits=6, decimal_places=2, allow_null=True)
     max_points = serializers.DecimalField(
         source="result.max_points", max_digits=6, decimal_places=2, allow_null=True, default=None
     )

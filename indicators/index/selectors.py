@@ -321,8 +321,8 @@ class CriterionRow:
     rule: str  # the methodology's wording
     applied: str  # the rule applied, with figures
     claimed_applied: str
-    points: Decimal
-    claimed: Decimal
+    points: Decimal | None  # None: the region has no data on the date («нет данных»)
+    claimed: Decimal | None
     max_points: Decimal
     requires_verification: bool
     counts_from: dt.date | None
@@ -332,19 +332,19 @@ class CriterionRow:
 
     @property
     def pending(self) -> bool:
-        return self.claimed > self.points
+        return self.claimed is not None and self.points is not None and self.claimed > self.points
 
     @property
     def missing(self) -> Decimal:
-        return self.max_points - self.points
+        return self.max_points - (self.points or Decimal("0"))
 
 
 @dataclass
 class ComponentRow:
     code: str
     name: str
-    points: Decimal
-    claimed: Decimal
+    points: Decimal | None  # None: «нет данных»
+    claimed: Decimal | None
     max_points: Decimal
     criteria: list[CriterionRow]
 
@@ -360,6 +360,20 @@ class RegionIndexPage:
     potential_measures: int
     history: list[IndexScore]
     facts: list[IndexFact]
+
+    @property
+    def has_data(self) -> bool:
+        """The one «нет данных» of the index (`RegionInputs.has_data`), as the ranking and the
+        stored history read it."""
+        return self.result is not None and self.result.has_data
+
+    @property
+    def total(self) -> Decimal | None:
+        return self.result.shown_total if self.result is not None else None
+
+    @property
+    def claimed_total(self) -> Decimal | None:
+        return self.result.shown_claimed_total if self.result is not None else None
 
 
 @dataclass(frozen=True)
@@ -507,6 +521,8 @@ def region_index_page(*, region: Region, on_date: dt.date) -> RegionIndexPage:
         links.setdefault(link.criterion_code, []).append(link.measure)
     missing: dict[str, Decimal] = {}
     if version is not None and result is not None:
+        # without data the methodology's structure is shown with «нет данных», never 0 points
+        known = result.has_data
         criteria = criteria_of(version)
         by_code = {c.code: c for c in result.criteria}
         claimed = {c.code: c for c in result.claimed}
@@ -518,10 +534,12 @@ def region_index_page(*, region: Region, on_date: dt.date) -> RegionIndexPage:
                     code=criterion.code,
                     name=criterion.name,
                     rule=criterion.rule_text,
-                    applied=rule_text(official),
-                    claimed_applied=rule_text(claimed[criterion.code]),
-                    points=official.points,
-                    claimed=claimed[criterion.code].points,
+                    applied=rule_text(official) if known else _("нет данных"),
+                    claimed_applied=(
+                        rule_text(claimed[criterion.code]) if known else _("нет данных")
+                    ),
+                    points=official.points if known else None,
+                    claimed=claimed[criterion.code].points if known else None,
                     max_points=official.max_points,
                     requires_verification=criterion.requires_verification,
                     counts_from=criterion.counts_from,
@@ -536,8 +554,8 @@ def region_index_page(*, region: Region, on_date: dt.date) -> RegionIndexPage:
                 ComponentRow(
                     comp.code,
                     comp.name,
-                    comp_result.points,
-                    comp_result.claimed_points,
+                    comp_result.points if known else None,
+                    comp_result.claimed_points if known else None,
                     comp_result.max_points,
                     rows,
                 )
@@ -629,9 +647,9 @@ def _index_ranking(
         _v, earlier_results = index_evaluate(
             region_ids=ids, on_date=since, approved_only=approved_only
         )
-        # the change counts from the earlier total even where nothing was known then
-        # (the methodology's 0 points): «+10 since 01.09» for a region that started since
-        earlier = {rid: r.total for rid, r in earlier_results.items()}
+        # a region without data on the earlier date has no earlier total («нет данных»,
+        # as the ranking of that date says), so no change either: never a 0 read as a total
+        earlier = {rid: r.shown_total for rid, r in earlier_results.items()}
     if version is None:
         return None, []
     with_data = [r for r in regions if results[r.pk].has_data]

@@ -56,9 +56,9 @@ def test_region_breakdown(api_as, scored):
     assert criteria["mfc_bot"]["points"] == "5.00"
     assert criteria["offline_qr"]["points"] == "3.00"
     assert body["total"] == "8.00"
-    # before the facts' dates they do not count
+    # before the facts' dates the region has no data: null («нет данных»), as the ranking
     early = api_as("coordinator").get("/api/v1/index/regions/66/?date=2025-08-01").json()
-    assert early["total"] == "0.00"
+    assert early["has_data"] is False and early["total"] is None
 
 
 def test_region_breakdown_bad_date(api_as, scored):

@@ -157,6 +157,7 @@ def test_ranking_highlights_coordinator_region_and_change(
     persona_client, django_assert_max_num_queries
 ):
     sverdlovsk = Region.objects.get(code="66")
+    fact(sverdlovsk, "offline_qr", 0, dt.date(2025, 8, 15))  # data on 01.09: 0 points
     fact(sverdlovsk, "digital_id_age", 1, dt.date(2025, 9, 15))
     client = persona_client("coordinator")
     with django_assert_max_num_queries(20):

@@ -114,13 +114,19 @@ def test_ranking_sheet_matches_the_index_services(tmp_path, personas, facts):
         assert [cells[5 + i].value for i in range(3)] == [
             pytest.approx(float(c.points)) for c in result.components
         ]
-        assert row["Изменение"].value == pytest.approx(float(want.change))
+        if want.change is None:  # no data on the earlier date: no earlier total, no change
+            assert want.earlier is None and row["Изменение"].value is None
+            assert row["Итого на дату сравнения"].value is None
+        else:
+            assert row["Изменение"].value == pytest.approx(float(want.change))
     by_code = {r[1].value: by_header(headers, r) for r in rows}
     sverdlovsk, vladimir = by_code["66"], by_code["33"]
     assert sverdlovsk["Место"].value == 1
     assert sverdlovsk["Итого (подтверждено)"].value == 17  # 10 digital ID + 7 media
     assert sverdlovsk["Итого (заявлено)"].value == 22  # + the unverified bot
-    assert sverdlovsk["Изменение"].value == 17
+    # no data on 01.09 (its first fact is of 10.09): no earlier total, no change, never 0
+    assert sverdlovsk["Изменение"].value is None
+    assert sverdlovsk["Итого на дату сравнения"].value is None
     # a fall stays a negative number, formatted as a number
     assert vladimir["Изменение"].value == -3 and vladimir["Изменение"].data_type == "n"
     # a change with its sign, as the pages' ru_delta: «+1,50», «−0,25»
@@ -265,8 +271,9 @@ def test_csv(tmp_path, personas, facts):
             "Сервисы региона (из 50)": "0,00",  # the bot is not verified
             "Цифровой ID (из 35)": "10,00",
             "Продвижение (из 15)": "7,00",
-            "Итого на дату сравнения": "0,00",
-            "Изменение": "17,00",
+            # no data on the earlier date: «нет данных» (empty), not 0 (indicators.index)
+            "Итого на дату сравнения": "",
+            "Изменение": "",
             "Данные": "предварительные данные",
         }
     ]

@@ -138,6 +138,16 @@ class ScoreResult:
     claimed: tuple[CriterionResult, ...]  # the claimed reading, same order
     has_data: bool = True  # False: no fact, no monitoring; «нет данных», never ranked
 
+    @property
+    def shown_total(self) -> Decimal | None:
+        """The total as every surface shows it: None («нет данных», null in the API and the
+        files) without data, never the methodology's 0 points (`RegionInputs.has_data`)."""
+        return self.total if self.has_data else None
+
+    @property
+    def shown_claimed_total(self) -> Decimal | None:
+        return self.claimed_total if self.has_data else None
+
 
 def _q(value: Decimal) -> Decimal:
     return value.quantize(CENT)

@@ -29,20 +29,26 @@ class Command(PortalCommand):
         out = []
         for region_id, code in sorted(codes.items(), key=lambda item: item[1]):
             result = results[region_id]
+            known = result.has_data  # without data: null («нет данных»), never 0 points
+
+            def points(value, known=known):
+                return float(value) if known else None
+
             out.append(
                 {
                     "region_code": code,
                     "date": on_date.isoformat(),
                     "methodology": version.code,
-                    "total": float(result.total),
-                    "claimed_total": float(result.claimed_total),
+                    "has_data": known,
+                    "total": points(result.total),
+                    "claimed_total": points(result.claimed_total),
                     "components": {
-                        c.code: {"points": float(c.points), "max": float(c.max_points)}
+                        c.code: {"points": points(c.points), "max": float(c.max_points)}
                         for c in result.components
                     },
                     "criteria": {
                         c.code: {
-                            "points": float(c.points),
+                            "points": points(c.points),
                             "max": float(c.max_points),
                             "inputs": c.inputs,
                         }
