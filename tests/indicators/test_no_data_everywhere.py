@@ -105,3 +105,41 @@ def test_index_report_command_prints_null_without_data(sverdlovsk):
     call_command("index_report", "--region", "66", "--date", AFTER.isoformat(), stdout=out)
     (row,) = json.loads(out.getvalue())
     assert row["total"] == 8
+
+
+def test_sferum_indicators_without_a_denominator_are_no_data_everywhere(client, personas):
+    """The same class of figure for П1–П4: a week with staff figures only has no П2–П4
+    (zero denominators). The region dashboard, the country overview, the region's
+    indicators page and the API say «нет данных» / null for them, never 0 %."""
+    from indicators.models import MonitoringRollup
+    from tests.factories import make_municipality
+
+    region = Region.objects.get(code="66")
+    municipality = make_municipality(region, "Тестовый округ")
+    for where in (None, municipality):
+        MonitoringRollup.objects.create(
+            region=region,
+            municipality=where,
+            week_start=dt.date(2025, 11, 3),
+            organisations=3,
+            edu_staff_total=100,
+            edu_staff_writers=50,
+        )
+    client.force_login(personas.admin)
+    day = {"date": "2025-11-10"}
+    dashboard = client.get(reverse("reports:region-dashboard", args=["66"]), day)
+    html = dashboard.content.decode()
+    for code in ("i2", "i3", "i4"):
+        assert f'data-testid="indicator-{code}-value">нет данных<' in html
+    overview = client.get(reverse("reports:country-overview"), day).content.decode()
+    row = overview.split('data-testid="region-row" data-code="66"')[1].split("</tr>")[0]
+    for code in ("i2", "i3", "i4"):
+        cell = row.split(f'data-testid="ind-{code}"')[1].split("</td>")[0]
+        assert 'title="нет данных">—' in cell and "%" not in cell.split(">", 1)[1]
+    page = client.get(reverse("indicators:region", args=["66"]), day).content.decode()
+    assert "0,0 %" not in page and "0 %" not in page
+    values = _api(personas.admin).get("/api/v1/indicator-values/?region=66").json()["results"]
+    assert len(values) == 2
+    for value in values:
+        assert value["i1"]["value"] == "50.00"
+        assert all(value[code]["value"] is None for code in ("i2", "i3", "i4", "m"))
