@@ -22,6 +22,7 @@ RAG_COLORS = {
     "amber": "#d08a0e",
     "red": "#c4362c",
     "none": "#9aa3b2",
+    "few": ACCENT,  # a value shown without a verdict: too few weeks to project
 }
 # Darker twins for text on white (WCAG AA contrast against #fff).
 RAG_TEXT = {
@@ -29,12 +30,16 @@ RAG_TEXT = {
     "amber": "#8a5a00",
     "red": "#a52a21",
     "none": "#5b6475",
+    "few": ACCENT,
 }
 RAG_LABELS = {
     "green": "в графике",
     "amber": "под угрозой",
     "red": "отстаёт",
     "none": "нет данных",
+    # before a stage date with fewer weeks than a trend needs (indicators.trends.MIN_POINTS):
+    # no outlook, as no «под угрозой» alert is raised (reports.dashboards.trend.rag)
+    "few": "мало данных для прогноза",
 }
 
 # Series colours for multi-line charts, told apart in print by marker shape too.

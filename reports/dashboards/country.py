@@ -331,7 +331,8 @@ def _flag_lagging(rows: list[RegionRow], on_date: dt.date) -> None:
             item.value is not None
             and (quartile := quartiles[item.code]) is not None
             and item.value <= quartile
-            and item.rag != trend.GREEN
+            # not on track; «мало данных для прогноза» is no verdict either way
+            and item.rag not in (trend.GREEN, trend.FEW)
             for item in row.indicators
         )
         row.lagging = behind or (row.place is not None and row.place > cutoff)

@@ -15,6 +15,7 @@ from indicators.trends import MIN_POINTS, Trend, fit_trend, reaches_in_time, rec
 from reports import charts
 
 GREEN, AMBER, RED, NONE = "green", "amber", "red", "none"
+FEW = "few"  # before the stage date, too few weeks to project: «мало данных для прогноза»
 RAG_LABELS = charts.RAG_LABELS
 
 
@@ -53,21 +54,24 @@ def rag(
     trend: Trend | None,
     today: dt.date,
 ) -> str:
-    """On track (green) / at risk (amber) / behind (red); «none» without data or target.
+    """On track (green) / at risk (amber) / behind (red); «none» without data or target;
+    «few» (мало данных для прогноза) before the stage date without a trend.
 
-    Once the stage date has passed: green when the target is reached, else red. Before it,
-    the trend decides as the «под угрозой» alert does (`indicators.trends.reaches_in_time`:
-    the fitted line on the stage date): green when it is at or above the target then, amber
-    when it is below (a value above the target now whose trend falls below it by the date
-    is at risk). Without enough weeks for a trend, the value is judged against the target
-    alone (`charts.rag`: green, amber within the margin, red further below).
+    Once the stage date has passed: green when the target is reached, else red (the
+    «ниже цели» alert). Before it, the trend decides as the «под угрозой» alert does
+    (`indicators.trends.project` → `reaches_in_time`: the fitted line on the stage date):
+    green when it is at or above the target then, amber when it is below (a value above
+    the target now whose trend falls below it by the date is at risk). With fewer than
+    `indicators.trends.MIN_POINTS` judged weeks there is no trend (`current_trend` None,
+    as `project` is None for the alert, which then raises nothing): the outlook is
+    unknown, «мало данных для прогноза», whatever the value; the value is still shown.
     """
     if value is None or target is None:
         return NONE
     if target_date is not None and target_date < today:
         return GREEN if value >= target else RED
     if trend is None:
-        return charts.rag(value, target)
+        return FEW
     if target_date is None:
         return GREEN if value >= target else AMBER
     return GREEN if reaches_in_time(trend, target=float(target), stage_date=target_date) else AMBER

@@ -72,8 +72,12 @@ def _line(at_d, per_day):
         (Decimal("50"), Decimal("75"), D + dt.timedelta(days=30), (50, 0), "amber"),  # never
         # above the target now, below it (50) on the stage date: at risk, as the alert says
         (Decimal("80"), Decimal("75"), D + dt.timedelta(days=30), (80, -1), "amber"),
-        (Decimal("72"), Decimal("75"), D + dt.timedelta(days=30), None, "amber"),  # no trend
-        (Decimal("50"), Decimal("75"), D + dt.timedelta(days=30), None, "red"),
+        # no trend (too few weeks) before the stage date: no verdict, as no alert is raised
+        (Decimal("72"), Decimal("75"), D + dt.timedelta(days=30), None, "few"),
+        (Decimal("50"), Decimal("75"), D + dt.timedelta(days=30), None, "few"),
+        (Decimal("80"), Decimal("75"), D + dt.timedelta(days=30), None, "few"),
+        # ... and after it the value alone decides
+        (Decimal("50"), Decimal("75"), D - dt.timedelta(days=1), None, "red"),
     ],
 )
 def test_rag(value, target, stage_date, line, expected):

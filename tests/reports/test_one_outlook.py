@@ -136,3 +136,44 @@ def test_a_week_without_data_for_the_indicator_is_judged_by_nobody(personas, see
     seen = _seen(personas, region, dt.date(2025, 10, 5))
     assert seen["dashboard"] == seen["overview"] == (Decimal("30"), trend.AMBER)
     assert seen["below alert"] and seen["at risk alert"]
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        [50],  # far below the target: the dashboard said «отстаёт»
+        [50, 52, 54],  # three weeks: still too few to fit a trend on
+        [72, 73],  # within the amber margin: the dashboard said «под угрозой»
+        [80, 81, 82],  # above it: the dashboard said «в графике», the trend is unknown
+    ],
+)
+def test_too_few_weeks_before_the_stage_date_is_too_little_data_to_project_everywhere(
+    personas, seeded, values
+):
+    """On 10.11.2025, stage 2 of I1 (75 % on 30.12.2025), with fewer than `MIN_POINTS` (4)
+    weeks. The alerts raise nothing (no trend to project); the dashboards judged the value
+    against the target alone and called it «отстаёт» (or «под угрозой», «в графике»). One
+    outlook now: too few weeks to project is «мало данных для прогноза» on both dashboards,
+    no alert; the value itself is still shown."""
+    region = make_region("93")
+    day = dt.date(2025, 11, 10)
+    for n, value in enumerate(values):
+        _rollup(region, dt.date(2025, 11, 3) - dt.timedelta(weeks=len(values) - 1 - n), value)
+    seen = _seen(personas, region, day)
+    assert seen["dashboard"] == seen["overview"] == (values[-1], trend.FEW)
+    assert not seen["at risk alert"] and not seen["below alert"]
+    assert trend.RAG_LABELS[trend.FEW] == "мало данных для прогноза"
+    html = region_dashboard(user=personas.admin, region=region, today=day).indicators[0]
+    assert html.rag_label == "мало данных для прогноза"
+
+
+def test_after_the_stage_date_few_weeks_are_judged_on_the_value(personas, seeded):
+    """Once a stage has passed, its verdict needs no projection: two weeks below stage 2's
+    75 % after 30.12.2025 are «отстаёт» on both dashboards and raise «ниже цели»."""
+    region = make_region("93")
+    day = dt.date(2026, 1, 14)
+    for n, value in enumerate([50, 52]):
+        _rollup(region, dt.date(2026, 1, 5) + dt.timedelta(weeks=n - 1), value)
+    seen = _seen(personas, region, day)
+    assert seen["dashboard"] == seen["overview"] == (52, trend.RED)
+    assert seen["below alert"] and not seen["at risk alert"]
