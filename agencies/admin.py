@@ -1,13 +1,16 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.actions import delete_selected as django_delete_selected
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from . import dataversion
 from .admin_io import PortalImportExportAdmin
 from .admin_site import ReadOnlyAdmin
+from .history import user_history
 from .models import AdminImport, Agency, ApiToken, Municipality, Organisation, Region, User
 from .resources import AgencyResource, OrganisationResource
+from .services import user_deactivate
 
 
 @admin.action(
@@ -66,6 +69,13 @@ class OrganisationAdmin(PortalImportExportAdmin):
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
+    """Users. One with history (`agencies.history`) is never deleted: the delete page (one
+    user or «Удалить выбранные») says which journals name them, row counts rather than every
+    row, and offers «Деактивировать» instead; Django's own check refuses the POST."""
+
+    actions = ["deactivate_users"]
+    delete_confirmation_template = "admin/agencies/user/delete_confirmation.html"
+    delete_selected_confirmation_template = "admin/agencies/user/delete_selected_confirmation.html"
     list_display = ["username", "get_full_name", "role", "agency", "region", "is_active"]
     list_filter = ["role", "region", "is_active", "all_regions"]
     search_fields = ["username", "first_name", "last_name", "email"]
@@ -91,6 +101,38 @@ class UserAdmin(BaseUserAdmin):
             },
         ),
     )
+
+    def get_deleted_objects(self, objs, request):
+        history = user_history(objs)
+        if history:
+            protected = [
+                gettext("%(journal)s: %(count)s") % {"journal": name, "count": count}
+                for name, count in history
+            ]
+            return [], {}, set(), protected
+        return super().get_deleted_objects(objs, request)
+
+    @admin.action(
+        permissions=["change"],
+        description=_("Деактивировать выбранных пользователей (история сохраняется)"),
+    )
+    def deactivate_users(self, request, queryset):
+        done = 0
+        for user in queryset:
+            if user_deactivate(user=user):
+                self.log_change(request, user, [{"changed": {"fields": ["is_active"]}}])
+                done += 1
+        self.message_user(
+            request,
+            ngettext(
+                "Деактивирован %(n)s пользователь: войти он не сможет, история сохранит его имя.",
+                "Деактивировано пользователей: %(n)s. Войти они не смогут, история сохранит "
+                "их имена.",
+                done,
+            )
+            % {"n": done},
+            messages.SUCCESS,
+        )
 
 
 @admin.register(ApiToken)

@@ -313,7 +313,7 @@ class AdminImport(models.Model):
     user = models.ForeignKey(
         User,
         verbose_name=_("пользователь"),
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,  # a history keeps who: agencies.history
         null=True,
         related_name="admin_imports",
     )

@@ -1,4 +1,4 @@
-"""Write side of agencies: API tokens, the record of admin imports."""
+"""Write side of agencies: API tokens, the record of admin imports, deactivating a user."""
 
 from __future__ import annotations
 
@@ -69,3 +69,12 @@ def admin_import_record(
         "written" if record.succeeded else "refused",
     )
     return record
+
+
+def user_deactivate(*, user: User) -> bool:
+    """Deactivates an account in place of deleting it (`agencies.history`): it can no longer
+    sign in and its API tokens stop working (`ApiToken.objects.active`), while every history
+    keeps its name. True when it was active."""
+    changed = User.objects.filter(pk=user.pk, is_active=True).update(is_active=False)
+    user.is_active = False
+    return bool(changed)

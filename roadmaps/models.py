@@ -101,7 +101,7 @@ class RoadmapVersion(models.Model):
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("загрузил"),
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,  # a history keeps who: agencies.history
         null=True,
         blank=True,
         related_name="+",
@@ -110,7 +110,7 @@ class RoadmapVersion(models.Model):
     applied_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("подтвердил"),
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,  # a history keeps who: agencies.history
         null=True,
         blank=True,
         related_name="+",
@@ -435,7 +435,7 @@ class MeasureStep(models.Model):
     done_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("отметил"),
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,  # a history keeps who: agencies.history
         null=True,
         blank=True,
         related_name="+",
@@ -514,7 +514,7 @@ class MeasureChange(models.Model):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("кто"),
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,  # a history keeps who: agencies.history
         null=True,
         blank=True,
         related_name="measure_changes",
@@ -570,7 +570,7 @@ class MeasureReport(models.Model):
     reported_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("кто отчитался"),
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,  # a history keeps who: agencies.history
         null=True,
         blank=True,
         related_name="+",
@@ -644,7 +644,7 @@ class Cascade(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("создал"),
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,  # a history keeps who: agencies.history
         null=True,
         blank=True,
         related_name="+",
@@ -704,7 +704,7 @@ class CascadeProgress(models.Model):
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("отметил"),
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,  # a history keeps who: agencies.history
         null=True,
         blank=True,
         related_name="+",

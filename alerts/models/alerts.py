@@ -70,7 +70,7 @@ class Alert(models.Model):
     acknowledged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("кто принял к сведению"),
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,  # a history keeps who: agencies.history
         null=True,
         blank=True,
         related_name="+",

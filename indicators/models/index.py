@@ -39,7 +39,7 @@ class IndexUpload(models.Model):
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("кто загрузил"),
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,  # a history keeps who: agencies.history
         null=True,
         blank=True,
         related_name="+",
@@ -120,7 +120,7 @@ class IndexFact(models.Model):
     entered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("кто внёс"),
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,  # a history keeps who: agencies.history
         null=True,
         blank=True,
         related_name="+",
@@ -129,7 +129,7 @@ class IndexFact(models.Model):
     verified_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("кто подтвердил"),
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,  # a history keeps who: agencies.history
         null=True,
         blank=True,
         related_name="+",

@@ -112,7 +112,7 @@ class RegionBaseline(models.Model):
     entered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("кто внёс"),
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,  # a history keeps who: agencies.history
         null=True,
         blank=True,
         related_name="+",

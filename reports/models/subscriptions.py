@@ -68,7 +68,7 @@ class ReportSubscription(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("кто оформил"),
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,  # a history keeps who: agencies.history
         null=True,
         blank=True,
         related_name="+",
