@@ -9,13 +9,16 @@ deactivated instead (`services.user_deactivate`; it cannot sign in, its API toke
 working, and every page, API answer and export keeps showing its name). A user without
 history is deleted as before. The journals are found from the model graph (every PROTECT
 relation to `User`), so a new journal is covered the day its foreign key is declared so
-(`tests/agencies/test_user_history_kept.py` fails on a `SET_NULL` one).
+(`tests/agencies/test_user_history_kept.py` fails on a `SET_NULL` one). Django's own
+admin log (`LogEntry`, whose user key Django declares CASCADE) counts as history too: the
+admin refuses to delete a user who edited anything there.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.contrib.admin.models import LogEntry
 from django.db import models
 from django.db.models.fields.reverse_related import ForeignObjectRel
 
@@ -39,4 +42,7 @@ def user_history(users: Iterable[User]) -> list[tuple[str, int]]:
         if count:
             name = str(model._meta.verbose_name_plural)
             found[name] = found.get(name, 0) + count
+    logged = LogEntry.objects.filter(user_id__in=ids).count()
+    if logged:
+        found[str(LogEntry._meta.verbose_name_plural)] = logged
     return sorted(found.items())

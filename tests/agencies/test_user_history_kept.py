@@ -143,3 +143,25 @@ def test_a_user_without_history_is_still_deleted(client, site_admin):
 def test_deleting_in_code_is_refused_too(author):
     with pytest.raises(ProtectedError):
         author.delete()
+
+
+def test_the_admin_log_counts_as_history(client, personas, site_admin):
+    """Django's admin log is cascaded with its user by Django: an administrator who changed
+    something in the admin is not deleted from the admin either."""
+    from django.contrib.admin.models import CHANGE, LogEntry
+    from django.contrib.contenttypes.models import ContentType
+
+    editor = make_user("admin")
+    LogEntry.objects.create(
+        user=editor,
+        content_type=ContentType.objects.get_for_model(Agency),
+        object_id="1",
+        object_repr="орган",
+        action_flag=CHANGE,
+    )
+    client.force_login(site_admin)
+    url = reverse("admin:agencies_user_delete", args=[editor.pk])
+    assert "Деактивировать" in client.get(url).content.decode()
+    client.post(url, {"post": "yes"})
+    assert User.objects.filter(pk=editor.pk).exists()
+    assert LogEntry.objects.filter(user=editor).exists()
