@@ -177,3 +177,16 @@ def test_after_the_stage_date_few_weeks_are_judged_on_the_value(personas, seeded
     seen = _seen(personas, region, day)
     assert seen["dashboard"] == seen["overview"] == (52, trend.RED)
     assert seen["below alert"] and not seen["at risk alert"]
+
+
+def test_too_few_weeks_does_not_make_a_region_lagging_on_the_overview(personas, seeded):
+    """The overview flags the lower quarter of an indicator «отстаёт» while it is not on
+    track; with too few weeks to project there is no verdict, so no flag (it used to follow
+    the dashboard's «отстаёт» of a value judged alone)."""
+    day = dt.date(2025, 11, 10)
+    regions = [make_region(code) for code in ("93", "94", "95", "90")]
+    for region, value in zip(regions, [20, 40, 60, 80], strict=True):
+        _rollup(region, dt.date(2025, 11, 3), value)
+    rows = {r.region.code: r for r in country_overview(user=personas.admin, on_date=day).rows}
+    assert {rows[r.code].indicators[0].rag for r in regions} == {trend.FEW}
+    assert not any(rows[r.code].lagging for r in regions)
