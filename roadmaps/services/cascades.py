@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from agencies import access
 from agencies.models import Municipality, Organisation, User
-from roadmap_portal.dates import DATE_HINT, parse_date
+from roadmap_portal.dates import DATE_HINT, ImplausibleDate, parse_date
 from roadmap_portal.numbers import NumberTextError, parse_whole
 from roadmap_portal.tables import (
     Table,
@@ -337,11 +337,16 @@ def cascade_progress_import(
                 step = steps[step_number]
         elif step_text:
             error(offset, "step", _("у мероприятия нет подэтапов, оставьте пустым."))
+        implausible_day = ""
         try:
             done_on: dt.date | None = parse_date(raw_date)
+        except ImplausibleDate as exc:
+            done_on, implausible_day = None, str(exc)
         except ValueError:
             done_on = None
-        if done_on is None:
+        if implausible_day:
+            error(offset, "done_on", implausible_day)
+        elif done_on is None:
             error(
                 offset,
                 "done_on",
