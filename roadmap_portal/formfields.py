@@ -26,6 +26,7 @@ from rest_framework import serializers
 
 from .dates import INPUT_FORMATS, implausible
 from .numbers import plain_digits
+from .uploads import size_problem
 
 
 def plausible_date(day: dt.date | None) -> None:
@@ -48,6 +49,35 @@ class PortalDateSerializerField(serializers.DateField):
         if problem:
             raise serializers.ValidationError(problem, code="date_range")
         return day
+
+
+class CappedFileField(forms.FileField):
+    """A file field refusing a file over its kind's cap (`roadmap_portal.uploads`)."""
+
+    def __init__(self, *args, kind: str, **kwargs):
+        self.kind = kind
+        super().__init__(*args, **kwargs)
+
+    def validate(self, value):
+        super().validate(value)
+        problem = size_problem(getattr(value, "size", None), self.kind)
+        if problem:
+            raise ValidationError(problem, code="file_too_large")
+
+
+class CappedFileSerializerField(serializers.FileField):
+    """The API's twin of `CappedFileField`."""
+
+    def __init__(self, *args, kind: str, **kwargs):
+        self.kind = kind
+        super().__init__(*args, **kwargs)
+
+    def to_internal_value(self, data):
+        file = super().to_internal_value(data)
+        problem = size_problem(getattr(file, "size", None), self.kind)
+        if problem:
+            raise serializers.ValidationError(problem, code="file_too_large")
+        return file
 
 
 MAX_ID = 2**63 - 1  # a bigint primary key
