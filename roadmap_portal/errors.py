@@ -86,6 +86,7 @@ def method_not_allowed(request, allow: str) -> HttpResponse:
     """405 for a method the URL does not handle (a POST to a page that only reads): the
     Russian page or JSON of every other error, with the Allow header of the original."""
     detail = _("Этот адрес не принимает запрос %(method)s.") % {"method": request.method[:10]}
+    response: HttpResponse
     if is_api(request):
         response = _json(405, "method_not_allowed", detail)
     else:
