@@ -19,7 +19,9 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from import_export.admin import ImportExportModelAdmin
+from import_export.forms import ImportForm
 
+from roadmap_portal.formfields import CappedFileField
 from roadmap_portal.import_formats import EXPORT_FORMATS, IMPORT_FORMATS
 
 from . import dataversion
@@ -43,9 +45,16 @@ def _safe_error(error) -> None:
     error.__dict__["traceback"] = ""  # a cached_property of the library: nothing to show
 
 
+class PortalImportForm(ImportForm):
+    """The admin's import form: the file's cap (`ADMIN_IMPORT_MAX_BYTES`) before it is read."""
+
+    import_file = CappedFileField(kind="admin_import", label=_("Файл для импорта"))
+
+
 class PortalImportExportAdmin(ImportExportModelAdmin):
     import_formats = IMPORT_FORMATS
     export_formats = EXPORT_FORMATS
+    import_form_class = PortalImportForm
 
     def add_data_read_fail_error_to_form(self, form, e):
         logger.info("admin import: unreadable file (%s: %s)", type(e).__name__, e)

@@ -6,7 +6,7 @@ import datetime as dt
 
 from django.core.management.base import BaseCommand, CommandError
 
-from roadmap_portal.dates import DATE_HINT, parse_date
+from roadmap_portal.dates import DATE_HINT, ImplausibleDate, parse_date
 
 from .models import Region, normalise_region_code
 
@@ -40,5 +40,7 @@ class PortalCommand(BaseCommand):
         """A date as files write it: ДД.ММ.ГГГГ or ГГГГ-ММ-ДД."""
         try:
             return parse_date(value)
+        except ImplausibleDate as exc:
+            raise CommandError(str(exc)) from None
         except ValueError:
             raise CommandError(f"Неверная дата «{value}»: нужен формат {DATE_HINT}.") from None

@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from roadmap_portal.errors import too_many_requests
 
@@ -27,6 +27,8 @@ class PortalLoginView(auth_views.LoginView):
 
     template_name = "registration/login.html"
     redirect_authenticated_user = True
+    # a form view's PUT is its POST: only the methods of a login form (405 for the rest)
+    http_method_names = ["get", "head", "post"]
 
 
 def login_locked_out(request, response=None, credentials=None):
@@ -39,6 +41,7 @@ def login_locked_out(request, response=None, credentials=None):
     return too_many_requests(request, message, back_url=reverse("login"))
 
 
+@require_safe
 def home(request):
     """Each role lands on its working page: coordinators on their region's dashboard,
     analysts, administrators and coordinators of several regions on the country overview,
@@ -56,12 +59,14 @@ def home(request):
 
 
 @login_not_required
+@require_safe
 def healthz(request):
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return HttpResponse("ok", content_type="text/plain")
 
 
+@require_http_methods(["GET", "HEAD", "POST"])
 def token_list_view(request):
     """The user's API tokens: create one (its key shown once) or revoke."""
     new_key = None

@@ -5,7 +5,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from agencies import access
 
@@ -19,6 +19,7 @@ from .services import alert_acknowledge, notification_preferences_set
 PAGE_SIZE = 50
 
 
+@require_safe
 def alert_list_view(request):
     data = request.GET.copy()
     data.setdefault("state", "open")  # the centre opens on what still needs attention
@@ -48,6 +49,7 @@ def _detail_context(request, alert, form=None):
     }
 
 
+@require_safe
 def alert_detail_view(request, pk: int):
     alert = get_object_or_404(
         Alert.objects.visible_to(request.user).select_related(
@@ -76,7 +78,7 @@ def alert_acknowledge_view(request, pk: int):
     return redirect(alert)
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def preferences_view(request):
     muted = set(NotificationOptOut.objects.filter(user=request.user).values_list("kind", flat=True))
     if request.method == "POST":

@@ -3,15 +3,17 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django import forms
-from django.conf import settings
 from django.utils.translation import gettext_lazy as _
+
+from roadmap_portal.formfields import CappedFileField
 
 from .choices import TargetKind
 from .models import Indicator
 
 
 class MonitoringUploadForm(forms.Form):
-    file = forms.FileField(
+    file = CappedFileField(
+        kind="monitoring",
         label=_("Файл выгрузки (CSV или XLSX)"),
         help_text=_("Выгрузка мониторинга Сферума: одна строка на организацию и неделю."),
     )
@@ -21,18 +23,14 @@ class MonitoringUploadForm(forms.Form):
 
     def clean_file(self):
         file = self.cleaned_data["file"]
-        limit = settings.MONITORING_UPLOAD_MAX_BYTES
-        if file.size > limit:
-            raise forms.ValidationError(
-                _("Файл больше допустимого размера (%(mb)s МБ).") % {"mb": limit // (1024 * 1024)}
-            )
         if file.size == 0:
             raise forms.ValidationError(_("Файл пуст."))
         return file
 
 
 class MonitoringRosterForm(forms.Form):
-    file = forms.FileField(
+    file = CappedFileField(
+        kind="monitoring",
         label=_("Перечень организаций (CSV или XLSX)"),
         help_text=_(
             "Столбец «Код организации» (как в выгрузке мониторинга), по строке на организацию; "
@@ -42,11 +40,6 @@ class MonitoringRosterForm(forms.Form):
 
     def clean_file(self):
         file = self.cleaned_data["file"]
-        limit = settings.MONITORING_UPLOAD_MAX_BYTES
-        if file.size > limit:
-            raise forms.ValidationError(
-                _("Файл больше допустимого размера (%(mb)s МБ).") % {"mb": limit // (1024 * 1024)}
-            )
         if file.size == 0:
             raise forms.ValidationError(_("Файл пуст."))
         return file

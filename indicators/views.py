@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from agencies import access
 from agencies.models import Region
@@ -62,7 +62,7 @@ def _enqueue(request, upload: MonitoringUpload) -> None:
     transaction.on_commit(publish)
 
 
-@require_GET
+@require_safe
 def indicators_home(request):
     """The user's own region, or for those who see several a sortable table of their
     regions' П1-П4 with the current stage's targets."""
@@ -86,7 +86,7 @@ def indicators_home(request):
     )
 
 
-@require_GET
+@require_safe
 def region_indicators(request, code: str):
     region = _region(request, code)
     on_date = region.local_today()
@@ -111,6 +111,7 @@ def region_indicators(request, code: str):
     )
 
 
+@require_http_methods(["GET", "HEAD", "POST"])
 def baselines_edit(request, code: str):
     region = _region(request, code)
     if not access.can_edit_baselines(request.user, region):
@@ -132,6 +133,7 @@ def baselines_edit(request, code: str):
     )
 
 
+@require_http_methods(["GET", "HEAD", "POST"])
 def roster_edit(request, code: str):
     """The region's roster of monitoring organisations: upload (replace) or delete."""
     region = _region(request, code)
@@ -176,7 +178,7 @@ def roster_edit(request, code: str):
     )
 
 
-@require_GET
+@require_safe
 def upload_list(request, code: str):
     region = _region(request, code)
     uploads = select_uploads(user=request.user, region=region)[:200]
@@ -191,6 +193,7 @@ def upload_list(request, code: str):
     )
 
 
+@require_http_methods(["GET", "HEAD", "POST"])
 def upload_create(request, code: str):
     region = _region(request, code)
     if not access.can_upload_monitoring(request.user, region):
@@ -219,7 +222,7 @@ TEMPLATE_TYPES = {
 }
 
 
-@require_GET
+@require_safe
 def upload_template(request, fmt: str):
     """The monitoring template (header and an example line) from the reader's columns."""
     if fmt not in TEMPLATE_TYPES:
@@ -253,7 +256,7 @@ REFERENCE_COUNTS = (
 )
 
 
-@require_GET
+@require_safe
 def upload_detail(request, pk: int):
     upload = _upload(request, pk)
     preview = upload.preview or {}
@@ -280,7 +283,7 @@ def upload_detail(request, pk: int):
     )
 
 
-@require_GET
+@require_safe
 def upload_status(request, pk: int):
     upload = _upload(request, pk)
     return JsonResponse(

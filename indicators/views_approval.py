@@ -14,7 +14,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from agencies import access
 from agencies.models import Region
@@ -50,7 +50,7 @@ def _week(value: str) -> dt.date:
     return week
 
 
-@require_GET
+@require_safe
 def approval_list(request, code: str):
     region = _region(request, code)
     weeks = region_weeks(region_id=region.pk, today=region.local_today())
@@ -66,7 +66,7 @@ def approval_list(request, code: str):
     )
 
 
-@require_GET
+@require_safe
 def approval_week(request, code: str, week: str):
     region = _region(request, code)
     week_start = _week(week)

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
 
 from agencies import access, dataversion
 from agencies.models import Municipality, Region
@@ -45,6 +46,7 @@ def _date_param(request, default: dt.date) -> dt.date:
     return _date_asked(request) or default
 
 
+@require_safe
 def region_dashboard_view(request, code: str):
     region = get_object_or_404(Region.objects.visible_to(request.user), code=code)
     today = _date_param(request, region.local_today())
@@ -112,6 +114,7 @@ def _region_body(request, dashboard, context: dict) -> str:
     return mark_safe(dataversion.cached(lambda: key, render_body))
 
 
+@require_safe
 def region_dashboard_pdf_view(request, code: str):
     """The region dashboard as a PDF for meetings: the same scope and the same data
     (`region_dashboard`) as the page, printed by `render_pdf` (A4 landscape)."""
@@ -143,6 +146,7 @@ def region_dashboard_pdf_view(request, code: str):
     )
 
 
+@require_safe
 def country_overview_view(request):
     if not access.can_see_country(request.user):
         raise PermissionDenied
@@ -217,6 +221,7 @@ def _country_map(request, overview) -> dict:
     return {"map_svg": mark_safe(svg), "map_choices": choices, "map_chosen": chosen}
 
 
+@require_safe
 def municipality_view(request, code: str, pk: int):
     region = get_object_or_404(Region.objects.visible_to(request.user), code=code)
     municipality = get_object_or_404(Municipality, region=region, pk=pk)

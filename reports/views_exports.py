@@ -14,7 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from agencies import access
 from reports import selectors
@@ -55,7 +55,7 @@ def _page(request, form: ExportForm, status: int = 200) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 def export_page(request):
     _require_export(request)
     regions = list(selectors.export_regions(user=request.user))
@@ -100,7 +100,7 @@ def export_create(request):
     )
 
 
-@require_GET
+@require_safe
 def export_detail(request, pk: int):
     _require_export(request)
     export = get_object_or_404(
@@ -129,7 +129,7 @@ def export_rerun(request, pk: int):
     return redirect("reports:export-detail", pk=export.pk)
 
 
-@require_GET
+@require_safe
 def export_download(request, pk: int):
     _require_export(request)
     export = get_object_or_404(GeneratedExport.objects.visible_to(request.user), pk=pk)

@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from agencies import access
 from roadmap_portal.numbers import plain_digits
@@ -23,7 +23,7 @@ from .charts.timeline import timeline_chart
 from .timeline import TIMELINE_LIMIT, roadmap_timeline
 
 
-@require_GET
+@require_safe
 def roadmap_timeline_view(request):
     roadmaps = Roadmap.objects.visible_to(request.user).select_related("region")
     data = request.GET.copy()

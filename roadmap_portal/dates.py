@@ -9,11 +9,20 @@ Monitoring exports, index inputs and cascade progress files give dates as:
 A time after the date, as spreadsheets write date-times («2025-10-06 00:00:00»,
 «2025-10-06T14:30», «06.10.2025 9:05»; a fractional serial), is dropped: the calendar date
 counts, as it does for a datetime cell. Digits are 0-9 only, as in every number of a file.
-Anything else, an impossible day («31.02.2025»), or a day outside the years the portal can
-mean (`FIRST_DAY` … `LAST_DAY`: «0001-01-01» is a typo, and the weeks, stages and trends
-around it overflow Python's dates) is refused:
-`parse_date` raises `ValueError`, never guesses. The query-string dates of the pages and the
-API are read by the same rule. Pure Python, no Django.
+Anything else, or an impossible day («31.02.2025»), is refused: `parse_date` raises
+`ValueError`, never guesses. The query-string dates of the pages and the API are read by the
+same rule. Pure Python, no Django.
+
+**Plausible days.** Every date a person or a file gives the portal (monitoring weeks, index
+facts, cascade progress, a roadmap's deadlines and approval date, the forms, the API's date
+fields, report periods, the admin's forms through the models' `plausible_date` validator,
+query strings, command-line dates) lies in `FIRST_DAY` … `LAST_DAY`, else it is refused with
+the one message `implausible(day)`, never stored: «31.12.9999» or «01.01.0001» is a typo
+(and the weeks, stages and trends around it would overflow Python's dates). The window is
+the programme's, DOMAIN.md: the law (156-FZ) and the roadmaps date from 2025, the regions'
+baselines look back to the 2024/2025 school year, so nothing real is before 2024; the
+roadmaps run for some years, for the national development goals set to 2030, so nothing
+real is after 2030. Extend `LAST_DAY` (one line) if the programme is extended.
 """
 
 from __future__ import annotations
@@ -26,9 +35,26 @@ DATE_HINT = "ДД.ММ.ГГГГ или ГГГГ-ММ-ДД"
 # the same two forms typed into a form field (forms.DateField(input_formats=...))
 INPUT_FORMATS = ["%d.%m.%Y", "%Y-%m-%d"]
 
-# the days a file, a form or a query string may name
-FIRST_DAY = dt.date(2000, 1, 1)
-LAST_DAY = dt.date(2099, 12, 31)
+# the days a file, a form, the API or a query string may name (see «Plausible days» above)
+FIRST_DAY = dt.date(2024, 1, 1)
+LAST_DAY = dt.date(2030, 12, 31)
+OUT_OF_RANGE = "Дата {day} невозможна: портал принимает даты с {first} по {last}."
+
+
+class ImplausibleDate(ValueError):
+    """A real day outside FIRST_DAY … LAST_DAY; its text is the Russian message."""
+
+
+def implausible(day: dt.date | None) -> str | None:
+    """The one Russian message for a day outside FIRST_DAY … LAST_DAY, else None."""
+    if day is None or FIRST_DAY <= day <= LAST_DAY:
+        return None
+    return OUT_OF_RANGE.format(
+        day=day.strftime("%d.%m.") + f"{day.year:04d}",
+        first=FIRST_DAY.strftime("%d.%m.%Y"),
+        last=LAST_DAY.strftime("%d.%m.%Y"),
+    )
+
 
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
 _EXCEL_SERIALS = (20000, 80000)  # 04.10.1954 … 10.01.2119, exclusive
@@ -40,10 +66,12 @@ _ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})" + _TIME + r"$", re.ASCII)
 
 
 def parse_date(value: object) -> dt.date:
-    """The date a file cell holds; `ValueError` when it holds none (see the module doc)."""
+    """The date a file cell holds; `ValueError` when it holds none, `ImplausibleDate` (a
+    `ValueError` whose text is the message) when it is outside the window (module doc)."""
     day = _parse_date(value)
-    if not FIRST_DAY <= day <= LAST_DAY:
-        raise ValueError(value)
+    problem = implausible(day)
+    if problem:
+        raise ImplausibleDate(problem)
     return day
 
 

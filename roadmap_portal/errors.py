@@ -82,6 +82,19 @@ def permission_denied(request, exception=None):
     return _page(request, 403, _("Доступ запрещён"), detail)
 
 
+def method_not_allowed(request, allow: str) -> HttpResponse:
+    """405 for a method the URL does not handle (a POST to a page that only reads): the
+    Russian page or JSON of every other error, with the Allow header of the original."""
+    detail = _("Этот адрес не принимает запрос %(method)s.") % {"method": request.method[:10]}
+    response: HttpResponse
+    if is_api(request):
+        response = _json(405, "method_not_allowed", detail)
+    else:
+        response = _page(request, 405, _("Действие недоступно"), detail)
+    response["Allow"] = allow
+    return response
+
+
 def page_not_found(request, exception=None):
     detail = _("Такой страницы нет: возможно, ссылка устарела или в адресе опечатка.")
     if is_api(request):

@@ -3,9 +3,12 @@
 Dates: the days the portal can mean.
 
 Django's and DRF's `DateField` take any day from 0001-01-01 to 9999-12-31; a typo such as
-«0001-01-01» then reaches code that counts weeks, stages and trends around it and overflows
-Python's dates (a 500). These fields refuse a day outside `roadmap_portal.dates.FIRST_DAY`
-… `LAST_DAY` with a Russian message, as `parse_date` refuses it in a file or a query string.
+«31.12.9999» would be stored, and code that counts weeks, stages and trends around it
+overflows Python's dates (a 500). A day outside the programme's years
+(`roadmap_portal.dates.FIRST_DAY` … `LAST_DAY`) is refused with the one Russian message of
+`roadmap_portal.dates.implausible`, as `parse_date` refuses it in a file or a query string:
+by the form field and the serializer field, and by `plausible_date`, the validator of every
+model date a person gives (so the admin's forms, its imports and every `full_clean` too).
 The form field also reads the two forms a person types (`INPUT_FORMATS`).
 
 Ids: `BoundedModelMultipleChoiceField` refuses an id no database key can hold before it is
@@ -19,42 +22,62 @@ import datetime as dt
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from .dates import FIRST_DAY, INPUT_FORMATS, LAST_DAY
+from .dates import INPUT_FORMATS, implausible
 from .numbers import plain_digits
-
-OUT_OF_RANGE = _("Дата должна быть между %(first)s и %(last)s.")
-
-
-def _range_message() -> str:
-    return str(OUT_OF_RANGE) % {
-        "first": FIRST_DAY.strftime("%d.%m.%Y"),
-        "last": LAST_DAY.strftime("%d.%m.%Y"),
-    }
+from .uploads import size_problem
 
 
-def check_portal_date(day: dt.date | None) -> None:
-    """`ValidationError` (Django's) for a day outside FIRST_DAY … LAST_DAY."""
-    if day is not None and not FIRST_DAY <= day <= LAST_DAY:
-        raise ValidationError(_range_message(), code="date_range")
+def plausible_date(day: dt.date | None) -> None:
+    """`ValidationError` (Django's) for a day outside the programme's years: the validator
+    of the models' date fields and of the form field."""
+    problem = implausible(day)
+    if problem:
+        raise ValidationError(problem, code="date_range")
 
 
 class PortalDateField(forms.DateField):
     input_formats = INPUT_FORMATS
-
-    def validate(self, value):
-        super().validate(value)
-        check_portal_date(value)
+    default_validators = [plausible_date]
 
 
 class PortalDateSerializerField(serializers.DateField):
     def to_internal_value(self, value):
         day = super().to_internal_value(value)
-        if day is not None and not FIRST_DAY <= day <= LAST_DAY:
-            raise serializers.ValidationError(_range_message(), code="date_range")
+        problem = implausible(day)
+        if problem:
+            raise serializers.ValidationError(problem, code="date_range")
         return day
+
+
+class CappedFileField(forms.FileField):
+    """A file field refusing a file over its kind's cap (`roadmap_portal.uploads`)."""
+
+    def __init__(self, *args, kind: str, **kwargs):
+        self.kind = kind
+        super().__init__(*args, **kwargs)
+
+    def validate(self, value):
+        super().validate(value)
+        problem = size_problem(getattr(value, "size", None), self.kind)
+        if problem:
+            raise ValidationError(problem, code="file_too_large")
+
+
+class CappedFileSerializerField(serializers.FileField):
+    """The API's twin of `CappedFileField`."""
+
+    def __init__(self, *args, kind: str, **kwargs):
+        self.kind = kind
+        super().__init__(*args, **kwargs)
+
+    def to_internal_value(self, data):
+        file = super().to_internal_value(data)
+        problem = size_problem(getattr(file, "size", None), self.kind)
+        if problem:
+            raise serializers.ValidationError(problem, code="file_too_large")
+        return file
 
 
 MAX_ID = 2**63 - 1  # a bigint primary key

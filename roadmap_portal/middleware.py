@@ -2,7 +2,8 @@
 
 * `ResponseHeadersMiddleware`: `Cache-Control: no-store` (and the rest of Django's "never
   cache") and `Permissions-Policy` on every response of the app. Static files are served by
-  whitenoise above it and keep their long cache.
+  whitenoise above it and keep their long cache. The empty 405 of Django's method
+  decorators (`require_safe`, `require_POST`, …) becomes the Russian 405 page.
 * `TextInputMiddleware`: NUL, other control characters and lone surrogates are refused in
   every text the request carries (query string, form fields, uploaded file names, JSON
   bodies), with a Russian message naming the field — once, for every form, view and API
@@ -22,6 +23,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.http import HttpResponseNotAllowed
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 
@@ -38,6 +40,8 @@ class ResponseHeadersMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
+        if isinstance(response, HttpResponseNotAllowed):
+            response = errors.method_not_allowed(request, response["Allow"])
         # pages, API answers and file downloads may all hold data of a region: never cached
         add_never_cache_headers(response)
         response.headers.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)

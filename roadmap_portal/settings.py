@@ -196,6 +196,11 @@ EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_BYTES", 20 * 1024 * 1024)
 MONITORING_UPLOAD_MAX_BYTES = env_int("MONITORING_UPLOAD_MAX_BYTES", 200 * 1024 * 1024)
 # a region's roadmap document (DOCX, XLSX or CSV) uploaded for import
 ROADMAP_UPLOAD_MAX_BYTES = env_int("ROADMAP_UPLOAD_MAX_BYTES", 20 * 1024 * 1024)
+# a cascade's progress file, the index inputs file, the admin's CSV/XLSX imports
+# (every cap is checked by roadmap_portal.uploads, one message with the limit in МБ)
+CASCADE_UPLOAD_MAX_BYTES = env_int("CASCADE_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
+INDEX_UPLOAD_MAX_BYTES = env_int("INDEX_UPLOAD_MAX_BYTES", 20 * 1024 * 1024)
+ADMIN_IMPORT_MAX_BYTES = env_int("ADMIN_IMPORT_MAX_BYTES", 20 * 1024 * 1024)
 # Monitoring import: a count above this is refused as impossible for one organisation
 # (the largest Russian universities and school complexes stay far below it).
 MONITORING_MAX_COUNT = env_int("MONITORING_MAX_COUNT", 1_000_000)

@@ -33,8 +33,11 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from roadmap_portal.dates import implausible
+
 __all__ = [
     "DeadlineParseError",
+    "ImplausibleDeadline",
     "ParsedDeadline",
     "monthly_due_dates",
     "parse_deadline",
@@ -43,6 +46,10 @@ __all__ = [
 
 class DeadlineParseError(ValueError):
     """The printed deadline cannot be turned into dates; the message is shown to users."""
+
+
+class ImplausibleDeadline(DeadlineParseError):
+    """A deadline whose day is outside the programme's years (`implausible`)."""
 
 
 @dataclass(frozen=True)
@@ -364,7 +371,18 @@ def parse_deadline(text: str, *, default_year: int | None = None) -> ParsedDeadl
 
     An empty or blank text means "no deadline" and gives ``kind="none"`` with no dates.
     ``default_year`` supplies the year for texts that omit it («до 15 сентября», «Август»).
+    A day outside the programme's years («31.12.9999») is refused with the portal's one
+    message (`roadmap_portal.dates.implausible`), as every other date a person gives.
     """
+    parsed = _parse_deadline(text, default_year=default_year)
+    for day in (parsed.start_date, parsed.due_date):
+        problem = implausible(day)
+        if problem:
+            raise ImplausibleDeadline(problem)
+    return parsed
+
+
+def _parse_deadline(text: str, *, default_year: int | None) -> ParsedDeadline:
     normalised = _normalise(text or "")
     if not normalised:
         return ParsedDeadline(kind="none", start_date=None, due_date=None)

@@ -7,7 +7,11 @@ from django.utils.translation import gettext_lazy as _
 
 from agencies.choices import OrgType
 from agencies.models import Municipality, Organisation
-from roadmap_portal.formfields import BoundedModelMultipleChoiceField, PortalDateField
+from roadmap_portal.formfields import (
+    BoundedModelMultipleChoiceField,
+    CappedFileField,
+    PortalDateField,
+)
 
 from .choices import CascadeScope, MeasureStatus
 from .models import Cascade, Measure, Roadmap
@@ -41,7 +45,8 @@ class MeasureStatusForm(forms.Form):
         widget=DateInput(),
         help_text=_("Для статуса «Выполнено»; по умолчанию сегодня."),
     )
-    evidence = forms.FileField(
+    evidence = CappedFileField(
+        kind="evidence",
         label=_("Подтверждающий файл"),
         required=False,
         widget=forms.ClearableFileInput(attrs={"accept": EVIDENCE_ACCEPT}),
@@ -79,7 +84,8 @@ class MeasureTargetForm(forms.Form):
     comment = forms.CharField(
         label=_("Комментарий"), required=False, max_length=5000, widget=forms.TextInput()
     )
-    evidence = forms.FileField(
+    evidence = CappedFileField(
+        kind="evidence",
         label=_("Подтверждающий файл"),
         required=False,
         widget=forms.ClearableFileInput(attrs={"accept": EVIDENCE_ACCEPT}),
@@ -118,7 +124,8 @@ class MeasureReportForm(forms.Form):
     comment = forms.CharField(
         label=_("Комментарий"), required=False, max_length=5000, widget=forms.TextInput()
     )
-    evidence = forms.FileField(
+    evidence = CappedFileField(
+        kind="evidence",
         label=_("Файл"),
         required=False,
         widget=forms.ClearableFileInput(attrs={"accept": EVIDENCE_ACCEPT}),
@@ -194,7 +201,8 @@ class CascadeProgressForm(forms.Form):
 
 
 class CascadeImportForm(forms.Form):
-    file = forms.FileField(
+    file = CappedFileField(
+        kind="cascade",
         label=_("Файл CSV или XLSX"),
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx"}),
         help_text=_("Столбцы: «Код организации», «Подэтап» (номер), «Дата выполнения»."),
@@ -204,7 +212,8 @@ class CascadeImportForm(forms.Form):
 class RoadmapUploadForm(forms.Form):
     """A region's roadmap document: a new roadmap, or a new version of one in force."""
 
-    file = forms.FileField(
+    file = CappedFileField(
+        kind="roadmap",
         label=_("Документ DOCX, XLSX или CSV"),
         widget=forms.ClearableFileInput(attrs={"accept": ".docx,.xlsx,.csv"}),
         help_text=_(

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Agency, Municipality, Organisation, Region
+from roadmap_portal.formfields import plausible_date
 
 from .choices import (
     CLOSED_STATUSES,
@@ -39,7 +40,9 @@ class Roadmap(models.Model):
     )
     title = models.TextField(_("наименование"))
     approver = models.CharField(_("кем утверждена"), max_length=500, blank=True)
-    approved_on = models.DateField(_("дата утверждения"), null=True, blank=True)
+    approved_on = models.DateField(
+        _("дата утверждения"), null=True, blank=True, validators=[plausible_date]
+    )
     document_number = models.CharField(_("номер документа"), max_length=100, blank=True)
     signatories = models.JSONField(_("подписанты"), default=list, blank=True)
     source = models.CharField(_("источник"), max_length=200, blank=True)
@@ -91,7 +94,9 @@ class RoadmapVersion(models.Model):
         default=RoadmapVersionStatus.DRAFT,
     )
     title = models.TextField(_("наименование"), blank=True)
-    approved_on = models.DateField(_("дата утверждения"), null=True, blank=True)
+    approved_on = models.DateField(
+        _("дата утверждения"), null=True, blank=True, validators=[plausible_date]
+    )
     document_number = models.CharField(_("номер документа"), max_length=100, blank=True)
     file = models.FileField(_("документ"), upload_to=roadmap_document_upload_to)
     file_name = models.CharField(_("имя файла"), max_length=255)
@@ -184,8 +189,10 @@ class Measure(models.Model):
     deadline_kind = models.CharField(
         _("вид срока"), max_length=20, choices=DeadlineKind.choices, default=DeadlineKind.NONE
     )
-    start_date = models.DateField(_("начало"), null=True, blank=True)
-    due_date = models.DateField(_("срок исполнения"), null=True, blank=True)
+    start_date = models.DateField(_("начало"), null=True, blank=True, validators=[plausible_date])
+    due_date = models.DateField(
+        _("срок исполнения"), null=True, blank=True, validators=[plausible_date]
+    )
     recurrence = models.CharField(
         _("периодичность"), max_length=20, choices=Recurrence.choices, default="", blank=True
     )
@@ -207,7 +214,9 @@ class Measure(models.Model):
     status = models.CharField(
         _("статус"), max_length=20, choices=MeasureStatus.choices, default=MeasureStatus.NOT_STARTED
     )
-    completed_on = models.DateField(_("дата выполнения"), null=True, blank=True)
+    completed_on = models.DateField(
+        _("дата выполнения"), null=True, blank=True, validators=[plausible_date]
+    )
     status_changed_at = models.DateTimeField(_("статус изменён"), null=True, blank=True)
     # Optimistic concurrency: every write increments it; a save with a stale version is refused.
     version = models.PositiveIntegerField(_("версия"), default=1)
@@ -381,7 +390,9 @@ class MeasurePart(models.Model):
     status = models.CharField(
         _("статус"), max_length=20, choices=MeasureStatus.choices, default=MeasureStatus.NOT_STARTED
     )
-    completed_on = models.DateField(_("дата выполнения"), null=True, blank=True)
+    completed_on = models.DateField(
+        _("дата выполнения"), null=True, blank=True, validators=[plausible_date]
+    )
     status_changed_at = models.DateTimeField(_("статус изменён"), null=True, blank=True)
     # Optimistic concurrency of a part's own form and API update (If-Match).
     version = models.PositiveIntegerField(_("версия"), default=1)
@@ -431,7 +442,7 @@ class MeasureStep(models.Model):
     )
     position = models.PositiveSmallIntegerField(_("порядок"), default=0)
     title = models.TextField(_("подэтап"))
-    done_on = models.DateField(_("выполнен"), null=True, blank=True)
+    done_on = models.DateField(_("выполнен"), null=True, blank=True, validators=[plausible_date])
     done_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("отметил"),
@@ -554,8 +565,10 @@ class MeasureReport(models.Model):
     measure = models.ForeignKey(
         Measure, verbose_name=_("мероприятие"), on_delete=models.CASCADE, related_name="reports"
     )
-    period = models.DateField(_("месяц"), help_text=_("Первый день отчётного месяца."))
-    due_date = models.DateField(_("срок отчёта"))
+    period = models.DateField(
+        _("месяц"), help_text=_("Первый день отчётного месяца."), validators=[plausible_date]
+    )
+    due_date = models.DateField(_("срок отчёта"), validators=[plausible_date])
     status = models.CharField(
         _("статус"), max_length=20, choices=MeasureStatus.choices, default=MeasureStatus.NOT_STARTED
     )
@@ -620,7 +633,9 @@ class Cascade(models.Model):
     )
     subject = models.CharField(_("тема"), max_length=500, blank=True)
     document_number = models.CharField(_("номер письма"), max_length=100, blank=True)
-    document_date = models.DateField(_("дата письма"), null=True, blank=True)
+    document_date = models.DateField(
+        _("дата письма"), null=True, blank=True, validators=[plausible_date]
+    )
     basis = models.TextField(_("основание"), blank=True)
     addressees = models.CharField(_("адресаты"), max_length=500, blank=True)
     scope = models.CharField(_("охват"), max_length=20, choices=CascadeScope.choices)
@@ -633,7 +648,7 @@ class Cascade(models.Model):
         related_name="+",
     )
     org_types = models.JSONField(_("типы организаций"), default=list, blank=True)
-    due_date = models.DateField(_("срок"), null=True, blank=True)
+    due_date = models.DateField(_("срок"), null=True, blank=True, validators=[plausible_date])
     organisations: models.ManyToManyField[Organisation, CascadeTarget]
     organisations = models.ManyToManyField(
         Organisation,
@@ -700,7 +715,7 @@ class CascadeProgress(models.Model):
         related_name="+",
         help_text=_("Пусто: мероприятие без подэтапов выполнено целиком."),
     )
-    done_on = models.DateField(_("выполнено"))
+    done_on = models.DateField(_("выполнено"), validators=[plausible_date])
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("отметил"),

@@ -17,7 +17,7 @@ from django.db.models import Prefetch
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from agencies import access
 from agencies.models import Organisation
@@ -78,7 +78,7 @@ from .services.measures import (
 )
 
 
-@require_GET
+@require_safe
 def measure_list_view(request):
     base = Measure.objects.visible_to(request.user)
     filterset = MeasureFilterSet(request.GET or None, queryset=base, user=request.user)
@@ -223,7 +223,7 @@ def _flatten(nodes):
     return flat
 
 
-@require_GET
+@require_safe
 def measure_detail_view(request, pk: int):
     return _detail(request, _measure_for(request, pk))
 
@@ -372,7 +372,7 @@ def measure_federal_update(request, pk: int):
     return redirect(measure)
 
 
-@require_GET
+@require_safe
 def federal_plan_view(request):
     """Each item of the federal plan with the progress of the regions' linked measures."""
     if not access.can_see_federal_view(request.user):
@@ -443,7 +443,7 @@ def measure_report_update(request, pk: int):
     return redirect(measure)
 
 
-@require_GET
+@require_safe
 def evidence_download(request, pk: int, kind: str, item_pk: int):
     """Serves an evidence file to users who may see the measure (404 otherwise)."""
     measure = get_object_or_404(Measure.all_objects.visible_to(request.user), pk=pk)
@@ -471,7 +471,7 @@ def evidence_download(request, pk: int, kind: str, item_pk: int):
 # --- Cascades -------------------------------------------------------------------------
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def cascade_create_view(request, pk: int):
     measure = _editable_measure(request, pk)
     if measure.roadmap.region_id is None:
@@ -515,7 +515,7 @@ def _cascade_for(request, pk: int) -> Cascade:
     return cascade
 
 
-@require_GET
+@require_safe
 def cascade_detail_view(request, pk: int):
     return _cascade_page(request, _cascade_for(request, pk))
 

@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from agencies import access
 from agencies.models import Region
@@ -52,7 +52,7 @@ def _region_for_import(request, code: str) -> Region:
     return region
 
 
-@require_GET
+@require_safe
 def roadmap_import_choose(request):
     """Coordinators go to their region; administrators pick one."""
     user = request.user
@@ -71,7 +71,7 @@ def roadmap_import_choose(request):
     )
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def roadmap_import_upload(request, code: str):
     region = _region_for_import(request, code)
     default = roadmap_default_for(region)
@@ -116,7 +116,7 @@ def _version_for(request, pk: int) -> RoadmapVersion:
     return version
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def roadmap_import_preview(request, pk: int):
     version = _version_for(request, pk)
     if not version.file:

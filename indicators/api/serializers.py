@@ -2,13 +2,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from roadmap_portal.formfields import PortalDateSerializerField
+from roadmap_portal.formfields import CappedFileSerializerField, PortalDateSerializerField
 
 from ..approval import states_of, week_of
 from ..choices import ApprovalState
@@ -356,13 +355,15 @@ class IndexFactInputSerializer(serializers.Serializer):
     evidence_text = serializers.CharField(
         max_length=5000, required=False, allow_blank=True, default=""
     )
-    evidence_file = serializers.FileField(required=False, allow_null=True, default=None)
+    evidence_file = CappedFileSerializerField(
+        kind="evidence", required=False, allow_null=True, default=None
+    )
 
 
 class IndexImportInputSerializer(serializers.Serializer):
     """POST /index-imports/ (multipart): the «Сведения для индекса внедрения» table."""
 
-    file = serializers.FileField()
+    file = CappedFileSerializerField(kind="index")
     dry_run = serializers.BooleanField(
         required=False, default=False, help_text="Только проверить: ничего не загружать."
     )
@@ -393,19 +394,11 @@ class IndexUploadSerializer(serializers.ModelSerializer):
 class MonitoringUploadInputSerializer(serializers.Serializer):
     """POST /api/v1/monitoring/uploads/ (multipart): the file, the region, dry run or not."""
 
-    file = serializers.FileField()
+    file = CappedFileSerializerField(kind="monitoring")
     region = serializers.CharField(
         max_length=2, required=False, allow_blank=True, help_text=_("Код субъекта")
     )
     dry_run = serializers.BooleanField(required=False, default=False)
-
-    def validate_file(self, file):
-        limit = settings.MONITORING_UPLOAD_MAX_BYTES
-        if file.size > limit:
-            raise serializers.ValidationError(
-                _("Файл больше допустимого размера (%(mb)s МБ).") % {"mb": limit // (1024 * 1024)}
-            )
-        return file
 
 
 class MonitoringUploadSerializer(serializers.ModelSerializer):
@@ -480,14 +473,7 @@ class MonitoringRosterInputSerializer(serializers.Serializer):
     """POST /api/v1/monitoring/rosters/ (multipart): the region and its roster file."""
 
     region = serializers.CharField(max_length=2, help_text=_("Код субъекта"))
-    file = serializers.FileField(
-        help_text=_("CSV/XLSX со столбцом «Код организации»; заменяет прежний перечень.")
+    file = CappedFileSerializerField(
+        kind="monitoring",
+        help_text=_("CSV/XLSX со столбцом «Код организации»; заменяет прежний перечень."),
     )
-
-    def validate_file(self, file):
-        limit = settings.MONITORING_UPLOAD_MAX_BYTES
-        if file.size > limit:
-            raise serializers.ValidationError(
-                _("Файл больше допустимого размера (%(mb)s МБ).") % {"mb": limit // (1024 * 1024)}
-            )
-        return file

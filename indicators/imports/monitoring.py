@@ -46,7 +46,7 @@ from django.utils.translation import gettext_lazy
 
 from agencies.choices import OrgType
 from agencies.models import normalise_region_code
-from roadmap_portal.dates import DATE_HINT, parse_date
+from roadmap_portal.dates import DATE_HINT, ImplausibleDate, parse_date
 from roadmap_portal.numbers import NUMBER_TEXT, not_a_number_reason
 from roadmap_portal.ru_formats import ru_date, ru_number
 from roadmap_portal.tables import (
@@ -392,6 +392,8 @@ class MonitoringRowReader:
             return None, boolean_problem(raw, _("даты"))
         try:
             return parse_date(raw), None
+        except ImplausibleDate as exc:
+            return None, str(exc)
         except (ValueError, TypeError, OverflowError):
             if raw is None or cell_text(raw) == "":
                 return None, _("не указано начало недели")

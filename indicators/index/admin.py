@@ -3,6 +3,8 @@
 from django.contrib import admin
 from django.db import models
 
+from roadmap_portal.formfields import CappedFileField
+
 from ..approval import check_fact_unlocked, fact_lock_problem
 from ..jobs import index_recompute_publish
 from ..models import (
@@ -134,7 +136,11 @@ class IndexFactAdmin(admin.ModelAdmin):
     raw_id_fields = ["entered_by", "verified_by", "upload"]
     date_hierarchy = "as_of"
     # as the fact form of the index page (indicators.index.forms); Django 5.2 warns otherwise
-    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    formfield_overrides = {
+        models.URLField: {"assume_scheme": "https"},
+        # the evidence's cap, as the fact form's (roadmap_portal.uploads)
+        models.FileField: {"form_class": CappedFileField, "kind": "evidence"},
+    }
 
     # A fact changed here is a fact changed: the regions' stored scores are recomputed and
     # their pages move, as after the fact form (`schedule_recompute`, at commit)

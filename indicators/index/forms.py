@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from roadmap_portal.dates import INPUT_FORMATS
-from roadmap_portal.formfields import PortalDateField
+from roadmap_portal.formfields import CappedFileField, PortalDateField
 
 from ..models import Criterion
 from ..models.index import EVIDENCE_EXTENSIONS
@@ -24,7 +24,8 @@ class IndexFactForm(forms.Form):
     evidence_url = forms.URLField(
         label=_("Ссылка на подтверждение"), required=False, assume_scheme="https"
     )
-    evidence_file = forms.FileField(
+    evidence_file = CappedFileField(
+        kind="evidence",
         label=_("Файл подтверждения"),
         required=False,
         help_text=_("PDF, DOCX, XLSX, JPG или PNG."),
@@ -70,7 +71,8 @@ class IndexFactForm(forms.Form):
 
 
 class IndexUploadForm(forms.Form):
-    file = forms.FileField(
+    file = CappedFileField(
+        kind="index",
         label=_("Файл «Сведения для индекса внедрения»"),
         help_text=_("CSV или XLSX: код региона, критерий, вход, значение, дата, подтверждение."),
     )

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from agencies import access
 from agencies.models import Region, User, normalise_region_code
-from roadmap_portal.dates import DATE_HINT, parse_date
+from roadmap_portal.dates import DATE_HINT, ImplausibleDate, parse_date
 from roadmap_portal.tables import (
     Table,
     TableError,
@@ -143,6 +143,9 @@ def index_inputs_read(stream: IO[bytes], *, user: User | None = None) -> ReadRes
             index = table.columns["as_of"]
             try:
                 as_of = parse_date(cells[index] if index < len(cells) else None)
+            except ImplausibleDate as exc:
+                as_of = None
+                error(number, "as_of", str(exc))
             except ValueError:
                 as_of = None
                 error(number, "as_of", _("дата должна быть в виде %(hint)s.") % {"hint": DATE_HINT})

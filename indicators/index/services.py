@@ -21,6 +21,7 @@ from agencies import access, dataversion
 from agencies.models import Region, User
 from roadmap_portal.numbers import NumberTextError, parse_decimal
 from roadmap_portal.tables import shown
+from roadmap_portal.uploads import check_upload_size
 
 from ..approval import check_fact_unlocked, week_of
 from ..choices import CriterionSource, FactSource
@@ -211,6 +212,7 @@ def index_fact_create(
         verified_at=now if verified else None,
     )
     if evidence_file is not None:
+        check_upload_size(evidence_file.size, "evidence")
         fact.evidence_file = evidence_file
     fact.full_clean()
     with transaction.atomic():

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from agencies import access
 from indicators.index.services import schedule_recompute
 from roadmap_portal.storage import display_file_name
+from roadmap_portal.uploads import check_upload_size
 
 from ..approval import lock_problem, locked_weeks, week_of
 from ..choices import FactSource, UploadStatus
@@ -46,6 +47,7 @@ def _sha256(file: File) -> str:
 
 def index_upload_create(*, file: File, user=None, source: str = FactSource.IMPORT) -> IndexUpload:
     """Stores the file and checks it (dry run): errors and a preview, nothing imported."""
+    check_upload_size(getattr(file, "size", None), "index")
     sha = _sha256(file)
     upload = IndexUpload(
         uploaded_by=user,

@@ -15,7 +15,7 @@ from django.http import FileResponse, Http404, HttpRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from agencies import access
 from agencies.models import Region
@@ -52,6 +52,7 @@ def _date_param(request: HttpRequest, name: str, default: dt.date | None) -> dt.
     return default
 
 
+@require_safe
 def index_home_view(request):
     user = request.user
     if access.region_scope(user) is not None and user.home_region_id:
@@ -62,6 +63,7 @@ def index_home_view(request):
     raise PermissionDenied
 
 
+@require_safe
 def index_region_view(request, code: str):
     region = get_object_or_404(Region.objects.visible_to(request.user), code=code)
     on_date = _date_param(request, "date", region.local_today())
@@ -81,6 +83,7 @@ def index_region_view(request, code: str):
     )
 
 
+@require_safe
 def index_ranking_view(request):
     user = request.user
     if not access.can_see_ranking(user):
@@ -109,6 +112,7 @@ def index_ranking_view(request):
     )
 
 
+@require_http_methods(["GET", "HEAD", "POST"])
 def index_fact_create_view(request, code: str):
     region = get_object_or_404(Region.objects.visible_to(request.user), code=code)
     if not access.can_enter_facts(request.user, region.pk):
@@ -176,6 +180,7 @@ def index_fact_verify_view(request, pk: int):
     return redirect(reverse("index:region", args=[fact.region.code]) + "#facts")
 
 
+@require_safe
 def index_fact_evidence_view(request, pk: int):
     """The evidence file of a fact, for users who see the fact's region."""
     fact = get_object_or_404(IndexFact.objects.visible_to(request.user), pk=pk)
@@ -189,6 +194,7 @@ def _uploads_of(user):
     return IndexUpload.objects.visible_to(user)
 
 
+@require_http_methods(["GET", "HEAD", "POST"])
 def index_import_view(request):
     if not access.can_import_index_inputs(request.user):
         raise PermissionDenied
@@ -203,6 +209,7 @@ def index_import_view(request):
     return render(request, "indicators/index_import.html", {"form": form, "recent": recent})
 
 
+@require_safe
 def index_upload_view(request, pk: int):
     if not access.can_import_index_inputs(request.user):
         raise PermissionDenied

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from agencies import access
 from agencies.models import Region
 from agencies.querysets import RegionScopedQuerySet
+from roadmap_portal.formfields import plausible_date
 
 from ..choices import FactSource, UploadStatus
 from .methodology import MethodologyVersion
@@ -96,7 +97,7 @@ class IndexFact(models.Model):
         help_text=_("Имя входа, если их у критерия несколько."),
     )
     value = models.DecimalField(_("значение"), max_digits=14, decimal_places=2)
-    as_of = models.DateField(_("действует с"))
+    as_of = models.DateField(_("действует с"), validators=[plausible_date])
     evidence_url = models.URLField(_("ссылка на подтверждение"), max_length=1000, blank=True)
     evidence_file = models.FileField(
         _("файл подтверждения"),

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Region
 from agencies.querysets import RegionScopedQuerySet
+from roadmap_portal.formfields import plausible_date
 
 from ..choices import Stage, TargetKind
 from .monitoring import MonitoringRollup
@@ -75,7 +76,7 @@ class IndicatorStage(models.Model):
         Indicator, verbose_name=_("показатель"), on_delete=models.CASCADE, related_name="stages"
     )
     stage = models.PositiveSmallIntegerField(_("этап"), choices=Stage.choices)
-    target_date = models.DateField(_("по состоянию на"))
+    target_date = models.DateField(_("по состоянию на"), validators=[plausible_date])
     target_kind = models.CharField(_("вид цели"), max_length=20, choices=TargetKind.choices)
     target_value = models.DecimalField(
         _("целевое значение, %"), max_digits=6, decimal_places=2, null=True, blank=True
@@ -148,7 +149,9 @@ class RegionTarget(models.Model):
     conditional = models.BooleanField(_("условная цель"), default=False)
     condition = models.TextField(_("условие"), blank=True)
     in_force = models.BooleanField(_("вступила в силу"), default=True)
-    in_force_since = models.DateField(_("в силе с"), null=True, blank=True)
+    in_force_since = models.DateField(
+        _("в силе с"), null=True, blank=True, validators=[plausible_date]
+    )
     source = models.CharField(_("источник"), max_length=500, blank=True)
 
     objects = RegionScopedQuerySet.as_manager()

@@ -8,6 +8,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from roadmap_portal.formfields import plausible_date
+
 from ..choices import CriterionKind, CriterionSource
 
 LOCKED_MESSAGE = _("Версия методики уже использована в расчётах: её можно только заменить новой.")
@@ -32,8 +34,10 @@ class MethodologyVersion(models.Model):
 
     code = models.SlugField(_("код"), max_length=40, unique=True)
     name = models.CharField(_("наименование"), max_length=300)
-    valid_from = models.DateField(_("действует с"))
-    valid_to = models.DateField(_("действует по"), null=True, blank=True)
+    valid_from = models.DateField(_("действует с"), validators=[plausible_date])
+    valid_to = models.DateField(
+        _("действует по"), null=True, blank=True, validators=[plausible_date]
+    )
     source = models.CharField(_("источник"), max_length=300, blank=True)
     locked_at = models.DateTimeField(
         _("использована с"),
@@ -190,6 +194,7 @@ class Criterion(models.Model):
         help_text=_(
             "Дата запуска функционала в MAX; пока не задана, критерий учитывается с даты сведений."
         ),
+        validators=[plausible_date],
     )
     position = models.PositiveSmallIntegerField(_("порядок"), default=0)
 

@@ -51,6 +51,7 @@ from roadmap_portal.jobs import job_claim, job_is_stuck, job_lease, job_may_reru
 from roadmap_portal.ru_formats import ru_date
 from roadmap_portal.storage import display_file_name
 from roadmap_portal.tables import TableError, open_table
+from roadmap_portal.uploads import check_upload_size
 
 from .. import signals
 from ..choices import UploadStatus
@@ -133,12 +134,9 @@ def monitoring_upload_create(
 
     wrapped = file if isinstance(file, File) else File(file, name=original_name or "upload")
     name = original_name or getattr(file, "name", "") or "upload"
-    limit = settings.MONITORING_UPLOAD_MAX_BYTES
     size = wrapped.size
-    if enforce_limit and size > limit:
-        raise ValidationError(
-            _("Файл больше допустимого размера (%(mb)s МБ).") % {"mb": limit // (1024 * 1024)}
-        )
+    if enforce_limit:
+        check_upload_size(size, "monitoring")
     if size == 0:
         raise ValidationError(_("Файл пуст."))
     digest = hashlib.sha256()

@@ -16,7 +16,7 @@ from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from agencies import access
 from reports import selectors
@@ -91,7 +91,7 @@ def _page(request, form=None, list_form=None, status: int = 200) -> HttpResponse
     return render(request, "reports/subscription_list.html", context, status=status)
 
 
-@require_GET
+@require_safe
 def subscription_list(request):
     _require(request)
     return _page(request)
@@ -138,7 +138,7 @@ def _own(request, pk: int) -> ReportSubscription:
     )
 
 
-@require_GET
+@require_safe
 def subscription_detail(request, pk: int):
     subscription = _own(request, pk)
     deliveries = list(
@@ -186,7 +186,7 @@ def _file_response(request, delivery: SubscriptionDelivery) -> HttpResponseBase:
     )
 
 
-@require_GET
+@require_safe
 def subscription_file(request, pk: int):
     """The file of a delivery, for its subscriber while the scope still covers it."""
     delivery = get_object_or_404(
@@ -199,7 +199,7 @@ def subscription_file(request, pk: int):
 
 
 @login_not_required
-@require_GET
+@require_safe
 def subscription_file_shared(request, token: str):
     """A mailing list's file through the signed link of its e-mail (the recipients have no
     accounts); the link expires with the file."""

@@ -11,7 +11,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from roadmap_portal.dates import FIRST_DAY, LAST_DAY
+from roadmap_portal.dates import implausible
 from roadmap_portal.numbers import plain_digits
 
 # the throttle lives apart: DRF imports it while importing rest_framework.views
@@ -112,10 +112,10 @@ def parse_iso_date(value: str | None, field: str):
         return None
     try:
         day = dt.date.fromisoformat(value)
-        if not FIRST_DAY <= day <= LAST_DAY:  # the portal's one range (roadmap_portal.dates)
-            raise ValueError(value)
-        return day
     except ValueError:
-        years = f"{FIRST_DAY.year}–{LAST_DAY.year}"
-        message = f"Дата «{value}» не в формате ГГГГ-ММ-ДД или вне {years} гг."
+        message = f"Дата «{value}» не в формате ГГГГ-ММ-ДД."
         raise exceptions.ValidationError({field: [message]}) from None
+    problem = implausible(day)  # the portal's one window (roadmap_portal.dates)
+    if problem:
+        raise exceptions.ValidationError({field: [problem]})
+    return day

@@ -4,7 +4,7 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from roadmap_portal.formfields import PortalDateSerializerField
+from roadmap_portal.formfields import CappedFileSerializerField, PortalDateSerializerField
 
 from ..choices import MeasureStatus
 from ..models import (
@@ -272,7 +272,9 @@ class MeasureStatusInputSerializer(serializers.Serializer):
         required=False, allow_blank=True, max_length=5000, default="", trim_whitespace=True
     )
     completed_on = PortalDateSerializerField(required=False, allow_null=True, default=None)
-    evidence = serializers.FileField(required=False, allow_null=True, default=None)
+    evidence = CappedFileSerializerField(
+        kind="evidence", required=False, allow_null=True, default=None
+    )
     evidence_link = serializers.URLField(
         required=False, allow_blank=True, max_length=1000, default=""
     )
@@ -292,7 +294,9 @@ class MeasureTargetInputSerializer(serializers.Serializer):
         allow_null=True, allow_blank=True, max_length=30, help_text="Число; null очищает."
     )
     comment = serializers.CharField(required=False, allow_blank=True, max_length=5000, default="")
-    evidence = serializers.FileField(required=False, allow_null=True, default=None)
+    evidence = CappedFileSerializerField(
+        kind="evidence", required=False, allow_null=True, default=None
+    )
     evidence_link = serializers.URLField(
         required=False, allow_blank=True, max_length=1000, default=""
     )
@@ -311,7 +315,9 @@ class MeasureReportInputSerializer(serializers.Serializer):
     period = PortalDateSerializerField(help_text="Первый день отчётного месяца (ГГГГ-ММ-01).")
     status = serializers.ChoiceField(choices=MeasureStatus.choices)
     comment = serializers.CharField(required=False, allow_blank=True, max_length=5000, default="")
-    evidence = serializers.FileField(required=False, allow_null=True, default=None)
+    evidence = CappedFileSerializerField(
+        kind="evidence", required=False, allow_null=True, default=None
+    )
     evidence_link = serializers.URLField(
         required=False, allow_blank=True, max_length=1000, default=""
     )

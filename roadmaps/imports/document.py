@@ -36,7 +36,7 @@ from roadmap_portal.tables import (
     open_table,
 )
 
-from ..deadlines import DeadlineParseError, ParsedDeadline, parse_deadline
+from ..deadlines import DeadlineParseError, ImplausibleDeadline, ParsedDeadline, parse_deadline
 from .columns import ALIASES, REQUIRED, TITLES
 
 HEADER_SEARCH_ROWS = 6
@@ -377,6 +377,9 @@ def _read_title_block(result: ParsedRoadmap, lines: list[str], approved_on: dt.d
         if match:
             try:
                 parsed = parse_deadline(match["date"])
+            except ImplausibleDeadline as exc:
+                result.errors.append(_("Шапка документа, дата утверждения: %(p)s") % {"p": exc})
+                parsed = None
             except DeadlineParseError:
                 parsed = None
             if parsed and parsed.kind == "date":

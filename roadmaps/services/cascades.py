@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from agencies import access
 from agencies.models import Municipality, Organisation, User
-from roadmap_portal.dates import DATE_HINT, parse_date
+from roadmap_portal.dates import DATE_HINT, ImplausibleDate, parse_date
 from roadmap_portal.numbers import NumberTextError, parse_whole
 from roadmap_portal.tables import (
     Table,
@@ -25,13 +25,12 @@ from roadmap_portal.tables import (
     open_table,
     shown,
 )
+from roadmap_portal.uploads import size_problem
 
 from .. import signals
 from ..choices import CascadeScope, ChangeKind
 from ..models import Cascade, CascadeProgress, CascadeTarget, Measure, MeasureChange, MeasureStep
 from ..selectors import cascade_targets_q
-
-IMPORT_MAX_BYTES = 10 * 1024 * 1024
 
 # Russian header (lower case) -> key; the first matching column wins.
 IMPORT_COLUMNS = {
@@ -276,8 +275,9 @@ def cascade_progress_import(
     3. Any error -> CascadeImportError with every «Строка N, столбец «…»: …»; else save all.
     Returns the number of rows saved.
     """
-    if len(data) > IMPORT_MAX_BYTES:
-        raise CascadeImportError([_("Файл больше 10 МБ.")])
+    problem = size_problem(len(data), "cascade")
+    if problem:
+        raise CascadeImportError([problem])
     table = _open(name, data)
     measure = cascade.measure
     today = today or measure.local_today()
@@ -337,11 +337,16 @@ def cascade_progress_import(
                 step = steps[step_number]
         elif step_text:
             error(offset, "step", _("у мероприятия нет подэтапов, оставьте пустым."))
+        implausible_day = ""
         try:
             done_on: dt.date | None = parse_date(raw_date)
+        except ImplausibleDate as exc:
+            done_on, implausible_day = None, str(exc)
         except ValueError:
             done_on = None
-        if done_on is None:
+        if implausible_day:
+            error(offset, "done_on", implausible_day)
+        elif done_on is None:
             error(
                 offset,
                 "done_on",

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import zipfile
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
+
+from roadmap_portal.uploads import check_upload_size
 
 # extension -> the first bytes a real file of that kind starts with
 _MAGIC = {
@@ -34,13 +35,7 @@ def evidence_validate(file: UploadedFile) -> None:
             % {"name": name, "allowed": ALLOWED_LABEL},
             code="evidence_type",
         )
-    limit = settings.EVIDENCE_MAX_BYTES
-    if file.size is not None and file.size > limit:
-        raise ValidationError(
-            _("Файл «%(name)s» больше допустимого размера %(limit)s МБ.")
-            % {"name": name, "limit": f"{limit / 1024 / 1024:.1f}".replace(".", ",")},
-            code="evidence_size",
-        )
+    check_upload_size(file.size, "evidence")
     if not file.size:
         raise ValidationError(_("Файл «%(name)s» пуст.") % {"name": name}, code="evidence_empty")
     file.seek(0)

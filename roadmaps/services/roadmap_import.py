@@ -29,7 +29,6 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -41,6 +40,7 @@ from django.utils.translation import gettext as _
 from agencies.choices import AgencyKind, CollectiveScope
 from agencies.models import Agency, Region, User
 from roadmap_portal.storage import display_file_name
+from roadmap_portal.uploads import size_problem
 
 from .. import signals
 from ..choices import ChangeKind, RoadmapVersionStatus
@@ -414,11 +414,9 @@ def roadmap_default_for(region: Region) -> Roadmap | None:
 
 
 def roadmap_document_check(*, name: str, data: bytes) -> None:
-    limit = settings.ROADMAP_UPLOAD_MAX_BYTES
-    if len(data) > limit:
-        raise RoadmapImportError(
-            _("Файл больше %(mb)s МБ.") % {"mb": max(limit // (1024 * 1024), 1)}
-        )
+    problem = size_problem(len(data), "roadmap")
+    if problem:
+        raise RoadmapImportError(problem)
     if not data:
         raise RoadmapImportError(_("Файл пуст."))
 

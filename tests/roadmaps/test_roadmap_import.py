@@ -342,7 +342,7 @@ def test_size_limit_and_old_word_format(kaluga, settings):
     settings.ROADMAP_UPLOAD_MAX_BYTES = len(data) - 1
     with pytest.raises(RoadmapImportError) as error:
         roadmap_version_upload(region=kaluga[0], name="x.docx", data=data, actor=None)
-    assert error.value.messages == ["Файл больше 1 МБ."]
+    assert error.value.messages == ["Файл больше допустимого размера: не более 0,1 МБ."]
     settings.ROADMAP_UPLOAD_MAX_BYTES = 10 * 1024 * 1024
     with pytest.raises(RoadmapImportError) as error:
         roadmap_version_upload(region=kaluga[0], name="x.doc", data=b"\xd0\xcf\x11\xe0", actor=None)
