@@ -7,7 +7,7 @@ import roadmap_portal.formfields
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("roadmaps", "0007_cascade_parent"),
+        ("roadmaps", "0008_history_keeps_who"),
     ]
 
     operations = [

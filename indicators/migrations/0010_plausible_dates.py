@@ -7,7 +7,7 @@ import roadmap_portal.formfields
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("indicators", "0008_index_scores_without_data"),
+        ("indicators", "0009_history_keeps_who"),
     ]
 
     operations = [
