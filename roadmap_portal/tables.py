@@ -77,6 +77,20 @@ EXACT_NUMBER_DIGITS = 15
 # alone); the monitoring import's fast path matches codes against the same pattern
 SCIENTIFIC_NUMBER = "[0-9]+(?:[.,][0-9]+)?[eE][+-][0-9]+"
 _SCIENTIFIC = re.compile(SCIENTIFIC_NUMBER)
+# a whole number a spreadsheet saved with a decimal part of zeros («1000123.0», «1000123,0»):
+# the code typed was «1000123», or lost its leading zeros on the way; a code that merely
+# holds a point («12.01», «1000123.5») is left alone
+ZERO_DECIMAL_NUMBER = "[0-9]+[.,]0+"
+_ZERO_DECIMAL = re.compile(ZERO_DECIMAL_NUMBER)
+# a code text `lossy_code_problem` refuses; the monitoring import's fast path matches codes
+# against it
+LOSSY_CODE_TEXT = f"{SCIENTIFIC_NUMBER}|{ZERO_DECIMAL_NUMBER}"
+
+
+def may_be_lossy_code(text: str) -> bool:
+    """A cheap test of a code's text: False when `lossy_code_problem` certainly has nothing
+    to say of it (no exponent, no decimal separator)."""
+    return "E" in text or "e" in text or "." in text or "," in text
 
 
 def lossy_code_problem(value: Any) -> str | None:
@@ -84,7 +98,9 @@ def lossy_code_problem(value: Any) -> str | None:
     a spreadsheet number with a fraction («66,5» in a number cell reads 66.5, never the code)
     or more than 15 digits (Excel stores 66000000000000012345 as 6.6E+19, which reads
     66000000000000008192), or a text in scientific notation (Excel saved such a number into
-    a CSV as «6,6E+19»). Refused by the imports that read codes, never turned into a code."""
+    a CSV as «6,6E+19»), or a text of a whole number with a decimal part of zeros
+    («1000123.0», «1000123,0»: a number cell saved as text). Refused by the imports that read
+    codes, never turned into a code."""
     if type(value) is str:
         text = value.strip()
         if ("E" in text or "e" in text) and _SCIENTIFIC.fullmatch(text):
@@ -92,6 +108,13 @@ def lossy_code_problem(value: Any) -> str | None:
                 "код «%(value)s» записан в экспоненциальной форме: так Excel сохраняет "
                 "длинное число, и цифры кода потеряны. Отформатируйте столбец как текст и "
                 "введите коды заново"
+            ) % {"value": shown(text)}
+        if ("." in text or "," in text) and _ZERO_DECIMAL.fullmatch(text):
+            return _(
+                "код «%(value)s» записан как дробное число (с нулями после запятой): так "
+                "таблица сохраняет код, введённый числом, и ведущие нули кода могли "
+                "пропасть. Отформатируйте столбец как текст и введите коды полностью, без "
+                "дробной части"
             ) % {"value": shown(text)}
         return None
     if type(value) is not float:

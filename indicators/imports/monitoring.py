@@ -23,7 +23,8 @@ What a row must be (every refusal names the row and the column; nothing is ever 
   (`1,000` may be a thousand or one: refused, not guessed);
 - a code (region, organisation) and a week never a boolean cell (TRUE is not region 01);
   an organisation code never a spreadsheet number that lost digits (a fraction, more than
-  15 digits, scientific notation «6,6E+19»: `tables.lossy_code_problem`);
+  15 digits, scientific notation «6,6E+19», a decimal text «1000123,0»:
+  `tables.lossy_code_problem`);
 - a row without organisation code and week is skipped as a totals or note line only when
   it says so («Итого», «Всего») or holds nothing but counts; else its empty cells are
   reported like any other row's;
@@ -56,6 +57,7 @@ from roadmap_portal.tables import (
     _column_letter,
     cell_text,
     lossy_code_problem,
+    may_be_lossy_code,
     not_in_text_problem,
     shown,
 )
@@ -574,7 +576,7 @@ class MonitoringRowReader:
             if type(raw_code) is bool:
                 ok = False
                 self._error(number, "org_code", boolean_problem(raw_code, _("кода организации")))
-            elif (type(raw_code) is float or "E" in code or "e" in code) and (
+            elif (type(raw_code) is float or may_be_lossy_code(code)) and (
                 lossy := lossy_code_problem(raw_code)
             ):
                 ok = False

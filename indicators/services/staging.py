@@ -40,7 +40,7 @@ import psycopg
 from django.db import DatabaseError, connection, transaction
 
 from agencies.models import Municipality, Organisation, Region
-from roadmap_portal.tables import INVISIBLE_RANGES, SCIENTIFIC_NUMBER
+from roadmap_portal.tables import INVISIBLE_RANGES, LOSSY_CODE_TEXT
 
 from ..imports.columns import COUNT_KEYS, CROSS_CHECKS, TEXT_LIMITS
 from ..imports.monitoring import PLAIN_COUNT, max_count
@@ -776,7 +776,7 @@ def copy_csv(stream: Any, table: Any, reader: Any, *, stage: Staging) -> int:
     type) cells are judged by the reader's own methods (`week_of`, `region_of`, `type_of`,
     `week_problem`); every other check of the reader runs as one SQL predicate built from
     the same definitions (`PLAIN_COUNT`, the ceiling, `columns.CROSS_CHECKS`, `TEXT_LIMITS`,
-    `tables.SCIENTIFIC_NUMBER`)
+    `tables.LOSSY_CODE_TEXT`)
     while the valid rows are converted into the staging table. It judges only whether a row
     is valid: when any row is not, or the file has a shape COPY could read differently from
     Python's csv module (a quote or a backslash anywhere, an empty line), it raises
@@ -853,9 +853,10 @@ def copy_csv(stream: Any, table: Any, reader: Any, *, stage: Staging) -> int:
                 texts.append((key, _trimmed(f"r.c{columns[key]}")))
                 text_columns.append(f"r.c{columns[key]}")
         conditions.append(f"r.c{columns['org_code']} IS NOT NULL AND {code} <> ''")
-        # a code Excel saved in scientific notation (tables.lossy_code_problem)
+        # a code a spreadsheet saved as a number, in scientific notation or with a decimal
+        # part of zeros (tables.lossy_code_problem)
         conditions.append(f"{code} !~ %s")
-        params: list[Any] = [f"^{SCIENTIFIC_NUMBER}$"]
+        params: list[Any] = [f"^(?:{LOSSY_CODE_TEXT})$"]
         for (key, expression), column in zip(texts, text_columns, strict=True):
             # bytes bound characters: the exact length only for a long cell
             limit = int(TEXT_LIMITS[key])

@@ -419,3 +419,34 @@ def test_the_control_characters_a_text_cell_may_not_hold(text, code):
     from roadmap_portal.tables import forbidden_char
 
     assert forbidden_char(text) == code
+
+
+@pytest.mark.parametrize(
+    ("code", "refused"),
+    [
+        ("1000123.0", True),
+        ("1000123,0", True),
+        ("01000123,000", True),
+        (" 7.0 ", True),
+        ("1000123", False),
+        ("1000123.5", False),
+        ("12.01", False),
+        ("ORG.0", False),
+        (".0", False),
+        ("7.", False),
+    ],
+)
+def test_a_code_text_with_a_decimal_part_of_zeros_is_refused(code, refused):
+    """«1000123,0» is a number a spreadsheet saved with a decimal, never a new code; both
+    import paths refuse it from one pattern (`LOSSY_CODE_TEXT`: the reader here, the fast
+    path's SQL in `indicators.services.staging`)."""
+    import re
+
+    from roadmap_portal.tables import LOSSY_CODE_TEXT, lossy_code_problem, may_be_lossy_code
+
+    problem = lossy_code_problem(code)
+    assert (problem is not None) is refused
+    assert bool(re.fullmatch(LOSSY_CODE_TEXT, code.strip())) is refused
+    assert may_be_lossy_code(code) or not refused
+    if refused:
+        assert problem.startswith(f"код «{code.strip()}» записан как дробное число"), problem
