@@ -128,6 +128,94 @@ def lossy_code_problem(value: Any) -> str | None:
     ) % {"value": f"{value:.{EXACT_NUMBER_DIGITS}g}"}
 
 
+# THE twin rule of organisation codes: two codes a person reads as one — they differ only by
+# leading zeros (a spreadsheet drops them from a code typed as a number: «01000123» →
+# 1000123), by letter case («org9», «ORG9») or by a Cyrillic letter written for the Latin one
+# it looks like («ОRG9» with a Cyrillic «О») — have one key. A NEW code of a file whose key is
+# that of another code (a known one of its region, or another of the file) is refused by the
+# imports that read codes (monitoring: `indicators.services.staging.Staging.twin_conflicts`,
+# rosters: `indicators.services.rosters`); codes already known are left alone.
+# Cyrillic capitals drawn like a Latin capital, folded into it
+_CYRILLIC_LOOK_ALIKES = {
+    "А": "A",
+    "В": "B",
+    "Е": "E",
+    "Ё": "E",
+    "К": "K",
+    "М": "M",
+    "Н": "H",
+    "О": "O",
+    "Р": "P",
+    "С": "C",
+    "Т": "T",
+    "У": "Y",
+    "Х": "X",
+}
+
+
+def _code_fold() -> dict[str, str]:
+    fold = {chr(c): chr(c).upper() for c in range(ord("a"), ord("z") + 1)}
+    for c in [*range(0x0410, 0x0450), 0x0401, 0x0451]:  # А-я, Ё, ё
+        upper = chr(c).upper()
+        folded = _CYRILLIC_LOOK_ALIKES.get(upper, upper)
+        if folded != chr(c):
+            fold[chr(c)] = folded
+    return fold
+
+
+# character -> its folded form (one character each): Python's `str.translate` and the SQL
+# `translate()` of the fast path are built from it (PostgreSQL's upper() of Cyrillic depends
+# on the database's locale; translate() does not)
+CODE_FOLD: dict[str, str] = _code_fold()
+_CODE_FOLD_TABLE = str.maketrans(CODE_FOLD)
+
+
+def code_twin_key(code: str) -> str:
+    """The key of `code` under the twin rule: letters folded (`CODE_FOLD`), leading zeros
+    dropped."""
+    return code.translate(_CODE_FOLD_TABLE).lstrip("0")
+
+
+def code_twin_problem(code: str, other: str, *, other_row: int | None = None) -> str:
+    """The Russian problem of a new `code` that is a twin of `other` (a known code of the
+    region when `other_row` is None, else another code of the file, first on that row)."""
+    bare, other_bare = code.lstrip("0"), other.lstrip("0")
+    differences = []
+    zeros = len(code) - len(bare) != len(other) - len(other_bare)
+    if zeros:
+        differences.append(_("ведущими нулями"))
+    if bare != other_bare:
+        if bare.upper() == other_bare.upper():
+            differences.append(_("регистром букв (строчные и прописные)"))
+        else:
+            differences.append(
+                _("написанием букв (латинская буква вместо русской того же вида или наоборот)")
+            )
+    how = _(" и ").join(differences)
+    if other_row is None:
+        problem = _(
+            "код «%(code)s» отличается от кода уже известной организации субъекта "
+            "«%(other)s» только %(how)s"
+        ) % {"code": shown(code), "other": shown(other), "how": how}
+    else:
+        problem = _(
+            "код «%(code)s» отличается от кода «%(other)s» (строка %(row)s) только %(how)s"
+        ) % {"code": shown(code), "other": shown(other), "row": other_row, "how": how}
+    hints = []
+    if zeros:
+        hints.append(
+            _(
+                "Excel убирает ведущие нули у кода, записанного числом; задайте столбцу "
+                "текстовый формат и введите коды полностью"
+            )
+        )
+    if bare != other_bare:
+        hints.append(
+            _("пишите код одной организации всегда одинаково: теми же буквами, в том же регистре")
+        )
+    return problem + _(": это одна организация или две? ") + "; ".join(hints)
+
+
 # Unicode format characters (category Cf: the soft hyphen, zero-width spaces and joiners,
 # direction marks, the byte order mark, tags …): invisible, yet «ORG\u200b1» is not «ORG1»
 # and «\ufeffИрбит» is not «Ирбит». Python's set written out as ranges (a test compares

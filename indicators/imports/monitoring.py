@@ -5,7 +5,7 @@ every problem with its row and column (Russian messages). What it keeps in memor
 grow with the file: small caches of the distinct weeks, regions and types, the region-week
 pairs seen, the first `MAX_STORED_ERRORS` errors and a count of the rest. What needs the
 whole file (one row per organisation and week, one region per organisation, no new code that
-differs from another only by leading zeros) is checked in
+is a twin of another: `tables.code_twin_key`) is checked in
 the staging tables (`indicators.services.staging`).
 
 What a row must be (every refusal names the row and the column; nothing is ever coerced):

@@ -7,8 +7,8 @@ plain SQL shared by both databases (SQLite ≥ 3.35 has upsert, `UPDATE … FROM
 `IS DISTINCT FROM`):
 
 0. the checks that need the whole file: one row per organisation and week, one region per
-   organisation (`file_problems`, `region_conflicts`), no new code that differs from another
-   only by leading zeros (`zero_conflicts`); then one record per organisation, its latest week
+   organisation (`file_problems`, `region_conflicts`), no new code that is a twin of another
+   (only leading zeros, letter case or look-alike letters differ: `twin_conflicts`); then one record per organisation, its latest week
    giving the type, name and municipality (`derive_organisations`); each row keeps its
    own type and municipality all the same (`key_rows`);
 1. what the file changes in the reference data, counted (`organisation_changes`), then
@@ -40,7 +40,7 @@ import psycopg
 from django.db import DatabaseError, connection, transaction
 
 from agencies.models import Municipality, Organisation, Region
-from roadmap_portal.tables import INVISIBLE_RANGES, LOSSY_CODE_TEXT
+from roadmap_portal.tables import CODE_FOLD, INVISIBLE_RANGES, LOSSY_CODE_TEXT, code_twin_key
 
 from ..imports.columns import COUNT_KEYS, CROSS_CHECKS, TEXT_LIMITS
 from ..imports.monitoring import PLAIN_COUNT, max_count
@@ -54,6 +54,8 @@ ACTIONS = {0: "created", 1: "updated", 2: "unchanged"}
 SQLITE_BATCH = 5000
 ROW_SPAN = 2**31  # above any row number: week day × ROW_SPAN + row orders by week, then row
 TEMP_BUFFERS = "512MB"
+# `tables.code_twin_key` as an SQLite function (`Staging.create`)
+SQLITE_CODE_KEY = "portal_code_twin_key"
 
 ROW_COLUMNS = (
     "row_no",
@@ -140,6 +142,10 @@ class Staging:
             except DatabaseError:
                 pass
         with connection.cursor() as cursor:
+            if not self.postgres:
+                connection.connection.create_function(
+                    SQLITE_CODE_KEY, 1, code_twin_key, deterministic=True
+                )
             self.drop(cursor)
             cursor.execute(
                 f"CREATE TEMP TABLE {STAGE_ROWS} (row_no integer NOT NULL, "
@@ -352,27 +358,45 @@ class Staging:
             )
             return list(cursor.fetchall())
 
-    def zero_conflicts(self, limit: int) -> list[tuple[int, str, str | None, str | None, int]]:
-        """New organisation codes of the file that differ from another code only by leading
-        zeros: (first row, code, a known code of the same region, another code of the
-        file, its first row). A spreadsheet drops the zeros of a code typed as a number
-        («01000123» → 1000123): taken as a new organisation, one school would be counted
-        under two codes. Codes already known are left alone (both may exist).
+    def _code_key(self, column: str) -> str:
+        """SQL: `tables.code_twin_key` of a code column (PostgreSQL: `translate` built from
+        `tables.CODE_FOLD`, whatever the database's locale; SQLite: the Python function,
+        registered on the connection by `create`)."""
+        if self.postgres:
+            source = "".join(CODE_FOLD)
+            target = "".join(CODE_FOLD.values())
+            return f"ltrim(translate({column}, '{source}', '{target}'), '0')"
+        return f"{SQLITE_CODE_KEY}({column})"
+
+    def _has_letter(self, column: str) -> str:
+        """SQL: the code holds something else than digits (letters that may fold)."""
+        if self.postgres:
+            return f"{column} ~ '[^0-9]'"
+        return f"{column} GLOB '*[^0-9]*'"
+
+    def twin_conflicts(self, limit: int) -> list[tuple[int, str, str | None, str | None, int]]:
+        """New organisation codes of the file that are twins of another code
+        (`tables.code_twin_key`: they differ only by leading zeros, letter case or a
+        Cyrillic look-alike of a Latin letter): (first row, code, a known code of the same
+        region, another code of the file, its first row). A spreadsheet drops the zeros of a
+        code typed as a number («01000123» → 1000123), a person types «org9» for «ORG9»:
+        taken as a new organisation, one school would be counted under two codes. Codes
+        already known are left alone (both may exist).
 
         One aggregate over the file's codes, the known codes of its regions that start
-        with a zero and the known codes the file's zero-led codes would lose their zeros
-        into (the unique index on the code), keyed by the code without its leading zeros;
-        only its (rare) groups of several codes are joined back."""
-        bare = "ltrim({}, '0')"
+        with a zero or hold a letter, and the known codes the file's zero-led codes would
+        lose their zeros into (the unique index on the code), keyed by the twin key; only
+        its (rare) groups of several codes are joined back."""
+        key = self._code_key
         with connection.cursor() as cursor:
             cursor.execute(
                 f"WITH codes AS ("
-                f"SELECT {bare.format('code')} AS bare, code, first_row FROM {STAGE_ORGS} "
-                f"UNION ALL SELECT {bare.format('o.code')}, o.code, NULL FROM {_q(T_ORG)} o "
-                f"WHERE o.code LIKE '0%%' "
+                f"SELECT {key('code')} AS bare, code, first_row FROM {STAGE_ORGS} "
+                f"UNION ALL SELECT {key('o.code')}, o.code, NULL FROM {_q(T_ORG)} o "
+                f"WHERE (o.code LIKE '0%%' OR {self._has_letter('o.code')}) "
                 f"AND o.region_id IN (SELECT region_id FROM {STAGE_ORGS}) "
-                f"UNION ALL SELECT {bare.format('o.code')}, o.code, NULL FROM {STAGE_ORGS} s "
-                f"JOIN {_q(T_ORG)} o ON o.code = {bare.format('s.code')} "
+                f"UNION ALL SELECT {key('o.code')}, o.code, NULL FROM {STAGE_ORGS} s "
+                f"JOIN {_q(T_ORG)} o ON o.code = ltrim(s.code, '0') "
                 f"AND o.region_id = s.region_id WHERE s.code LIKE '0%%'), "
                 f"groups AS (SELECT bare FROM codes GROUP BY bare "
                 f"HAVING COUNT(DISTINCT code) > 1) "
@@ -380,7 +404,7 @@ class Staging:
                 f"MIN(CASE WHEN c.first_row IS NULL THEN c.code END), "
                 f"MIN(CASE WHEN c.first_row IS NOT NULL THEN c.code END), "
                 f"MIN(c.first_row) "
-                f"FROM groups g JOIN {STAGE_ORGS} s ON {bare.format('s.code')} = g.bare "
+                f"FROM groups g JOIN {STAGE_ORGS} s ON {key('s.code')} = g.bare "
                 f"JOIN codes c ON c.bare = g.bare AND c.code <> s.code "
                 f"WHERE NOT EXISTS (SELECT 1 FROM {_q(T_ORG)} k WHERE k.code = s.code) "
                 f"GROUP BY s.first_row, s.code ORDER BY s.first_row LIMIT %s",

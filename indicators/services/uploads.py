@@ -50,7 +50,7 @@ from roadmap_portal.errors import job_failure_reason
 from roadmap_portal.jobs import job_claim, job_is_stuck, job_lease, job_may_rerun, job_rerun
 from roadmap_portal.ru_formats import ru_date
 from roadmap_portal.storage import display_file_name
-from roadmap_portal.tables import TableError, open_table
+from roadmap_portal.tables import TableError, code_twin_problem, open_table
 
 from .. import signals
 from ..choices import UploadStatus
@@ -446,25 +446,14 @@ def _run(upload: MonitoringUpload, *, progress_every: int) -> MonitoringUpload:
                         % {"code": code, "stored": stored_region, "file": file_region},
                     ),
                 )
-            for first_row, code, known, other, other_row in staging.zero_conflicts(
+            for first_row, code, known, other, other_row in staging.twin_conflicts(
                 MAX_STORED_ERRORS
             ):
                 column = reader.column("org_code")
                 if known is not None:
-                    problem = _(
-                        "код «%(code)s» отличается от кода уже известной организации субъекта "
-                        "«%(other)s» только ведущими нулями"
-                    ) % {"code": code, "other": known}
+                    problem = code_twin_problem(code, known)
                 else:
-                    problem = _(
-                        "код «%(code)s» отличается от кода «%(other)s» (строка %(row)s) "
-                        "только ведущими нулями"
-                    ) % {"code": code, "other": other, "row": other_row}
-                problem += _(
-                    ": это одна организация или две? Excel убирает ведущие нули у кода, "
-                    "записанного числом; задайте столбцу текстовый формат и введите коды "
-                    "полностью"
-                )
+                    problem = code_twin_problem(code, other, other_row=other_row)
                 errors.add(first_row, column, format_error(first_row, column, problem))
             if errors:
                 raise _Refused

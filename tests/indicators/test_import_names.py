@@ -13,12 +13,15 @@ the monitoring import and the roster alike.
 
 from __future__ import annotations
 
+import io
+
 import pytest
 from django.db import connection
 
-from agencies.models import Municipality
+from agencies.models import Municipality, Organisation, Region
 from indicators.models import MonitoringRow
 from tests.indicators.conftest import csv_bytes, row, xlsx_bytes
+from tests.indicators.test_import_refusals import _snapshot
 
 W2 = "13.10.2025"
 COLUMN = {"csv": "Муниципальное образование", "xlsx": "Муниципальное образование, C"}
@@ -65,6 +68,44 @@ def _refused_alike_by_either_path(import_file, monkeypatch, data, name):
 
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+@pytest.mark.parametrize(
+    ("new", "how"),
+    [
+        ("org9", "регистром"),
+        ("ОRG9", "латинск"),  # a Cyrillic «О»
+        ("0org9", "регистром"),
+    ],
+)
+def test_code_differing_from_a_known_one_in_case_or_look_alike_letters_is_refused(
+    import_file, monkeypatch, fmt, new, how
+):
+    assert import_file(csv_bytes([row("ORG9"), row("ORG1")])).status == "done"
+    before = _snapshot()
+    data, name = _file(fmt, [row("ORG1", week=W2), row(new, week=W2)])
+    upload = _refused_alike_by_either_path(import_file, monkeypatch, data, name)
+    column = CODE_COLUMN[fmt]
+    assert [(e["row"], e["column"]) for e in upload.errors] == [(_row_no(fmt, 1), column)]
+    message = upload.errors[0]["message"]
+    assert message.startswith(f"Строка {_row_no(fmt, 1)}, столбец «{column}»: код «{new}»")
+    assert "«ORG9»" in message and how in message, message
+    assert _snapshot() == before
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_code_spelled_two_ways_in_one_file_is_refused(import_file, monkeypatch, fmt):
+    data, name = _file(fmt, [row("ORGab1"), row("ORG2"), row("ORGAB1")])
+    upload = _refused_alike_by_either_path(import_file, monkeypatch, data, name)
+    column = CODE_COLUMN[fmt]
+    assert [(e["row"], e["column"]) for e in upload.errors] == [
+        (_row_no(fmt, 0), column),
+        (_row_no(fmt, 2), column),
+    ]
+    assert f"«ORGAB1» (строка {_row_no(fmt, 2)})" in upload.errors[0]["message"]
+    assert f"«ORGab1» (строка {_row_no(fmt, 0)})" in upload.errors[1]["message"]
+    assert not Organisation.objects.filter(code__iexact="orgab1").exists()
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
 @pytest.mark.parametrize("code", ["1000123.0", "1000123,0", "1000123,00"])
 def test_code_saved_as_a_decimal_text_is_refused(import_file, monkeypatch, fmt, code):
     data, name = _file(fmt, [row("ORG1"), row(code)])
@@ -79,3 +120,57 @@ def test_code_saved_as_a_decimal_text_is_refused(import_file, monkeypatch, fmt, 
 def test_codes_that_only_look_decimal_are_codes(import_file):
     upload = import_file(csv_bytes([row("1000123.5"), row("12.01"), row("ORG.0")]))
     assert upload.status == "done", upload.errors
+
+
+# --- the roster: the same rules -----------------------------------------------------------
+
+
+def _roster(codes):
+    from indicators.services.rosters import monitoring_roster_upload
+
+    data = ("Код организации\r\n" + "\r\n".join(codes) + "\r\n").encode()
+    return monitoring_roster_upload(
+        region=Region.objects.get(code="66"), user=None, file=io.BytesIO(data)
+    )
+
+
+def test_roster_refuses_decimal_codes_and_twins_of_known_or_listed_codes(import_file):
+    assert import_file(csv_bytes([row("ORG9"), row("01000123")])).status == "done"
+    result = _roster(["ORG9", "1000123,0", "ORG5"])
+    assert result.roster is None
+    assert [e["row"] for e in result.errors] == [3], result.errors
+    assert "«1000123,0» записан как дробное число" in result.errors[0]["message"]
+
+    result = _roster(["ORG9", "org9", "ORGab1", "ORGAB1", "1000123", "ОRG5", "ORG5"])
+    assert result.roster is None
+    rows = {e["row"]: e["message"] for e in result.errors}
+    assert sorted(rows) == [3, 4, 5, 6, 7, 8], result.errors
+    assert "«org9»" in rows[3] and "«ORG9»" in rows[3] and "регистром" in rows[3], rows[3]
+    assert "«ORGAB1» (строка 5)" in rows[4], rows[4]
+    assert "«ORGab1» (строка 4)" in rows[5], rows[5]
+    assert "«01000123»" in rows[6] and "ведущими нулями" in rows[6], rows[6]
+    assert "«ORG5» (строка 8)" in rows[7] and "латинская" in rows[7], rows[7]
+    for row_no, message in rows.items():
+        assert message.startswith(f"Строка {row_no}, столбец «Код организации»: код «"), message
+
+    # the known codes themselves, and codes unlike any other, are a valid roster
+    result = _roster(["ORG9", "01000123", "ORG5"])
+    assert result.roster is not None, result.errors
+
+
+@pytest.mark.django_db
+def test_the_database_keys_codes_as_python_does():
+    """The set-based twin check keys codes in SQL (`translate` on PostgreSQL, whatever the
+    database's locale; the Python function on SQLite): the same key as
+    `tables.code_twin_key` for every folded letter."""
+    from indicators.services.staging import Staging
+    from roadmap_portal.tables import CODE_FOLD, code_twin_key
+
+    staging = Staging()
+    staging.create()
+    codes = ["00" + "".join(CODE_FOLD), "0ORG9", "шкОла1", "1000123"]
+    with connection.cursor() as cursor:
+        for code in codes:
+            cursor.execute(f"SELECT {staging._code_key('%s')}", [code])
+            assert cursor.fetchone()[0] == code_twin_key(code)
+    staging.drop()

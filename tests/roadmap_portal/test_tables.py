@@ -450,3 +450,24 @@ def test_a_code_text_with_a_decimal_part_of_zeros_is_refused(code, refused):
     assert may_be_lossy_code(code) or not refused
     if refused:
         assert problem.startswith(f"код «{code.strip()}» записан как дробное число"), problem
+
+
+@pytest.mark.parametrize(
+    ("code", "other", "twins"),
+    [
+        ("01000123", "1000123", True),
+        ("org9", "ORG9", True),
+        ("\u041erg9", "ORG9", True),  # a Cyrillic «О»
+        ("шкОла1", "ШКОЛА1", True),
+        ("0org9", "ORG9", True),
+        ("ORG9", "ORG90", False),
+        ("ORG9", "0RG9", False),  # a zero is no «O»
+        ("ЗRG9", "3RG9", False),  # nor a «З» a three
+        ("ORG-9", "ORG9", False),
+    ],
+)
+def test_the_twin_rule_of_codes(code, other, twins):
+    from roadmap_portal.tables import CODE_FOLD, code_twin_key
+
+    assert (code_twin_key(code) == code_twin_key(other)) is twins
+    assert all(len(source) == len(target) == 1 for source, target in CODE_FOLD.items())
