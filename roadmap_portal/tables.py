@@ -216,6 +216,27 @@ def code_twin_problem(code: str, other: str, *, other_row: int | None = None) ->
     return problem + _(": это одна организация или две? ") + "; ".join(hints)
 
 
+# THE rule of a name that is a key (a municipality): white space is not part of it — every run
+# of white space (spaces, no-break and other Unicode spaces) is one plain space, none at the
+# edges, on every import path and in what is stored; letter case and «ё»/«е» are part of the
+# spelling, but two names differing only by them are twins (`name_twin_key`), refused by the
+# monitoring import rather than taken as two municipalities or silently merged
+_SPACE_RUN = re.compile(r"\s+")
+# the same, as SQL over a text the set-based path reads (where the only white space left is
+# the plain space: `indicators.services.staging._PlainText` sends every other to the reader)
+SPACE_RUN_SQL = "  +"
+
+
+def single_spaced(text: str) -> str:
+    """A name as its one spelling: runs of white space one plain space, none at the edges."""
+    return _SPACE_RUN.sub(" ", text).strip()
+
+
+def name_twin_key(name: str) -> str:
+    """One key for names that differ only by white space, letter case or «ё»/«е»."""
+    return single_spaced(name).casefold().replace("ё", "е")
+
+
 # Unicode format characters (category Cf: the soft hyphen, zero-width spaces and joiners,
 # direction marks, the byte order mark, tags …): invisible, yet «ORG\u200b1» is not «ORG1»
 # and «\ufeffИрбит» is not «Ирбит». Python's set written out as ranges (a test compares

@@ -13,6 +13,8 @@ What a row must be (every refusal names the row and the column; nothing is ever 
 - a week start that is a date, a Monday, not before `MONITORING_SEASON_START` and not after
   the region's local today + 7 days;
 - a known region within the upload's scope, an organisation code, a known type;
+- a municipality's runs of white space read as one space (`tables.single_spaced`: the
+  same name, however spaced);
 - text without control characters or invisible ones (a zero-width space, the byte order mark:
   `tables.NOT_IN_TEXT`) and not longer than its model column (`columns.py`);
 - every count a whole number written with the digits 0-9, from 0 to
@@ -60,6 +62,7 @@ from roadmap_portal.tables import (
     may_be_lossy_code,
     not_in_text_problem,
     shown,
+    single_spaced,
 )
 
 from .columns import BY_KEY, COUNT_KEYS, CROSS_CHECKS, TEXT_LIMITS, TITLES
@@ -505,6 +508,8 @@ class MonitoringRowReader:
         is_xlsx = self.table.format == "xlsx"
         needed = max(columns.values()) + 1
         date_cache: dict[Any, dt.date] = {}
+        # a municipality's text -> its one spelling (`tables.single_spaced`)
+        spaced_cache: dict[str, str] = {}
         region_cache: dict[Any, int] = {}
         type_cache: dict[Any, str] = {}
         week_checked: dict[tuple[dt.date, int], str | None] = {}
@@ -626,6 +631,10 @@ class MonitoringRowReader:
                     self._error(number, check_key, message % {"a": value, "b": factor * bound})
             if not ok or region_id is None or week is None:
                 continue
+            spaced = spaced_cache.get(municipality)
+            if spaced is None:
+                spaced = spaced_cache[municipality] = single_spaced(municipality)
+            municipality = spaced
             pairs.add((region_id, week))
             self.rows_valid += 1
             # staged even after an error elsewhere, so that the checks over the whole file

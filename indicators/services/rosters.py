@@ -60,8 +60,8 @@ def _twin_problems(read: RosterRead, *, region: Region, new: list[str]) -> list[
     if not new:
         return []
     known: dict[str, str] = {}
-    for code in Organisation.objects.filter(region=region).order_by("code").values_list(
-        "code", flat=True
+    for code in (
+        Organisation.objects.filter(region=region).order_by("code").values_list("code", flat=True)
     ):
         known.setdefault(code_twin_key(code), code)
     listed: dict[str, list[str]] = {}

@@ -40,7 +40,15 @@ import psycopg
 from django.db import DatabaseError, connection, transaction
 
 from agencies.models import Municipality, Organisation, Region
-from roadmap_portal.tables import CODE_FOLD, INVISIBLE_RANGES, LOSSY_CODE_TEXT, code_twin_key
+from roadmap_portal.tables import (
+    CODE_FOLD,
+    INVISIBLE_RANGES,
+    LOSSY_CODE_TEXT,
+    SPACE_RUN_SQL,
+    code_twin_key,
+    name_twin_key,
+    single_spaced,
+)
 
 from ..imports.columns import COUNT_KEYS, CROSS_CHECKS, TEXT_LIMITS
 from ..imports.monitoring import PLAIN_COUNT, max_count
@@ -411,6 +419,86 @@ class Staging:
                 [limit],
             )
             return list(cursor.fetchall())
+
+    def municipality_twins(self, limit: int) -> list[tuple[int, str, str | None, str | None, int]]:
+        """Municipality names of the file that are twins of another (`tables.name_twin_key`:
+        they differ only by letter case or «ё»/«е»; white space is already one space):
+        (first row, name, the known municipality of the region, another name of the file,
+        its first row). Taken as a new municipality, one district's figures would be split
+        in two (the lagging municipalities, the rollups). Names already known are left
+        alone (both may exist); a name known only with other white space (stored before
+        names were single-spaced, or typed so in the admin) is that municipality: the
+        staged rows take its stored spelling.
+
+        Compared in Python over the file's distinct names and the known ones of its
+        regions (a few hundred; PostgreSQL's lower() of Cyrillic depends on the database's
+        locale); the rows are read only for the first row of a refused name."""
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT DISTINCT region_id, municipality FROM ({self._named_municipalities()}) t"
+            )
+            named = cursor.fetchall()
+            if not named:
+                return []
+            cursor.execute(
+                f"SELECT region_id, name FROM {_q(T_MUNI)} WHERE region_id IN "
+                f"(SELECT DISTINCT region_id FROM {STAGE_ORGS}) ORDER BY region_id, name"
+            )
+            known: dict[int, set[str]] = {}
+            known_spaced: dict[tuple[int, str], str] = {}
+            known_keys: dict[tuple[int, str], str] = {}
+            for region_id, name in cursor.fetchall():
+                known.setdefault(region_id, set()).add(name)
+                known_spaced.setdefault((region_id, single_spaced(name)), name)
+                known_keys.setdefault((region_id, name_twin_key(name)), name)
+            renamed: list[tuple[str, int, str]] = []
+            new: dict[tuple[int, str], list[str]] = {}
+            for region_id, name in sorted(named):
+                if name in known.get(region_id, ()):
+                    continue
+                stored = known_spaced.get((region_id, name))
+                if stored is not None:
+                    renamed.append((stored, region_id, name))
+                    continue
+                new.setdefault((region_id, name_twin_key(name)), []).append(name)
+            for table in (STAGE_ROWS, STAGE_ORGS):
+                cursor.executemany(
+                    f"UPDATE {table} SET municipality = %s "
+                    f"WHERE region_id = %s AND municipality = %s",
+                    renamed,
+                )
+            twins: list[tuple[int, str, str | None]] = []  # (region, name, known name)
+            for (region_id, key), names in new.items():
+                stored = known_keys.get((region_id, key))
+                if stored is not None or len(names) > 1:
+                    twins += [(region_id, name, stored) for name in names]
+            if not twins:
+                return []
+            first: dict[tuple[int, str], int] = {}
+            names = sorted({name for _region, name, _stored in twins})
+            for start in range(0, len(names), 500):  # IN lists within SQLite's limit
+                chunk = names[start : start + 500]
+                cursor.execute(
+                    f"SELECT region_id, municipality, MIN(row_no) FROM {STAGE_ROWS} "
+                    f"WHERE municipality IN ({', '.join(['%s'] * len(chunk))}) GROUP BY 1, 2",
+                    chunk,
+                )
+                first.update(((region, name), row) for region, name, row in cursor.fetchall())
+        found = []
+        for region_id, name, stored in twins:
+            row = first[(region_id, name)]
+            if stored is not None:
+                found.append((row, name, stored, None, 0))
+                continue
+            others = [
+                (first[(region_id, other)], other)
+                for other in new[(region_id, name_twin_key(name))]
+                if other != name
+            ]
+            other_row, other = min(others)
+            found.append((row, name, None, other, other_row))
+        found.sort()
+        return found[:limit]
 
     def _differs(self, stored: str, new: str) -> str:
         return " OR ".join(f"{stored}.{key} <> {new}.{key}" for key in COUNT_KEYS)
@@ -907,9 +995,15 @@ def copy_csv(stream: Any, table: Any, reader: Any, *, stage: Staging) -> int:
         conditions.append(
             f"CASE WHEN {plain_counts} THEN {' AND '.join(in_range + cross)} ELSE false END"
         )
-        municipality = (
-            _trimmed(f"r.c{columns['municipality']}") if "municipality" in columns else "''"
-        )
+        municipality = "''"
+        if "municipality" in columns:
+            # one space for each run of spaces (tables.single_spaced; no other white space
+            # reaches this path), only where there is a run
+            trimmed = _trimmed(f"r.c{columns['municipality']}")
+            municipality = (
+                f"CASE WHEN strpos({trimmed}, '  ') > 0 "
+                f"THEN regexp_replace({trimmed}, '{SPACE_RUN_SQL}', ' ', 'g') ELSE {trimmed} END"
+            )
         name = _trimmed(f"r.c{columns['org_name']}") if "org_name" in columns else "''"
         cursor.execute(f"ANALYZE {STAGE_VALUES}")
         # never analysed, the raw table is misjudged by the planner: a nested loop or a merge

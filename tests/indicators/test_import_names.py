@@ -14,14 +14,15 @@ the monitoring import and the roster alike.
 from __future__ import annotations
 
 import io
+import logging
 
 import pytest
 from django.db import connection
 
 from agencies.models import Municipality, Organisation, Region
-from indicators.models import MonitoringRow
+from indicators.models import MonitoringRollup, MonitoringRow
 from tests.indicators.conftest import csv_bytes, row, xlsx_bytes
-from tests.indicators.test_import_refusals import _snapshot
+from tests.indicators.test_import_refusals import _both_paths, _snapshot
 
 W2 = "13.10.2025"
 COLUMN = {"csv": "Муниципальное образование", "xlsx": "Муниципальное образование, C"}
@@ -45,9 +46,6 @@ def _municipalities(region="66"):
     )
 
 
-# --- organisation codes -------------------------------------------------------------------
-
-
 def _refused_alike_by_either_path(import_file, monkeypatch, data, name):
     """The upload of `data`, refused; on PostgreSQL the set-based path tried first and the
     row-by-row reader alone give the same errors."""
@@ -65,6 +63,158 @@ def _refused_alike_by_either_path(import_file, monkeypatch, data, name):
             second = import_file(data + b"\r\n", name=name)
         assert second.errors == first.errors
     return first
+
+
+# --- municipalities: white space ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_municipality_spelled_with_other_spaces_is_one_municipality(import_file, fmt):
+    rows = [
+        row("ORG1", municipality="Каменск-Уральский городской округ"),
+        row("ORG2", municipality="Каменск-Уральский  городской округ"),
+        row("ORG3", municipality=" Каменск-Уральский городской\u00a0округ "),
+        row("ORG4", municipality="Каменск-Уральский\u202f\u00a0городской   округ\t"),
+    ]
+    data, name = _file(fmt, rows)
+    upload = import_file(data, name=name)
+    assert upload.status == "done", upload.errors
+    assert upload.preview["municipalities_created"] == 1
+    assert _municipalities() == ["Каменск-Уральский городской округ"]
+    rollups = MonitoringRollup.objects.filter(municipality__isnull=False)
+    assert [(r.municipality.name, r.organisations) for r in rollups] == [
+        ("Каменск-Уральский городской округ", 4)
+    ]
+
+    # a later file spelling it with a double space finds the stored municipality
+    data, name = _file(
+        fmt, [row("ORG5", week=W2, municipality="Каменск-Уральский  городской округ")]
+    )
+    upload = import_file(data, name=name)
+    assert upload.status == "done", upload.errors
+    assert upload.preview["municipalities_created"] == 0
+    assert _municipalities() == ["Каменск-Уральский городской округ"]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the set-based path is PostgreSQL's")
+def test_both_paths_store_municipality_spaces_alike(import_file, monkeypatch, caplog):
+    caplog.set_level(logging.INFO, logger="indicators.services.uploads")
+    first = [
+        row("ORG1", municipality="Верхняя  Пышма"),
+        row("ORG2", municipality="  Верхняя Пышма   "),
+        row("ORG3", municipality="Верхняя   Пышма"),
+        row("ORG3", week=W2, municipality="Верхняя Пышма"),
+    ]
+    second = [row("ORG4", week=W2, municipality="Верхняя    Пышма")]
+    (fast, fast_previews), (slow, slow_previews) = _both_paths(
+        import_file, monkeypatch, caplog, [csv_bytes(first), csv_bytes(second)]
+    )
+    assert all(preview[0] == "done" for preview in fast_previews), fast_previews
+    assert {muni for *_rest, muni in fast[0]} == {"Верхняя Пышма"}
+    assert fast_previews[0][4]["municipalities_created"] == 1
+    assert fast_previews[1][4]["municipalities_created"] == 0
+    assert slow == fast
+    assert slow_previews == fast_previews
+
+
+def test_a_stored_name_with_odd_spaces_is_found_not_split(import_file):
+    """A municipality stored before names were single-spaced (or entered in the admin with
+    a double space) is the one a file names with single spaces: no second municipality."""
+    region = Region.objects.get(code="66")
+    stored = Municipality.objects.create(region=region, name="Невьянский  городской округ")
+    upload = import_file(csv_bytes([row("ORG1", municipality="Невьянский городской округ")]))
+    assert upload.status == "done", upload.errors
+    assert upload.preview["municipalities_created"] == 0
+    assert Organisation.objects.get(code="ORG1").municipality_id == stored.pk
+
+
+# --- municipalities: letter case and «ё» --------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_municipality_differing_only_in_case_or_yo_from_a_known_one_is_refused(
+    import_file, monkeypatch, fmt
+):
+    assert import_file(csv_bytes([row("ORG1", municipality="Берёзовский")])).status == "done"
+    before = _snapshot()
+    rows = [
+        row("ORG1", week=W2, municipality="Берёзовский"),
+        row("ORG2", week=W2, municipality="Березовский"),
+        row("ORG3", week=W2, municipality="БЕРЁЗОВСКИЙ"),
+    ]
+    data, name = _file(fmt, rows)
+    upload = _refused_alike_by_either_path(import_file, monkeypatch, data, name)
+    column = COLUMN[fmt]
+    assert [(e["row"], e["column"]) for e in upload.errors] == [
+        (_row_no(fmt, 1), column),
+        (_row_no(fmt, 2), column),
+    ], upload.errors
+    message = upload.errors[0]["message"]
+    assert message.startswith(f"Строка {_row_no(fmt, 1)}, столбец «{column}»:"), message
+    assert "«Березовский»" in message and "«Берёзовский»" in message, message
+    assert "«БЕРЁЗОВСКИЙ»" in upload.errors[1]["message"], upload.errors
+    assert _snapshot() == before
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_municipality_spelled_two_ways_in_one_file_is_refused(import_file, monkeypatch, fmt):
+    rows = [
+        row("ORG1", municipality="Ирбит"),
+        row("ORG2", municipality="Ирбит"),
+        row("ORG3", municipality="ирбит"),
+    ]
+    data, name = _file(fmt, rows)
+    upload = _refused_alike_by_either_path(import_file, monkeypatch, data, name)
+    column = COLUMN[fmt]
+    assert [(e["row"], e["column"]) for e in upload.errors] == [
+        (_row_no(fmt, 0), column),
+        (_row_no(fmt, 2), column),
+    ], upload.errors
+    assert f"«ирбит» (строка {_row_no(fmt, 2)})" in upload.errors[0]["message"], upload.errors
+    assert f"«Ирбит» (строка {_row_no(fmt, 0)})" in upload.errors[1]["message"], upload.errors
+    assert not Municipality.objects.filter(name__in=["Ирбит", "ирбит"]).exists()
+    assert not MonitoringRow.objects.exists()
+
+
+def test_same_spelling_in_other_regions_and_known_twins_are_left_alone(import_file):
+    """The rule is per region; two spellings the portal already holds both stay valid (a
+    re-upload naming either is not refused)."""
+    region = Region.objects.get(code="66")
+    Municipality.objects.create(region=region, name="Асбест")
+    Municipality.objects.create(region=region, name="АСБЕСТ")
+    rows = [
+        row("ORG1", municipality="Асбест"),
+        row("ORG2", municipality="АСБЕСТ"),
+        row("ORG3", region="50", municipality="асбест"),
+    ]
+    upload = import_file(csv_bytes(rows), region=None)
+    assert upload.status == "done", upload.errors
+
+
+def test_a_corrected_file_heals_a_split_municipality(import_file):
+    """Figures split before this rule by two spellings come together again when the
+    corrected file is imported: each row and record moves to the spelling the file gives,
+    and the week's municipality rollups are rebuilt from them."""
+    region = Region.objects.get(code="66")
+    upper = Municipality.objects.create(region=region, name="Ирбит")
+    lower = Municipality.objects.create(region=region, name="ирбит")
+    assert (
+        import_file(
+            csv_bytes([row("ORG1", municipality="Ирбит"), row("ORG2", municipality="ирбит")])
+        ).status
+        == "done"
+    )
+    assert MonitoringRollup.objects.filter(municipality=lower).exists()
+    upload = import_file(
+        csv_bytes([row("ORG1", municipality="Ирбит"), row("ORG2", municipality="Ирбит")])
+    )
+    assert upload.status == "done", upload.errors
+    assert set(MonitoringRow.objects.values_list("municipality_id", flat=True)) == {upper.pk}
+    assert not MonitoringRollup.objects.filter(municipality=lower).exists()
+    assert MonitoringRollup.objects.get(municipality=upper).organisations == 2
+
+
+# --- organisation codes -------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
@@ -174,3 +324,23 @@ def test_the_database_keys_codes_as_python_does():
             cursor.execute(f"SELECT {staging._code_key('%s')}", [code])
             assert cursor.fetchone()[0] == code_twin_key(code)
     staging.drop()
+
+
+@pytest.mark.django_db
+def test_stored_names_take_their_single_spaced_spelling_unless_it_is_taken():
+    """The data migration agencies 0005: names stored with odd white space are
+    single-spaced; a pair that would then be one name is left (one municipality split in
+    two: for a person to merge)."""
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("agencies.migrations.0005_municipality_single_spaced_names")
+    region = Region.objects.get(code="66")
+    odd = Municipality.objects.create(region=region, name=" Нижний\u00a0 Тагил ")
+    pair = Municipality.objects.create(region=region, name="Новая  Ляля")
+    Municipality.objects.create(region=region, name="Новая Ляля")
+    migration.single_space_names(apps, None)
+    odd.refresh_from_db()
+    pair.refresh_from_db()
+    assert (odd.name, pair.name) == ("Нижний Тагил", "Новая  Ляля")
