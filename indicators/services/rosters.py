@@ -2,9 +2,10 @@
 
 `monitoring_roster_upload` reads the file (`indicators.imports.roster`), checks that no
 listed organisation belongs to another region and that no new code is a twin of a known code
-of the region or of another listed code (`tables.code_twin_key`, the monitoring import's rule), replaces the region's roster in one
-transaction, recomputes the coverage of every stored week of the region and announces the
-change like an import (the index and the alerts follow the complete weeks).
+of the region or of another listed code (`tables.code_twin_key`, the monitoring import's
+rule), replaces the region's roster in one transaction, recomputes the coverage of every
+stored week of the region and announces the change like an import (the index and the
+alerts follow the complete weeks).
 `monitoring_roster_delete` returns the region to coverage by its previous weeks.
 """
 
@@ -21,7 +22,7 @@ from roadmap_portal.storage import display_file_name
 from roadmap_portal.tables import code_twin_key, code_twin_problem
 
 from .. import signals
-from ..imports.roster import roster_read
+from ..imports.roster import RosterRead, roster_read
 from ..models import MonitoringRollup, MonitoringRoster, MonitoringRosterEntry
 from .coverage import coverage_update
 

@@ -8,9 +8,11 @@ plain SQL shared by both databases (SQLite ≥ 3.35 has upsert, `UPDATE … FROM
 
 0. the checks that need the whole file: one row per organisation and week, one region per
    organisation (`file_problems`, `region_conflicts`), no new code that is a twin of another
-   (only leading zeros, letter case or look-alike letters differ: `twin_conflicts`); then one record per organisation, its latest week
-   giving the type, name and municipality (`derive_organisations`); each row keeps its
-   own type and municipality all the same (`key_rows`);
+   (only leading zeros, letter case or look-alike letters differ: `twin_conflicts`), no new
+   municipality name that is a twin of another (`municipality_twins`); then one record per
+   organisation, its latest week giving the type, name and municipality
+   (`derive_organisations`); each row keeps its own type and municipality all the same
+   (`key_rows`);
 1. what the file changes in the reference data, counted (`organisation_changes`), then
    written (`write_reference`): new municipalities and organisations inserted; the record
    of a known one takes what the file says only from a week at least as late as the
@@ -484,7 +486,7 @@ class Staging:
                     chunk,
                 )
                 first.update(((region, name), row) for region, name, row in cursor.fetchall())
-        found = []
+        found: list[tuple[int, str, str | None, str | None, int]] = []
         for region_id, name, stored in twins:
             row = first[(region_id, name)]
             if stored is not None:

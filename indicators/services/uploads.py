@@ -453,7 +453,7 @@ def _run(upload: MonitoringUpload, *, progress_every: int) -> MonitoringUpload:
                 if known is not None:
                     problem = code_twin_problem(code, known)
                 else:
-                    problem = code_twin_problem(code, other, other_row=other_row)
+                    problem = code_twin_problem(code, str(other), other_row=other_row)
                 errors.add(first_row, column, format_error(first_row, column, problem))
             for first_row, name, known, other, other_row in staging.municipality_twins(
                 MAX_STORED_ERRORS
