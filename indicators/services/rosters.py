@@ -112,7 +112,8 @@ def monitoring_roster_upload(
         )
         for code, other in elsewhere
     ]
-    new = [code for code in read.codes if code not in known and code not in dict(elsewhere)]
+    foreign = {code for code, _other in elsewhere}
+    new = [code for code in read.codes if code not in known and code not in foreign]
     problems += _twin_problems(read, region=region, new=new)
     for row, problem in sorted(problems, key=lambda item: item[0]):
         result.errors_total += 1
