@@ -344,3 +344,21 @@ def test_stored_names_take_their_single_spaced_spelling_unless_it_is_taken():
     odd.refresh_from_db()
     pair.refresh_from_db()
     assert (odd.name, pair.name) == ("Нижний Тагил", "Новая  Ляля")
+
+
+@pytest.mark.django_db
+def test_admin_import_of_organisations_reads_a_municipality_however_it_is_spaced(seeded):
+    """The admin's organisation import names municipalities too: the same one spelling."""
+    import tablib
+
+    from agencies.resources import OrganisationResource
+
+    data = tablib.Dataset(headers=["code", "name", "org_type", "region", "municipality"])
+    data.append(["ADM1", "Школа 1", "ОО", "66", " Верхняя\u00a0 Салда "])
+    data.append(["ADM2", "Школа 2", "ОО", "66", "Верхняя Салда"])
+    result = OrganisationResource().import_data(data, dry_run=False)
+    assert not result.has_errors() and not result.has_validation_errors()
+    names = Organisation.objects.filter(code__in=["ADM1", "ADM2"]).values_list(
+        "municipality__name", flat=True
+    )
+    assert list(names) == ["Верхняя Салда", "Верхняя Салда"]
