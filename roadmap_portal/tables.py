@@ -211,7 +211,7 @@ def code_twin_problem(code: str, other: str, *, other_row: int | None = None) ->
         )
     if bare != other_bare:
         hints.append(
-            _("пишите код одной организации всегда одинаково: теми же буквами, в том же регистре")
+            _("Пишите код одной организации всегда одинаково: теми же буквами, в том же регистре")
         )
     return problem + _(": это одна организация или две? ") + "; ".join(hints)
 
