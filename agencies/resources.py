@@ -3,6 +3,7 @@ from __future__ import annotations
 from import_export import fields, widgets
 
 from roadmap_portal.import_formats import PortalResource
+from roadmap_portal.tables import single_spaced
 
 from .choices import OrgType
 from .models import Agency, Municipality, Organisation, Region
@@ -71,7 +72,8 @@ class OrganisationResource(PortalResource):
         super().import_field(field, instance, row, is_m2m=is_m2m, **kwargs)
 
     def before_save_instance(self, instance, row, **kwargs):
-        name = str(row.get("municipality") or "").strip()
+        # one municipality however it is spaced, as the monitoring import reads it
+        name = single_spaced(str(row.get("municipality") or ""))
         if name and instance.region_id:
             instance.municipality, _ = Municipality.objects.get_or_create(
                 region_id=instance.region_id, name=name

@@ -77,6 +77,20 @@ EXACT_NUMBER_DIGITS = 15
 # alone); the monitoring import's fast path matches codes against the same pattern
 SCIENTIFIC_NUMBER = "[0-9]+(?:[.,][0-9]+)?[eE][+-][0-9]+"
 _SCIENTIFIC = re.compile(SCIENTIFIC_NUMBER)
+# a whole number a spreadsheet saved with a decimal part of zeros («1000123.0», «1000123,0»):
+# the code typed was «1000123», or lost its leading zeros on the way; a code that merely
+# holds a point («12.01», «1000123.5») is left alone
+ZERO_DECIMAL_NUMBER = "[0-9]+[.,]0+"
+_ZERO_DECIMAL = re.compile(ZERO_DECIMAL_NUMBER)
+# a code text `lossy_code_problem` refuses; the monitoring import's fast path matches codes
+# against it
+LOSSY_CODE_TEXT = f"{SCIENTIFIC_NUMBER}|{ZERO_DECIMAL_NUMBER}"
+
+
+def may_be_lossy_code(text: str) -> bool:
+    """A cheap test of a code's text: False when `lossy_code_problem` certainly has nothing
+    to say of it (no exponent, no decimal separator)."""
+    return "E" in text or "e" in text or "." in text or "," in text
 
 
 def lossy_code_problem(value: Any) -> str | None:
@@ -84,7 +98,9 @@ def lossy_code_problem(value: Any) -> str | None:
     a spreadsheet number with a fraction («66,5» in a number cell reads 66.5, never the code)
     or more than 15 digits (Excel stores 66000000000000012345 as 6.6E+19, which reads
     66000000000000008192), or a text in scientific notation (Excel saved such a number into
-    a CSV as «6,6E+19»). Refused by the imports that read codes, never turned into a code."""
+    a CSV as «6,6E+19»), or a text of a whole number with a decimal part of zeros
+    («1000123.0», «1000123,0»: a number cell saved as text). Refused by the imports that read
+    codes, never turned into a code."""
     if type(value) is str:
         text = value.strip()
         if ("E" in text or "e" in text) and _SCIENTIFIC.fullmatch(text):
@@ -92,6 +108,13 @@ def lossy_code_problem(value: Any) -> str | None:
                 "код «%(value)s» записан в экспоненциальной форме: так Excel сохраняет "
                 "длинное число, и цифры кода потеряны. Отформатируйте столбец как текст и "
                 "введите коды заново"
+            ) % {"value": shown(text)}
+        if ("." in text or "," in text) and _ZERO_DECIMAL.fullmatch(text):
+            return _(
+                "код «%(value)s» записан как дробное число (с нулями после запятой): так "
+                "таблица сохраняет код, введённый числом, и ведущие нули кода могли "
+                "пропасть. Отформатируйте столбец как текст и введите коды полностью, без "
+                "дробной части"
             ) % {"value": shown(text)}
         return None
     if type(value) is not float:
@@ -103,6 +126,115 @@ def lossy_code_problem(value: Any) -> str | None:
         "только 15 значащих цифр): код так не прочитать без потерь. Отформатируйте столбец "
         "как текст и введите коды заново"
     ) % {"value": f"{value:.{EXACT_NUMBER_DIGITS}g}"}
+
+
+# THE twin rule of organisation codes: two codes a person reads as one — they differ only by
+# leading zeros (a spreadsheet drops them from a code typed as a number: «01000123» →
+# 1000123), by letter case («org9», «ORG9») or by a Cyrillic letter written for the Latin one
+# it looks like («ОRG9» with a Cyrillic «О») — have one key. A NEW code of a file whose key is
+# that of another code (a known one of its region, or another of the file) is refused by the
+# imports that read codes (monitoring: `indicators.services.staging.Staging.twin_conflicts`,
+# rosters: `indicators.services.rosters`); codes already known are left alone.
+# Cyrillic capitals drawn like a Latin capital, folded into it
+_CYRILLIC_LOOK_ALIKES = {
+    "А": "A",
+    "В": "B",
+    "Е": "E",
+    "Ё": "E",
+    "К": "K",
+    "М": "M",
+    "Н": "H",
+    "О": "O",
+    "Р": "P",
+    "С": "C",
+    "Т": "T",
+    "У": "Y",
+    "Х": "X",
+}
+
+
+def _code_fold() -> dict[str, str]:
+    fold = {chr(c): chr(c).upper() for c in range(ord("a"), ord("z") + 1)}
+    for c in [*range(0x0410, 0x0450), 0x0401, 0x0451]:  # А-я, Ё, ё
+        upper = chr(c).upper()
+        folded = _CYRILLIC_LOOK_ALIKES.get(upper, upper)
+        if folded != chr(c):
+            fold[chr(c)] = folded
+    return fold
+
+
+# character -> its folded form (one character each): Python's `str.translate` and the SQL
+# `translate()` of the fast path are built from it (PostgreSQL's upper() of Cyrillic depends
+# on the database's locale; translate() does not)
+CODE_FOLD: dict[str, str] = _code_fold()
+_CODE_FOLD_TABLE = str.maketrans(CODE_FOLD)
+
+
+def code_twin_key(code: str) -> str:
+    """The key of `code` under the twin rule: letters folded (`CODE_FOLD`), leading zeros
+    dropped."""
+    return code.translate(_CODE_FOLD_TABLE).lstrip("0")
+
+
+def code_twin_problem(code: str, other: str, *, other_row: int | None = None) -> str:
+    """The Russian problem of a new `code` that is a twin of `other` (a known code of the
+    region when `other_row` is None, else another code of the file, first on that row)."""
+    bare, other_bare = code.lstrip("0"), other.lstrip("0")
+    differences = []
+    zeros = len(code) - len(bare) != len(other) - len(other_bare)
+    if zeros:
+        differences.append(_("ведущими нулями"))
+    if bare != other_bare:
+        if bare.upper() == other_bare.upper():
+            differences.append(_("регистром букв (строчные и прописные)"))
+        else:
+            differences.append(
+                _("написанием букв (латинская буква вместо русской того же вида или наоборот)")
+            )
+    how = _(" и ").join(differences)
+    if other_row is None:
+        problem = _(
+            "код «%(code)s» отличается от кода уже известной организации субъекта "
+            "«%(other)s» только %(how)s"
+        ) % {"code": shown(code), "other": shown(other), "how": how}
+    else:
+        problem = _(
+            "код «%(code)s» отличается от кода «%(other)s» (строка %(row)s) только %(how)s"
+        ) % {"code": shown(code), "other": shown(other), "row": other_row, "how": how}
+    hints = []
+    if zeros:
+        hints.append(
+            _(
+                "Excel убирает ведущие нули у кода, записанного числом; задайте столбцу "
+                "текстовый формат и введите коды полностью"
+            )
+        )
+    if bare != other_bare:
+        hints.append(
+            _("Пишите код одной организации всегда одинаково: теми же буквами, в том же регистре")
+        )
+    return problem + _(": это одна организация или две? ") + "; ".join(hints)
+
+
+# THE rule of a name that is a key (a municipality): white space is not part of it — every run
+# of white space (spaces, no-break and other Unicode spaces) is one plain space, none at the
+# edges, on every import path and in what is stored; letter case and «ё»/«е» are part of the
+# spelling, but two names differing only by them are twins (`name_twin_key`), refused by the
+# monitoring import rather than taken as two municipalities or silently merged
+_SPACE_RUN = re.compile(r"\s+")
+# the same, as SQL over a text the set-based path reads (where the only white space left is
+# the plain space: `indicators.services.staging._PlainText` sends every other to the reader)
+SPACE_RUN_SQL = "  +"
+
+
+def single_spaced(text: str) -> str:
+    """A name as its one spelling: runs of white space one plain space, none at the edges."""
+    return _SPACE_RUN.sub(" ", text).strip()
+
+
+def name_twin_key(name: str) -> str:
+    """One key for names that differ only by white space, letter case or «ё»/«е»."""
+    return single_spaced(name).casefold().replace("ё", "е")
 
 
 # Unicode format characters (category Cf: the soft hyphen, zero-width spaces and joiners,

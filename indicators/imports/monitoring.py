@@ -5,7 +5,7 @@ every problem with its row and column (Russian messages). What it keeps in memor
 grow with the file: small caches of the distinct weeks, regions and types, the region-week
 pairs seen, the first `MAX_STORED_ERRORS` errors and a count of the rest. What needs the
 whole file (one row per organisation and week, one region per organisation, no new code that
-differs from another only by leading zeros) is checked in
+is a twin of another: `tables.code_twin_key`) is checked in
 the staging tables (`indicators.services.staging`).
 
 What a row must be (every refusal names the row and the column; nothing is ever coerced):
@@ -13,6 +13,8 @@ What a row must be (every refusal names the row and the column; nothing is ever 
 - a week start that is a date, a Monday, not before `MONITORING_SEASON_START` and not after
   the region's local today + 7 days;
 - a known region within the upload's scope, an organisation code, a known type;
+- a municipality's runs of white space read as one space (`tables.single_spaced`: the
+  same name, however spaced);
 - text without control characters or invisible ones (a zero-width space, the byte order mark:
   `tables.NOT_IN_TEXT`) and not longer than its model column (`columns.py`);
 - every count a whole number written with the digits 0-9, from 0 to
@@ -23,7 +25,8 @@ What a row must be (every refusal names the row and the column; nothing is ever 
   (`1,000` may be a thousand or one: refused, not guessed);
 - a code (region, organisation) and a week never a boolean cell (TRUE is not region 01);
   an organisation code never a spreadsheet number that lost digits (a fraction, more than
-  15 digits, scientific notation «6,6E+19»: `tables.lossy_code_problem`);
+  15 digits, scientific notation «6,6E+19», a decimal text «1000123,0»:
+  `tables.lossy_code_problem`);
 - a row without organisation code and week is skipped as a totals or note line only when
   it says so («Итого», «Всего») or holds nothing but counts; else its empty cells are
   reported like any other row's;
@@ -56,8 +59,10 @@ from roadmap_portal.tables import (
     _column_letter,
     cell_text,
     lossy_code_problem,
+    may_be_lossy_code,
     not_in_text_problem,
     shown,
+    single_spaced,
 )
 
 from .columns import BY_KEY, COUNT_KEYS, CROSS_CHECKS, TEXT_LIMITS, TITLES
@@ -505,6 +510,8 @@ class MonitoringRowReader:
         is_xlsx = self.table.format == "xlsx"
         needed = max(columns.values()) + 1
         date_cache: dict[Any, dt.date] = {}
+        # a municipality's text -> its one spelling (`tables.single_spaced`)
+        spaced_cache: dict[str, str] = {}
         region_cache: dict[Any, int] = {}
         type_cache: dict[Any, str] = {}
         week_checked: dict[tuple[dt.date, int], str | None] = {}
@@ -576,7 +583,7 @@ class MonitoringRowReader:
             if type(raw_code) is bool:
                 ok = False
                 self._error(number, "org_code", boolean_problem(raw_code, _("кода организации")))
-            elif (type(raw_code) is float or "E" in code or "e" in code) and (
+            elif (type(raw_code) is float or may_be_lossy_code(code)) and (
                 lossy := lossy_code_problem(raw_code)
             ):
                 ok = False
@@ -626,6 +633,10 @@ class MonitoringRowReader:
                     self._error(number, check_key, message % {"a": value, "b": factor * bound})
             if not ok or region_id is None or week is None:
                 continue
+            spaced = spaced_cache.get(municipality)
+            if spaced is None:
+                spaced = spaced_cache[municipality] = single_spaced(municipality)
+            municipality = spaced
             pairs.add((region_id, week))
             self.rows_valid += 1
             # staged even after an error elsewhere, so that the checks over the whole file

@@ -1,9 +1,11 @@
 """Rosters: the organisations a region expects to report every week (indicators.coverage).
 
 `monitoring_roster_upload` reads the file (`indicators.imports.roster`), checks that no
-listed organisation belongs to another region, replaces the region's roster in one
-transaction, recomputes the coverage of every stored week of the region and announces the
-change like an import (the index and the alerts follow the complete weeks).
+listed organisation belongs to another region and that no new code is a twin of a known code
+of the region or of another listed code (`tables.code_twin_key`, the monitoring import's
+rule), replaces the region's roster in one transaction, recomputes the coverage of every
+stored week of the region and announces the change like an import (the index and the
+alerts follow the complete weeks).
 `monitoring_roster_delete` returns the region to coverage by its previous weeks.
 """
 
@@ -17,9 +19,10 @@ from django.utils.translation import gettext as _
 
 from agencies.models import Organisation, Region, User
 from roadmap_portal.storage import display_file_name
+from roadmap_portal.tables import code_twin_key, code_twin_problem
 
 from .. import signals
-from ..imports.roster import roster_read
+from ..imports.roster import RosterRead, roster_read
 from ..models import MonitoringRollup, MonitoringRoster, MonitoringRosterEntry
 from .coverage import coverage_update
 
@@ -50,6 +53,37 @@ def _recompute(region: Region) -> None:
         )
 
 
+def _twin_problems(read: RosterRead, *, region: Region, new: list[str]) -> list[tuple[int, str]]:
+    """(row, problem) of each new code of the roster that is a twin of a known code of the
+    region or of another code of the roster (`tables.code_twin_key`: the monitoring
+    import's rule): listed so, the school would be expected under a code it never
+    reports."""
+    if not new:
+        return []
+    known: dict[str, str] = {}
+    for code in (
+        Organisation.objects.filter(region=region).order_by("code").values_list("code", flat=True)
+    ):
+        known.setdefault(code_twin_key(code), code)
+    listed: dict[str, list[str]] = {}
+    for code in read.codes:
+        listed.setdefault(code_twin_key(code), []).append(code)
+    problems = []
+    for code in new:
+        key = code_twin_key(code)
+        twin = known.get(key)
+        if twin is not None and twin != code:
+            problems.append((read.rows[code], code_twin_problem(code, twin)))
+            continue
+        others = [other for other in listed[key] if other != code]
+        if others:
+            other = others[0]
+            problems.append(
+                (read.rows[code], code_twin_problem(code, other, other_row=read.rows[other]))
+            )
+    return problems
+
+
 def monitoring_roster_upload(
     *, region: Region, user: User | None, file: IO[bytes], original_name: str = ""
 ) -> RosterResult:
@@ -70,19 +104,26 @@ def monitoring_roster_upload(
                 known.add(code)
             else:
                 elsewhere.append((code, region_code))
-    for code, other in sorted(elsewhere, key=lambda item: read.rows[item[0]]):
-        row = read.rows[code]
+    problems = [
+        (
+            read.rows[code],
+            _("организация «%(code)s» числится в субъекте %(other)s, а не %(region)s")
+            % {"code": code, "other": other, "region": region.code},
+        )
+        for code, other in elsewhere
+    ]
+    foreign = {code for code, _other in elsewhere}
+    new = [code for code in read.codes if code not in known and code not in foreign]
+    problems += _twin_problems(read, region=region, new=new)
+    for row, problem in sorted(problems, key=lambda item: item[0]):
         result.errors_total += 1
         if len(result.errors) < 200:
             result.errors.append(
                 {
                     "row": row,
                     "column": "Код организации",
-                    "message": _(
-                        "Строка %(row)s, столбец «Код организации»: организация «%(code)s» "
-                        "числится в субъекте %(other)s, а не %(region)s"
-                    )
-                    % {"row": row, "code": code, "other": other, "region": region.code},
+                    "message": _("Строка %(row)s, столбец «Код организации»: %(problem)s")
+                    % {"row": row, "problem": problem},
                 }
             )
     if result.errors_total:

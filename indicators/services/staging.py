@@ -7,10 +7,12 @@ plain SQL shared by both databases (SQLite ≥ 3.35 has upsert, `UPDATE … FROM
 `IS DISTINCT FROM`):
 
 0. the checks that need the whole file: one row per organisation and week, one region per
-   organisation (`file_problems`, `region_conflicts`), no new code that differs from another
-   only by leading zeros (`zero_conflicts`); then one record per organisation, its latest week
-   giving the type, name and municipality (`derive_organisations`); each row keeps its
-   own type and municipality all the same (`key_rows`);
+   organisation (`file_problems`, `region_conflicts`), no new code that is a twin of another
+   (only leading zeros, letter case or look-alike letters differ: `twin_conflicts`), no new
+   municipality name that is a twin of another (`municipality_twins`); then one record per
+   organisation, its latest week giving the type, name and municipality
+   (`derive_organisations`); each row keeps its own type and municipality all the same
+   (`key_rows`);
 1. what the file changes in the reference data, counted (`organisation_changes`), then
    written (`write_reference`): new municipalities and organisations inserted; the record
    of a known one takes what the file says only from a week at least as late as the
@@ -40,7 +42,15 @@ import psycopg
 from django.db import DatabaseError, connection, transaction
 
 from agencies.models import Municipality, Organisation, Region
-from roadmap_portal.tables import INVISIBLE_RANGES, SCIENTIFIC_NUMBER
+from roadmap_portal.tables import (
+    CODE_FOLD,
+    INVISIBLE_RANGES,
+    LOSSY_CODE_TEXT,
+    SPACE_RUN_SQL,
+    code_twin_key,
+    name_twin_key,
+    single_spaced,
+)
 
 from ..imports.columns import COUNT_KEYS, CROSS_CHECKS, TEXT_LIMITS
 from ..imports.monitoring import PLAIN_COUNT, max_count
@@ -54,6 +64,8 @@ ACTIONS = {0: "created", 1: "updated", 2: "unchanged"}
 SQLITE_BATCH = 5000
 ROW_SPAN = 2**31  # above any row number: week day × ROW_SPAN + row orders by week, then row
 TEMP_BUFFERS = "512MB"
+# `tables.code_twin_key` as an SQLite function (`Staging.create`)
+SQLITE_CODE_KEY = "portal_code_twin_key"
 
 ROW_COLUMNS = (
     "row_no",
@@ -140,6 +152,10 @@ class Staging:
             except DatabaseError:
                 pass
         with connection.cursor() as cursor:
+            if not self.postgres:
+                connection.connection.create_function(
+                    SQLITE_CODE_KEY, 1, code_twin_key, deterministic=True
+                )
             self.drop(cursor)
             cursor.execute(
                 f"CREATE TEMP TABLE {STAGE_ROWS} (row_no integer NOT NULL, "
@@ -352,27 +368,45 @@ class Staging:
             )
             return list(cursor.fetchall())
 
-    def zero_conflicts(self, limit: int) -> list[tuple[int, str, str | None, str | None, int]]:
-        """New organisation codes of the file that differ from another code only by leading
-        zeros: (first row, code, a known code of the same region, another code of the
-        file, its first row). A spreadsheet drops the zeros of a code typed as a number
-        («01000123» → 1000123): taken as a new organisation, one school would be counted
-        under two codes. Codes already known are left alone (both may exist).
+    def _code_key(self, column: str) -> str:
+        """SQL: `tables.code_twin_key` of a code column (PostgreSQL: `translate` built from
+        `tables.CODE_FOLD`, whatever the database's locale; SQLite: the Python function,
+        registered on the connection by `create`)."""
+        if self.postgres:
+            source = "".join(CODE_FOLD)
+            target = "".join(CODE_FOLD.values())
+            return f"ltrim(translate({column}, '{source}', '{target}'), '0')"
+        return f"{SQLITE_CODE_KEY}({column})"
+
+    def _has_letter(self, column: str) -> str:
+        """SQL: the code holds something else than digits (letters that may fold)."""
+        if self.postgres:
+            return f"{column} ~ '[^0-9]'"
+        return f"{column} GLOB '*[^0-9]*'"
+
+    def twin_conflicts(self, limit: int) -> list[tuple[int, str, str | None, str | None, int]]:
+        """New organisation codes of the file that are twins of another code
+        (`tables.code_twin_key`: they differ only by leading zeros, letter case or a
+        Cyrillic look-alike of a Latin letter): (first row, code, a known code of the same
+        region, another code of the file, its first row). A spreadsheet drops the zeros of a
+        code typed as a number («01000123» → 1000123), a person types «org9» for «ORG9»:
+        taken as a new organisation, one school would be counted under two codes. Codes
+        already known are left alone (both may exist).
 
         One aggregate over the file's codes, the known codes of its regions that start
-        with a zero and the known codes the file's zero-led codes would lose their zeros
-        into (the unique index on the code), keyed by the code without its leading zeros;
-        only its (rare) groups of several codes are joined back."""
-        bare = "ltrim({}, '0')"
+        with a zero or hold a letter, and the known codes the file's zero-led codes would
+        lose their zeros into (the unique index on the code), keyed by the twin key; only
+        its (rare) groups of several codes are joined back."""
+        key = self._code_key
         with connection.cursor() as cursor:
             cursor.execute(
                 f"WITH codes AS ("
-                f"SELECT {bare.format('code')} AS bare, code, first_row FROM {STAGE_ORGS} "
-                f"UNION ALL SELECT {bare.format('o.code')}, o.code, NULL FROM {_q(T_ORG)} o "
-                f"WHERE o.code LIKE '0%%' "
+                f"SELECT {key('code')} AS bare, code, first_row FROM {STAGE_ORGS} "
+                f"UNION ALL SELECT {key('o.code')}, o.code, NULL FROM {_q(T_ORG)} o "
+                f"WHERE (o.code LIKE '0%%' OR {self._has_letter('o.code')}) "
                 f"AND o.region_id IN (SELECT region_id FROM {STAGE_ORGS}) "
-                f"UNION ALL SELECT {bare.format('o.code')}, o.code, NULL FROM {STAGE_ORGS} s "
-                f"JOIN {_q(T_ORG)} o ON o.code = {bare.format('s.code')} "
+                f"UNION ALL SELECT {key('o.code')}, o.code, NULL FROM {STAGE_ORGS} s "
+                f"JOIN {_q(T_ORG)} o ON o.code = ltrim(s.code, '0') "
                 f"AND o.region_id = s.region_id WHERE s.code LIKE '0%%'), "
                 f"groups AS (SELECT bare FROM codes GROUP BY bare "
                 f"HAVING COUNT(DISTINCT code) > 1) "
@@ -380,13 +414,93 @@ class Staging:
                 f"MIN(CASE WHEN c.first_row IS NULL THEN c.code END), "
                 f"MIN(CASE WHEN c.first_row IS NOT NULL THEN c.code END), "
                 f"MIN(c.first_row) "
-                f"FROM groups g JOIN {STAGE_ORGS} s ON {bare.format('s.code')} = g.bare "
+                f"FROM groups g JOIN {STAGE_ORGS} s ON {key('s.code')} = g.bare "
                 f"JOIN codes c ON c.bare = g.bare AND c.code <> s.code "
                 f"WHERE NOT EXISTS (SELECT 1 FROM {_q(T_ORG)} k WHERE k.code = s.code) "
                 f"GROUP BY s.first_row, s.code ORDER BY s.first_row LIMIT %s",
                 [limit],
             )
             return list(cursor.fetchall())
+
+    def municipality_twins(self, limit: int) -> list[tuple[int, str, str | None, str | None, int]]:
+        """Municipality names of the file that are twins of another (`tables.name_twin_key`:
+        they differ only by letter case or «ё»/«е»; white space is already one space):
+        (first row, name, the known municipality of the region, another name of the file,
+        its first row). Taken as a new municipality, one district's figures would be split
+        in two (the lagging municipalities, the rollups). Names already known are left
+        alone (both may exist); a name known only with other white space (stored before
+        names were single-spaced, or typed so in the admin) is that municipality: the
+        staged rows take its stored spelling.
+
+        Compared in Python over the file's distinct names and the known ones of its
+        regions (a few hundred; PostgreSQL's lower() of Cyrillic depends on the database's
+        locale); the rows are read only for the first row of a refused name."""
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT DISTINCT region_id, municipality FROM ({self._named_municipalities()}) t"
+            )
+            named = cursor.fetchall()
+            if not named:
+                return []
+            cursor.execute(
+                f"SELECT region_id, name FROM {_q(T_MUNI)} WHERE region_id IN "
+                f"(SELECT DISTINCT region_id FROM {STAGE_ORGS}) ORDER BY region_id, name"
+            )
+            known: dict[int, set[str]] = {}
+            known_spaced: dict[tuple[int, str], str] = {}
+            known_keys: dict[tuple[int, str], str] = {}
+            for region_id, name in cursor.fetchall():
+                known.setdefault(region_id, set()).add(name)
+                known_spaced.setdefault((region_id, single_spaced(name)), name)
+                known_keys.setdefault((region_id, name_twin_key(name)), name)
+            renamed: list[tuple[str, int, str]] = []
+            new: dict[tuple[int, str], list[str]] = {}
+            for region_id, name in sorted(named):
+                if name in known.get(region_id, ()):
+                    continue
+                stored = known_spaced.get((region_id, name))
+                if stored is not None:
+                    renamed.append((stored, region_id, name))
+                    continue
+                new.setdefault((region_id, name_twin_key(name)), []).append(name)
+            for table in (STAGE_ROWS, STAGE_ORGS):
+                cursor.executemany(
+                    f"UPDATE {table} SET municipality = %s "
+                    f"WHERE region_id = %s AND municipality = %s",
+                    renamed,
+                )
+            twins: list[tuple[int, str, str | None]] = []  # (region, name, known name)
+            for (region_id, key), names in new.items():
+                stored = known_keys.get((region_id, key))
+                if stored is not None or len(names) > 1:
+                    twins += [(region_id, name, stored) for name in names]
+            if not twins:
+                return []
+            first: dict[tuple[int, str], int] = {}
+            names = sorted({name for _region, name, _stored in twins})
+            for start in range(0, len(names), 500):  # IN lists within SQLite's limit
+                chunk = names[start : start + 500]
+                cursor.execute(
+                    f"SELECT region_id, municipality, MIN(row_no) FROM {STAGE_ROWS} "
+                    f"WHERE municipality IN ({', '.join(['%s'] * len(chunk))}) GROUP BY 1, 2",
+                    chunk,
+                )
+                first.update(((region, name), row) for region, name, row in cursor.fetchall())
+        found: list[tuple[int, str, str | None, str | None, int]] = []
+        for region_id, name, stored in twins:
+            row = first[(region_id, name)]
+            if stored is not None:
+                found.append((row, name, stored, None, 0))
+                continue
+            others = [
+                (first[(region_id, other)], other)
+                for other in new[(region_id, name_twin_key(name))]
+                if other != name
+            ]
+            other_row, other = min(others)
+            found.append((row, name, None, other, other_row))
+        found.sort()
+        return found[:limit]
 
     def _differs(self, stored: str, new: str) -> str:
         return " OR ".join(f"{stored}.{key} <> {new}.{key}" for key in COUNT_KEYS)
@@ -776,7 +890,7 @@ def copy_csv(stream: Any, table: Any, reader: Any, *, stage: Staging) -> int:
     type) cells are judged by the reader's own methods (`week_of`, `region_of`, `type_of`,
     `week_problem`); every other check of the reader runs as one SQL predicate built from
     the same definitions (`PLAIN_COUNT`, the ceiling, `columns.CROSS_CHECKS`, `TEXT_LIMITS`,
-    `tables.SCIENTIFIC_NUMBER`)
+    `tables.LOSSY_CODE_TEXT`)
     while the valid rows are converted into the staging table. It judges only whether a row
     is valid: when any row is not, or the file has a shape COPY could read differently from
     Python's csv module (a quote or a backslash anywhere, an empty line), it raises
@@ -853,9 +967,10 @@ def copy_csv(stream: Any, table: Any, reader: Any, *, stage: Staging) -> int:
                 texts.append((key, _trimmed(f"r.c{columns[key]}")))
                 text_columns.append(f"r.c{columns[key]}")
         conditions.append(f"r.c{columns['org_code']} IS NOT NULL AND {code} <> ''")
-        # a code Excel saved in scientific notation (tables.lossy_code_problem)
+        # a code a spreadsheet saved as a number, in scientific notation or with a decimal
+        # part of zeros (tables.lossy_code_problem)
         conditions.append(f"{code} !~ %s")
-        params: list[Any] = [f"^{SCIENTIFIC_NUMBER}$"]
+        params: list[Any] = [f"^(?:{LOSSY_CODE_TEXT})$"]
         for (key, expression), column in zip(texts, text_columns, strict=True):
             # bytes bound characters: the exact length only for a long cell
             limit = int(TEXT_LIMITS[key])
@@ -882,9 +997,15 @@ def copy_csv(stream: Any, table: Any, reader: Any, *, stage: Staging) -> int:
         conditions.append(
             f"CASE WHEN {plain_counts} THEN {' AND '.join(in_range + cross)} ELSE false END"
         )
-        municipality = (
-            _trimmed(f"r.c{columns['municipality']}") if "municipality" in columns else "''"
-        )
+        municipality = "''"
+        if "municipality" in columns:
+            # one space for each run of spaces (tables.single_spaced; no other white space
+            # reaches this path), only where there is a run
+            trimmed = _trimmed(f"r.c{columns['municipality']}")
+            municipality = (
+                f"CASE WHEN strpos({trimmed}, '  ') > 0 "
+                f"THEN regexp_replace({trimmed}, '{SPACE_RUN_SQL}', ' ', 'g') ELSE {trimmed} END"
+            )
         name = _trimmed(f"r.c{columns['org_name']}") if "org_name" in columns else "''"
         cursor.execute(f"ANALYZE {STAGE_VALUES}")
         # never analysed, the raw table is misjudged by the planner: a nested loop or a merge

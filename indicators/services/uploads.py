@@ -50,7 +50,7 @@ from roadmap_portal.errors import job_failure_reason
 from roadmap_portal.jobs import job_claim, job_is_stuck, job_lease, job_may_rerun, job_rerun
 from roadmap_portal.ru_formats import ru_date
 from roadmap_portal.storage import display_file_name
-from roadmap_portal.tables import TableError, open_table
+from roadmap_portal.tables import TableError, code_twin_problem, open_table, shown
 from roadmap_portal.uploads import check_upload_size
 
 from .. import signals
@@ -444,25 +444,20 @@ def _run(upload: MonitoringUpload, *, progress_every: int) -> MonitoringUpload:
                         % {"code": code, "stored": stored_region, "file": file_region},
                     ),
                 )
-            for first_row, code, known, other, other_row in staging.zero_conflicts(
+            for first_row, code, known, other, other_row in staging.twin_conflicts(
                 MAX_STORED_ERRORS
             ):
                 column = reader.column("org_code")
                 if known is not None:
-                    problem = _(
-                        "код «%(code)s» отличается от кода уже известной организации субъекта "
-                        "«%(other)s» только ведущими нулями"
-                    ) % {"code": code, "other": known}
+                    problem = code_twin_problem(code, known)
                 else:
-                    problem = _(
-                        "код «%(code)s» отличается от кода «%(other)s» (строка %(row)s) "
-                        "только ведущими нулями"
-                    ) % {"code": code, "other": other, "row": other_row}
-                problem += _(
-                    ": это одна организация или две? Excel убирает ведущие нули у кода, "
-                    "записанного числом; задайте столбцу текстовый формат и введите коды "
-                    "полностью"
-                )
+                    problem = code_twin_problem(code, str(other), other_row=other_row)
+                errors.add(first_row, column, format_error(first_row, column, problem))
+            for first_row, name, known, other, other_row in staging.municipality_twins(
+                MAX_STORED_ERRORS
+            ):
+                column = reader.column("municipality")
+                problem = _municipality_twin_problem(name, known, other, other_row)
                 errors.add(first_row, column, format_error(first_row, column, problem))
             if errors:
                 raise _Refused
@@ -529,6 +524,29 @@ def _run(upload: MonitoringUpload, *, progress_every: int) -> MonitoringUpload:
     cache.delete(_progress_key(upload.pk))
     upload.refresh_from_db()
     return upload
+
+
+def _municipality_twin_problem(
+    name: str, known: str | None, other: str | None, other_row: int
+) -> str:
+    """A municipality name that is a twin of a known one (`known`) or of another name of the
+    file (`other`, first on `other_row`): `staging.Staging.municipality_twins`."""
+    if known is not None:
+        problem = _(
+            "муниципальное образование «%(name)s» отличается от уже известного в субъекте "
+            "«%(other)s» только регистром букв или буквой «ё»: это одно муниципальное "
+            "образование или два? Напишите название так же, как оно известно порталу"
+        ) % {"name": shown(name), "other": shown(known)}
+    else:
+        problem = _(
+            "муниципальное образование «%(name)s» отличается от «%(other)s» (строка %(row)s) "
+            "только регистром букв или буквой «ё»: это одно муниципальное образование или "
+            "два? Напишите название одинаково во всех строках"
+        ) % {"name": shown(name), "other": shown(other), "row": other_row}
+    return problem + _(
+        ", иначе показатели муниципалитета разделятся на два (другое муниципальное "
+        "образование с похожим названием может добавить администратор)"
+    )
 
 
 def _done_fields(

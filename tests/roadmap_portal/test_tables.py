@@ -419,3 +419,55 @@ def test_the_control_characters_a_text_cell_may_not_hold(text, code):
     from roadmap_portal.tables import forbidden_char
 
     assert forbidden_char(text) == code
+
+
+@pytest.mark.parametrize(
+    ("code", "refused"),
+    [
+        ("1000123.0", True),
+        ("1000123,0", True),
+        ("01000123,000", True),
+        (" 7.0 ", True),
+        ("1000123", False),
+        ("1000123.5", False),
+        ("12.01", False),
+        ("ORG.0", False),
+        (".0", False),
+        ("7.", False),
+    ],
+)
+def test_a_code_text_with_a_decimal_part_of_zeros_is_refused(code, refused):
+    """«1000123,0» is a number a spreadsheet saved with a decimal, never a new code; both
+    import paths refuse it from one pattern (`LOSSY_CODE_TEXT`: the reader here, the fast
+    path's SQL in `indicators.services.staging`)."""
+    import re
+
+    from roadmap_portal.tables import LOSSY_CODE_TEXT, lossy_code_problem, may_be_lossy_code
+
+    problem = lossy_code_problem(code)
+    assert (problem is not None) is refused
+    assert bool(re.fullmatch(LOSSY_CODE_TEXT, code.strip())) is refused
+    assert may_be_lossy_code(code) or not refused
+    if refused:
+        assert problem.startswith(f"код «{code.strip()}» записан как дробное число"), problem
+
+
+@pytest.mark.parametrize(
+    ("code", "other", "twins"),
+    [
+        ("01000123", "1000123", True),
+        ("org9", "ORG9", True),
+        ("\u041erg9", "ORG9", True),  # a Cyrillic «О»
+        ("шкОла1", "ШКОЛА1", True),
+        ("0org9", "ORG9", True),
+        ("ORG9", "ORG90", False),
+        ("ORG9", "0RG9", False),  # a zero is no «O»
+        ("ЗRG9", "3RG9", False),  # nor a «З» a three
+        ("ORG-9", "ORG9", False),
+    ],
+)
+def test_the_twin_rule_of_codes(code, other, twins):
+    from roadmap_portal.tables import CODE_FOLD, code_twin_key
+
+    assert (code_twin_key(code) == code_twin_key(other)) is twins
+    assert all(len(source) == len(target) == 1 for source, target in CODE_FOLD.items())
