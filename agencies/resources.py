@@ -3,7 +3,7 @@ from __future__ import annotations
 from import_export import fields, widgets
 
 from roadmap_portal.import_formats import PortalResource
-from roadmap_portal.tables import single_spaced
+from roadmap_portal.tables import cell_text, code_problem, single_spaced
 
 from .choices import OrgType
 from .models import Agency, Municipality, Organisation, Region
@@ -24,6 +24,17 @@ class OrgTypeWidget(widgets.Widget):
 
     def render(self, value, obj=None, **kwargs):
         return OrgType(value).label if value in OrgType.values else value
+
+
+class OrgCodeWidget(widgets.CharWidget):
+    """An organisation's code as the monitoring import and the roster read it: refused, never
+    turned into a code, where `tables.code_problem` says it cannot be one («1000123,0», a
+    fraction, «6,6E+19», an invisible or control character)."""
+
+    def clean(self, value, row=None, **kwargs):
+        if problem := code_problem(value):
+            raise ValueError(problem[:1].upper() + problem[1:])
+        return cell_text(value)
 
 
 class AgencyResource(PortalResource):
@@ -53,6 +64,7 @@ class AgencyResource(PortalResource):
 
 
 class OrganisationResource(PortalResource):
+    code = fields.Field(attribute="code", column_name="code", widget=OrgCodeWidget())
     region = fields.Field(
         attribute="region", column_name="region", widget=widgets.ForeignKeyWidget(Region, "code")
     )

@@ -287,6 +287,18 @@ def not_in_text_problem(char: str) -> str:
     return _("недопустимый управляющий символ (код %(code)s) в тексте") % {"code": code}
 
 
+def code_problem(value: Any) -> str | None:
+    """Why a code cell (an organisation's code, as a file or the admin gives it) cannot be
+    a code, in Russian, else None: a number that lost digits or a decimal/scientific text
+    (`lossy_code_problem`), or a control or invisible character (`not_in_text_problem`).
+    The roster and the admin's organisation import ask this; the monitoring import checks
+    the same two rules on both of its paths."""
+    if lossy := lossy_code_problem(value):
+        return lossy
+    found = NOT_IN_TEXT.search(cell_text(value))
+    return not_in_text_problem(found.group()) if found else None
+
+
 # what no free-text cell (a measure's title, its sub-steps …) may hold: the control
 # characters of `NOT_IN_TEXT` except tabs and line breaks (a cell of several lines)
 _FORBIDDEN_IN_TEXT = re.compile(f"(?![\\t\\n\\r])[{_CONTROL_CLASS}]")

@@ -16,12 +16,9 @@ from django.utils.translation import gettext as _
 
 from agencies.models import normalise_region_code
 from roadmap_portal.tables import (
-    INVISIBLE,
-    NOT_IN_TEXT,
     TableError,
     cell_text,
-    lossy_code_problem,
-    not_in_text_problem,
+    code_problem,
     open_table,
 )
 
@@ -85,14 +82,8 @@ def roster_read(stream: IO[bytes], *, region_code: str) -> RosterRead:
                     continue
             if not code:
                 result.error(number, code_column, where + ": " + _("не указан код организации"))
-            elif lossy := lossy_code_problem(raw_code):
-                result.error(number, code_column, where + ": " + lossy)
-            elif (bad := NOT_IN_TEXT.search(code)) and INVISIBLE.match(bad.group()):
-                result.error(number, code_column, where + ": " + not_in_text_problem(bad.group()))
-            elif bad:
-                result.error(
-                    number, code_column, where + ": " + _("управляющий символ в коде организации")
-                )
+            elif problem := code_problem(raw_code):
+                result.error(number, code_column, where + ": " + problem)
             elif len(code) > ORG_CODE_MAX:
                 result.error(
                     number,

@@ -129,7 +129,8 @@ def test_roster_refuses_foreign_organisations_and_bad_codes_changing_nothing(imp
     )
     messages = [e["message"] for e in result.errors]
     assert result.roster is None and len(messages) == 2  # an empty line is no row
-    assert "Строка 4, столбец «Код организации»: управляющий символ" in messages[0]
+    where = "Строка 4, столбец «Код организации»: "
+    assert where + "недопустимый управляющий символ (код U+0000)" in messages[0]
     assert "длиннее 64 символов" in messages[1]
     assert not MonitoringRoster.objects.exists()
 

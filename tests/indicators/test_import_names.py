@@ -362,3 +362,22 @@ def test_admin_import_of_organisations_reads_a_municipality_however_it_is_spaced
         "municipality__name", flat=True
     )
     assert list(names) == ["Верхняя Салда", "Верхняя Салда"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "code", ["1000123.0", "1000123,0", "6,6E+19", 1000123.5, "ORG\u200b7", "ORG\x017"]
+)
+def test_admin_import_of_organisations_refuses_codes_that_cannot_be_real(seeded, code):
+    """The admin's organisation import reads codes too: the same rule as the monitoring
+    import and the roster (`tables.code_problem`), each row refused, nothing written."""
+    import tablib
+
+    from agencies.resources import OrganisationResource
+
+    data = tablib.Dataset(headers=["code", "name", "org_type", "region", "municipality"])
+    data.append(["ADM9", "Школа 9", "ОО", "66", ""])
+    data.append([code, "Школа 10", "ОО", "66", ""])
+    result = OrganisationResource().import_data(data, dry_run=False, use_transactions=True)
+    assert result.has_validation_errors() or result.has_errors()
+    assert not Organisation.objects.filter(code__in=["ADM9", str(code)]).exists()
