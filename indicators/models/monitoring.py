@@ -204,7 +204,11 @@ class MonitoringRollup(models.Model):
     """
 
     region = models.ForeignKey(
-        Region, verbose_name=_("субъект РФ"), on_delete=models.CASCADE, related_name="+"
+        Region,
+        verbose_name=_("субъект РФ"),
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,  # rollup_lookup_idx (region, municipality, week_start) serves it
     )
     municipality = models.ForeignKey(
         Municipality,
@@ -213,6 +217,9 @@ class MonitoringRollup(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        # the unique (municipality, week_start) WHERE municipality IS NOT NULL serves it: a
+        # lookup by one municipality implies the condition
+        db_index=False,
     )
     week_start = models.DateField(_("начало недели"))
     organisations = models.PositiveIntegerField(_("организаций"), default=0)
