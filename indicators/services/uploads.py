@@ -1,7 +1,8 @@
 """Monitoring uploads: one pipeline for the page, the API and `import_monitoring`.
 
-`monitoring_upload_create` keeps the file and its sha256 as a record; `monitoring_import`
-(run by `indicators.tasks.monitoring_import_task`, or directly by the command) does the work:
+`monitoring_upload_create` keeps the file (the same bytes once) and its sha256 as a record;
+`monitoring_import` (run by `indicators.tasks.monitoring_import_task`, or directly by the
+command) does the work:
 
 1. claim the upload under a lease (`roadmap_portal.jobs.job_lease`) by one conditional
    UPDATE pending → running: a redelivered task of a running, settled or failed upload
@@ -151,10 +152,30 @@ def monitoring_upload_create(
         sha256=digest.hexdigest(),
         dry_run=dry_run,
     )
-    # a name too long for the file system is cut by the storage (roadmap_portal.storage)
-    upload.file.save(upload.original_name.rsplit("/", 1)[-1] or "upload", wrapped, save=False)
+    stored = _stored_copy(upload.sha256, size)
+    if stored:  # the same bytes are kept once, whatever the number of uploads naming them
+        upload.file.name = stored
+    else:
+        # a name too long for the file system is cut by the storage (roadmap_portal.storage)
+        upload.file.save(upload.original_name.rsplit("/", 1)[-1] or "upload", wrapped, save=False)
     upload.save()
     return upload
+
+
+def _stored_copy(sha256: str, size: int) -> str:
+    """The stored name of a file with these bytes, kept for an earlier upload, or "".
+
+    Stored uploads are never changed or deleted by the portal (an upload record removed in
+    the admin leaves its file), so records may share one. A file gone from the storage is
+    not reused: the new upload then keeps its own copy."""
+    names = (
+        MonitoringUpload.objects.filter(sha256=sha256, size=size)
+        .exclude(file="")
+        .order_by("-id")
+        .values_list("file", flat=True)[:5]
+    )
+    storage = MonitoringUpload._meta.get_field("file").storage
+    return next((name for name in names if storage.exists(name)), "")
 
 
 def monitoring_upload_confirm(*, upload: MonitoringUpload) -> bool:

@@ -417,3 +417,28 @@ def test_an_uploaded_file_name_keeps_no_direction_override(seeded):
         region=Region.objects.get(code="66"),
     )
     assert upload.original_name == "неделяvsc.csv"
+
+
+def test_the_same_bytes_uploaded_again_are_stored_once(import_file):
+    """Every repeat upload kept a copy of the file: a region re-sending its weekly export
+    filled the storage with identical files. The records now share one stored file; each
+    keeps its own name for display."""
+    data = csv_bytes([row("ORG1"), row("ORG2")])
+    first = import_file(data, name="неделя 1.csv")
+    again = import_file(data, name="неделя 1 (копия).csv")
+    assert again.status == "repeat"
+    assert again.file.name == first.file.name
+    assert (first.original_name, again.original_name) == ("неделя 1.csv", "неделя 1 (копия).csv")
+    with again.file.open("rb") as stored:
+        assert stored.read() == data
+
+
+def test_a_stored_file_that_is_gone_is_not_reused(import_file):
+    data = csv_bytes([row("ORG1")])
+    first = import_file(data)
+    first.file.storage.delete(first.file.name)
+    again = import_file(data)
+    assert again.file.name != first.file.name
+    assert again.file.storage.exists(again.file.name)
+    with again.file.open("rb") as stored:
+        assert stored.read() == data
