@@ -26,7 +26,7 @@ from rest_framework import serializers
 
 from .dates import INPUT_FORMATS, implausible
 from .numbers import plain_digits
-from .uploads import size_problem
+from .uploads import check_upload_size, size_problem
 
 
 def plausible_date(day: dt.date | None) -> None:
@@ -60,9 +60,7 @@ class CappedFileField(forms.FileField):
 
     def validate(self, value):
         super().validate(value)
-        problem = size_problem(getattr(value, "size", None), self.kind)
-        if problem:
-            raise ValidationError(problem, code="file_too_large")
+        check_upload_size(getattr(value, "size", None), self.kind)
 
 
 class CappedFileSerializerField(serializers.FileField):
