@@ -16,7 +16,7 @@ from ..models import (
     MeasureCriterion,
     MethodologyVersion,
 )
-from .services import schedule_recompute
+from .services import fact_errors, schedule_recompute
 
 
 def _recompute_all_after_commit() -> None:
@@ -175,6 +175,20 @@ class IndexFactAdmin(admin.ModelAdmin):
             def clean(self):
                 cleaned = super().clean()
                 region, as_of = cleaned.get("region"), cleaned.get("as_of")
+                code, value = cleaned.get("criterion_code"), cleaned.get("value")
+                if None not in (region, as_of, code, value):
+                    # the form's, the API's and the file's one check (services.fact_errors)
+                    _parsed, errors = fact_errors(
+                        region_id=region.pk,
+                        criterion_code=code,
+                        input=cleaned.get("input") or "",
+                        value=value,
+                        as_of=as_of,
+                        replacing=obj.pk if obj is not None else None,
+                    )
+                    for field, messages in errors.items():
+                        for message in messages:
+                            self.add_error(field, message)
                 if region is not None and as_of is not None:
                     check_fact_unlocked(region.pk, as_of)
                 if obj is not None:  # moving a fact out of a locked week is a change too

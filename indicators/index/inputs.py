@@ -29,7 +29,7 @@ from roadmap_portal.tables import (
 )
 
 from ..models import Criterion
-from .services import fact_value_errors
+from .services import NewFact, fact_value_errors, part_whole_problems
 
 MAX_ERRORS = 500
 
@@ -113,6 +113,7 @@ def index_inputs_read(stream: IO[bytes], *, user: User | None = None) -> ReadRes
     regions = {r.code: r for r in Region.objects.only("id", "code")}
     criteria = _Criteria()
     seen: dict[tuple[Any, ...], int] = {}
+    criterion_of_row: dict[int, Criterion] = {}
 
     def error(row: int, key: str, message: str) -> None:
         if len(result.errors) < MAX_ERRORS:
@@ -185,6 +186,8 @@ def index_inputs_read(stream: IO[bytes], *, user: User | None = None) -> ReadRes
                 )
                 continue
             seen[natural] = number
+            assert criterion is not None  # a value is only read for a known criterion
+            criterion_of_row[number] = criterion
             evidence = _cell_text(cells, table, "evidence")
             is_url = evidence.lower().startswith(("http://", "https://"))
             result.rows.append(
@@ -200,6 +203,13 @@ def index_inputs_read(stream: IO[bytes], *, user: User | None = None) -> ReadRes
                     evidence_text="" if is_url else evidence,
                 )
             )
+        # a share's part above its whole, against the stored facts too (scoring.parts)
+        problems = part_whole_problems(
+            NewFact(r.row, r.region_id, criterion_of_row[r.row], r.input, r.value, r.as_of)
+            for r in result.rows
+        )
+        for number in sorted(problems):
+            error(number, "value", problems[number])
     except TableError as exc:
         result.errors.append(str(exc))
     if not result.rows_read and not result.errors:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -20,6 +21,7 @@ from django.utils.translation import gettext as _
 from agencies import access, dataversion
 from agencies.models import Region, User
 from roadmap_portal.numbers import NumberTextError, parse_decimal
+from roadmap_portal.ru_formats import ru_number
 from roadmap_portal.tables import shown
 from roadmap_portal.uploads import check_upload_size
 
@@ -37,6 +39,7 @@ from ..services.approval import approval_corrections_record
 from .scoring import (
     ScoreResult,
 )
+from .scoring.parts import Reading, part_over_whole
 from .selectors import breakdown, criterion_for, index_evaluate, version_spec
 
 # ---------------------------------------------------------------------------- scores
@@ -169,6 +172,102 @@ def fact_value_errors(
     return (value if not errors else None), errors
 
 
+@dataclass(frozen=True)
+class NewFact:
+    """A fact being entered, for `part_whole_problems`: `ref` names it to the caller (a
+    file's row number)."""
+
+    ref: int
+    region_id: int
+    criterion: Criterion
+    input: str
+    value: Decimal
+    as_of: dt.date
+
+
+def part_whole_problems(
+    facts: Iterable[NewFact], *, replacing: int | None = None
+) -> dict[int, str]:
+    """`ref` → the Russian message for each new fact that would put a share's part above its
+    whole in force (`scoring.parts`: the one rule), against the stored facts of the same
+    region and criterion (one query) and the other new ones. `replacing`: the stored fact
+    an edit replaces (the admin), left out."""
+    pairs: dict[tuple[int, str], Criterion] = {}
+    new: dict[tuple[int, str], list[Reading]] = defaultdict(list)
+    for fact in facts:
+        criterion = fact.criterion
+        inputs = (criterion.value_input, criterion.denominator_input)
+        if not criterion.denominator_input or fact.input not in inputs:
+            continue
+        key = (fact.region_id, criterion.code)
+        pairs.setdefault(key, criterion)
+        new[key].append(Reading(fact.input, fact.as_of, fact.value, new=True, ref=fact.ref))
+    if not pairs:
+        return {}
+    stored: dict[tuple[int, str], list[Reading]] = defaultdict(list)
+    rows = (
+        IndexFact.objects.filter(
+            region_id__in={region_id for region_id, _code in pairs},
+            criterion_code__in={code for _region, code in pairs},
+        )
+        .exclude(pk=replacing)
+        .order_by("id")
+        .values_list("region_id", "criterion_code", "input", "as_of", "value")
+    )
+    for region_id, code, name, as_of, value in rows:
+        if (region_id, code) in pairs:
+            stored[(region_id, code)].append(Reading(name, as_of, value))
+    problems = {}
+    for key, criterion in pairs.items():
+        part, whole = criterion.value_input, criterion.denominator_input
+        for found in part_over_whole([*stored[key], *new[key]], part=part, whole=whole):
+            problems[found.reading.ref] = _(
+                "«%(part)s» (%(part_value)s) больше, чем «%(whole)s» (%(whole_value)s), с "
+                "%(day)s: часть не может быть больше целого."
+            ) % {
+                "part": _input_label(criterion, part),
+                "part_value": ru_number(found.part),
+                "whole": _input_label(criterion, whole),
+                "whole_value": ru_number(found.whole),
+                "day": found.day.strftime("%d.%m.%Y"),
+            }
+    return problems
+
+
+def _input_label(criterion: Criterion, code: str) -> str:
+    spec = criterion.input_spec(code) or {}
+    return str(spec.get("label") or code)
+
+
+def fact_errors(
+    *,
+    region_id: int,
+    criterion_code: str,
+    input: str,
+    value: object,
+    as_of: dt.date,
+    replacing: int | None = None,
+) -> tuple[Decimal | None, dict[str, list[str]]]:
+    """The one check of a fact entered by hand (the form, the API, the admin): the criterion
+    known on its date, the value within its input's range, a share's part not above its
+    whole. The parsed value, or the Russian errors by field."""
+    criterion = criterion_for(criterion_code, as_of)
+    if criterion is None:
+        return None, {
+            "criterion_code": [
+                _("Неизвестный критерий «%(code)s».") % {"code": shown(criterion_code)}
+            ]
+        }
+    parsed, errors = fact_value_errors(criterion, input, value)
+    if errors or parsed is None:
+        return None, {"value": errors}
+    fact = NewFact(0, region_id, criterion, input, parsed, as_of)
+    problems = part_whole_problems([fact], replacing=replacing)
+    if problems:
+        return None, {"value": list(problems.values())}
+    return parsed, {}
+
+
 def index_fact_create(
     *,
     region: Region,
@@ -186,14 +285,11 @@ def index_fact_create(
 ) -> IndexFact:
     """Records a fact; verified as it lands when an analyst/administrator or the command
     line enters it. Schedules the region's recompute after commit."""
-    criterion = criterion_for(criterion_code, as_of)
-    if criterion is None:
-        raise ValidationError(
-            {"criterion_code": _("Неизвестный критерий «%(code)s».") % {"code": criterion_code}}
-        )
-    parsed, errors = fact_value_errors(criterion, input, value)
+    parsed, errors = fact_errors(
+        region_id=region.pk, criterion_code=criterion_code, input=input, value=value, as_of=as_of
+    )
     if errors or parsed is None:  # (no errors: a value)
-        raise ValidationError({"value": errors})
+        raise ValidationError(errors)
     check_fact_unlocked(region.pk, as_of)
     verified = source == FactSource.COMMAND or access.is_verifier(entered_by)
     now = timezone.now()

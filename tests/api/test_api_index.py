@@ -248,3 +248,25 @@ def test_bulk_import_apply_matrix(api_as, seeded, persona, code):
     response = api_as(persona).post(f"/api/v1/index-imports/{checked.json()['id']}/apply/")
     assert response.status_code == code
     assert IndexFact.objects.exists() is (code == 200)
+
+
+def test_api_refuses_a_part_above_its_whole(api_as, seeded):
+    """As the file, the form and the admin (tests/indicators/test_index_parts.py)."""
+    fact(
+        Region.objects.get(code="66"), "housing_uk_chats", 40, dt.date(2025, 9, 1), input="uk_total"
+    )
+    response = api_as("coordinator").post(
+        "/api/v1/index-inputs/",
+        {
+            "region": "66",
+            "criterion": "housing_uk_chats",
+            "input": "uk_with_chat",
+            "value": "50",
+            "as_of": "2025-10-01",
+            "evidence_url": "https://example.org/akt",
+        },
+        format="json",
+    )
+    assert response.status_code == 400
+    assert "часть не может быть больше целого" in str(response.json()["fields"]["value"])
+    assert IndexFact.objects.count() == 1
