@@ -298,9 +298,10 @@ def _cascade_load(
     measure = Measure.objects.get(roadmap=roadmap, number=item["measure"])
     municipality = None
     if item.get("municipality"):
-        # single-spaced, a twin of a known municipality refused (agencies.naming)
+        # single-spaced, a twin of a known municipality refused (agencies.naming); a
+        # municipality belongs to a region, so its roadmap has one
         municipality, created = municipality_get_or_create(
-            region_id=roadmap.region_id, name=item["municipality"]
+            region_id=roadmap.region.pk if roadmap.region else 0, name=item["municipality"]
         )
         summary.count("Municipality", created)
     cascade = _upsert(

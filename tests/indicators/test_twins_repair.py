@@ -236,3 +236,23 @@ def test_municipality_twins_merge_and_an_empty_one_goes(import_file):
     assert _rollup(D1, municipality=lower).organisations == 2
     assert _rollup(D2, municipality=spaced).organisations == 1
     assert twins_find(region=region) == []
+
+
+def test_admin_action_calls_the_same_repair(twins, client, personas):
+    from django.urls import reverse
+
+    admin = personas.admin
+    admin.is_staff = admin.is_superuser = True
+    admin.save()
+    client.force_login(admin)
+    rollup = _rollup(D2)
+    response = client.post(
+        reverse("admin:indicators_monitoringrollup_changelist"),
+        {"action": "repair_twins", "_selected_action": [rollup.pk]},
+        follow=True,
+    )
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "остаётся «ORG9»" in body
+    assert not Organisation.objects.filter(code="org9").exists()
+    assert _rollup(D2).organisations == 2
