@@ -182,10 +182,12 @@ def _municipality_groups(region: Region) -> list[TwinGroup]:
         Municipality.objects.filter(region=region).order_by("pk").values_list("pk", "name")
     ):
         by_key[name_twin_key(name)].append(Twin(pk=pk, spelling=name))
+    # a lone name stored with other white space (typed so in the admin before it was
+    # single-spaced) is a group of one: it only takes its single-spaced spelling
     groups = [
         TwinGroup(MUNICIPALITY, region, key, twins)
         for key, twins in by_key.items()
-        if len(twins) > 1
+        if len(twins) > 1 or twins[0].spelling != single_spaced(twins[0].spelling)
     ]
     if groups:
         stats = _row_stats("municipality_id", [t.pk for g in groups for t in g.twins if t.pk])
@@ -348,6 +350,9 @@ def _move(model: type[models.Model], survivor_pk: int, dropped_pk: int) -> None:
 
 def _merge_municipalities(group: TwinGroup) -> set[dt.date]:
     assert group.survivor is not None and group.survivor.pk is not None
+    if not group.dropped:  # a respelling: no figure changes
+        Municipality.objects.filter(pk=group.survivor.pk).update(name=group.survivor_spelling)
+        return set()
     weeks = set(
         MonitoringRow.objects.filter(municipality_id__in=[t.pk for t in group.twins]).values_list(
             "week_start", flat=True

@@ -256,3 +256,37 @@ def test_admin_action_calls_the_same_repair(twins, client, personas):
     assert "остаётся «ORG9»" in body
     assert not Organisation.objects.filter(code="org9").exists()
     assert _rollup(D2).organisations == 2
+
+
+def test_a_lone_name_with_odd_spaces_takes_its_single_spaced_spelling(seeded):
+    region = Region.objects.get(code="66")
+    (odd,) = Municipality.objects.bulk_create([Municipality(region=region, name=" Тавда  ")])
+    result = twins_repair(region=region, apply=True)
+    assert len(result.merged) == 1
+    odd.refresh_from_db()
+    assert odd.name == "Тавда"
+    assert twins_find(region=region) == []
+
+
+def test_the_repair_announces_its_weeks_like_an_import(twins):
+    """The index and the alerts follow (`signals.monitoring_imported`, as an import)."""
+    from indicators.signals import monitoring_imported
+
+    heard = []
+
+    def receiver(sender, **kwargs):
+        heard.append(kwargs)
+
+    monitoring_imported.connect(receiver, dispatch_uid="test-twins")
+    try:
+        twins_repair(region=Region.objects.get(code="66"), apply=True)
+    finally:
+        monitoring_imported.disconnect(dispatch_uid="test-twins")
+    region = Region.objects.get(code="66")
+    assert heard == [
+        {
+            "signal": monitoring_imported,
+            "region_ids": [region.pk],
+            "weeks": [D1.isoformat(), D2.isoformat(), D3.isoformat()],
+        }
+    ]
