@@ -290,3 +290,18 @@ def test_the_repair_announces_its_weeks_like_an_import(twins):
             "weeks": [D1.isoformat(), D2.isoformat(), D3.isoformat()],
         }
     ]
+
+
+def test_a_shared_week_that_is_approved_is_left_for_a_person(twins):
+    from django.utils import timezone
+
+    from indicators.models import WeekApproval
+
+    region = Region.objects.get(code="66")
+    WeekApproval.objects.create(
+        region=region, week_start=D2, state="approved", approved_at=timezone.now()
+    )
+    result = twins_repair(region=region, apply=True)
+    assert not result.merged and len(result.left) == 1
+    assert "13.10.2025" in result.left[0].problem and "утверждены" in result.left[0].problem
+    assert Organisation.objects.filter(code__in=["org9", "ORG9"]).count() == 2
