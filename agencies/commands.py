@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from roadmap_portal.dates import DATE_HINT, ImplausibleDate, parse_date
@@ -26,6 +27,14 @@ class PortalCommand(BaseCommand):
     Russian message each."""
 
     requires_system_checks: list[str] = []
+
+    def execute(self, *args, **options):
+        # a rule refused what the command was to write (a twin of a stored municipality or
+        # code, agencies.naming …): its Russian message, never a Python traceback
+        try:
+            return super().execute(*args, **options)
+        except ValidationError as exc:
+            raise CommandError("; ".join(exc.messages)) from None
 
     @staticmethod
     def region_option(code: str) -> Region:

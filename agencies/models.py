@@ -5,6 +5,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -13,6 +14,12 @@ from roadmap_portal.numbers import plain_digits
 from roadmap_portal.tables import cell_text
 
 from .choices import AgencyKind, CollectiveScope, OrgType, Role
+from .naming import (
+    capitalised,
+    municipality_clean,
+    municipality_name,
+    organisation_code_problem,
+)
 from .querysets import AgencyQuerySet, OrganisationQuerySet, RegionScopedQuerySet
 
 
@@ -83,6 +90,15 @@ class Municipality(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # whatever path reaches the database, the name keeps its one spelling
+        self.name = municipality_name(self.name)
+        super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        # the name single-spaced, a twin of another municipality refused (agencies.naming)
+        municipality_clean(self)
 
 
 class Agency(models.Model):
@@ -192,6 +208,16 @@ class Organisation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
+
+    def clean(self) -> None:
+        # a code a spreadsheet lost or a twin of another code of the region is refused
+        # (agencies.naming)
+        self.code = cell_text(self.code)
+        problem = organisation_code_problem(
+            region_id=self.region_id, code=self.code, exclude_pk=self.pk
+        )
+        if problem:
+            raise ValidationError({"code": capitalised(problem)})
 
 
 class User(AbstractUser):

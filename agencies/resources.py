@@ -1,12 +1,14 @@
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from import_export import fields, widgets
 
 from roadmap_portal.import_formats import PortalResource
-from roadmap_portal.tables import cell_text, code_problem, single_spaced
+from roadmap_portal.tables import cell_text, code_problem
 
 from .choices import OrgType
-from .models import Agency, Municipality, Organisation, Region
+from .models import Agency, Organisation, Region
+from .naming import municipality_get_or_create
 
 ORG_TYPE_BY_LABEL = {str(label).lower(): value for value, label in OrgType.choices}
 
@@ -77,16 +79,30 @@ class OrganisationResource(PortalResource):
         fields = ["code", "name", "org_type", "region", "municipality"]
         skip_unchanged = True
         report_skipped = True
+        # `Organisation.clean` (agencies.naming): a code twin of another code of the region
+        # is refused, as the monitoring import and the roster refuse it
+        clean_model_instances = True
 
     def import_field(self, field, instance, row, is_m2m=False, **kwargs):
         if field.column_name == "municipality":
-            return  # set in before_save_instance, after the region is known
+            return  # set in import_instance, after the region is known
         super().import_field(field, instance, row, is_m2m=is_m2m, **kwargs)
 
-    def before_save_instance(self, instance, row, **kwargs):
-        # one municipality however it is spaced, as the monitoring import reads it
-        name = single_spaced(str(row.get("municipality") or ""))
+    def import_instance(self, instance, row, **kwargs):
+        errors: dict = {}
+        try:
+            super().import_instance(instance, row, **kwargs)
+        except ValidationError as exc:
+            errors = exc.update_error_dict(errors)
+        # one municipality however it is spaced, a twin of a known one refused: the one
+        # function every path creates a municipality with (agencies.naming)
+        name = cell_text(row.get("municipality"))
         if name and instance.region_id:
-            instance.municipality, _ = Municipality.objects.get_or_create(
-                region_id=instance.region_id, name=name
-            )
+            try:
+                instance.municipality, _created = municipality_get_or_create(
+                    region_id=instance.region_id, name=name
+                )
+            except ValidationError as exc:
+                errors["municipality__name"] = exc.message_dict.get("name", exc.messages)
+        if errors:
+            raise ValidationError(errors)

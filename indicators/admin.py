@@ -1,6 +1,9 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from agencies.admin_site import ReadOnlyAdmin
+from agencies.models import Region
 
 from .models import (
     Indicator,
@@ -13,6 +16,7 @@ from .models import (
     WeekApproval,
     WeekApprovalEvent,
 )
+from .services.twins import twins_repair
 
 
 class StageInline(admin.TabularInline):
@@ -102,6 +106,33 @@ class MonitoringRollupAdmin(WrittenByTheImport, admin.ModelAdmin):
     list_filter = ["week_start", "region"]
     raw_id_fields = ["municipality"]
     list_select_related = ["region", "municipality"]
+    actions = ["repair_twins"]
+
+    def has_repair_twins_permission(self, request) -> bool:
+        return bool(request.user.is_superuser)
+
+    @admin.action(
+        permissions=["repair_twins"],
+        description=gettext_lazy(
+            "Объединить двойников организаций и муниципальных образований субъектов"
+        ),
+    )
+    def repair_twins(self, request, queryset):
+        """`repair_twins --apply` for the regions of the chosen rollups (the same service)."""
+        regions = Region.objects.filter(
+            pk__in=queryset.values_list("region_id", flat=True).distinct()
+        ).order_by("code")
+        for region in regions:
+            result = twins_repair(region=region, apply=True)
+            for group in result.groups:
+                level = messages.WARNING if group.problem else messages.SUCCESS
+                self.message_user(request, group.describe(), level)
+            if not result.groups:
+                self.message_user(
+                    request,
+                    _("Субъект %(code)s: двойников не найдено.") % {"code": region.code},
+                    messages.INFO,
+                )
 
 
 from .index import admin as index_admin  # noqa: E402,F401  registers the index models

@@ -23,6 +23,8 @@ from decimal import Decimal
 from typing import Any
 
 import tablib
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.utils.translation import gettext as _
 from import_export import resources
 from import_export.formats import base_formats
 
@@ -35,12 +37,39 @@ class PortalResource(resources.ModelResource):
     """The base of every admin resource: exports native values, never strings made by the
     widgets (`force_native_type`, honoured by django-import-export's number, boolean, date,
     time and duration widgets; datetimes come out in local time without a zone, as XLSX
-    needs). Text is neutralised by the format, not here. Only the export is changed: the
-    import and its preview render as the library does."""
+    needs). Text is neutralised by the format, not here. On import, a row's field errors (a
+    widget's, or the model's `clean`) name the file's row and column, as the portal's own
+    imports do (`located`)."""
 
     def export(self, queryset=None, **kwargs):
         kwargs["force_native_type"] = True
         return super().export(queryset, **kwargs)
+
+    def import_row(self, row, instance_loader, **kwargs):
+        result = super().import_row(row, instance_loader, **kwargs)
+        error = result.validation_error
+        if error is not None and hasattr(error, "error_dict"):
+            result.validation_error = self.located(error, kwargs.get("row_number"))
+        return result
+
+    def located(self, error: ValidationError, row_number: int | None) -> ValidationError:
+        """`error` with each message prefixed by «Строка N, столбец «X»» (N as a spreadsheet
+        numbers the row: the header is row 1)."""
+        columns = {field.attribute: field.column_name for field in self.fields.values()}
+        located: dict[str, list[str]] = {}
+        for key, messages in error.message_dict.items():
+            column = columns.get(key, key)
+            prefix = (
+                _("Строка %(row)s, столбец «%(column)s»: ")
+                % {"row": row_number + 1, "column": column}
+                if row_number is not None and key != NON_FIELD_ERRORS
+                else ""
+            )
+            located[key] = [
+                message if message.startswith(_("Строка ")) else prefix + message
+                for message in messages
+            ]
+        return ValidationError(located)
 
 
 class DetectingCSV(base_formats.CSV):

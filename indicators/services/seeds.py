@@ -21,7 +21,8 @@ from django.db import models, transaction
 from django.db.models import ForeignObjectRel
 
 from agencies import dataversion
-from agencies.models import Agency, Municipality, Region
+from agencies.models import Agency, Region
+from agencies.naming import municipality_get_or_create
 from roadmaps.deadlines import parse_deadline
 from roadmaps.models import (
     Cascade,
@@ -297,8 +298,10 @@ def _cascade_load(
     measure = Measure.objects.get(roadmap=roadmap, number=item["measure"])
     municipality = None
     if item.get("municipality"):
-        municipality, created = Municipality.objects.get_or_create(
-            region=roadmap.region, name=item["municipality"]
+        # single-spaced, a twin of a known municipality refused (agencies.naming); a
+        # municipality belongs to a region, so its roadmap has one
+        municipality, created = municipality_get_or_create(
+            region_id=roadmap.region.pk if roadmap.region else 0, name=item["municipality"]
         )
         summary.count("Municipality", created)
     cascade = _upsert(

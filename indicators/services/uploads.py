@@ -47,6 +47,7 @@ from django.utils.translation import gettext as _
 
 from agencies import access
 from agencies.models import Region, User
+from agencies.naming import municipality_twin_problem
 from roadmap_portal.errors import job_failure_reason
 from roadmap_portal.jobs import job_claim, job_is_stuck, job_lease, job_may_rerun, job_rerun
 from roadmap_portal.ru_formats import ru_date
@@ -553,11 +554,7 @@ def _municipality_twin_problem(
     """A municipality name that is a twin of a known one (`known`) or of another name of the
     file (`other`, first on `other_row`): `staging.Staging.municipality_twins`."""
     if known is not None:
-        problem = _(
-            "муниципальное образование «%(name)s» отличается от уже известного в субъекте "
-            "«%(other)s» только регистром букв или буквой «ё»: это одно муниципальное "
-            "образование или два? Напишите название так же, как оно известно порталу"
-        ) % {"name": shown(name), "other": shown(known)}
+        problem = municipality_twin_problem(name, known)
     else:
         problem = _(
             "муниципальное образование «%(name)s» отличается от «%(other)s» (строка %(row)s) "
@@ -565,8 +562,8 @@ def _municipality_twin_problem(
             "два? Напишите название одинаково во всех строках"
         ) % {"name": shown(name), "other": shown(other), "row": other_row}
     return problem + _(
-        ", иначе показатели муниципалитета разделятся на два (другое муниципальное "
-        "образование с похожим названием может добавить администратор)"
+        ", иначе показатели муниципалитета разделятся на два (два разных муниципальных "
+        "образования не называются одинаково с точностью до регистра и «ё»)"
     )
 
 

@@ -824,6 +824,7 @@ def world_save(world: World) -> SaveResult:
     from django.db import transaction
 
     from agencies.models import Municipality, Organisation, Region
+    from agencies.naming import municipality_name
 
     codes = [r.region.code for r in world.regions]
     region_ids = dict(Region.objects.filter(code__in=codes).values_list("code", "id"))
@@ -833,10 +834,14 @@ def world_save(world: World) -> SaveResult:
     ids = list(region_ids.values())
     result = SaveResult()
     with transaction.atomic():
+        # names single-spaced, twins of a stored name or code refused: the rules every path
+        # follows (agencies.naming), checked set-at-once
+        for r in world.regions:
+            _refuse_twins(region_ids[r.region.code], r)
         before = Municipality.objects.filter(region_id__in=ids).count()
         Municipality.objects.bulk_create(
             [
-                Municipality(region_id=region_ids[r.region.code], name=m.name)
+                Municipality(region_id=region_ids[r.region.code], name=municipality_name(m.name))
                 for r in world.regions
                 for m in r.municipalities
             ],
@@ -865,7 +870,10 @@ def world_save(world: World) -> SaveResult:
                         org_type=org.org_type,
                         region_id=region_id,
                         municipality_id=muni_ids[
-                            (region_id, region.municipalities[org.municipality].name)
+                            (
+                                region_id,
+                                municipality_name(region.municipalities[org.municipality].name),
+                            )
                         ],
                     )
                     for org in region.organisations
@@ -876,6 +884,39 @@ def world_save(world: World) -> SaveResult:
             )
         result.organisations = Organisation.objects.filter(region_id__in=ids).count() - before
     return result
+
+
+def _refuse_twins(region_id: int, region: RegionWorld) -> None:
+    """A municipality name or an organisation code of the world that is a twin of a stored
+    one of the region (or of another of the world) is refused, in Russian."""
+    from django.core.exceptions import ValidationError
+    from django.utils.translation import gettext
+
+    from agencies.naming import (
+        municipality_name,
+        municipality_twin_problem,
+        municipality_twins,
+        organisation_code_twins,
+    )
+    from roadmap_portal.tables import code_twin_problem
+
+    names = [municipality_name(m.name) for m in region.municipalities]
+    problems = [
+        municipality_twin_problem(name, other)
+        for name, other in municipality_twins(region_id=region_id, names=names).items()
+    ]
+    codes = [org.code for org in region.organisations]
+    problems += [
+        code_twin_problem(code, other)
+        for code, (other, _stored) in organisation_code_twins(
+            region_id=region_id, codes=codes
+        ).items()
+    ]
+    if problems:
+        raise ValidationError(
+            gettext("Демонстрационные данные субъекта %(region)s не записаны: %(problems)s")
+            % {"region": region.region.code, "problems": "; ".join(problems[:5])}
+        )
 
 
 # --- Database: roadmaps --------------------------------------------------------------------
