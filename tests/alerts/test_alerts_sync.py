@@ -541,9 +541,9 @@ def test_check_alerts_all_regions(capsys):
     Measure.objects.filter(roadmap__region__code="63").update(status="cancelled")
     results = {r.region_code: r for r in alerts_sync_all(on_date=TODAY)}
     assert results["63"].closed == 3
-    assert list(
-        Alert.objects.open().filter(region__code="63").values_list("kind", flat=True)
-    ) == [AlertKind.DATA_STALE]
+    assert list(Alert.objects.open().filter(region__code="63").values_list("kind", flat=True)) == [
+        AlertKind.DATA_STALE
+    ]
 
 
 def test_check_alerts_one_region_and_bad_input():

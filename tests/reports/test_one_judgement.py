@@ -113,3 +113,44 @@ def test_an_accepted_upload_without_a_week_is_no_week(personas, season):
     )
     seen = _stale_everywhere(personas, region, day)
     assert seen == dict.fromkeys(seen, True)
+
+
+def test_an_alert_without_a_last_week_reads_in_russian_everywhere(
+    persona_client, personas, settings, season
+):
+    """The alert list and page, the API, the alert export and the digest show the alert of
+    a region that never reported: its Russian message, no «None», the days counted from the
+    season's start."""
+    from django.core import mail
+    from django.urls import reverse
+
+    from agencies.models import Region
+    from alerts.notify import digest_send
+    from reports import selectors
+
+    settings.SITE_URL = "https://portal.example"
+    sverdlovsk = Region.objects.get(code="66")
+    personas.coordinator.email = "coord66@example.org"
+    personas.coordinator.save()
+    day = season + dt.timedelta(days=40)
+    alerts_sync(region=sverdlovsk, on_date=day)
+    alert = Alert.objects.open().get(region=sverdlovsk, kind=AlertKind.DATA_STALE)
+    text = "Нет данных мониторинга: ни одной недели с начала сезона мониторинга 01.09.2025"
+    assert alert.message == text
+    client = persona_client("coordinator")
+    for url in (reverse("alerts:alert-list"), alert.get_absolute_url()):
+        page = client.get(url).content.decode()
+        assert text in page and "None" not in page
+    api = client.get(f"/api/v1/alerts/{alert.pk}/").json()
+    assert api["message"] == text and api["kind_display"] == "Данные мониторинга устарели"
+    assert api["details"]["last_week"] is None
+    assert api["details"]["season_start"] == "2025-09-01"
+    rows = [
+        r
+        for r in selectors.alert_export_rows(user=personas.coordinator, region=sverdlovsk)
+        if r.message == text
+    ]
+    assert len(rows) == 1 and rows[0].kind_label == "Данные мониторинга устарели"
+    digest_send(region=sverdlovsk)
+    bodies = [m.body for m in mail.outbox if "coord66@example.org" in m.to]
+    assert bodies and text in bodies[0] and "None" not in bodies[0]
