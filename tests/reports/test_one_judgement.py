@@ -154,3 +154,193 @@ def test_an_alert_without_a_last_week_reads_in_russian_everywhere(
     digest_send(region=sverdlovsk)
     bodies = [m.body for m in mail.outbox if "coord66@example.org" in m.to]
     assert bodies and text in bodies[0] and "None" not in bodies[0]
+
+
+# --- overdue and due soon of a measure: the region's local date, every path ---------------
+
+DUE = dt.date(2025, 10, 31)
+
+
+def _khabarovsk_moment(day: dt.date, hour: int, minute: int) -> dt.datetime:
+    from zoneinfo import ZoneInfo
+
+    local = dt.datetime.combine(day, dt.time(hour, minute), tzinfo=ZoneInfo("Asia/Vladivostok"))
+    return local.astimezone(dt.UTC)
+
+
+def _measure_everywhere(personas, region, measure, moment, monkeypatch) -> dict[str, tuple]:
+    """(overdue, due soon) of the measure on every path at `moment` (the clock set there)."""
+    from django.conf import settings
+    from django.urls import reverse
+    from django.utils import timezone
+    from rest_framework.test import APIClient
+
+    from alerts.services import alerts_sync_many
+    from reports.dashboards import roadmap as rm
+    from reports.selectors import roadmap_status_rows
+    from tests.factories import make_user
+
+    monkeypatch.setattr(timezone, "now", lambda: moment)
+    today = region.local_today()
+    soon_days = settings.ALERT_DUE_SOON_DAYS
+    user = personas.admin
+    api = APIClient()
+    api.force_authenticate(user)
+    body = api.get(f"/api/v1/measures/{measure.pk}/").json()
+    listed_overdue = api.get("/api/v1/measures/", {"overdue": "true", "region": region.pk}).json()
+    listed_soon = api.get(
+        "/api/v1/measures/", {"due_within": soon_days, "region": region.pk}
+    ).json()
+    from django.test import Client
+
+    client = Client()
+    client.force_login(make_user("admin", is_superuser=True, is_staff=True))
+    page = client.get(reverse("roadmaps:measure-list"), {"overdue": "true", "region": region.pk})
+    page_soon = client.get(
+        reverse("roadmaps:measure-list"), {"due_within": soon_days, "region": region.pk}
+    )
+    board = region_dashboard(user=user, region=region, today=today)
+    row = next(
+        r for r in country_overview(user=user, on_date=None, now=moment).rows if r.region == region
+    )
+    (export,) = [
+        r for r in roadmap_status_rows(user=user, region=region, now=moment) if r.number == measure.number
+    ]
+    alerts_sync_many(regions=[region])
+    open_kinds = set(Alert.objects.open().filter(measure=measure).values_list("kind", flat=True))
+    upcoming = rm.upcoming_deadlines(region=region, today=today, days=soon_days)
+
+    def ids(listing):
+        return {m["id"] for m in listing["results"]} if "results" in listing else {
+            m["id"] for m in listing
+        }
+
+    return {
+        "model": (measure.is_overdue(), None),
+        "api detail": (body["is_overdue"], None),
+        "api list": (measure.pk in ids(listed_overdue), measure.pk in ids(listed_soon)),
+        "measure list": (
+            measure.number in page.content.decode(),
+            measure.number in page_soon.content.decode(),
+        ),
+        "region dashboard": (board.overdue_total == 1, any(l.measure == measure for l in upcoming)),
+        "country overview": (row.overdue == 1, None),
+        "export": (export.days_overdue > 0, None),
+        "alerts": (
+            AlertKind.MEASURE_OVERDUE in open_kinds,
+            AlertKind.MEASURE_DUE_SOON in open_kinds,
+        ),
+    }
+
+
+@pytest.mark.parametrize(
+    ("day", "hour", "minute", "overdue", "soon"),
+    [
+        (DUE - dt.timedelta(days=8), 23, 59, False, False),  # 8 days ahead
+        (DUE - dt.timedelta(days=7), 0, 1, False, True),  # 7 days ahead: due soon
+        (DUE, 23, 59, False, True),  # the deadline's last minute, local
+        (DUE + dt.timedelta(days=1), 0, 1, True, False),  # a minute past it, local
+    ],
+)
+def test_overdue_and_due_soon_agree_on_every_path(
+    personas, monkeypatch, day, hour, minute, overdue, soon
+):
+    """Khabarovsk (UTC+10): 01.11 00:01 there is still 31.10 in Moscow and in UTC."""
+    from agencies.models import Region
+    from tests.factories import make_measure, make_roadmap
+
+    region = Region.objects.get(code="27")
+    measure = make_measure(make_roadmap(region), due_date=DUE, number="77.1")
+    seen = _measure_everywhere(
+        personas, region, measure, _khabarovsk_moment(day, hour, minute), monkeypatch
+    )
+    for path, (is_overdue, is_soon) in seen.items():
+        assert is_overdue is overdue, path
+        assert is_soon in (None, soon), path
+
+
+# --- «неполная неделя» and the week judged: every path ------------------------------------
+
+W0, W1 = dt.date(2025, 12, 22), dt.date(2025, 12, 29)  # Mondays
+JUDGE_DAY = dt.date(2026, 1, 5)  # stage 2 (30.12.2025, I1 ≥ 75 %) has passed
+
+
+def _covered(region, week, *, i1, reported, expected, staff=1000):
+    rollup = _rollup(region, week, i1=i1, staff=staff)
+    MonitoringRollup.objects.filter(pk=rollup.pk).update(
+        coverage_reported=reported, coverage_expected=expected, vkm_users=100,
+        vkm_and_max_users=i1,
+    )  # fmt: skip
+
+
+def _judged_week_everywhere(personas, region) -> dict[str, object]:
+    """The week each path judges I1 on (or says complete / partial for W1)."""
+    import io
+    import json
+
+    from django.core.management import call_command
+    from rest_framework.test import APIClient
+
+    from indicators.index.selectors import index_inputs_load
+    from indicators.selectors import indicator_status
+    from reports.exports.indicators import coverage_cells
+
+    user = personas.admin
+    board = region_dashboard(user=user, region=region, today=JUDGE_DAY)
+    row = next(
+        r for r in country_overview(user=user, on_date=JUDGE_DAY).rows if r.region == region
+    )
+    status = next(
+        s for s in indicator_status(region=region, on_date=JUDGE_DAY) if s.indicator.code == "i1"
+    )
+    out = io.StringIO()
+    call_command(
+        "indicator_report", "--region", region.code, "--week", "05.01.2026", stdout=out
+    )
+    report = json.loads(out.getvalue())
+    api = APIClient()
+    api.force_authenticate(user)
+    (w1,) = api.get(
+        "/api/v1/indicator-values/", {"region": region.code, "week": W1.isoformat()}
+    ).json()["results"]
+    complete_weeks = {
+        r["week_start"]
+        for r in api.get(
+            "/api/v1/indicator-values/", {"region": region.code, "complete": "true"}
+        ).json()["results"]
+    }
+    alerts_sync(region=region, on_date=JUDGE_DAY)
+    below = Alert.objects.open().get(region=region, kind=AlertKind.INDICATOR_BELOW)
+    rollup = MonitoringRollup.objects.get(region=region, municipality=None, week_start=W1)
+    export_state = coverage_cells(rollup.coverage)[2]
+    inputs = index_inputs_load(region_ids=[region.pk], on_date=JUDGE_DAY)[region.pk]
+    return {
+        "region dashboard card": board.indicators[0].latest_week,
+        "region dashboard partial": W0 if board.partial is not None else W1,
+        "country overview": W0 if row.partial is not None else W1,
+        "indicators page": status.week_start,
+        "indicator_report": dt.date.fromisoformat(report["judged_week"]),
+        "api complete": W1 if w1["complete"] else W0,
+        "api filter": W1 if W1.isoformat() in complete_weeks else W0,
+        "alert": dt.date.fromisoformat(below.details["week"]),
+        "export": W0 if export_state.startswith("неполная неделя") else W1,
+        "index M": inputs.sferum_week,
+    }
+
+
+@pytest.mark.parametrize(
+    ("reported", "expected", "judged"),
+    [
+        (9, 10, W1),  # exactly MONITORING_MIN_COVERAGE (0.9): complete
+        (90, 100, W1),
+        (8, 9, W0),  # 88.9 %: a «неполная неделя», the week before is judged
+        (8999, 10000, W0),  # 89.99 %: shown as 89.9 %, still partial
+        (0, 0, W1),  # nothing expected: complete
+    ],
+)
+def test_the_judged_week_is_one_judgement(personas, reported, expected, judged):
+    region = make_region("91")
+    _covered(region, W0, i1=40, reported=10, expected=10)
+    _covered(region, W1, i1=50, reported=reported, expected=expected)
+    seen = _judged_week_everywhere(personas, region)
+    assert seen == dict.fromkeys(seen, judged)
