@@ -344,3 +344,131 @@ def test_the_judged_week_is_one_judgement(personas, reported, expected, judged):
     _covered(region, W1, i1=50, reported=reported, expected=expected)
     seen = _judged_week_everywhere(personas, region)
     assert seen == dict.fromkeys(seen, judged)
+
+
+# --- the stage target in force on a date, and its verdict: every path ---------------------
+
+STAGE2 = dt.date(2025, 12, 30)  # I1 stage 2: ≥ 75 % (fixture methodology)
+
+
+def _verdict_everywhere(personas, region, moment, monkeypatch) -> dict[str, str]:
+    """I1's verdict at `moment` (the clock set there; each path on the region's own date):
+    «below» (red / ниже цели), «at_risk» (amber / под угрозой), «on_track» (green), «none»
+    (no target that counts: no colour, no alert)."""
+    from django.utils import timezone
+
+    from alerts.services import alerts_sync_many
+    from indicators.selectors import indicator_status
+    from reports.dashboards import trend
+
+    monkeypatch.setattr(timezone, "now", lambda: moment)
+    today = region.local_today()
+    colour = {
+        trend.RED: "below",
+        trend.AMBER: "at_risk",
+        trend.GREEN: "on_track",
+        trend.NONE: "none",
+        trend.FEW: "few",
+    }
+    user = personas.admin
+    card = region_dashboard(user=user, region=region, today=today).indicators[0]
+    row = next(
+        r for r in country_overview(user=user, on_date=None, now=moment).rows if r.region == region
+    )
+    status = next(
+        s for s in indicator_status(region=region, on_date=today) if s.indicator.code == "i1"
+    )
+    alerts_sync_many(regions=[region])
+    kinds = set(
+        Alert.objects.open()
+        .filter(region=region, indicator__code="i1")
+        .values_list("kind", flat=True)
+    )
+    alert = (
+        "below"
+        if AlertKind.INDICATOR_BELOW in kinds
+        else "at_risk"
+        if AlertKind.INDICATOR_AT_RISK in kinds
+        else "on_track_or_none"
+    )
+    page = status.current.counted
+    return {
+        "region dashboard": colour[card.rag],
+        "country overview": colour[row.indicators[0].rag],
+        "indicators page target": "none" if page is None else "counted",
+        "alerts": alert,
+    }
+
+
+def _falling_weeks(region, last_week: dt.date, values=(60, 58, 56, 54)):
+    for n, value in enumerate(reversed(values)):
+        _rollup(region, last_week - dt.timedelta(weeks=n), i1=value)
+
+
+@pytest.mark.parametrize(
+    ("day", "hour", "minute", "verdict"),
+    [
+        (STAGE2, 23, 59, "at_risk"),  # the stage date's last minute, local: not passed yet
+        (STAGE2 + dt.timedelta(days=1), 0, 1, "below"),  # a minute later: passed, missed
+    ],
+)
+def test_stage_date_edge_is_one_judgement(personas, monkeypatch, day, hour, minute, verdict):
+    """Khabarovsk (UTC+10): 31.12 00:01 there is 30.12 in Moscow."""
+    from agencies.models import Region
+
+    region = Region.objects.get(code="27")
+    _falling_weeks(region, dt.date(2025, 12, 22))
+    seen = _verdict_everywhere(
+        personas, region, _khabarovsk_moment(day, hour, minute), monkeypatch
+    )
+    assert seen == {
+        "region dashboard": verdict,
+        "country overview": verdict,
+        "indicators page target": "counted",
+        "alerts": verdict,
+    }
+
+
+@pytest.mark.parametrize(
+    ("day", "counted"),
+    [(dt.date(2025, 12, 14), False), (dt.date(2025, 12, 15), True)],
+)
+def test_conditional_target_in_force_from_its_day_everywhere(
+    personas, monkeypatch, day, counted
+):
+    """A conditional stage 2 in force from 15.12.2025: the day before it is shown and judged
+    nowhere; from that day, in the region's time zone, it is judged on every path."""
+    from decimal import Decimal
+
+    from agencies.models import Region
+    from indicators.models import Indicator, RegionTarget
+
+    region = Region.objects.get(code="27")
+    RegionTarget.objects.update_or_create(
+        region=region,
+        indicator=Indicator.objects.get(code="i1"),
+        stage=2,
+        defaults={
+            "target_value": Decimal("75"),
+            "conditional": True,
+            "condition": "после утверждения нормативных актов",
+            "in_force": True,
+            "in_force_since": dt.date(2025, 12, 15),
+        },
+    )
+    _falling_weeks(region, dt.date(2025, 12, 8))
+    seen = _verdict_everywhere(personas, region, _khabarovsk_moment(day, 0, 1), monkeypatch)
+    if counted:
+        assert seen == {
+            "region dashboard": "at_risk",
+            "country overview": "at_risk",
+            "indicators page target": "counted",
+            "alerts": "at_risk",
+        }
+    else:
+        assert seen == {
+            "region dashboard": "none",
+            "country overview": "none",
+            "indicators page target": "none",
+            "alerts": "on_track_or_none",
+        }
