@@ -45,7 +45,7 @@ from roadmap_portal.ru_formats import (
 )
 from roadmaps.choices import CLOSED_STATUSES, MeasureStatus, Recurrence
 from roadmaps.models import Cascade, Measure, MeasureReport
-from roadmaps.selectors import duty_monthly_dates, duty_period, with_done_counts
+from roadmaps.selectors import duty_monthly_dates, duty_period, report_missing, with_done_counts
 
 from .choices import AlertKind, Severity
 
@@ -120,6 +120,7 @@ def _measure_causes(regions: Sequence[Region], on_date: dt.date) -> ByRegion:
             "id",
             "number",
             "title",
+            "status",
             "due_date",
             "start_date",
             "recurrence",
@@ -182,10 +183,14 @@ def _missing_reports(m: dict, label: str, on_date: dt.date, reported: set) -> li
     )
     causes = []
     for report_due in duty_monthly_dates(start=start, due=due):
-        if report_due >= on_date:
-            break
         period = report_due.replace(day=1)
-        if (m["id"], period) in reported:
+        # the measure page's «нет отчёта» (the measures read here are open: `closed` False)
+        if not report_missing(
+            report_due=report_due,
+            reported=(m["id"], period) in reported,
+            closed=m["status"] in CLOSED_STATUSES,
+            on_date=on_date,
+        ):
             continue
         days = (on_date - report_due).days
         causes.append(

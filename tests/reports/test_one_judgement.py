@@ -204,16 +204,20 @@ def _measure_everywhere(personas, region, measure, moment, monkeypatch) -> dict[
         r for r in country_overview(user=user, on_date=None, now=moment).rows if r.region == region
     )
     (export,) = [
-        r for r in roadmap_status_rows(user=user, region=region, now=moment) if r.number == measure.number
+        r
+        for r in roadmap_status_rows(user=user, region=region, now=moment)
+        if r.number == measure.number
     ]
     alerts_sync_many(regions=[region])
     open_kinds = set(Alert.objects.open().filter(measure=measure).values_list("kind", flat=True))
     upcoming = rm.upcoming_deadlines(region=region, today=today, days=soon_days)
 
     def ids(listing):
-        return {m["id"] for m in listing["results"]} if "results" in listing else {
-            m["id"] for m in listing
-        }
+        return (
+            {m["id"] for m in listing["results"]}
+            if "results" in listing
+            else {m["id"] for m in listing}
+        )
 
     return {
         "model": (measure.is_overdue(), None),
@@ -223,7 +227,10 @@ def _measure_everywhere(personas, region, measure, moment, monkeypatch) -> dict[
             measure.number in page.content.decode(),
             measure.number in page_soon.content.decode(),
         ),
-        "region dashboard": (board.overdue_total == 1, any(l.measure == measure for l in upcoming)),
+        "region dashboard": (
+            board.overdue_total == 1,
+            any(line.measure == measure for line in upcoming),
+        ),
         "country overview": (row.overdue == 1, None),
         "export": (export.days_overdue > 0, None),
         "alerts": (
@@ -287,16 +294,12 @@ def _judged_week_everywhere(personas, region) -> dict[str, object]:
 
     user = personas.admin
     board = region_dashboard(user=user, region=region, today=JUDGE_DAY)
-    row = next(
-        r for r in country_overview(user=user, on_date=JUDGE_DAY).rows if r.region == region
-    )
+    row = next(r for r in country_overview(user=user, on_date=JUDGE_DAY).rows if r.region == region)
     status = next(
         s for s in indicator_status(region=region, on_date=JUDGE_DAY) if s.indicator.code == "i1"
     )
     out = io.StringIO()
-    call_command(
-        "indicator_report", "--region", region.code, "--week", "05.01.2026", stdout=out
-    )
+    call_command("indicator_report", "--region", region.code, "--week", "05.01.2026", stdout=out)
     report = json.loads(out.getvalue())
     api = APIClient()
     api.force_authenticate(user)
@@ -418,9 +421,7 @@ def test_stage_date_edge_is_one_judgement(personas, monkeypatch, day, hour, minu
 
     region = Region.objects.get(code="27")
     _falling_weeks(region, dt.date(2025, 12, 22))
-    seen = _verdict_everywhere(
-        personas, region, _khabarovsk_moment(day, hour, minute), monkeypatch
-    )
+    seen = _verdict_everywhere(personas, region, _khabarovsk_moment(day, hour, minute), monkeypatch)
     assert seen == {
         "region dashboard": verdict,
         "country overview": verdict,
@@ -433,9 +434,7 @@ def test_stage_date_edge_is_one_judgement(personas, monkeypatch, day, hour, minu
     ("day", "counted"),
     [(dt.date(2025, 12, 14), False), (dt.date(2025, 12, 15), True)],
 )
-def test_conditional_target_in_force_from_its_day_everywhere(
-    personas, monkeypatch, day, counted
-):
+def test_conditional_target_in_force_from_its_day_everywhere(personas, monkeypatch, day, counted):
     """A conditional stage 2 in force from 15.12.2025: the day before it is shown and judged
     nowhere; from that day, in the region's time zone, it is judged on every path."""
     from decimal import Decimal
@@ -472,3 +471,41 @@ def test_conditional_target_in_force_from_its_day_everywhere(
             "indicators page target": "none",
             "alerts": "on_track_or_none",
         }
+
+
+# --- a missing monthly report of a recurring measure: the measure page and the alert -------
+
+
+@pytest.mark.parametrize(
+    ("status", "day", "missing"),
+    [
+        ("in_progress", dt.date(2025, 10, 26), False),  # the report's due date: not yet
+        ("in_progress", dt.date(2025, 10, 27), True),  # the day after: missing
+        ("not_started", dt.date(2025, 10, 27), True),
+        ("cancelled", dt.date(2025, 10, 27), False),  # a cancelled duty owes nothing
+        ("done", dt.date(2025, 10, 27), False),  # a finished duty: its alerts close
+    ],
+)
+def test_missing_monthly_report_is_one_judgement(personas, status, day, missing):
+    """The measure page used to mark the months of a cancelled or done duty «нет отчёта»
+    while the alerts (rightly) raised nothing for them."""
+    from agencies.models import Region
+    from roadmaps.selectors import measure_report_months
+    from tests.factories import make_measure, make_roadmap
+
+    region = Region.objects.get(code="27")
+    measure = make_measure(
+        make_roadmap(region),
+        recurrence="monthly",
+        start_date=dt.date(2025, 10, 1),
+        due_date=dt.date(2025, 12, 26),
+        deadline_text="ежемесячно до 26.12.2025",
+        status=status,
+    )
+    (october, *_rest) = measure_report_months(measure, day)
+    alerts_sync(region=region, on_date=day)
+    alert = Alert.objects.open().filter(measure=measure, kind=AlertKind.REPORT_MISSING).exists()
+    assert {"measure page": october.is_missing, "alert": alert} == {
+        "measure page": missing,
+        "alert": missing,
+    }
