@@ -509,3 +509,30 @@ def test_missing_monthly_report_is_one_judgement(personas, status, day, missing)
         "measure page": missing,
         "alert": missing,
     }
+
+
+def test_the_trend_reads_the_same_weeks_everywhere(personas, settings):
+    """`ALERT_TREND_WEEKS` beyond the region dashboard's 30 weeks of chart: the dashboard
+    fitted its trend on the 30 newest weeks only, the country overview and the alert on all
+    the weeks the setting names, so the card said «в графике» beside «под угрозой»."""
+    from reports.dashboards import trend
+
+    settings.ALERT_TREND_WEEKS = 40
+    region = make_region("91")
+    last = dt.date(2025, 12, 22)
+    values = [100] * 5 + [46 + n for n in range(30)]  # 35 complete weeks, oldest first
+    for n, value in enumerate(values):
+        _rollup(region, last - dt.timedelta(weeks=len(values) - 1 - n), i1=value)
+    day = dt.date(2025, 12, 23)  # stage 2 (30.12, ≥ 75 %) still ahead
+    card = region_dashboard(user=personas.admin, region=region, today=day).indicators[0]
+    row = next(
+        r
+        for r in country_overview(user=personas.admin, on_date=day).rows
+        if r.region == region
+    )
+    alerts_sync(region=region, on_date=day)
+    at_risk = Alert.objects.open().filter(
+        region=region, kind=AlertKind.INDICATOR_AT_RISK, indicator__code="i1"
+    )
+    assert card.rag == row.indicators[0].rag == trend.AMBER
+    assert at_risk.exists()
