@@ -526,9 +526,7 @@ def test_the_trend_reads_the_same_weeks_everywhere(personas, settings):
     day = dt.date(2025, 12, 23)  # stage 2 (30.12, ≥ 75 %) still ahead
     card = region_dashboard(user=personas.admin, region=region, today=day).indicators[0]
     row = next(
-        r
-        for r in country_overview(user=personas.admin, on_date=day).rows
-        if r.region == region
+        r for r in country_overview(user=personas.admin, on_date=day).rows if r.region == region
     )
     alerts_sync(region=region, on_date=day)
     at_risk = Alert.objects.open().filter(
