@@ -47,8 +47,13 @@ NATIONAL = "all"
 
 # The settings the cached values are judged by (read where they are used: indicators.coverage,
 # indicators.staleness, reports.dashboards.trend). A setting read by a cached computation
-# belongs here.
-JUDGING_SETTINGS = ("MONITORING_MIN_COVERAGE", "MONITORING_STALE_DAYS", "ALERT_TREND_WEEKS")
+# belongs here: the season's start decides when a region without any week goes stale.
+JUDGING_SETTINGS = (
+    "MONITORING_MIN_COVERAGE",
+    "MONITORING_STALE_DAYS",
+    "MONITORING_SEASON_START",
+    "ALERT_TREND_WEEKS",
+)
 
 
 def region_scope(region_id: int) -> str:

@@ -45,7 +45,7 @@ from roadmap_portal.ru_formats import (
 )
 from roadmaps.choices import CLOSED_STATUSES, MeasureStatus, Recurrence
 from roadmaps.models import Cascade, Measure, MeasureReport
-from roadmaps.selectors import duty_monthly_dates, duty_period, with_done_counts
+from roadmaps.selectors import duty_monthly_dates, duty_period, report_missing, with_done_counts
 
 from .choices import AlertKind, Severity
 
@@ -120,6 +120,7 @@ def _measure_causes(regions: Sequence[Region], on_date: dt.date) -> ByRegion:
             "id",
             "number",
             "title",
+            "status",
             "due_date",
             "start_date",
             "recurrence",
@@ -182,10 +183,14 @@ def _missing_reports(m: dict, label: str, on_date: dt.date, reported: set) -> li
     )
     causes = []
     for report_due in duty_monthly_dates(start=start, due=due):
-        if report_due >= on_date:
-            break
         period = report_due.replace(day=1)
-        if (m["id"], period) in reported:
+        # the measure page's «нет отчёта» (the measures read here are open: `closed` False)
+        if not report_missing(
+            report_due=report_due,
+            reported=(m["id"], period) in reported,
+            closed=m["status"] in CLOSED_STATUSES,
+            on_date=on_date,
+        ):
             continue
         days = (on_date - report_due).days
         causes.append(
@@ -506,21 +511,34 @@ def _region_monitoring_causes(
     causes = []
     stale_days = staleness.stale_days()
 
-    # 1. stale: the newest week (or, before any week, the newest accepted upload) is too old
-    last_done = next((u for u in uploads if u["status"] == UploadStatus.DONE), None)
-    last_data = series[0].week_start if series else None
-    if last_data is None and last_done is not None:
-        last_data = timezone.localtime(last_done["uploaded_at"], region.tz).date()
-    if last_data is not None and staleness.is_stale(last_data, on_date, days=stale_days):
-        days = staleness.days_since(last_data, on_date)
+    # 1. stale: the newest week is too old, or the region has never reported a week and
+    # the season started too long ago (indicators.staleness: the dashboards' rule). An
+    # accepted upload is not a week: the days count from weeks only, as on the dashboards.
+    last_week = series[0].week_start if series else None
+    if staleness.is_stale(last_week, on_date, days=stale_days):
+        since = staleness.counted_from(last_week)
+        days = staleness.days_since(last_week, on_date)
+        if last_week is None:
+            message = _(
+                "Нет данных мониторинга: ни одной недели с начала сезона мониторинга %(start)s"
+            ) % {"start": _d(since)}
+        else:
+            message = _("Нет новых данных мониторинга: последняя неделя с %(week)s") % {
+                "week": _d(last_week)
+            }
         causes.append(
             Cause(
                 kind=AlertKind.DATA_STALE,
                 key=f"stale:{region.pk}",
                 severity=Severity.MEDIUM if days < 2 * stale_days else Severity.HIGH,
-                message=_("Нет новых данных мониторинга: последняя неделя с %(week)s")
-                % {"week": _d(last_data)},
-                details={"last_week": last_data.isoformat(), "due_date": last_data.isoformat()},
+                message=message,
+                # `due_date`: the day the days count from (Alert.days_overdue), the newest
+                # week's start or, before any week, the season's start
+                details={
+                    "last_week": last_week.isoformat() if last_week else None,
+                    "season_start": staleness.season_start().isoformat(),
+                    "due_date": since.isoformat(),
+                },
             )
         )
 

@@ -204,7 +204,8 @@ ADMIN_IMPORT_MAX_BYTES = env_int("ADMIN_IMPORT_MAX_BYTES", 20 * 1024 * 1024)
 # Monitoring import: a count above this is refused as impossible for one organisation
 # (the largest Russian universities and school complexes stay far below it).
 MONITORING_MAX_COUNT = env_int("MONITORING_MAX_COUNT", 1_000_000)
-# The first week a monitoring file may hold (ISO date); weeks before it are refused.
+# The first week a monitoring file may hold (ISO date); weeks before it are refused. A region
+# without any week counts its staleness from it (indicators.staleness).
 MONITORING_SEASON_START = env_str("MONITORING_SEASON_START", "2025-01-01")
 # An XLSX whose XML would unpack past this is refused before reading (zip bombs).
 XLSX_MAX_UNCOMPRESSED_BYTES = env_int("XLSX_MAX_UNCOMPRESSED_BYTES", 1024 * 1024 * 1024)

@@ -230,6 +230,14 @@ def duty_monthly_dates(*, start: dt.date | None, due: dt.date | None) -> list[dt
     return monthly_due_dates(until=due, start=start)
 
 
+def report_missing(*, report_due: dt.date, reported: bool, closed: bool, on_date: dt.date) -> bool:
+    """Is a monthly report missing on `on_date`? Its due date has passed (in the region's
+    local date) without a report marked done, and the duty is still open: a done or
+    cancelled measure owes no more reports, as its alerts close. The one rule of the
+    measure page's «нет отчёта» and the «Нет ежемесячного отчёта» alert."""
+    return not closed and not reported and report_due < on_date
+
+
 def measure_monthly_dates(measure: Measure) -> list[dt.date]:
     """The due dates of a monthly duty over its period (none for other measures)."""
     if measure.recurrence != Recurrence.MONTHLY:
@@ -243,7 +251,7 @@ class ReportMonth:
     period: dt.date
     due_date: dt.date
     report: MeasureReport | None
-    is_missing: bool  # due and not reported as done
+    is_missing: bool  # `report_missing`: due, not reported as done, the duty still open
 
     @property
     def is_reported(self) -> bool:
@@ -266,7 +274,10 @@ def measure_report_months(measure: Measure, today: dt.date | None = None) -> lis
         period = due.replace(day=1)
         report = reports.get(period)
         done = report is not None and report.status == MeasureStatus.DONE
-        months.append(ReportMonth(period, due, report, is_missing=not done and due < today))
+        missing = report_missing(
+            report_due=due, reported=done, closed=measure.is_closed, on_date=today
+        )
+        months.append(ReportMonth(period, due, report, is_missing=missing))
     return months
 
 

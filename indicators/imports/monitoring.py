@@ -65,6 +65,7 @@ from roadmap_portal.tables import (
     single_spaced,
 )
 
+from ..staleness import season_start
 from .columns import BY_KEY, COUNT_KEYS, CROSS_CHECKS, TEXT_LIMITS, TITLES
 
 MAX_STORED_ERRORS = 1000
@@ -113,10 +114,6 @@ CROSS_MESSAGES: dict[str, Any] = {
 
 def max_count() -> int:
     return settings.MONITORING_MAX_COUNT
-
-
-def season_start() -> dt.date:
-    return dt.date.fromisoformat(str(settings.MONITORING_SEASON_START))
 
 
 @dataclass

@@ -146,7 +146,7 @@ def build_region_dashboard(
     series = sferum.region_series(region=region, today=today)
     # a «неполная неделя» is shown with its coverage but never judged (indicators.coverage):
     # the cards, their trends and the municipalities read the complete weeks
-    judged = [row for row in series if row.complete]
+    judged = sferum.judged_series(region=region, today=today, series=series)
     partial = series[-1] if series and not series[-1].complete else None
     cards = sferum.indicator_cards(region=region, today=today, series=judged)
     municipalities = sferum.municipality_rows(

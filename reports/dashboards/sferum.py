@@ -18,7 +18,7 @@ from indicators.models import (
     MonitoringRollup,
     MonitoringUpload,
 )
-from indicators.selectors import indicator_status
+from indicators.selectors import indicator_status, newest_region_rollups, trend_weeks
 from indicators.stages import RegionStageTarget, current_stage
 from indicators.staleness import is_stale
 from indicators.trends import Trend
@@ -141,6 +141,25 @@ def region_series(
     )
     rows.reverse()
     return rows
+
+
+def judged_series(
+    *, region: Region, today: dt.date, series: list[MonitoringRollup]
+) -> list[MonitoringRollup]:
+    """The region's complete weeks up to `today`, oldest first: the chart's `SERIES_WEEKS`
+    and at least the `trend_weeks()` newest, the weeks the country overview and the alerts
+    fit the same trend on (`indicators.selectors.newest_region_rollups`). Taking only the
+    complete ones among the 30 newest weeks of `series` fitted a shorter trend here whenever
+    the setting reached further back, or «неполные недели» were among them.
+
+    `series` (`region_series`) already holds them unless it is full and some of its weeks
+    are partial or the trend reaches beyond it: only then one more query."""
+    weeks = max(SERIES_WEEKS, trend_weeks())
+    judged = [row for row in series if row.complete]
+    if len(series) < SERIES_WEEKS or len(judged) >= weeks:
+        return judged  # every week up to today is in `series`, or enough complete ones
+    rows = newest_region_rollups(days={region.pk: today}, weeks=weeks, complete_only=True)
+    return list(reversed(rows.get(region.pk, [])))
 
 
 def indicator_cards(

@@ -196,13 +196,16 @@ def test_due_soon_window_and_switch_to_overdue(settings):
     soon = make_measure(roadmap, due_date=dt.date(2025, 11, 4))
     later = make_measure(roadmap, due_date=dt.date(2025, 11, 5))
     alerts_sync(region=region, on_date=TODAY)
+    # (the region has never reported monitoring: its one «данные устарели» stays open)
     assert set(Alert.objects.open().values_list("kind", "measure")) == {
-        (AlertKind.MEASURE_DUE_SOON, soon.pk)
+        (AlertKind.MEASURE_DUE_SOON, soon.pk),
+        (AlertKind.DATA_STALE, None),
     }
     alerts_sync(region=region, on_date=dt.date(2025, 11, 5))
     assert set(Alert.objects.open().values_list("kind", "measure")) == {
         (AlertKind.MEASURE_OVERDUE, soon.pk),
         (AlertKind.MEASURE_DUE_SOON, later.pk),
+        (AlertKind.DATA_STALE, None),
     }
     assert Alert.objects.closed().get().kind == AlertKind.MEASURE_DUE_SOON
 
@@ -215,7 +218,7 @@ def test_local_date_of_the_region_decides():
     moment = dt.datetime(2025, 10, 31, 17, 0, tzinfo=dt.UTC)
     assert region.local_today(moment) == TODAY
     alerts_sync(region=region, on_date=region.local_today(moment))
-    assert Alert.objects.open().get().kind == AlertKind.MEASURE_OVERDUE
+    assert Alert.objects.open().get(measure__isnull=False).kind == AlertKind.MEASURE_OVERDUE
 
 
 def test_one_sync_of_many_regions_judges_each_on_its_own_local_date(monkeypatch):
@@ -229,13 +232,16 @@ def test_one_sync_of_many_regions_judges_each_on_its_own_local_date(monkeypatch)
     monkeypatch.setattr(timezone, "now", lambda: moment)
     results = alerts_sync_many(regions=[khabarovsk, kaliningrad])
     assert [r.region_code for r in results] == ["27", "39"]
+    # (neither region has ever reported monitoring: each has its «данные устарели» too)
     assert set(Alert.objects.open().values_list("region__code", "kind", "measure")) == {
         ("27", AlertKind.MEASURE_OVERDUE, late.pk),
         ("39", AlertKind.MEASURE_DUE_SOON, soon.pk),
+        ("27", AlertKind.DATA_STALE, None),
+        ("39", AlertKind.DATA_STALE, None),
     }
-    assert [len(r.opened) for r in results] == [1, 1]
+    assert [len(r.opened) for r in results] == [2, 2]
     # each result counts its own region's alerts only
-    assert [r.open_total for r in results] == [1, 1]
+    assert [r.open_total for r in results] == [2, 2]
 
 
 def test_one_sync_of_many_regions_keeps_each_region_its_own_alerts():
@@ -515,10 +521,8 @@ def test_query_count_does_not_grow_with_measures():
         Measure.objects.filter(roadmap=roadmap).update(status="done")
         closing = _sync_queries(region, TODAY)  # closes all
         counts[n] = (first, again, closing)
-        assert (
-            Alert.objects.filter(region=region).count()
-            == Alert.objects.filter(region=region, resolved_at__isnull=False).count()
-        )
+        measure_alerts = Alert.objects.filter(region=region, measure__isnull=False)
+        assert measure_alerts.count() == measure_alerts.filter(resolved_at__isnull=False).count()
     assert counts[3] == counts[40]
     assert max(counts[40]) <= 16
 
@@ -526,17 +530,20 @@ def test_query_count_does_not_grow_with_measures():
 def test_check_alerts_all_regions(capsys):
     call_command("check_alerts", "--today", TODAY.isoformat(), "--no-notify")
     out = capsys.readouterr().out
-    # the regions with a roadmap (Sverdlovsk, Moscow oblast, Vladimir, Samara, Khabarovsk)
-    assert "Проверено субъектов:" in out
+    # every region: each owes monitoring, and one that never sent a week goes stale
+    assert f"Проверено субъектов: {Region.objects.count()};" in out
     results = alerts_sync_all(on_date=TODAY)
     codes = {r.region_code for r in results}
-    assert {"66", "50", "33", "63", "27"} <= codes and len(codes) < Region.objects.count()
+    assert codes == set(Region.objects.values_list("code", flat=True))
     assert all(r.opened == [] and r.closed == 0 and r.updated == 0 for r in results)
-    # a region whose last measure is cancelled is still visited once to close its alerts
+    # a region whose last measure is cancelled closes its measure alerts; its stale data
+    # (no week ever) stay the one open alert
     Measure.objects.filter(roadmap__region__code="63").update(status="cancelled")
     results = {r.region_code: r for r in alerts_sync_all(on_date=TODAY)}
     assert results["63"].closed == 3
-    assert "63" not in {r.region_code for r in alerts_sync_all(on_date=TODAY)}
+    assert list(Alert.objects.open().filter(region__code="63").values_list("kind", flat=True)) == [
+        AlertKind.DATA_STALE
+    ]
 
 
 def test_check_alerts_one_region_and_bad_input():
@@ -577,7 +584,7 @@ def test_at_risk_needs_four_weeks():
     assert "4 нед." in alert.message
 
 
-def test_stale_from_uploads_when_no_week_yet():
+def test_stale_when_no_week_yet_even_with_an_accepted_upload():
     region = make_region("84")
     upload = MonitoringUpload.objects.create(
         region=region, original_name="w.csv", sha256="c", status=UploadStatus.DONE
@@ -589,7 +596,16 @@ def test_stale_from_uploads_when_no_week_yet():
     assert Alert.objects.open().filter(kind=AlertKind.DATA_STALE).exists()
 
 
-def test_regions_without_data_get_no_alerts_and_federal_plan_none():
+def test_regions_without_data_get_the_stale_alert_only_and_federal_plan_none():
+    """A region with neither measures nor monitoring used to get no alert at all while
+    the country overview showed its data stale: it is the laggard the alert is for."""
     call_command("check_alerts", "--today", TODAY.isoformat(), "--no-notify", verbosity=0)
-    assert not Alert.objects.filter(measure__roadmap__region__isnull=True).exists()
-    assert set(Alert.objects.values_list("region__code", flat=True)) == {"66", "50", "33", "63"}
+    assert not Alert.objects.filter(
+        measure__isnull=False, measure__roadmap__region__isnull=True
+    ).exists()
+    assert set(
+        Alert.objects.exclude(kind=AlertKind.DATA_STALE).values_list("region__code", flat=True)
+    ) == {"66", "50", "33", "63"}
+    stale = Alert.objects.open().filter(kind=AlertKind.DATA_STALE)
+    assert stale.count() == Region.objects.count()  # none has ever reported a week here
+    assert {a.details["last_week"] for a in stale} == {None}

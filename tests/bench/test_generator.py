@@ -453,7 +453,18 @@ def test_demo_first_run_tells_the_truth(seeded, tmp_path):
         uploads = MonitoringUpload.objects.filter(original_name__contains=f"_{code}_")
         assert uploads.exists() and set(uploads.values_list("region__code", flat=True)) == {code}
         assert board.freshness.latest_week >= today - dt.timedelta(days=14)
+        # fresh on the dashboard, so no «данные устарели»
+        assert not board.freshness.stale
+        assert not Alert.objects.open().filter(region=region, kind=AlertKind.DATA_STALE).exists()
     assert overdue_total > 0
+    # every other region has never sent a week: stale on its dashboard and alerted at once
+    quiet = Region.objects.get(code="77")
+    assert region_dashboard(user=analyst, region=quiet, today=today).freshness.stale
+    stale = Alert.objects.open().get(region=quiet, kind=AlertKind.DATA_STALE)
+    assert stale.details["last_week"] is None
+    assert Alert.objects.open().filter(kind=AlertKind.DATA_STALE).count() == (
+        Region.objects.count() - 5
+    )
     # the demo's date move reads in Russian in a measure's history
     from roadmaps.selectors import history_entries
 

@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from indicators.staleness import is_stale, stale_days
+from indicators.staleness import counted_from, is_stale, season_start, stale_days
 
 WEEK = dt.date(2025, 10, 6)  # a Monday
 
@@ -17,7 +17,7 @@ def test_counted_from_week_start(days_after_start, stale):
     assert is_stale(WEEK, WEEK + dt.timedelta(days=days_after_start)) is stale
 
 
-def test_no_week_is_stale():
+def test_no_week_is_stale_long_after_the_season_start():
     assert is_stale(None, WEEK)
 
 
@@ -31,3 +31,14 @@ def test_setting(settings):
 
 def test_default():
     assert stale_days() == 14
+
+
+@pytest.mark.parametrize(
+    ("days_after_season", "stale"), [(-3, False), (0, False), (14, False), (15, True)]
+)
+def test_no_week_counts_from_the_season_start(settings, days_after_season, stale):
+    settings.MONITORING_SEASON_START = "2025-09-01"
+    day = dt.date(2025, 9, 1) + dt.timedelta(days=days_after_season)
+    assert is_stale(None, day) is stale
+    assert counted_from(None) == season_start() == dt.date(2025, 9, 1)
+    assert counted_from(WEEK) == WEEK

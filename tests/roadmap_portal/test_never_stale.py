@@ -1178,6 +1178,13 @@ def test_a_measure_edited_in_the_admin(pages, personas, committed, site_admin, w
         # 5 of 6 organisations: «неполная неделя» at 0.9, a complete week at 0.8
         ("MONITORING_MIN_COVERAGE", Decimal("0.8"), ("region", "country")),
         ("MONITORING_STALE_DAYS", 5, ("region", "country")),  # «устарели» or not
+        # the regions that never reported a week count from it: not stale 3 days after it
+        pytest.param(
+            "MONITORING_SEASON_START",
+            str(dt.date.today() - dt.timedelta(days=3)),
+            ("country",),
+            id="MONITORING_SEASON_START",  # the same id on every worker, whatever the day
+        ),
         ("ALERT_TREND_WEEKS", 3, ("region",)),  # the projections
     ],
 )

@@ -26,7 +26,7 @@ from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
 from agencies.commands import PortalCommand
-from agencies.models import Region
+from alerts.selectors import regions_with_alert_sources
 from alerts.tasks import alerts_sync_regions
 from indicators.index.services import index_recompute
 from indicators.models import IndicatorStage
@@ -167,11 +167,13 @@ class Command(PortalCommand):
         else:
             self._line("Статусы мероприятий: демо-изменения уже внесены, ничего не изменено")
 
-        # 5. the sync a status change runs: alerts agree with the statuses just set
-        region_ids = list(Region.objects.filter(code__in=DEMO_REGIONS).values_list("pk", flat=True))
+        # 5. the sync a status change runs: alerts agree with the statuses just set; every
+        # region, as the hourly sync: the regions without demo monitoring have never sent a
+        # week, and their «данные устарели» opens now, as the country overview shows them
+        region_ids = [region.pk for region in regions_with_alert_sources()]
         on_date = options["today"].isoformat() if options["today"] else None
         alerts_sync_regions(region_ids, on_date)
-        self._line("Оповещения: сверены с текущими статусами мероприятий")
+        self._line("Оповещения: сверены с текущими статусами мероприятий и данными мониторинга")
         if failures:
             raise CommandError("Не загружены файлы: " + "; ".join(failures))
 
