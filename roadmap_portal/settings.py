@@ -14,6 +14,7 @@ from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 from whitenoise.compress import Compressor
 
+from .dates import implausible
 from .env import database_from_env, env_bool, env_int, env_list, env_secret, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -206,7 +207,23 @@ ADMIN_IMPORT_MAX_BYTES = env_int("ADMIN_IMPORT_MAX_BYTES", 20 * 1024 * 1024)
 MONITORING_MAX_COUNT = env_int("MONITORING_MAX_COUNT", 1_000_000)
 # The first week a monitoring file may hold (ISO date); weeks before it are refused. A region
 # without any week counts its staleness from it (indicators.staleness).
-MONITORING_SEASON_START = env_str("MONITORING_SEASON_START", "2025-01-01")
+MONITORING_SEASON_START = env_str("MONITORING_SEASON_START") or "2025-01-01"
+
+
+def _iso_date(text: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+# read here, so a typo stops the start instead of every page and alert that judges with it
+_season_start = _iso_date(MONITORING_SEASON_START)
+if _season_start is None or implausible(_season_start):
+    raise ImproperlyConfigured(
+        "MONITORING_SEASON_START must be an ISO date (YYYY-MM-DD) inside the portal's date "
+        f"window (roadmap_portal.dates), e.g. 2025-01-01; got {MONITORING_SEASON_START!r}"
+    )
 # An XLSX whose XML would unpack past this is refused before reading (zip bombs).
 XLSX_MAX_UNCOMPRESSED_BYTES = env_int("XLSX_MAX_UNCOMPRESSED_BYTES", 1024 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

@@ -176,6 +176,15 @@ def test_monitoring_stale_days_setting(env, expected):
     assert result.stdout.strip() == expected, result.stderr
 
 
+@pytest.mark.parametrize("value", ["01.01.2025", "2025-02-30", "9999-01-01", "2025"])
+def test_a_season_start_that_is_not_a_date_in_the_window_stops_the_start(value):
+    """The stale rule of every dashboard and alert counts from it (indicators.staleness): a
+    typo would break them all at their first request, so it is refused at start-up."""
+    result = run_manage("check", DEBUG="true", MONITORING_SEASON_START=value)
+    assert result.returncode != 0
+    assert "MONITORING_SEASON_START must be an ISO date" in result.stderr
+
+
 def test_test_settings_make_their_own_var_folder(tmp_path):
     """A fresh clone has no var/ (it is not in git): the SQLite test database must still open.
 
