@@ -196,6 +196,7 @@ def test_region_filter_out_of_scope_refused(persona_client, alerts):
     missing = persona_client("coordinator").get(reverse("alerts:alert-list"), {"region": 10**9})
     # the same refusal as an id no region has: the answer does not tell which exist
     assert response.status_code == missing.status_code == 400
+
     def error_section(answer, pk):
         text = answer.content.decode().replace(str(pk), "X")
         return re.search(r'<section[^>]*data-testid="error-page".*?</section>', text, re.S)[0]

@@ -229,9 +229,7 @@ API_CASES = [
     API_CASES,
     ids=[f"{c[1]}-{c[2]}={c[3]}" for c in API_CASES],
 )
-def test_the_api_refuses_a_parameter_it_cannot_read(
-    personas, persona, url, param, value, accepted
-):
+def test_the_api_refuses_a_parameter_it_cannot_read(personas, persona, url, param, value, accepted):
     client = APIClient()
     client.force_authenticate(getattr(personas, persona))
     response = client.get(url + "?" + urlencode({param: value}))
