@@ -7,9 +7,9 @@ import datetime as dt
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from roadmap_portal.dates import DATE_HINT, ImplausibleDate, parse_date
+from roadmap_portal import params
 
-from .models import Region, normalise_region_code
+from .models import Region
 
 
 class PortalCommand(BaseCommand):
@@ -22,9 +22,9 @@ class PortalCommand(BaseCommand):
     every deployment (the compose file's `migrate` service, `make run`), and so do
     `make check` and the CI.
 
-    A region code and a date given on the command line are read by the rules every file
-    and form uses (`region_option`, `date_option`, also an argparse `type=`), with one
-    Russian message each."""
+    A region code and a date given on the command line are read by the rules every file,
+    form and query string uses (`roadmap_portal.params`: `region_option`, `date_option`,
+    also an argparse `type=`), with one Russian message each."""
 
     requires_system_checks: list[str] = []
 
@@ -39,17 +39,20 @@ class PortalCommand(BaseCommand):
     @staticmethod
     def region_option(code: str) -> Region:
         """The region of a `--region` code as files write it («7» is 07)."""
-        region = Region.objects.filter(code=normalise_region_code(code)).first()
+        try:
+            normalised = params.region_code_value(code, "--region")
+        except params.BadParameter:
+            normalised = None  # not a code: no region has it
+        region = Region.objects.filter(code=normalised).first() if normalised else None
         if region is None:
             raise CommandError(f"Субъект с кодом «{code}» не найден.")
         return region
 
     @staticmethod
     def date_option(value: str) -> dt.date:
-        """A date as files write it: ДД.ММ.ГГГГ or ГГГГ-ММ-ДД."""
+        """A date as files and query strings write it (`params.date_value`: ДД.ММ.ГГГГ or
+        ГГГГ-ММ-ДД, in the programme's years)."""
         try:
-            return parse_date(value)
-        except ImplausibleDate as exc:
-            raise CommandError(str(exc)) from None
-        except ValueError:
-            raise CommandError(f"Неверная дата «{value}»: нужен формат {DATE_HINT}.") from None
+            return params.date_value(value)
+        except params.BadParameter as exc:
+            raise CommandError(f"Неверная дата «{value}». {exc.reason}") from None

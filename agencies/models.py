@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth.models import AbstractUser
@@ -10,8 +9,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from roadmap_portal.numbers import plain_digits
-from roadmap_portal.tables import cell_text
+# the one rule for a region code lives under every app: the query-string readers use it
+from roadmap_portal.numbers import normalise_region_code  # noqa: F401
 
 from .choices import AgencyKind, CollectiveScope, OrgType, Role
 from .naming import (
@@ -21,19 +20,6 @@ from .naming import (
     organisation_code_problem,
 )
 from .querysets import AgencyQuerySet, OrganisationQuerySet, RegionScopedQuerySet
-
-
-def normalise_region_code(value: Any) -> str:
-    """A region code as a person or a spreadsheet writes it, the way the portal stores it:
-    «7», « 07 », 7 and 7.0 are all «07» (a spreadsheet keeps a code typed as a number
-    without its leading zero). Anything else comes back trimmed, to be refused as an unknown
-    code by the caller. The one rule for every file, form, API field and command argument.
-    (A run of digits far longer than any code comes back as it is, unknown as well: `int`
-    refuses to read thousands of digits.)"""
-    text = cell_text(value)
-    if plain_digits(text) and len(text.lstrip("0")) <= 10:
-        return str(int(text)).zfill(2)
-    return text
 
 
 class Region(models.Model):

@@ -5,12 +5,13 @@ from django.utils.translation import gettext_lazy as _
 
 from agencies import access
 from agencies.models import Region
+from roadmap_portal.filtersets import PortalFilterSet
 
 from .choices import AlertKind, Severity
 from .models import Alert
 
 
-class AlertFilterSet(django_filters.FilterSet):
+class AlertFilterSet(PortalFilterSet):
     scope = django_filters.ChoiceFilter(
         label=_("Чьи"),
         choices=[("mine", _("Мои")), ("region", _("Моего субъекта"))],

@@ -2,11 +2,13 @@
 
 Scope (agencies.access): a region out of the user's scope is 404; the country overview is
 for analysts, administrators and coordinators of several regions (others get 403).
+Query parameters (roadmap_portal.params): `date`, `lagging` and `map` decide the figures and
+are refused (400) when they cannot be read; `sort`, `msort` only order rows (an unknown
+one is the default order); `q` is a free-text search. The scope is checked first.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import os
 import secrets
@@ -24,7 +26,8 @@ from django.views.decorators.http import require_safe
 
 from agencies import access, dataversion
 from agencies.models import Municipality, Region
-from roadmap_portal.dates import parse_date
+from indicators.formulas import INDICATOR_CODES
+from roadmap_portal import params
 
 from . import charts
 from .dashboards.country import country_overview, overview_days
@@ -34,22 +37,11 @@ from .exports import jobs
 from .exports.pdf import render_pdf, stamp_text
 
 
-def _date_asked(request) -> dt.date | None:
-    """The date of `?date=`; None without one or when it is not a date."""
-    try:
-        return parse_date(request.GET.get("date") or "")
-    except ValueError:
-        return None
-
-
-def _date_param(request, default: dt.date) -> dt.date:
-    return _date_asked(request) or default
-
-
 @require_safe
 def region_dashboard_view(request, code: str):
     region = get_object_or_404(Region.objects.visible_to(request.user), code=code)
-    today = _date_param(request, region.local_today())
+    # `?date=` decides the figures: a date that cannot be read is refused (params), never today
+    today = params.date(request.GET, "date", region.local_today())
     dashboard = region_dashboard(
         user=request.user,
         region=region,
@@ -104,12 +96,12 @@ def _region_body(request, dashboard, context: dict) -> str:
     def render_body() -> str:
         return render_to_string("reports/dashboard_region.html#body", context, request=request)
 
-    params = _page_params(request, {"date", "msort"})
-    if dashboard.cache_key is None or params is None:
+    query_key = _page_params(request, {"date", "msort"})
+    if dashboard.cache_key is None or query_key is None:
         return render_body()
     key = (
         f"html:{_RENDERING}:{dashboard.cache_key}:{dashboard.index.rank}:"
-        f"{dashboard.index.ranked}:{get_language()}:{params}"
+        f"{dashboard.index.ranked}:{get_language()}:{query_key}"
     )
     return mark_safe(dataversion.cached(lambda: key, render_body))
 
@@ -119,7 +111,7 @@ def region_dashboard_pdf_view(request, code: str):
     """The region dashboard as a PDF for meetings: the same scope and the same data
     (`region_dashboard`) as the page, printed by `render_pdf` (A4 landscape)."""
     region = get_object_or_404(Region.objects.visible_to(request.user), code=code)
-    today = _date_param(request, region.local_today())
+    today = params.date(request.GET, "date", region.local_today())
     dashboard = region_dashboard(user=request.user, region=region, today=today)
     now = timezone.localtime(timezone.now(), region.tz)
     path = jobs.export_temp_path("pdf")
@@ -151,7 +143,9 @@ def country_overview_view(request):
     if not access.can_see_country(request.user):
         raise PermissionDenied
     # no date, or today's: each region on its own local date; another date: that date
-    days = overview_days(_date_asked(request))
+    days = overview_days(params.date(request.GET, "date"))
+    lagging = params.flag(request.GET, "lagging")
+    chosen_map = params.choice(request.GET, "map", MAP_CHOICES, default="index")
 
     def render_body() -> str:
         overview = country_overview(
@@ -159,7 +153,7 @@ def country_overview_view(request):
             days=days,
             sort=request.GET.get("sort", ""),
             query=request.GET.get("q", "")[:100],
-            lagging=request.GET.get("lagging") == "1",
+            lagging=lagging,
         )
         multiples = [
             (
@@ -170,7 +164,7 @@ def country_overview_view(request):
             for row in overview.rows
             if row.history
         ]
-        context = {"o": overview, "multiples": multiples, **_country_map(request, overview)}
+        context = {"o": overview, "multiples": multiples, **_country_map(chosen_map, overview)}
         fresh.update(context)
         return render_to_string("reports/dashboard_country.html#body", context, request=request)
 
@@ -184,23 +178,27 @@ def country_overview_view(request):
         )
         return (
             f"html-country:{_RENDERING}:{dataversion.national_token()}:{days.key}:"
-            f"{_digest(scope)}:{get_language()}:{params}"
+            f"{_digest(scope)}:{get_language()}:{query_key}"
         )
 
     fresh: dict = {}  # the body's context when it is rendered in this request (for tests)
-    params = _page_params(request, {"date", "sort", "lagging", "map"})
-    body = mark_safe(dataversion.cached(key, render_body) if params else render_body())
+    query_key = _page_params(request, {"date", "sort", "lagging", "map"})
+    body = mark_safe(dataversion.cached(key, render_body) if query_key else render_body())
     return render(request, "reports/dashboard_country.html", {**fresh, "body": body})
 
 
-def _country_map(request, overview) -> dict:
+# what the overview's map may be coloured by (`?map=`): the index or one Sferum indicator
+MAP_CHOICES = ("index", *INDICATOR_CODES)
+
+
+def _country_map(chosen: str, overview) -> dict:
     """The tile-grid map of the overview's regions, coloured by the index or one indicator
-    (`?map=i1`…); each tile links to the region's dashboard (the rows are the user's own)."""
+    (`?map=i1`…, read by `params.choice` among `MAP_CHOICES`); each tile links to the
+    region's dashboard (the rows are the user's own)."""
     choices = [("index", _("Индекс внедрения"))] + [
         (i.code, f"П{i.number}. {i.name}") for i in overview.indicators
     ]
-    chosen = request.GET.get("map", "index")
-    if chosen not in dict(choices):
+    if chosen not in dict(choices):  # an indicator the national data do not carry
         chosen = "index"
     tiles = [
         charts.Tile(

@@ -24,6 +24,7 @@ from reports.exports.formats import FORMATS, content_type
 from reports.exports.registry import REPORTS, get_report
 from reports.forms_exports import ExportForm
 from reports.models import GeneratedExport
+from roadmap_portal import params
 from roadmap_portal.jobs import QUEUE_DOWN_EXPORT_MESSAGE
 from roadmap_portal.ru_formats import ru_number
 
@@ -60,11 +61,10 @@ def export_page(request):
     _require_export(request)
     regions = list(selectors.export_regions(user=request.user))
     initial = {}
-    code = request.GET.get("region")
-    if code:
-        if not any(r.code == code for r in regions):
-            raise Http404
-        initial["region"] = code
+    # not a code: 400; a region out of the user's scope: 404, as one that does not exist
+    region = params.region(request.GET, "region", regions)
+    if region is not None:
+        initial["region"] = region.code
     return _page(request, ExportForm(regions=regions, initial=initial))
 
 

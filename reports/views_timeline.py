@@ -1,13 +1,13 @@
 """The roadmap on a timeline: the measure list's filters, one roadmap, one SVG chart.
 
 Scoped exactly like the measure list (`Measure.objects.visible_to`, `MeasureFilterSet`
-with the user's choices); a roadmap out of the user's scope is 404. Without a roadmap in
+with the user's choices); a roadmap out of the user's scope is 404. A filter value that
+cannot be read is a 400 naming it (`PortalFilterSet`), as on the measure list. Without a roadmap in
 the query string the user's only regional roadmap is shown, else a choice of roadmaps.
 """
 
 from __future__ import annotations
 
-from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.safestring import mark_safe
@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from agencies import access
-from roadmap_portal.numbers import plain_digits
+from roadmap_portal import params
 from roadmaps.filters import MeasureFilterSet
 from roadmaps.models import Measure, Roadmap
 
@@ -27,11 +27,9 @@ from .timeline import TIMELINE_LIMIT, roadmap_timeline
 def roadmap_timeline_view(request):
     roadmaps = Roadmap.objects.visible_to(request.user).select_related("region")
     data = request.GET.copy()
-    chosen = data.get("roadmap", "").strip()
-    if chosen:
-        if not plain_digits(chosen):
-            raise Http404
-        roadmap = get_object_or_404(roadmaps, pk=int(chosen))
+    chosen = params.integer(data, "roadmap")  # not an id: 400; not the user's: 404
+    if chosen is not None:
+        roadmap = get_object_or_404(roadmaps, pk=chosen)
     else:
         regional = list(roadmaps.filter(region__isnull=False)[:2])
         if len(regional) != 1:

@@ -10,8 +10,9 @@ A time after the date, as spreadsheets write date-times («2025-10-06 00:00:00»
 «2025-10-06T14:30», «06.10.2025 9:05»; a fractional serial), is dropped: the calendar date
 counts, as it does for a datetime cell. Digits are 0-9 only, as in every number of a file.
 Anything else, or an impossible day («31.02.2025»), is refused: `parse_date` raises
-`ValueError`, never guesses. The query-string dates of the pages and the API are read by the
-same rule. Pure Python, no Django.
+`ValueError`, never guesses. The query-string dates of the pages, the API and its filters,
+and the command-line dates are read by the same rule (`roadmap_portal.params.date`, which
+refuses a date it cannot read instead of falling back to today). Pure Python, no Django.
 
 **Plausible days.** Every date a person or a file gives the portal (monitoring weeks, index
 facts, cascade progress, a roadmap's deadlines and approval date, the forms, the API's date

@@ -58,8 +58,21 @@ def _json(status: int, code: str, detail: str, **extra) -> JsonResponse:
     )
 
 
-def _page(request, status: int, title: str, message: str, back_url: str = "/") -> HttpResponse:
-    context = {"status": status, "title": title, "message": message, "back_url": back_url}
+def _page(
+    request,
+    status: int,
+    title: str,
+    message: str,
+    back_url: str = "/",
+    back_label: str = "",
+) -> HttpResponse:
+    context = {
+        "status": status,
+        "title": title,
+        "message": message,
+        "back_url": back_url,
+        "back_label": back_label,
+    }
     return render(request, "error.html", context, status=status)
 
 
@@ -129,6 +142,32 @@ def invalid_text(request, field: str) -> HttpResponse:
             400, "invalid", _("Данные не прошли проверку."), fields={field[:100]: [message]}
         )
     return _page(request, 400, _("Недопустимые символы"), message)
+
+
+def bad_parameter(request, problem) -> HttpResponse:
+    """400 for a query parameter that cannot be read (`roadmap_portal.params.BadParameter`):
+    its message names the parameter, the value and what is accepted. The page links to the
+    same address without that parameter (its default); the API answers its refusal body
+    with the parameter as the field."""
+    if is_api(request):
+        return _json(
+            400,
+            "invalid",
+            _("Данные не прошли проверку."),
+            fields={problem.name: [problem.message]},
+        )
+    query = request.GET.copy()
+    query.pop(problem.name, None)
+    back_url = request.path + (f"?{query.urlencode()}" if query else "")
+    back_label = _("Открыть страницу без параметра «%(name)s»") % {"name": problem.name[:60]}
+    return _page(
+        request,
+        400,
+        _("Неверный параметр запроса"),
+        problem.message,
+        back_url=back_url,
+        back_label=back_label,
+    )
 
 
 def refused(request, messages: list[str]) -> HttpResponse:

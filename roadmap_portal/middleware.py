@@ -28,6 +28,7 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 
 from . import errors
+from .params import BadParameter
 
 # C0 controls but tab, line feed and carriage return; DEL; C1 controls; lone surrogates
 FORBIDDEN_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
@@ -116,8 +117,10 @@ class TextInputMiddleware:
 
 class ServiceRefusalMiddleware:
     """A `ValidationError` a service raised and no page view caught is the user's refusal
-    (a 400 with the service's Russian messages, `errors.refused`), not a 500. The API turns
-    it into its 400 body itself (`roadmap_portal.api.common.exception_handler`)."""
+    (a 400 with the service's Russian messages, `errors.refused`), not a 500; a query
+    parameter a reader refused (`roadmap_portal.params.BadParameter`) is the 400 page that
+    names it (`errors.bad_parameter`). The API turns both into its 400 body itself
+    (`roadmap_portal.api.common.exception_handler`)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -128,6 +131,8 @@ class ServiceRefusalMiddleware:
     def process_exception(self, request, exception):
         from django.core.exceptions import ValidationError
 
+        if isinstance(exception, BadParameter):
+            return errors.bad_parameter(request, exception)
         if isinstance(exception, ValidationError):
             return errors.refused(request, exception.messages)
         return None

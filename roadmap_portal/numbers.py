@@ -8,16 +8,20 @@ does not take is refused with the reason in Russian, never read as something clo
 
 The monitoring import's counts (`indicators.imports.monitoring.parse_count`) are built on
 the same pattern, with their own rules on top (whole numbers, `1,000` ambiguous).
+
+A region code (`normalise_region_code`) is read here too, under every app: files, forms,
+the API, command options and query strings (`roadmap_portal.params`) all read it so.
 """
 
 from __future__ import annotations
 
 import re
 from decimal import Decimal
+from typing import Any
 
 from django.utils.translation import gettext as _
 
-from .tables import shown
+from .tables import cell_text, shown
 
 # the spaces a spreadsheet or a person puts between groups of thousands
 GROUP_SPACES = "[ \u00a0\u202f]"
@@ -80,3 +84,16 @@ def parse_whole(value: object) -> int:
     if not re.fullmatch(r"[0-9]{1,9}", text):
         raise NumberTextError(not_a_number_reason(value, text))
     return int(text)
+
+
+def normalise_region_code(value: Any) -> str:
+    """A region code as a person or a spreadsheet writes it, the way the portal stores it:
+    «7», « 07 », 7 and 7.0 are all «07» (a spreadsheet keeps a code typed as a number
+    without its leading zero). Anything else comes back trimmed, to be refused as an unknown
+    code by the caller. The one rule for every file, form, API field and command argument.
+    (A run of digits far longer than any code comes back as it is, unknown as well: `int`
+    refuses to read thousands of digits.)"""
+    text = cell_text(value)
+    if plain_digits(text) and len(text.lstrip("0")) <= 10:
+        return str(int(text)).zfill(2)
+    return text

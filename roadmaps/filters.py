@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Agency, Region
 from agencies.widgets import VersionedSelect
-from roadmap_portal.api.filters import AllYesNoSelect
+from roadmap_portal.filtersets import AllYesNoSelect, FlagFilter, IntegerFilter, PortalFilterSet
 from roadmap_portal.search import folded_contains
 
 from .choices import MeasureStatus
@@ -14,7 +14,7 @@ from .models import Measure, Roadmap, Section
 from .querysets import due_within_q, overdue_q
 
 
-class MeasureFilterSet(django_filters.FilterSet):
+class MeasureFilterSet(PortalFilterSet):
     """One FilterSet for the measure list page and the API (STYLE R7).
 
     Choice querysets are narrowed to the user's scope in __init__, so a filter never lists
@@ -42,13 +42,9 @@ class MeasureFilterSet(django_filters.FilterSet):
         widget=VersionedSelect,
     )
     status = django_filters.ChoiceFilter(choices=MeasureStatus.choices, label=_("Статус"))
-    overdue = django_filters.BooleanFilter(
-        method="filter_overdue", label=_("Просрочено"), widget=AllYesNoSelect
-    )
-    mine = django_filters.BooleanFilter(
-        method="filter_mine", label=_("Могу изменять"), widget=AllYesNoSelect
-    )
-    due_within = django_filters.NumberFilter(
+    overdue = FlagFilter(method="filter_overdue", label=_("Просрочено"), widget=AllYesNoSelect)
+    mine = FlagFilter(method="filter_mine", label=_("Могу изменять"), widget=AllYesNoSelect)
+    due_within = IntegerFilter(
         method="filter_due_within", label=_("Срок в ближайшие, дней"), min_value=0, max_value=366
     )
     ordering = django_filters.OrderingFilter(

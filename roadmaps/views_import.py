@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from agencies import access
 from agencies.models import Region
+from roadmap_portal import params
 
 from .choices import DeadlineKind, RoadmapVersionStatus
 from .forms import RoadmapConfirmForm, RoadmapUploadForm
@@ -61,9 +62,9 @@ def roadmap_import_choose(request):
     if not access.is_admin(user):
         region = get_object_or_404(Region, pk=user.home_region_id)
         return redirect("roadmaps:roadmap-import", code=region.code)
-    code = request.GET.get("region")
-    if code:
-        return redirect("roadmaps:roadmap-import", code=code)
+    region = params.region(request.GET, "region", Region.objects.all())  # the admin sees all
+    if region is not None:
+        return redirect("roadmaps:roadmap-import", code=region.code)
     return render(
         request,
         "roadmaps/roadmap_import_choose.html",

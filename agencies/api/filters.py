@@ -6,25 +6,27 @@ import django_filters
 from django.utils.translation import gettext_lazy as _
 
 from roadmap_portal.api.filters import IdFilter
+from roadmap_portal.filtersets import PortalFilterSet, QueryRegionCodeField
 from roadmap_portal.search import folded_contains
 
 from ..choices import OrgType
-from ..models import Municipality, Organisation, normalise_region_code
+from ..models import Municipality, Organisation
 
 
 class RegionCodeFilter(django_filters.CharFilter):
     """`?region=07` by a region's code, read as every file and form reads one
-    (`normalise_region_code`: `?region=7` is region 07)."""
+    (`normalise_region_code`: `?region=7` is region 07); a text that cannot be a code is
+    refused (400). A code out of the caller's scope lists nothing, as a code no region has:
+    the rows are the caller's own (`visible_to`)."""
+
+    field_class = QueryRegionCodeField
 
     def __init__(self, field_name: str = "region__code", **kwargs):
         kwargs.setdefault("label", _("Код субъекта"))
         super().__init__(field_name=field_name, **kwargs)
 
-    def filter(self, qs, value):
-        return super().filter(qs, normalise_region_code(value) if value else value)
 
-
-class MunicipalityFilterSet(django_filters.FilterSet):
+class MunicipalityFilterSet(PortalFilterSet):
     region = RegionCodeFilter()
     name = django_filters.CharFilter(lookup_expr="icontains", label=_("Наименование"))
 
@@ -33,7 +35,7 @@ class MunicipalityFilterSet(django_filters.FilterSet):
         fields = ["region", "name"]
 
 
-class OrganisationFilterSet(django_filters.FilterSet):
+class OrganisationFilterSet(PortalFilterSet):
     region = RegionCodeFilter()
     municipality = IdFilter(label=_("Муниципальное образование (id)"))
     org_type = django_filters.ChoiceFilter(choices=OrgType.choices, label=_("Тип"))

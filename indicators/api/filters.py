@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from agencies.api.filters import RegionCodeFilter
 from roadmap_portal.api.filters import IdFilter
+from roadmap_portal.filtersets import DateFilter, FlagFilter, PortalFilterSet
 
 from ..choices import Stage, UploadStatus
 from ..models import (
@@ -19,7 +20,7 @@ from ..models import (
 )
 
 
-class RegionTargetFilterSet(django_filters.FilterSet):
+class RegionTargetFilterSet(PortalFilterSet):
     region = RegionCodeFilter()
     indicator = django_filters.CharFilter(field_name="indicator__code", label=_("Показатель"))
     stage = django_filters.ChoiceFilter(choices=Stage.choices, label=_("Этап"))
@@ -29,7 +30,7 @@ class RegionTargetFilterSet(django_filters.FilterSet):
         fields = ["region", "indicator", "stage"]
 
 
-class RegionBaselineFilterSet(django_filters.FilterSet):
+class RegionBaselineFilterSet(PortalFilterSet):
     region = RegionCodeFilter()
     indicator = django_filters.CharFilter(field_name="indicator__code", label=_("Показатель"))
 
@@ -38,7 +39,7 @@ class RegionBaselineFilterSet(django_filters.FilterSet):
         fields = ["region", "indicator"]
 
 
-class IndicatorValueFilterSet(django_filters.FilterSet):
+class IndicatorValueFilterSet(PortalFilterSet):
     """Weeks of a region (`level=region`) or of its municipalities (`level=municipality`)."""
 
     region = RegionCodeFilter()
@@ -48,14 +49,10 @@ class IndicatorValueFilterSet(django_filters.FilterSet):
         label=_("Уровень"),
     )
     municipality = IdFilter(label=_("Муниципальное образование (id)"))
-    week = django_filters.DateFilter(field_name="week_start", label=_("Неделя (понедельник)"))
-    week_from = django_filters.DateFilter(
-        field_name="week_start", lookup_expr="gte", label=_("Недели с")
-    )
-    week_to = django_filters.DateFilter(
-        field_name="week_start", lookup_expr="lte", label=_("Недели по")
-    )
-    complete = django_filters.BooleanFilter(
+    week = DateFilter(field_name="week_start", label=_("Неделя (понедельник)"))
+    week_from = DateFilter(field_name="week_start", lookup_expr="gte", label=_("Недели с"))
+    week_to = DateFilter(field_name="week_start", lookup_expr="lte", label=_("Недели по"))
+    complete = FlagFilter(
         method="filter_complete",
         label=_("Только полные недели (true) или только неполные (false)"),
     )
@@ -78,15 +75,13 @@ class IndicatorValueFilterSet(django_filters.FilterSet):
         return queryset
 
 
-class IndexScoreFilterSet(django_filters.FilterSet):
+class IndexScoreFilterSet(PortalFilterSet):
     """The index history: a region's stored scores over dates."""
 
     region = RegionCodeFilter()
-    on_date = django_filters.DateFilter(label=_("На дату"))
-    date_from = django_filters.DateFilter(
-        field_name="on_date", lookup_expr="gte", label=_("С даты")
-    )
-    date_to = django_filters.DateFilter(field_name="on_date", lookup_expr="lte", label=_("По дату"))
+    on_date = DateFilter(label=_("На дату"))
+    date_from = DateFilter(field_name="on_date", lookup_expr="gte", label=_("С даты"))
+    date_to = DateFilter(field_name="on_date", lookup_expr="lte", label=_("По дату"))
     version = django_filters.CharFilter(field_name="version__code", label=_("Версия методики"))
 
     class Meta:
@@ -94,13 +89,13 @@ class IndexScoreFilterSet(django_filters.FilterSet):
         fields = ["region", "on_date", "date_from", "date_to", "version"]
 
 
-class IndexFactFilterSet(django_filters.FilterSet):
+class IndexFactFilterSet(PortalFilterSet):
     region = RegionCodeFilter()
     criterion = django_filters.CharFilter(field_name="criterion_code", label=_("Критерий"))
     input = django_filters.CharFilter(label=_("Вход"))
-    as_of_from = django_filters.DateFilter(field_name="as_of", lookup_expr="gte", label=_("С"))
-    as_of_to = django_filters.DateFilter(field_name="as_of", lookup_expr="lte", label=_("По"))
-    verified = django_filters.BooleanFilter(
+    as_of_from = DateFilter(field_name="as_of", lookup_expr="gte", label=_("С"))
+    as_of_to = DateFilter(field_name="as_of", lookup_expr="lte", label=_("По"))
+    verified = FlagFilter(
         field_name="verified_at", lookup_expr="isnull", exclude=True, label=_("Подтверждено")
     )
 
@@ -109,10 +104,10 @@ class IndexFactFilterSet(django_filters.FilterSet):
         fields = ["region", "criterion", "input", "as_of_from", "as_of_to", "verified"]
 
 
-class MonitoringUploadFilterSet(django_filters.FilterSet):
+class MonitoringUploadFilterSet(PortalFilterSet):
     region = RegionCodeFilter()
     status = django_filters.ChoiceFilter(choices=UploadStatus.choices, label=_("Статус"))
-    uploaded_from = django_filters.DateFilter(
+    uploaded_from = DateFilter(
         field_name="uploaded_at", lookup_expr="date__gte", label=_("Загружены с")
     )
 

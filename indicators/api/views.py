@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from agencies import access
 from agencies.models import Region, normalise_region_code
 from indicators.index.services import index_fact_create, index_fact_verify
-from roadmap_portal.api.common import parse_iso_date
+from roadmap_portal import params
 from roadmap_portal.api.pagination import VersionedCountPagination
 from roadmap_portal.api.viewsets import ScopedReadOnlyViewSet
 from roadmap_portal.jobs import QUEUE_DOWN_MESSAGE
@@ -177,7 +177,7 @@ class IndexScoreViewSet(ScopedReadOnlyViewSet):
     def region(self, request, code=None):
         """Computed from the inputs valid on the date (as the region's index page)."""
         region = get_object_or_404(Region.objects.visible_to(request.user), code=code)
-        on_date = parse_iso_date(request.query_params.get("date"), "date") or region.local_today()
+        on_date = params.date(request.query_params, "date", region.local_today())
         page = region_index_page(region=region, on_date=on_date)
         return Response(RegionIndexSerializer(page).data)
 
@@ -203,14 +203,11 @@ class IndexScoreViewSet(ScopedReadOnlyViewSet):
         user = request.user
         if not access.can_see_ranking(user):
             raise exceptions.PermissionDenied()
-        on_date = parse_iso_date(request.query_params.get("date"), "date") or national_date()
-        since = parse_iso_date(request.query_params.get("since"), "since")
+        on_date = params.date(request.query_params, "date", national_date())
+        since = params.date(request.query_params, "since")
         scope = access.region_scope(user)
         highlight = frozenset(scope) if scope is not None else frozenset()
-        raw = (request.query_params.get("approved") or "").strip().lower()
-        if raw not in ("", "true", "false", "1", "0"):
-            raise exceptions.ValidationError({"approved": ["Ожидается true или false."]})
-        approved_only = raw in ("true", "1")
+        approved_only = params.flag(request.query_params, "approved")
         version, rows = index_ranking(
             on_date=on_date, since=since, highlight=highlight, approved_only=approved_only
         )

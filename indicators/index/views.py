@@ -1,17 +1,16 @@
 """Pages of the implementation index: a region's index, the ranking, facts, imports.
 
 Scope (agencies.access): a region out of the user's scope is 404; a page the role may not
-use is 403; POST-only actions answer 405 to GET.
+use is 403; POST-only actions answer 405 to GET. Query parameters (`date`, `since`,
+`approved`, `criterion`) are read by roadmap_portal.params, after the scope: a value that
+cannot be read is a 400 naming it, never the default.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import overload
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpRequest
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -21,7 +20,7 @@ from agencies import access
 from agencies.models import Region
 from indicators.index.selectors import criteria_of, version_on
 from indicators.index.services import index_fact_create, index_fact_verify
-from roadmap_portal.dates import parse_date
+from roadmap_portal import params
 from roadmap_portal.ru_formats import ru_date
 
 from ..choices import CriterionSource, FactSource, UploadStatus
@@ -30,26 +29,6 @@ from ..selectors import incomplete_newest_week
 from .forms import IndexFactForm, IndexUploadForm
 from .selectors import index_ranking, national_date, region_index_page, with_titles
 from .uploads import index_upload_apply, index_upload_create, upload_summary
-
-
-@overload
-def _date_param(request: HttpRequest, name: str, default: dt.date) -> dt.date: ...
-@overload
-def _date_param(request: HttpRequest, name: str, default: None) -> dt.date | None: ...
-def _date_param(request: HttpRequest, name: str, default: dt.date | None) -> dt.date | None:
-    raw = (request.GET.get(name) or "").strip()
-    if not raw:
-        return default
-    try:
-        return parse_date(raw)
-    except ValueError:
-        pass
-    messages.error(
-        request,
-        _("Дата «%(value)s» не распознана: показано на %(date)s.")
-        % {"value": raw, "date": ru_date(default)},
-    )
-    return default
 
 
 @require_safe
@@ -66,7 +45,7 @@ def index_home_view(request):
 @require_safe
 def index_region_view(request, code: str):
     region = get_object_or_404(Region.objects.visible_to(request.user), code=code)
-    on_date = _date_param(request, "date", region.local_today())
+    on_date = params.date(request.GET, "date", region.local_today())
     page = region_index_page(region=region, on_date=on_date)
     return render(
         request,
@@ -88,11 +67,11 @@ def index_ranking_view(request):
     user = request.user
     if not access.can_see_ranking(user):
         raise PermissionDenied
-    on_date = _date_param(request, "date", national_date())
-    since = _date_param(request, "since", None)
+    on_date = params.date(request.GET, "date", national_date())
+    since = params.date(request.GET, "since")
     scope = access.region_scope(user)
     highlight = frozenset(scope) if scope is not None else frozenset()
-    approved_only = request.GET.get("approved") == "1"
+    approved_only = params.flag(request.GET, "approved")
     version, rows = index_ranking(
         on_date=on_date, since=since, highlight=highlight, approved_only=approved_only
     )
@@ -124,7 +103,9 @@ def index_fact_create_view(request, code: str):
         for c in (criteria_of(version).values() if version else [])
         if c.source == CriterionSource.FACT
     ]
-    criterion = next((c for c in criteria if c.code == request.GET.get("criterion")), None)
+    # an unknown criterion is refused (params), not answered by the page that picks one
+    chosen = params.choice(request.GET, "criterion", [c.code for c in criteria])
+    criterion = next((c for c in criteria if c.code == chosen), None)
     if criterion is None:
         return render(
             request,

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
@@ -11,8 +9,8 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from roadmap_portal.dates import implausible
 from roadmap_portal.numbers import plain_digits
+from roadmap_portal.params import BadParameter
 
 # the throttle lives apart: DRF imports it while importing rest_framework.views
 from .throttling import TokenRateThrottle  # noqa: F401
@@ -76,6 +74,9 @@ def exception_handler(exc, context):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
+    elif isinstance(exc, BadParameter):
+        # a query parameter that cannot be read (roadmap_portal.params): the field is its name
+        exc = exceptions.ValidationError({exc.name: [exc.message]})
     elif isinstance(exc, DjangoValidationError):
         # a service refused the input (STYLE R3): same body as a serializer error
         exc = exceptions.ValidationError(
@@ -104,18 +105,3 @@ def exception_handler(exc, context):
 
 def error(code: str, detail: str, http_status: int = status.HTTP_400_BAD_REQUEST) -> Response:
     return Response({"code": code, "detail": detail}, status=http_status)
-
-
-def parse_iso_date(value: str | None, field: str):
-    """An ISO date from a query parameter; a clear Russian 400 when it is not one."""
-    if not value:
-        return None
-    try:
-        day = dt.date.fromisoformat(value)
-    except ValueError:
-        message = f"Дата «{value}» не в формате ГГГГ-ММ-ДД."
-        raise exceptions.ValidationError({field: [message]}) from None
-    problem = implausible(day)  # the portal's one window (roadmap_portal.dates)
-    if problem:
-        raise exceptions.ValidationError({field: [problem]})
-    return day

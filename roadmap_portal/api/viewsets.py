@@ -8,13 +8,28 @@ from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import viewsets
 from rest_framework.filters import OrderingFilter
 
+from roadmap_portal.filtersets import PortalFilterSet
+
 
 class ScopedFilterBackend(DjangoFilterBackend):
     """django-filter backend that hands the user to FilterSets that narrow choices by scope.
 
     The page FilterSets (`MeasureFilterSet(…, user=request.user)`) limit their choice
     querysets to what the user may see; the API uses the very same classes (STYLE R7).
+    Every FilterSet, the ones generated from `filterset_fields` too, is a `PortalFilterSet`:
+    a value it cannot read is the API's 400 naming the parameter
+    (`roadmap_portal.params.BadParameter`, `api.common.exception_handler`).
     """
+
+    filterset_base = PortalFilterSet
+
+    def filter_queryset(self, request, queryset, view):
+        filterset = self.get_filterset(request, queryset, view)
+        if filterset is None:
+            return queryset
+        if not isinstance(filterset, PortalFilterSet):
+            return super().filter_queryset(request, queryset, view)
+        return filterset.qs  # refuses what it cannot read
 
     def get_filterset_kwargs(self, request, queryset, view):
         kwargs = super().get_filterset_kwargs(request, queryset, view)

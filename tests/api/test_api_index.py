@@ -62,9 +62,17 @@ def test_region_breakdown(api_as, scored):
 
 
 def test_region_breakdown_bad_date(api_as, scored):
-    response = api_as("coordinator").get("/api/v1/index/regions/66/?date=15.10.2025")
+    response = api_as("coordinator").get("/api/v1/index/regions/66/?date=31.02.2025")
     assert response.status_code == 400
     assert "date" in response.json()["fields"]
+
+
+def test_region_breakdown_reads_a_date_as_every_query_string(api_as, scored):
+    """One date parser (roadmap_portal.dates) for pages, API and files: ДД.ММ.ГГГГ too."""
+    dotted = api_as("coordinator").get("/api/v1/index/regions/66/?date=15.10.2025")
+    iso = api_as("coordinator").get("/api/v1/index/regions/66/?date=2025-10-15")
+    assert dotted.status_code == iso.status_code == 200
+    assert dotted.json() == iso.json()
 
 
 @pytest.mark.parametrize(

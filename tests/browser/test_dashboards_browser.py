@@ -175,3 +175,20 @@ def test_analyst_overview_and_outsider_404(page, live_server, demo, artifacts):
     assert page.url.endswith("/dashboard/50/")
     response = page.goto(f"{live_server.url}/dashboard/66/")
     assert response.status == 404
+
+
+def test_a_mistyped_date_is_refused_not_shown_as_today(page, live_server, seeded):
+    """`?date=31.02.2025` showed today's figures as if they were the date asked; now the
+    Russian 400 page names the parameter, and its link opens the page without it."""
+    sverdlovsk = Region.objects.get(code="66")
+    make_user(Role.COORDINATOR, username="coord-date", region=sverdlovsk)
+    _login(page, live_server, "coord-date")
+    response = page.goto(f"{live_server.url}/dashboard/66/?date=31.02.2025&msort=name")
+    assert response is not None and response.status == 400
+    text = _text(page, "error-page")
+    assert "Параметр «date»: значение «31.02.2025» не принято." in text
+    assert "ДД.ММ.ГГГГ или ГГГГ-ММ-ДД" in text
+    page.click("[data-testid=error-back]")
+    page.wait_for_load_state()
+    assert page.url.endswith("/dashboard/66/?msort=name")
+    assert _text(page, "today") == sverdlovsk.local_today().strftime("%d.%m.%Y")

@@ -132,5 +132,7 @@ def test_country_map_tiles_link_to_dashboards_and_follow_the_chosen_colour(perso
     assert 'aria-label="Индекс внедрения:' in html
     html = client.get(url, {"map": "i1"}).content.decode()
     assert 'option value="i1" selected' in html and 'aria-label="П1.' in html
-    html = client.get(url, {"map": "<bad>"}).content.decode()
-    assert 'option value="index" selected' in html  # unknown choice: the index
+    # an unknown choice is refused (roadmap_portal.params), never coloured by the index
+    refused = client.get(url, {"map": "<bad>"})
+    assert refused.status_code == 400
+    assert "Параметр «map»: значение «&lt;bad&gt;» не принято." in refused.content.decode()

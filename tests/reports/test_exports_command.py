@@ -23,6 +23,14 @@ def test_roadmap_status_xlsx(tmp_path, seeded, capsys):
     assert len(rows) == 44 and headers[0] == "Субъект РФ"
 
 
+def test_a_region_is_read_as_every_command_reads_it(tmp_path, seeded, capsys):
+    """`--region 066` is region 66, as `recompute_index` and the imports read it
+    (`PortalCommand.region_option`); before, the export said it was not found."""
+    out = tmp_path / "rs.xlsx"
+    call_command("export_report", "roadmap_status", "--region", "066", "--output", str(out))
+    assert "44 строк" in capsys.readouterr().out
+
+
 def test_indicators_with_organisations(tmp_path, monitoring):
     out = tmp_path / "ind.xlsx"
     call_command(
@@ -78,6 +86,10 @@ def test_csv_as_a_user(tmp_path, personas, monitoring):
         (
             ["roadmap_status", "--region", "66", "--user", "nobody", "--output", "x.xlsx"],
             "Нет пользователя",
+        ),
+        (
+            ["indicators", "--region", "66", "--to", "01.01.2099", "--output", "x.xlsx"],
+            "невозможна: портал принимает даты с 01.01.2024 по 31.12.2030",
         ),
     ],
 )

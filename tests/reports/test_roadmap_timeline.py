@@ -62,9 +62,17 @@ def test_anonymous_is_sent_to_login(client, seeded):
     assert response.status_code == 302 and "/login/" in response["Location"]
 
 
-@pytest.mark.parametrize("value", ["abc", "-1", "99999999"])
+@pytest.mark.parametrize("value", ["99999999", str(2**63 - 1)])
 def test_unknown_roadmap_is_404(persona_client, value):
     assert persona_client("analyst").get(URL, {"roadmap": value}).status_code == 404
+
+
+@pytest.mark.parametrize("value", ["abc", "-1", "0", "1.5", str(10**30)])
+def test_a_roadmap_that_cannot_be_an_id_is_refused(persona_client, value):
+    """Not an id at all: the 400 page naming the parameter (roadmap_portal.params)."""
+    response = persona_client("analyst").get(URL, {"roadmap": value})
+    assert response.status_code == 400
+    assert "Параметр «roadmap»" in response.content.decode()
 
 
 def test_the_only_regional_roadmap_is_shown_else_a_choice(persona_client):

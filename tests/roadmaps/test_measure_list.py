@@ -52,9 +52,10 @@ def test_other_region_filter_choice_is_refused(persona_client):
     client = persona_client("coordinator")
     moscow = Measure.objects.filter(roadmap__code="moscow-oblast-2025").first().roadmap
     response = client.get(reverse("roadmaps:measure-list"), {"roadmap": moscow.pk})
-    assert response.status_code == 200
-    assert response.context["filter"].errors  # not a choice for this user
-    assert not any(r.measure.roadmap_id == moscow.pk for r in response.context["rows"])
+    # not a choice for this user: refused (400), never the unfiltered list
+    assert response.status_code == 400
+    assert "Параметр «roadmap»" in response.content.decode()
+    assert "rows" not in (response.context or {})
 
 
 def test_detail_scoped(persona_client):

@@ -75,8 +75,10 @@ class Command(PortalCommand):
             and options["date_from"] > options["date_to"]
         ):
             raise CommandError("--from позже --to.")
+        # read as every command reads a code (`region_option`: «7» is 07, unknown refused)
+        region_code = self.region_option(options["region"]).code if options["region"] else ""
         params = ExportParams(
-            region=options["region"],
+            region=region_code,
             date_from=options["date_from"],
             date_to=options["date_to"],
             orgs=options["orgs"],
