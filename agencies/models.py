@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth.models import AbstractUser
@@ -11,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 # the one rule for a region code lives under every app: the query-string readers use it
 from roadmap_portal.numbers import normalise_region_code  # noqa: F401
+from roadmap_portal.tables import cell_text
 
 from .choices import AgencyKind, CollectiveScope, OrgType, Role
 from .naming import (
