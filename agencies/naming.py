@@ -25,6 +25,7 @@ through a model form or `full_clean` gets the rule without knowing about it; a t
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from django.apps import apps
@@ -49,18 +50,39 @@ def municipality_name(name: str) -> str:
     return single_spaced(name or "")
 
 
+def _stored_twin(
+    model: str,
+    field: str,
+    twin_key: Callable[[str], str],
+    *,
+    region_id: int,
+    value: str,
+    exclude_pk: int | None,
+) -> str | None:
+    """The stored `field` of another row of `model` in the region whose `twin_key` is the
+    one of `value` (an exact namesake is the same row, not a twin), or None."""
+    key = twin_key(value)
+    others = apps.get_model("agencies", model).objects.filter(region_id=region_id)
+    if exclude_pk is not None:
+        others = others.exclude(pk=exclude_pk)
+    for other in others.order_by(field).values_list(field, flat=True).iterator():
+        if other != value and twin_key(other) == key:
+            return str(other)
+    return None
+
+
 def municipality_twin(*, region_id: int, name: str, exclude_pk: int | None = None) -> str | None:
     """The stored name of another municipality of the region that is a twin of `name`
     (`tables.name_twin_key`: they differ only by white space, letter case or «ё»/«е»),
     or None (an exact namesake is the same municipality, not a twin)."""
-    key = name_twin_key(name)
-    others = apps.get_model("agencies", "Municipality").objects.filter(region_id=region_id)
-    if exclude_pk is not None:
-        others = others.exclude(pk=exclude_pk)
-    for other in others.order_by("name").values_list("name", flat=True).iterator():
-        if other != name and name_twin_key(other) == key:
-            return str(other)
-    return None
+    return _stored_twin(
+        "Municipality",
+        "name",
+        name_twin_key,
+        region_id=region_id,
+        value=name,
+        exclude_pk=exclude_pk,
+    )
 
 
 def municipality_twins(*, region_id: int, names: list[str]) -> dict[str, str]:
@@ -118,14 +140,14 @@ def organisation_code_twin(
 ) -> str | None:
     """The code of another organisation of the region that is a twin of `code`
     (`tables.code_twin_key`), or None."""
-    key = code_twin_key(code)
-    others = apps.get_model("agencies", "Organisation").objects.filter(region_id=region_id)
-    if exclude_pk is not None:
-        others = others.exclude(pk=exclude_pk)
-    for other in others.order_by("code").values_list("code", flat=True).iterator():
-        if other != code and code_twin_key(other) == key:
-            return str(other)
-    return None
+    return _stored_twin(
+        "Organisation",
+        "code",
+        code_twin_key,
+        region_id=region_id,
+        value=code,
+        exclude_pk=exclude_pk,
+    )
 
 
 def organisation_code_twins(*, region_id: int, codes: list[str]) -> dict[str, tuple[str, bool]]:

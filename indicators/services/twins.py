@@ -190,15 +190,21 @@ def _municipality_groups(region: Region) -> list[TwinGroup]:
         if len(twins) > 1 or twins[0].spelling != single_spaced(twins[0].spelling)
     ]
     if groups:
-        stats = _row_stats("municipality_id", [t.pk for g in groups for t in g.twins if t.pk])
+        _read_stats(groups, "municipality_id")
         for group in groups:
-            for twin in group.twins:
-                found = stats.get(twin.pk, {}) if twin.pk is not None else {}
-                twin.rows = found.get("rows", 0)
-                twin.newest_upload = found.get("newest_upload")
-                twin.latest_week = found.get("latest_week")
             _choose_survivor(group)
     return groups
+
+
+def _read_stats(groups: list[TwinGroup], column: str) -> None:
+    """Each twin's row count, newest upload and latest week (`_row_stats`, one query)."""
+    stats = _row_stats(column, [t.pk for g in groups for t in g.twins if t.pk is not None])
+    for group in groups:
+        for twin in group.twins:
+            found = stats.get(twin.pk, {}) if twin.pk is not None else {}
+            twin.rows = found.get("rows", 0)
+            twin.newest_upload = found.get("newest_upload")
+            twin.latest_week = found.get("latest_week")
 
 
 def _organisation_groups(region: Region) -> list[TwinGroup]:
@@ -220,14 +226,8 @@ def _organisation_groups(region: Region) -> list[TwinGroup]:
     ]
     if not groups:
         return []
-    pks = [t.pk for g in groups for t in g.twins if t.pk is not None]
-    stats = _row_stats("organisation_id", pks)
+    _read_stats(groups, "organisation_id")
     for group in groups:
-        for twin in group.twins:
-            found = stats.get(twin.pk, {}) if twin.pk is not None else {}
-            twin.rows = found.get("rows", 0)
-            twin.newest_upload = found.get("newest_upload")
-            twin.latest_week = found.get("latest_week")
         _choose_survivor(group)
         if group.survivor is not None:
             _shared_weeks(group)
