@@ -25,7 +25,7 @@ through a model form or `full_clean` gets the rule without knowing about it; a t
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 from django.apps import apps
@@ -62,13 +62,21 @@ def _stored_twin(
     """The stored `field` of another row of `model` in the region whose `twin_key` is the
     one of `value` (an exact namesake is the same row, not a twin), or None."""
     key = twin_key(value)
-    others = apps.get_model("agencies", model).objects.filter(region_id=region_id)
-    if exclude_pk is not None:
-        others = others.exclude(pk=exclude_pk)
-    for other in others.order_by(field).values_list(field, flat=True).iterator():
+    for other in _region_values(model, field, region_id=region_id, exclude_pk=exclude_pk):
         if other != value and twin_key(other) == key:
-            return str(other)
+            return other
     return None
+
+
+def _region_values(
+    model: str, field: str, *, region_id: int, exclude_pk: int | None = None
+) -> Iterator[str]:
+    """The stored `field` of every row of `model` in the region, in order, streamed."""
+    rows = apps.get_model("agencies", model).objects.filter(region_id=region_id)
+    if exclude_pk is not None:
+        rows = rows.exclude(pk=exclude_pk)
+    for value in rows.order_by(field).values_list(field, flat=True).iterator():
+        yield str(value)
 
 
 def municipality_twin(*, region_id: int, name: str, exclude_pk: int | None = None) -> str | None:
@@ -90,15 +98,10 @@ def municipality_twins(*, region_id: int, names: list[str]) -> dict[str, str]:
     name → the stored name of the region or an earlier name of `names`. A set-at-once form
     of `municipality_twin` for the paths that bring many names (demo data)."""
     stored: dict[str, str] = {}
-    for name in (
-        apps.get_model("agencies", "Municipality")
-        .objects.filter(region_id=region_id)
-        .order_by("name")
-        .values_list("name", flat=True)
-        .iterator()
-    ):
+    exact: set[str] = set()
+    for name in _region_values("Municipality", "name", region_id=region_id):
+        exact.add(name)
         stored.setdefault(name_twin_key(name), name)
-    exact = set(stored.values())
     listed: dict[str, str] = {}
     twins: dict[str, str] = {}
     for name in names:
@@ -157,13 +160,7 @@ def organisation_code_twins(*, region_id: int, codes: list[str]) -> dict[str, tu
     bring many codes (the roster, demo data): the region's codes are read once."""
     known: dict[str, str] = {}
     stored: set[str] = set()
-    for code in (
-        apps.get_model("agencies", "Organisation")
-        .objects.filter(region_id=region_id)
-        .order_by("code")
-        .values_list("code", flat=True)
-        .iterator()
-    ):
+    for code in _region_values("Organisation", "code", region_id=region_id):
         stored.add(code)
         known.setdefault(code_twin_key(code), code)
     listed: dict[str, str] = {}

@@ -14,7 +14,7 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from agencies.models import Municipality, Organisation, Region
-from agencies.naming import municipality_get_or_create
+from agencies.naming import municipality_get_or_create, municipality_twins
 from agencies.resources import OrganisationResource
 
 pytestmark = pytest.mark.django_db
@@ -205,3 +205,20 @@ def test_demo_world_save_refuses_a_twin_of_a_stored_name(seeded):
         g.world_save(world)
     assert f"«{name.upper()}»" in caught.value.messages[0]
     assert not Municipality.objects.filter(name=name).exists()
+
+
+def test_a_stored_spelling_is_known_as_itself_even_beside_its_legacy_twin(seeded):
+    """Names and codes read alike: a name stored exactly is that municipality, even when a
+    twin stored before the rules stands beside it (it waits for `repair_twins`); only new
+    spellings are judged as twins."""
+    region = Region.objects.get(code="66")
+    Municipality.objects.bulk_create(
+        [
+            Municipality(region=region, name="Город Тест"),
+            Municipality(region=region, name="город тест"),
+        ]
+    )
+    assert municipality_twins(region_id=region.pk, names=["город тест", "Город Тест"]) == {}
+    assert municipality_twins(region_id=region.pk, names=["ГОРОД ТЕСТ"]) == {
+        "ГОРОД ТЕСТ": "Город Тест"
+    }
